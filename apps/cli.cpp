@@ -1,0 +1,75 @@
+#include "cli.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "metarom/error.hpp"
+#include "metarom/petsc_handle.hpp"
+
+namespace metarom::cli {
+
+namespace {
+PetscErrorCode read_options_impl(const char* title, const std::vector<Option>& options) {
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, title, "metarom");
+  for (const Option& o : options) {
+    PetscBool set = PETSC_FALSE;
+    if (auto s = std::get_if<std::string*>(&o.target)) {
+      char buf[PETSC_MAX_PATH_LEN];
+      PetscCall(PetscOptionsString(o.name, o.help, "metarom", (*s)->c_str(), buf, sizeof buf, &set));
+      if (set) **s = buf;
+    } else if (auto i = std::get_if<int*>(&o.target)) {
+      PetscInt v = **i;
+      PetscCall(PetscOptionsInt(o.name, o.help, "metarom", v, &v, &set));
+      **i = static_cast<int>(v);
+    } else if (auto d = std::get_if<double*>(&o.target)) {
+      PetscReal v = **d;
+      PetscCall(PetscOptionsReal(o.name, o.help, "metarom", v, &v, &set));
+      **d = v;
+    } else if (auto b = std::get_if<bool*>(&o.target)) {
+      PetscBool v = **b ? PETSC_TRUE : PETSC_FALSE;
+      PetscCall(PetscOptionsBool(o.name, o.help, "metarom", v, &v, &set));
+      **b = v;
+    }
+    if (o.given) *o.given = set;
+  }
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+void read_options(const char* title, const std::vector<Option>& options) {
+  METAROM_PETSC(read_options_impl(title, options));
+}
+
+Common common_options(std::vector<Option>& more, const char* title) {
+  Common c;
+  more.push_back({"-json", "Print one JSON object with the results on stdout", &c.json});
+  more.push_back({"-quiet", "Print no progress", &c.quiet});
+  read_options(title, more);
+  return c;
+}
+
+bool is_root() {
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  return rank == 0;
+}
+
+void print(const std::string& text) {
+  if (is_root()) {
+    std::cout << text;
+    std::cout.flush();
+  }
+}
+
+void progress(const Common& c, const std::string& text) {
+  if (!c.quiet && !c.json && is_root()) std::cerr << text << std::flush;
+}
+
+std::string require(const std::string& value, const char* option, const char* what) {
+  if (value.empty()) throw Error(std::string("missing ") + option + " " + what);
+  return value;
+}
+
+}  // namespace metarom::cli

@@ -1,0 +1,41 @@
+#pragma once
+// Shared pieces of the `metarom` command line: options read through the PETSc options
+// database (so `-help` lists them), output on rank 0, and the subcommands.
+#include <petscsys.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace metarom::cli {
+
+// One command-line option bound to a variable; its current value is the default.
+struct Option {
+  const char* name;  // "-o"
+  const char* help;
+  std::variant<std::string*, int*, double*, bool*> target;
+  bool* given = nullptr;  // set to whether the option appeared
+};
+
+// Reads the options (one PetscOptionsBegin block titled `title`).
+void read_options(const char* title, const std::vector<Option>& options);
+
+// Options every command has: -json (one JSON object on stdout) and -quiet (no progress).
+struct Common {
+  bool json = false;
+  bool quiet = false;
+};
+Common common_options(std::vector<Option>& more, const char* title);
+
+bool is_root();                        // rank 0 of PETSC_COMM_WORLD
+void print(const std::string& text);   // stdout, rank 0 only
+void progress(const Common& c, const std::string& text);  // stderr unless -quiet or -json
+std::string require(const std::string& value, const char* option, const char* what);
+
+int cmd_info(const std::string& operand);
+int cmd_simulate(const std::string& operand);
+int cmd_fit(const std::string& operand);
+int cmd_eval(const std::string& operand);
+int cmd_rom(const std::string& operand);
+
+}  // namespace metarom::cli

@@ -1,0 +1,64 @@
+// metarom fit TYPE -i snaps.h5 -o model.h5 [-r R]: fit a reducer and save the model.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli.hpp"
+#include "metarom/error.hpp"
+#include "metarom/petsc_handle.hpp"
+#include "metarom/pod.hpp"
+#include "metarom/reducer.hpp"
+
+namespace metarom::cli {
+
+int cmd_fit(const std::string& operand) {
+  std::string in, out = "model.h5";
+  int r = 0;
+  bool r_given = false;
+  std::vector<Option> opts{{"-i", "Training snapshot file", &in},
+                           {"-o", "Output model file", &out},
+                           {"-r", "Latent dimension (same as -reducer_latent_dim)", &r, &r_given}};
+  const Common c = common_options(opts, "metarom fit TYPE");
+  const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
+  require(in, "-i", "snaps.h5 (the training snapshots)");
+  if (r_given) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
+
+  std::unique_ptr<Reducer> reducer = create_reducer(type);
+  reducer->set_from_options();
+  const SnapshotSet train = read_snapshots(in, PETSC_COMM_WORLD);
+  progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
+  MPI_Barrier(PETSC_COMM_WORLD);
+  const double start = MPI_Wtime();
+  reducer->fit(train);
+  const double seconds = MPI_Wtime() - start;
+  save_model(out, *reducer, train, in, seconds);
+
+  std::vector<std::string> warnings;
+  std::vector<double> sigma;
+  double energy = -1;
+  if (auto* pod = dynamic_cast<Pod*>(reducer.get())) {
+    warnings = pod->warnings();
+    sigma.assign(pod->singular_values().data(), pod->singular_values().data() + pod->singular_values().size());
+    energy = pod->captured_energy();
+  }
+  for (const auto& w : warnings) progress(Common{}, "warning: " + w + "\n");
+  if (c.json) {
+    nlohmann::json j{{"type", type},           {"file", out},          {"latent_dim", reducer->latent_dim()},
+                     {"n", train.n()},         {"count", train.count()}, {"fit_seconds", seconds},
+                     {"warnings", warnings}};
+    if (energy >= 0) {
+      j["captured_energy"] = energy;
+      j["singular_values"] = sigma;
+    }
+    print(j.dump() + "\n");
+  } else {
+    std::ostringstream view;
+    reducer->view(view);
+    print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
+  }
+  return 0;
+}
+
+}  // namespace metarom::cli

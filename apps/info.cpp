@@ -1,0 +1,71 @@
+// metarom info FILE.h5: kind, sizes, time range, grid layout and provenance of a file.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "cli.hpp"
+#include "metarom/error.hpp"
+#include "metarom/hdf5_file.hpp"
+#include "metarom/snapshots.hpp"
+
+namespace metarom::cli {
+
+namespace {
+std::string attributes_text(const Attributes& a, const char* indent) {
+  std::string s;
+  for (const auto& [k, v] : a) s += fmt::format("{}{} = {}\n", indent, k, to_string(v));
+  return s;
+}
+
+std::string layout_text(const FieldLayout& l) {
+  if (l.dims.empty()) return "  grid: none (unstructured)\n";
+  return fmt::format("  grid: {} points ({}), fields [{}], ordering {}\n", fmt::join(l.dims, " x "), l.points(),
+                     fmt::join(l.fields, ", "), l.ordering);
+}
+
+std::string snapshot_text(const h5::Group& root) {
+  const long long n = stored_state_size(root);
+  const Vector t = root.read_vector("time");
+  const auto shape = root.shape("states");
+  std::string s = fmt::format("  states: n = {} values per state, N = {} snapshots\n", n, shape[0]);
+  if (t.size() != shape[0])
+    throw Error(fmt::format("{}: has {} times for {} snapshots", root.where("time"), t.size(), shape[0]));
+  if (t.size() > 0) s += fmt::format("  time: {:.6g} .. {:.6g}\n", t(0), t(t.size() - 1));
+  if (root.has("parameters")) s += fmt::format("  parameters: {} per snapshot\n", root.shape("parameters")[1]);
+  s += layout_text(read_layout(root));
+  if (root.has("latent")) s += fmt::format("  latent states: r = {}\n", root.shape("latent")[1]);
+  if (root.has("provenance")) s += "  provenance:\n" + attributes_text(root.open_group("provenance").read_attributes(), "    ");
+  return s;
+}
+
+std::string model_text(const h5::Group& root) {
+  const h5::Group rg = root.open_group("reducer");
+  const h5::Group tg = root.open_group("training");
+  std::string s = "  reducer:\n" + attributes_text(rg.read_attributes(), "    ");
+  if (rg.has("singular_values")) {
+    const Vector sv = rg.read_vector("singular_values");
+    std::vector<double> head(sv.data(), sv.data() + std::min<Index>(sv.size(), 10));
+    s += fmt::format("    singular values ({} in all): {:.6e}{}\n", sv.size(), fmt::join(head, " "),
+                     sv.size() > 10 ? " ..." : "");
+  }
+  s += "  training set:\n" + attributes_text(tg.read_attributes(), "    ");
+  s += layout_text(read_layout(tg));
+  if (tg.has("provenance")) s += "  training provenance:\n" + attributes_text(tg.open_group("provenance").read_attributes(), "    ");
+  return s;
+}
+}  // namespace
+
+int cmd_info(const std::string& operand) {
+  std::vector<Option> opts;
+  common_options(opts, "metarom info FILE.h5");
+  const std::string path = require(operand, "FILE.h5", "(the file to describe)");
+  h5::File f = h5::File::open(path, PETSC_COMM_WORLD);
+  const std::string kind = h5::check_header(f.root());
+  const long long version = f.root().read_attributes().get_int("metarom_version", f.root().where());
+  std::string text = fmt::format("{}: metarom {} file (format version {})\n", path, kind, version);
+  if (kind == "snapshots" || kind == "trajectory") text += snapshot_text(f.root());
+  else if (kind == "model") text += model_text(f.root());
+  print(text);
+  return 0;
+}
+
+}  // namespace metarom::cli

@@ -1,0 +1,91 @@
+// metarom COMMAND [OPERAND] [options]: the command-line front end. Options go through the
+// PETSc options database, so every PETSc option (-ts_type, -ksp_type, -log_view, ...)
+// works, and `-help` lists metarom's own options beside PETSc's.
+#include <petscsys.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "metarom/error.hpp"
+#include "metarom/version.hpp"
+
+namespace {
+
+const char* usage =
+    "metarom — reduced-order modeling on PETSc\n"
+    "\n"
+    "usage: metarom COMMAND [OPERAND] [options]\n"
+    "\n"
+    "commands:\n"
+    "  simulate heat -o snaps.h5          run the heat equation and write snapshots\n"
+    "  fit pod -i snaps.h5 -o model.h5 [-r R | -pod_energy F] [-pod_center]\n"
+    "                                     fit a reducer to snapshots\n"
+    "  eval -m model.h5 -i snaps.h5       reconstruction MSE and second-reconstruction MSE\n"
+    "  rom -m model.h5 [-o traj.h5]       run the full model and the latent ROM, compare\n"
+    "  info FILE.h5                       what a metarom HDF5 file holds\n"
+    "\n"
+    "common options: -json (one JSON object on stdout), -quiet (no progress), -help\n"
+    "(with a command: its options and the PETSc options it reads), any PETSc option.\n";
+
+bool is_help(const char* a) {
+  return !std::strcmp(a, "help") || !std::strcmp(a, "-h") || !std::strcmp(a, "--help") || !std::strcmp(a, "-help");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || is_help(argv[1])) {
+    std::cout << usage;
+    return argc < 2 ? 1 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "version")) {
+    std::cout << "metarom " << metarom::version_string << "\n";
+    return 0;
+  }
+  const std::string command = argv[1];
+  std::string operand;
+  int first_option = 2;
+  if (argc > 2 && argv[2][0] != '-') {
+    operand = argv[2];
+    first_option = 3;
+  }
+  // PETSc sees the program name and the options; "--name" is accepted as "-name".
+  std::vector<std::string> store{argv[0]};
+  for (int i = first_option; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() > 2 && a[0] == '-' && a[1] == '-') a.erase(0, 1);
+    store.push_back(a);
+  }
+  std::vector<char*> pargv;
+  for (auto& s : store) pargv.push_back(s.data());
+  pargv.push_back(nullptr);
+  int pargc = static_cast<int>(store.size());
+  char** pargs = pargv.data();
+  if (PetscInitialize(&pargc, &pargs, nullptr, usage)) return 2;
+
+  int rc = 0;
+  try {
+    using namespace metarom::cli;
+    if (command == "info") rc = cmd_info(operand);
+    else if (command == "simulate") rc = cmd_simulate(operand);
+    else if (command == "fit") rc = cmd_fit(operand);
+    else if (command == "eval") rc = cmd_eval(operand);
+    else if (command == "rom") rc = cmd_rom(operand);
+    else throw metarom::Error("unknown command '" + command + "' (run 'metarom help')");
+  } catch (const std::exception& e) {
+    int size = 1, rank = 0;
+    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+    if (size == 1) std::cerr << "metarom " << command << ": error: " << e.what() << "\n";
+    else std::cerr << "metarom " << command << ": [rank " << rank << "] error: " << e.what() << "\n";
+    std::cerr.flush();
+    // A rank that failed alone would leave the others waiting in a collective call.
+    if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1);
+    rc = 1;
+  }
+  PetscFinalize();
+  return rc;
+}

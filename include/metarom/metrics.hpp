@@ -1,0 +1,18 @@
+#pragma once
+// Reconstruction metrics of a reducer on a snapshot set (DESIGN.md, "Metrics").
+#include "metarom/reducer.hpp"
+
+namespace metarom {
+
+struct ReconstructionMetrics {
+  double mse = 0;        // (3.20): ||x~ - x||² / n averaged over the N snapshots
+  double sr_mse = 0;     // (5.2): ||φ(θ(x~)) - x~||_F² / (nN), x~ = φ(θ(x))
+  double rel_error = 0;  // ||X~ - X||_F / ||X||_F
+};
+
+ReconstructionMetrics reconstruction_metrics(const Reducer& reducer, const SnapshotSet& set);
+
+// ||A - B||_F² summed over the ranks of comm (A, B local row blocks).
+double distributed_squared_distance(const Matrix& A, const Matrix& B, MPI_Comm comm);
+
+}  // namespace metarom

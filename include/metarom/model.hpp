@@ -1,0 +1,57 @@
+#pragma once
+// The full-order model interface the ROM layer sees (DESIGN.md, "Full-order models"):
+// dx/dt = f(t, x), advanced by a PETSc TS, with states exchanged in snapshot ordering
+// (the grid's natural ordering, split over the ranks as `rows()`).
+#include <petscmat.h>
+
+#include <string>
+
+#include "metarom/attributes.hpp"
+#include "metarom/snapshots.hpp"
+
+namespace metarom {
+
+// Times at which the model is advanced and recorded: steps of dt = (t_final - t0)/steps,
+// a snapshot every `stride` steps starting with t0.
+struct TimeGrid {
+  double t0 = 0.0;
+  double t_final = 0.0;
+  int steps = 0;
+  int stride = 1;
+  double dt() const { return (t_final - t0) / steps; }
+  int snapshots() const { return steps / stride + 1; }
+};
+
+class FullOrderModel {
+ public:
+  virtual ~FullOrderModel() = default;
+  virtual std::string name() const = 0;
+  virtual const RowPartition& rows() const = 0;
+  virtual FieldLayout layout() const = 0;
+  virtual Attributes provenance() const = 0;
+  virtual const TimeGrid& time_grid() const = 0;
+
+  virtual Vector initial_state() const = 0;                 // local rows of x(t0)
+  virtual Matrix rhs(double t, const Matrix& X) const = 0;  // f(t, x) for each column
+  // Linear models (f(t, x) = A x) expose A: assembled (PETSc ordering) and applied in
+  // snapshot ordering.
+  virtual bool linear() const { return false; }
+  virtual Mat operator_matrix() const { return nullptr; }
+  virtual Matrix apply_operator(const Matrix& V) const;  // throws for nonlinear models
+
+  // Advances over the time grid and records the snapshots; solve_seconds() is the wall
+  // time of the last time integration (recording included, set-up excluded).
+  virtual SnapshotSet simulate(bool progress) = 0;
+  virtual double solve_seconds() const = 0;
+};
+
+}  // namespace metarom
+
+#include <memory>
+
+namespace metarom {
+// Rebuilds the full-order model that produced a snapshot set from its provenance
+// attributes; options in the PETSc database (-heat_nx, ...) override the stored values.
+std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
+                                                             const std::string& context);
+}  // namespace metarom

@@ -1,0 +1,31 @@
+#pragma once
+// How the n rows of a state (one row per degree of freedom) are split over the ranks
+// of a communicator: each rank owns the contiguous block [begin, end). This is the
+// ownership of the PETSc Vec that holds the state, so bases and snapshots line up with it.
+#include <mpi.h>
+
+namespace metarom {
+
+struct RowPartition {
+  MPI_Comm comm = MPI_COMM_SELF;
+  long long global = 0;  // n, rows in all
+  long long begin = 0;   // first row owned here
+  long long end = 0;     // one past the last row owned here
+
+  // PETSc's default split (PetscSplitOwnership): n/size rows each, the first n%size ranks one more.
+  static RowPartition split(MPI_Comm comm, long long n);
+  // Everything on one rank (MPI_COMM_SELF), for serial work.
+  static RowPartition serial(long long n) { return split(MPI_COMM_SELF, n); }
+
+  long long local() const { return end - begin; }
+  int rank() const;
+  int size() const;
+  bool distributed() const { return size() > 1; }
+};
+
+// Sum a buffer of doubles over the ranks of comm in place (no-op on one rank).
+void allreduce_sum(MPI_Comm comm, double* data, long long count);
+double allreduce_sum(MPI_Comm comm, double value);
+double allreduce_max(MPI_Comm comm, double value);
+
+}  // namespace metarom

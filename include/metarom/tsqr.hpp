@@ -1,0 +1,23 @@
+#pragma once
+// Thin SVD of a tall matrix whose rows are split over the ranks of a communicator, by
+// TSQR: a local Householder QR per rank, one allgather of the small R factors, a QR of
+// their stack and an SVD of the final R. Backward stable like a serial SVD (unlike the
+// Gram route, it keeps small singular values to full absolute accuracy), and on one rank
+// it is the serial thin SVD (QR, then SVD of R).
+#include <mpi.h>
+
+#include "metarom/types.hpp"
+
+namespace metarom {
+
+struct ThinSvd {
+  Matrix U;      // local rows of the left singular vectors, m_local x K
+  Vector sigma;  // K singular values, descending
+  Matrix V;      // N x K right singular vectors (replicated)
+};
+
+// K = min(m, N) with m the global row count. Signs are fixed so that the entry of largest
+// magnitude in each column of V is positive, so results do not depend on the rank count.
+ThinSvd distributed_thin_svd(const Matrix& local_rows, MPI_Comm comm);
+
+}  // namespace metarom

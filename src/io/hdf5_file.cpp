@@ -1,0 +1,459 @@
+#include "metarom/hdf5_file.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+#include "metarom/error.hpp"
+#include "metarom/version.hpp"
+
+namespace metarom::h5 {
+
+namespace {
+
+int comm_size(MPI_Comm comm) {
+  int s = 1;
+  MPI_Comm_size(comm, &s);
+  return s;
+}
+int comm_rank(MPI_Comm comm) {
+  int r = 0;
+  MPI_Comm_rank(comm, &r);
+  return r;
+}
+
+// HDF5 prints its own error stack on every failed call; metarom reports errors itself.
+void silence_hdf5() {
+  static bool done = false;
+  if (!done) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    done = true;
+  }
+}
+
+Id file_access(MPI_Comm comm) {
+  Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (comm_size(comm) > 1) H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL);
+  return fapl;
+}
+
+Id transfer(MPI_Comm comm) {
+  Id dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  if (comm_size(comm) > 1) H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE);
+  return dxpl;
+}
+
+std::string join_path(const std::string& parent, const std::string& name) {
+  if (name.empty()) return parent;
+  return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
+const char* type_class_name(H5T_class_t c) {
+  switch (c) {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "floating point";
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    case H5T_ENUM: return "enum";
+    case H5T_ARRAY: return "array";
+    default: return "another non-numeric type";
+  }
+}
+
+// Scalar, 1-D, or (for an empty list) a null data space, which HDF5 allows for attributes.
+Id attribute_space(bool scalar, size_t n) {
+  if (scalar) return Id(H5Screate(H5S_SCALAR), H5Sclose);
+  if (n == 0) return Id(H5Screate(H5S_NULL), H5Sclose);
+  hsize_t dims = n;
+  return Id(H5Screate_simple(1, &dims, nullptr), H5Sclose);
+}
+
+void write_string_attribute(hid_t loc, const std::string& key, const std::vector<std::string>& values, bool scalar) {
+  size_t len = 1;
+  for (auto& s : values) len = std::max(len, s.size() + 1);
+  Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), len);
+  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
+  std::vector<char> buf(len * values.size(), '\0');
+  for (size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), buf.begin() + i * len);
+  Id space = attribute_space(scalar, values.size());
+  Id attr(H5Acreate2(loc, key.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid() || (!values.empty() && H5Awrite(attr.get(), type.get(), buf.data()) < 0))
+    throw Error(fmt::format("cannot write attribute '{}'", key));
+}
+
+template <class T>
+void write_numeric_attribute(hid_t loc, const std::string& key, hid_t mem_type, const T* data, size_t n, bool scalar) {
+  Id space = attribute_space(scalar, n);
+  Id attr(H5Acreate2(loc, key.c_str(), mem_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid() || (n > 0 && H5Awrite(attr.get(), mem_type, data) < 0))
+    throw Error(fmt::format("cannot write attribute '{}'", key));
+}
+
+AttributeValue read_attribute(hid_t attr, const std::string& context) {
+  Id type(H5Aget_type(attr), H5Tclose);
+  Id space(H5Aget_space(attr), H5Sclose);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  const bool scalar = H5Sget_simple_extent_type(space.get()) == H5S_SCALAR;
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (count < 0) throw Error(context + ": unreadable attribute");
+  if (cls == H5T_INTEGER) {
+    std::vector<long long> v(count);
+    if (count > 0 && H5Aread(attr, H5T_NATIVE_LLONG, v.data()) < 0) throw Error(context + ": unreadable attribute");
+    if (scalar) return v.at(0);
+    return v;
+  }
+  if (cls == H5T_FLOAT) {
+    std::vector<double> v(count);
+    if (count > 0 && H5Aread(attr, H5T_NATIVE_DOUBLE, v.data()) < 0) throw Error(context + ": unreadable attribute");
+    if (scalar) return v.at(0);
+    return v;
+  }
+  if (cls == H5T_STRING) {
+    std::vector<std::string> v;
+    if (H5Tis_variable_str(type.get()) > 0) {  // written by h5py and others
+      std::vector<char*> ptrs(count, nullptr);
+      Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
+      H5Tset_size(mem.get(), H5T_VARIABLE);
+      if (H5Aread(attr, mem.get(), ptrs.data()) < 0) throw Error(context + ": unreadable attribute");
+      for (char* p : ptrs) v.emplace_back(p ? p : "");
+      H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+    } else {
+      const size_t len = H5Tget_size(type.get());
+      std::vector<char> buf(len * count + 1, '\0');
+      if (H5Aread(attr, type.get(), buf.data()) < 0) throw Error(context + ": unreadable attribute");
+      for (hssize_t i = 0; i < count; ++i) {
+        const char* s = buf.data() + i * len;
+        v.emplace_back(s, strnlen(s, len));
+      }
+    }
+    if (scalar) return v.at(0);
+    return v;
+  }
+  throw Error(fmt::format("{}: attribute of unsupported type ({})", context, type_class_name(cls)));
+}
+
+}  // namespace
+
+Id& Id::operator=(Id&& o) noexcept {
+  if (this != &o) {
+    reset();
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = -1;
+  }
+  return *this;
+}
+
+void Id::reset() {
+  if (id_ >= 0 && close_) close_(id_);
+  id_ = -1;
+}
+
+// ---------------------------------------------------------------- Group
+
+Group::Group(Id id, std::string file, std::string path, MPI_Comm comm)
+    : id_(std::move(id)), file_(std::move(file)), path_(std::move(path)), comm_(comm) {}
+
+std::string Group::where(const std::string& name) const { return file_ + ":" + join_path(path_, name); }
+
+bool Group::has(const std::string& name) const { return H5Lexists(id_.get(), name.c_str(), H5P_DEFAULT) > 0; }
+
+Group Group::open_group(const std::string& name) const {
+  if (!has(name)) throw Error(fmt::format("{}: group is missing", where(name)));
+  Id g(H5Gopen2(id_.get(), name.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!g.valid()) throw Error(fmt::format("{}: is not a group", where(name)));
+  return Group(std::move(g), file_, join_path(path_, name), comm_);
+}
+
+Group Group::create_group(const std::string& name) {
+  Id g(H5Gcreate2(id_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!g.valid()) throw Error(fmt::format("{}: cannot create group", where(name)));
+  return Group(std::move(g), file_, join_path(path_, name), comm_);
+}
+
+Attributes Group::read_attributes() const {
+  Attributes out;
+  H5O_info_t info;
+  if (H5Oget_info2(id_.get(), &info, H5O_INFO_NUM_ATTRS) < 0) throw Error(where() + ": unreadable object");
+  for (hsize_t i = 0; i < info.num_attrs; ++i) {
+    Id attr(H5Aopen_by_idx(id_.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    if (!attr.valid()) throw Error(where() + ": unreadable attribute");
+    ssize_t len = H5Aget_name(attr.get(), 0, nullptr);
+    std::string key(len, '\0');
+    H5Aget_name(attr.get(), len + 1, key.data());
+    out.set(key, read_attribute(attr.get(), where() + " attribute '" + key + "'"));
+  }
+  return out;
+}
+
+void Group::write_attributes(const Attributes& attrs) {
+  const hid_t loc = id_.get();
+  for (const auto& [key, value] : attrs) {
+    if (H5Aexists(loc, key.c_str()) > 0) H5Adelete(loc, key.c_str());
+    try {
+      if (auto p = std::get_if<long long>(&value)) write_numeric_attribute(loc, key, H5T_NATIVE_LLONG, p, 1, true);
+      else if (auto p = std::get_if<double>(&value)) write_numeric_attribute(loc, key, H5T_NATIVE_DOUBLE, p, 1, true);
+      else if (auto p = std::get_if<std::string>(&value)) write_string_attribute(loc, key, {*p}, true);
+      else if (auto p = std::get_if<std::vector<long long>>(&value))
+        write_numeric_attribute(loc, key, H5T_NATIVE_LLONG, p->data(), p->size(), false);
+      else if (auto p = std::get_if<std::vector<double>>(&value))
+        write_numeric_attribute(loc, key, H5T_NATIVE_DOUBLE, p->data(), p->size(), false);
+      else if (auto p = std::get_if<std::vector<std::string>>(&value)) write_string_attribute(loc, key, *p, false);
+    } catch (const Error& e) {
+      throw Error(where() + ": " + e.what());
+    }
+  }
+}
+
+std::vector<long long> Group::shape(const std::string& name) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, -1, dims);
+  return {dims.begin(), dims.end()};
+}
+
+Id Group::open_dataset(const std::string& name, int expected_rank, std::vector<hsize_t>& dims) const {
+  if (!has(name)) throw Error(fmt::format("{}: data set is missing", where(name)));
+  Id ds(H5Dopen2(id_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw Error(fmt::format("{}: is not a data set", where(name)));
+  Id space(H5Dget_space(ds.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) throw Error(fmt::format("{}: unreadable data space", where(name)));
+  dims.assign(rank, 0);
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  if (expected_rank >= 0) {
+    if (rank != expected_rank)
+      throw Error(fmt::format("{}: has rank {}, expected a {}-D data set", where(name), rank, expected_rank));
+    Id type(H5Dget_type(ds.get()), H5Tclose);
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if (cls != H5T_FLOAT)
+      throw Error(fmt::format("{}: has type {}, expected floating point", where(name), type_class_name(cls)));
+  }
+  return ds;
+}
+
+void Group::check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const {
+  long long bad = -1;
+  for (long long i = 0; i < count; ++i)
+    if (!std::isfinite(data[i])) {
+      bad = i;
+      break;
+    }
+  // Every rank must agree on failure, or the others would wait forever in the next collective.
+  const double any = allreduce_max(comm, bad >= 0 ? 1.0 : 0.0);
+  if (any > 0)
+    throw Error(fmt::format("{}: contains NaN or Inf values{}", where(name),
+                            bad >= 0 ? fmt::format(" (first at local element {})", bad) : ""));
+}
+
+void Group::write_rows(const std::string& name, const Matrix& local, const RowPartition& rows) {
+  if (local.rows() != rows.local())
+    throw Error(fmt::format("{}: {} local rows given, partition owns {}", where(name), local.rows(), rows.local()));
+  const hsize_t cols = static_cast<hsize_t>(local.cols());
+  hsize_t dims[2] = {cols, static_cast<hsize_t>(rows.global)};
+  Id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+  Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (cols > 0 && rows.global > 0) {
+    // One chunk per column (per snapshot), capped so very long states still chunk.
+    hsize_t chunk[2] = {1, std::min<hsize_t>(dims[1], hsize_t(1) << 24)};
+    H5Pset_chunk(dcpl.get(), 2, chunk);
+  }
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose);
+  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+  hsize_t start[2] = {0, static_cast<hsize_t>(rows.begin)}, count[2] = {cols, static_cast<hsize_t>(rows.local())};
+  if (count[0] * count[1] > 0) H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+  else H5Sselect_none(space.get());
+  Id mem(H5Screate_simple(2, count, nullptr), H5Sclose);
+  if (count[0] * count[1] == 0) H5Sselect_none(mem.get());
+  Id dxpl = transfer(rows.comm);
+  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), local.data()) < 0)
+    throw Error(fmt::format("{}: write failed", where(name)));
+}
+
+Matrix Group::read_rows(const std::string& name, const RowPartition& rows, long long expected_cols) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 2, dims);
+  if (static_cast<long long>(dims[1]) != rows.global || (expected_cols >= 0 && static_cast<long long>(dims[0]) != expected_cols))
+    throw Error(fmt::format("{}: has shape [{}, {}], expected [{}, {}]", where(name), dims[0], dims[1],
+                            expected_cols >= 0 ? std::to_string(expected_cols) : "N", rows.global));
+  Matrix local(rows.local(), static_cast<Index>(dims[0]));
+  Id space(H5Dget_space(ds.get()), H5Sclose);
+  hsize_t start[2] = {0, static_cast<hsize_t>(rows.begin)}, count[2] = {dims[0], static_cast<hsize_t>(rows.local())};
+  const bool empty = count[0] * count[1] == 0;
+  if (empty) H5Sselect_none(space.get());
+  else H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+  Id mem(H5Screate_simple(2, count, nullptr), H5Sclose);
+  if (empty) H5Sselect_none(mem.get());
+  Id dxpl = transfer(rows.comm);
+  if (H5Dread(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), local.data()) < 0)
+    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
+  check_finite(name, local.data(), local.size(), rows.comm);
+  return local;
+}
+
+void Group::write_matrix(const std::string& name, const Matrix& m) {
+  hsize_t dims[2] = {static_cast<hsize_t>(m.cols()), static_cast<hsize_t>(m.rows())};
+  Id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        H5Dclose);
+  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+  // Replicated data: rank 0 writes, the others take part in the collective call with nothing.
+  Id mem(H5Screate_simple(2, dims, nullptr), H5Sclose);
+  if (comm_rank(comm_) != 0 || m.size() == 0) {
+    H5Sselect_none(space.get());
+    H5Sselect_none(mem.get());
+  }
+  Id dxpl = transfer(comm_);
+  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), m.data()) < 0)
+    throw Error(fmt::format("{}: write failed", where(name)));
+}
+
+Matrix Group::read_matrix(const std::string& name, long long expected_rows, long long expected_cols) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 2, dims);
+  const long long cols = dims[0], rows = dims[1];
+  if ((expected_rows >= 0 && rows != expected_rows) || (expected_cols >= 0 && cols != expected_cols))
+    throw Error(fmt::format("{}: has shape [{}, {}], expected [{}, {}]", where(name), cols, rows,
+                            expected_cols >= 0 ? std::to_string(expected_cols) : "any",
+                            expected_rows >= 0 ? std::to_string(expected_rows) : "any"));
+  Matrix m(rows, cols);
+  Id dxpl = transfer(comm_);
+  if (m.size() > 0 && H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dxpl.get(), m.data()) < 0)
+    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
+  check_finite(name, m.data(), m.size(), MPI_COMM_SELF);
+  return m;
+}
+
+void Group::write_vector(const std::string& name, const Vector& v) {
+  hsize_t n = static_cast<hsize_t>(v.size());
+  Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        H5Dclose);
+  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+  Id mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (comm_rank(comm_) != 0 || n == 0) {
+    H5Sselect_none(space.get());
+    H5Sselect_none(mem.get());
+  }
+  Id dxpl = transfer(comm_);
+  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), v.data()) < 0)
+    throw Error(fmt::format("{}: write failed", where(name)));
+}
+
+Vector Group::read_vector(const std::string& name, long long expected_size) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 1, dims);
+  if (expected_size >= 0 && static_cast<long long>(dims[0]) != expected_size)
+    throw Error(fmt::format("{}: has length {}, expected {}", where(name), dims[0], expected_size));
+  Vector v(static_cast<Index>(dims[0]));
+  Id dxpl = transfer(comm_);
+  if (v.size() > 0 && H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dxpl.get(), v.data()) < 0)
+    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
+  check_finite(name, v.data(), v.size(), MPI_COMM_SELF);
+  return v;
+}
+
+// ---------------------------------------------------------------- File
+
+File::File(Id file, Group root, std::string path, std::string temp, MPI_Comm comm)
+    : file_(std::move(file)), root_(std::move(root)), path_(std::move(path)), temp_(std::move(temp)), comm_(comm) {}
+
+File File::create(const std::string& path, MPI_Comm comm) {
+  silence_hdf5();
+  // One temporary name for all ranks: rank 0's process id.
+  long long pid = comm_rank(comm) == 0 ? static_cast<long long>(getpid()) : 0;
+  MPI_Bcast(&pid, 1, MPI_LONG_LONG, 0, comm);
+  const std::string temp = path + ".tmp" + std::to_string(pid);
+  Id fapl = file_access(comm);
+  Id f(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  if (!f.valid()) {
+    const auto dir = std::filesystem::path(path).parent_path();
+    throw Error(fmt::format("{}: cannot create file{}", path,
+                            !dir.empty() && !std::filesystem::is_directory(dir)
+                                ? fmt::format(" (directory '{}' does not exist)", dir.string())
+                                : " (no permission or disk full?)"));
+  }
+  Id g(H5Gopen2(f.get(), "/", H5P_DEFAULT), H5Gclose);
+  return File(std::move(f), Group(std::move(g), path, "/", comm), path, temp, comm);
+}
+
+File File::open(const std::string& path, MPI_Comm comm) {
+  silence_hdf5();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error(fmt::format("{}: no such file", path));
+  if (std::filesystem::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory, not an HDF5 file", path));
+  if (!std::ifstream(path).good()) throw Error(fmt::format("{}: cannot be read (permissions?)", path));
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(fmt::format("{}: is not an HDF5 file", path));
+  Id fapl = file_access(comm);
+  Id f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  if (!f.valid()) throw Error(fmt::format("{}: cannot open HDF5 file (truncated or corrupt?)", path));
+  Id g(H5Gopen2(f.get(), "/", H5P_DEFAULT), H5Gclose);
+  if (!g.valid()) throw Error(fmt::format("{}: cannot open the root group (corrupt file?)", path));
+  return File(std::move(f), Group(std::move(g), path, "/", comm), path, "", comm);
+}
+
+void File::close() {
+  root_ = Group(Id(), path_, "/", comm_);
+  file_.reset();
+}
+
+void File::commit() {
+  if (temp_.empty()) return;
+  if (H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0) throw Error(fmt::format("{}: flush failed", temp_));
+  close();
+  MPI_Barrier(comm_);
+  int ok = 1;
+  std::string err;
+  if (comm_rank(comm_) == 0) {
+    std::error_code ec;
+    std::filesystem::rename(temp_, path_, ec);
+    if (ec) {
+      ok = 0;
+      err = ec.message();
+    }
+  }
+  MPI_Bcast(&ok, 1, MPI_INT, 0, comm_);
+  const std::string temp = std::exchange(temp_, "");
+  if (!ok) throw Error(fmt::format("{}: cannot rename {} into place: {}", path_, temp, err));
+}
+
+File::~File() {
+  if (file_.valid() || !temp_.empty()) {
+    close();
+    if (!temp_.empty() && comm_rank(comm_) == 0) {
+      std::error_code ec;
+      std::filesystem::remove(temp_, ec);  // an aborted write leaves nothing behind
+    }
+  }
+}
+
+
+void write_header(Group& root, const std::string& kind) {
+  Attributes a;
+  a.set("metarom_format", kind);
+  a.set("metarom_version", static_cast<long long>(format_version));
+  a.set("metarom_software_version", std::string(version_string));
+  root.write_attributes(a);
+}
+
+std::string check_header(const Group& root, const std::string& expected) {
+  const Attributes a = root.read_attributes();
+  const std::string ctx = root.file() + ": not a metarom file";
+  if (!a.has("metarom_format")) throw Error(ctx + " (root attribute 'metarom_format' is missing)");
+  const std::string kind = a.get_string("metarom_format", root.where());
+  const long long version = a.get_int("metarom_version", root.where());
+  if (version > format_version)
+    throw Error(fmt::format("{}: format version {} is newer than this metarom understands ({})", root.file(), version,
+                            format_version));
+  if (!expected.empty() && kind != expected)
+    throw Error(fmt::format("{}: holds a '{}', expected a '{}' file", root.file(), kind, expected));
+  return kind;
+}
+
+}  // namespace metarom::h5

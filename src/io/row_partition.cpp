@@ -1,0 +1,59 @@
+#include "metarom/row_partition.hpp"
+
+#include <climits>
+
+#include "metarom/error.hpp"
+
+namespace metarom {
+
+RowPartition RowPartition::split(MPI_Comm comm, long long n) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  RowPartition p;
+  p.comm = comm;
+  p.global = n;
+  const long long base = n / size, extra = n % size;
+  p.begin = rank * base + (rank < extra ? rank : extra);
+  p.end = p.begin + base + (rank < extra ? 1 : 0);
+  return p;
+}
+
+int RowPartition::rank() const {
+  int r = 0;
+  MPI_Comm_rank(comm, &r);
+  return r;
+}
+
+int RowPartition::size() const {
+  int s = 1;
+  MPI_Comm_size(comm, &s);
+  return s;
+}
+
+void allreduce_sum(MPI_Comm comm, double* data, long long count) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  if (size == 1 || count == 0) return;
+  // MPI counts are int: reduce in pieces so very large buffers work too.
+  const long long piece = INT_MAX / 2;
+  for (long long off = 0; off < count; off += piece) {
+    const int c = static_cast<int>(count - off < piece ? count - off : piece);
+    if (MPI_Allreduce(MPI_IN_PLACE, data + off, c, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS)
+      throw Error("MPI_Allreduce failed");
+  }
+}
+
+double allreduce_sum(MPI_Comm comm, double value) {
+  allreduce_sum(comm, &value, 1);
+  return value;
+}
+
+double allreduce_max(MPI_Comm comm, double value) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, comm);
+  return value;
+}
+
+}  // namespace metarom

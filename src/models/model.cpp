@@ -1,0 +1,25 @@
+#include "metarom/model.hpp"
+
+#include "metarom/error.hpp"
+#include "metarom/heat.hpp"
+
+namespace metarom {
+
+Matrix FullOrderModel::apply_operator(const Matrix&) const {
+  throw Error("model '" + name() + "' is nonlinear: it has no operator matrix");
+}
+
+std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
+                                                             const std::string& context) {
+  if (!provenance.has("model"))
+    throw Error(context + ": the provenance names no model (attribute 'model'), so the full model cannot be rebuilt");
+  const std::string model = provenance.get_string("model", context);
+  if (model == "heat") {
+    HeatConfig config = HeatConfig::from_attributes(provenance, context);
+    config.set_from_options(comm);
+    return std::make_unique<HeatModel>(comm, config);
+  }
+  throw Error(context + ": unknown model '" + model + "' (known: heat)");
+}
+
+}  // namespace metarom

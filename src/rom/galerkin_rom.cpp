@@ -1,0 +1,105 @@
+#include "metarom/galerkin_rom.hpp"
+
+#include <fmt/format.h>
+#include <petscts.h>
+
+#include <Eigen/Cholesky>
+#include <vector>
+
+#include "metarom/error.hpp"
+#include "metarom/linear_ode.hpp"
+#include "metarom/petsc_handle.hpp"
+
+namespace metarom {
+
+using VecH = PetscHandle<Vec, VecDestroy>;
+using MatH = PetscHandle<Mat, MatDestroy>;
+
+LinearGalerkinRom::LinearGalerkinRom(const FullOrderModel& model, const Reducer& reducer) {
+  if (!model.linear()) throw Error("linear Galerkin ROM: model '" + model.name() + "' is not linear");
+  if (!reducer.affine_decoder())
+    throw Error("linear Galerkin ROM: reducer '" + reducer.type() + "' has a nonlinear decoder");
+  if (reducer.rows().global != model.rows().global || reducer.rows().begin != model.rows().begin ||
+      reducer.rows().end != model.rows().end)
+    throw Error(fmt::format("linear Galerkin ROM: the reducer's rows ({} in all, {}..{} here) do not match the "
+                            "model's ({} in all, {}..{} here)",
+                            reducer.rows().global, reducer.rows().begin, reducer.rows().end, model.rows().global,
+                            model.rows().begin, model.rows().end));
+  const int r = reducer.latent_dim();
+  const MPI_Comm comm = model.rows().comm;
+  const Matrix J = reducer.decoder_jacobian(Vector::Zero(r));
+  const Vector xbar = reducer.decode(Matrix::Zero(r, 1)).col(0);
+
+  Matrix AJ(J.rows(), r + 1);
+  AJ.leftCols(r) = model.apply_operator(J);
+  AJ.col(r) = model.apply_operator(xbar);
+  // [JᵀJ | JᵀAJ | JᵀAx̄] in one allreduce.
+  Matrix prod(r, 2 * r + 1);
+  prod.leftCols(r) = J.transpose() * J;
+  prod.rightCols(r + 1) = J.transpose() * AJ;
+  allreduce_sum(comm, prod.data(), prod.size());
+  Eigen::LDLT<Matrix> M(prod.leftCols(r));
+  if (M.info() != Eigen::Success || M.rcond() < 1e-12)
+    throw Error("linear Galerkin ROM: the decoder's columns are (nearly) linearly dependent");
+  const Matrix rhs = M.solve(prod.rightCols(r + 1));
+  Ar_ = rhs.leftCols(r);
+  c_ = rhs.col(r);
+}
+
+LatentTrajectory LinearGalerkinRom::solve(const Vector& u0, const TimeGrid& grid, const std::string& prefix) const {
+  const PetscInt r = static_cast<PetscInt>(Ar_.rows());
+  if (u0.size() != r) throw Error(fmt::format("Galerkin ROM: initial latent state has {} entries, r = {}", u0.size(), r));
+
+  // PETSc copies of A_r, c and u (sequential: the latent state is replicated on every rank).
+  MatH A;
+  VecH c, u;
+  METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, A.address()));
+  PetscScalar* p;
+  METAROM_PETSC(MatDenseGetArray(A, &p));
+  Eigen::Map<Matrix>(p, r, r) = Ar_;
+  METAROM_PETSC(MatDenseRestoreArray(A, &p));
+  METAROM_PETSC(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  METAROM_PETSC(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  METAROM_PETSC(VecCreateSeq(PETSC_COMM_SELF, r, c.address()));
+  METAROM_PETSC(VecDuplicate(c, u.address()));
+  METAROM_PETSC(VecGetArray(c, &p));
+  Eigen::Map<Vector>(p, r) = c_;
+  METAROM_PETSC(VecRestoreArray(c, &p));
+  METAROM_PETSC(VecGetArray(u, &p));
+  Eigen::Map<Vector>(p, r) = u0;
+  METAROM_PETSC(VecRestoreArray(u, &p));
+
+  std::vector<double> data, times;
+  data.reserve(static_cast<size_t>(grid.snapshots()) * r);
+  auto record = [&](PetscInt step, PetscReal t, Vec x) {
+    if (step % grid.stride) return;
+    const PetscScalar* px;
+    METAROM_PETSC(VecGetArrayRead(x, &px));
+    data.insert(data.end(), px, px + r);
+    METAROM_PETSC(VecRestoreArrayRead(x, &px));
+    times.push_back(t);
+  };
+  LinearOdeTs ode(A, c, grid, prefix, TSCN, record);
+  SNES snes;
+  KSP ksp;
+  PC pc;
+  METAROM_PETSC(TSGetSNES(ode.ts(), &snes));
+  METAROM_PETSC(SNESGetKSP(snes, &ksp));
+  METAROM_PETSC(KSPSetType(ksp, KSPPREONLY));  // r x r dense systems: a direct LU solve
+  METAROM_PETSC(KSPGetPC(ksp, &pc));
+  METAROM_PETSC(PCSetType(pc, PCLU));
+  TSAdapt adapt;
+  METAROM_PETSC(TSGetAdapt(ode.ts(), &adapt));
+  METAROM_PETSC(TSAdaptSetType(adapt, TSADAPTNONE));  // the full model's grid, step for step
+  ode.set_from_options();
+
+  LatentTrajectory out;
+  out.seconds = ode.solve(u);
+  out.ts_type = ode.type();
+  const Index count = static_cast<Index>(times.size());
+  out.U = Eigen::Map<Matrix>(data.data(), r, count);
+  out.t = Eigen::Map<Vector>(times.data(), count);
+  return out;
+}
+
+}  // namespace metarom

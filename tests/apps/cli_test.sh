@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Command-line test: the main chain (simulate -> fit -> eval -> rom -> info) and the exit
+# status and messages of bad input, run as a user would, on NP ranks.
+# usage: cli_test.sh /path/to/metarom NP [mpiexec]
+set -u
+exe=$1
+np=${2:-1}
+mpiexec=${3:-mpiexec}
+run() { if [ "$np" -gt 1 ]; then "$mpiexec" -n "$np" "$exe" "$@"; else "$exe" "$@"; fi; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# json_number FILE KEY: the number under KEY in a one-line JSON object.
+json_number() { grep -o "\"$2\":[^,}]*" "$1" | head -n1 | cut -d: -f2; }
+# below A B: A < B as floating-point numbers.
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+# The main chain on a small 2-D grid.
+opts="-heat_nx 40 -heat_ny 40 -heat_steps 60 -heat_snapshot_stride 2 -heat_t_final 0.05"
+if run simulate heat -o "$dir/heat.h5" $opts -quiet > "$dir/sim.txt" 2>&1; then ok; else fail "simulate"; cat "$dir/sim.txt"; fi
+if run fit pod -i "$dir/heat.h5" -o "$dir/pod.h5" -json > "$dir/fit.json" 2>"$dir/fit.err"; then ok; else fail "fit"; cat "$dir/fit.err"; fi
+grep -q '"singular_values":\[' "$dir/fit.json" && ok || fail "fit -json has no singular_values: $(cat "$dir/fit.json")"
+if run eval -m "$dir/pod.h5" -i "$dir/heat.h5" --json > "$dir/eval.json" 2>"$dir/eval.err"; then ok; else fail "eval"; cat "$dir/eval.err"; fi
+mse=$(json_number "$dir/eval.json" mse)
+sr=$(json_number "$dir/eval.json" sr_mse)
+[ -n "$mse" ] && below "$mse" 1e-4 && ok || fail "eval mse '$mse' (want < 1e-4): $(cat "$dir/eval.json")"
+[ -n "$sr" ] && below "$sr" 1e-20 && ok || fail "eval sr_mse '$sr' (POD is a projection: want ~0)"
+if run rom -m "$dir/pod.h5" -o "$dir/traj.h5" --json > "$dir/rom.json" 2>"$dir/rom.err"; then ok; else fail "rom"; cat "$dir/rom.err"; fi
+for key in rel_error fom_seconds rom_seconds speedup; do
+  [ -n "$(json_number "$dir/rom.json" $key)" ] && ok || fail "rom -json lacks $key: $(cat "$dir/rom.json")"
+done
+rel=$(json_number "$dir/rom.json" rel_error)
+[ -n "$rel" ] && below "$rel" 1e-2 && ok || fail "rom rel_error '$rel'"
+run info "$dir/traj.h5" > "$dir/info.txt" 2>&1 && grep -q "trajectory file" "$dir/info.txt" && grep -q "latent states: r = " "$dir/info.txt" && ok || fail "info on the trajectory: $(cat "$dir/info.txt")"
+run info "$dir/heat.h5" > "$dir/info2.txt" 2>&1 && grep -q "N = 31 snapshots" "$dir/info2.txt" && grep -q "40 x 40" "$dir/info2.txt" && ok || fail "info on snapshots: $(cat "$dir/info2.txt")"
+run info "$dir/pod.h5" > "$dir/info3.txt" 2>&1 && grep -q "metarom model file" "$dir/info3.txt" && ok || fail "info on the model: $(cat "$dir/info3.txt")"
+
+# Bad input: non-zero exit status and a message naming the problem.
+expect_failure() {  # expect_failure "message part" command args...
+  local want=$1
+  shift
+  if run "$@" > "$dir/out.txt" 2>&1; then fail "'$*' succeeded"; return; fi
+  grep -q -- "$want" "$dir/out.txt" && ok || fail "'$*' did not say '$want': $(cat "$dir/out.txt")"
+}
+expect_failure "no such file" info "$dir/missing.h5"
+echo "not hdf5" > "$dir/text.h5"
+expect_failure "not an HDF5 file" fit pod -i "$dir/text.h5" -o "$dir/x.h5"
+expect_failure "holds a 'snapshots', expected a 'model'" eval -m "$dir/heat.h5" -i "$dir/heat.h5"
+expect_failure "unknown reducer type 'nope'" fit nope -i "$dir/heat.h5"
+expect_failure "missing -i" fit pod
+expect_failure "unknown command" frobnicate
+expect_failure "states of 1600 values" rom -m "$dir/pod.h5" -heat_nx 20 -quiet
+[ ! -e "$dir/x.h5" ] && ok || fail "a failed fit left $dir/x.h5 behind"
+
+echo "cli (np=$np): $passes passed, $fails failed"
+[ "$fails" -eq 0 ]

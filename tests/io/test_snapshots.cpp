@@ -1,0 +1,168 @@
+// tests for src/io/snapshots.cpp: the snapshot-set schema (data/FORMAT.md) round-trips on
+// any number of ranks, and every malformed input gives an error naming file and object.
+#include <petscsys.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "metarom/error.hpp"
+#include "metarom/hdf5_file.hpp"
+#include "metarom/snapshots.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+using metarom::test::require_error;
+using metarom::test::ScratchDir;
+
+namespace {
+
+SnapshotSet sample_set(MPI_Comm comm, long long nx, long long ny, Index N) {
+  SnapshotSet s;
+  s.rows = RowPartition::split(comm, nx * ny);
+  s.X.resize(s.rows.local(), N);
+  for (Index j = 0; j < N; ++j)
+    for (Index i = 0; i < s.rows.local(); ++i) s.X(i, j) = std::cos(0.1 * (s.rows.begin + i) + 0.7 * j);
+  s.t = Vector::LinSpaced(N, 0.0, 1.0);
+  s.mu = Matrix::Constant(2, N, 3.5);
+  s.layout.dims = {nx, ny};
+  s.layout.fields = {"u"};
+  s.layout.lower = {0.0, 0.0};
+  s.layout.upper = {1.0, 2.0};
+  s.provenance.set("model", "test");
+  s.provenance.set("kappa", 0.5);
+  return s;
+}
+
+// Writes a snapshot file on rank 0 (serial HDF5), letting `edit` damage it first.
+void write_damaged(const std::string& path, const std::function<void(h5::Group&)>& edit) {
+  if (test::world_rank() == 0) {
+    SnapshotSet s = sample_set(MPI_COMM_SELF, 4, 3, 6);
+    h5::File f = h5::File::create(path, MPI_COMM_SELF);
+    h5::write_header(f.root(), "snapshots");
+    write_snapshot_content(f.root(), s);
+    edit(f.root());
+    f.commit();
+  }
+  test::barrier();
+}
+
+void replace_with_doubles(h5::Group& g, const std::string& name, std::vector<hsize_t> dims, double fill) {
+  H5Ldelete(g.id(), name.c_str(), H5P_DEFAULT);
+  hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  hid_t ds = H5Dcreate2(g.id(), name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  size_t count = 1;
+  for (auto d : dims) count *= d;
+  std::vector<double> data(count, fill);
+  H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
+  H5Dclose(ds);
+  H5Sclose(space);
+}
+
+}  // namespace
+
+TEST_CASE("snapshot sets round-trip bit for bit", "[io][snapshots][mpi]") {
+  ScratchDir dir;
+  const std::string path = dir.path("snaps.h5");
+  const SnapshotSet s = sample_set(PETSC_COMM_WORLD, 6, 5, 7);
+  write_snapshots(path, s);
+  const SnapshotSet r = read_snapshots(path, PETSC_COMM_WORLD);
+  CHECK(r.n() == 30);
+  CHECK(r.count() == 7);
+  CHECK(r.rows.begin == s.rows.begin);
+  CHECK((r.X - s.X).norm() == 0.0);
+  CHECK((r.t - s.t).norm() == 0.0);
+  CHECK((r.mu - s.mu).norm() == 0.0);
+  CHECK(r.layout.dims == s.layout.dims);
+  CHECK(r.layout.fields == s.layout.fields);
+  CHECK(r.layout.upper == s.layout.upper);
+  CHECK(r.provenance.get_double("kappa", "t") == 0.5);
+
+  // The whole matrix, read serially, has the snapshots as rows of /states.
+  const SnapshotSet whole = read_snapshots(path, MPI_COMM_SELF);
+  CHECK(whole.X.rows() == 30);
+  CHECK(whole.X(s.rows.begin, 3) == s.X(0, 3));
+}
+
+TEST_CASE("malformed snapshot files give errors naming file and object", "[io][snapshots][errors]") {
+  ScratchDir dir;
+  auto read = [](const std::string& p) { return [p] { read_snapshots(p, PETSC_COMM_WORLD); }; };
+
+  const std::string no_states = dir.path("no_states.h5");
+  write_damaged(no_states, [](h5::Group& g) { H5Ldelete(g.id(), "states", H5P_DEFAULT); });
+  require_error(read(no_states), {no_states, "/states", "data set is missing"});
+
+  const std::string no_time = dir.path("no_time.h5");
+  write_damaged(no_time, [](h5::Group& g) { H5Ldelete(g.id(), "time", H5P_DEFAULT); });
+  require_error(read(no_time), {no_time, "/time", "data set is missing"});
+
+  const std::string rank1 = dir.path("rank1.h5");
+  write_damaged(rank1, [](h5::Group& g) { replace_with_doubles(g, "states", {72}, 1.0); });
+  require_error(read(rank1), {rank1, "/states", "rank 1", "expected a 2-D data set"});
+
+  const std::string group = dir.path("group.h5");
+  write_damaged(group, [](h5::Group& g) {
+    H5Ldelete(g.id(), "states", H5P_DEFAULT);
+    g.create_group("states");
+  });
+  require_error(read(group), {group, "/states"});
+
+  const std::string ints = dir.path("ints.h5");
+  write_damaged(ints, [](h5::Group& g) {
+    H5Ldelete(g.id(), "states", H5P_DEFAULT);
+    hsize_t dims[2] = {6, 12};
+    hid_t space = H5Screate_simple(2, dims, nullptr);
+    hid_t ds = H5Dcreate2(g.id(), "states", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<int> data(72, 1);
+    H5Dwrite(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
+    H5Dclose(ds);
+    H5Sclose(space);
+  });
+  require_error(read(ints), {ints, "/states", "has type integer, expected floating point"});
+
+  const std::string short_time = dir.path("short_time.h5");
+  write_damaged(short_time, [](h5::Group& g) { replace_with_doubles(g, "time", {5}, 0.0); });
+  require_error(read(short_time), {short_time, "/time", "5 times", "6 snapshots"});
+
+  const std::string bad_params = dir.path("bad_params.h5");
+  write_damaged(bad_params, [](h5::Group& g) { replace_with_doubles(g, "parameters", {4, 2}, 0.0); });
+  require_error(read(bad_params), {bad_params, "/parameters", "has shape [4, 2]"});
+
+  const std::string nan = dir.path("nan.h5");
+  write_damaged(nan, [](h5::Group& g) {
+    replace_with_doubles(g, "states", {6, 12}, std::numeric_limits<double>::quiet_NaN());
+  });
+  require_error(read(nan), {nan, "/states", "NaN or Inf"});
+
+  const std::string inf = dir.path("inf.h5");
+  write_damaged(inf, [](h5::Group& g) { replace_with_doubles(g, "time", {6}, std::numeric_limits<double>::infinity()); });
+  require_error(read(inf), {inf, "/time", "NaN or Inf"});
+
+  const std::string layout = dir.path("layout.h5");
+  write_damaged(layout, [](h5::Group& g) {
+    h5::Group lg = g.open_group("layout");
+    Attributes a;
+    a.set("dims", std::vector<long long>{5, 3});
+    lg.write_attributes(a);
+  });
+  require_error(read(layout), {layout, "/layout", "describes 15 values per state", "has 12"});
+
+  const std::string model = dir.path("model.h5");
+  if (test::world_rank() == 0) {
+    h5::File f = h5::File::create(model, MPI_COMM_SELF);
+    h5::write_header(f.root(), "model");
+    f.commit();
+  }
+  test::barrier();
+  require_error(read(model), {model, "holds a 'model'", "expected a 'snapshots' or 'trajectory'"});
+}
+
+TEST_CASE("inconsistent snapshot sets are refused before writing", "[io][snapshots][errors]") {
+  ScratchDir dir;
+  SnapshotSet s = sample_set(PETSC_COMM_WORLD, 4, 4, 3);
+  s.t.resize(2);
+  require_error([&] { write_snapshots(dir.path("x.h5"), s); }, {"2 times for 3 snapshots"});
+  s = sample_set(PETSC_COMM_WORLD, 4, 4, 3);
+  s.layout.dims = {4, 5};
+  require_error([&] { write_snapshots(dir.path("x.h5"), s); }, {"describes 20 values per state"});
+}

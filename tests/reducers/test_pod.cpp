@@ -1,0 +1,203 @@
+// tests for src/reducers/pod.cpp and tsqr.cpp: singular values and subspaces against
+// matrices built with known SVDs and against an independent SVD (Eigen's one-sided
+// Jacobi), serial and distributed, the energy rule, centering, degenerate snapshots and
+// model files.
+#include <petscsys.h>
+
+#include <Eigen/SVD>
+#include <cmath>
+
+#include "metarom/error.hpp"
+#include "metarom/heat.hpp"
+#include "metarom/hdf5_file.hpp"
+#include "metarom/metrics.hpp"
+#include "metarom/pod.hpp"
+#include "metarom/tsqr.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+using metarom::test::require_error;
+using metarom::test::ScratchDir;
+
+namespace {
+
+SnapshotSet distribute(const Matrix& full, MPI_Comm comm) {
+  SnapshotSet s;
+  s.rows = RowPartition::split(comm, full.rows());
+  s.X = full.middleRows(s.rows.begin, s.rows.local());
+  s.t = Vector::LinSpaced(full.cols(), 0, 1);
+  return s;
+}
+
+// Sine of the largest principal angle between the column spaces of orthonormal A and B:
+// ||(I - B Bᵀ) A||₂, computed without the cancellation of sqrt(1 - cos²).
+double subspace_distance(const Matrix& A, const Matrix& B) {
+  Eigen::JacobiSVD<Matrix> svd(A - B * (B.transpose() * A));
+  return svd.singularValues()(0);
+}
+
+}  // namespace
+
+TEST_CASE("TSQR thin SVD recovers prescribed singular values and vectors", "[reducers][pod][mpi]") {
+  const Index n = 301, N = 40;
+  Vector sigma(N);
+  for (Index k = 0; k < N; ++k) sigma(k) = std::pow(10.0, -6.0 * k / (N - 1));  // 1 .. 1e-6
+  Matrix U;
+  const Matrix X = test::matrix_with_singular_values(n, N, sigma, 7, &U);
+  const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
+  const ThinSvd svd = distributed_thin_svd(s.X, PETSC_COMM_WORLD);
+  REQUIRE(svd.sigma.size() == N);
+  // Backward stable: absolute errors of order eps * sigma_1.
+  CHECK((svd.sigma - sigma).cwiseAbs().maxCoeff() < 1e-14);
+  Matrix Ufull = Matrix::Zero(n, N);
+  Ufull.middleRows(s.rows.begin, s.rows.local()) = svd.U;
+  allreduce_sum(PETSC_COMM_WORLD, Ufull.data(), Ufull.size());
+  CHECK((Ufull.transpose() * Ufull - Matrix::Identity(N, N)).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK(subspace_distance(Ufull.leftCols(10), U.leftCols(10)) < 1e-10);
+}
+
+TEST_CASE("POD singular values agree with an independent SVD to 1e-10 relative", "[reducers][pod][mpi]") {
+  // The same matrix on every rank; POD sees it split by rows, Jacobi SVD sees it whole.
+  const Index n = 500, N = 60;
+  Vector sigma(N);
+  for (Index k = 0; k < N; ++k) sigma(k) = 50.0 * std::pow(10.0, -5.0 * k / (N - 1));  // 50 .. 5e-4
+  const Matrix X = test::matrix_with_singular_values(n, N, sigma, 11);
+  Pod pod;
+  pod.settings().latent_dim = 8;
+  pod.fit(distribute(X, PETSC_COMM_WORLD));
+  Eigen::JacobiSVD<Matrix> jacobi(X);
+  const Vector& s = pod.singular_values();
+  REQUIRE(s.size() == N);
+  CHECK(((s - jacobi.singularValues()).array() / jacobi.singularValues().array()).abs().maxCoeff() < 1e-10);
+  CHECK(((s - sigma).array() / sigma.array()).abs().maxCoeff() < 1e-10);
+}
+
+TEST_CASE("POD of heat snapshots agrees with an independent SVD", "[reducers][pod][heat][mpi]") {
+  // The route of `metarom simulate heat` + `metarom fit pod`: simulate, write, read, fit.
+  ScratchDir dir;
+  HeatConfig c;
+  c.nx = c.ny = 31;
+  c.time = TimeGrid{0.0, 0.05, 100, 2};
+  HeatModel heat(PETSC_COMM_WORLD, c);
+  write_snapshots(dir.path("heat.h5"), heat.simulate(false));
+  const SnapshotSet set = read_snapshots(dir.path("heat.h5"), PETSC_COMM_WORLD);
+  Pod pod;
+  pod.fit(set);
+  const SnapshotSet whole = read_snapshots(dir.path("heat.h5"), MPI_COMM_SELF);
+  Eigen::JacobiSVD<Matrix> jacobi(whole.X);
+  const Vector& s = pod.singular_values();
+  const Vector& j = jacobi.singularValues();
+  // Relative agreement where the singular values carry information (above 1e-6 of the
+  // largest: below that both SVDs resolve only eps * sigma_1 in absolute terms).
+  for (Index k = 0; k < s.size(); ++k) {
+    INFO("k = " << k << ", pod " << s(k) << ", jacobi " << j(k));
+    if (j(k) > 1e-6 * j(0)) CHECK(std::abs(s(k) - j(k)) / j(k) < 1e-10);
+    else CHECK(std::abs(s(k) - j(k)) < 1e-13 * j(0));
+  }
+  CHECK(pod.latent_dim() == rank_for_energy(s, 0.9999));
+  CHECK(pod.captured_energy() >= 0.9999);
+}
+
+TEST_CASE("distributed POD equals serial POD", "[reducers][pod][mpi]") {
+  const Index n = 203, N = 25;
+  Vector sigma = Vector::LinSpaced(N, 10.0, 0.1);
+  const Matrix X = test::matrix_with_singular_values(n, N, sigma, 3);
+  Pod dist, serial;
+  dist.settings().latent_dim = serial.settings().latent_dim = 6;
+  dist.settings().center = serial.settings().center = true;
+  dist.fit(distribute(X, PETSC_COMM_WORLD));
+  serial.fit(distribute(X, MPI_COMM_SELF));
+  CHECK((dist.singular_values() - serial.singular_values()).cwiseAbs().maxCoeff() < 1e-12);
+  const RowPartition& rows = dist.rows();
+  CHECK((dist.basis() - serial.basis().middleRows(rows.begin, rows.local())).cwiseAbs().maxCoeff() < 1e-10);
+  CHECK((dist.mean() - serial.mean().segment(rows.begin, rows.local())).cwiseAbs().maxCoeff() < 1e-14);
+}
+
+TEST_CASE("energy is the sum of squared singular values", "[reducers][pod]") {
+  Vector s(3);
+  s << 3, 2, 1;  // energies 9, 4, 1 of 14
+  CHECK(rank_for_energy(s, 0.9) == 2);   // 13/14 = 0.93 (a sum of sigma would need 3: 5/6 = 0.83)
+  CHECK(rank_for_energy(s, 0.93) == 3);  // 13/14 = 0.9286 < 0.93
+  CHECK(rank_for_energy(s, 0.5) == 1);
+  require_error([&] { rank_for_energy(s, 1.5); }, {"(0, 1]"});
+  require_error([&] { rank_for_energy(Vector::Zero(3), 0.9); }, {"all zero"});
+}
+
+TEST_CASE("POD projects, centers and reconstructs as the theory says", "[reducers][pod][mpi]") {
+  const Index n = 120, N = 30;
+  Vector sigma(4);
+  sigma << 5, 3, 1, 0.5;
+  Matrix X = test::matrix_with_singular_values(n, N, sigma, 5);
+  Pod pod;
+  pod.settings().latent_dim = 4;
+  const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
+  pod.fit(s);
+  // Rank-4 data: exact reconstruction; the projection is idempotent.
+  const ReconstructionMetrics m = reconstruction_metrics(pod, s);
+  CHECK(m.mse < 1e-28);
+  CHECK(m.sr_mse < 1e-28);
+  // Truncated to r = 2, the squared error is the discarded energy (Eckart–Young).
+  pod.settings().latent_dim = 2;
+  pod.fit(s);
+  const ReconstructionMetrics t = reconstruction_metrics(pod, s);
+  CHECK(t.mse * n * N == Approx(1.0 + 0.25).epsilon(1e-12));
+  // Centered: the mean encodes to zero.
+  Pod centered;
+  centered.settings().center = true;
+  centered.settings().latent_dim = 2;
+  centered.fit(s);
+  const Vector mean_local = s.X.rowwise().mean();
+  CHECK(centered.encode(mean_local).norm() < 1e-12);
+}
+
+TEST_CASE("zero and duplicate snapshots are reported, not dropped", "[reducers][pod][mpi]") {
+  Vector sigma(3);
+  sigma << 3, 2, 1;
+  Matrix X = test::matrix_with_singular_values(50, 8, sigma, 9);
+  X.col(2).setZero();
+  X.col(6) = X.col(4);
+  Pod pod;
+  pod.settings().latent_dim = 2;
+  pod.fit(distribute(X, PETSC_COMM_WORLD));
+  REQUIRE(pod.warnings().size() == 2);
+  CHECK(pod.warnings()[0].find("1 zero snapshot(s), first at index 2") != std::string::npos);
+  CHECK(pod.warnings()[1].find("index 6 repeats index 4") != std::string::npos);
+  CHECK(pod.singular_values().size() == 8);  // every snapshot kept
+}
+
+TEST_CASE("POD models round-trip through HDF5 bit for bit", "[reducers][pod][mpi]") {
+  ScratchDir dir;
+  Vector sigma(5);
+  sigma << 4, 3, 2, 1, 0.5;
+  const SnapshotSet s = distribute(test::matrix_with_singular_values(77, 12, sigma, 2), PETSC_COMM_WORLD);
+  Pod pod;
+  pod.settings().center = true;
+  pod.settings().energy = 0.95;
+  pod.fit(s);
+  save_model(dir.path("pod.h5"), pod, s, "train.h5", 0.5);
+  ModelFile m = load_model(dir.path("pod.h5"), PETSC_COMM_WORLD);
+  auto* back = dynamic_cast<Pod*>(m.reducer.get());
+  REQUIRE(back);
+  CHECK(back->latent_dim() == pod.latent_dim());
+  CHECK((back->basis() - pod.basis()).norm() == 0.0);
+  CHECK((back->mean() - pod.mean()).norm() == 0.0);
+  CHECK((back->singular_values() - pod.singular_values()).norm() == 0.0);
+  CHECK(m.n == 77);
+  CHECK(m.training_count == 12);
+  CHECK(m.training_file == "train.h5");
+  require_error([&] { load_model(dir.path("pod.h5"), PETSC_COMM_WORLD, [](const ModelFile&) {
+                  return RowPartition::serial(78);
+                }); },
+                {"states of size 77", "78"});
+  require_error([] { create_reducer("no-such"); }, {"unknown reducer type 'no-such'", "pod"});
+}
+
+TEST_CASE("POD refuses impossible requests", "[reducers][pod]") {
+  Vector sigma(2);
+  sigma << 2, 1;
+  Pod pod;
+  pod.settings().latent_dim = 9;
+  require_error([&] { pod.fit(distribute(test::matrix_with_singular_values(20, 5, sigma, 1), MPI_COMM_SELF)); },
+                {"latent dimension 9 exceeds the 5 singular values"});
+  require_error([&] { pod.fit(SnapshotSet{}); }, {"empty"});
+}

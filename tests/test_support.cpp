@@ -1,0 +1,78 @@
+#include "test_support.hpp"
+
+#include <petscsys.h>
+#include <unistd.h>
+
+#include <Eigen/QR>
+#include <filesystem>
+#include <random>
+
+#include "metarom/error.hpp"
+
+namespace metarom::test {
+
+int world_rank() {
+  int r = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &r);
+  return r;
+}
+
+int world_size() {
+  int s = 1;
+  MPI_Comm_size(PETSC_COMM_WORLD, &s);
+  return s;
+}
+
+void barrier() { MPI_Barrier(PETSC_COMM_WORLD); }
+
+ScratchDir::ScratchDir() {
+  char buf[4096] = {0};
+  if (world_rank() == 0) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "metarom-test-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    std::snprintf(buf, sizeof buf, "%s", tmpl.c_str());
+  }
+  MPI_Bcast(buf, sizeof buf, MPI_CHAR, 0, PETSC_COMM_WORLD);
+  dir_ = buf;
+}
+
+ScratchDir::~ScratchDir() {
+  barrier();
+  if (world_rank() == 0) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+void require_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
+  std::string message;
+  try {
+    f();
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  INFO("error message: " << message);
+  REQUIRE(!message.empty());
+  for (const auto& p : parts) {
+    INFO("expected in the message: " << p);
+    CHECK(message.find(p) != std::string::npos);
+  }
+}
+
+Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* Uout) {
+  const Index k = sigma.size();
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> dist;
+  Matrix G1(n, k), G2(N, k);
+  for (Index j = 0; j < k; ++j)
+    for (Index i = 0; i < n; ++i) G1(i, j) = dist(gen);
+  for (Index j = 0; j < k; ++j)
+    for (Index i = 0; i < N; ++i) G2(i, j) = dist(gen);
+  Eigen::HouseholderQR<Matrix> q1(G1), q2(G2);
+  const Matrix U = q1.householderQ() * Matrix::Identity(n, k);
+  const Matrix V = q2.householderQ() * Matrix::Identity(N, k);
+  if (Uout) *Uout = U;
+  return U * sigma.asDiagonal() * V.transpose();
+}
+
+}  // namespace metarom::test
