@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs metarom's build and run dependencies from Debian bookworm's packages (as root).
+# Idempotent: does nothing when everything is already installed.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config          # C++20 compiler, CMake >= 3.25
+  petsc-dev slepc-dev                       # PETSc 3.18 with TAO (OpenMPI, HDF5, FFTW), SLEPc 3.18
+  libhdf5-openmpi-dev libeigen3-dev         # parallel HDF5 1.10, Eigen 3.4
+  openmpi-bin libopenmpi-dev                # mpiexec
+  libfmt-dev nlohmann-json3-dev             # text formatting, JSON output
+  catch2                                    # Catch2 2.13 (tests)
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
