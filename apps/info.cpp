@@ -31,6 +31,12 @@ std::string snapshot_text(const h5::Group& root) {
     throw Error(fmt::format("{}: has {} times for {} snapshots", root.where("time"), t.size(), shape[0]));
   if (t.size() > 0) s += fmt::format("  time: {:.6g} .. {:.6g}\n", t(0), t(t.size() - 1));
   if (root.has("parameters")) s += fmt::format("  parameters: {} per snapshot\n", root.shape("parameters")[1]);
+  for (const std::string& name : root.names()) {
+    if (name == "states" || name == "time" || name == "parameters" || name == "latent" || name == "layout" ||
+        name == "provenance")
+      continue;
+    if (root.shape(name) == shape) s += fmt::format("  derived field: {} (same shape as the states)\n", name);
+  }
   s += layout_text(read_layout(root));
   if (root.has("latent")) s += fmt::format("  latent states: r = {}\n", root.shape("latent")[1]);
   if (root.has("provenance")) s += "  provenance:\n" + attributes_text(root.open_group("provenance").read_attributes(), "    ");

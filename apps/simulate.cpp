@@ -1,46 +1,126 @@
 // metarom simulate MODEL -o snaps.h5: run a full-order model and write its snapshots.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
 #include "metarom/heat.hpp"
+#include "metarom/qg.hpp"
 #include "metarom/snapshots.hpp"
 
 namespace metarom::cli {
 
+namespace {
+
+struct Written {
+  std::string file;
+  Index count;
+};
+
+// Writes the set, or its train/test split by time window, each with an XDMF side file.
+std::vector<Written> write_outputs(const std::string& out, const SnapshotSet& set, double split,
+                                   const std::vector<DerivedField>& derived) {
+  std::vector<std::string> names;
+  for (const auto& d : derived) names.push_back(d.name);
+  auto write = [&](const std::string& path, Index first, Index last) {
+    const SnapshotSet part = select_snapshots(set, first, last);
+    std::vector<DerivedField> parts;
+    for (const auto& d : derived) parts.push_back({d.name, d.X.middleCols(first, last - first)});
+    write_snapshots(path, part, parts);
+    write_xdmf(path, part, names);
+    return Written{path, last - first};
+  };
+  if (split <= 0) return {write(out, 0, set.count())};
+  if (split >= 1) throw Error(fmt::format("-split must lie in (0, 1), got {}", split));
+  const Index train = static_cast<Index>(std::floor(split * set.count()));
+  if (train < 1 || train >= set.count())
+    throw Error(fmt::format("-split {} leaves an empty train or test set of {} snapshots", split, set.count()));
+  const std::filesystem::path p(out);
+  const std::string stem = (p.parent_path() / p.stem()).string();
+  return {write(stem + "_train.h5", 0, train), write(stem + "_test.h5", train, set.count())};
+}
+
+double relative_error(const Vector& x, const Vector& ref, MPI_Comm comm) {
+  return std::sqrt(allreduce_sum(comm, (x - ref).squaredNorm()) / allreduce_sum(comm, ref.squaredNorm()));
+}
+
+}  // namespace
+
 int cmd_simulate(const std::string& operand) {
-  std::string out = "heat.h5";
-  std::vector<Option> opts{{"-o", "Output snapshot file", &out}};
+  std::string out;
+  double split = 0;
+  bool vorticity = false;
+  std::vector<Option> opts{
+      {"-o", "Output snapshot file (default MODEL.h5)", &out},
+      {"-split", "Train fraction F: write the first F of the window to NAME_train.h5, the rest to NAME_test.h5",
+       &split},
+      {"-store_vorticity", "qg: also store the vorticity as /vorticity", &vorticity}};
   const Common c = common_options(opts, "metarom simulate MODEL");
-  const std::string model = require(operand, "MODEL", "(the model to run: heat)");
-  if (model != "heat") throw Error("unknown model '" + model + "' (known: heat)");
+  const std::string model = require(operand, "MODEL", "(the model to run: heat or qg)");
+  if (out.empty()) out = model + ".h5";
+  const bool show = !c.quiet && !c.json;
 
-  HeatConfig config;
-  config.set_from_options(PETSC_COMM_WORLD);
-  HeatModel heat(PETSC_COMM_WORLD, config);
-  progress(c, fmt::format("simulate heat: {}-D, grid {}{}, kappa {}, t in [{}, {}], {} steps, snapshot every {}\n",
-                          config.dim, config.nx, config.dim == 2 ? fmt::format(" x {}", config.ny) : "", config.kappa,
-                          config.time.t0, config.time.t_final, config.time.steps, config.time.stride));
-  const SnapshotSet set = heat.simulate(!c.quiet && !c.json);
-  write_snapshots(out, set);
-
-  // Error of the final recorded state against the exact solution of the PDE.
-  const Vector exact = heat.exact_solution(set.t(set.count() - 1));
-  const double err2 = allreduce_sum(set.rows.comm, (set.X.col(set.count() - 1) - exact).squaredNorm());
-  const double ref2 = allreduce_sum(set.rows.comm, exact.squaredNorm());
-  const double rel = std::sqrt(err2 / ref2);
-  if (c.json) {
-    nlohmann::json j{{"file", out},         {"n", set.n()},
-                     {"snapshots", set.count()}, {"seconds", heat.solve_seconds()},
-                     {"final_rel_error_vs_exact", rel}};
-    print(j.dump() + "\n");
+  SnapshotSet set;
+  std::vector<DerivedField> derived;
+  nlohmann::json j{{"model", model}};
+  std::string summary;
+  if (model == "heat") {
+    HeatConfig config;
+    config.set_from_options(PETSC_COMM_WORLD);
+    HeatModel heat(PETSC_COMM_WORLD, config);
+    progress(c, fmt::format("simulate heat: {}-D, grid {}{}, kappa {}, t in [{}, {}], {} steps, snapshot every {}\n",
+                            config.dim, config.nx, config.dim == 2 ? fmt::format(" x {}", config.ny) : "",
+                            config.kappa, config.time.t0, config.time.t_final, config.time.steps, config.time.stride));
+    set = heat.simulate(show);
+    // Error of the final recorded state against the exact solution of the PDE.
+    const double rel = relative_error(set.X.col(set.count() - 1), heat.exact_solution(set.t(set.count() - 1)),
+                                      set.rows.comm);
+    j["seconds"] = heat.solve_seconds();
+    j["final_rel_error_vs_exact"] = rel;
+    summary = fmt::format("time integration {:.3f} s; final-state relative error against the exact solution {:.3e}\n",
+                          heat.solve_seconds(), rel);
+  } else if (model == "qg") {
+    QgConfig config;
+    config.set_from_options(PETSC_COMM_WORLD);
+    if (config.spinup_file.empty())
+      config.spinup_file = (std::filesystem::path(out).parent_path() /
+                            fmt::format("qg_spinup_{}x{}.h5", config.nx, config.ny))
+                               .string();
+    if (config.spinup_file == "none") config.spinup_file.clear();
+    QgModel qg(PETSC_COMM_WORLD, config);
+    const TimeGrid g = config.window_grid();
+    progress(c, fmt::format("simulate qg: grid {} x {}, Re {}, Ro {}, dt {}, spin-up to t = {} ({:.0f} days), "
+                            "window [{}, {}] ({} steps), snapshot every {} steps\n",
+                            config.nx, config.ny, config.re, config.ro, config.dt, config.spinup_time,
+                            config.spinup_time / QgConfig::day, g.t0, g.t_final, g.steps, g.stride));
+    MPI_Barrier(PETSC_COMM_WORLD);
+    const double start = MPI_Wtime();
+    set = qg.simulate(show);
+    const double total = MPI_Wtime() - start;
+    if (vorticity) derived.push_back({"vorticity", qg.vorticity(set.X)});
+    const double steps = g.steps;
+    j["seconds"] = total;
+    j["window_seconds"] = qg.solve_seconds();
+    j["seconds_per_step"] = qg.solve_seconds() / steps;
+    j["spinup_file"] = config.spinup_file;
+    summary = fmt::format("spin-up and window {:.1f} s; window {:.1f} s ({:.3f} ms per step)\n", total,
+                          qg.solve_seconds(), 1e3 * qg.solve_seconds() / steps);
   } else {
-    print(fmt::format("wrote {}: {} snapshots of {} values in {:.3f} s; final-state relative error against the "
-                      "exact solution {:.3e}\n",
-                      out, set.count(), set.n(), heat.solve_seconds(), rel));
+    throw Error("unknown model '" + model + "' (known: heat, qg)");
   }
+
+  const std::vector<Written> files = write_outputs(out, set, split, derived);
+  nlohmann::json jf = nlohmann::json::array();
+  for (const auto& w : files) {
+    jf.push_back({{"file", w.file}, {"snapshots", w.count}});
+    summary += fmt::format("wrote {}: {} snapshots of {} values\n", w.file, w.count, set.n());
+  }
+  j["files"] = jf;
+  j["n"] = set.n();
+  print(c.json ? j.dump() + "\n" : summary);
   return 0;
 }
 

@@ -16,6 +16,12 @@ endmacro()
 metarom_require_pc(PETSC "PETSc>=3.18" petsc-dev)
 metarom_require_pc(SLEPC "SLEPc>=3.18" slepc-dev)
 metarom_require_pc(HDF5MPI "hdf5-openmpi" libhdf5-openmpi-dev)
+metarom_require_pc(FFTW "fftw3" libfftw3-dev)
+find_library(FFTW_MPI_LIBRARY fftw3_mpi)
+find_path(FFTW_MPI_INCLUDE_DIR fftw3-mpi.h)
+if(NOT FFTW_MPI_LIBRARY OR NOT FFTW_MPI_INCLUDE_DIR)
+  message(FATAL_ERROR "FFTW's MPI transforms not found: install the Debian package 'libfftw3-mpi-dev'")
+endif()
 
 # PETSc.pc carries neither the MPI include path nor MPI's C++ link line.
 find_package(MPI QUIET COMPONENTS C CXX)

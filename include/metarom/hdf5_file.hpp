@@ -48,6 +48,7 @@ class Group {
   std::string where(const std::string& name = "") const;
 
   bool has(const std::string& name) const;
+  std::vector<std::string> names() const;  // the objects this group holds, by name
   Group open_group(const std::string& name) const;  // throws if missing or not a group
   Group create_group(const std::string& name);
 

@@ -40,8 +40,23 @@ struct SnapshotSet {
   void validate(const std::string& context) const;
 };
 
+// A field derived from the states (e.g. vorticity from the streamfunction), stored beside
+// /states as /<name> with the same shape.
+struct DerivedField {
+  std::string name;
+  Matrix X;  // local rows, one column per snapshot
+};
+
 // Writes a snapshot set to `path` atomically (collective over set.rows.comm).
-void write_snapshots(const std::string& path, const SnapshotSet& set);
+void write_snapshots(const std::string& path, const SnapshotSet& set, const std::vector<DerivedField>& derived = {});
+
+// The snapshots j in [first, last) as a new set (same rows, layout and provenance).
+SnapshotSet select_snapshots(const SnapshotSet& set, Index first, Index last);
+
+// Writes an XDMF side file (h5path with .xmf in place of .h5) that lets ParaView open the
+// gridded states (and derived fields) of a 1-D or 2-D snapshot file as a time series.
+// Rank 0 writes it; nothing is written for unstructured data.
+void write_xdmf(const std::string& h5path, const SnapshotSet& set, const std::vector<std::string>& derived = {});
 // Reads and validates a snapshot set; rows split by PETSc's default split over comm.
 SnapshotSet read_snapshots(const std::string& path, MPI_Comm comm);
 // Same, with the rows this rank holds chosen by `rows` (rows.global must equal n).

@@ -164,6 +164,17 @@ std::string Group::where(const std::string& name) const { return file_ + ":" + j
 
 bool Group::has(const std::string& name) const { return H5Lexists(id_.get(), name.c_str(), H5P_DEFAULT) > 0; }
 
+std::vector<std::string> Group::names() const {
+  std::vector<std::string> out;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  if (H5Literate(id_.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &out) < 0)
+    throw Error(where() + ": cannot list the group");
+  return out;
+}
+
 Group Group::open_group(const std::string& name) const {
   if (!has(name)) throw Error(fmt::format("{}: group is missing", where(name)));
   Id g(H5Gopen2(id_.get(), name.c_str(), H5P_DEFAULT), H5Gclose);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "metarom/error.hpp"
 #include "metarom/hdf5_file.hpp"
 
@@ -96,11 +99,74 @@ SnapshotSet read_snapshot_content(const h5::Group& g, const RowPartition& rows) 
   return s;
 }
 
-void write_snapshots(const std::string& path, const SnapshotSet& set) {
+void write_snapshots(const std::string& path, const SnapshotSet& set, const std::vector<DerivedField>& derived) {
   h5::File f = h5::File::create(path, set.rows.comm);
   h5::write_header(f.root(), "snapshots");
   write_snapshot_content(f.root(), set);
+  for (const DerivedField& d : derived) {
+    if (d.X.rows() != set.X.rows() || d.X.cols() != set.X.cols())
+      throw Error(fmt::format("{}: derived field '{}' does not have the states' shape", path, d.name));
+    f.root().write_rows(d.name, d.X, set.rows);
+  }
   f.commit();
+}
+
+SnapshotSet select_snapshots(const SnapshotSet& set, Index first, Index last) {
+  if (first < 0 || last > set.count() || first > last)
+    throw Error(fmt::format("snapshot range [{}, {}) outside [0, {})", first, last, set.count()));
+  SnapshotSet s;
+  s.rows = set.rows;
+  s.X = set.X.middleCols(first, last - first);
+  s.t = set.t.segment(first, last - first);
+  if (set.mu.size()) s.mu = set.mu.middleCols(first, last - first);
+  s.layout = set.layout;
+  s.provenance = set.provenance;
+  return s;
+}
+
+void write_xdmf(const std::string& h5path, const SnapshotSet& set, const std::vector<std::string>& derived) {
+  const auto& dims = set.layout.dims;
+  if (dims.empty() || dims.size() > 2 || set.rows.rank() != 0) return;
+  const long long nx = dims[0], ny = dims.size() > 1 ? dims[1] : 1, n = set.n();
+  const long long nf = static_cast<long long>(std::max<size_t>(set.layout.fields.size(), 1));
+  auto coord = [&](const std::vector<double>& v, size_t d, double fallback) { return d < v.size() ? v[d] : fallback; };
+  const double x0 = coord(set.layout.lower, 0, 0), y0 = coord(set.layout.lower, 1, 0);
+  const double dx = nx > 1 ? (coord(set.layout.upper, 0, 1) - x0) / (nx - 1) : 1;
+  const double dy = ny > 1 ? (coord(set.layout.upper, 1, 1) - y0) / (ny - 1) : 1;
+  const std::string file = std::filesystem::path(h5path).filename().string();
+  std::vector<std::pair<std::string, std::string>> arrays;  // attribute name, data set
+  for (size_t f = 0; f < static_cast<size_t>(nf); ++f)
+    arrays.emplace_back(f < set.layout.fields.size() ? set.layout.fields[f] : "state", "states");
+  for (const auto& d : derived) arrays.emplace_back(d, d);
+
+  std::string x = "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n"
+                  "  <Grid Name=\"snapshots\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
+  for (Index j = 0; j < set.count(); ++j) {
+    x += fmt::format("   <Grid Name=\"t{}\" GridType=\"Uniform\">\n    <Time Value=\"{:.17g}\"/>\n", j, set.t(j));
+    x += fmt::format("    <Topology TopologyType=\"2DCoRectMesh\" Dimensions=\"{} {}\"/>\n", ny, nx);
+    x += fmt::format(
+        "    <Geometry GeometryType=\"ORIGIN_DXDY\">\n     <DataItem Dimensions=\"2\" Format=\"XML\">{:.17g} "
+        "{:.17g}</DataItem>\n     <DataItem Dimensions=\"2\" Format=\"XML\">{:.17g} {:.17g}</DataItem>\n"
+        "    </Geometry>\n",
+        y0, x0, dy, dx);
+    for (size_t a = 0; a < arrays.size(); ++a) {
+      const bool state = arrays[a].second == "states";
+      const long long offset = state ? static_cast<long long>(a) : 0, stride = state ? nf : 1;
+      x += fmt::format(
+          "    <Attribute Name=\"{}\" AttributeType=\"Scalar\" Center=\"Node\">\n"
+          "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"{} {}\" Type=\"HyperSlab\">\n"
+          "      <DataItem Dimensions=\"3 2\" Format=\"XML\">{} {} 1 {} 1 {}</DataItem>\n"
+          "      <DataItem Dimensions=\"{} {}\" NumberType=\"Float\" Precision=\"8\" "
+          "Format=\"HDF\">{}:/{}</DataItem>\n     </DataItem>\n    </Attribute>\n",
+          arrays[a].first, ny, nx, j, offset, stride, n / nf, set.count(), n, file, arrays[a].second);
+    }
+    x += "   </Grid>\n";
+  }
+  x += "  </Grid>\n </Domain>\n</Xdmf>\n";
+  const std::string out = std::filesystem::path(h5path).replace_extension(".xmf").string();
+  std::ofstream os(out);
+  os << x;
+  if (!os) throw Error(fmt::format("{}: cannot write the XDMF side file", out));
 }
 
 namespace {

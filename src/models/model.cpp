@@ -2,6 +2,7 @@
 
 #include "metarom/error.hpp"
 #include "metarom/heat.hpp"
+#include "metarom/qg.hpp"
 
 namespace metarom {
 
@@ -19,7 +20,12 @@ std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, cons
     config.set_from_options(comm);
     return std::make_unique<HeatModel>(comm, config);
   }
-  throw Error(context + ": unknown model '" + model + "' (known: heat)");
+  if (model == "qg") {
+    QgConfig config = QgConfig::from_attributes(provenance, context);
+    config.set_from_options(comm);
+    return std::make_unique<QgModel>(comm, config);
+  }
+  throw Error(context + ": unknown model '" + model + "' (known: heat, qg)");
 }
 
 }  // namespace metarom

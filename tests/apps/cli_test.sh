@@ -39,6 +39,17 @@ run info "$dir/traj.h5" > "$dir/info.txt" 2>&1 && grep -q "trajectory file" "$di
 run info "$dir/heat.h5" > "$dir/info2.txt" 2>&1 && grep -q "N = 31 snapshots" "$dir/info2.txt" && grep -q "40 x 40" "$dir/info2.txt" && ok || fail "info on snapshots: $(cat "$dir/info2.txt")"
 run info "$dir/pod.h5" > "$dir/info3.txt" 2>&1 && grep -q "metarom model file" "$dir/info3.txt" && ok || fail "info on the model: $(cat "$dir/info3.txt")"
 
+# QG: a tiny spin-up and window, split in time, with vorticity and XDMF side files.
+qopts="-qg_nx 15 -qg_ny 31 -qg_spinup_time 0.01 -qg_window 0.02 -qg_snapshot_stride 20"
+if run simulate qg -o "$dir/qg.h5" $qopts -split 0.5 -store_vorticity -json > "$dir/qg.json" 2>"$dir/qg.err"; then ok; else fail "simulate qg"; cat "$dir/qg.err"; fi
+for f in qg_train.h5 qg_test.h5 qg_train.xmf qg_test.xmf qg_spinup_15x31.h5; do
+  [ -s "$dir/$f" ] && ok || fail "simulate qg did not write $f"
+done
+run info "$dir/qg_train.h5" > "$dir/qinfo.txt" 2>&1 && grep -q "N = 5 snapshots" "$dir/qinfo.txt" && grep -q "15 x 31" "$dir/qinfo.txt" && ok || fail "info on qg_train.h5: $(cat "$dir/qinfo.txt")"
+run info "$dir/qg_test.h5" > "$dir/qinfo2.txt" 2>&1 && grep -q "N = 6 snapshots" "$dir/qinfo2.txt" && grep -q "vorticity" "$dir/qinfo2.txt" && ok || fail "info on qg_test.h5: $(cat "$dir/qinfo2.txt")"
+# A second run starts from the saved spin-up state.
+run simulate qg -o "$dir/qg2.h5" $qopts > "$dir/qg2.txt" 2>&1 && grep -q "starting from the saved state" "$dir/qg2.txt" && ok || fail "second qg run did not reuse the spin-up: $(cat "$dir/qg2.txt")"
+
 # Bad input: non-zero exit status and a message naming the problem.
 expect_failure() {  # expect_failure "message part" command args...
   local want=$1

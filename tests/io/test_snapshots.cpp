@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <functional>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "metarom/error.hpp"
@@ -165,4 +167,40 @@ TEST_CASE("inconsistent snapshot sets are refused before writing", "[io][snapsho
   s = sample_set(PETSC_COMM_WORLD, 4, 4, 3);
   s.layout.dims = {4, 5};
   require_error([&] { write_snapshots(dir.path("x.h5"), s); }, {"describes 20 values per state"});
+}
+
+TEST_CASE("XDMF side files describe every snapshot of a gridded set", "[io][snapshots][xdmf]") {
+  ScratchDir dir;
+  const SnapshotSet s = sample_set(PETSC_COMM_WORLD, 6, 5, 4);
+  const std::string path = dir.path("grid.h5");
+  write_snapshots(path, s, {DerivedField{"vorticity", 2 * s.X}});
+  write_xdmf(path, s, {"vorticity"});
+  test::barrier();
+  std::ifstream in(dir.path("grid.xmf"));
+  REQUIRE(in.good());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("<Time Value=") == 4);
+  CHECK(count("grid.h5:/states") == 4);
+  CHECK(count("grid.h5:/vorticity") == 4);
+  CHECK(count("Dimensions=\"5 6\"") == 12);  // topology and two attributes per time
+  CHECK(text.find("<DataItem Dimensions=\"3 2\" Format=\"XML\">3 0 1 1 1 30</DataItem>") != std::string::npos);
+  // The derived field is stored with the states' shape.
+  h5::File f = h5::File::open(path, PETSC_COMM_WORLD);
+  CHECK(f.root().shape("vorticity") == std::vector<long long>{4, 30});
+  CHECK((f.root().read_rows("vorticity", s.rows) - 2 * s.X).norm() == 0.0);
+}
+
+TEST_CASE("selecting snapshots keeps times, parameters and rows", "[io][snapshots]") {
+  const SnapshotSet s = sample_set(PETSC_COMM_WORLD, 4, 4, 6);
+  const SnapshotSet part = select_snapshots(s, 2, 5);
+  CHECK(part.count() == 3);
+  CHECK(part.t(0) == s.t(2));
+  CHECK(part.mu.cols() == 3);
+  CHECK((part.X - s.X.middleCols(2, 3)).norm() == 0.0);
+  require_error([&] { select_snapshots(s, 4, 7); }, {"[4, 7)", "[0, 6)"});
 }
