@@ -8,6 +8,7 @@
 
 #include "metarom/error.hpp"
 #include "metarom/hdf5_file.hpp"
+#include "metarom/meta_autoencoder.hpp"
 #include "metarom/pod.hpp"
 
 namespace metarom {
@@ -16,7 +17,13 @@ namespace {
 std::map<std::string, ReducerFactory>& registry() {
   static std::map<std::string, ReducerFactory> r;
   static std::once_flag builtins;
-  std::call_once(builtins, [] { r["pod"] = [] { return std::make_unique<Pod>(); }; });
+  std::call_once(builtins, [] {
+    r["pod"] = [] { return std::make_unique<Pod>(); };
+    r["ae"] = [] { return std::make_unique<Autoencoder>(); };
+    r["ri-ae"] = [] { return std::make_unique<RightInvertibleAutoencoder>(); };
+    r["meta-ae"] = [] { return std::make_unique<MetaAutoencoder>(false); };
+    r["ae-corrected"] = [] { return std::make_unique<MetaAutoencoder>(true); };
+  });
   return r;
 }
 }  // namespace

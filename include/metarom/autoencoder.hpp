@@ -1,0 +1,78 @@
+#pragma once
+// Neural reducers built from two dense MLPs (mlp.hpp):
+//   ae     canonical autoencoder (Popov (2.3)): encoder θ, decoder φ, trained on the mean
+//          squared error (3.20) ‖φ(θ(x)) − x‖²/n averaged over samples;
+//   ri-ae  right-invertible autoencoder, weak form (4.2): the canonical loss plus
+//          λ‖θ(φ(θ(x))) − θ(x)‖²/r averaged over samples.
+// Both use the paper's architecture (5.1) by default: one tanh hidden layer of h = 100
+// units, identity output; trained by Adam on mini-batches (trainer.hpp).
+// Neural reducers run on one rank for now: states distributed over ranks are refused.
+#include "metarom/mlp.hpp"
+#include "metarom/reducer.hpp"
+#include "metarom/trainer.hpp"
+
+namespace metarom {
+
+struct NeuralSettings {
+  int latent_dim = 5;  // r
+  int hidden = 100;    // h
+  TrainSettings train;
+  // -reducer_latent_dim -ae_hidden -ae_epochs -ae_batch_size -ae_learning_rate -ae_seed
+  // -ae_checkpoint -ae_monitor
+  void set_from_options();
+};
+
+// Gathers the columns `idx` of X.
+Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx);
+// The neural reducers' guard for distributed data.
+void require_serial(const RowPartition& rows, const std::string& what);
+
+class Autoencoder : public Reducer {
+ public:
+  std::string type() const override { return "ae"; }
+  void set_from_options() override;
+  void fit(const SnapshotSet& train) override;
+
+  Matrix encode(const Matrix& X) const override { return encoder_.forward(X); }
+  Matrix decode(const Matrix& U) const override { return decoder_.forward(U); }
+  Matrix decoder_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
+  int latent_dim() const override { return decoder_.input_dim(); }
+
+  void save(h5::Group& g) const override;
+  void load(const h5::Group& g, const RowPartition& rows) override;
+  void view(std::ostream& os) const override;
+
+  // Batch loss and its gradient with respect to [encoder parameters, decoder parameters].
+  virtual double batch_loss(const Matrix& X, Vector& grad) const;
+
+  NeuralSettings& settings() { return settings_; }
+  Mlp& encoder() { return encoder_; }
+  Mlp& decoder() { return decoder_; }
+  const Mlp& encoder() const { return encoder_; }
+  const Mlp& decoder() const { return decoder_; }
+  const TrainResult& training() const { return result_; }
+  // Builds untrained networks for states of size n (seeded), as fit() does first.
+  void initialize(int n);
+  Vector parameters() const;
+  void set_parameters(const Vector& p);
+
+ protected:
+  NeuralSettings settings_;
+  Mlp encoder_, decoder_;
+  TrainResult result_;
+};
+
+class RightInvertibleAutoencoder : public Autoencoder {
+ public:
+  std::string type() const override { return "ri-ae"; }
+  void set_from_options() override;  // also -ri_lambda
+  double batch_loss(const Matrix& X, Vector& grad) const override;
+  void save(h5::Group& g) const override;
+  void load(const h5::Group& g, const RowPartition& rows) override;
+  double& lambda() { return lambda_; }
+
+ private:
+  double lambda_ = 1.0;
+};
+
+}  // namespace metarom

@@ -1,0 +1,64 @@
+#pragma once
+// Dense multilayer perceptron (DESIGN.md, "Canonical autoencoder"): layers
+// a_l = σ(W_l a_{l-1} + b_l), tanh on hidden layers and the identity on the output, the
+// paper's (5.1) being the one-hidden-layer case W₂ tanh(W₁x + b₁) + b₂. Batches are matrix
+// columns; forward, reverse-mode gradients and input Jacobians work on whole batches with
+// matrix products. All parameters live in one flat vector [W₁, b₁, W₂, b₂, ...] (each W
+// column-major) so optimizers see a plain vector.
+#include <string>
+#include <vector>
+
+#include "metarom/types.hpp"
+
+namespace metarom {
+
+namespace h5 {
+class Group;
+}
+
+class Mlp {
+ public:
+  Mlp() = default;
+  // widths = {input, hidden..., output}; at least one layer.
+  explicit Mlp(std::vector<int> widths);
+
+  // Glorot-uniform weights from a seeded generator, zero biases.
+  void initialize(unsigned long long seed);
+
+  const std::vector<int>& widths() const { return widths_; }
+  int input_dim() const { return widths_.front(); }
+  int output_dim() const { return widths_.back(); }
+  int layer_count() const { return static_cast<int>(widths_.size()) - 1; }
+
+  Vector& parameters() { return theta_; }
+  const Vector& parameters() const { return theta_; }
+  Eigen::Map<Matrix> weight(int l);  // layer l = 0 .. layer_count()-1: out x in
+  Eigen::Map<const Matrix> weight(int l) const;
+  Eigen::Map<Vector> bias(int l);
+  Eigen::Map<const Vector> bias(int l) const;
+
+  // Activations of every layer, kept by forward() for backward(): a[0] is the input.
+  struct Tape {
+    std::vector<Matrix> a;
+  };
+  Matrix forward(const Matrix& X) const;
+  Matrix forward(const Matrix& X, Tape& tape) const;
+  // Reverse mode: dY = ∂loss/∂output (output_dim x B). Adds ∂loss/∂parameters to `grad`
+  // (resized and zeroed when empty) and returns ∂loss/∂input (empty if !input_gradient).
+  Matrix backward(const Tape& tape, const Matrix& dY, Vector& grad, bool input_gradient = true) const;
+  // ∂output/∂input at one input: output_dim x input_dim.
+  Matrix input_jacobian(const Vector& x) const;
+
+  void save(h5::Group& g) const;
+  static Mlp load(const h5::Group& g);
+
+ private:
+  Index weight_offset(int l) const { return offsets_[l]; }
+  Index bias_offset(int l) const { return offsets_[l] + Index(widths_[l + 1]) * widths_[l]; }
+
+  std::vector<int> widths_;
+  std::vector<Index> offsets_;
+  Vector theta_;
+};
+
+}  // namespace metarom

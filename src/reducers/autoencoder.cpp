@@ -1,0 +1,201 @@
+#include "metarom/autoencoder.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <petscsys.h>
+
+#include "metarom/error.hpp"
+#include "metarom/hdf5_file.hpp"
+#include "metarom/petsc_handle.hpp"
+
+namespace metarom {
+
+namespace {
+PetscErrorCode neural_options(NeuralSettings* s) {
+  PetscInt r = s->latent_dim, h = s->hidden, epochs = s->train.epochs, batch = s->train.batch_size;
+  PetscInt seed = static_cast<PetscInt>(s->train.seed);
+  PetscReal lr = s->train.learning_rate;
+  PetscBool monitor = s->train.progress ? PETSC_TRUE : PETSC_FALSE, set;
+  char file[PETSC_MAX_PATH_LEN];
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "Neural reducers (ae, ri-ae, meta-ae, ae-corrected)", "Reducer");
+  PetscCall(PetscOptionsInt("-reducer_latent_dim", "Latent dimension r", "Reducer", r, &r, nullptr));
+  PetscCall(PetscOptionsInt("-ae_hidden", "Hidden layer width h", "Reducer", h, &h, nullptr));
+  PetscCall(PetscOptionsInt("-ae_epochs", "Training epochs", "Reducer", epochs, &epochs, nullptr));
+  PetscCall(PetscOptionsInt("-ae_batch_size", "Mini-batch size", "Reducer", batch, &batch, nullptr));
+  PetscCall(PetscOptionsReal("-ae_learning_rate", "Adam learning rate", "Reducer", lr, &lr, nullptr));
+  PetscCall(PetscOptionsInt("-ae_seed", "Seed of the initial weights and the shuffling", "Reducer", seed, &seed,
+                            nullptr));
+  PetscCall(PetscOptionsString("-ae_checkpoint", "Checkpoint file: written every epoch, resumed from if present",
+                               "Reducer", s->train.checkpoint.c_str(), file, sizeof file, &set));
+  if (set) s->train.checkpoint = file;
+  PetscCall(PetscOptionsBool("-ae_monitor", "Print the loss of every epoch", "Reducer", monitor, &monitor, nullptr));
+  PetscOptionsEnd();
+  s->latent_dim = static_cast<int>(r);
+  s->hidden = static_cast<int>(h);
+  s->train.epochs = static_cast<int>(epochs);
+  s->train.batch_size = static_cast<int>(batch);
+  s->train.learning_rate = lr;
+  s->train.seed = static_cast<unsigned long long>(seed);
+  s->train.progress = monitor;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ri_options(double* lambda) {
+  PetscReal l = *lambda;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "Right-invertible autoencoder", "Reducer");
+  PetscCall(PetscOptionsReal("-ri_lambda", "Weight of the right-inverse term (4.2)", "Reducer", l, &l, nullptr));
+  PetscOptionsEnd();
+  *lambda = l;
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+void NeuralSettings::set_from_options() {
+  METAROM_PETSC(neural_options(this));
+  if (latent_dim < 1 || hidden < 1) throw Error("neural reducer: -reducer_latent_dim and -ae_hidden must be >= 1");
+}
+
+Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx) {
+  Matrix out(X.rows(), static_cast<Index>(idx.size()));
+  for (size_t k = 0; k < idx.size(); ++k) out.col(static_cast<Index>(k)) = X.col(idx[k]);
+  return out;
+}
+
+void require_serial(const RowPartition& rows, const std::string& what) {
+  if (rows.distributed())
+    throw Error(what + ": neural reducers run on one rank for now (states distributed over " +
+                std::to_string(rows.size()) + " ranks)");
+}
+
+void Autoencoder::set_from_options() { settings_.set_from_options(); }
+
+void Autoencoder::initialize(int n) {
+  const int r = settings_.latent_dim, h = settings_.hidden;
+  encoder_ = Mlp({n, h, r});
+  decoder_ = Mlp({r, h, n});
+  encoder_.initialize(settings_.train.seed * 2 + 1);
+  decoder_.initialize(settings_.train.seed * 2 + 2);
+  rows_ = RowPartition::serial(n);
+}
+
+Vector Autoencoder::parameters() const {
+  Vector p(encoder_.parameters().size() + decoder_.parameters().size());
+  p << encoder_.parameters(), decoder_.parameters();
+  return p;
+}
+
+void Autoencoder::set_parameters(const Vector& p) {
+  const Index ne = encoder_.parameters().size();
+  encoder_.parameters() = p.head(ne);
+  decoder_.parameters() = p.tail(decoder_.parameters().size());
+}
+
+double Autoencoder::batch_loss(const Matrix& X, Vector& grad) const {
+  Mlp::Tape te, td;
+  const Matrix U = encoder_.forward(X, te);
+  const Matrix R = decoder_.forward(U, td) - X;
+  const double scale = 1.0 / (static_cast<double>(X.rows()) * X.cols());
+  Vector ge = Vector::Zero(encoder_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
+  const Matrix dU = decoder_.backward(td, 2 * scale * R, gd);
+  encoder_.backward(te, dU, ge, false);
+  grad.resize(ge.size() + gd.size());
+  grad << ge, gd;
+  return scale * R.squaredNorm();
+}
+
+void Autoencoder::fit(const SnapshotSet& train) {
+  require_serial(train.rows, type());
+  train.validate(type() + " fit");
+  initialize(static_cast<int>(train.n()));
+  Vector p = parameters();
+  result_ = train_adam(
+      p, train.count(),
+      [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
+        set_parameters(params);
+        return batch_loss(gather_columns(train.X, batch), grad);
+      },
+      settings_.train, type());
+  set_parameters(p);
+}
+
+void Autoencoder::save(h5::Group& g) const {
+  Attributes a;
+  a.set("latent_dim", latent_dim());
+  a.set("hidden", settings_.hidden);
+  a.set("epochs", settings_.train.epochs);
+  a.set("batch_size", settings_.train.batch_size);
+  a.set("learning_rate", settings_.train.learning_rate);
+  a.set("seed", static_cast<long long>(settings_.train.seed));
+  if (!result_.epoch_loss.empty()) {
+    a.set("best_epoch", result_.best_epoch + 1);
+    a.set("best_loss", result_.best_loss);
+    a.set("train_seconds", result_.seconds);
+  }
+  g.write_attributes(a);
+  h5::Group e = g.create_group("encoder");
+  encoder_.save(e);
+  h5::Group d = g.create_group("decoder");
+  decoder_.save(d);
+}
+
+void Autoencoder::load(const h5::Group& g, const RowPartition& rows) {
+  require_serial(rows, type());
+  encoder_ = Mlp::load(g.open_group("encoder"));
+  decoder_ = Mlp::load(g.open_group("decoder"));
+  if (decoder_.output_dim() != rows.global || encoder_.input_dim() != rows.global)
+    throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder_.output_dim(),
+                            rows.global));
+  const Attributes a = g.read_attributes();
+  settings_.latent_dim = decoder_.input_dim();
+  settings_.hidden = static_cast<int>(a.get_int("hidden", g.where()));
+  rows_ = rows;
+}
+
+void Autoencoder::view(std::ostream& os) const {
+  os << fmt::format("{}: r = {}, encoder {}, decoder {} (tanh hidden layers)\n", type(), latent_dim(),
+                    fmt::join(encoder_.widths(), "-"), fmt::join(decoder_.widths(), "-"));
+  if (!result_.epoch_loss.empty())
+    os << fmt::format("  trained {} epochs in {:.1f} s; best mean batch loss {:.6e} (epoch {})\n",
+                      result_.epoch_loss.size(), result_.seconds, result_.best_loss, result_.best_epoch + 1);
+}
+
+void RightInvertibleAutoencoder::set_from_options() {
+  Autoencoder::set_from_options();
+  METAROM_PETSC(ri_options(&lambda_));
+  if (lambda_ < 0) throw Error("ri-ae: -ri_lambda must be >= 0");
+}
+
+// (4.2): L = ‖φ(θ(x)) − x‖²/(nB) + λ‖θ(φ(θ(x))) − θ(x)‖²/(rB), back-propagated through
+// both applications of θ.
+double RightInvertibleAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
+  Mlp::Tape te, td, te2;
+  const Matrix Z = encoder_.forward(X, te);
+  const Matrix Y = decoder_.forward(Z, td);
+  const Matrix Z2 = encoder_.forward(Y, te2);
+  const Matrix R = Y - X, D = Z2 - Z;
+  const double sn = 1.0 / (static_cast<double>(X.rows()) * X.cols());
+  const double sr = lambda_ / (static_cast<double>(Z.rows()) * X.cols());
+  Vector ge = Vector::Zero(encoder_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
+  const Matrix dY = encoder_.backward(te2, 2 * sr * D, ge) + 2 * sn * R;
+  const Matrix dZ = decoder_.backward(td, dY, gd) - 2 * sr * D;
+  encoder_.backward(te, dZ, ge, false);
+  grad.resize(ge.size() + gd.size());
+  grad << ge, gd;
+  return sn * R.squaredNorm() + sr * D.squaredNorm();
+}
+
+void RightInvertibleAutoencoder::save(h5::Group& g) const {
+  Autoencoder::save(g);
+  Attributes a;
+  a.set("lambda", lambda_);
+  g.write_attributes(a);
+}
+
+void RightInvertibleAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
+  Autoencoder::load(g, rows);
+  lambda_ = g.read_attributes().get_double("lambda", g.where());
+}
+
+}  // namespace metarom

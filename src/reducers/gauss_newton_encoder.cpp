@@ -1,0 +1,128 @@
+#include "metarom/gauss_newton_encoder.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Cholesky>
+
+#include "metarom/error.hpp"
+
+namespace metarom {
+
+GaussNewtonEncoder::GaussNewtonEncoder(const Mlp& decoder) : dec_(decoder) {
+  if (decoder.layer_count() != 2)
+    throw Error(fmt::format("Gauss–Newton encoder: the decoder must have one hidden layer (5.1), it has {}",
+                            decoder.layer_count() - 1));
+}
+
+Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s) {
+  const auto W1 = dec_.weight(0);
+  const auto b1 = dec_.bias(0);
+  const auto W2 = dec_.weight(1);
+  const auto b2 = dec_.bias(1);
+  const Index r = W1.cols(), h = W1.rows(), B = X.cols();
+  if (X.rows() != W2.rows() || U0.rows() != r || U0.cols() != B)
+    throw Error("Gauss–Newton encoder: batch shapes do not match the decoder");
+  if (s.damping < 0) throw Error("Gauss–Newton encoder: damping must be >= 0");
+  damping_ = s.damping;
+  // Once per batch: the only products with n rows or columns.
+  M_.noalias() = W2.transpose() * W2;
+  Xc_ = X.colwise() - b2;
+  Q_.noalias() = W2.transpose() * Xc_;
+  steps_.clear();
+  Matrix U = U0;
+  for (int k = 0; k < s.iterations; ++k) {
+    Step st;
+    st.U = U;
+    Matrix Z = W1 * U;
+    Z.colwise() += b1;
+    st.T = Z.array().tanh();
+    st.G.noalias() = M_ * st.T;
+    st.G -= Q_;
+    // A_i = diag(1 − t_i²) W₁ for every sample, side by side: h x rB.
+    Matrix A(h, r * B);
+    for (Index i = 0; i < B; ++i)
+      A.middleCols(i * r, r) = (1.0 - st.T.col(i).array().square()).matrix().asDiagonal() * W1;
+    st.MA.noalias() = M_ * A;
+    st.P.resize(r, B);
+    st.Hinv.resize(r, r * B);
+    const Matrix I = Matrix::Identity(r, r);
+    double largest = 0;
+    for (Index i = 0; i < B; ++i) {
+      const auto Ai = A.middleCols(i * r, r);
+      Matrix H = Ai.transpose() * st.MA.middleCols(i * r, r);
+      H.diagonal().array() += damping_;
+      Eigen::LLT<Matrix> llt(H);
+      if (llt.info() != Eigen::Success)
+        throw Error("Gauss–Newton encoder: JᵀJ + γI is not positive definite (increase the damping)");
+      st.Hinv.middleCols(i * r, r) = llt.solve(I);
+      st.P.col(i) = st.Hinv.middleCols(i * r, r) * (Ai.transpose() * st.G.col(i));
+      largest = std::max(largest, st.P.col(i).norm() / (1.0 + U.col(i).norm()));
+    }
+    U -= st.P;
+    steps_.push_back(std::move(st));
+    if (s.tolerance > 0 && largest <= s.tolerance) break;
+  }
+  return U;
+}
+
+// Reverse mode of one step U_k = U_{k-1} − p, p_i = H_i⁻¹ g_i, H_i = γI + A_iᵀMA_i,
+// g_i = A_iᵀG_i, G = MT − Q, A_i = diag(S_i)W₁, S = 1 − T², T = tanh(W₁U + b₁),
+// M = W₂ᵀW₂, Q = W₂ᵀ(X − b₂1ᵀ). With p̄ = −Ū_k and ḡ_i = H_i⁻¹p̄_i:
+//   Ā_i = G_iḡ_iᵀ − MA_i(ḡ_ip_iᵀ + p_iḡ_iᵀ),  Ḡ_i = A_iḡ_i,
+//   M̄ += Σ_i −(A_iḡ_i)(A_ip_i)ᵀ + ḠTᵀ,  Q̄ = −Ḡ,  T̄ = MḠ − 2T ⊙ S̄,  S̄_i = rowdot(Ā_i, W₁),
+//   W̄₁ += Σ_i diag(S_i)Ā_i + Z̄Uᵀ,  Z̄ = T̄ ⊙ S,  b̄₁ += Z̄1,  Ū_{k-1} = Ū_k + W₁ᵀZ̄.
+// M̄ and Q̄ are summed over the steps and turned into W̄₂, b̄₂ once at the end.
+Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad) const {
+  const auto W1 = dec_.weight(0);
+  const auto W2 = dec_.weight(1);
+  const auto b2 = dec_.bias(1);
+  const Index r = W1.cols(), h = W1.rows(), n = W2.rows();
+  if (grad.size() == 0) grad = Vector::Zero(dec_.parameters().size());
+  // Views of the decoder's gradient blocks in its flat layout [W₁, b₁, W₂, b₂].
+  Eigen::Map<Matrix> gW1(grad.data(), h, r);
+  Eigen::Map<Vector> gb1(grad.data() + h * r, h);
+  Eigen::Map<Matrix> gW2(grad.data() + h * r + h, n, h);
+  Eigen::Map<Vector> gb2(grad.data() + h * r + h + n * h, n);
+
+  Matrix Ubar = Ubar_in;
+  Matrix Mbar = Matrix::Zero(h, h), Gsum;
+  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+    const Step& st = *it;
+    const Index B = st.U.cols();
+    const Matrix S = 1.0 - st.T.array().square();
+    Matrix Gbar(h, B), D(h, B), Tbar(h, B), Sbar(h, B);
+    for (Index i = 0; i < B; ++i) {
+      const Matrix Ai = S.col(i).asDiagonal() * W1;
+      const Vector pbar = -Ubar.col(i);
+      const Vector gbar = st.Hinv.middleCols(i * r, r) * pbar;
+      const Vector& p = st.P.col(i);
+      const Matrix Abar = st.G.col(i) * gbar.transpose() -
+                          st.MA.middleCols(i * r, r) * (gbar * p.transpose() + p * gbar.transpose());
+      Gbar.col(i).noalias() = Ai * gbar;
+      D.col(i).noalias() = Ai * p;
+      Sbar.col(i) = Abar.cwiseProduct(W1).rowwise().sum();
+      gW1.noalias() += S.col(i).asDiagonal() * Abar;
+    }
+    Mbar.noalias() -= Gbar * D.transpose();
+    Mbar.noalias() += Gbar * st.T.transpose();
+    if (Gsum.size() == 0) Gsum = Gbar;
+    else Gsum += Gbar;
+    Tbar.noalias() = M_ * Gbar;
+    Tbar.array() -= 2.0 * st.T.array() * Sbar.array();
+    const Matrix Zbar = Tbar.cwiseProduct(S);
+    gW1.noalias() += Zbar * st.U.transpose();
+    gb1 += Zbar.rowwise().sum();
+    Ubar.noalias() += W1.transpose() * Zbar;
+  }
+  if (!steps_.empty()) {
+    // M = W₂ᵀW₂: W̄₂ += W₂(M̄ + M̄ᵀ). Q = W₂ᵀ(X − b₂1ᵀ) with Q̄ = −ΣḠ:
+    // W̄₂ += (X − b₂1ᵀ)Q̄ᵀ, b̄₂ += −W₂Q̄1.
+    gW2.noalias() += W2 * (Mbar + Mbar.transpose());
+    gW2.noalias() -= Xc_ * Gsum.transpose();
+    gb2.noalias() += W2 * Gsum.rowwise().sum();
+  }
+  (void)b2;
+  return Ubar;
+}
+
+}  // namespace metarom

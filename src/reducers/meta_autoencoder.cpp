@@ -1,0 +1,221 @@
+#include "metarom/meta_autoencoder.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <petscsys.h>
+
+#include "metarom/error.hpp"
+#include "metarom/hdf5_file.hpp"
+#include "metarom/petsc_handle.hpp"
+
+namespace metarom {
+
+namespace {
+PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc, MetaAutoencoder::Gradient* g,
+                            std::string* from) {
+  PetscInt iters = train->iterations, max_iters = enc->iterations;
+  PetscReal damping = train->damping, tol = enc->tolerance;
+  char mode[32], file[PETSC_MAX_PATH_LEN];
+  PetscBool set;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "Meta-autoencoder", "Reducer");
+  PetscCall(PetscOptionsInt("-meta_gn_iterations", "Gauss-Newton steps I unrolled in training", "Reducer", iters, &iters,
+                            nullptr));
+  PetscCall(PetscOptionsReal("-meta_gn_damping", "Levenberg-Marquardt damping gamma (4.4)", "Reducer", damping,
+                             &damping, nullptr));
+  PetscCall(PetscOptionsInt("-meta_gn_max_iterations", "Gauss-Newton steps at most when encoding", "Reducer",
+                            max_iters, &max_iters, nullptr));
+  PetscCall(PetscOptionsReal("-meta_gn_tol", "Encoding stops when |p| <= tol (1 + |u|) for every sample", "Reducer",
+                             tol, &tol, nullptr));
+  PetscCall(PetscOptionsString("-meta_gradient", "Outer gradient: unrolled or implicit", "Reducer",
+                               *g == MetaAutoencoder::Gradient::unrolled ? "unrolled" : "implicit", mode, sizeof mode,
+                               &set));
+  if (set) {
+    if (std::string(mode) == "unrolled") *g = MetaAutoencoder::Gradient::unrolled;
+    else if (std::string(mode) == "implicit") *g = MetaAutoencoder::Gradient::implicit;
+    else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-meta_gradient must be unrolled or implicit, got %s", mode);
+  }
+  PetscCall(PetscOptionsString("-ae_corrected_from", "ae-corrected: the canonical autoencoder model to correct",
+                               "Reducer", from->c_str(), file, sizeof file, &set));
+  if (set) *from = file;
+  PetscOptionsEnd();
+  train->iterations = static_cast<int>(iters);
+  train->damping = enc->damping = damping;
+  enc->iterations = static_cast<int>(max_iters);
+  enc->tolerance = tol;
+  PetscFunctionReturn(0);
+}
+
+// The implicit mode's inner solve: to convergence, whatever I is.
+GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
+  GaussNewtonSettings s = enc;
+  if (s.tolerance <= 0) s.tolerance = 1e-10;
+  return s;
+}
+}  // namespace
+
+void MetaAutoencoder::set_from_options() {
+  settings_.set_from_options();
+  METAROM_PETSC(meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_));
+  if (train_gn_.iterations < 0 || encode_gn_.iterations < 1) throw Error("meta-ae: Gauss–Newton iterations must be >= 1");
+}
+
+void MetaAutoencoder::initialize(int n) {
+  const int r = settings_.latent_dim, h = settings_.hidden;
+  theta0_ = Mlp({n, h, r});
+  decoder_ = Mlp({r, h, n});
+  theta0_.initialize(settings_.train.seed * 2 + 1);
+  decoder_.initialize(settings_.train.seed * 2 + 2);
+  rows_ = RowPartition::serial(n);
+}
+
+void MetaAutoencoder::correct(const Autoencoder& ae) {
+  theta0_ = ae.encoder();
+  decoder_ = ae.decoder();
+  settings_.latent_dim = ae.latent_dim();
+  settings_.hidden = ae.decoder().widths()[1];
+  rows_ = ae.rows();
+  GaussNewtonEncoder check(decoder_);  // refuses decoders other than (5.1)
+  (void)check;
+}
+
+Vector MetaAutoencoder::parameters() const {
+  Vector p(theta0_.parameters().size() + decoder_.parameters().size());
+  p << theta0_.parameters(), decoder_.parameters();
+  return p;
+}
+
+void MetaAutoencoder::set_parameters(const Vector& p) {
+  theta0_.parameters() = p.head(theta0_.parameters().size());
+  decoder_.parameters() = p.tail(decoder_.parameters().size());
+}
+
+Matrix MetaAutoencoder::encode(const Matrix& X) const {
+  GaussNewtonEncoder gn(decoder_);
+  return gn.solve(X, theta0_.forward(X), encode_gn_);
+}
+
+double MetaAutoencoder::outer_loss(const Matrix& X) const {
+  GaussNewtonEncoder gn(decoder_);
+  const Matrix U0 = theta0_.forward(X);
+  const double scale = 1.0 / (static_cast<double>(X.rows()) * X.cols());
+  if (gradient_ == Gradient::unrolled) {
+    const Matrix U = gn.solve(X, U0, train_gn_);
+    return scale * (decoder_.forward(U) - X).squaredNorm();
+  }
+  const Matrix U = gn.solve(X, U0, converged(encode_gn_));
+  return scale * (decoder_.forward(U) - X).squaredNorm();
+}
+
+double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
+  GaussNewtonEncoder gn(decoder_);
+  Mlp::Tape t0, td;
+  const Matrix U0 = theta0_.forward(X, t0);
+  const double scale = 1.0 / (static_cast<double>(X.rows()) * X.cols());
+  Vector g0 = Vector::Zero(theta0_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
+  double loss;
+  if (gradient_ == Gradient::unrolled) {
+    const Matrix U = gn.solve(X, U0, train_gn_);
+    const Matrix R = decoder_.forward(U, td) - X;
+    loss = scale * R.squaredNorm();
+    const Matrix Ubar = decoder_.backward(td, 2 * scale * R, gd);
+    const Matrix U0bar = gn.backward(Ubar, gd);
+    theta0_.backward(t0, U0bar, g0, false);
+  } else {
+    // Envelope theorem: at u* (∂loss/∂u = 0) the outer gradient is ∂loss/∂φ at fixed u*.
+    const Matrix U = gn.solve(X, U0, converged(encode_gn_));
+    const Matrix R = decoder_.forward(U, td) - X;
+    decoder_.backward(td, 2 * scale * R, gd, false);
+    const double sr = 1.0 / (static_cast<double>(U.rows()) * X.cols());
+    theta0_.backward(t0, 2 * sr * (U0 - U), g0, false);
+    loss = scale * R.squaredNorm() + sr * (U0 - U).squaredNorm();
+  }
+  grad.resize(g0.size() + gd.size());
+  grad << g0, gd;
+  return loss;
+}
+
+void MetaAutoencoder::fit(const SnapshotSet& train) {
+  require_serial(train.rows, type());
+  train.validate(type() + " fit");
+  if (corrected_) {
+    if (corrected_from_.empty())
+      throw Error("ae-corrected: name the canonical autoencoder model to correct with -ae_corrected_from (--from)");
+    ModelFile m = load_model(corrected_from_, MPI_COMM_SELF);
+    auto* ae = dynamic_cast<Autoencoder*>(m.reducer.get());
+    if (!ae || m.reducer->type() != "ae")
+      throw Error(fmt::format("ae-corrected: {} holds a '{}' model, expected 'ae'", corrected_from_, m.reducer->type()));
+    if (m.n != train.n())
+      throw Error(fmt::format("ae-corrected: {} is for states of {} values, the data have {}", corrected_from_, m.n,
+                              train.n()));
+    correct(*ae);
+    result_ = TrainResult{};
+    return;
+  }
+  initialize(static_cast<int>(train.n()));
+  Vector p = parameters();
+  result_ = train_adam(
+      p, train.count(),
+      [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
+        set_parameters(params);
+        return batch_loss(gather_columns(train.X, batch), grad);
+      },
+      settings_.train, type());
+  set_parameters(p);
+}
+
+void MetaAutoencoder::save(h5::Group& g) const {
+  Attributes a;
+  a.set("latent_dim", latent_dim());
+  a.set("hidden", decoder_.widths()[1]);
+  a.set("gn_iterations", train_gn_.iterations);
+  a.set("gn_damping", train_gn_.damping);
+  a.set("gn_max_iterations", encode_gn_.iterations);
+  a.set("gn_tolerance", encode_gn_.tolerance);
+  a.set("gradient", gradient_ == Gradient::unrolled ? "unrolled" : "implicit");
+  if (corrected_) a.set("corrected_from", corrected_from_);
+  if (!result_.epoch_loss.empty()) {
+    a.set("epochs", static_cast<long long>(result_.epoch_loss.size()));
+    a.set("best_epoch", result_.best_epoch + 1);
+    a.set("best_loss", result_.best_loss);
+    a.set("train_seconds", result_.seconds);
+  }
+  g.write_attributes(a);
+  h5::Group e = g.create_group("initial_encoder");
+  theta0_.save(e);
+  h5::Group d = g.create_group("decoder");
+  decoder_.save(d);
+}
+
+void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
+  require_serial(rows, type());
+  theta0_ = Mlp::load(g.open_group("initial_encoder"));
+  decoder_ = Mlp::load(g.open_group("decoder"));
+  if (decoder_.output_dim() != rows.global || theta0_.input_dim() != rows.global)
+    throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder_.output_dim(),
+                            rows.global));
+  GaussNewtonEncoder check(decoder_);
+  const Attributes a = g.read_attributes();
+  train_gn_.iterations = static_cast<int>(a.get_int("gn_iterations", g.where()));
+  train_gn_.damping = encode_gn_.damping = a.get_double("gn_damping", g.where());
+  encode_gn_.iterations = static_cast<int>(a.get_int("gn_max_iterations", g.where()));
+  encode_gn_.tolerance = a.get_double("gn_tolerance", g.where());
+  gradient_ = a.get_string("gradient", g.where()) == "implicit" ? Gradient::implicit : Gradient::unrolled;
+  if (a.has("corrected_from")) corrected_from_ = a.get_string("corrected_from", g.where());
+  settings_.latent_dim = decoder_.input_dim();
+  settings_.hidden = decoder_.widths()[1];
+  rows_ = rows;
+}
+
+void MetaAutoencoder::view(std::ostream& os) const {
+  os << fmt::format("{}: r = {}, initial encoder {}, decoder {}; Gauss–Newton: {} steps in training ({} gradient), "
+                    "damping {}, encoding up to {} steps to tolerance {}\n",
+                    type(), latent_dim(), fmt::join(theta0_.widths(), "-"), fmt::join(decoder_.widths(), "-"),
+                    train_gn_.iterations, gradient_ == Gradient::unrolled ? "unrolled" : "implicit",
+                    train_gn_.damping, encode_gn_.iterations, encode_gn_.tolerance);
+  if (!result_.epoch_loss.empty())
+    os << fmt::format("  trained {} epochs in {:.1f} s; best mean batch loss {:.6e} (epoch {})\n",
+                      result_.epoch_loss.size(), result_.seconds, result_.best_loss, result_.best_epoch + 1);
+}
+
+}  // namespace metarom
