@@ -12,8 +12,10 @@ namespace metarom::cli {
 
 int cmd_eval(const std::string&) {
   std::string model_path, in;
+  int drift_steps = 100;
   std::vector<Option> opts{{"-m", "Model file (from metarom fit)", &model_path},
-                           {"-i", "Snapshot file to evaluate on", &in}};
+                           {"-i", "Snapshot file to evaluate on", &in},
+                           {"-drift_steps", "k: report the drift of the k-th repeated reconstruction", &drift_steps}};
   const Common c = common_options(opts, "metarom eval");
   require(model_path, "-m", "model.h5");
   require(in, "-i", "snaps.h5");
@@ -23,17 +25,23 @@ int cmd_eval(const std::string&) {
       throw Error(fmt::format("{} is for states of {} values, {} has {}", model_path, header.n, in, set.n()));
     return set.rows;
   });
-  const ReconstructionMetrics m = reconstruction_metrics(*model.reducer, set);
+  if (drift_steps < 1) throw Error("-drift_steps must be >= 1");
+  const ReconstructionMetrics m = reconstruction_metrics(*model.reducer, set, drift_steps);
   if (c.json) {
     nlohmann::json j{{"mse", m.mse},         {"sr_mse", m.sr_mse},   {"rel_error", m.rel_error},
+                     {"drift", m.drift},     {"drift_steps", m.drift_steps}, {"right_inverse", m.right_inverse},
                      {"reducer", model.reducer->type()}, {"latent_dim", model.reducer->latent_dim()},
                      {"n", set.n()},         {"count", set.count()}};
     print(j.dump() + "\n");
   } else {
-    print(fmt::format("{} (r = {}) on {} ({} snapshots):\n  MSE                          {:.6e}\n"
-                      "  second-reconstruction MSE    {:.6e}\n  relative error ||X~-X||/||X|| {:.6e}\n",
+    print(fmt::format("{} (r = {}) on {} ({} snapshots):\n"
+                      "  MSE (3.20)                          {:.6e}\n"
+                      "  second-reconstruction MSE (5.2)     {:.6e}\n"
+                      "  relative error ||X~-X||/||X||       {:.6e}\n"
+                      "  drift of reconstruction {:<4d}        {:.6e}\n"
+                      "  right-inverse violation |θ(φ(θ(x)))-θ(x)|, mean {:.6e}\n",
                       model.reducer->type(), model.reducer->latent_dim(), in, set.count(), m.mse, m.sr_mse,
-                      m.rel_error));
+                      m.rel_error, m.drift_steps, m.drift, m.right_inverse));
   }
   return 0;
 }

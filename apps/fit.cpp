@@ -14,16 +14,22 @@
 namespace metarom::cli {
 
 int cmd_fit(const std::string& operand) {
-  std::string in, out = "model.h5";
+  std::string in, out = "model.h5", from;
   int r = 0;
   bool r_given = false;
   std::vector<Option> opts{{"-i", "Training snapshot file", &in},
                            {"-o", "Output model file", &out},
-                           {"-r", "Latent dimension (same as -reducer_latent_dim)", &r, &r_given}};
+                           {"-r", "Latent dimension (same as -reducer_latent_dim)", &r, &r_given},
+                           {"-from", "ae-corrected: the canonical autoencoder model to correct", &from}};
   const Common c = common_options(opts, "metarom fit TYPE");
   const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
   require(in, "-i", "snaps.h5 (the training snapshots)");
   if (r_given) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
+  if (!from.empty()) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-ae_corrected_from", from.c_str()));
+  // Training progress unless told to be quiet.
+  PetscBool monitor_set = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, "-ae_monitor", &monitor_set));
+  if (!monitor_set && !c.quiet && !c.json) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-ae_monitor", "1"));
 
   std::unique_ptr<Reducer> reducer = create_reducer(type);
   reducer->set_from_options();
