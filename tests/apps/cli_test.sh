@@ -14,6 +14,13 @@ passes=0
 ok() { passes=$((passes + 1)); }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+# Bad input: non-zero exit status and a message naming the problem.
+expect_failure() {  # expect_failure "message part" command args...
+  local want=$1
+  shift
+  if run "$@" > "$dir/out.txt" 2>&1; then fail "'$*' succeeded"; return; fi
+  grep -q -- "$want" "$dir/out.txt" && ok || fail "'$*' did not say '$want': $(cat "$dir/out.txt")"
+}
 # json_number FILE KEY: the number under KEY in a one-line JSON object.
 json_number() { grep -o "\"$2\":[^,}]*" "$1" | head -n1 | cut -d: -f2; }
 # below A B: A < B as floating-point numbers.
@@ -50,13 +57,33 @@ run info "$dir/qg_test.h5" > "$dir/qinfo2.txt" 2>&1 && grep -q "N = 6 snapshots"
 # A second run starts from the saved spin-up state.
 run simulate qg -o "$dir/qg2.h5" $qopts > "$dir/qg2.txt" 2>&1 && grep -q "starting from the saved state" "$dir/qg2.txt" && ok || fail "second qg run did not reuse the spin-up: $(cat "$dir/qg2.txt")"
 
-# Bad input: non-zero exit status and a message naming the problem.
-expect_failure() {  # expect_failure "message part" command args...
-  local want=$1
-  shift
-  if run "$@" > "$dir/out.txt" 2>&1; then fail "'$*' succeeded"; return; fi
-  grep -q -- "$want" "$dir/out.txt" && ok || fail "'$*' did not say '$want': $(cat "$dir/out.txt")"
-}
+# Neural reducers on the heat snapshots (a few epochs; serial only for now).
+if [ "$np" -eq 1 ]; then
+  nopts="-r 3 -ae_hidden 12 -ae_epochs 3 -ae_batch_size 10 -quiet"
+  for t in ae ri-ae meta-ae; do
+    if run fit $t -i "$dir/heat.h5" -o "$dir/$t.h5" $nopts > "$dir/$t.txt" 2>&1; then ok; else fail "fit $t: $(cat "$dir/$t.txt")"; fi
+  done
+  run fit ae-corrected -i "$dir/heat.h5" -o "$dir/aec.h5" --from "$dir/ae.h5" -quiet > "$dir/aec.txt" 2>&1 && ok || fail "fit ae-corrected: $(cat "$dir/aec.txt")"
+  for t in ae ri-ae meta-ae aec; do
+    if run eval -m "$dir/$t.h5" -i "$dir/heat.h5" -json > "$dir/$t.json" 2>&1; then ok; else fail "eval $t: $(cat "$dir/$t.json")"; fi
+    [ -n "$(json_number "$dir/$t.json" right_inverse)" ] && ok || fail "eval $t lacks right_inverse"
+  done
+  expect_failure "holds a 'pod' model, expected 'ae'" fit ae-corrected -i "$dir/heat.h5" -o "$dir/x.h5" --from "$dir/pod.h5"
+  expect_failure "name the canonical autoencoder" fit ae-corrected -i "$dir/heat.h5" -o "$dir/x.h5"
+else
+  expect_failure "neural reducers run on one rank" fit ae -i "$dir/heat.h5" -o "$dir/x.h5" -ae_epochs 1
+fi
+
+# The MNIST converter on a miniature package: 10 digit files of 3 images each.
+mkdir -p "$dir/mnist/src/digits"
+for d in 0 1 2 3 4 5 6 7 8 9; do
+  awk -v d=$d 'BEGIN { printf "{ \"data\": ["; for (i = 0; i < 3 * 784; i++) printf "%s%g", (i ? "," : ""), ((i + d) % 7) / 7; print "] }" }' > "$dir/mnist/src/digits/$d.json"
+done
+run import-mnist "$dir/mnist" -o "$dir/mn.h5" -mnist_train 20 -mnist_test 10 > "$dir/mn.txt" 2>&1 && ok || fail "import-mnist: $(cat "$dir/mn.txt")"
+run info "$dir/mn_train.h5" > "$dir/mninfo.txt" 2>&1 && grep -q "N = 20 snapshots" "$dir/mninfo.txt" && grep -q "28 x 28" "$dir/mninfo.txt" && ok || fail "info on mn_train.h5: $(cat "$dir/mninfo.txt")"
+expect_failure "cannot split 30 images" import-mnist "$dir/mnist" -o "$dir/mn2.h5" -mnist_train 25 -mnist_test 10
+
+# Bad input.
 expect_failure "no such file" info "$dir/missing.h5"
 echo "not hdf5" > "$dir/text.h5"
 expect_failure "not an HDF5 file" fit pod -i "$dir/text.h5" -o "$dir/x.h5"
