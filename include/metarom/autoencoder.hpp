@@ -17,10 +17,15 @@ struct NeuralSettings {
   int latent_dim = 5;  // r
   int hidden = 100;    // h
   TrainSettings train;
+  std::string optimizer = "adam";  // adam (mini-batch) or tao (full batch, -tao_type)
   // -reducer_latent_dim -ae_hidden -ae_epochs -ae_batch_size -ae_learning_rate -ae_seed
-  // -ae_checkpoint -ae_monitor
+  // -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the iterations)
   void set_from_options();
 };
+
+// Trains `params` with the optimizer the settings name (Adam mini-batches or TAO).
+TrainResult train_parameters(Vector& params, Index samples, const BatchLoss& loss_grad, const NeuralSettings& s,
+                             const std::string& what);
 
 // Gathers the columns `idx` of X.
 Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx);

@@ -7,6 +7,7 @@
 #include "metarom/error.hpp"
 #include "metarom/hdf5_file.hpp"
 #include "metarom/petsc_handle.hpp"
+#include "metarom/tao_trainer.hpp"
 
 namespace metarom {
 
@@ -30,6 +31,10 @@ PetscErrorCode neural_options(NeuralSettings* s) {
                                "Reducer", s->train.checkpoint.c_str(), file, sizeof file, &set));
   if (set) s->train.checkpoint = file;
   PetscCall(PetscOptionsBool("-ae_monitor", "Print the loss of every epoch", "Reducer", monitor, &monitor, nullptr));
+  char opt[32];
+  PetscCall(PetscOptionsString("-ae_optimizer", "adam (mini-batch) or tao (full batch, -tao_type lmvm ...)", "Reducer",
+                               s->optimizer.c_str(), opt, sizeof opt, &set));
+  if (set) s->optimizer = opt;
   PetscOptionsEnd();
   s->latent_dim = static_cast<int>(r);
   s->hidden = static_cast<int>(h);
@@ -55,6 +60,15 @@ PetscErrorCode ri_options(double* lambda) {
 void NeuralSettings::set_from_options() {
   METAROM_PETSC(neural_options(this));
   if (latent_dim < 1 || hidden < 1) throw Error("neural reducer: -reducer_latent_dim and -ae_hidden must be >= 1");
+  if (optimizer != "adam" && optimizer != "tao")
+    throw Error("neural reducer: -ae_optimizer must be adam or tao, got '" + optimizer + "'");
+}
+
+TrainResult train_parameters(Vector& params, Index samples, const BatchLoss& loss_grad, const NeuralSettings& s,
+                             const std::string& what) {
+  if (s.optimizer == "tao")
+    return train_tao(params, samples, loss_grad, s.train.batch_size, s.train.epochs, s.train.progress, what);
+  return train_adam(params, samples, loss_grad, s.train, what);
 }
 
 Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx) {
@@ -110,13 +124,13 @@ void Autoencoder::fit(const SnapshotSet& train) {
   train.validate(type() + " fit");
   initialize(static_cast<int>(train.n()));
   Vector p = parameters();
-  result_ = train_adam(
+  result_ = train_parameters(
       p, train.count(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         set_parameters(params);
         return batch_loss(gather_columns(train.X, batch), grad);
       },
-      settings_.train, type());
+      settings_, type());
   set_parameters(p);
 }
 

@@ -154,13 +154,13 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
   }
   initialize(static_cast<int>(train.n()));
   Vector p = parameters();
-  result_ = train_adam(
+  result_ = train_parameters(
       p, train.count(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         set_parameters(params);
         return batch_loss(gather_columns(train.X, batch), grad);
       },
-      settings_.train, type());
+      settings_, type());
   set_parameters(p);
 }
 

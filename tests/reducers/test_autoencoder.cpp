@@ -179,3 +179,17 @@ TEST_CASE("meta-autoencoder keeps the right-inverse property the canonical one b
   CHECK(mc.right_inverse * 100 < ma.right_inverse);
   CHECK(mc.mse <= ma.mse * (1 + 1e-12));  // the Gauss–Newton encoder only lowers each sample's error
 }
+
+TEST_CASE("meta-autoencoder trains full batch with PETSc/TAO (LMVM)", "[reducers][meta-ae][tao]") {
+  const SnapshotSet data = curve_data(12, 60, 6);
+  MetaAutoencoder meta;
+  meta.settings() = small_settings(40);
+  meta.settings().optimizer = "tao";
+  meta.initialize(12);
+  const double before = meta.outer_loss(data.X);
+  meta.fit(data);
+  const double after = meta.outer_loss(data.X);
+  INFO("outer loss " << before << " -> " << after << " in " << meta.training().epoch_loss.size() << " evaluations");
+  CHECK(after < 0.2 * before);
+  CHECK(meta.training().best_loss == Approx(after).epsilon(1e-10));  // TAO's objective is the full-batch outer loss
+}
