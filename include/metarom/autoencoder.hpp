@@ -18,8 +18,10 @@ struct NeuralSettings {
   int hidden = 100;    // h
   TrainSettings train;
   std::string optimizer = "adam";  // adam (mini-batch) or tao (full batch, -tao_type)
+  Mlp::Activation activation = Mlp::Activation::tanh;  // hidden layers of both networks
   // -reducer_latent_dim -ae_hidden -ae_epochs -ae_batch_size -ae_learning_rate -ae_seed
   // -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the iterations)
+  // -ae_activation tanh|identity
   void set_from_options();
 };
 

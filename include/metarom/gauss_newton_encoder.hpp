@@ -23,7 +23,7 @@ struct GaussNewtonSettings {
 
 class GaussNewtonEncoder {
  public:
-  // decoder must have exactly one hidden layer (5.1).
+  // decoder must have exactly one hidden layer (5.1), tanh or identity (the linear case).
   explicit GaussNewtonEncoder(const Mlp& decoder);
 
   // Runs the steps from U0 (r x B) for the batch X (n x B); keeps what backward() needs.
@@ -42,6 +42,7 @@ class GaussNewtonEncoder {
     Matrix Hinv;            // [(γI + A_iᵀMA_i)⁻¹] (r x rB)
   };
   const Mlp& dec_;
+  bool linear_;  // identity hidden layer: φ(u) = W₂(W₁u + b₁) + b₂
   Matrix M_, Q_, Xc_;  // W₂ᵀW₂, W₂ᵀ(X − b₂1ᵀ), X − b₂1ᵀ
   double damping_ = 0;
   std::vector<Step> steps_;

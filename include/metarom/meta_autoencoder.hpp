@@ -60,6 +60,8 @@ class MetaAutoencoder : public Reducer {
   void set_parameters(const Vector& p);
 
  private:
+  void fit_implicit_tao(const SnapshotSet& train);
+
   bool corrected_;
   NeuralSettings settings_;
   GaussNewtonSettings train_gn_{4, 1e-3, 0}, encode_gn_{50, 1e-3, 1e-10};

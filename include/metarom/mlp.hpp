@@ -18,9 +18,14 @@ class Group;
 
 class Mlp {
  public:
+  // Hidden-layer activation: tanh (the paper's choice), or identity for linear networks
+  // (the linear case of Theorem 3.9).
+  enum class Activation { tanh, identity };
+
   Mlp() = default;
   // widths = {input, hidden..., output}; at least one layer.
-  explicit Mlp(std::vector<int> widths);
+  explicit Mlp(std::vector<int> widths, Activation hidden = Activation::tanh);
+  Activation hidden_activation() const { return activation_; }
 
   // Glorot-uniform weights from a seeded generator, zero biases.
   void initialize(unsigned long long seed);
@@ -57,6 +62,7 @@ class Mlp {
   Index bias_offset(int l) const { return offsets_[l] + Index(widths_[l + 1]) * widths_[l]; }
 
   std::vector<int> widths_;
+  Activation activation_ = Activation::tanh;
   std::vector<Index> offsets_;
   Vector theta_;
 };

@@ -10,7 +10,7 @@
 
 namespace metarom {
 
-Mlp::Mlp(std::vector<int> widths) : widths_(std::move(widths)) {
+Mlp::Mlp(std::vector<int> widths, Activation hidden) : widths_(std::move(widths)), activation_(hidden) {
   if (widths_.size() < 2) throw Error("Mlp: needs at least an input and an output width");
   for (int w : widths_)
     if (w < 1) throw Error(fmt::format("Mlp: layer widths must be positive, got {}", w));
@@ -58,7 +58,7 @@ Matrix Mlp::forward(const Matrix& X, Tape& tape) const {
   for (int l = 0; l < layer_count(); ++l) {
     Matrix z = weight(l) * tape.a[l];
     z.colwise() += bias(l);
-    if (l + 1 < layer_count()) z = z.array().tanh().matrix();
+    if (l + 1 < layer_count() && activation_ == Activation::tanh) z = z.array().tanh().matrix();
     tape.a[l + 1] = std::move(z);
   }
   return tape.a.back();
@@ -76,8 +76,9 @@ Matrix Mlp::backward(const Tape& tape, const Matrix& dY, Vector& grad, bool inpu
     Eigen::Map<Vector>(grad.data() + bias_offset(l), widths_[l + 1]) += delta.rowwise().sum();
     if (l == 0 && !input_gradient) return Matrix();
     Matrix da = weight(l).transpose() * delta;
-    if (l > 0) delta = da.array() * (1.0 - tape.a[l].array().square());  // tanh' = 1 - tanh²
-    else return da;
+    if (l == 0) return da;
+    if (activation_ == Activation::tanh) delta = da.array() * (1.0 - tape.a[l].array().square());  // tanh' = 1 - tanh²
+    else delta = std::move(da);
   }
   return Matrix();
 }
@@ -87,7 +88,7 @@ Matrix Mlp::input_jacobian(const Vector& x) const {
   forward(x, tape);
   Matrix J = weight(0);
   for (int l = 1; l < layer_count(); ++l) {
-    J = (1.0 - tape.a[l].col(0).array().square()).matrix().asDiagonal() * J;
+    if (activation_ == Activation::tanh) J = (1.0 - tape.a[l].col(0).array().square()).matrix().asDiagonal() * J;
     J = weight(l) * J;
   }
   return J;
@@ -97,7 +98,7 @@ void Mlp::save(h5::Group& g) const {
   Attributes a;
   std::vector<long long> w(widths_.begin(), widths_.end());
   a.set("widths", w);
-  a.set("hidden_activation", "tanh");
+  a.set("hidden_activation", activation_ == Activation::tanh ? "tanh" : "identity");
   a.set("output_activation", "identity");
   g.write_attributes(a);
   for (int l = 0; l < layer_count(); ++l) {
@@ -109,9 +110,13 @@ void Mlp::save(h5::Group& g) const {
 Mlp Mlp::load(const h5::Group& g) {
   const Attributes a = g.read_attributes();
   const auto w = a.get_ints("widths", g.where());
-  Mlp m(std::vector<int>(w.begin(), w.end()));
-  if (a.has("hidden_activation") && a.get_string("hidden_activation", g.where()) != "tanh")
-    throw Error(g.where() + ": only tanh hidden layers are supported");
+  Activation act = Activation::tanh;
+  if (a.has("hidden_activation")) {
+    const std::string name = a.get_string("hidden_activation", g.where());
+    if (name == "identity") act = Activation::identity;
+    else if (name != "tanh") throw Error(g.where() + ": unknown hidden activation '" + name + "' (tanh, identity)");
+  }
+  Mlp m(std::vector<int>(w.begin(), w.end()), act);
   for (int l = 0; l < m.layer_count(); ++l) {
     m.weight(l) = g.read_matrix(fmt::format("W{}", l + 1), m.widths_[l + 1], m.widths_[l]);
     m.bias(l) = g.read_vector(fmt::format("b{}", l + 1), m.widths_[l + 1]);

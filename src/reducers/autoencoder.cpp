@@ -35,6 +35,14 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   PetscCall(PetscOptionsString("-ae_optimizer", "adam (mini-batch) or tao (full batch, -tao_type lmvm ...)", "Reducer",
                                s->optimizer.c_str(), opt, sizeof opt, &set));
   if (set) s->optimizer = opt;
+  PetscCall(PetscOptionsString("-ae_activation", "Hidden-layer activation: tanh or identity (linear networks)",
+                               "Reducer", s->activation == Mlp::Activation::tanh ? "tanh" : "identity", opt,
+                               sizeof opt, &set));
+  if (set) {
+    if (std::string(opt) == "tanh") s->activation = Mlp::Activation::tanh;
+    else if (std::string(opt) == "identity") s->activation = Mlp::Activation::identity;
+    else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-ae_activation must be tanh or identity, got %s", opt);
+  }
   PetscOptionsEnd();
   s->latent_dim = static_cast<int>(r);
   s->hidden = static_cast<int>(h);
@@ -87,8 +95,8 @@ void Autoencoder::set_from_options() { settings_.set_from_options(); }
 
 void Autoencoder::initialize(int n) {
   const int r = settings_.latent_dim, h = settings_.hidden;
-  encoder_ = Mlp({n, h, r});
-  decoder_ = Mlp({r, h, n});
+  encoder_ = Mlp({n, h, r}, settings_.activation);
+  decoder_ = Mlp({r, h, n}, settings_.activation);
   encoder_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
   rows_ = RowPartition::serial(n);

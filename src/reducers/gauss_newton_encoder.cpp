@@ -8,7 +8,8 @@
 
 namespace metarom {
 
-GaussNewtonEncoder::GaussNewtonEncoder(const Mlp& decoder) : dec_(decoder) {
+GaussNewtonEncoder::GaussNewtonEncoder(const Mlp& decoder)
+    : dec_(decoder), linear_(decoder.hidden_activation() == Mlp::Activation::identity) {
   if (decoder.layer_count() != 2)
     throw Error(fmt::format("Gauss–Newton encoder: the decoder must have one hidden layer (5.1), it has {}",
                             decoder.layer_count() - 1));
@@ -35,13 +36,13 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
     st.U = U;
     Matrix Z = W1 * U;
     Z.colwise() += b1;
-    st.T = Z.array().tanh();
+    st.T = linear_ ? Z : Matrix(Z.array().tanh());
     st.G.noalias() = M_ * st.T;
     st.G -= Q_;
     // A_i = diag(1 − t_i²) W₁ for every sample, side by side: h x rB.
     Matrix A(h, r * B);
     for (Index i = 0; i < B; ++i)
-      A.middleCols(i * r, r) = (1.0 - st.T.col(i).array().square()).matrix().asDiagonal() * W1;
+      A.middleCols(i * r, r) = linear_ ? Matrix(W1) : Matrix((1.0 - st.T.col(i).array().square()).matrix().asDiagonal() * W1);
     st.MA.noalias() = M_ * A;
     st.P.resize(r, B);
     st.Hinv.resize(r, r * B);
@@ -89,7 +90,8 @@ Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad) const {
   for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
     const Step& st = *it;
     const Index B = st.U.cols();
-    const Matrix S = 1.0 - st.T.array().square();
+    // S = tanh'(Z) = 1 − T² (constant 1 for a linear hidden layer, which then has no S̄ term).
+    const Matrix S = linear_ ? Matrix(Matrix::Ones(h, B)) : Matrix(1.0 - st.T.array().square());
     Matrix Gbar(h, B), D(h, B), Tbar(h, B), Sbar(h, B);
     for (Index i = 0; i < B; ++i) {
       const Matrix Ai = S.col(i).asDiagonal() * W1;
@@ -108,7 +110,7 @@ Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad) const {
     if (Gsum.size() == 0) Gsum = Gbar;
     else Gsum += Gbar;
     Tbar.noalias() = M_ * Gbar;
-    Tbar.array() -= 2.0 * st.T.array() * Sbar.array();
+    if (!linear_) Tbar.array() -= 2.0 * st.T.array() * Sbar.array();
     const Matrix Zbar = Tbar.cwiseProduct(S);
     gW1.noalias() += Zbar * st.U.transpose();
     gb1 += Zbar.rowwise().sum();

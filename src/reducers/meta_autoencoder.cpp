@@ -7,6 +7,7 @@
 #include "metarom/error.hpp"
 #include "metarom/hdf5_file.hpp"
 #include "metarom/petsc_handle.hpp"
+#include "metarom/tao_trainer.hpp"
 
 namespace metarom {
 
@@ -62,8 +63,8 @@ void MetaAutoencoder::set_from_options() {
 
 void MetaAutoencoder::initialize(int n) {
   const int r = settings_.latent_dim, h = settings_.hidden;
-  theta0_ = Mlp({n, h, r});
-  decoder_ = Mlp({r, h, n});
+  theta0_ = Mlp({n, h, r}, settings_.activation);
+  decoder_ = Mlp({r, h, n}, settings_.activation);
   theta0_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
   rows_ = RowPartition::serial(n);
@@ -153,6 +154,10 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
     return;
   }
   initialize(static_cast<int>(train.n()));
+  if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) {
+    fit_implicit_tao(train);
+    return;
+  }
   Vector p = parameters();
   result_ = train_parameters(
       p, train.count(),
@@ -162,6 +167,46 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
       },
       settings_, type());
   set_parameters(p);
+}
+
+// TAO needs an objective whose gradient is exact. In implicit mode the outer loss depends
+// on the decoder alone (u* does not depend on θ₀ once converged), so TAO minimizes it over
+// the decoder with the envelope gradient; θ₀ is then fitted to the converged u* by a
+// second TAO solve of the regression ‖θ₀(x) − u*‖²/r.
+void MetaAutoencoder::fit_implicit_tao(const SnapshotSet& train) {
+  const GaussNewtonSettings inner = converged(encode_gn_);
+  const double sn = 1.0 / static_cast<double>(train.n());
+  Vector pd = decoder_.parameters();
+  result_ = train_tao(
+      pd, train.count(),
+      [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
+        decoder_.parameters() = params;
+        const Matrix X = gather_columns(train.X, batch);
+        GaussNewtonEncoder gn(decoder_);
+        const Matrix U = gn.solve(X, theta0_.forward(X), inner);
+        Mlp::Tape td;
+        const Matrix R = decoder_.forward(U, td) - X;
+        const double scale = sn / static_cast<double>(X.cols());
+        decoder_.backward(td, 2 * scale * R, grad, false);
+        return scale * R.squaredNorm();
+      },
+      settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " decoder");
+  decoder_.parameters() = pd;
+  const Matrix Ustar = GaussNewtonEncoder(decoder_).solve(train.X, theta0_.forward(train.X), inner);
+  Vector p0 = theta0_.parameters();
+  train_tao(
+      p0, train.count(),
+      [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
+        theta0_.parameters() = params;
+        const Matrix X = gather_columns(train.X, batch);
+        Mlp::Tape t0;
+        const Matrix D = theta0_.forward(X, t0) - gather_columns(Ustar, batch);
+        const double scale = 1.0 / (static_cast<double>(D.rows()) * X.cols());
+        theta0_.backward(t0, 2 * scale * D, grad, false);
+        return scale * D.squaredNorm();
+      },
+      settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " initial encoder");
+  theta0_.parameters() = p0;
 }
 
 void MetaAutoencoder::save(h5::Group& g) const {

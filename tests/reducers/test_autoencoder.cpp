@@ -3,6 +3,8 @@
 // model files bit for bit, and the meta-autoencoder's right-inverse property.
 #include <petscsys.h>
 
+#include <Eigen/QR>
+#include <Eigen/SVD>
 #include <cmath>
 #include <numbers>
 #include <random>
@@ -10,6 +12,7 @@
 #include "metarom/autoencoder.hpp"
 #include "metarom/metrics.hpp"
 #include "metarom/meta_autoencoder.hpp"
+#include "metarom/pod.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;
@@ -192,4 +195,42 @@ TEST_CASE("meta-autoencoder trains full batch with PETSc/TAO (LMVM)", "[reducers
   INFO("outer loss " << before << " -> " << after << " in " << meta.training().epoch_loss.size() << " evaluations");
   CHECK(after < 0.2 * before);
   CHECK(meta.training().best_loss == Approx(after).epsilon(1e-10));  // TAO's objective is the full-batch outer loss
+}
+
+TEST_CASE("Theorem 3.9: with a linear decoder the meta-autoencoder finds the POD subspace", "[reducers][meta-ae][pod]") {
+  // Data with a known spectrum around a nonzero mean: the decoder's biases make the optimum
+  // the centered POD (the mean plus the leading r left singular vectors).
+  const Index n = 20, N = 80, r = 2;
+  Vector sigma(5);
+  sigma << 6, 4, 0.6, 0.3, 0.1;
+  SnapshotSet data;
+  data.rows = RowPartition::serial(n);
+  data.X = test::matrix_with_singular_values(n, N, sigma, 21);
+  data.X.colwise() += Vector::LinSpaced(n, 1.0, 2.0);
+  data.t = Vector::LinSpaced(N, 0, 1);
+  Pod pod;
+  pod.settings().center = true;
+  pod.settings().latent_dim = r;
+  pod.fit(data);
+
+  MetaAutoencoder meta;
+  meta.settings() = small_settings(400);
+  meta.settings().latent_dim = r;
+  meta.settings().hidden = r;
+  meta.settings().activation = Mlp::Activation::identity;
+  meta.settings().optimizer = "tao";
+  meta.settings().train.batch_size = N;
+  meta.gradient() = MetaAutoencoder::Gradient::implicit;
+  meta.encoding_solver() = GaussNewtonSettings{20, 1e-12, 1e-14};
+  meta.fit(data);
+  // The decoder's column space span(W₂W₁) against the POD basis.
+  const Matrix D = meta.decoder().weight(1) * meta.decoder().weight(0);
+  Eigen::HouseholderQR<Matrix> qr(D);
+  const Matrix Q = qr.householderQ() * Matrix::Identity(n, r);
+  const Matrix& U = pod.basis();
+  const double distance = Eigen::JacobiSVD<Matrix>(Q - U * (U.transpose() * Q)).singularValues()(0);
+  const ReconstructionMetrics mm = reconstruction_metrics(meta, data, 1), mp = reconstruction_metrics(pod, data, 1);
+  INFO("subspace distance " << distance << ", MSE meta " << mm.mse << " vs POD " << mp.mse);
+  CHECK(distance < 1e-4);
+  CHECK(mm.mse == Approx(mp.mse).epsilon(1e-6));
 }
