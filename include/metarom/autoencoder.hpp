@@ -6,7 +6,8 @@
 //          λ‖θ(φ(θ(x))) − θ(x)‖²/r averaged over samples.
 // Both use the paper's architecture (5.1) by default: one tanh hidden layer of h = 100
 // units, identity output; trained by Adam on mini-batches (trainer.hpp).
-// Neural reducers run on one rank for now: states distributed over ranks are refused.
+// Under MPI the states are split by rows: the encoder's first layer and the decoder's last
+// layer are split the same way (Mlp::Split), one allreduce per encode.
 #include "metarom/mlp.hpp"
 #include "metarom/reducer.hpp"
 #include "metarom/trainer.hpp"
@@ -31,7 +32,7 @@ TrainResult train_parameters(Vector& params, Index samples, const BatchLoss& los
 
 // Gathers the columns `idx` of X.
 Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx);
-// The neural reducers' guard for distributed data.
+// For what runs on one rank only (TAO training of distributed networks).
 void require_serial(const RowPartition& rows, const std::string& what);
 
 class Autoencoder : public Reducer {
@@ -58,8 +59,9 @@ class Autoencoder : public Reducer {
   const Mlp& encoder() const { return encoder_; }
   const Mlp& decoder() const { return decoder_; }
   const TrainResult& training() const { return result_; }
-  // Builds untrained networks for states of size n (seeded), as fit() does first.
-  void initialize(int n);
+  // Builds untrained networks for states split as `rows` (seeded), as fit() does first.
+  void initialize(const RowPartition& rows);
+  void initialize(int n) { initialize(RowPartition::serial(n)); }
   Vector parameters() const;
   void set_parameters(const Vector& p);
 

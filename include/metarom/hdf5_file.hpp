@@ -65,6 +65,15 @@ class Group {
   // and finiteness. Collective over rows.comm.
   Matrix read_rows(const std::string& name, const RowPartition& rows, long long expected_cols = -1) const;
 
+  // A matrix (a x n) whose columns are split by `cols` (each rank holds columns
+  // [cols.begin, cols.end)), stored as [n, a] like a replicated matrix: the first layer of a
+  // network whose input is a distributed state.
+  void write_columns(const std::string& name, const Matrix& local, const RowPartition& cols);
+  Matrix read_columns(const std::string& name, const RowPartition& cols, long long expected_rows) const;
+  // A vector split like the rows of a state, stored 1-D [n].
+  void write_vector_rows(const std::string& name, const Vector& local, const RowPartition& rows);
+  Vector read_vector_rows(const std::string& name, const RowPartition& rows) const;
+
   // Small arrays every rank holds in full. A matrix is stored as [cols, rows].
   void write_matrix(const std::string& name, const Matrix& m);
   Matrix read_matrix(const std::string& name, long long expected_rows = -1, long long expected_cols = -1) const;
@@ -75,6 +84,13 @@ class Group {
 
  private:
   Id open_dataset(const std::string& name, int expected_rank, std::vector<hsize_t>& dims) const;
+  // Each rank writes (reads) the block [start, start + count) of a data set of dims `dims`
+  // from (into) `data`, stored row-major; collective over comm. An empty count takes part
+  // with no data.
+  void write_slab(const std::string& name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
+                  const std::vector<hsize_t>& count, const double* data, MPI_Comm comm, bool chunk_rows = false);
+  void read_slab(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
+                 const std::vector<hsize_t>& count, double* data, MPI_Comm comm) const;
   void check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const;
 
   Id id_;

@@ -53,7 +53,8 @@ class MetaAutoencoder : public Reducer {
   Mlp& initial_encoder() { return theta0_; }
   Mlp& decoder() { return decoder_; }
   const TrainResult& training() const { return result_; }
-  void initialize(int n);
+  void initialize(const RowPartition& rows);
+  void initialize(int n) { initialize(RowPartition::serial(n)); }
   // From a canonical autoencoder (Algorithm 4.1).
   void correct(const Autoencoder& ae);
   Vector parameters() const;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "metarom/row_partition.hpp"
 #include "metarom/types.hpp"
 
 namespace metarom {
@@ -22,10 +23,21 @@ class Mlp {
   // (the linear case of Theorem 3.9).
   enum class Activation { tanh, identity };
 
+  // Distribution over MPI ranks (DESIGN.md, "Parallel layout"): a network whose input is
+  // a state split by rows holds only its ranks' columns of the first weight matrix (one
+  // allreduce of the first layer's output per forward pass); one whose output is such a
+  // state holds only its rows of the last weight matrix and bias (no communication
+  // forward; one allreduce of the last layer's input gradient backward). Everything else
+  // is replicated, and computed identically on every rank.
+  enum class Split { none, input, output };
+
   Mlp() = default;
-  // widths = {input, hidden..., output}; at least one layer.
-  explicit Mlp(std::vector<int> widths, Activation hidden = Activation::tanh);
+  // widths = {input, hidden..., output} (global sizes); at least one layer.
+  explicit Mlp(std::vector<int> widths, Activation hidden = Activation::tanh, Split split = Split::none,
+               const RowPartition& rows = RowPartition{});
   Activation hidden_activation() const { return activation_; }
+  Split split() const { return split_; }
+  const RowPartition& rows() const { return rows_; }
 
   // Glorot-uniform weights from a seeded generator, zero biases.
   void initialize(unsigned long long seed);
@@ -55,14 +67,19 @@ class Mlp {
   Matrix input_jacobian(const Vector& x) const;
 
   void save(h5::Group& g) const;
-  static Mlp load(const h5::Group& g);
+  static Mlp load(const h5::Group& g, Split split = Split::none, const RowPartition& rows = RowPartition{});
 
  private:
+  int in_local(int l) const;   // local width of layer l's input
+  int out_local(int l) const;  // local width of layer l's output
   Index weight_offset(int l) const { return offsets_[l]; }
-  Index bias_offset(int l) const { return offsets_[l] + Index(widths_[l + 1]) * widths_[l]; }
+  Index bias_offset(int l) const { return offsets_[l] + Index(out_local(l)) * in_local(l); }
+  void reduce(Matrix& m) const;  // sum over rows_.comm when distributed
 
   std::vector<int> widths_;
   Activation activation_ = Activation::tanh;
+  Split split_ = Split::none;
+  RowPartition rows_;
   std::vector<Index> offsets_;
   Vector theta_;
 };

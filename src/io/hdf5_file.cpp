@@ -262,29 +262,63 @@ void Group::check_finite(const std::string& name, const double* data, long long 
                             bad >= 0 ? fmt::format(" (first at local element {})", bad) : ""));
 }
 
-void Group::write_rows(const std::string& name, const Matrix& local, const RowPartition& rows) {
-  if (local.rows() != rows.local())
-    throw Error(fmt::format("{}: {} local rows given, partition owns {}", where(name), local.rows(), rows.local()));
-  const hsize_t cols = static_cast<hsize_t>(local.cols());
-  hsize_t dims[2] = {cols, static_cast<hsize_t>(rows.global)};
-  Id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+void Group::write_slab(const std::string& name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
+                       const std::vector<hsize_t>& count, const double* data, MPI_Comm comm, bool chunk_rows) {
+  const int rank = static_cast<int>(dims.size());
+  Id space(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose);
   Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  if (cols > 0 && rows.global > 0) {
-    // One chunk per column (per snapshot), capped so very long states still chunk.
-    hsize_t chunk[2] = {1, std::min<hsize_t>(dims[1], hsize_t(1) << 24)};
-    H5Pset_chunk(dcpl.get(), 2, chunk);
+  hsize_t total = 1, mine = 1;
+  for (int d = 0; d < rank; ++d) {
+    total *= dims[d];
+    mine *= count[d];
+  }
+  if (chunk_rows && total > 0) {
+    // One chunk per row (per snapshot), capped so very long states still chunk.
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = 1;
+    chunk[rank - 1] = std::min<hsize_t>(dims[rank - 1], hsize_t(1) << 24);
+    H5Pset_chunk(dcpl.get(), rank, chunk.data());
   }
   Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
         H5Dclose);
   if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
-  hsize_t start[2] = {0, static_cast<hsize_t>(rows.begin)}, count[2] = {cols, static_cast<hsize_t>(rows.local())};
-  if (count[0] * count[1] > 0) H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-  else H5Sselect_none(space.get());
-  Id mem(H5Screate_simple(2, count, nullptr), H5Sclose);
-  if (count[0] * count[1] == 0) H5Sselect_none(mem.get());
-  Id dxpl = transfer(rows.comm);
-  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), local.data()) < 0)
+  Id mem(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
+  if (mine > 0) {
+    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  } else {
+    H5Sselect_none(space.get());
+    H5Sselect_none(mem.get());
+  }
+  Id dxpl = transfer(comm);
+  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), data) < 0)
     throw Error(fmt::format("{}: write failed", where(name)));
+}
+
+void Group::read_slab(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
+                      const std::vector<hsize_t>& count, double* data, MPI_Comm comm) const {
+  const int rank = static_cast<int>(count.size());
+  hsize_t mine = 1;
+  for (hsize_t c : count) mine *= c;
+  Id space(H5Dget_space(ds.get()), H5Sclose);
+  Id mem(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
+  if (mine > 0) {
+    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  } else {
+    H5Sselect_none(space.get());
+    H5Sselect_none(mem.get());
+  }
+  Id dxpl = transfer(comm);
+  if (H5Dread(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), data) < 0)
+    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
+  check_finite(name, data, static_cast<long long>(mine), comm);
+}
+
+void Group::write_rows(const std::string& name, const Matrix& local, const RowPartition& rows) {
+  if (local.rows() != rows.local())
+    throw Error(fmt::format("{}: {} local rows given, partition owns {}", where(name), local.rows(), rows.local()));
+  const hsize_t cols = static_cast<hsize_t>(local.cols());
+  write_slab(name, {cols, static_cast<hsize_t>(rows.global)}, {0, static_cast<hsize_t>(rows.begin)},
+             {cols, static_cast<hsize_t>(rows.local())}, local.data(), rows.comm, true);
 }
 
 Matrix Group::read_rows(const std::string& name, const RowPartition& rows, long long expected_cols) const {
@@ -294,35 +328,54 @@ Matrix Group::read_rows(const std::string& name, const RowPartition& rows, long 
     throw Error(fmt::format("{}: has shape [{}, {}], expected [{}, {}]", where(name), dims[0], dims[1],
                             expected_cols >= 0 ? std::to_string(expected_cols) : "N", rows.global));
   Matrix local(rows.local(), static_cast<Index>(dims[0]));
-  Id space(H5Dget_space(ds.get()), H5Sclose);
-  hsize_t start[2] = {0, static_cast<hsize_t>(rows.begin)}, count[2] = {dims[0], static_cast<hsize_t>(rows.local())};
-  const bool empty = count[0] * count[1] == 0;
-  if (empty) H5Sselect_none(space.get());
-  else H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-  Id mem(H5Screate_simple(2, count, nullptr), H5Sclose);
-  if (empty) H5Sselect_none(mem.get());
-  Id dxpl = transfer(rows.comm);
-  if (H5Dread(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), local.data()) < 0)
-    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
-  check_finite(name, local.data(), local.size(), rows.comm);
+  read_slab(ds, name, {0, static_cast<hsize_t>(rows.begin)}, {dims[0], static_cast<hsize_t>(rows.local())},
+            local.data(), rows.comm);
+  return local;
+}
+
+void Group::write_columns(const std::string& name, const Matrix& local, const RowPartition& cols) {
+  if (local.cols() != cols.local())
+    throw Error(fmt::format("{}: {} local columns given, partition owns {}", where(name), local.cols(), cols.local()));
+  const hsize_t a = static_cast<hsize_t>(local.rows());
+  write_slab(name, {static_cast<hsize_t>(cols.global), a}, {static_cast<hsize_t>(cols.begin), 0},
+             {static_cast<hsize_t>(cols.local()), a}, local.data(), cols.comm);
+}
+
+Matrix Group::read_columns(const std::string& name, const RowPartition& cols, long long expected_rows) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 2, dims);
+  if (static_cast<long long>(dims[0]) != cols.global || static_cast<long long>(dims[1]) != expected_rows)
+    throw Error(fmt::format("{}: has shape [{}, {}], expected [{}, {}]", where(name), dims[0], dims[1], cols.global,
+                            expected_rows));
+  Matrix local(static_cast<Index>(dims[1]), cols.local());
+  read_slab(ds, name, {static_cast<hsize_t>(cols.begin), 0}, {static_cast<hsize_t>(cols.local()), dims[1]},
+            local.data(), cols.comm);
+  return local;
+}
+
+void Group::write_vector_rows(const std::string& name, const Vector& local, const RowPartition& rows) {
+  if (local.size() != rows.local())
+    throw Error(fmt::format("{}: {} local entries given, partition owns {}", where(name), local.size(), rows.local()));
+  write_slab(name, {static_cast<hsize_t>(rows.global)}, {static_cast<hsize_t>(rows.begin)},
+             {static_cast<hsize_t>(rows.local())}, local.data(), rows.comm);
+}
+
+Vector Group::read_vector_rows(const std::string& name, const RowPartition& rows) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 1, dims);
+  if (static_cast<long long>(dims[0]) != rows.global)
+    throw Error(fmt::format("{}: has length {}, expected {}", where(name), dims[0], rows.global));
+  Vector local(rows.local());
+  read_slab(ds, name, {static_cast<hsize_t>(rows.begin)}, {static_cast<hsize_t>(rows.local())}, local.data(),
+            rows.comm);
   return local;
 }
 
 void Group::write_matrix(const std::string& name, const Matrix& m) {
-  hsize_t dims[2] = {static_cast<hsize_t>(m.cols()), static_cast<hsize_t>(m.rows())};
-  Id space(H5Screate_simple(2, dims, nullptr), H5Sclose);
-  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-        H5Dclose);
-  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
   // Replicated data: rank 0 writes, the others take part in the collective call with nothing.
-  Id mem(H5Screate_simple(2, dims, nullptr), H5Sclose);
-  if (comm_rank(comm_) != 0 || m.size() == 0) {
-    H5Sselect_none(space.get());
-    H5Sselect_none(mem.get());
-  }
-  Id dxpl = transfer(comm_);
-  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), m.data()) < 0)
-    throw Error(fmt::format("{}: write failed", where(name)));
+  const hsize_t c = static_cast<hsize_t>(m.cols()), r = static_cast<hsize_t>(m.rows());
+  const bool root = comm_rank(comm_) == 0;
+  write_slab(name, {c, r}, {0, 0}, {root ? c : 0, root ? r : 0}, m.data(), comm_);
 }
 
 Matrix Group::read_matrix(const std::string& name, long long expected_rows, long long expected_cols) const {
@@ -334,27 +387,13 @@ Matrix Group::read_matrix(const std::string& name, long long expected_rows, long
                             expected_cols >= 0 ? std::to_string(expected_cols) : "any",
                             expected_rows >= 0 ? std::to_string(expected_rows) : "any"));
   Matrix m(rows, cols);
-  Id dxpl = transfer(comm_);
-  if (m.size() > 0 && H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dxpl.get(), m.data()) < 0)
-    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
-  check_finite(name, m.data(), m.size(), MPI_COMM_SELF);
+  read_slab(ds, name, {0, 0}, {dims[0], dims[1]}, m.data(), MPI_COMM_SELF);
   return m;
 }
 
 void Group::write_vector(const std::string& name, const Vector& v) {
-  hsize_t n = static_cast<hsize_t>(v.size());
-  Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-        H5Dclose);
-  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
-  Id mem(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  if (comm_rank(comm_) != 0 || n == 0) {
-    H5Sselect_none(space.get());
-    H5Sselect_none(mem.get());
-  }
-  Id dxpl = transfer(comm_);
-  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), v.data()) < 0)
-    throw Error(fmt::format("{}: write failed", where(name)));
+  const hsize_t n = static_cast<hsize_t>(v.size());
+  write_slab(name, {n}, {0}, {comm_rank(comm_) == 0 ? n : 0}, v.data(), comm_);
 }
 
 Vector Group::read_vector(const std::string& name, long long expected_size) const {
@@ -363,10 +402,7 @@ Vector Group::read_vector(const std::string& name, long long expected_size) cons
   if (expected_size >= 0 && static_cast<long long>(dims[0]) != expected_size)
     throw Error(fmt::format("{}: has length {}, expected {}", where(name), dims[0], expected_size));
   Vector v(static_cast<Index>(dims[0]));
-  Id dxpl = transfer(comm_);
-  if (v.size() > 0 && H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dxpl.get(), v.data()) < 0)
-    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
-  check_finite(name, v.data(), v.size(), MPI_COMM_SELF);
+  read_slab(ds, name, {0}, {dims[0]}, v.data(), MPI_COMM_SELF);
   return v;
 }
 

@@ -10,39 +10,67 @@
 
 namespace metarom {
 
-Mlp::Mlp(std::vector<int> widths, Activation hidden) : widths_(std::move(widths)), activation_(hidden) {
+Mlp::Mlp(std::vector<int> widths, Activation hidden, Split split, const RowPartition& rows)
+    : widths_(std::move(widths)), activation_(hidden), split_(split), rows_(rows) {
   if (widths_.size() < 2) throw Error("Mlp: needs at least an input and an output width");
   for (int w : widths_)
     if (w < 1) throw Error(fmt::format("Mlp: layer widths must be positive, got {}", w));
+  if (split_ == Split::none) {
+    rows_ = RowPartition::serial(0);
+  } else {
+    const int split_width = split_ == Split::input ? widths_.front() : widths_.back();
+    if (rows_.global != split_width)
+      throw Error(fmt::format("Mlp: the row partition covers {} values, the split layer has {}", rows_.global,
+                              split_width));
+    if (split_ == Split::input && split_ == Split::output) throw Error("Mlp: cannot split both ends");
+  }
   Index total = 0;
   for (int l = 0; l < layer_count(); ++l) {
     offsets_.push_back(total);
-    total += Index(widths_[l + 1]) * (widths_[l] + 1);
+    total += Index(out_local(l)) * (in_local(l) + 1);
   }
   theta_ = Vector::Zero(total);
 }
 
+int Mlp::in_local(int l) const {
+  return l == 0 && split_ == Split::input ? static_cast<int>(rows_.local()) : widths_[l];
+}
+
+int Mlp::out_local(int l) const {
+  return l == layer_count() - 1 && split_ == Split::output ? static_cast<int>(rows_.local()) : widths_[l + 1];
+}
+
+void Mlp::reduce(Matrix& m) const {
+  if (split_ != Split::none) allreduce_sum(rows_.comm, m.data(), m.size());
+}
+
 void Mlp::initialize(unsigned long long seed) {
+  // The same draws as the whole network on one rank: each rank keeps its block.
   std::mt19937_64 gen(seed);
   theta_.setZero();
   for (int l = 0; l < layer_count(); ++l) {
     const double limit = std::sqrt(6.0 / (widths_[l] + widths_[l + 1]));
     std::uniform_real_distribution<double> dist(-limit, limit);
     auto W = weight(l);
-    for (Index j = 0; j < W.cols(); ++j)
-      for (Index i = 0; i < W.rows(); ++i) W(i, j) = dist(gen);
+    const long long r0 = l == layer_count() - 1 && split_ == Split::output ? rows_.begin : 0;
+    const long long c0 = l == 0 && split_ == Split::input ? rows_.begin : 0;
+    for (long long j = 0; j < widths_[l]; ++j)
+      for (long long i = 0; i < widths_[l + 1]; ++i) {
+        const double v = dist(gen);
+        if (i >= r0 && i < r0 + W.rows() && j >= c0 && j < c0 + W.cols()) W(i - r0, j - c0) = v;
+      }
   }
 }
 
 Eigen::Map<Matrix> Mlp::weight(int l) {
-  return Eigen::Map<Matrix>(theta_.data() + weight_offset(l), widths_[l + 1], widths_[l]);
+  return Eigen::Map<Matrix>(theta_.data() + weight_offset(l), out_local(l), in_local(l));
 }
 Eigen::Map<const Matrix> Mlp::weight(int l) const {
-  return Eigen::Map<const Matrix>(theta_.data() + weight_offset(l), widths_[l + 1], widths_[l]);
+  return Eigen::Map<const Matrix>(theta_.data() + weight_offset(l), out_local(l), in_local(l));
 }
-Eigen::Map<Vector> Mlp::bias(int l) { return Eigen::Map<Vector>(theta_.data() + bias_offset(l), widths_[l + 1]); }
+Eigen::Map<Vector> Mlp::bias(int l) { return Eigen::Map<Vector>(theta_.data() + bias_offset(l), out_local(l)); }
 Eigen::Map<const Vector> Mlp::bias(int l) const {
-  return Eigen::Map<const Vector>(theta_.data() + bias_offset(l), widths_[l + 1]);
+  return Eigen::Map<const Vector>(theta_.data() + bias_offset(l), out_local(l));
 }
 
 Matrix Mlp::forward(const Matrix& X) const {
@@ -51,12 +79,13 @@ Matrix Mlp::forward(const Matrix& X) const {
 }
 
 Matrix Mlp::forward(const Matrix& X, Tape& tape) const {
-  if (X.rows() != input_dim())
-    throw Error(fmt::format("Mlp: input has {} rows, the network takes {}", X.rows(), input_dim()));
+  if (X.rows() != in_local(0))
+    throw Error(fmt::format("Mlp: input has {} rows, the network takes {}", X.rows(), in_local(0)));
   tape.a.resize(layer_count() + 1);
   tape.a[0] = X;
   for (int l = 0; l < layer_count(); ++l) {
     Matrix z = weight(l) * tape.a[l];
+    if (l == 0 && split_ == Split::input) reduce(z);  // the one allreduce of a forward pass
     z.colwise() += bias(l);
     if (l + 1 < layer_count() && activation_ == Activation::tanh) z = z.array().tanh().matrix();
     tape.a[l + 1] = std::move(z);
@@ -67,15 +96,16 @@ Matrix Mlp::forward(const Matrix& X, Tape& tape) const {
 Matrix Mlp::backward(const Tape& tape, const Matrix& dY, Vector& grad, bool input_gradient) const {
   if (grad.size() == 0) grad = Vector::Zero(theta_.size());
   if (grad.size() != theta_.size()) throw Error("Mlp::backward: gradient vector of the wrong size");
-  if (dY.rows() != output_dim() || dY.cols() != tape.a.back().cols())
+  if (dY.rows() != out_local(layer_count() - 1) || dY.cols() != tape.a.back().cols())
     throw Error("Mlp::backward: output gradient does not match the forward pass");
   Matrix delta = dY;  // ∂loss/∂z_l for the current layer (output layer: identity)
   for (int l = layer_count() - 1; l >= 0; --l) {
-    Eigen::Map<Matrix>(grad.data() + weight_offset(l), widths_[l + 1], widths_[l]).noalias() +=
+    Eigen::Map<Matrix>(grad.data() + weight_offset(l), out_local(l), in_local(l)).noalias() +=
         delta * tape.a[l].transpose();
-    Eigen::Map<Vector>(grad.data() + bias_offset(l), widths_[l + 1]) += delta.rowwise().sum();
+    Eigen::Map<Vector>(grad.data() + bias_offset(l), out_local(l)) += delta.rowwise().sum();
     if (l == 0 && !input_gradient) return Matrix();
     Matrix da = weight(l).transpose() * delta;
+    if (l == layer_count() - 1 && l > 0 && split_ == Split::output) reduce(da);
     if (l == 0) return da;
     if (activation_ == Activation::tanh) delta = da.array() * (1.0 - tape.a[l].array().square());  // tanh' = 1 - tanh²
     else delta = std::move(da);
@@ -95,6 +125,7 @@ Matrix Mlp::input_jacobian(const Vector& x) const {
 }
 
 void Mlp::save(h5::Group& g) const {
+  // The same data sets whatever the distribution: split layers are written in parallel.
   Attributes a;
   std::vector<long long> w(widths_.begin(), widths_.end());
   a.set("widths", w);
@@ -102,12 +133,16 @@ void Mlp::save(h5::Group& g) const {
   a.set("output_activation", "identity");
   g.write_attributes(a);
   for (int l = 0; l < layer_count(); ++l) {
-    g.write_matrix(fmt::format("W{}", l + 1), weight(l));
-    g.write_vector(fmt::format("b{}", l + 1), bias(l));
+    const std::string W = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
+    if (l == 0 && split_ == Split::input) g.write_columns(W, weight(l), rows_);
+    else if (l == layer_count() - 1 && split_ == Split::output) g.write_rows(W, weight(l), rows_);
+    else g.write_matrix(W, weight(l));
+    if (l == layer_count() - 1 && split_ == Split::output) g.write_vector_rows(b, bias(l), rows_);
+    else g.write_vector(b, bias(l));
   }
 }
 
-Mlp Mlp::load(const h5::Group& g) {
+Mlp Mlp::load(const h5::Group& g, Split split, const RowPartition& rows) {
   const Attributes a = g.read_attributes();
   const auto w = a.get_ints("widths", g.where());
   Activation act = Activation::tanh;
@@ -116,10 +151,15 @@ Mlp Mlp::load(const h5::Group& g) {
     if (name == "identity") act = Activation::identity;
     else if (name != "tanh") throw Error(g.where() + ": unknown hidden activation '" + name + "' (tanh, identity)");
   }
-  Mlp m(std::vector<int>(w.begin(), w.end()), act);
-  for (int l = 0; l < m.layer_count(); ++l) {
-    m.weight(l) = g.read_matrix(fmt::format("W{}", l + 1), m.widths_[l + 1], m.widths_[l]);
-    m.bias(l) = g.read_vector(fmt::format("b{}", l + 1), m.widths_[l + 1]);
+  Mlp m(std::vector<int>(w.begin(), w.end()), act, split, rows);
+  const int last = m.layer_count() - 1;
+  for (int l = 0; l <= last; ++l) {
+    const std::string W = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
+    if (l == 0 && split == Split::input) m.weight(l) = g.read_columns(W, rows, m.widths_[1]);
+    else if (l == last && split == Split::output) m.weight(l) = g.read_rows(W, rows, m.widths_[l]);
+    else m.weight(l) = g.read_matrix(W, m.widths_[l + 1], m.widths_[l]);
+    if (l == last && split == Split::output) m.bias(l) = g.read_vector_rows(b, rows);
+    else m.bias(l) = g.read_vector(b, m.widths_[l + 1]);
   }
   return m;
 }

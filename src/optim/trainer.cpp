@@ -74,15 +74,21 @@ TrainResult train_adam(Vector& params, Index samples, const BatchLoss& loss_grad
   if (s.batch_size < 1 || s.epochs < 0) throw Error(what + ": batch size must be >= 1 and epochs >= 0");
   Adam adam(params.size(), Adam::Settings{s.learning_rate});
   TrainResult result;
+  // Distributed networks hold different parameters on each rank: one checkpoint per rank.
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const std::string checkpoint = s.checkpoint.empty() || size == 1 ? s.checkpoint : s.checkpoint + ".rank" + std::to_string(rank);
+  const bool progress = s.progress && rank == 0;
   Checkpoint c;
   c.best = params;
   std::error_code ec;
-  if (!s.checkpoint.empty() && std::filesystem::exists(s.checkpoint, ec)) {
-    c = load_checkpoint(s.checkpoint, s, params.size());
+  if (!checkpoint.empty() && std::filesystem::exists(checkpoint, ec)) {
+    c = load_checkpoint(checkpoint, s, params.size());
     params = c.params;
     adam.restore(c.m, c.v, c.adam_steps);
     result.resumed_from = static_cast<int>(c.losses.size());
-    if (s.progress) std::cerr << fmt::format("  {}: resuming after epoch {} from {}\n", what, c.losses.size(), s.checkpoint);
+    if (progress) std::cerr << fmt::format("  {}: resuming after epoch {} from {}\n", what, c.losses.size(), checkpoint);
   }
   const double start = MPI_Wtime();
   std::vector<Index> order(samples);
@@ -109,14 +115,14 @@ TrainResult train_adam(Vector& params, Index samples, const BatchLoss& loss_grad
       c.best_loss = mean;
       c.best = params;
     }
-    if (!s.checkpoint.empty()) {
+    if (!checkpoint.empty()) {
       c.params = params;
       c.m = adam.first_moment();
       c.v = adam.second_moment();
       c.adam_steps = adam.steps();
-      save_checkpoint(s.checkpoint, c, s);
+      save_checkpoint(checkpoint, c, s);
     }
-    if (s.progress) {
+    if (progress) {
       const double elapsed = MPI_Wtime() - start;
       const int done = epoch + 1 - result.resumed_from;
       std::cerr << fmt::format("  {}: epoch {}/{}  loss {:.6e}  {:.2f} s/epoch  ~{:.0f} s left\n", what, epoch + 1,

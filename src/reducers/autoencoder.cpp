@@ -87,19 +87,19 @@ Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx) {
 
 void require_serial(const RowPartition& rows, const std::string& what) {
   if (rows.distributed())
-    throw Error(what + ": neural reducers run on one rank for now (states distributed over " +
+    throw Error(what + ": runs on one rank only for now (the states are distributed over " +
                 std::to_string(rows.size()) + " ranks)");
 }
 
 void Autoencoder::set_from_options() { settings_.set_from_options(); }
 
-void Autoencoder::initialize(int n) {
-  const int r = settings_.latent_dim, h = settings_.hidden;
-  encoder_ = Mlp({n, h, r}, settings_.activation);
-  decoder_ = Mlp({r, h, n}, settings_.activation);
+void Autoencoder::initialize(const RowPartition& rows) {
+  const int r = settings_.latent_dim, h = settings_.hidden, n = static_cast<int>(rows.global);
+  encoder_ = Mlp({n, h, r}, settings_.activation, Mlp::Split::input, rows);
+  decoder_ = Mlp({r, h, n}, settings_.activation, Mlp::Split::output, rows);
   encoder_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
-  rows_ = RowPartition::serial(n);
+  rows_ = rows;
 }
 
 Vector Autoencoder::parameters() const {
@@ -118,19 +118,19 @@ double Autoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   Mlp::Tape te, td;
   const Matrix U = encoder_.forward(X, te);
   const Matrix R = decoder_.forward(U, td) - X;
-  const double scale = 1.0 / (static_cast<double>(X.rows()) * X.cols());
+  const double scale = 1.0 / (static_cast<double>(rows_.global) * X.cols());
   Vector ge = Vector::Zero(encoder_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   const Matrix dU = decoder_.backward(td, 2 * scale * R, gd);
   encoder_.backward(te, dU, ge, false);
   grad.resize(ge.size() + gd.size());
   grad << ge, gd;
-  return scale * R.squaredNorm();
+  return scale * allreduce_sum(rows_.comm, R.squaredNorm());
 }
 
 void Autoencoder::fit(const SnapshotSet& train) {
-  require_serial(train.rows, type());
   train.validate(type() + " fit");
-  initialize(static_cast<int>(train.n()));
+  if (settings_.optimizer == "tao") require_serial(train.rows, type() + " with -ae_optimizer tao");
+  initialize(train.rows);
   Vector p = parameters();
   result_ = train_parameters(
       p, train.count(),
@@ -163,9 +163,8 @@ void Autoencoder::save(h5::Group& g) const {
 }
 
 void Autoencoder::load(const h5::Group& g, const RowPartition& rows) {
-  require_serial(rows, type());
-  encoder_ = Mlp::load(g.open_group("encoder"));
-  decoder_ = Mlp::load(g.open_group("decoder"));
+  encoder_ = Mlp::load(g.open_group("encoder"), Mlp::Split::input, rows);
+  decoder_ = Mlp::load(g.open_group("decoder"), Mlp::Split::output, rows);
   if (decoder_.output_dim() != rows.global || encoder_.input_dim() != rows.global)
     throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder_.output_dim(),
                             rows.global));
@@ -197,7 +196,7 @@ double RightInvertibleAutoencoder::batch_loss(const Matrix& X, Vector& grad) con
   const Matrix Y = decoder_.forward(Z, td);
   const Matrix Z2 = encoder_.forward(Y, te2);
   const Matrix R = Y - X, D = Z2 - Z;
-  const double sn = 1.0 / (static_cast<double>(X.rows()) * X.cols());
+  const double sn = 1.0 / (static_cast<double>(rows_.global) * X.cols());
   const double sr = lambda_ / (static_cast<double>(Z.rows()) * X.cols());
   Vector ge = Vector::Zero(encoder_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   const Matrix dY = encoder_.backward(te2, 2 * sr * D, ge) + 2 * sn * R;
@@ -205,7 +204,7 @@ double RightInvertibleAutoencoder::batch_loss(const Matrix& X, Vector& grad) con
   encoder_.backward(te, dZ, ge, false);
   grad.resize(ge.size() + gd.size());
   grad << ge, gd;
-  return sn * R.squaredNorm() + sr * D.squaredNorm();
+  return sn * allreduce_sum(rows_.comm, R.squaredNorm()) + sr * D.squaredNorm();
 }
 
 void RightInvertibleAutoencoder::save(h5::Group& g) const {

@@ -26,9 +26,14 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
   if (s.damping < 0) throw Error("Gauss–Newton encoder: damping must be >= 0");
   damping_ = s.damping;
   // Once per batch: the only products with n rows or columns.
+  // W₂ and X hold this rank's rows of the state: M and Q are sums over the ranks.
   M_.noalias() = W2.transpose() * W2;
   Xc_ = X.colwise() - b2;
   Q_.noalias() = W2.transpose() * Xc_;
+  if (dec_.split() == Mlp::Split::output) {
+    allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
+    allreduce_sum(dec_.rows().comm, Q_.data(), Q_.size());
+  }
   steps_.clear();
   Matrix U = U0;
   for (int k = 0; k < s.iterations; ++k) {

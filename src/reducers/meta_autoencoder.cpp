@@ -61,18 +61,20 @@ void MetaAutoencoder::set_from_options() {
   if (train_gn_.iterations < 0 || encode_gn_.iterations < 1) throw Error("meta-ae: Gauss–Newton iterations must be >= 1");
 }
 
-void MetaAutoencoder::initialize(int n) {
-  const int r = settings_.latent_dim, h = settings_.hidden;
-  theta0_ = Mlp({n, h, r}, settings_.activation);
-  decoder_ = Mlp({r, h, n}, settings_.activation);
+void MetaAutoencoder::initialize(const RowPartition& rows) {
+  const int r = settings_.latent_dim, h = settings_.hidden, n = static_cast<int>(rows.global);
+  theta0_ = Mlp({n, h, r}, settings_.activation, Mlp::Split::input, rows);
+  decoder_ = Mlp({r, h, n}, settings_.activation, Mlp::Split::output, rows);
   theta0_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
-  rows_ = RowPartition::serial(n);
+  rows_ = rows;
 }
 
 void MetaAutoencoder::correct(const Autoencoder& ae) {
   theta0_ = ae.encoder();
   decoder_ = ae.decoder();
+  if (theta0_.split() != Mlp::Split::input || decoder_.split() != Mlp::Split::output)
+    throw Error("ae-corrected: the autoencoder's networks are not laid out as a reducer's");
   settings_.latent_dim = ae.latent_dim();
   settings_.hidden = ae.decoder().widths()[1];
   rows_ = ae.rows();
@@ -99,26 +101,22 @@ Matrix MetaAutoencoder::encode(const Matrix& X) const {
 double MetaAutoencoder::outer_loss(const Matrix& X) const {
   GaussNewtonEncoder gn(decoder_);
   const Matrix U0 = theta0_.forward(X);
-  const double scale = 1.0 / (static_cast<double>(X.rows()) * X.cols());
-  if (gradient_ == Gradient::unrolled) {
-    const Matrix U = gn.solve(X, U0, train_gn_);
-    return scale * (decoder_.forward(U) - X).squaredNorm();
-  }
-  const Matrix U = gn.solve(X, U0, converged(encode_gn_));
-  return scale * (decoder_.forward(U) - X).squaredNorm();
+  const double scale = 1.0 / (static_cast<double>(rows_.global) * X.cols());
+  const Matrix U = gn.solve(X, U0, gradient_ == Gradient::unrolled ? train_gn_ : converged(encode_gn_));
+  return scale * allreduce_sum(rows_.comm, (decoder_.forward(U) - X).squaredNorm());
 }
 
 double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   GaussNewtonEncoder gn(decoder_);
   Mlp::Tape t0, td;
   const Matrix U0 = theta0_.forward(X, t0);
-  const double scale = 1.0 / (static_cast<double>(X.rows()) * X.cols());
+  const double scale = 1.0 / (static_cast<double>(rows_.global) * X.cols());
   Vector g0 = Vector::Zero(theta0_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   double loss;
   if (gradient_ == Gradient::unrolled) {
     const Matrix U = gn.solve(X, U0, train_gn_);
     const Matrix R = decoder_.forward(U, td) - X;
-    loss = scale * R.squaredNorm();
+    loss = scale * allreduce_sum(rows_.comm, R.squaredNorm());
     const Matrix Ubar = decoder_.backward(td, 2 * scale * R, gd);
     const Matrix U0bar = gn.backward(Ubar, gd);
     theta0_.backward(t0, U0bar, g0, false);
@@ -129,7 +127,7 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
     decoder_.backward(td, 2 * scale * R, gd, false);
     const double sr = 1.0 / (static_cast<double>(U.rows()) * X.cols());
     theta0_.backward(t0, 2 * sr * (U0 - U), g0, false);
-    loss = scale * R.squaredNorm() + sr * (U0 - U).squaredNorm();
+    loss = scale * allreduce_sum(rows_.comm, R.squaredNorm()) + sr * (U0 - U).squaredNorm();
   }
   grad.resize(g0.size() + gd.size());
   grad << g0, gd;
@@ -137,12 +135,12 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
 }
 
 void MetaAutoencoder::fit(const SnapshotSet& train) {
-  require_serial(train.rows, type());
   train.validate(type() + " fit");
+  if (settings_.optimizer == "tao") require_serial(train.rows, type() + " with -ae_optimizer tao");
   if (corrected_) {
     if (corrected_from_.empty())
       throw Error("ae-corrected: name the canonical autoencoder model to correct with -ae_corrected_from (--from)");
-    ModelFile m = load_model(corrected_from_, MPI_COMM_SELF);
+    ModelFile m = load_model(corrected_from_, train.rows.comm, [&](const ModelFile&) { return train.rows; });
     auto* ae = dynamic_cast<Autoencoder*>(m.reducer.get());
     if (!ae || m.reducer->type() != "ae")
       throw Error(fmt::format("ae-corrected: {} holds a '{}' model, expected 'ae'", corrected_from_, m.reducer->type()));
@@ -153,7 +151,7 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
     result_ = TrainResult{};
     return;
   }
-  initialize(static_cast<int>(train.n()));
+  initialize(train.rows);
   if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) {
     fit_implicit_tao(train);
     return;
@@ -233,9 +231,8 @@ void MetaAutoencoder::save(h5::Group& g) const {
 }
 
 void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
-  require_serial(rows, type());
-  theta0_ = Mlp::load(g.open_group("initial_encoder"));
-  decoder_ = Mlp::load(g.open_group("decoder"));
+  theta0_ = Mlp::load(g.open_group("initial_encoder"), Mlp::Split::input, rows);
+  decoder_ = Mlp::load(g.open_group("decoder"), Mlp::Split::output, rows);
   if (decoder_.output_dim() != rows.global || theta0_.input_dim() != rows.global)
     throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder_.output_dim(),
                             rows.global));

@@ -234,3 +234,31 @@ TEST_CASE("Theorem 3.9: with a linear decoder the meta-autoencoder finds the POD
   CHECK(distance < 1e-4);
   CHECK(mm.mse == Approx(mp.mse).epsilon(1e-6));
 }
+
+TEST_CASE("neural reducers on states split over the ranks equal the serial run", "[reducers][ae][meta-ae][mpi]") {
+  test::ScratchDir dir;
+  const SnapshotSet whole = curve_data(23, 40, 7);  // the same data on every rank
+  SnapshotSet split;
+  split.rows = RowPartition::split(PETSC_COMM_WORLD, 23);
+  split.X = whole.X.middleRows(split.rows.begin, split.rows.local());
+  split.t = whole.t;
+  for (const char* type : {"ae", "ri-ae", "meta-ae"}) {
+    INFO(type);
+    auto dist = create_reducer(type), serial = create_reducer(type);
+    for (auto* r : {dist.get(), serial.get()}) {
+      if (auto* a = dynamic_cast<Autoencoder*>(r)) a->settings() = small_settings(5);
+      if (auto* m = dynamic_cast<MetaAutoencoder*>(r)) m->settings() = small_settings(5);
+    }
+    dist->fit(split);
+    serial->fit(whole);
+    const Matrix Ud = dist->encode(split.X), Us = serial->encode(whole.X);
+    CHECK((Ud - Us).norm() <= 1e-10 * Us.norm());
+    const Matrix Xd = dist->decode(Ud), Xs = serial->decode(Us);
+    CHECK((Xd - Xs.middleRows(split.rows.begin, split.rows.local())).norm() <= 1e-10 * Xs.norm());
+    // One file whatever the number of ranks: written split, read whole.
+    const std::string path = dir.path(std::string(type) + ".h5");
+    save_model(path, *dist, split, "data.h5", 0.0);
+    ModelFile back = load_model(path, MPI_COMM_SELF);
+    CHECK((back.reducer->encode(whole.X) - Ud).norm() <= 1e-10 * Us.norm());
+  }
+}
