@@ -3,7 +3,7 @@
 // canonical autoencoder 784-100-5 (tanh), float64, one thread, Adam, batch 100, 8,000
 // random samples. Prints samples per second of both and their ratio, and the cost of one
 // meta-autoencoder epoch (I = 4 unrolled Gauss–Newton steps) relative to a canonical one.
-//   metarom_bench_autoencoder [-bench_epochs 3] [-bench_python python3]
+//   metarom_bench_autoencoder [-bench_epochs 3] [-bench_python /usr/bin/python3]
 #include <fmt/format.h>
 #include <petscsys.h>
 
@@ -50,7 +50,12 @@ double json_number(const std::string& text, const std::string& key) {
 
 void run() {
   PetscInt epochs = 3;
+  // Debian's interpreter, where python3-torch installs, unless told otherwise.
   char python[PETSC_MAX_PATH_LEN] = "python3";
+  if (FILE* f = std::fopen("/usr/bin/python3", "r")) {
+    std::fclose(f);
+    std::snprintf(python, sizeof python, "/usr/bin/python3");
+  }
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_epochs", &epochs, nullptr));
   METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, "-bench_python", python, sizeof python, nullptr));
   const int n = 784, N = 8000;
