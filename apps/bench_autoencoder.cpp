@@ -70,7 +70,7 @@ void run() {
 
   NeuralSettings s;
   s.latent_dim = 5;
-  s.hidden = 100;
+  s.hidden = {100};
   s.train.batch_size = 100;
   s.train.learning_rate = 1e-3;
   Autoencoder ae;

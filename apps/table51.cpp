@@ -33,7 +33,7 @@ void run() {
   const SnapshotSet test = read_snapshots(test_path, MPI_COMM_SELF);
   NeuralSettings s;  // the paper's settings, then any -ae_* option
   s.latent_dim = 5;
-  s.hidden = 100;
+  s.hidden = {100};
   s.train.epochs = 100;
   s.train.batch_size = 100;
   s.train.learning_rate = 1e-3;
@@ -57,7 +57,7 @@ void run() {
   std::string t = fmt::format(
       "Table 5.1 reproduction: MNIST {} train / {} test images, r = {}, h = {}, {} epochs, batch {}, Adam lr {}, "
       "seed {}\n\n",
-      train.count(), test.count(), s.latent_dim, s.hidden, s.train.epochs, s.train.batch_size, s.train.learning_rate,
+      train.count(), test.count(), s.latent_dim, s.hidden.front(), s.train.epochs, s.train.batch_size, s.train.learning_rate,
       s.train.seed);
   t += fmt::format("{:<40} {:>14} {:>14} {:>10}\n", "", "canonical AE", "meta-AE", "meta/AE");
   auto row = [&](const char* name, double a, double m) {

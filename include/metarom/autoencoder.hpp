@@ -5,7 +5,8 @@
 //   ri-ae  right-invertible autoencoder, weak form (4.2): the canonical loss plus
 //          λ‖θ(φ(θ(x))) − θ(x)‖²/r averaged over samples.
 // Both use the paper's architecture (5.1) by default: one tanh hidden layer of h = 100
-// units, identity output; trained by Adam on mini-batches (trainer.hpp).
+// units, identity output (-ae_hidden 200,50 gives deeper networks, the decoder mirroring
+// the encoder); trained by Adam on mini-batches (trainer.hpp) or by TAO.
 // Under MPI the states are split by rows: the encoder's first layer and the decoder's last
 // layer are split the same way (Mlp::Split), one allreduce per encode.
 #include "metarom/mlp.hpp"
@@ -16,7 +17,7 @@ namespace metarom {
 
 struct NeuralSettings {
   int latent_dim = 5;  // r
-  int hidden = 100;    // h
+  std::vector<int> hidden = {100};  // hidden layer widths (encoder; the decoder mirrors them)
   TrainSettings train;
   std::string optimizer = "adam";  // adam (mini-batch) or tao (full batch, -tao_type)
   Mlp::Activation activation = Mlp::Activation::tanh;  // hidden layers of both networks
@@ -24,6 +25,9 @@ struct NeuralSettings {
   // -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the iterations)
   // -ae_activation tanh|identity
   void set_from_options();
+  // Encoder {n, hidden..., r} and decoder {r, reversed hidden..., n} layer widths.
+  std::vector<int> encoder_widths(int n) const;
+  std::vector<int> decoder_widths(int n) const;
 };
 
 // Trains `params` with the optimizer the settings name (Adam mini-batches or TAO).

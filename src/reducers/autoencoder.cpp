@@ -13,7 +13,7 @@ namespace metarom {
 
 namespace {
 PetscErrorCode neural_options(NeuralSettings* s) {
-  PetscInt r = s->latent_dim, h = s->hidden, epochs = s->train.epochs, batch = s->train.batch_size;
+  PetscInt r = s->latent_dim, epochs = s->train.epochs, batch = s->train.batch_size;
   PetscInt seed = static_cast<PetscInt>(s->train.seed);
   PetscReal lr = s->train.learning_rate;
   PetscBool monitor = s->train.progress ? PETSC_TRUE : PETSC_FALSE, set;
@@ -21,7 +21,11 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "Neural reducers (ae, ri-ae, meta-ae, ae-corrected)", "Reducer");
   PetscCall(PetscOptionsInt("-reducer_latent_dim", "Latent dimension r", "Reducer", r, &r, nullptr));
-  PetscCall(PetscOptionsInt("-ae_hidden", "Hidden layer width h", "Reducer", h, &h, nullptr));
+  PetscInt widths[16], count = 16;
+  for (size_t k = 0; k < s->hidden.size() && k < 16; ++k) widths[k] = s->hidden[k];
+  PetscCall(PetscOptionsIntArray("-ae_hidden", "Hidden layer widths (comma separated; the decoder mirrors them)",
+                                 "Reducer", widths, &count, &set));
+  if (set) s->hidden.assign(widths, widths + count);
   PetscCall(PetscOptionsInt("-ae_epochs", "Training epochs", "Reducer", epochs, &epochs, nullptr));
   PetscCall(PetscOptionsInt("-ae_batch_size", "Mini-batch size", "Reducer", batch, &batch, nullptr));
   PetscCall(PetscOptionsReal("-ae_learning_rate", "Adam learning rate", "Reducer", lr, &lr, nullptr));
@@ -45,7 +49,6 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   }
   PetscOptionsEnd();
   s->latent_dim = static_cast<int>(r);
-  s->hidden = static_cast<int>(h);
   s->train.epochs = static_cast<int>(epochs);
   s->train.batch_size = static_cast<int>(batch);
   s->train.learning_rate = lr;
@@ -67,9 +70,25 @@ PetscErrorCode ri_options(double* lambda) {
 
 void NeuralSettings::set_from_options() {
   METAROM_PETSC(neural_options(this));
-  if (latent_dim < 1 || hidden < 1) throw Error("neural reducer: -reducer_latent_dim and -ae_hidden must be >= 1");
+  if (latent_dim < 1) throw Error("neural reducer: -reducer_latent_dim must be >= 1");
+  for (int h : hidden)
+    if (h < 1) throw Error("neural reducer: -ae_hidden widths must be >= 1");
   if (optimizer != "adam" && optimizer != "tao")
     throw Error("neural reducer: -ae_optimizer must be adam or tao, got '" + optimizer + "'");
+}
+
+std::vector<int> NeuralSettings::encoder_widths(int n) const {
+  std::vector<int> w{n};
+  w.insert(w.end(), hidden.begin(), hidden.end());
+  w.push_back(latent_dim);
+  return w;
+}
+
+std::vector<int> NeuralSettings::decoder_widths(int n) const {
+  std::vector<int> w{latent_dim};
+  w.insert(w.end(), hidden.rbegin(), hidden.rend());
+  w.push_back(n);
+  return w;
 }
 
 TrainResult train_parameters(Vector& params, Index samples, const BatchLoss& loss_grad, const NeuralSettings& s,
@@ -94,9 +113,9 @@ void require_serial(const RowPartition& rows, const std::string& what) {
 void Autoencoder::set_from_options() { settings_.set_from_options(); }
 
 void Autoencoder::initialize(const RowPartition& rows) {
-  const int r = settings_.latent_dim, h = settings_.hidden, n = static_cast<int>(rows.global);
-  encoder_ = Mlp({n, h, r}, settings_.activation, Mlp::Split::input, rows);
-  decoder_ = Mlp({r, h, n}, settings_.activation, Mlp::Split::output, rows);
+  const int n = static_cast<int>(rows.global);
+  encoder_ = Mlp(settings_.encoder_widths(n), settings_.activation, Mlp::Split::input, rows);
+  decoder_ = Mlp(settings_.decoder_widths(n), settings_.activation, Mlp::Split::output, rows);
   encoder_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
   rows_ = rows;
@@ -145,7 +164,7 @@ void Autoencoder::fit(const SnapshotSet& train) {
 void Autoencoder::save(h5::Group& g) const {
   Attributes a;
   a.set("latent_dim", latent_dim());
-  a.set("hidden", settings_.hidden);
+  a.set("hidden", std::vector<long long>(settings_.hidden.begin(), settings_.hidden.end()));
   a.set("epochs", settings_.train.epochs);
   a.set("batch_size", settings_.train.batch_size);
   a.set("learning_rate", settings_.train.learning_rate);
@@ -170,7 +189,8 @@ void Autoencoder::load(const h5::Group& g, const RowPartition& rows) {
                             rows.global));
   const Attributes a = g.read_attributes();
   settings_.latent_dim = decoder_.input_dim();
-  settings_.hidden = static_cast<int>(a.get_int("hidden", g.where()));
+  const auto hidden = a.get_ints("hidden", g.where());
+  settings_.hidden.assign(hidden.begin(), hidden.end());
   rows_ = rows;
 }
 

@@ -62,9 +62,12 @@ void MetaAutoencoder::set_from_options() {
 }
 
 void MetaAutoencoder::initialize(const RowPartition& rows) {
-  const int r = settings_.latent_dim, h = settings_.hidden, n = static_cast<int>(rows.global);
-  theta0_ = Mlp({n, h, r}, settings_.activation, Mlp::Split::input, rows);
-  decoder_ = Mlp({r, h, n}, settings_.activation, Mlp::Split::output, rows);
+  const int n = static_cast<int>(rows.global);
+  if (settings_.hidden.size() != 1)
+    throw Error("meta-ae: the Gauss–Newton encoder needs a decoder with one hidden layer (5.1); -ae_hidden has " +
+                std::to_string(settings_.hidden.size()));
+  theta0_ = Mlp(settings_.encoder_widths(n), settings_.activation, Mlp::Split::input, rows);
+  decoder_ = Mlp(settings_.decoder_widths(n), settings_.activation, Mlp::Split::output, rows);
   theta0_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
   rows_ = rows;
@@ -76,7 +79,7 @@ void MetaAutoencoder::correct(const Autoencoder& ae) {
   if (theta0_.split() != Mlp::Split::input || decoder_.split() != Mlp::Split::output)
     throw Error("ae-corrected: the autoencoder's networks are not laid out as a reducer's");
   settings_.latent_dim = ae.latent_dim();
-  settings_.hidden = ae.decoder().widths()[1];
+  settings_.hidden = {ae.decoder().widths()[1]};
   rows_ = ae.rows();
   GaussNewtonEncoder check(decoder_);  // refuses decoders other than (5.1)
   (void)check;
@@ -245,7 +248,7 @@ void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   gradient_ = a.get_string("gradient", g.where()) == "implicit" ? Gradient::implicit : Gradient::unrolled;
   if (a.has("corrected_from")) corrected_from_ = a.get_string("corrected_from", g.where());
   settings_.latent_dim = decoder_.input_dim();
-  settings_.hidden = decoder_.widths()[1];
+  settings_.hidden = {decoder_.widths()[1]};
   rows_ = rows;
 }
 

@@ -40,7 +40,7 @@ SnapshotSet curve_data(int n, int N, unsigned seed) {
 NeuralSettings small_settings(int epochs = 3) {
   NeuralSettings s;
   s.latent_dim = 2;
-  s.hidden = 6;
+  s.hidden = {6};
   s.train.epochs = epochs;
   s.train.batch_size = 8;
   s.train.learning_rate = 1e-2;
@@ -216,7 +216,7 @@ TEST_CASE("Theorem 3.9: with a linear decoder the meta-autoencoder finds the POD
   MetaAutoencoder meta;
   meta.settings() = small_settings(400);
   meta.settings().latent_dim = r;
-  meta.settings().hidden = r;
+  meta.settings().hidden = {static_cast<int>(r)};
   meta.settings().activation = Mlp::Activation::identity;
   meta.settings().optimizer = "tao";
   meta.settings().train.batch_size = N;
@@ -261,4 +261,25 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
     ModelFile back = load_model(path, MPI_COMM_SELF);
     CHECK((back.reducer->encode(whole.X) - Ud).norm() <= 1e-10 * Us.norm());
   }
+}
+
+TEST_CASE("deeper autoencoders: widths mirror, gradients match finite differences", "[reducers][ae]") {
+  const SnapshotSet data = curve_data(12, 8, 8);
+  Autoencoder ae;
+  ae.settings() = small_settings();
+  ae.settings().hidden = {7, 4};
+  ae.initialize(12);
+  CHECK(ae.encoder().widths() == std::vector<int>{12, 7, 4, 2});
+  CHECK(ae.decoder().widths() == std::vector<int>{2, 4, 7, 12});
+  Vector grad;
+  ae.batch_loss(data.X, grad);
+  CHECK(fd_check(ae.parameters(), grad, [&](const Vector& p) {
+          Autoencoder a = ae;
+          a.set_parameters(p);
+          Vector g;
+          return a.batch_loss(data.X, g);
+        }) < 1e-6);
+  MetaAutoencoder meta;
+  meta.settings() = ae.settings();
+  test::require_error([&] { meta.fit(data); }, {"one hidden layer (5.1)"});
 }
