@@ -1,6 +1,10 @@
-// metarom rom -m model.h5 [-o traj.h5]: run the full model and the latent POD-Galerkin ROM
-// over the same time span and compare them. The full model is rebuilt from the provenance
-// stored in the model file; PETSc options override it (-heat_steps, -ts_type, ...).
+// metarom rom -m model.h5 [-o traj.h5]: run the full model and a latent ROM over the same
+// time span and compare them. The full model is rebuilt from the provenance stored in the
+// model file; PETSc options override it (-heat_steps, -qg_window, -ts_type, ...).
+//   -rom_type auto|galerkin|manifold-galerkin  auto: Galerkin with precomputed operators
+//            for an affine decoder (POD) on a linear or quadratic model, manifold Galerkin
+//            otherwise;
+//   -rom_dt_multiple k  the ROM steps k full-model steps at a time (k divides the stride).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -9,6 +13,7 @@
 #include "cli.hpp"
 #include "metarom/error.hpp"
 #include "metarom/galerkin_rom.hpp"
+#include "metarom/latent_rom.hpp"
 #include "metarom/metrics.hpp"
 #include "metarom/model.hpp"
 #include "metarom/reducer.hpp"
@@ -16,9 +21,12 @@
 namespace metarom::cli {
 
 int cmd_rom(const std::string&) {
-  std::string model_path, out;
+  std::string model_path, out, rom_type = "auto";
+  int dt_multiple = 1;
   std::vector<Option> opts{{"-m", "Model file (from metarom fit)", &model_path},
-                           {"-o", "Write the latent and decoded ROM trajectory here", &out}};
+                           {"-o", "Write the latent and decoded ROM trajectory here", &out},
+                           {"-rom_type", "auto, galerkin or manifold-galerkin", &rom_type},
+                           {"-rom_dt_multiple", "ROM time step as a multiple of the full model's", &dt_multiple}};
   const Common c = common_options(opts, "metarom rom");
   require(model_path, "-m", "model.h5");
   const MPI_Comm comm = PETSC_COMM_WORLD;
@@ -37,16 +45,27 @@ int cmd_rom(const std::string&) {
   const Reducer& reducer = *model.reducer;
   const TimeGrid& grid = fom->time_grid();
   const int r = reducer.latent_dim();
+  if (rom_type == "auto") rom_type = reducer.affine_decoder() && fom->quadratic() ? "galerkin" : "manifold-galerkin";
+  if (rom_type != "galerkin" && rom_type != "manifold-galerkin")
+    throw Error("-rom_type must be auto, galerkin or manifold-galerkin, got '" + rom_type + "'");
+  if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
+    throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {} and the steps {}", dt_multiple,
+                            grid.stride, grid.steps));
+  const TimeGrid rom_grid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
 
-  progress(c, fmt::format("rom: full {} model, n = {}, {} steps; {} reducer, r = {}\n", fom->name(), fom->rows().global,
-                          grid.steps, reducer.type(), r));
+  progress(c, fmt::format("rom: full {} model, n = {}, {} steps; {} reducer, r = {}; {} ROM, {} steps\n", fom->name(),
+                          fom->rows().global, grid.steps, reducer.type(), r, rom_type, rom_grid.steps));
   const SnapshotSet full = fom->simulate(!c.quiet && !c.json);
   const double fom_seconds = fom->solve_seconds();
 
-  // Offline: project the operator once.
+  // Offline: whatever the ROM precomputes.
   MPI_Barrier(comm);
   double t0 = MPI_Wtime();
-  const LinearGalerkinRom rom(*fom, reducer);
+  std::unique_ptr<LinearGalerkinRom> linear;
+  std::unique_ptr<LatentDynamics> latent;
+  if (rom_type == "galerkin" && fom->linear()) linear = std::make_unique<LinearGalerkinRom>(*fom, reducer);
+  else if (rom_type == "galerkin") latent = std::make_unique<QuadraticGalerkinRom>(*fom, reducer);
+  else latent = std::make_unique<ManifoldGalerkinRom>(*fom, reducer);
   const double projection_seconds = MPI_Wtime() - t0;
 
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the
@@ -56,7 +75,7 @@ int cmd_rom(const std::string&) {
   MPI_Barrier(comm);
   t0 = MPI_Wtime();
   const Vector u0 = reducer.encode(x0).col(0);
-  const LatentTrajectory traj = rom.solve(u0, grid);
+  const LatentTrajectory traj = linear ? linear->solve(u0, rom_grid) : integrate_latent(*latent, u0, rom_grid);
   const Matrix x_final = reducer.decode(traj.U.rightCols(1));
   const double rom_seconds = MPI_Wtime() - t0;
   (void)x_final;
@@ -70,51 +89,59 @@ int cmd_rom(const std::string&) {
   decoded.t = traj.t;
   decoded.layout = full.layout;
   decoded.provenance = full.provenance;
-  decoded.provenance.set("rom", "linear-galerkin");
+  decoded.provenance.set("rom", rom_type);
   decoded.provenance.set("rom_model_file", model_path);
   decoded.provenance.set("rom_ts_type", traj.ts_type);
 
   const MPI_Comm rc = full.rows.comm;
   const double ref2 = allreduce_sum(rc, full.X.squaredNorm());
-  const double rel_error = std::sqrt(distributed_squared_distance(decoded.X, full.X, rc) / ref2);
+  const bool finite = allreduce_max(rc, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
+  const double rel_error = finite ? std::sqrt(distributed_squared_distance(decoded.X, full.X, rc) / ref2) : INFINITY;
   const Index last = full.count() - 1;
   const double final_rel_error =
-      std::sqrt(distributed_squared_distance(decoded.X.col(last), full.X.col(last), rc) /
-                allreduce_sum(rc, full.X.col(last).squaredNorm()));
-  // The best any ROM in this latent space can do: the projection of the full trajectory.
+      finite ? std::sqrt(distributed_squared_distance(decoded.X.col(last), full.X.col(last), rc) /
+                         allreduce_sum(rc, full.X.col(last).squaredNorm()))
+             : INFINITY;
+  // The best any ROM in this latent space can do: the reconstruction of the full trajectory.
   const Matrix projected = reducer.decode(reducer.encode(full.X));
   const double projection_error = std::sqrt(distributed_squared_distance(projected, full.X, rc) / ref2);
   const double speedup = fom_seconds / rom_seconds;
 
-  if (!out.empty()) write_trajectory(out, decoded, traj.U);
+  if (!out.empty()) {
+    write_trajectory(out, decoded, traj.U);
+    write_xdmf(out, decoded);
+  }
 
   if (c.json) {
-    nlohmann::json j{{"rel_error", rel_error},
-                     {"final_rel_error", final_rel_error},
+    nlohmann::json j{{"rel_error", finite ? nlohmann::json(rel_error) : nlohmann::json("inf")},
+                     {"final_rel_error", finite ? nlohmann::json(final_rel_error) : nlohmann::json("inf")},
                      {"projection_rel_error", projection_error},
                      {"fom_seconds", fom_seconds},
                      {"rom_seconds", rom_seconds},
                      {"projection_seconds", projection_seconds},
                      {"speedup", speedup},
                      {"latent_dim", r},
+                     {"reducer", reducer.type()},
+                     {"rom", rom_type},
                      {"n", fom->rows().global},
                      {"steps", grid.steps},
+                     {"rom_steps", rom_grid.steps},
                      {"snapshots", full.count()},
                      {"rom_ts_type", traj.ts_type}};
     if (!out.empty()) j["trajectory_file"] = out;
     print(j.dump() + "\n");
   } else {
     print(fmt::format(
-        "full model ({}, n = {}) vs POD-Galerkin ROM (r = {}), {} steps, {} snapshots compared:\n"
+        "full model ({}, n = {}) vs {} ROM of a {} reducer (r = {}), {} snapshots compared:\n"
         "  relative error over the run  ||X_rom - X||_F / ||X||_F   {:.3e}\n"
         "  relative error at the final time                         {:.3e}\n"
-        "  projection error (best possible in this subspace)        {:.3e}\n"
-        "  full model   {:10.4f} s\n"
-        "  ROM online   {:10.6f} s   (encode x0, {} latent TS steps [{}], decode; projection offline {:.3f} s)\n"
+        "  projection error (best possible in this latent space)    {:.3e}\n"
+        "  full model   {:10.4f} s   ({} steps)\n"
+        "  ROM online   {:10.6f} s   (encode x0, {} latent TS steps [{}], decode; offline {:.3f} s)\n"
         "  speedup      {:10.1f} x\n{}",
-        fom->name(), fom->rows().global, r, grid.steps, full.count(), rel_error, final_rel_error, projection_error,
-        fom_seconds, rom_seconds, grid.steps, traj.ts_type, projection_seconds, speedup,
-        out.empty() ? "" : fmt::format("wrote {}\n", out)));
+        fom->name(), fom->rows().global, rom_type, reducer.type(), r, full.count(), rel_error, final_rel_error,
+        projection_error, fom_seconds, grid.steps, rom_seconds, rom_grid.steps, traj.ts_type, projection_seconds,
+        speedup, out.empty() ? "" : fmt::format("wrote {}\n", out)));
   }
   return 0;
 }

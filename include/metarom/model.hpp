@@ -39,6 +39,14 @@ class FullOrderModel {
   virtual Mat operator_matrix() const { return nullptr; }
   virtual Matrix apply_operator(const Matrix& V) const;  // throws for nonlinear models
 
+  // Models whose right-hand side is a polynomial of degree at most two,
+  // f(x) = c + L x + B(x, x), expose its parts (column by column) so Galerkin ROMs can
+  // precompute them; linear models do so with c = 0, L = A, B = 0.
+  virtual bool quadratic() const { return linear(); }
+  virtual Vector constant_term() const;
+  virtual Matrix apply_linear_term(const Matrix& V) const;
+  virtual Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const;
+
   // Advances over the time grid and records the snapshots; solve_seconds() is the wall
   // time of the last time integration (recording included, set-up excluded).
   virtual SnapshotSet simulate(bool progress) = 0;

@@ -58,9 +58,10 @@ class QgModel : public FullOrderModel {
   double solve_seconds() const override;
 
   // The ODE's structure f(ψ) = c + L ψ + B(ψ, ψ), applied column by column.
-  Vector constant_term() const;
-  Matrix apply_linear_term(const Matrix& V) const;
-  Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const;
+  bool quadratic() const override { return true; }
+  Vector constant_term() const override;
+  Matrix apply_linear_term(const Matrix& V) const override;
+  Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const override;
 
   // Building blocks, in snapshot ordering (exposed for tests and diagnostics).
   Matrix arakawa(const Matrix& A, const Matrix& B) const;  // J_A(a, b) per column

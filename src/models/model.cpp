@@ -10,6 +10,21 @@ Matrix FullOrderModel::apply_operator(const Matrix&) const {
   throw Error("model '" + name() + "' is nonlinear: it has no operator matrix");
 }
 
+Vector FullOrderModel::constant_term() const {
+  if (!quadratic()) throw Error("model '" + name() + "' has no polynomial structure");
+  return Vector::Zero(rows().local());
+}
+
+Matrix FullOrderModel::apply_linear_term(const Matrix& V) const {
+  if (!linear()) throw Error("model '" + name() + "' has no polynomial structure");
+  return apply_operator(V);
+}
+
+Matrix FullOrderModel::apply_quadratic_term(const Matrix& V, const Matrix&) const {
+  if (!quadratic()) throw Error("model '" + name() + "' has no polynomial structure");
+  return Matrix::Zero(V.rows(), V.cols());
+}
+
 std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
                                                              const std::string& context) {
   if (!provenance.has("model"))

@@ -89,6 +89,7 @@ Attributes QgConfig::to_attributes() const {
   a.set("qg_window", window);
   a.set("qg_snapshot_stride", stride);
   a.set("qg_poisson", poisson);
+  if (!spinup_file.empty()) a.set("qg_spinup_file", spinup_file);
   return a;
 }
 
@@ -105,6 +106,7 @@ QgConfig QgConfig::from_attributes(const Attributes& a, const std::string& ctx) 
   c.window = a.get_double("qg_window", ctx);
   c.stride = static_cast<int>(a.get_int("qg_snapshot_stride", ctx));
   c.poisson = a.get_string("qg_poisson", ctx);
+  if (a.has("qg_spinup_file")) c.spinup_file = a.get_string("qg_spinup_file", ctx);
   check_config(c);
   return c;
 }

@@ -1,0 +1,62 @@
+#pragma once
+// Latent-space reduced models du/dt = g(t, u) (DESIGN.md, "Latent-space reduced models"),
+// advanced by a PETSc TS on a small sequential Vec (options prefix "rom_"), the latent
+// state replicated on every rank:
+//   QuadraticGalerkinRom  POD-Galerkin for models f(x) = c + Lx + B(x, x) and an affine
+//                         decoder x = x̄ + Uu: g(u) = c_r + A_r u + T_r(u, u), all
+//                         projected once, so the online cost does not depend on n (the QG
+//                         advection term as an r x r x r tensor);
+//   ManifoldGalerkinRom   any reducer with a decoder Jacobian: g(u) = J(u)⁺ f(t, φ(u)),
+//                         J = ∂φ/∂u, one r x r least-squares solve per evaluation.
+#include <memory>
+
+#include "metarom/galerkin_rom.hpp"
+#include "metarom/model.hpp"
+#include "metarom/reducer.hpp"
+
+namespace metarom {
+
+class LatentDynamics {
+ public:
+  virtual ~LatentDynamics() = default;
+  virtual int dim() const = 0;
+  virtual Vector rhs(double t, const Vector& u) const = 0;
+  // ∂g/∂u; the default is a central finite difference of rhs().
+  virtual Matrix jacobian(double t, const Vector& u) const;
+  virtual std::string name() const = 0;
+};
+
+// Advances u0 over `grid` (its dt and stride), recording every stride steps; explicit TS
+// types use g, implicit ones g and its Jacobian. Default type: classical RK4, fixed step.
+LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
+                                  const std::string& prefix = "rom_");
+
+class QuadraticGalerkinRom : public LatentDynamics {
+ public:
+  QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer);
+  int dim() const override { return static_cast<int>(Ar_.rows()); }
+  Vector rhs(double t, const Vector& u) const override;
+  Matrix jacobian(double t, const Vector& u) const override;
+  std::string name() const override { return "pod-galerkin"; }
+  const Vector& constant() const { return cr_; }
+  const Matrix& linear() const { return Ar_; }
+  const Matrix& tensor() const { return Tr_; }  // r x r², T_r(u, v) = T_r (v ⊗ u)
+
+ private:
+  Vector cr_;
+  Matrix Ar_, Tr_;
+};
+
+class ManifoldGalerkinRom : public LatentDynamics {
+ public:
+  ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer) : model_(model), reducer_(reducer) {}
+  int dim() const override { return reducer_.latent_dim(); }
+  Vector rhs(double t, const Vector& u) const override;
+  std::string name() const override { return "manifold-galerkin"; }
+
+ private:
+  const FullOrderModel& model_;
+  const Reducer& reducer_;
+};
+
+}  // namespace metarom

@@ -1,0 +1,226 @@
+#include "metarom/latent_rom.hpp"
+
+#include <fmt/format.h>
+#include <petscts.h>
+
+#include <Eigen/Cholesky>
+#include <cstring>
+#include <vector>
+
+#include "metarom/error.hpp"
+#include "metarom/petsc_handle.hpp"
+
+namespace metarom {
+
+using VecH = PetscHandle<Vec, VecDestroy>;
+using MatH = PetscHandle<Mat, MatDestroy>;
+using TSH = PetscHandle<TS, TSDestroy>;
+
+Matrix LatentDynamics::jacobian(double t, const Vector& u) const {
+  const Index r = u.size();
+  Matrix J(r, r);
+  for (Index k = 0; k < r; ++k) {
+    const double h = 1e-6 * (1.0 + std::abs(u(k)));
+    Vector up = u, um = u;
+    up(k) += h;
+    um(k) -= h;
+    J.col(k) = (rhs(t, up) - rhs(t, um)) / (2 * h);
+  }
+  return J;
+}
+
+namespace {
+
+struct LatentContext {
+  const LatentDynamics* g;
+  int stride;
+  std::vector<double> data, times;
+};
+
+PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
+  auto* c = static_cast<LatentContext*>(ctx);
+  const PetscScalar* pu;
+  PetscScalar* pf;
+  PetscInt r;
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(u, &r));
+  PetscCall(VecGetArrayRead(u, &pu));
+  PetscCall(VecGetArray(f, &pf));
+  PetscCallCXX(Eigen::Map<Vector>(pf, r) = c->g->rhs(t, Eigen::Map<const Vector>(pu, r)));
+  PetscCall(VecRestoreArray(f, &pf));
+  PetscCall(VecRestoreArrayRead(u, &pu));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode latent_jacobian(TS, PetscReal t, Vec u, Mat A, Mat P, void* ctx) {
+  auto* c = static_cast<LatentContext*>(ctx);
+  const PetscScalar* pu;
+  PetscScalar* pa;
+  PetscInt r;
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(u, &r));
+  PetscCall(VecGetArrayRead(u, &pu));
+  PetscCall(MatDenseGetArray(P, &pa));
+  PetscCallCXX(Eigen::Map<Matrix>(pa, r, r) = c->g->jacobian(t, Eigen::Map<const Vector>(pu, r)));
+  PetscCall(MatDenseRestoreArray(P, &pa));
+  PetscCall(VecRestoreArrayRead(u, &pu));
+  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+  if (A != P) {
+    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
+  auto* c = static_cast<LatentContext*>(ctx);
+  PetscFunctionBeginUser;
+  if (step % c->stride == 0) {
+    const PetscScalar* pu;
+    PetscInt r;
+    PetscCall(VecGetLocalSize(u, &r));
+    PetscCall(VecGetArrayRead(u, &pu));
+    c->data.insert(c->data.end(), pu, pu + r);
+    PetscCall(VecRestoreArrayRead(u, &pu));
+    c->times.push_back(t);
+  }
+  PetscFunctionReturn(0);
+}
+
+}  // namespace
+
+LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
+                                  const std::string& prefix) {
+  const PetscInt r = g.dim();
+  if (u0.size() != r) throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", g.name(), u0.size(), r));
+  LatentContext ctx{&g, grid.stride, {}, {}};
+  MatH J;
+  VecH u;
+  METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, J.address()));
+  METAROM_PETSC(VecCreateSeq(PETSC_COMM_SELF, r, u.address()));
+  PetscScalar* pu;
+  METAROM_PETSC(VecGetArray(u, &pu));
+  Eigen::Map<Vector>(pu, r) = u0;
+  METAROM_PETSC(VecRestoreArray(u, &pu));
+  TSH ts;
+  METAROM_PETSC(TSCreate(PETSC_COMM_SELF, ts.address()));
+  METAROM_PETSC(TSSetOptionsPrefix(ts, prefix.c_str()));
+  METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
+  METAROM_PETSC(TSSetRHSFunction(ts, nullptr, latent_rhs, &ctx));
+  METAROM_PETSC(TSSetRHSJacobian(ts, J, J, latent_jacobian, &ctx));
+  METAROM_PETSC(TSSetType(ts, TSRK));
+  METAROM_PETSC(TSRKSetType(ts, TSRK4));
+  TSAdapt adapt;
+  METAROM_PETSC(TSGetAdapt(ts, &adapt));
+  METAROM_PETSC(TSAdaptSetType(adapt, TSADAPTNONE));  // the full model's grid, step for step
+  METAROM_PETSC(TSSetTime(ts, grid.t0));
+  METAROM_PETSC(TSSetTimeStep(ts, grid.dt()));
+  METAROM_PETSC(TSSetMaxTime(ts, grid.t_final));
+  METAROM_PETSC(TSSetMaxSteps(ts, grid.steps));
+  METAROM_PETSC(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+  METAROM_PETSC(TSMonitorSet(ts, latent_record, &ctx, nullptr));
+  METAROM_PETSC(TSSetFromOptions(ts));
+  METAROM_PETSC(TSSetSolution(ts, u));
+  METAROM_PETSC(TSSetUp(ts));
+  const double start = MPI_Wtime();
+  // A ROM that fails (blows up, or its implicit solves diverge) is a result to report, not
+  // a crash: PETSc's error is caught here and turned into an exception with the reason.
+  METAROM_PETSC(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
+  const PetscErrorCode ierr = TSSolve(ts, u);
+  METAROM_PETSC(PetscPopErrorHandler());
+  LatentTrajectory out;
+  out.seconds = MPI_Wtime() - start;
+  if (ierr) {
+    TSConvergedReason reason;
+    PetscReal t;
+    TSGetConvergedReason(ts, &reason);
+    TSGetTime(ts, &t);
+    throw Error(fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", g.name(), t,
+                            reason < 0 ? TSConvergedReasons[reason] : "PETSc error " + std::to_string(ierr)));
+  }
+  TSType type;
+  METAROM_PETSC(TSGetType(ts, &type));
+  out.ts_type = type ? type : "";
+  const Index count = static_cast<Index>(ctx.times.size());
+  out.U = Eigen::Map<Matrix>(ctx.data.data(), r, count);
+  out.t = Eigen::Map<Vector>(ctx.times.data(), count);
+  return out;
+}
+
+QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer) {
+  if (!model.quadratic())
+    throw Error("POD-Galerkin ROM: model '" + model.name() + "' has no quadratic structure (use manifold Galerkin)");
+  if (!reducer.affine_decoder())
+    throw Error("POD-Galerkin ROM: reducer '" + reducer.type() + "' has a nonlinear decoder (use manifold Galerkin)");
+  if (reducer.rows().global != model.rows().global || reducer.rows().begin != model.rows().begin ||
+      reducer.rows().end != model.rows().end)
+    throw Error("POD-Galerkin ROM: the reducer's rows do not match the model's");
+  const Index r = reducer.latent_dim();
+  const MPI_Comm comm = model.rows().comm;
+  const Matrix U = reducer.decoder_jacobian(Vector::Zero(r));
+  const Vector xbar = reducer.decode(Matrix::Zero(r, 1)).col(0);
+  const bool centered = allreduce_max(comm, xbar.size() ? xbar.cwiseAbs().maxCoeff() : 0.0) > 0;
+  // Full-order pieces, local rows: [c + Lx̄ + B(x̄, x̄) | LU + B(x̄, U) + B(U, x̄) | B(U_j, U_k)].
+  Matrix V(U.rows(), r * r), W(U.rows(), r * r);
+  for (Index k = 0; k < r; ++k)
+    for (Index j = 0; j < r; ++j) {
+      V.col(j + r * k) = U.col(j);
+      W.col(j + r * k) = U.col(k);
+    }
+  Matrix full(U.rows(), 1 + r + r * r);
+  full.col(0) = model.constant_term();
+  full.middleCols(1, r) = model.apply_linear_term(U);
+  full.rightCols(r * r) = model.apply_quadratic_term(V, W);
+  if (centered) {
+    const Matrix xb = xbar;
+    full.col(0) += model.apply_linear_term(xb).col(0) + model.apply_quadratic_term(xb, xb).col(0);
+    const Matrix Xb = xbar.replicate(1, r);
+    full.middleCols(1, r) += model.apply_quadratic_term(Xb, U) + model.apply_quadratic_term(U, Xb);
+  }
+  // Galerkin projection with M = UᵀU (the identity for POD), one allreduce.
+  Matrix prod(r, r + full.cols());
+  prod.leftCols(r) = U.transpose() * U;
+  prod.rightCols(full.cols()) = U.transpose() * full;
+  allreduce_sum(comm, prod.data(), prod.size());
+  Eigen::LDLT<Matrix> M(prod.leftCols(r));
+  if (M.info() != Eigen::Success) throw Error("POD-Galerkin ROM: the basis is (nearly) linearly dependent");
+  const Matrix red = M.solve(prod.rightCols(full.cols()));
+  cr_ = red.col(0);
+  Ar_ = red.middleCols(1, r);
+  Tr_ = red.rightCols(r * r);
+}
+
+Vector QuadraticGalerkinRom::rhs(double, const Vector& u) const {
+  const Index r = u.size();
+  Vector kron(r * r);
+  for (Index k = 0; k < r; ++k) kron.segment(r * k, r) = u(k) * u;
+  return cr_ + Ar_ * u + Tr_ * kron;
+}
+
+Matrix QuadraticGalerkinRom::jacobian(double, const Vector& u) const {
+  const Index r = u.size();
+  Matrix J = Ar_;
+  // ∂/∂u_j Σ_jk T[:, j + rk] u_j u_k = Σ_k T[:, j + rk] u_k + Σ_k T[:, k + rj] u_k
+  for (Index k = 0; k < r; ++k) {
+    J.noalias() += Tr_.middleCols(r * k, r) * u(k);
+    J.col(k).noalias() += Tr_.middleCols(r * k, r) * u;
+  }
+  return J;
+}
+
+Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
+  const Index r = u.size();
+  const Matrix x = reducer_.decode(u);
+  const Matrix f = model_.rhs(t, x);
+  const Matrix J = reducer_.decoder_jacobian(u);
+  Matrix prod(r, r + 1);
+  prod.leftCols(r) = J.transpose() * J;
+  prod.col(r) = J.transpose() * f.col(0);
+  allreduce_sum(model_.rows().comm, prod.data(), prod.size());
+  Eigen::LDLT<Matrix> M(prod.leftCols(r));
+  if (M.info() != Eigen::Success) throw Error("manifold Galerkin ROM: JᵀJ is singular at the current latent state");
+  return M.solve(prod.col(r));
+}
+
+}  // namespace metarom
