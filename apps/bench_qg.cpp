@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "metarom/error.hpp"
+#include "program.hpp"
 #include "metarom/petsc_handle.hpp"
 #include "metarom/poisson.hpp"
 #include "metarom/qg.hpp"
@@ -113,15 +114,4 @@ void run() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (PetscInitialize(&argc, &argv, nullptr, nullptr)) return 1;
-  int rc = 0;
-  try {
-    run();
-  } catch (const std::exception& e) {
-    std::cerr << "metarom_bench_qg: error: " << e.what() << "\n";
-    rc = 1;
-  }
-  PetscFinalize();
-  return rc;
-}
+int main(int argc, char** argv) { return metarom::apps::run_program(argc, argv, "metarom_bench_qg", run); }

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "metarom/error.hpp"
+#include "program.hpp"
 #include "metarom/meta_autoencoder.hpp"
 #include "metarom/metrics.hpp"
 #include "metarom/petsc_handle.hpp"
@@ -79,15 +80,4 @@ void run() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (PetscInitialize(&argc, &argv, nullptr, nullptr)) return 1;
-  int rc = 0;
-  try {
-    run();
-  } catch (const std::exception& e) {
-    std::cerr << "metarom_table51: error: " << e.what() << "\n";
-    rc = 1;
-  }
-  PetscFinalize();
-  return rc;
-}
+int main(int argc, char** argv) { return metarom::apps::run_program(argc, argv, "metarom_table51", run); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metarom/error.hpp"
+#include "metarom/laplacian.hpp"
 #include "metarom/linear_ode.hpp"
 #include "metarom/petsc_handle.hpp"
 #include "metarom/version.hpp"
@@ -140,36 +141,8 @@ struct HeatModel::Impl {
   }
 
   void assemble() {
-    METAROM_PETSC(DMCreateMatrix(da, A.address()));
-    DMDALocalInfo info;
-    METAROM_PETSC(DMDAGetLocalInfo(da, &info));
-    const double cx = config.kappa / (h(0) * h(0));
-    const double cy = config.dim == 2 ? config.kappa / (h(1) * h(1)) : 0.0;
-    for (PetscInt j = info.ys; j < info.ys + info.ym; ++j)
-      for (PetscInt i = info.xs; i < info.xs + info.xm; ++i) {
-        MatStencil row{}, cols[5]{};
-        PetscScalar vals[5];
-        int nc = 0;
-        row.i = i;
-        row.j = j;
-        auto add = [&](PetscInt ci, PetscInt cj, double v) {
-          // Neighbours outside the interior are the zero Dirichlet boundary: dropped.
-          if (ci < 0 || ci >= info.mx || (config.dim == 2 && (cj < 0 || cj >= info.my))) return;
-          cols[nc].i = ci;
-          cols[nc].j = cj;
-          vals[nc++] = v;
-        };
-        add(i, j, -2 * cx - 2 * cy);
-        add(i - 1, j, cx);
-        add(i + 1, j, cx);
-        if (config.dim == 2) {
-          add(i, j - 1, cy);
-          add(i, j + 1, cy);
-        }
-        METAROM_PETSC(MatSetValuesStencil(A, 1, &row, nc, cols, vals, INSERT_VALUES));
-      }
-    METAROM_PETSC(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-    METAROM_PETSC(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+    const double h2[2] = {h(0), h(1)};
+    A = assemble_laplacian(da, h2, config.kappa);
   }
 
   void to_global(const double* natural_local, Vec g) const {

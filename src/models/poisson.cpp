@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "metarom/error.hpp"
+#include "metarom/laplacian.hpp"
 
 namespace metarom {
 
@@ -134,34 +135,8 @@ class KspPoisson : public PoissonSolver {
 }  // namespace
 
 PetscHandle<Mat, MatDestroy> assemble_negative_laplacian(DM da, double hx, double hy) {
-  PetscHandle<Mat, MatDestroy> A;
-  METAROM_PETSC(DMCreateMatrix(da, A.address()));
-  DMDALocalInfo info;
-  METAROM_PETSC(DMDAGetLocalInfo(da, &info));
-  const double cx = 1.0 / (hx * hx), cy = 1.0 / (hy * hy);
-  for (PetscInt j = info.ys; j < info.ys + info.ym; ++j)
-    for (PetscInt i = info.xs; i < info.xs + info.xm; ++i) {
-      MatStencil row{}, cols[5]{};
-      PetscScalar vals[5];
-      int nc = 0;
-      row.i = i;
-      row.j = j;
-      auto add = [&](PetscInt ci, PetscInt cj, double v) {
-        if (ci < 0 || ci >= info.mx || cj < 0 || cj >= info.my) return;  // zero Dirichlet boundary
-        cols[nc].i = ci;
-        cols[nc].j = cj;
-        vals[nc++] = v;
-      };
-      add(i, j, 2 * cx + 2 * cy);
-      add(i - 1, j, -cx);
-      add(i + 1, j, -cx);
-      add(i, j - 1, -cy);
-      add(i, j + 1, -cy);
-      METAROM_PETSC(MatSetValuesStencil(A, 1, &row, nc, cols, vals, INSERT_VALUES));
-    }
-  METAROM_PETSC(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-  METAROM_PETSC(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
-  return A;
+  const double h[2] = {hx, hy};
+  return assemble_laplacian(da, h, -1.0);
 }
 
 PetscHandle<DM, DMDestroy> create_slab_dmda(MPI_Comm comm, int nx, int ny) {
