@@ -36,6 +36,14 @@ TrainResult train_parameters(Vector& params, Index samples, const BatchLoss& los
 
 // Gathers the columns `idx` of X.
 Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx);
+// Both neural reducers hold an encoder-side network (encoder or θ₀, input split by rows)
+// and a decoder (output split by rows): one flat parameter vector [first, decoder], and
+// their groups in a model file, with the training results as attributes.
+Vector pack_parameters(const Mlp& first, const Mlp& decoder);
+void unpack_parameters(const Vector& p, Mlp& first, Mlp& decoder);
+void save_networks(h5::Group& g, const char* first_name, const Mlp& first, const Mlp& decoder, const TrainResult& r);
+void load_networks(const h5::Group& g, const char* first_name, const RowPartition& rows, Mlp& first, Mlp& decoder);
+
 // For what runs on one rank only (TAO training of distributed networks).
 void require_serial(const RowPartition& rows, const std::string& what);
 

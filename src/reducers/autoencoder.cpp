@@ -121,17 +121,42 @@ void Autoencoder::initialize(const RowPartition& rows) {
   rows_ = rows;
 }
 
-Vector Autoencoder::parameters() const {
-  Vector p(encoder_.parameters().size() + decoder_.parameters().size());
-  p << encoder_.parameters(), decoder_.parameters();
+Vector pack_parameters(const Mlp& first, const Mlp& decoder) {
+  Vector p(first.parameters().size() + decoder.parameters().size());
+  p << first.parameters(), decoder.parameters();
   return p;
 }
 
-void Autoencoder::set_parameters(const Vector& p) {
-  const Index ne = encoder_.parameters().size();
-  encoder_.parameters() = p.head(ne);
-  decoder_.parameters() = p.tail(decoder_.parameters().size());
+void unpack_parameters(const Vector& p, Mlp& first, Mlp& decoder) {
+  first.parameters() = p.head(first.parameters().size());
+  decoder.parameters() = p.tail(decoder.parameters().size());
 }
+
+void save_networks(h5::Group& g, const char* first_name, const Mlp& first, const Mlp& decoder, const TrainResult& r) {
+  if (!r.epoch_loss.empty()) {
+    Attributes a;
+    a.set("best_epoch", r.best_epoch + 1);
+    a.set("best_loss", r.best_loss);
+    a.set("train_seconds", r.seconds);
+    g.write_attributes(a);
+  }
+  h5::Group e = g.create_group(first_name);
+  first.save(e);
+  h5::Group d = g.create_group("decoder");
+  decoder.save(d);
+}
+
+void load_networks(const h5::Group& g, const char* first_name, const RowPartition& rows, Mlp& first, Mlp& decoder) {
+  first = Mlp::load(g.open_group(first_name), Mlp::Split::input, rows);
+  decoder = Mlp::load(g.open_group("decoder"), Mlp::Split::output, rows);
+  if (decoder.output_dim() != rows.global || first.input_dim() != rows.global)
+    throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder.output_dim(),
+                            rows.global));
+}
+
+Vector Autoencoder::parameters() const { return pack_parameters(encoder_, decoder_); }
+
+void Autoencoder::set_parameters(const Vector& p) { unpack_parameters(p, encoder_, decoder_); }
 
 double Autoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   Mlp::Tape te, td;
@@ -169,24 +194,12 @@ void Autoencoder::save(h5::Group& g) const {
   a.set("batch_size", settings_.train.batch_size);
   a.set("learning_rate", settings_.train.learning_rate);
   a.set("seed", static_cast<long long>(settings_.train.seed));
-  if (!result_.epoch_loss.empty()) {
-    a.set("best_epoch", result_.best_epoch + 1);
-    a.set("best_loss", result_.best_loss);
-    a.set("train_seconds", result_.seconds);
-  }
   g.write_attributes(a);
-  h5::Group e = g.create_group("encoder");
-  encoder_.save(e);
-  h5::Group d = g.create_group("decoder");
-  decoder_.save(d);
+  save_networks(g, "encoder", encoder_, decoder_, result_);
 }
 
 void Autoencoder::load(const h5::Group& g, const RowPartition& rows) {
-  encoder_ = Mlp::load(g.open_group("encoder"), Mlp::Split::input, rows);
-  decoder_ = Mlp::load(g.open_group("decoder"), Mlp::Split::output, rows);
-  if (decoder_.output_dim() != rows.global || encoder_.input_dim() != rows.global)
-    throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder_.output_dim(),
-                            rows.global));
+  load_networks(g, "encoder", rows, encoder_, decoder_);
   const Attributes a = g.read_attributes();
   settings_.latent_dim = decoder_.input_dim();
   const auto hidden = a.get_ints("hidden", g.where());

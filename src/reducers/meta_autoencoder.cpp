@@ -85,16 +85,9 @@ void MetaAutoencoder::correct(const Autoencoder& ae) {
   (void)check;
 }
 
-Vector MetaAutoencoder::parameters() const {
-  Vector p(theta0_.parameters().size() + decoder_.parameters().size());
-  p << theta0_.parameters(), decoder_.parameters();
-  return p;
-}
+Vector MetaAutoencoder::parameters() const { return pack_parameters(theta0_, decoder_); }
 
-void MetaAutoencoder::set_parameters(const Vector& p) {
-  theta0_.parameters() = p.head(theta0_.parameters().size());
-  decoder_.parameters() = p.tail(decoder_.parameters().size());
-}
+void MetaAutoencoder::set_parameters(const Vector& p) { unpack_parameters(p, theta0_, decoder_); }
 
 Matrix MetaAutoencoder::encode(const Matrix& X) const {
   GaussNewtonEncoder gn(decoder_);
@@ -220,25 +213,13 @@ void MetaAutoencoder::save(h5::Group& g) const {
   a.set("gn_tolerance", encode_gn_.tolerance);
   a.set("gradient", gradient_ == Gradient::unrolled ? "unrolled" : "implicit");
   if (corrected_) a.set("corrected_from", corrected_from_);
-  if (!result_.epoch_loss.empty()) {
-    a.set("epochs", static_cast<long long>(result_.epoch_loss.size()));
-    a.set("best_epoch", result_.best_epoch + 1);
-    a.set("best_loss", result_.best_loss);
-    a.set("train_seconds", result_.seconds);
-  }
+  if (!result_.epoch_loss.empty()) a.set("epochs", static_cast<long long>(result_.epoch_loss.size()));
   g.write_attributes(a);
-  h5::Group e = g.create_group("initial_encoder");
-  theta0_.save(e);
-  h5::Group d = g.create_group("decoder");
-  decoder_.save(d);
+  save_networks(g, "initial_encoder", theta0_, decoder_, result_);
 }
 
 void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
-  theta0_ = Mlp::load(g.open_group("initial_encoder"), Mlp::Split::input, rows);
-  decoder_ = Mlp::load(g.open_group("decoder"), Mlp::Split::output, rows);
-  if (decoder_.output_dim() != rows.global || theta0_.input_dim() != rows.global)
-    throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder_.output_dim(),
-                            rows.global));
+  load_networks(g, "initial_encoder", rows, theta0_, decoder_);
   GaussNewtonEncoder check(decoder_);
   const Attributes a = g.read_attributes();
   train_gn_.iterations = static_cast<int>(a.get_int("gn_iterations", g.where()));
