@@ -75,6 +75,15 @@ if [ "$np" -gt 1 ]; then
   expect_failure "runs on one rank only" fit meta-ae -i "$dir/heat.h5" -o "$dir/x.h5" -ae_epochs 1 -ae_optimizer tao
 fi
 
+# compare: every reducer side by side on the heat snapshots; a failing entry is reported.
+if run compare -i "$dir/heat.h5" -r 3 -reducers pod,ae,"$dir/pod.h5",nope -o "$dir/cmp" -ae_epochs 2 -ae_hidden 8 -plots 0 -quiet > "$dir/cmp.txt" 2>&1; then ok; else fail "compare: $(cat "$dir/cmp.txt")"; fi
+for f in compare.md compare.json full.h5 full.xmf rom_pod.h5 rom_pod.xmf model_pod.h5; do
+  [ -s "$dir/cmp/$f" ] && ok || fail "compare did not write $f"
+done
+grep -q '| pod | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod row: $(cat "$dir/cmp/compare.md")"
+grep -q "unknown reducer type 'nope'" "$dir/cmp/compare.md" && ok || fail "compare.md does not report the failing entry"
+grep -q '"rom_status": "ok"' "$dir/cmp/compare.json" && ok || fail "compare.json has no successful ROM"
+
 # The MNIST converter on a miniature package: 10 digit files of 3 images each.
 mkdir -p "$dir/mnist/src/digits"
 for d in 0 1 2 3 4 5 6 7 8 9; do
