@@ -1,9 +1,9 @@
 // metarom rom -m model.h5 [-o traj.h5]: run the full model and a latent ROM over the same
 // time span and compare them. The full model is rebuilt from the provenance stored in the
 // model file; PETSc options override it (-heat_steps, -qg_window, -ts_type, ...).
-//   -rom_type auto|galerkin|manifold-galerkin  auto: Galerkin with precomputed operators
-//            for an affine decoder (POD) on a linear or quadratic model, manifold Galerkin
-//            otherwise;
+//   -rom_type auto|galerkin|manifold-galerkin|lspg  auto: Galerkin with precomputed
+//            operators for an affine decoder (POD) on a linear or quadratic model, manifold
+//            Galerkin otherwise; lspg: manifold LSPG with backward Euler;
 //   -rom_dt_multiple k  the ROM steps k full-model steps at a time (k divides the stride).
 #include <fmt/format.h>
 
@@ -46,8 +46,8 @@ int cmd_rom(const std::string&) {
   const TimeGrid& grid = fom->time_grid();
   const int r = reducer.latent_dim();
   if (rom_type == "auto") rom_type = reducer.affine_decoder() && fom->quadratic() ? "galerkin" : "manifold-galerkin";
-  if (rom_type != "galerkin" && rom_type != "manifold-galerkin")
-    throw Error("-rom_type must be auto, galerkin or manifold-galerkin, got '" + rom_type + "'");
+  if (rom_type != "galerkin" && rom_type != "manifold-galerkin" && rom_type != "lspg")
+    throw Error("-rom_type must be auto, galerkin, manifold-galerkin or lspg, got '" + rom_type + "'");
   if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
     throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {} and the steps {}", dt_multiple,
                             grid.stride, grid.steps));
@@ -63,8 +63,10 @@ int cmd_rom(const std::string&) {
   double t0 = MPI_Wtime();
   std::unique_ptr<LinearGalerkinRom> linear;
   std::unique_ptr<LatentDynamics> latent;
+  std::unique_ptr<ManifoldLspgRom> lspg;
   if (rom_type == "galerkin" && fom->linear()) linear = std::make_unique<LinearGalerkinRom>(*fom, reducer);
   else if (rom_type == "galerkin") latent = std::make_unique<QuadraticGalerkinRom>(*fom, reducer);
+  else if (rom_type == "lspg") lspg = std::make_unique<ManifoldLspgRom>(*fom, reducer);
   else latent = std::make_unique<ManifoldGalerkinRom>(*fom, reducer);
   const double projection_seconds = MPI_Wtime() - t0;
 
@@ -75,7 +77,9 @@ int cmd_rom(const std::string&) {
   MPI_Barrier(comm);
   t0 = MPI_Wtime();
   const Vector u0 = reducer.encode(x0).col(0);
-  const LatentTrajectory traj = linear ? linear->solve(u0, rom_grid) : integrate_latent(*latent, u0, rom_grid);
+  const LatentTrajectory traj = linear ? linear->solve(u0, rom_grid)
+                                : lspg  ? lspg->solve(u0, rom_grid)
+                                        : integrate_latent(*latent, u0, rom_grid);
   const Matrix x_final = reducer.decode(traj.U.rightCols(1));
   const double rom_seconds = MPI_Wtime() - t0;
   (void)x_final;

@@ -47,6 +47,32 @@ class QuadraticGalerkinRom : public LatentDynamics {
   Matrix Ar_, Tr_;
 };
 
+// Manifold LSPG (least-squares Petrov–Galerkin) with backward Euler: each step solves
+//   u_{k+1} = argmin_u ‖φ(u) − φ(u_k) − Δt f(t_{k+1}, φ(u))‖²
+// by Gauss–Newton with Levenberg–Marquardt damping, the r x r normal equations formed with
+// one allreduce per iteration (the same damped solve as the meta-autoencoder's encoder).
+// The residual is not an ODE right-hand side, so LSPG runs its own time loop rather than a
+// PETSc TS.
+class ManifoldLspgRom {
+ public:
+  struct Settings {
+    int max_iterations = 20;
+    double tolerance = 1e-10;  // stop when ‖δ‖ ≤ tol (1 + ‖u‖)
+    double damping = 1e-12;
+  };
+  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer) : model_(model), reducer_(reducer) {}
+  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s)
+      : model_(model), reducer_(reducer), s_(s) {}
+  // Advances over the grid (its dt and stride); throws when a step's solve fails.
+  LatentTrajectory solve(const Vector& u0, const TimeGrid& grid) const;
+  Vector step(const Vector& u, double t_next, double dt) const;
+
+ private:
+  const FullOrderModel& model_;
+  const Reducer& reducer_;
+  Settings s_;
+};
+
 class ManifoldGalerkinRom : public LatentDynamics {
  public:
   ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer) : model_(model), reducer_(reducer) {}

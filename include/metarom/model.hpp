@@ -46,6 +46,9 @@ class FullOrderModel {
   virtual Vector constant_term() const;
   virtual Matrix apply_linear_term(const Matrix& V) const;
   virtual Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const;
+  // ∂f/∂x at the state x (local rows, one column) applied to the columns of V: exact from
+  // the polynomial structure when there is one, central differences of rhs() otherwise.
+  virtual Matrix apply_jacobian(double t, const Vector& x, const Matrix& V) const;
 
   // Advances over the time grid and records the snapshots; solve_seconds() is the wall
   // time of the last time integration (recording included, set-up excluded).

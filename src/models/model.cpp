@@ -1,5 +1,7 @@
 #include "metarom/model.hpp"
 
+#include <cmath>
+
 #include "metarom/error.hpp"
 #include "metarom/heat.hpp"
 #include "metarom/qg.hpp"
@@ -23,6 +25,25 @@ Matrix FullOrderModel::apply_linear_term(const Matrix& V) const {
 Matrix FullOrderModel::apply_quadratic_term(const Matrix& V, const Matrix&) const {
   if (!quadratic()) throw Error("model '" + name() + "' has no polynomial structure");
   return Matrix::Zero(V.rows(), V.cols());
+}
+
+Matrix FullOrderModel::apply_jacobian(double t, const Vector& x, const Matrix& V) const {
+  if (quadratic()) {
+    const Matrix X = x.replicate(1, V.cols());
+    return apply_linear_term(V) + apply_quadratic_term(X, V) + apply_quadratic_term(V, X);
+  }
+  const double xnorm = std::sqrt(allreduce_sum(rows().comm, x.squaredNorm()));
+  Matrix out(V.rows(), V.cols());
+  for (Index k = 0; k < V.cols(); ++k) {
+    const double vnorm = std::sqrt(allreduce_sum(rows().comm, V.col(k).squaredNorm()));
+    const double h = vnorm > 0 ? 1e-6 * (1 + xnorm) / vnorm : 1.0;
+    Matrix pm(V.rows(), 2);
+    pm.col(0) = x + h * V.col(k);
+    pm.col(1) = x - h * V.col(k);
+    const Matrix f = rhs(t, pm);
+    out.col(k) = (f.col(0) - f.col(1)) / (2 * h);
+  }
+  return out;
 }
 
 std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,

@@ -209,6 +209,52 @@ Matrix QuadraticGalerkinRom::jacobian(double, const Vector& u) const {
   return J;
 }
 
+Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
+  const Index r = uk.size();
+  const MPI_Comm comm = model_.rows().comm;
+  const Vector xk = reducer_.decode(uk).col(0);
+  Vector u = uk;
+  for (int it = 0; it < s_.max_iterations; ++it) {
+    const Vector x = reducer_.decode(u).col(0);
+    const Vector R = x - xk - dt * model_.rhs(t_next, x).col(0);
+    const Matrix J = reducer_.decoder_jacobian(u);
+    const Matrix JR = J - dt * model_.apply_jacobian(t_next, x, J);
+    Matrix normal(r, r + 1);
+    normal.leftCols(r) = JR.transpose() * JR;
+    normal.col(r) = JR.transpose() * R;
+    allreduce_sum(comm, normal.data(), normal.size());
+    normal.leftCols(r).diagonal().array() += s_.damping;
+    Eigen::LDLT<Matrix> H(normal.leftCols(r));
+    if (H.info() != Eigen::Success) throw Error("manifold LSPG: singular normal equations");
+    const Vector delta = -H.solve(normal.col(r));
+    if (!delta.allFinite()) throw Error(fmt::format("manifold LSPG: the Gauss–Newton step at t = {:.6g} is not finite", t_next));
+    u += delta;
+    if (delta.norm() <= s_.tolerance * (1 + u.norm())) return u;
+  }
+  return u;  // the last iterate: LSPG's tolerance is a target, not a requirement
+}
+
+LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) const {
+  std::vector<double> data(u0.data(), u0.data() + u0.size()), times{grid.t0};
+  const double dt = grid.dt();
+  const double start = MPI_Wtime();
+  Vector u = u0;
+  for (int k = 1; k <= grid.steps; ++k) {
+    u = step(u, grid.t0 + k * dt, dt);
+    if (k % grid.stride == 0) {
+      data.insert(data.end(), u.data(), u.data() + u.size());
+      times.push_back(grid.t0 + k * dt);
+    }
+  }
+  LatentTrajectory out;
+  out.seconds = MPI_Wtime() - start;
+  out.ts_type = "lspg-beuler";
+  const Index count = static_cast<Index>(times.size());
+  out.U = Eigen::Map<Matrix>(data.data(), u0.size(), count);
+  out.t = Eigen::Map<Vector>(times.data(), count);
+  return out;
+}
+
 Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
   const Index r = u.size();
   const Matrix x = reducer_.decode(u);
