@@ -21,9 +21,13 @@ struct NeuralSettings {
   TrainSettings train;
   std::string optimizer = "adam";  // adam (mini-batch) or tao (full batch, -tao_type)
   Mlp::Activation activation = Mlp::Activation::tanh;  // hidden layers of both networks
+  // Train on (x − x̄)/s (snapshot mean x̄, RMS deviation s). Off by default: it lowers the
+  // reconstruction error, but the meta-autoencoder then tends to push latent coordinates
+  // into the decoder's saturated (flat) region, where they stop being identifiable.
+  bool normalize = false;
   // -reducer_latent_dim -ae_hidden -ae_epochs -ae_batch_size -ae_learning_rate -ae_seed
   // -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the iterations)
-  // -ae_activation tanh|identity
+  // -ae_activation tanh|identity -ae_normalize
   void set_from_options();
   // Encoder {n, hidden..., r} and decoder {r, reversed hidden..., n} layer widths.
   std::vector<int> encoder_widths(int n) const;
@@ -36,6 +40,20 @@ TrainResult train_parameters(Vector& params, Index samples, const BatchLoss& los
 
 // Gathers the columns `idx` of X.
 Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx);
+// The affine normalization of the states the networks see: x̂ = (x − x̄)/s, with x̄ the
+// training snapshots' mean (rows split like the states) and s the root-mean-square of
+// x − x̄ over all entries. The identity when not fitted. Networks then work at unit scale
+// whatever the units of the data; encode/decode undo it, so metrics are in data units.
+struct Normalization {
+  Vector mean;       // local rows; empty: identity
+  double scale = 1;  // s
+  void fit(const Matrix& X, const RowPartition& rows);
+  Matrix apply(const Matrix& X) const;  // (X − x̄)/s
+  Matrix undo(const Matrix& Y) const;   // x̄ + sY
+  void save(h5::Group& g, const RowPartition& rows) const;
+  void load(const h5::Group& g, const RowPartition& rows);
+};
+
 // Both neural reducers hold an encoder-side network (encoder or θ₀, input split by rows)
 // and a decoder (output split by rows): one flat parameter vector [first, decoder], and
 // their groups in a model file, with the training results as attributes.
@@ -53,9 +71,10 @@ class Autoencoder : public Reducer {
   void set_from_options() override;
   void fit(const SnapshotSet& train) override;
 
-  Matrix encode(const Matrix& X) const override { return encoder_.forward(X); }
-  Matrix decode(const Matrix& U) const override { return decoder_.forward(U); }
-  Matrix decoder_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
+  Matrix encode(const Matrix& X) const override { return encoder_.forward(norm_.apply(X)); }
+  Matrix decode(const Matrix& U) const override { return norm_.undo(decoder_.forward(U)); }
+  Matrix decoder_jacobian(const Vector& u) const override { return norm_.scale * decoder_.input_jacobian(u); }
+  const Normalization& normalization() const { return norm_; }
   int latent_dim() const override { return decoder_.input_dim(); }
 
   void save(h5::Group& g) const override;
@@ -80,6 +99,7 @@ class Autoencoder : public Reducer {
  protected:
   NeuralSettings settings_;
   Mlp encoder_, decoder_;
+  Normalization norm_;
   TrainResult result_;
 };
 

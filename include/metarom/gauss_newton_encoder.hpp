@@ -19,6 +19,10 @@ struct GaussNewtonSettings {
   int iterations = 4;     // I
   double damping = 1e-3;  // γ in (4.4)
   double tolerance = 0;   // stop when max_i ‖p_i‖ ≤ tolerance (1 + ‖u_i‖); 0: always I steps
+  // Classical Levenberg–Marquardt: a step is taken only where it lowers that sample's
+  // residual ‖φ(u) − x‖, γ shrinks 3x after a success and grows 4x after a failure. For
+  // encoding (no adjoint); the fixed-γ steps of training are differentiable.
+  bool adaptive = false;
 };
 
 class GaussNewtonEncoder {
@@ -28,6 +32,8 @@ class GaussNewtonEncoder {
 
   // Runs the steps from U0 (r x B) for the batch X (n x B); keeps what backward() needs.
   Matrix solve(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s);
+  // The adaptive (monotone) Levenberg–Marquardt iteration; keeps nothing for backward().
+  Matrix solve_adaptive(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s);
   int iterations_done() const { return static_cast<int>(steps_.size()); }
 
   // Adjoint of the steps taken by the last solve(): given Ū = ∂loss/∂U_I, adds

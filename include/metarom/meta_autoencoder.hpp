@@ -28,8 +28,8 @@ class MetaAutoencoder : public Reducer {
   void fit(const SnapshotSet& train) override;
 
   Matrix encode(const Matrix& X) const override;  // Gauss–Newton from θ₀(x)
-  Matrix decode(const Matrix& U) const override { return decoder_.forward(U); }
-  Matrix decoder_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
+  Matrix decode(const Matrix& U) const override { return norm_.undo(decoder_.forward(U)); }
+  Matrix decoder_jacobian(const Vector& u) const override { return norm_.scale * decoder_.input_jacobian(u); }
   int latent_dim() const override { return decoder_.input_dim(); }
 
   void save(h5::Group& g) const override;
@@ -61,14 +61,15 @@ class MetaAutoencoder : public Reducer {
   void set_parameters(const Vector& p);
 
  private:
-  void fit_implicit_tao(const SnapshotSet& train);
+  void fit_implicit_tao(const Matrix& X, const RowPartition& rows);  // X normalized
 
   bool corrected_;
   NeuralSettings settings_;
-  GaussNewtonSettings train_gn_{4, 1e-3, 0}, encode_gn_{50, 1e-3, 1e-10};
+  GaussNewtonSettings train_gn_{4, 1e-3, 0, false}, encode_gn_{100, 1e-3, 1e-10, true};
   Gradient gradient_ = Gradient::unrolled;
   std::string corrected_from_;
   Mlp theta0_, decoder_;
+  Normalization norm_;  // the Gauss–Newton problem is posed on normalized states (same minimizer)
   TrainResult result_;
 };
 

@@ -39,6 +39,10 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   PetscCall(PetscOptionsString("-ae_optimizer", "adam (mini-batch) or tao (full batch, -tao_type lmvm ...)", "Reducer",
                                s->optimizer.c_str(), opt, sizeof opt, &set));
   if (set) s->optimizer = opt;
+  PetscBool normalize = s->normalize ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscOptionsBool("-ae_normalize", "Train on states shifted by their mean and scaled to unit RMS",
+                             "Reducer", normalize, &normalize, nullptr));
+  s->normalize = normalize;
   PetscCall(PetscOptionsString("-ae_activation", "Hidden-layer activation: tanh or identity (linear networks)",
                                "Reducer", s->activation == Mlp::Activation::tanh ? "tanh" : "identity", opt,
                                sizeof opt, &set));
@@ -121,6 +125,40 @@ void Autoencoder::initialize(const RowPartition& rows) {
   rows_ = rows;
 }
 
+void Normalization::fit(const Matrix& X, const RowPartition& rows) {
+  mean = X.rowwise().mean();
+  const double ss = allreduce_sum(rows.comm, (X.colwise() - mean).squaredNorm());
+  const double count = static_cast<double>(rows.global) * static_cast<double>(X.cols());
+  scale = ss > 0 ? std::sqrt(ss / count) : 1.0;
+}
+
+Matrix Normalization::apply(const Matrix& X) const {
+  if (mean.size() == 0) return X;
+  return (X.colwise() - mean) / scale;
+}
+
+Matrix Normalization::undo(const Matrix& Y) const {
+  if (mean.size() == 0) return Y;
+  return (scale * Y).colwise() + mean;
+}
+
+void Normalization::save(h5::Group& g, const RowPartition& rows) const {
+  if (mean.size() == 0) return;
+  Attributes a;
+  a.set("normalization_scale", scale);
+  g.write_attributes(a);
+  g.write_vector_rows("normalization_mean", mean, rows);
+}
+
+void Normalization::load(const h5::Group& g, const RowPartition& rows) {
+  mean.resize(0);
+  scale = 1;
+  if (!g.has("normalization_mean")) return;
+  mean = g.read_vector_rows("normalization_mean", rows);
+  scale = g.read_attributes().get_double("normalization_scale", g.where());
+  if (!(scale > 0)) throw Error(g.where() + ": normalization_scale must be positive");
+}
+
 Vector pack_parameters(const Mlp& first, const Mlp& decoder) {
   Vector p(first.parameters().size() + decoder.parameters().size());
   p << first.parameters(), decoder.parameters();
@@ -175,12 +213,15 @@ void Autoencoder::fit(const SnapshotSet& train) {
   train.validate(type() + " fit");
   if (settings_.optimizer == "tao") require_serial(train.rows, type() + " with -ae_optimizer tao");
   initialize(train.rows);
+  norm_ = Normalization{};
+  if (settings_.normalize) norm_.fit(train.X, train.rows);
+  const Matrix X = norm_.apply(train.X);
   Vector p = parameters();
   result_ = train_parameters(
       p, train.count(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         set_parameters(params);
-        return batch_loss(gather_columns(train.X, batch), grad);
+        return batch_loss(gather_columns(X, batch), grad);
       },
       settings_, type());
   set_parameters(p);
@@ -195,11 +236,13 @@ void Autoencoder::save(h5::Group& g) const {
   a.set("learning_rate", settings_.train.learning_rate);
   a.set("seed", static_cast<long long>(settings_.train.seed));
   g.write_attributes(a);
+  norm_.save(g, rows_);
   save_networks(g, "encoder", encoder_, decoder_, result_);
 }
 
 void Autoencoder::load(const h5::Group& g, const RowPartition& rows) {
   load_networks(g, "encoder", rows, encoder_, decoder_);
+  norm_.load(g, rows);
   const Attributes a = g.read_attributes();
   settings_.latent_dim = decoder_.input_dim();
   const auto hidden = a.get_ints("hidden", g.where());

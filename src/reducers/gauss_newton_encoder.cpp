@@ -15,7 +15,67 @@ GaussNewtonEncoder::GaussNewtonEncoder(const Mlp& decoder)
                             decoder.layer_count() - 1));
 }
 
+Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s) {
+  const auto W1 = dec_.weight(0);
+  const auto b1 = dec_.bias(0);
+  const auto W2 = dec_.weight(1);
+  const auto b2 = dec_.bias(1);
+  const Index r = W1.cols(), B = X.cols();
+  if (X.rows() != W2.rows() || U0.rows() != r || U0.cols() != B)
+    throw Error("Gauss–Newton encoder: batch shapes do not match the decoder");
+  M_.noalias() = W2.transpose() * W2;
+  Xc_ = X.colwise() - b2;
+  Q_.noalias() = W2.transpose() * Xc_;
+  Vector c = Xc_.colwise().squaredNorm().transpose();
+  if (dec_.split() == Mlp::Split::output) {
+    allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
+    allreduce_sum(dec_.rows().comm, Q_.data(), Q_.size());
+    allreduce_sum(dec_.rows().comm, c.data(), c.size());
+  }
+  steps_.clear();
+  auto hidden = [&](const Vector& u) -> Vector {
+    const Vector z = W1 * u + b1;
+    return linear_ ? z : Vector(z.array().tanh());
+  };
+  // ‖φ(u) − x‖² = tᵀMt − 2tᵀq + ‖x − b₂‖², without touching n-sized data.
+  auto residual2 = [&](const Vector& t, Index i) { return t.dot(M_ * t) - 2 * t.dot(Q_.col(i)) + c(i); };
+  Matrix U = U0;
+  const Matrix I = Matrix::Identity(r, r);
+  for (Index i = 0; i < B; ++i) {
+    double gamma = std::max(s.damping, 1e-12);
+    Vector u = U.col(i), t = hidden(u);
+    double f2 = residual2(t, i);
+    for (int k = 0; k < s.iterations; ++k) {
+      const Vector S = linear_ ? Vector::Ones(t.size()) : Vector(1.0 - t.array().square());
+      const Matrix A = S.asDiagonal() * W1;
+      const Matrix MA = M_ * A;
+      const Vector g = A.transpose() * (M_ * t - Q_.col(i));
+      const Matrix JtJ = A.transpose() * MA;
+      bool accepted = false;
+      Vector p;
+      for (int attempt = 0; attempt < 30 && !accepted; ++attempt) {
+        p = (JtJ + gamma * I).llt().solve(g);
+        const Vector ut = u - p, tt = hidden(ut);
+        const double ft = residual2(tt, i);
+        if (ft < f2) {
+          u = ut;
+          t = tt;
+          f2 = ft;
+          gamma = std::max(gamma / 3, 1e-12);
+          accepted = true;
+        } else {
+          gamma *= 4;
+        }
+      }
+      if (!accepted || (s.tolerance > 0 && p.norm() <= s.tolerance * (1 + u.norm()))) break;
+    }
+    U.col(i) = u;
+  }
+  return U;
+}
+
 Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s) {
+  if (s.adaptive) return solve_adaptive(X, U0, s);
   const auto W1 = dec_.weight(0);
   const auto b1 = dec_.bias(0);
   const auto W2 = dec_.weight(1);

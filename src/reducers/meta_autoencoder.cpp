@@ -76,6 +76,7 @@ void MetaAutoencoder::initialize(const RowPartition& rows) {
 void MetaAutoencoder::correct(const Autoencoder& ae) {
   theta0_ = ae.encoder();
   decoder_ = ae.decoder();
+  norm_ = ae.normalization();
   if (theta0_.split() != Mlp::Split::input || decoder_.split() != Mlp::Split::output)
     throw Error("ae-corrected: the autoencoder's networks are not laid out as a reducer's");
   settings_.latent_dim = ae.latent_dim();
@@ -90,8 +91,10 @@ Vector MetaAutoencoder::parameters() const { return pack_parameters(theta0_, dec
 void MetaAutoencoder::set_parameters(const Vector& p) { unpack_parameters(p, theta0_, decoder_); }
 
 Matrix MetaAutoencoder::encode(const Matrix& X) const {
+  // argmin ‖x̄ + sφ(u) − x‖ = argmin ‖φ(u) − (x − x̄)/s‖: the same problem at unit scale.
+  const Matrix Xn = norm_.apply(X);
   GaussNewtonEncoder gn(decoder_);
-  return gn.solve(X, theta0_.forward(X), encode_gn_);
+  return gn.solve(Xn, theta0_.forward(Xn), encode_gn_);
 }
 
 double MetaAutoencoder::outer_loss(const Matrix& X) const {
@@ -148,8 +151,11 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
     return;
   }
   initialize(train.rows);
+  norm_ = Normalization{};
+  if (settings_.normalize) norm_.fit(train.X, train.rows);
+  const Matrix X = norm_.apply(train.X);
   if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) {
-    fit_implicit_tao(train);
+    fit_implicit_tao(X, train.rows);
     return;
   }
   Vector p = parameters();
@@ -157,7 +163,7 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
       p, train.count(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         set_parameters(params);
-        return batch_loss(gather_columns(train.X, batch), grad);
+        return batch_loss(gather_columns(X, batch), grad);
       },
       settings_, type());
   set_parameters(p);
@@ -167,15 +173,15 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
 // on the decoder alone (u* does not depend on θ₀ once converged), so TAO minimizes it over
 // the decoder with the envelope gradient; θ₀ is then fitted to the converged u* by a
 // second TAO solve of the regression ‖θ₀(x) − u*‖²/r.
-void MetaAutoencoder::fit_implicit_tao(const SnapshotSet& train) {
+void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition& rows) {
   const GaussNewtonSettings inner = converged(encode_gn_);
-  const double sn = 1.0 / static_cast<double>(train.n());
+  const double sn = 1.0 / static_cast<double>(rows.global);
   Vector pd = decoder_.parameters();
   result_ = train_tao(
-      pd, train.count(),
+      pd, Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         decoder_.parameters() = params;
-        const Matrix X = gather_columns(train.X, batch);
+        const Matrix X = gather_columns(Xtrain, batch);
         GaussNewtonEncoder gn(decoder_);
         const Matrix U = gn.solve(X, theta0_.forward(X), inner);
         Mlp::Tape td;
@@ -186,13 +192,13 @@ void MetaAutoencoder::fit_implicit_tao(const SnapshotSet& train) {
       },
       settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " decoder");
   decoder_.parameters() = pd;
-  const Matrix Ustar = GaussNewtonEncoder(decoder_).solve(train.X, theta0_.forward(train.X), inner);
+  const Matrix Ustar = GaussNewtonEncoder(decoder_).solve(Xtrain, theta0_.forward(Xtrain), inner);
   Vector p0 = theta0_.parameters();
   train_tao(
-      p0, train.count(),
+      p0, Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         theta0_.parameters() = params;
-        const Matrix X = gather_columns(train.X, batch);
+        const Matrix X = gather_columns(Xtrain, batch);
         Mlp::Tape t0;
         const Matrix D = theta0_.forward(X, t0) - gather_columns(Ustar, batch);
         const double scale = 1.0 / (static_cast<double>(D.rows()) * X.cols());
@@ -215,11 +221,13 @@ void MetaAutoencoder::save(h5::Group& g) const {
   if (corrected_) a.set("corrected_from", corrected_from_);
   if (!result_.epoch_loss.empty()) a.set("epochs", static_cast<long long>(result_.epoch_loss.size()));
   g.write_attributes(a);
+  norm_.save(g, rows_);
   save_networks(g, "initial_encoder", theta0_, decoder_, result_);
 }
 
 void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   load_networks(g, "initial_encoder", rows, theta0_, decoder_);
+  norm_.load(g, rows);
   GaussNewtonEncoder check(decoder_);
   const Attributes a = g.read_attributes();
   train_gn_.iterations = static_cast<int>(a.get_int("gn_iterations", g.where()));
