@@ -20,56 +20,84 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   const auto b1 = dec_.bias(0);
   const auto W2 = dec_.weight(1);
   const auto b2 = dec_.bias(1);
-  const Index r = W1.cols(), B = X.cols();
+  const Index r = W1.cols(), h = W1.rows(), B = X.cols();
   if (X.rows() != W2.rows() || U0.rows() != r || U0.cols() != B)
     throw Error("Gauss–Newton encoder: batch shapes do not match the decoder");
+  const bool split = dec_.split() == Mlp::Split::output;
   M_.noalias() = W2.transpose() * W2;
   Xc_ = X.colwise() - b2;
   Q_.noalias() = W2.transpose() * Xc_;
-  Vector c = Xc_.colwise().squaredNorm().transpose();
-  if (dec_.split() == Mlp::Split::output) {
+  if (split) {
     allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
     allreduce_sum(dec_.rows().comm, Q_.data(), Q_.size());
-    allreduce_sum(dec_.rows().comm, c.data(), c.size());
   }
   steps_.clear();
-  auto hidden = [&](const Vector& u) -> Vector {
-    const Vector z = W1 * u + b1;
-    return linear_ ? z : Vector(z.array().tanh());
+  auto hidden = [&](const Matrix& U) -> Matrix {
+    Matrix Z = W1 * U;
+    Z.colwise() += b1;
+    return linear_ ? Z : Matrix(Z.array().tanh());
   };
-  // ‖φ(u) − x‖² = tᵀMt − 2tᵀq + ‖x − b₂‖², without touching n-sized data.
-  auto residual2 = [&](const Vector& t, Index i) { return t.dot(M_ * t) - 2 * t.dot(Q_.col(i)) + c(i); };
-  Matrix U = U0;
+  // Residuals ‖φ(u_i) − x_i‖² for the whole batch, formed directly (an n-sized product
+  // per iteration) so that accepting a step is not decided by cancellation.
+  auto residuals = [&](const Matrix& T) -> Vector {
+    Vector f = ((W2 * T) - Xc_).colwise().squaredNorm().transpose();
+    if (split) allreduce_sum(dec_.rows().comm, f.data(), f.size());
+    return f;
+  };
+  Matrix U = U0, T = hidden(U);
+  Vector f = residuals(T), gamma = Vector::Constant(B, std::max(s.damping, 1e-12));
+  std::vector<char> active(B, 1);
   const Matrix I = Matrix::Identity(r, r);
-  for (Index i = 0; i < B; ++i) {
-    double gamma = std::max(s.damping, 1e-12);
-    Vector u = U.col(i), t = hidden(u);
-    double f2 = residual2(t, i);
-    for (int k = 0; k < s.iterations; ++k) {
-      const Vector S = linear_ ? Vector::Ones(t.size()) : Vector(1.0 - t.array().square());
+  auto steps = [&](const Vector& damping) {
+    Matrix P = Matrix::Zero(r, B);
+    for (Index i = 0; i < B; ++i) {
+      if (!active[i]) continue;
+      const Vector S = linear_ ? Vector::Ones(h) : Vector(1.0 - T.col(i).array().square());
       const Matrix A = S.asDiagonal() * W1;
-      const Matrix MA = M_ * A;
-      const Vector g = A.transpose() * (M_ * t - Q_.col(i));
-      const Matrix JtJ = A.transpose() * MA;
-      bool accepted = false;
-      Vector p;
-      for (int attempt = 0; attempt < 30 && !accepted; ++attempt) {
-        p = (JtJ + gamma * I).llt().solve(g);
-        const Vector ut = u - p, tt = hidden(ut);
-        const double ft = residual2(tt, i);
-        if (ft < f2) {
-          u = ut;
-          t = tt;
-          f2 = ft;
-          gamma = std::max(gamma / 3, 1e-12);
-          accepted = true;
-        } else {
-          gamma *= 4;
-        }
-      }
-      if (!accepted || (s.tolerance > 0 && p.norm() <= s.tolerance * (1 + u.norm()))) break;
+      const Vector g = A.transpose() * (M_ * T.col(i) - Q_.col(i));
+      P.col(i) = (A.transpose() * (M_ * A) + damping(i) * I).llt().solve(g);
     }
-    U.col(i) = u;
+    return P;
+  };
+  for (int k = 0; k < 4 * s.iterations; ++k) {
+    // Candidate steps for the samples still iterating.
+    const Matrix P = steps(gamma);
+    const Matrix Ut = U - P, Tt = hidden(Ut);
+    const Vector ft = residuals(Tt);
+    bool any = false;
+    for (Index i = 0; i < B; ++i) {
+      if (!active[i]) continue;
+      if (ft(i) < f(i)) {
+        U.col(i) = Ut.col(i);
+        T.col(i) = Tt.col(i);
+        f(i) = ft(i);
+        gamma(i) = std::max(gamma(i) / 3, 1e-12);
+        if (s.tolerance > 0 && P.col(i).norm() <= s.tolerance * (1 + U.col(i).norm())) active[i] = 0;
+      } else {
+        gamma(i) *= 4;
+        if (gamma(i) > 1e12) active[i] = 0;  // no step lowers the residual: a minimum to round-off
+      }
+      any = any || active[i];
+    }
+    if (!any) break;
+  }
+  // Polish: near a minimum Gauss–Newton converges quadratically to the minimizer itself, so
+  // a few lightly damped steps (taken unless the residual grows beyond round-off) make the
+  // result independent of the path the damped iteration took (and of the rank count).
+  std::fill(active.begin(), active.end(), 1);
+  const Vector light = Vector::Constant(B, 1e-12);
+  for (int k = 0; k < 3; ++k) {
+    const Matrix P = steps(light);
+    const Matrix Ut = U - P, Tt = hidden(Ut);
+    const Vector ft = residuals(Tt);
+    for (Index i = 0; i < B; ++i)
+      if (active[i] && ft(i) <= f(i) * (1 + 1e-10) + 1e-300) {
+        U.col(i) = Ut.col(i);
+        T.col(i) = Tt.col(i);
+        f(i) = ft(i);
+      } else {
+        active[i] = 0;
+      }
   }
   return U;
 }
