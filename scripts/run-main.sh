@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on its default data: simulate the 2-D heat equation (128 x 128), fit POD
 # with r chosen by 99.99 % energy, evaluate it, and run the POD-Galerkin ROM against the
-# full model; then spin up the QG model on its default grid and write train and test
-# snapshot sets (the spin-up is saved in out/ and reused by later runs). Results go to out/.
+# full model; spin up the QG model on its default grid and write train and test snapshot
+# sets (the spin-up is saved in out/ and reused by later runs); then compare POD, the
+# canonical and the meta-autoencoder ROMs side by side on both. Results go to out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -18,3 +19,6 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 ranks=$(nproc)
 [ "$ranks" -gt 2 ] && ranks=2
 mpiexec -n "$ranks" $m simulate qg -o out/qg.h5 -split 0.8
+$m simulate heat -o out/heat_cmp.h5 -split 0.8 -quiet
+mpiexec -n "$ranks" $m compare -i out/heat_cmp_train.h5 -test out/heat_cmp_test.h5 -r 5 -reducers pod,ae,meta-ae -o out/compare_heat -quiet
+mpiexec -n "$ranks" $m compare -i out/qg_train.h5 -test out/qg_test.h5 -r 10 -reducers pod,ae,meta-ae -o out/compare_qg -quiet
