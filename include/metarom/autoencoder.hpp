@@ -52,7 +52,10 @@ struct Normalization {
   Matrix undo(const Matrix& Y) const;   // x̄ + sY
   void save(h5::Group& g, const RowPartition& rows) const;
   void load(const h5::Group& g, const RowPartition& rows);
+  // Fitted to the training states when the settings ask for it, the identity otherwise.
+  static Normalization for_training(const NeuralSettings& s, const SnapshotSet& train);
 };
+
 
 // Both neural reducers hold an encoder-side network (encoder or θ₀, input split by rows)
 // and a decoder (output split by rows): one flat parameter vector [first, decoder], and
@@ -61,6 +64,22 @@ Vector pack_parameters(const Mlp& first, const Mlp& decoder);
 void unpack_parameters(const Vector& p, Mlp& first, Mlp& decoder);
 void save_networks(h5::Group& g, const char* first_name, const Mlp& first, const Mlp& decoder, const TrainResult& r);
 void load_networks(const h5::Group& g, const char* first_name, const RowPartition& rows, Mlp& first, Mlp& decoder);
+
+// Trains a neural reducer's parameters on the (normalized) training states X with its own
+// batch_loss(), by the optimizer its settings name.
+template <class NeuralReducer>
+TrainResult train_reducer(NeuralReducer& reducer, const Matrix& X, const NeuralSettings& s) {
+  Vector p = reducer.parameters();
+  TrainResult r = train_parameters(
+      p, X.cols(),
+      [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
+        reducer.set_parameters(params);
+        return reducer.batch_loss(gather_columns(X, batch), grad);
+      },
+      s, reducer.type());
+  reducer.set_parameters(p);
+  return r;
+}
 
 // For what runs on one rank only (TAO training of distributed networks).
 void require_serial(const RowPartition& rows, const std::string& what);

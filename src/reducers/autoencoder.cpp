@@ -142,6 +142,12 @@ Matrix Normalization::undo(const Matrix& Y) const {
   return (scale * Y).colwise() + mean;
 }
 
+Normalization Normalization::for_training(const NeuralSettings& s, const SnapshotSet& train) {
+  Normalization n;
+  if (s.normalize) n.fit(train.X, train.rows);
+  return n;
+}
+
 void Normalization::save(h5::Group& g, const RowPartition& rows) const {
   if (mean.size() == 0) return;
   Attributes a;
@@ -213,18 +219,8 @@ void Autoencoder::fit(const SnapshotSet& train) {
   train.validate(type() + " fit");
   if (settings_.optimizer == "tao") require_serial(train.rows, type() + " with -ae_optimizer tao");
   initialize(train.rows);
-  norm_ = Normalization{};
-  if (settings_.normalize) norm_.fit(train.X, train.rows);
-  const Matrix X = norm_.apply(train.X);
-  Vector p = parameters();
-  result_ = train_parameters(
-      p, train.count(),
-      [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
-        set_parameters(params);
-        return batch_loss(gather_columns(X, batch), grad);
-      },
-      settings_, type());
-  set_parameters(p);
+  norm_ = Normalization::for_training(settings_, train);
+  result_ = train_reducer(*this, norm_.apply(train.X), settings_);
 }
 
 void Autoencoder::save(h5::Group& g) const {

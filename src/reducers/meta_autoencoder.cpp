@@ -151,22 +151,10 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
     return;
   }
   initialize(train.rows);
-  norm_ = Normalization{};
-  if (settings_.normalize) norm_.fit(train.X, train.rows);
+  norm_ = Normalization::for_training(settings_, train);
   const Matrix X = norm_.apply(train.X);
-  if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) {
-    fit_implicit_tao(X, train.rows);
-    return;
-  }
-  Vector p = parameters();
-  result_ = train_parameters(
-      p, train.count(),
-      [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
-        set_parameters(params);
-        return batch_loss(gather_columns(X, batch), grad);
-      },
-      settings_, type());
-  set_parameters(p);
+  if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) fit_implicit_tao(X, train.rows);
+  else result_ = train_reducer(*this, X, settings_);
 }
 
 // TAO needs an objective whose gradient is exact. In implicit mode the outer loss depends
