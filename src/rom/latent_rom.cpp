@@ -5,6 +5,7 @@
 
 #include <Eigen/Cholesky>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "metarom/error.hpp"
@@ -35,7 +36,20 @@ struct LatentContext {
   const LatentDynamics* g;
   int stride;
   std::vector<double> data, times;
+  std::string error;  // what a callback threw, for the report
 };
+
+// Runs f, turning a C++ exception into a PETSc error with its text kept in c->error.
+template <class F>
+PetscErrorCode guarded(LatentContext* c, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    c->error = e.what();
+    return PETSC_ERR_LIB;
+  }
+  return 0;
+}
 
 PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
@@ -46,7 +60,7 @@ PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
   PetscCall(VecGetLocalSize(u, &r));
   PetscCall(VecGetArrayRead(u, &pu));
   PetscCall(VecGetArray(f, &pf));
-  PetscCallCXX(Eigen::Map<Vector>(pf, r) = c->g->rhs(t, Eigen::Map<const Vector>(pu, r)));
+  PetscCall(guarded(c, [&] { Eigen::Map<Vector>(pf, r) = c->g->rhs(t, Eigen::Map<const Vector>(pu, r)); }));
   PetscCall(VecRestoreArray(f, &pf));
   PetscCall(VecRestoreArrayRead(u, &pu));
   PetscFunctionReturn(0);
@@ -61,7 +75,7 @@ PetscErrorCode latent_jacobian(TS, PetscReal t, Vec u, Mat A, Mat P, void* ctx) 
   PetscCall(VecGetLocalSize(u, &r));
   PetscCall(VecGetArrayRead(u, &pu));
   PetscCall(MatDenseGetArray(P, &pa));
-  PetscCallCXX(Eigen::Map<Matrix>(pa, r, r) = c->g->jacobian(t, Eigen::Map<const Vector>(pu, r)));
+  PetscCall(guarded(c, [&] { Eigen::Map<Matrix>(pa, r, r) = c->g->jacobian(t, Eigen::Map<const Vector>(pu, r)); }));
   PetscCall(MatDenseRestoreArray(P, &pa));
   PetscCall(VecRestoreArrayRead(u, &pu));
   PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
@@ -94,7 +108,7 @@ LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, con
                                   const std::string& prefix) {
   const PetscInt r = g.dim();
   if (u0.size() != r) throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", g.name(), u0.size(), r));
-  LatentContext ctx{&g, grid.stride, {}, {}};
+  LatentContext ctx{&g, grid.stride, {}, {}, {}};
   MatH J;
   VecH u;
   METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, J.address()));
@@ -136,8 +150,10 @@ LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, con
     PetscReal t;
     TSGetConvergedReason(ts, &reason);
     TSGetTime(ts, &t);
-    throw Error(fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", g.name(), t,
-                            reason < 0 ? TSConvergedReasons[reason] : "PETSc error " + std::to_string(ierr)));
+    const std::string why = !ctx.error.empty() ? ctx.error
+                            : reason < 0       ? std::string(TSConvergedReasons[reason])
+                                               : "PETSc error " + std::to_string(ierr);
+    throw Error(fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", g.name(), t, why));
   }
   TSType type;
   METAROM_PETSC(TSGetType(ts, &type));
