@@ -198,7 +198,9 @@ int cmd_compare(const std::string&) {
                       sci(num(j, "test_sr_mse")), j["rom"].get<std::string>() + (ok ? "" : ": " + j["rom_status"].get<std::string>()),
                       sci(num(j, "rom_final_rel_error")), sci(num(j, "rom_rel_error")),
                       ok ? fmt::format("{:.4f}", num(j, "online_seconds")) : "—",
-                      ok ? fmt::format(num(j, "speedup") < 10 ? "{:.2f}x" : "{:.0f}x", num(j, "speedup")) : "—");
+                      !ok                       ? std::string("—")
+                      : num(j, "speedup") < 10 ? fmt::format("{:.2f}x", num(j, "speedup"))
+                                               : fmt::format("{:.0f}x", num(j, "speedup")));
   }
   md += "\nMSE (3.20) and second-reconstruction MSE (5.2) per value; ROM errors are ‖x_rom − x‖/‖x‖ at the final "
         "time and ‖X_rom − X‖_F/‖X‖_F over the run; online time: encode x(t0), latent time stepping, decode.\n";
