@@ -50,6 +50,12 @@ Common common_options(std::vector<Option>& more, const char* title) {
   return c;
 }
 
+bool help_requested() {
+  PetscBool help = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsHasHelp(nullptr, &help));
+  return help;
+}
+
 bool is_root() {
   int rank = 0;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);

@@ -28,6 +28,7 @@ struct Common {
 Common common_options(std::vector<Option>& more, const char* title);
 
 bool is_root();                        // rank 0 of PETSC_COMM_WORLD
+bool help_requested();                 // -help: list the options, do no work
 void print(const std::string& text);   // stdout, rank 0 only
 void progress(const Common& c, const std::string& text);  // stderr unless -quiet or -json
 std::string require(const std::string& value, const char* option, const char* what);

@@ -23,7 +23,6 @@ int cmd_fit(const std::string& operand) {
                            {"-from", "ae-corrected: the canonical autoencoder model to correct", &from}};
   const Common c = common_options(opts, "metarom fit TYPE");
   const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
-  require(in, "-i", "snaps.h5 (the training snapshots)");
   if (r_given) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
   if (!from.empty()) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-ae_corrected_from", from.c_str()));
   // Training progress unless told to be quiet.
@@ -33,6 +32,8 @@ int cmd_fit(const std::string& operand) {
 
   std::unique_ptr<Reducer> reducer = create_reducer(type);
   reducer->set_from_options();
+  if (help_requested()) return 0;  // the reducer's options are listed now
+  require(in, "-i", "snaps.h5 (the training snapshots)");
   const SnapshotSet train = read_snapshots(in, PETSC_COMM_WORLD);
   progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
   MPI_Barrier(PETSC_COMM_WORLD);

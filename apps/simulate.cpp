@@ -70,6 +70,7 @@ int cmd_simulate(const std::string& operand) {
   if (model == "heat") {
     HeatConfig config;
     config.set_from_options(PETSC_COMM_WORLD);
+    if (help_requested()) return 0;
     HeatModel heat(PETSC_COMM_WORLD, config);
     progress(c, fmt::format("simulate heat: {}-D, grid {}{}, kappa {}, t in [{}, {}], {} steps, snapshot every {}\n",
                             config.dim, config.nx, config.dim == 2 ? fmt::format(" x {}", config.ny) : "",
@@ -85,6 +86,7 @@ int cmd_simulate(const std::string& operand) {
   } else if (model == "qg") {
     QgConfig config;
     config.set_from_options(PETSC_COMM_WORLD);
+    if (help_requested()) return 0;
     if (config.spinup_file.empty())
       config.spinup_file = (std::filesystem::path(out).parent_path() /
                             fmt::format("qg_spinup_{}x{}.h5", config.nx, config.ny))
