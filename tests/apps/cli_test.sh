@@ -93,6 +93,10 @@ run import-mnist "$dir/mnist" -o "$dir/mn.h5" -mnist_train 20 -mnist_test 10 > "
 run info "$dir/mn_train.h5" > "$dir/mninfo.txt" 2>&1 && grep -q "N = 20 snapshots" "$dir/mninfo.txt" && grep -q "28 x 28" "$dir/mninfo.txt" && ok || fail "info on mn_train.h5: $(cat "$dir/mninfo.txt")"
 expect_failure "cannot split 30 images" import-mnist "$dir/mnist" -o "$dir/mn2.h5" -mnist_train 25 -mnist_test 10
 
+# -help lists the command's own options, the reducer's and the model's, and exits 0.
+run fit meta-ae -help > "$dir/help.txt" 2>&1 && grep -q -- "-meta_gn_iterations" "$dir/help.txt" && grep -q -- "-ae_epochs" "$dir/help.txt" && ok || fail "fit meta-ae -help: $(head -c 400 "$dir/help.txt")"
+run simulate qg -help > "$dir/help2.txt" 2>&1 && grep -q -- "-qg_spinup_time" "$dir/help2.txt" && ok || fail "simulate qg -help"
+
 # Bad input.
 expect_failure "no such file" info "$dir/missing.h5"
 echo "not hdf5" > "$dir/text.h5"
