@@ -124,18 +124,14 @@ int cmd_compare(const std::string&) {
         j["test_sr_mse"] = ms.sr_mse;
       }
       // The latent ROM, chosen as `metarom rom` does.
-      const std::string rom_type = reducer->affine_decoder() && fom->quadratic() ? "galerkin" : "manifold-galerkin";
+      const std::string rom_type = LatentRom::resolve("auto", *fom, *reducer);
       j["rom"] = rom_type;
       try {
-        std::unique_ptr<LinearGalerkinRom> linear;
-        std::unique_ptr<LatentDynamics> latent;
-        if (rom_type == "galerkin" && fom->linear()) linear = std::make_unique<LinearGalerkinRom>(*fom, *reducer);
-        else if (rom_type == "galerkin") latent = std::make_unique<QuadraticGalerkinRom>(*fom, *reducer);
-        else latent = std::make_unique<ManifoldGalerkinRom>(*fom, *reducer);
+        const LatentRom rom(rom_type, *fom, *reducer);
         MPI_Barrier(comm);
         const double start = MPI_Wtime();
         const Vector u0 = reducer->encode(full.X.leftCols(1)).col(0);
-        const LatentTrajectory traj = linear ? linear->solve(u0, rom_grid) : integrate_latent(*latent, u0, rom_grid);
+        const LatentTrajectory traj = rom.solve(u0, rom_grid);
         const Matrix last = reducer->decode(traj.U.rightCols(1));
         const double online = MPI_Wtime() - start;
         (void)last;

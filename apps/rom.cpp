@@ -25,7 +25,7 @@ int cmd_rom(const std::string&) {
   int dt_multiple = 1;
   std::vector<Option> opts{{"-m", "Model file (from metarom fit)", &model_path},
                            {"-o", "Write the latent and decoded ROM trajectory here", &out},
-                           {"-rom_type", "auto, galerkin or manifold-galerkin", &rom_type},
+                           {"-rom_type", "auto, galerkin, manifold-galerkin or lspg", &rom_type},
                            {"-rom_dt_multiple", "ROM time step as a multiple of the full model's", &dt_multiple}};
   const Common c = common_options(opts, "metarom rom");
   require(model_path, "-m", "model.h5");
@@ -45,9 +45,6 @@ int cmd_rom(const std::string&) {
   const Reducer& reducer = *model.reducer;
   const TimeGrid& grid = fom->time_grid();
   const int r = reducer.latent_dim();
-  if (rom_type == "auto") rom_type = reducer.affine_decoder() && fom->quadratic() ? "galerkin" : "manifold-galerkin";
-  if (rom_type != "galerkin" && rom_type != "manifold-galerkin" && rom_type != "lspg")
-    throw Error("-rom_type must be auto, galerkin, manifold-galerkin or lspg, got '" + rom_type + "'");
   if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
     throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {} and the steps {}", dt_multiple,
                             grid.stride, grid.steps));
@@ -61,13 +58,8 @@ int cmd_rom(const std::string&) {
   // Offline: whatever the ROM precomputes.
   MPI_Barrier(comm);
   double t0 = MPI_Wtime();
-  std::unique_ptr<LinearGalerkinRom> linear;
-  std::unique_ptr<LatentDynamics> latent;
-  std::unique_ptr<ManifoldLspgRom> lspg;
-  if (rom_type == "galerkin" && fom->linear()) linear = std::make_unique<LinearGalerkinRom>(*fom, reducer);
-  else if (rom_type == "galerkin") latent = std::make_unique<QuadraticGalerkinRom>(*fom, reducer);
-  else if (rom_type == "lspg") lspg = std::make_unique<ManifoldLspgRom>(*fom, reducer);
-  else latent = std::make_unique<ManifoldGalerkinRom>(*fom, reducer);
+  const LatentRom rom(rom_type, *fom, reducer);
+  rom_type = rom.type();
   const double projection_seconds = MPI_Wtime() - t0;
 
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the
@@ -77,9 +69,7 @@ int cmd_rom(const std::string&) {
   MPI_Barrier(comm);
   t0 = MPI_Wtime();
   const Vector u0 = reducer.encode(x0).col(0);
-  const LatentTrajectory traj = linear ? linear->solve(u0, rom_grid)
-                                : lspg  ? lspg->solve(u0, rom_grid)
-                                        : integrate_latent(*latent, u0, rom_grid);
+  const LatentTrajectory traj = rom.solve(u0, rom_grid);
   const Matrix x_final = reducer.decode(traj.U.rightCols(1));
   const double rom_seconds = MPI_Wtime() - t0;
   (void)x_final;

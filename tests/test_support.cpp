@@ -59,6 +59,15 @@ void require_error(const std::function<void()>& f, const std::vector<std::string
   }
 }
 
+Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> g;
+  Matrix m(rows, cols);
+  for (Index j = 0; j < cols; ++j)
+    for (Index i = 0; i < rows; ++i) m(i, j) = scale * g(gen);
+  return m;
+}
+
 Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* Uout) {
   const Index k = sigma.size();
   std::mt19937_64 gen(seed);

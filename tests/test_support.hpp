@@ -30,6 +30,9 @@ void barrier();
 // Runs f, requires it to throw metarom::Error whose message contains every string in `parts`.
 void require_error(const std::function<void()>& f, const std::vector<std::string>& parts);
 
+// Entries drawn from scale · N(0, 1), seeded (the same on every rank).
+Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale = 1);
+
 // A matrix with known singular values: U diag(sigma) Vᵀ with orthonormal U (n x k) and V
 // (N x k) from seeded Householder QRs (the same on every rank).
 Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* U = nullptr);

@@ -10,6 +10,9 @@
 
 namespace metarom {
 
+// Throws (naming `what`) unless the reducer's rows are distributed exactly like the model's.
+void require_same_rows(const FullOrderModel& model, const Reducer& reducer, const std::string& what);
+
 struct LatentTrajectory {
   Vector t;              // recorded times
   Matrix U;              // r x T latent states at those times

@@ -73,6 +73,26 @@ class ManifoldLspgRom {
   Settings s_;
 };
 
+// The latent ROM of a model and a reducer by name — "galerkin" (operators projected once;
+// the linear CN-ready form for linear models), "manifold-galerkin" or "lspg" — or "auto":
+// Galerkin for an affine decoder on a linear or quadratic model, manifold Galerkin
+// otherwise. Construction does the offline work; solve() the online time stepping.
+class LatentRom {
+ public:
+  LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
+  ~LatentRom();
+  // The type "auto" resolves to (other names are returned unchanged).
+  static std::string resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
+  const std::string& type() const { return type_; }
+  LatentTrajectory solve(const Vector& u0, const TimeGrid& grid) const;
+
+ private:
+  std::string type_;
+  std::unique_ptr<LinearGalerkinRom> linear_;
+  std::unique_ptr<LatentDynamics> dynamics_;
+  std::unique_ptr<ManifoldLspgRom> lspg_;
+};
+
 class ManifoldGalerkinRom : public LatentDynamics {
  public:
   ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer) : model_(model), reducer_(reducer) {}

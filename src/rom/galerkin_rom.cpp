@@ -15,16 +15,19 @@ namespace metarom {
 using VecH = PetscHandle<Vec, VecDestroy>;
 using MatH = PetscHandle<Mat, MatDestroy>;
 
+void require_same_rows(const FullOrderModel& model, const Reducer& reducer, const std::string& what) {
+  const RowPartition &a = reducer.rows(), &b = model.rows();
+  if (a.global != b.global || a.begin != b.begin || a.end != b.end)
+    throw Error(fmt::format("{}: the reducer's rows ({} in all, {}..{} here) do not match the model's ({} in all, "
+                            "{}..{} here)",
+                            what, a.global, a.begin, a.end, b.global, b.begin, b.end));
+}
+
 LinearGalerkinRom::LinearGalerkinRom(const FullOrderModel& model, const Reducer& reducer) {
   if (!model.linear()) throw Error("linear Galerkin ROM: model '" + model.name() + "' is not linear");
   if (!reducer.affine_decoder())
     throw Error("linear Galerkin ROM: reducer '" + reducer.type() + "' has a nonlinear decoder");
-  if (reducer.rows().global != model.rows().global || reducer.rows().begin != model.rows().begin ||
-      reducer.rows().end != model.rows().end)
-    throw Error(fmt::format("linear Galerkin ROM: the reducer's rows ({} in all, {}..{} here) do not match the "
-                            "model's ({} in all, {}..{} here)",
-                            reducer.rows().global, reducer.rows().begin, reducer.rows().end, model.rows().global,
-                            model.rows().begin, model.rows().end));
+  require_same_rows(model, reducer, "linear Galerkin ROM");
   const int r = reducer.latent_dim();
   const MPI_Comm comm = model.rows().comm;
   const Matrix J = reducer.decoder_jacobian(Vector::Zero(r));

@@ -169,9 +169,7 @@ QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Re
     throw Error("POD-Galerkin ROM: model '" + model.name() + "' has no quadratic structure (use manifold Galerkin)");
   if (!reducer.affine_decoder())
     throw Error("POD-Galerkin ROM: reducer '" + reducer.type() + "' has a nonlinear decoder (use manifold Galerkin)");
-  if (reducer.rows().global != model.rows().global || reducer.rows().begin != model.rows().begin ||
-      reducer.rows().end != model.rows().end)
-    throw Error("POD-Galerkin ROM: the reducer's rows do not match the model's");
+  require_same_rows(model, reducer, "POD-Galerkin ROM");
   const Index r = reducer.latent_dim();
   const MPI_Comm comm = model.rows().comm;
   const Matrix U = reducer.decoder_jacobian(Vector::Zero(r));
@@ -269,6 +267,28 @@ LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) 
   out.U = Eigen::Map<Matrix>(data.data(), u0.size(), count);
   out.t = Eigen::Map<Vector>(times.data(), count);
   return out;
+}
+
+std::string LatentRom::resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer) {
+  if (type != "auto") return type;
+  return reducer.affine_decoder() && model.quadratic() ? "galerkin" : "manifold-galerkin";
+}
+
+LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer)
+    : type_(resolve(type, model, reducer)) {
+  if (type_ == "galerkin" && model.linear()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
+  else if (type_ == "galerkin") dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
+  else if (type_ == "manifold-galerkin") dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer);
+  else if (type_ == "lspg") lspg_ = std::make_unique<ManifoldLspgRom>(model, reducer);
+  else throw Error("ROM type must be auto, galerkin, manifold-galerkin or lspg, got '" + type + "'");
+}
+
+LatentRom::~LatentRom() = default;
+
+LatentTrajectory LatentRom::solve(const Vector& u0, const TimeGrid& grid) const {
+  if (linear_) return linear_->solve(u0, grid);
+  if (lspg_) return lspg_->solve(u0, grid);
+  return integrate_latent(*dynamics_, u0, grid);
 }
 
 Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {

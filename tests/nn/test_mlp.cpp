@@ -11,16 +11,7 @@
 
 using namespace metarom;
 
-namespace {
-Matrix random_matrix(Index r, Index c, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<double> g;
-  Matrix m(r, c);
-  for (Index j = 0; j < c; ++j)
-    for (Index i = 0; i < r; ++i) m(i, j) = g(gen);
-  return m;
-}
-}  // namespace
+using metarom::test::random_matrix;
 
 TEST_CASE("MLP parameter gradients match finite differences", "[nn][mlp]") {
   for (const std::vector<int>& widths : {std::vector<int>{7, 5, 3}, std::vector<int>{4, 6, 5, 2}}) {

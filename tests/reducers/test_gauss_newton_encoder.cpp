@@ -8,16 +8,7 @@
 
 using namespace metarom;
 
-namespace {
-Matrix random_matrix(Index r, Index c, unsigned seed, double scale = 1) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<double> g;
-  Matrix m(r, c);
-  for (Index j = 0; j < c; ++j)
-    for (Index i = 0; i < r; ++i) m(i, j) = scale * g(gen);
-  return m;
-}
-}  // namespace
+using metarom::test::random_matrix;
 
 TEST_CASE("Gauss–Newton encoder finds the decoder's preimage", "[reducers][meta-ae][gauss-newton]") {
   Mlp dec({3, 12, 20});
