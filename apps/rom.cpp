@@ -45,6 +45,7 @@ int cmd_rom(const std::string&) {
   const Reducer& reducer = *model.reducer;
   const TimeGrid& grid = fom->time_grid();
   const int r = reducer.latent_dim();
+  rom_type = LatentRom::resolve(rom_type, *fom, reducer);  // checked before the full model runs
   if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
     throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {} and the steps {}", dt_multiple,
                             grid.stride, grid.steps));
@@ -59,7 +60,6 @@ int cmd_rom(const std::string&) {
   MPI_Barrier(comm);
   double t0 = MPI_Wtime();
   const LatentRom rom(rom_type, *fom, reducer);
-  rom_type = rom.type();
   const double projection_seconds = MPI_Wtime() - t0;
 
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the

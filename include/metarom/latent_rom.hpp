@@ -81,7 +81,7 @@ class LatentRom {
  public:
   LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
   ~LatentRom();
-  // The type "auto" resolves to (other names are returned unchanged).
+  // The type "auto" resolves to; other names are checked and returned unchanged.
   static std::string resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
   const std::string& type() const { return type_; }
   LatentTrajectory solve(const Vector& u0, const TimeGrid& grid) const;

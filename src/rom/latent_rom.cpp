@@ -270,8 +270,10 @@ LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) 
 }
 
 std::string LatentRom::resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer) {
-  if (type != "auto") return type;
-  return reducer.affine_decoder() && model.quadratic() ? "galerkin" : "manifold-galerkin";
+  if (type == "auto") return reducer.affine_decoder() && model.quadratic() ? "galerkin" : "manifold-galerkin";
+  if (type != "galerkin" && type != "manifold-galerkin" && type != "lspg")
+    throw Error("ROM type must be auto, galerkin, manifold-galerkin or lspg, got '" + type + "'");
+  return type;
 }
 
 LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer)
@@ -279,8 +281,7 @@ LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const
   if (type_ == "galerkin" && model.linear()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
   else if (type_ == "galerkin") dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
   else if (type_ == "manifold-galerkin") dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer);
-  else if (type_ == "lspg") lspg_ = std::make_unique<ManifoldLspgRom>(model, reducer);
-  else throw Error("ROM type must be auto, galerkin, manifold-galerkin or lspg, got '" + type + "'");
+  else lspg_ = std::make_unique<ManifoldLspgRom>(model, reducer);
 }
 
 LatentRom::~LatentRom() = default;
