@@ -10,6 +10,7 @@
 // Under MPI the states are split by rows: the encoder's first layer and the decoder's last
 // layer are split the same way (Mlp::Split), one allreduce per encode.
 #include "metarom/mlp.hpp"
+#include "metarom/normalization.hpp"
 #include "metarom/reducer.hpp"
 #include "metarom/trainer.hpp"
 
@@ -25,10 +26,17 @@ struct NeuralSettings {
   // reconstruction error, but the meta-autoencoder then tends to push latent coordinates
   // into the decoder's saturated (flat) region, where they stop being identifiable.
   bool normalize = false;
+  // K > 0: the networks see the K leading POD coordinates of the centered, scaled states
+  // (normalization.hpp), so their size, training cost and the manifold Galerkin ROM's
+  // online cost do not grow with n. 0 (default): the paper's architecture on the states.
+  int pod_modes = 0;
   // -reducer_latent_dim -ae_hidden -ae_epochs -ae_batch_size -ae_learning_rate -ae_seed
   // -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the iterations)
-  // -ae_activation tanh|identity -ae_normalize
+  // -ae_activation tanh|identity -ae_normalize -ae_pod_modes
   void set_from_options();
+  Normalization normalization_for(const SnapshotSet& train) const {
+    return Normalization::for_training(normalize, pod_modes, train);
+  }
   // Encoder {n, hidden..., r} and decoder {r, reversed hidden..., n} layer widths.
   std::vector<int> encoder_widths(int n) const;
   std::vector<int> decoder_widths(int n) const;
@@ -40,21 +48,6 @@ TrainResult train_parameters(Vector& params, Index samples, const BatchLoss& los
 
 // Gathers the columns `idx` of X.
 Matrix gather_columns(const Matrix& X, const std::vector<Index>& idx);
-// The affine normalization of the states the networks see: x̂ = (x − x̄)/s, with x̄ the
-// training snapshots' mean (rows split like the states) and s the root-mean-square of
-// x − x̄ over all entries. The identity when not fitted. Networks then work at unit scale
-// whatever the units of the data; encode/decode undo it, so metrics are in data units.
-struct Normalization {
-  Vector mean;       // local rows; empty: identity
-  double scale = 1;  // s
-  void fit(const Matrix& X, const RowPartition& rows);
-  Matrix apply(const Matrix& X) const;  // (X − x̄)/s
-  Matrix undo(const Matrix& Y) const;   // x̄ + sY
-  void save(h5::Group& g, const RowPartition& rows) const;
-  void load(const h5::Group& g, const RowPartition& rows);
-  // Fitted to the training states when the settings ask for it, the identity otherwise.
-  static Normalization for_training(const NeuralSettings& s, const SnapshotSet& train);
-};
 
 
 // Both neural reducers hold an encoder-side network (encoder or θ₀, input split by rows)
@@ -63,7 +56,9 @@ struct Normalization {
 Vector pack_parameters(const Mlp& first, const Mlp& decoder);
 void unpack_parameters(const Vector& p, Mlp& first, Mlp& decoder);
 void save_networks(h5::Group& g, const char* first_name, const Mlp& first, const Mlp& decoder, const TrainResult& r);
-void load_networks(const h5::Group& g, const char* first_name, const RowPartition& rows, Mlp& first, Mlp& decoder);
+// rows: the states' rows; the networks are read as `norm` lays them out.
+void load_networks(const h5::Group& g, const char* first_name, const Normalization& norm, const RowPartition& rows,
+                   Mlp& first, Mlp& decoder);
 
 // Trains a neural reducer's parameters on the (normalized) training states X with its own
 // batch_loss(), by the optimizer its settings name.
@@ -84,6 +79,11 @@ TrainResult train_reducer(NeuralReducer& reducer, const Matrix& X, const NeuralS
 // For what runs on one rank only (TAO training of distributed networks).
 void require_serial(const RowPartition& rows, const std::string& what);
 
+// The encoder-side network (input: states or POD coordinates) and the decoder laid out as
+// the normalization says: split by the state rows, or replicated after a POD stage.
+Mlp encoder_side_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows);
+Mlp decoder_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows);
+
 class Autoencoder : public Reducer {
  public:
   std::string type() const override { return "ae"; }
@@ -92,8 +92,10 @@ class Autoencoder : public Reducer {
 
   Matrix encode(const Matrix& X) const override { return encoder_.forward(norm_.apply(X)); }
   Matrix decode(const Matrix& U) const override { return norm_.undo(decoder_.forward(U)); }
-  Matrix decoder_jacobian(const Vector& u) const override { return norm_.scale * decoder_.input_jacobian(u); }
-  const Normalization& normalization() const { return norm_; }
+  Matrix decoder_jacobian(const Vector& u) const override { return norm_.undo_linear(decoder_.input_jacobian(u)); }
+  const Normalization* normalization() const override { return &norm_; }
+  Matrix network_decode(const Matrix& U) const override { return decoder_.forward(U); }
+  Matrix network_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
   int latent_dim() const override { return decoder_.input_dim(); }
 
   void save(h5::Group& g) const override;
@@ -109,7 +111,8 @@ class Autoencoder : public Reducer {
   const Mlp& encoder() const { return encoder_; }
   const Mlp& decoder() const { return decoder_; }
   const TrainResult& training() const { return result_; }
-  // Builds untrained networks for states split as `rows` (seeded), as fit() does first.
+  // Builds untrained networks (seeded) for states split as `rows`, laid out for the current
+  // normalization, as fit() does once the normalization is fitted.
   void initialize(const RowPartition& rows);
   void initialize(int n) { initialize(RowPartition::serial(n)); }
   Vector parameters() const;
@@ -119,6 +122,7 @@ class Autoencoder : public Reducer {
   NeuralSettings settings_;
   Mlp encoder_, decoder_;
   Normalization norm_;
+  RowPartition net_rows_;  // the rows the networks' losses are summed over (normalization.hpp)
   TrainResult result_;
 };
 

@@ -27,13 +27,17 @@ class LatentDynamics {
 };
 
 // Advances u0 over `grid` (its dt and stride), recording every stride steps; explicit TS
-// types use g, implicit ones g and its Jacobian. Default type: classical RK4, fixed step.
+// types use g, implicit ones g and its Jacobian. Default type (-<prefix>ts_type overrides
+// it): classical RK4, or Crank–Nicolson when `stiff`; fixed steps.
 LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                  const std::string& prefix = "rom_");
+                                  const std::string& prefix = "rom_", bool stiff = false);
 
 class QuadraticGalerkinRom : public LatentDynamics {
  public:
   QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer);
+  // For the affine map x = x̄ + V y (local rows of x̄ and V; V of full column rank, not
+  // necessarily orthonormal): dy/dt = (VᵀV)⁻¹Vᵀ f(x̄ + V y).
+  QuadraticGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& V);
   int dim() const override { return static_cast<int>(Ar_.rows()); }
   Vector rhs(double t, const Vector& u) const override;
   Matrix jacobian(double t, const Vector& u) const override;
@@ -88,6 +92,7 @@ class LatentRom {
 
  private:
   std::string type_;
+  bool stiff_ = false;  // the model's: picks the latent TS's default type
   std::unique_ptr<LinearGalerkinRom> linear_;
   std::unique_ptr<LatentDynamics> dynamics_;
   std::unique_ptr<ManifoldLspgRom> lspg_;
@@ -95,14 +100,27 @@ class LatentRom {
 
 class ManifoldGalerkinRom : public LatentDynamics {
  public:
-  ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer) : model_(model), reducer_(reducer) {}
+  // With a neural reducer whose normalization has a POD stage (decode(u) = x̄ + sΦψ(u),
+  // normalization.hpp) and a linear or quadratic model, J⁺f = (∂ψ/∂u)⁺ (Φᵀf/s) and Φᵀf/s
+  // is the K-dimensional POD-Galerkin right-hand side of that stage, whose operators are
+  // projected once: the online cost is then independent of n (exact, not an approximation).
+  ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer);
+  ~ManifoldGalerkinRom() override;
   int dim() const override { return reducer_.latent_dim(); }
   Vector rhs(double t, const Vector& u) const override;
   std::string name() const override { return "manifold-galerkin"; }
+  // True when the online cost is independent of n (the POD-stage route above).
+  bool reduced_stage() const { return stage_ != nullptr; }
 
  private:
   const FullOrderModel& model_;
   const Reducer& reducer_;
+  std::unique_ptr<QuadraticGalerkinRom> stage_;
 };
+
+// The minimum-norm least-squares solution of J du = b from the normal equations
+// N = JᵀJ (r x r, symmetric) and c = Jᵀb: (JᵀJ)⁺Jᵀb = J⁺b also when J loses rank (a
+// decoder whose tanh units saturate); directions with σ² ≤ 1e-14 σ²_max are dropped.
+Vector pseudo_inverse_solve(const Matrix& N, const Vector& c, const std::string& what);
 
 }  // namespace metarom

@@ -8,6 +8,11 @@
 //   implicit  the inner problem solved to convergence; by the envelope theorem the outer
 //             gradient is the decoder's gradient at fixed u*, and θ₀ is trained to
 //             predict u* (loss ‖θ₀(x) − u*‖²/r).
+// An optional latent penalty β‖u‖²/r (unrolled mode) fixes the scale of the latent
+// coordinates, which the outer loss leaves free (u → cu, W₁ → W₁/c decode alike): without
+// it the inner solve may drift u into the decoder's saturated region, where ∂φ/∂u loses
+// rank and manifold Galerkin ROMs cannot be formed. The inner problem, and so the right
+// inverse θ^φ(φ(u)) = u, is unchanged.
 // Type "ae-corrected" is Algorithm 4.1: a trained canonical autoencoder whose encoder
 // becomes θ₀ of the Gauss–Newton encoder, without retraining (fit() reads the
 // autoencoder model named by -ae_corrected_from).
@@ -23,13 +28,17 @@ class MetaAutoencoder : public Reducer {
 
   std::string type() const override { return corrected_ ? "ae-corrected" : "meta-ae"; }
   // -meta_gn_iterations -meta_gn_damping -meta_gn_tol -meta_gn_max_iterations
-  // -meta_gradient unrolled|implicit -ae_corrected_from, plus the neural settings.
+  // -meta_gradient unrolled|implicit -meta_latent_penalty -ae_corrected_from, plus the
+  // neural settings.
   void set_from_options() override;
   void fit(const SnapshotSet& train) override;
 
   Matrix encode(const Matrix& X) const override;  // Gauss–Newton from θ₀(x)
   Matrix decode(const Matrix& U) const override { return norm_.undo(decoder_.forward(U)); }
-  Matrix decoder_jacobian(const Vector& u) const override { return norm_.scale * decoder_.input_jacobian(u); }
+  Matrix decoder_jacobian(const Vector& u) const override { return norm_.undo_linear(decoder_.input_jacobian(u)); }
+  const Normalization* normalization() const override { return &norm_; }
+  Matrix network_decode(const Matrix& U) const override { return decoder_.forward(U); }
+  Matrix network_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
   int latent_dim() const override { return decoder_.input_dim(); }
 
   void save(h5::Group& g) const override;
@@ -50,6 +59,7 @@ class MetaAutoencoder : public Reducer {
   GaussNewtonSettings& training_solver() { return train_gn_; }    // inside training (unrolled: I steps)
   GaussNewtonSettings& encoding_solver() { return encode_gn_; }   // encode(): to convergence
   Gradient& gradient() { return gradient_; }
+  double& latent_penalty() { return latent_penalty_; }
   Mlp& initial_encoder() { return theta0_; }
   Mlp& decoder() { return decoder_; }
   const TrainResult& training() const { return result_; }
@@ -67,9 +77,11 @@ class MetaAutoencoder : public Reducer {
   NeuralSettings settings_;
   GaussNewtonSettings train_gn_{4, 1e-3, 0, false}, encode_gn_{100, 1e-3, 1e-10, true};
   Gradient gradient_ = Gradient::unrolled;
+  double latent_penalty_ = 0;  // β of -meta_latent_penalty
   std::string corrected_from_;
   Mlp theta0_, decoder_;
   Normalization norm_;  // the Gauss–Newton problem is posed on normalized states (same minimizer)
+  RowPartition net_rows_;  // the rows the networks' losses are summed over
   TrainResult result_;
 };
 

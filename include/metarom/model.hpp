@@ -36,6 +36,9 @@ class FullOrderModel {
   // Linear models (f(t, x) = A x) expose A: assembled (PETSc ordering) and applied in
   // snapshot ordering.
   virtual bool linear() const { return false; }
+  // Stiff models (diffusion) are advanced implicitly; latent ROMs of them then default to
+  // an implicit TS too (Crank–Nicolson), others to classical RK4.
+  virtual bool stiff() const { return false; }
   virtual Mat operator_matrix() const { return nullptr; }
   virtual Matrix apply_operator(const Matrix& V) const;  // throws for nonlinear models
 

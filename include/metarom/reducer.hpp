@@ -17,6 +17,7 @@ namespace metarom {
 namespace h5 {
 class Group;
 }
+struct Normalization;
 
 class Reducer {
  public:
@@ -35,6 +36,12 @@ class Reducer {
   // dynamics of a linear model then reduce to fixed r x r operators.
   virtual bool affine_decoder() const { return false; }
   virtual int latent_dim() const = 0;
+  // Neural reducers: decode(u) = x̄ + sΦ ψ(u) with ψ the decoder network and the fixed
+  // affine map of normalization.hpp; network_decode/network_jacobian give ψ and ∂ψ/∂u
+  // (replicated when the normalization has a POD stage). nullptr for other reducers.
+  virtual const Normalization* normalization() const { return nullptr; }
+  virtual Matrix network_decode(const Matrix& U) const { return decode(U); }
+  virtual Matrix network_jacobian(const Vector& u) const { return decoder_jacobian(u); }
 
   virtual void save(h5::Group& g) const = 0;
   virtual void load(const h5::Group& g, const RowPartition& rows) = 0;

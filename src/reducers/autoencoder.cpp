@@ -43,6 +43,11 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   PetscCall(PetscOptionsBool("-ae_normalize", "Train on states shifted by their mean and scaled to unit RMS",
                              "Reducer", normalize, &normalize, nullptr));
   s->normalize = normalize;
+  PetscInt pod_modes = s->pod_modes;
+  PetscCall(PetscOptionsInt("-ae_pod_modes",
+                            "K > 0: networks act on the K leading POD coordinates of the centered states (0: on the states)",
+                            "Reducer", pod_modes, &pod_modes, nullptr));
+  s->pod_modes = static_cast<int>(pod_modes);
   PetscCall(PetscOptionsString("-ae_activation", "Hidden-layer activation: tanh or identity (linear networks)",
                                "Reducer", s->activation == Mlp::Activation::tanh ? "tanh" : "identity", opt,
                                sizeof opt, &set));
@@ -77,6 +82,7 @@ void NeuralSettings::set_from_options() {
   if (latent_dim < 1) throw Error("neural reducer: -reducer_latent_dim must be >= 1");
   for (int h : hidden)
     if (h < 1) throw Error("neural reducer: -ae_hidden widths must be >= 1");
+  if (pod_modes < 0) throw Error("neural reducer: -ae_pod_modes must be >= 0");
   if (optimizer != "adam" && optimizer != "tao")
     throw Error("neural reducer: -ae_optimizer must be adam or tao, got '" + optimizer + "'");
 }
@@ -116,53 +122,25 @@ void require_serial(const RowPartition& rows, const std::string& what) {
 
 void Autoencoder::set_from_options() { settings_.set_from_options(); }
 
+Mlp encoder_side_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows) {
+  const RowPartition net = norm.network_rows(rows);
+  return Mlp(s.encoder_widths(static_cast<int>(net.global)), s.activation,
+             norm.splits_networks() ? Mlp::Split::input : Mlp::Split::none, net);
+}
+
+Mlp decoder_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows) {
+  const RowPartition net = norm.network_rows(rows);
+  return Mlp(s.decoder_widths(static_cast<int>(net.global)), s.activation,
+             norm.splits_networks() ? Mlp::Split::output : Mlp::Split::none, net);
+}
+
 void Autoencoder::initialize(const RowPartition& rows) {
-  const int n = static_cast<int>(rows.global);
-  encoder_ = Mlp(settings_.encoder_widths(n), settings_.activation, Mlp::Split::input, rows);
-  decoder_ = Mlp(settings_.decoder_widths(n), settings_.activation, Mlp::Split::output, rows);
+  encoder_ = encoder_side_network(settings_, norm_, rows);
+  decoder_ = decoder_network(settings_, norm_, rows);
   encoder_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
   rows_ = rows;
-}
-
-void Normalization::fit(const Matrix& X, const RowPartition& rows) {
-  mean = X.rowwise().mean();
-  const double ss = allreduce_sum(rows.comm, (X.colwise() - mean).squaredNorm());
-  const double count = static_cast<double>(rows.global) * static_cast<double>(X.cols());
-  scale = ss > 0 ? std::sqrt(ss / count) : 1.0;
-}
-
-Matrix Normalization::apply(const Matrix& X) const {
-  if (mean.size() == 0) return X;
-  return (X.colwise() - mean) / scale;
-}
-
-Matrix Normalization::undo(const Matrix& Y) const {
-  if (mean.size() == 0) return Y;
-  return (scale * Y).colwise() + mean;
-}
-
-Normalization Normalization::for_training(const NeuralSettings& s, const SnapshotSet& train) {
-  Normalization n;
-  if (s.normalize) n.fit(train.X, train.rows);
-  return n;
-}
-
-void Normalization::save(h5::Group& g, const RowPartition& rows) const {
-  if (mean.size() == 0) return;
-  Attributes a;
-  a.set("normalization_scale", scale);
-  g.write_attributes(a);
-  g.write_vector_rows("normalization_mean", mean, rows);
-}
-
-void Normalization::load(const h5::Group& g, const RowPartition& rows) {
-  mean.resize(0);
-  scale = 1;
-  if (!g.has("normalization_mean")) return;
-  mean = g.read_vector_rows("normalization_mean", rows);
-  scale = g.read_attributes().get_double("normalization_scale", g.where());
-  if (!(scale > 0)) throw Error(g.where() + ": normalization_scale must be positive");
+  net_rows_ = norm_.network_rows(rows);
 }
 
 Vector pack_parameters(const Mlp& first, const Mlp& decoder) {
@@ -190,12 +168,15 @@ void save_networks(h5::Group& g, const char* first_name, const Mlp& first, const
   decoder.save(d);
 }
 
-void load_networks(const h5::Group& g, const char* first_name, const RowPartition& rows, Mlp& first, Mlp& decoder) {
-  first = Mlp::load(g.open_group(first_name), Mlp::Split::input, rows);
-  decoder = Mlp::load(g.open_group("decoder"), Mlp::Split::output, rows);
-  if (decoder.output_dim() != rows.global || first.input_dim() != rows.global)
-    throw Error(fmt::format("{}: networks for states of {} values, expected {}", g.where(), decoder.output_dim(),
-                            rows.global));
+void load_networks(const h5::Group& g, const char* first_name, const Normalization& norm, const RowPartition& rows,
+                   Mlp& first, Mlp& decoder) {
+  const RowPartition net = norm.network_rows(rows);
+  const bool split = norm.splits_networks();
+  first = Mlp::load(g.open_group(first_name), split ? Mlp::Split::input : Mlp::Split::none, net);
+  decoder = Mlp::load(g.open_group("decoder"), split ? Mlp::Split::output : Mlp::Split::none, net);
+  if (decoder.output_dim() != net.global || first.input_dim() != net.global)
+    throw Error(fmt::format("{}: networks for {} {}, expected {}", g.where(), decoder.output_dim(),
+                            split ? "state values" : "POD coordinates", net.global));
 }
 
 Vector Autoencoder::parameters() const { return pack_parameters(encoder_, decoder_); }
@@ -206,20 +187,20 @@ double Autoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   Mlp::Tape te, td;
   const Matrix U = encoder_.forward(X, te);
   const Matrix R = decoder_.forward(U, td) - X;
-  const double scale = 1.0 / (static_cast<double>(rows_.global) * X.cols());
+  const double scale = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
   Vector ge = Vector::Zero(encoder_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   const Matrix dU = decoder_.backward(td, 2 * scale * R, gd);
   encoder_.backward(te, dU, ge, false);
   grad.resize(ge.size() + gd.size());
   grad << ge, gd;
-  return scale * allreduce_sum(rows_.comm, R.squaredNorm());
+  return scale * allreduce_sum(net_rows_.comm, R.squaredNorm());
 }
 
 void Autoencoder::fit(const SnapshotSet& train) {
   train.validate(type() + " fit");
   if (settings_.optimizer == "tao") require_serial(train.rows, type() + " with -ae_optimizer tao");
+  norm_ = settings_.normalization_for(train);
   initialize(train.rows);
-  norm_ = Normalization::for_training(settings_, train);
   result_ = train_reducer(*this, norm_.apply(train.X), settings_);
 }
 
@@ -237,8 +218,9 @@ void Autoencoder::save(h5::Group& g) const {
 }
 
 void Autoencoder::load(const h5::Group& g, const RowPartition& rows) {
-  load_networks(g, "encoder", rows, encoder_, decoder_);
   norm_.load(g, rows);
+  load_networks(g, "encoder", norm_, rows, encoder_, decoder_);
+  net_rows_ = norm_.network_rows(rows);
   const Attributes a = g.read_attributes();
   settings_.latent_dim = decoder_.input_dim();
   const auto hidden = a.get_ints("hidden", g.where());
@@ -268,7 +250,7 @@ double RightInvertibleAutoencoder::batch_loss(const Matrix& X, Vector& grad) con
   const Matrix Y = decoder_.forward(Z, td);
   const Matrix Z2 = encoder_.forward(Y, te2);
   const Matrix R = Y - X, D = Z2 - Z;
-  const double sn = 1.0 / (static_cast<double>(rows_.global) * X.cols());
+  const double sn = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
   const double sr = lambda_ / (static_cast<double>(Z.rows()) * X.cols());
   Vector ge = Vector::Zero(encoder_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   const Matrix dY = encoder_.backward(te2, 2 * sr * D, ge) + 2 * sn * R;
@@ -276,7 +258,7 @@ double RightInvertibleAutoencoder::batch_loss(const Matrix& X, Vector& grad) con
   encoder_.backward(te, dZ, ge, false);
   grad.resize(ge.size() + gd.size());
   grad << ge, gd;
-  return sn * allreduce_sum(rows_.comm, R.squaredNorm()) + sr * D.squaredNorm();
+  return sn * allreduce_sum(net_rows_.comm, R.squaredNorm()) + sr * D.squaredNorm();
 }
 
 void RightInvertibleAutoencoder::save(h5::Group& g) const {

@@ -26,11 +26,7 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   const bool split = dec_.split() == Mlp::Split::output;
   M_.noalias() = W2.transpose() * W2;
   Xc_ = X.colwise() - b2;
-  Q_.noalias() = W2.transpose() * Xc_;
-  if (split) {
-    allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
-    allreduce_sum(dec_.rows().comm, Q_.data(), Q_.size());
-  }
+  if (split) allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
   steps_.clear();
   auto hidden = [&](const Matrix& U) -> Matrix {
     Matrix Z = W1 * U;
@@ -39,13 +35,21 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   };
   // Residuals ‖φ(u_i) − x_i‖² for the whole batch, formed directly (an n-sized product
   // per iteration) so that accepting a step is not decided by cancellation.
-  auto residuals = [&](const Matrix& T) -> Vector {
-    Vector f = ((W2 * T) - Xc_).colwise().squaredNorm().transpose();
-    if (split) allreduce_sum(dec_.rows().comm, f.data(), f.size());
-    return f;
+  // and W₂ᵀ(φ(u_i) − x_i) from that residual too: M t − Q would cancel catastrophically
+  // once the residual is small next to x (a well-fitted decoder), stalling the iteration
+  // short of the minimizer. One allreduce of the (1 + h) x B sums per iteration.
+  Matrix G;  // W₂ᵀ(φ(u) − x) of the accepted iterates
+  auto residuals = [&](const Matrix& T, Matrix& g) -> Vector {
+    const Matrix R = (W2 * T) - Xc_;
+    Matrix both(1 + h, B);
+    both.row(0) = R.colwise().squaredNorm();
+    both.bottomRows(h).noalias() = W2.transpose() * R;
+    if (split) allreduce_sum(dec_.rows().comm, both.data(), both.size());
+    g = both.bottomRows(h);
+    return both.row(0).transpose();
   };
   Matrix U = U0, T = hidden(U);
-  Vector f = residuals(T), gamma = Vector::Constant(B, std::max(s.damping, 1e-12));
+  Vector f = residuals(T, G), gamma = Vector::Constant(B, std::max(s.damping, 1e-12));
   std::vector<char> active(B, 1);
   const Matrix I = Matrix::Identity(r, r);
   auto steps = [&](const Vector& damping) {
@@ -54,7 +58,7 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
       if (!active[i]) continue;
       const Vector S = linear_ ? Vector::Ones(h) : Vector(1.0 - T.col(i).array().square());
       const Matrix A = S.asDiagonal() * W1;
-      const Vector g = A.transpose() * (M_ * T.col(i) - Q_.col(i));
+      const Vector g = A.transpose() * G.col(i);
       P.col(i) = (A.transpose() * (M_ * A) + damping(i) * I).llt().solve(g);
     }
     return P;
@@ -63,13 +67,15 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
     // Candidate steps for the samples still iterating.
     const Matrix P = steps(gamma);
     const Matrix Ut = U - P, Tt = hidden(Ut);
-    const Vector ft = residuals(Tt);
+    Matrix Gt;
+    const Vector ft = residuals(Tt, Gt);
     bool any = false;
     for (Index i = 0; i < B; ++i) {
       if (!active[i]) continue;
       if (ft(i) < f(i)) {
         U.col(i) = Ut.col(i);
         T.col(i) = Tt.col(i);
+        G.col(i) = Gt.col(i);
         f(i) = ft(i);
         gamma(i) = std::max(gamma(i) / 3, 1e-12);
         if (s.tolerance > 0 && P.col(i).norm() <= s.tolerance * (1 + U.col(i).norm())) active[i] = 0;
@@ -89,11 +95,13 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   for (int k = 0; k < 3; ++k) {
     const Matrix P = steps(light);
     const Matrix Ut = U - P, Tt = hidden(Ut);
-    const Vector ft = residuals(Tt);
+    Matrix Gt;
+    const Vector ft = residuals(Tt, Gt);
     for (Index i = 0; i < B; ++i)
       if (active[i] && ft(i) <= f(i) * (1 + 1e-10) + 1e-300) {
         U.col(i) = Ut.col(i);
         T.col(i) = Tt.col(i);
+        G.col(i) = Gt.col(i);
         f(i) = ft(i);
       } else {
         active[i] = 0;

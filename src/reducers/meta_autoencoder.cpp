@@ -13,9 +13,9 @@ namespace metarom {
 
 namespace {
 PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc, MetaAutoencoder::Gradient* g,
-                            std::string* from) {
+                            std::string* from, double* penalty) {
   PetscInt iters = train->iterations, max_iters = enc->iterations;
-  PetscReal damping = train->damping, tol = enc->tolerance;
+  PetscReal damping = train->damping, tol = enc->tolerance, beta = *penalty;
   char mode[32], file[PETSC_MAX_PATH_LEN];
   PetscBool set;
   PetscFunctionBeginUser;
@@ -36,6 +36,9 @@ PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc
     else if (std::string(mode) == "implicit") *g = MetaAutoencoder::Gradient::implicit;
     else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-meta_gradient must be unrolled or implicit, got %s", mode);
   }
+  PetscCall(PetscOptionsReal("-meta_latent_penalty",
+                             "beta: adds beta |u|^2/r to the outer loss (fixes the latent scale; unrolled only)",
+                             "Reducer", beta, &beta, nullptr));
   PetscCall(PetscOptionsString("-ae_corrected_from", "ae-corrected: the canonical autoencoder model to correct",
                                "Reducer", from->c_str(), file, sizeof file, &set));
   if (set) *from = file;
@@ -44,6 +47,7 @@ PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc
   train->damping = enc->damping = damping;
   enc->iterations = static_cast<int>(max_iters);
   enc->tolerance = tol;
+  *penalty = beta;
   PetscFunctionReturn(0);
 }
 
@@ -57,31 +61,37 @@ GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
 
 void MetaAutoencoder::set_from_options() {
   settings_.set_from_options();
-  METAROM_PETSC(meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_));
+  METAROM_PETSC(meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_));
   if (train_gn_.iterations < 0 || encode_gn_.iterations < 1) throw Error("meta-ae: Gauss–Newton iterations must be >= 1");
+  if (latent_penalty_ < 0) throw Error("meta-ae: -meta_latent_penalty must be >= 0");
+  if (latent_penalty_ > 0 && gradient_ == Gradient::implicit)
+    throw Error("meta-ae: -meta_latent_penalty needs -meta_gradient unrolled (the envelope gradient omits it)");
 }
 
 void MetaAutoencoder::initialize(const RowPartition& rows) {
-  const int n = static_cast<int>(rows.global);
   if (settings_.hidden.size() != 1)
     throw Error("meta-ae: the Gauss–Newton encoder needs a decoder with one hidden layer (5.1); -ae_hidden has " +
                 std::to_string(settings_.hidden.size()));
-  theta0_ = Mlp(settings_.encoder_widths(n), settings_.activation, Mlp::Split::input, rows);
-  decoder_ = Mlp(settings_.decoder_widths(n), settings_.activation, Mlp::Split::output, rows);
+  theta0_ = encoder_side_network(settings_, norm_, rows);
+  decoder_ = decoder_network(settings_, norm_, rows);
   theta0_.initialize(settings_.train.seed * 2 + 1);
   decoder_.initialize(settings_.train.seed * 2 + 2);
   rows_ = rows;
+  net_rows_ = norm_.network_rows(rows);
 }
 
 void MetaAutoencoder::correct(const Autoencoder& ae) {
   theta0_ = ae.encoder();
   decoder_ = ae.decoder();
-  norm_ = ae.normalization();
-  if (theta0_.split() != Mlp::Split::input || decoder_.split() != Mlp::Split::output)
+  norm_ = *ae.normalization();
+  const bool split = norm_.splits_networks();
+  if (theta0_.split() != (split ? Mlp::Split::input : Mlp::Split::none) ||
+      decoder_.split() != (split ? Mlp::Split::output : Mlp::Split::none))
     throw Error("ae-corrected: the autoencoder's networks are not laid out as a reducer's");
   settings_.latent_dim = ae.latent_dim();
   settings_.hidden = {ae.decoder().widths()[1]};
   rows_ = ae.rows();
+  net_rows_ = norm_.network_rows(rows_);
   GaussNewtonEncoder check(decoder_);  // refuses decoders other than (5.1)
   (void)check;
 }
@@ -100,23 +110,31 @@ Matrix MetaAutoencoder::encode(const Matrix& X) const {
 double MetaAutoencoder::outer_loss(const Matrix& X) const {
   GaussNewtonEncoder gn(decoder_);
   const Matrix U0 = theta0_.forward(X);
-  const double scale = 1.0 / (static_cast<double>(rows_.global) * X.cols());
+  const double scale = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
   const Matrix U = gn.solve(X, U0, gradient_ == Gradient::unrolled ? train_gn_ : converged(encode_gn_));
-  return scale * allreduce_sum(rows_.comm, (decoder_.forward(U) - X).squaredNorm());
+  const double penalty = gradient_ == Gradient::unrolled ? latent_penalty_ / (static_cast<double>(U.rows()) * X.cols()) : 0.0;
+  return scale * allreduce_sum(net_rows_.comm, (decoder_.forward(U) - X).squaredNorm()) + penalty * U.squaredNorm();
 }
 
 double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   GaussNewtonEncoder gn(decoder_);
   Mlp::Tape t0, td;
   const Matrix U0 = theta0_.forward(X, t0);
-  const double scale = 1.0 / (static_cast<double>(rows_.global) * X.cols());
+  const double scale = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
   Vector g0 = Vector::Zero(theta0_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   double loss;
   if (gradient_ == Gradient::unrolled) {
     const Matrix U = gn.solve(X, U0, train_gn_);
     const Matrix R = decoder_.forward(U, td) - X;
-    loss = scale * allreduce_sum(rows_.comm, R.squaredNorm());
-    const Matrix Ubar = decoder_.backward(td, 2 * scale * R, gd);
+    loss = scale * allreduce_sum(net_rows_.comm, R.squaredNorm());
+    Matrix Ubar = decoder_.backward(td, 2 * scale * R, gd);
+    if (latent_penalty_ > 0) {
+      // β‖u‖²/r per sample: the outer loss alone is invariant under u → cu, W₁ → W₁/c, and
+      // the inner solve may then push u into the decoder's flat tanh region (see the header).
+      const double sp = latent_penalty_ / (static_cast<double>(U.rows()) * X.cols());
+      loss += sp * U.squaredNorm();
+      Ubar += 2 * sp * U;
+    }
     const Matrix U0bar = gn.backward(Ubar, gd);
     theta0_.backward(t0, U0bar, g0, false);
   } else {
@@ -126,7 +144,7 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
     decoder_.backward(td, 2 * scale * R, gd, false);
     const double sr = 1.0 / (static_cast<double>(U.rows()) * X.cols());
     theta0_.backward(t0, 2 * sr * (U0 - U), g0, false);
-    loss = scale * allreduce_sum(rows_.comm, R.squaredNorm()) + sr * (U0 - U).squaredNorm();
+    loss = scale * allreduce_sum(net_rows_.comm, R.squaredNorm()) + sr * (U0 - U).squaredNorm();
   }
   grad.resize(g0.size() + gd.size());
   grad << g0, gd;
@@ -150,10 +168,10 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
     result_ = TrainResult{};
     return;
   }
+  norm_ = settings_.normalization_for(train);
   initialize(train.rows);
-  norm_ = Normalization::for_training(settings_, train);
   const Matrix X = norm_.apply(train.X);
-  if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) fit_implicit_tao(X, train.rows);
+  if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) fit_implicit_tao(X, net_rows_);
   else result_ = train_reducer(*this, X, settings_);
 }
 
@@ -206,6 +224,7 @@ void MetaAutoencoder::save(h5::Group& g) const {
   a.set("gn_max_iterations", encode_gn_.iterations);
   a.set("gn_tolerance", encode_gn_.tolerance);
   a.set("gradient", gradient_ == Gradient::unrolled ? "unrolled" : "implicit");
+  a.set("latent_penalty", latent_penalty_);
   if (corrected_) a.set("corrected_from", corrected_from_);
   if (!result_.epoch_loss.empty()) a.set("epochs", static_cast<long long>(result_.epoch_loss.size()));
   g.write_attributes(a);
@@ -214,8 +233,9 @@ void MetaAutoencoder::save(h5::Group& g) const {
 }
 
 void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
-  load_networks(g, "initial_encoder", rows, theta0_, decoder_);
   norm_.load(g, rows);
+  load_networks(g, "initial_encoder", norm_, rows, theta0_, decoder_);
+  net_rows_ = norm_.network_rows(rows);
   GaussNewtonEncoder check(decoder_);
   const Attributes a = g.read_attributes();
   train_gn_.iterations = static_cast<int>(a.get_int("gn_iterations", g.where()));
@@ -224,6 +244,7 @@ void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   encode_gn_.tolerance = a.get_double("gn_tolerance", g.where());
   gradient_ = a.get_string("gradient", g.where()) == "implicit" ? Gradient::implicit : Gradient::unrolled;
   if (a.has("corrected_from")) corrected_from_ = a.get_string("corrected_from", g.where());
+  latent_penalty_ = a.has("latent_penalty") ? a.get_double("latent_penalty", g.where()) : 0.0;
   settings_.latent_dim = decoder_.input_dim();
   settings_.hidden = {decoder_.widths()[1]};
   rows_ = rows;

@@ -4,11 +4,14 @@
 #include <petscts.h>
 
 #include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "metarom/error.hpp"
+#include "metarom/normalization.hpp"
 #include "metarom/petsc_handle.hpp"
 
 namespace metarom {
@@ -105,7 +108,7 @@ PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
 }  // namespace
 
 LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                  const std::string& prefix) {
+                                  const std::string& prefix, bool stiff) {
   const PetscInt r = g.dim();
   if (u0.size() != r) throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", g.name(), u0.size(), r));
   LatentContext ctx{&g, grid.stride, {}, {}, {}};
@@ -123,8 +126,12 @@ LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, con
   METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
   METAROM_PETSC(TSSetRHSFunction(ts, nullptr, latent_rhs, &ctx));
   METAROM_PETSC(TSSetRHSJacobian(ts, J, J, latent_jacobian, &ctx));
-  METAROM_PETSC(TSSetType(ts, TSRK));
-  METAROM_PETSC(TSRKSetType(ts, TSRK4));
+  if (stiff) {
+    METAROM_PETSC(TSSetType(ts, TSCN));
+  } else {
+    METAROM_PETSC(TSSetType(ts, TSRK));
+    METAROM_PETSC(TSRKSetType(ts, TSRK4));
+  }
   TSAdapt adapt;
   METAROM_PETSC(TSGetAdapt(ts, &adapt));
   METAROM_PETSC(TSAdaptSetType(adapt, TSADAPTNONE));  // the full model's grid, step for step
@@ -164,16 +171,24 @@ LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, con
   return out;
 }
 
-QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer) {
+QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer)
+    : QuadraticGalerkinRom(model,
+                           [&] {
+                             if (!reducer.affine_decoder())
+                               throw Error("POD-Galerkin ROM: reducer '" + reducer.type() +
+                                           "' has a nonlinear decoder (use manifold Galerkin)");
+                             require_same_rows(model, reducer, "POD-Galerkin ROM");
+                             return Vector(reducer.decode(Matrix::Zero(reducer.latent_dim(), 1)).col(0));
+                           }(),
+                           reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim()))) {}
+
+QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& U) {
   if (!model.quadratic())
     throw Error("POD-Galerkin ROM: model '" + model.name() + "' has no quadratic structure (use manifold Galerkin)");
-  if (!reducer.affine_decoder())
-    throw Error("POD-Galerkin ROM: reducer '" + reducer.type() + "' has a nonlinear decoder (use manifold Galerkin)");
-  require_same_rows(model, reducer, "POD-Galerkin ROM");
-  const Index r = reducer.latent_dim();
+  if (U.rows() != model.rows().local() || xbar.size() != U.rows())
+    throw Error(fmt::format("POD-Galerkin ROM: the basis has {} local rows, the model {}", U.rows(), model.rows().local()));
+  const Index r = U.cols();
   const MPI_Comm comm = model.rows().comm;
-  const Matrix U = reducer.decoder_jacobian(Vector::Zero(r));
-  const Vector xbar = reducer.decode(Matrix::Zero(r, 1)).col(0);
   const bool centered = allreduce_max(comm, xbar.size() ? xbar.cwiseAbs().maxCoeff() : 0.0) > 0;
   // Full-order pieces, local rows: [c + Lx̄ + B(x̄, x̄) | LU + B(x̄, U) + B(U, x̄) | B(U_j, U_k)].
   Matrix V(U.rows(), r * r), W(U.rows(), r * r);
@@ -277,7 +292,7 @@ std::string LatentRom::resolve(const std::string& type, const FullOrderModel& mo
 }
 
 LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer)
-    : type_(resolve(type, model, reducer)) {
+    : type_(resolve(type, model, reducer)), stiff_(model.stiff()) {
   if (type_ == "galerkin" && model.linear()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
   else if (type_ == "galerkin") dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
   else if (type_ == "manifold-galerkin") dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer);
@@ -289,11 +304,41 @@ LatentRom::~LatentRom() = default;
 LatentTrajectory LatentRom::solve(const Vector& u0, const TimeGrid& grid) const {
   if (linear_) return linear_->solve(u0, grid);
   if (lspg_) return lspg_->solve(u0, grid);
-  return integrate_latent(*dynamics_, u0, grid);
+  return integrate_latent(*dynamics_, u0, grid, "rom_", stiff_);
 }
+
+Vector pseudo_inverse_solve(const Matrix& N, const Vector& c, const std::string& what) {
+  if (!N.allFinite() || !c.allFinite()) throw Error(what + ": JᵀJ or Jᵀf is not finite at the current latent state");
+  // An eigen-decomposition of the r x r normal matrix costs nothing next to decoding.
+  Eigen::SelfAdjointEigenSolver<Matrix> eig(N);
+  if (eig.info() != Eigen::Success) throw Error(what + ": the eigen-decomposition of JᵀJ failed");
+  const Vector& lambda = eig.eigenvalues();
+  if (!(lambda.maxCoeff() > 0)) throw Error(what + ": the decoder Jacobian is zero at the current latent state");
+  const double cut = 1e-14 * lambda.maxCoeff();
+  Vector y = eig.eigenvectors().transpose() * c;
+  for (Index i = 0; i < y.size(); ++i) y(i) = lambda(i) > cut ? y(i) / lambda(i) : 0.0;
+  return eig.eigenvectors() * y;
+}
+
+ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer)
+    : model_(model), reducer_(reducer) {
+  require_same_rows(model, reducer, "manifold Galerkin ROM");
+  const Normalization* norm = reducer.normalization();
+  if (norm && norm->modes > 0 && model.quadratic())
+    stage_ = std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
+}
+
+ManifoldGalerkinRom::~ManifoldGalerkinRom() = default;
 
 Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
   const Index r = u.size();
+  if (stage_) {
+    // Replicated K-dimensional work only: ψ(u), the stage's Galerkin RHS and ∂ψ/∂u.
+    const Vector y = reducer_.network_decode(u).col(0);
+    const Vector g = stage_->rhs(t, y);
+    const Matrix Js = reducer_.network_jacobian(u);
+    return pseudo_inverse_solve(Js.transpose() * Js, Js.transpose() * g, "manifold Galerkin ROM");
+  }
   const Matrix x = reducer_.decode(u);
   const Matrix f = model_.rhs(t, x);
   const Matrix J = reducer_.decoder_jacobian(u);
@@ -301,9 +346,7 @@ Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
   prod.leftCols(r) = J.transpose() * J;
   prod.col(r) = J.transpose() * f.col(0);
   allreduce_sum(model_.rows().comm, prod.data(), prod.size());
-  Eigen::LDLT<Matrix> M(prod.leftCols(r));
-  if (M.info() != Eigen::Success) throw Error("manifold Galerkin ROM: JᵀJ is singular at the current latent state");
-  return M.solve(prod.col(r));
+  return pseudo_inverse_solve(prod.leftCols(r), prod.col(r), "manifold Galerkin ROM");
 }
 
 }  // namespace metarom

@@ -4,8 +4,10 @@
 #include <petscsys.h>
 
 #include <Eigen/Cholesky>
+#include <Eigen/QR>
 #include <cmath>
 
+#include "metarom/autoencoder.hpp"
 #include "metarom/error.hpp"
 #include "metarom/heat.hpp"
 #include "metarom/latent_rom.hpp"
@@ -112,4 +114,62 @@ TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi
   const double err = std::sqrt(distributed_squared_distance(pod.decode(traj.U), s.X, s.rows.comm) /
                                allreduce_sum(s.rows.comm, s.X.squaredNorm()));
   CHECK(err < 5e-2);
+}
+
+TEST_CASE("manifold Galerkin through a POD stage is J⁺f of the full state, n-independent", "[rom][manifold][mpi]") {
+  // decode(u) = x̄ + sΦψ(u): J⁺f = (∂ψ/∂u)⁺ Φᵀf/s exactly, and Φᵀf/s is the POD-Galerkin
+  // right-hand side of the stage, precomputed for linear (heat) and quadratic (QG) models.
+  HeatConfig hc;
+  hc.nx = hc.ny = 12;
+  hc.time = TimeGrid{0.0, 0.02, 20, 2};
+  HeatModel heat(PETSC_COMM_WORLD, hc);
+  QgConfig qc;
+  qc.nx = 15;
+  qc.ny = 31;
+  qc.spinup_time = 0.02;
+  qc.window = 0.01;
+  qc.stride = 10;
+  QgModel qg(PETSC_COMM_WORLD, qc);
+  for (FullOrderModel* model : {static_cast<FullOrderModel*>(&heat), static_cast<FullOrderModel*>(&qg)}) {
+    INFO(model->name());
+    const SnapshotSet s = model->simulate(false);
+    Autoencoder ae;
+    ae.settings().latent_dim = 3;
+    ae.settings().hidden = {8};
+    ae.settings().pod_modes = 5;
+    ae.settings().train.epochs = 3;
+    ae.settings().train.progress = false;
+    ae.fit(s);
+    const ManifoldGalerkinRom rom(*model, ae);
+    REQUIRE(rom.reduced_stage());
+    for (unsigned seed : {1u, 2u}) {
+      const Vector u = test::random_matrix(3, 1, seed).col(0);
+      const Matrix J = ae.decoder_jacobian(u);
+      const Matrix f = model->rhs(0.0, ae.decode(u));
+      Matrix normal(3, 4);
+      normal.leftCols(3) = J.transpose() * J;
+      normal.col(3) = J.transpose() * f.col(0);
+      allreduce_sum(s.rows.comm, normal.data(), normal.size());
+      const Vector direct = normal.leftCols(3).ldlt().solve(normal.col(3));
+      CHECK((rom.rhs(0.0, u) - direct).norm() < 1e-9 * direct.norm());
+    }
+  }
+  // Stiff models get an implicit latent integrator by default.
+  const SnapshotSet s = heat.simulate(false);
+  Pod pod;
+  pod.settings().latent_dim = 3;
+  pod.fit(s);
+  const LatentRom rom("manifold-galerkin", heat, pod);
+  CHECK(rom.solve(pod.encode(s.X.leftCols(1)).col(0), hc.time).ts_type == "cn");
+}
+
+TEST_CASE("the least-squares solve is the pseudo-inverse, also when J loses rank", "[rom][manifold]") {
+  Matrix J = test::random_matrix(9, 4, 3);
+  J.col(3) = J.col(0) - 2 * J.col(1);  // rank 3
+  const Vector b = test::random_matrix(9, 1, 4).col(0);
+  const Vector x = pseudo_inverse_solve(J.transpose() * J, J.transpose() * b, "test");
+  const Vector ref = J.completeOrthogonalDecomposition().solve(b);  // the minimum-norm solution
+  CHECK((x - ref).norm() < 1e-10 * ref.norm());
+  test::require_error([&] { pseudo_inverse_solve(Matrix::Zero(2, 2), Vector::Zero(2), "zero J"); },
+                      {"zero J", "Jacobian is zero"});
 }

@@ -1,0 +1,76 @@
+// tests for src/reducers/normalization.cpp: the POD stage against an independent SVD
+// (Eckart–Young: the reconstruction error is the discarded singular values), orthonormal
+// modes, and the same map on states split over the ranks as on one rank.
+#include <petscsys.h>
+
+#include <Eigen/SVD>
+#include <cmath>
+
+#include "metarom/normalization.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+
+namespace {
+SnapshotSet split_rows(const Matrix& whole, MPI_Comm comm) {
+  SnapshotSet s;
+  s.rows = RowPartition::split(comm, whole.rows());
+  s.X = whole.middleRows(s.rows.begin, s.rows.local());
+  s.t = Vector::LinSpaced(whole.cols(), 0, 1);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("the POD stage keeps the leading centered POD modes", "[reducers][normalization][mpi]") {
+  const Index n = 30, N = 25;
+  Vector sigma(6);
+  sigma << 10, 5, 2, 1, 0.1, 0.01;
+  Matrix X = test::matrix_with_singular_values(n, N, sigma, 5);
+  X.colwise() += Vector::LinSpaced(n, -1.0, 3.0);
+  const SnapshotSet s = split_rows(X, PETSC_COMM_WORLD);
+  const int K = 3;
+  Normalization norm;
+  norm.fit(s, K);
+  REQUIRE(norm.modes == K);
+  // Orthonormal modes.
+  Matrix G = norm.basis.transpose() * norm.basis;
+  allreduce_sum(s.rows.comm, G.data(), G.size());
+  CHECK((G - Matrix::Identity(K, K)).norm() < 1e-13);
+  // The reference: an SVD of the whole centered matrix on one rank.
+  const Matrix C = X.colwise() - X.rowwise().mean();
+  const Eigen::JacobiSVD<Matrix> svd(C);
+  const Vector sv = svd.singularValues();
+  CHECK(norm.scale == Approx(std::sqrt(sv.head(K).squaredNorm() / (K * N))).epsilon(1e-12));
+  // undo(apply(X)) is the rank-K centered POD reconstruction: its error is the tail.
+  const Matrix Y = norm.apply(s.X);
+  REQUIRE(Y.rows() == K);
+  REQUIRE(Y.cols() == N);
+  const Matrix R = norm.undo(Y) - s.X;
+  const double err = std::sqrt(allreduce_sum(s.rows.comm, R.squaredNorm()));
+  CHECK(err == Approx(sv.tail(sv.size() - K).norm()).epsilon(1e-10));
+  // The coordinates have RMS 1 over the training set, and the same on any number of ranks.
+  CHECK(std::sqrt(Y.squaredNorm() / (K * N)) == Approx(1.0).epsilon(1e-12));
+  Normalization serial;
+  const SnapshotSet whole = split_rows(X, MPI_COMM_SELF);
+  serial.fit(whole, K);
+  CHECK((serial.apply(whole.X).cwiseAbs() - Y.cwiseAbs()).norm() < 1e-10 * Y.norm());  // up to the modes' signs
+  // Jacobians map through the linear part alone: undo(Y) - undo(0) = undo_linear(Y).
+  const Matrix Z = norm.undo(Y) - norm.undo(Matrix::Zero(K, N));
+  CHECK((Z - norm.undo_linear(Y)).norm() < 1e-12 * Z.norm());
+}
+
+TEST_CASE("scaling alone: unit RMS about the mean, and the identity when not fitted", "[reducers][normalization]") {
+  const Matrix X = test::random_matrix(7, 9, 3, 4.0);
+  const SnapshotSet s = split_rows(X, MPI_COMM_SELF);
+  Normalization none;
+  CHECK((none.apply(X) - X).norm() == 0.0);
+  CHECK((none.undo(X) - X).norm() == 0.0);
+  CHECK(none.splits_networks());
+  Normalization norm;
+  norm.fit(s, 0);
+  const Matrix Y = norm.apply(X);
+  CHECK(Y.rowwise().mean().norm() < 1e-13);
+  CHECK(std::sqrt(Y.squaredNorm() / Y.size()) == Approx(1.0).epsilon(1e-12));
+  CHECK((norm.undo(Y) - X).norm() < 1e-13 * X.norm());
+  CHECK(norm.network_rows(s.rows).global == 7);
+}
