@@ -1,12 +1,14 @@
-// metarom compare -i train.h5 [-test test.h5] -r R -reducers pod,ae,meta-ae -o DIR
+// metarom compare -i train.h5 [-test test.h5] -r R[,R2,...] -reducers pod,ae,meta-ae -o DIR
 // Fits every reducer at the same latent size on the same training snapshots, evaluates
 // reconstruction on train and test, runs each latent ROM against the full model over the
 // same time span, and writes DIR/compare.md, DIR/compare.json, the trajectories (with XDMF
 // side files) and, when Debian's python3-matplotlib and python3-h5py are there, the plots
 // of apps/compare_plots.py. A reducer or ROM that fails is reported in the table.
+// Neural reducers get comparison defaults (neural_defaults below) unless options say otherwise.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -50,16 +52,50 @@ std::vector<double> errors_in_time(const Matrix& rom, const Matrix& full, MPI_Co
   return e;
 }
 
+// Neural training defaults for a fair comparison, where the user set none: a POD stage of
+// K = max(32, 2r) modes (at most N − 1), so networks train on coordinates rather than n
+// values and their manifold Galerkin ROMs cost what POD's does; about 10,000 Adam steps of
+// batch 20 whatever N (epochs alone would under-train small sets); and a meta-AE latent
+// penalty of 1e-2, which keeps its latent coordinates bounded and identifiable (on QG at
+// r = 10, 1e-3 let the manifold Galerkin ROM leave the decoder's well-conditioned region).
+void neural_defaults(int r, Index samples, const std::vector<std::string>& user_set) {
+  auto set_default = [&](const char* name, const std::string& value) {
+    if (std::find(user_set.begin(), user_set.end(), name) == user_set.end())
+      METAROM_PETSC(PetscOptionsSetValue(nullptr, name, value.c_str()));
+  };
+  const Index modes = std::min<Index>(std::max(32, 2 * r), std::max<Index>(samples - 1, 1));
+  set_default("-ae_pod_modes", std::to_string(modes));
+  set_default("-ae_batch_size", "20");
+  PetscInt batch = 20;
+  PetscBool set;
+  METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-ae_batch_size", &batch, &set));
+  batch = std::max<PetscInt>(batch, 1);
+  const Index batches = (samples + batch - 1) / batch;
+  set_default("-ae_epochs", std::to_string(std::max<Index>(1, (10000 + batches - 1) / batches)));
+  set_default("-meta_latent_penalty", "1e-2");
+}
+
+// The neural options the user gave (so the defaults above leave them alone).
+std::vector<std::string> user_neural_options() {
+  std::vector<std::string> given;
+  for (const char* name : {"-ae_pod_modes", "-ae_batch_size", "-ae_epochs", "-meta_latent_penalty"}) {
+    PetscBool set;
+    METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, name, &set));
+    if (set) given.push_back(name);
+  }
+  return given;
+}
+
 }  // namespace
 
 int cmd_compare(const std::string&) {
-  std::string train_path, test_path, reducers = "pod,ae,meta-ae", out = "compare";
-  int r = 10, dt_multiple = 0;
+  std::string train_path, test_path, reducers = "pod,ae,meta-ae", out = "compare", r_list = "10";
+  int dt_multiple = 0;
   bool plots = true;
   std::vector<Option> opts{
       {"-i", "Training snapshot file (its provenance names the full model)", &train_path},
       {"-test", "Test snapshot file (optional)", &test_path},
-      {"-r", "Latent dimension for every reducer", &r},
+      {"-r", "Latent dimension for every reducer, or a comma-separated list (5,10,20)", &r_list},
       {"-reducers", "Comma-separated reducer types (pod, ae, ri-ae, meta-ae) or saved model files", &reducers},
       {"-o", "Output directory", &out},
       {"-rom_dt_multiple", "ROM step as a multiple of the full model's (0: 1 for heat, the snapshot stride for qg)",
@@ -69,7 +105,15 @@ int cmd_compare(const std::string&) {
   require(train_path, "-i", "train.h5");
   const MPI_Comm comm = PETSC_COMM_WORLD;
   std::filesystem::create_directories(out);
-  METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
+  std::vector<int> dims;
+  for (const std::string& item : split_list(r_list)) {
+    char* end = nullptr;
+    const long v = std::strtol(item.c_str(), &end, 10);
+    if (*end != '\0' || v < 1) throw Error("compare: -r takes positive integers separated by commas, got '" + r_list + "'");
+    dims.push_back(static_cast<int>(v));
+  }
+  if (dims.empty()) throw Error("compare: -r names no latent dimension");
+  const std::vector<std::string> user_set = user_neural_options();
 
   // The full model, rebuilt from the training set's provenance; the data read in its rows.
   const SnapshotSet header = read_snapshots(train_path, MPI_COMM_SELF);  // provenance (and n) on every rank
@@ -85,16 +129,21 @@ int cmd_compare(const std::string&) {
   const TimeGrid rom_grid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
 
   progress(c, fmt::format("compare: {} model, n = {}, r = {}, reducers {}; running the full model ({} steps)\n",
-                          fom->name(), rows.global, r, reducers, grid.steps));
+                          fom->name(), rows.global, r_list, reducers, grid.steps));
   const SnapshotSet full = fom->simulate(!c.quiet && !c.json);
   const double fom_seconds = fom->solve_seconds();
   write_snapshots(out + "/full.h5", full);
   write_xdmf(out + "/full.h5", full);
 
   nlohmann::json results = nlohmann::json::array();
+  for (const int r : dims)
   for (const std::string& item : split_list(reducers)) {
+    METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
+    neural_defaults(r, train.count(), user_set);
+    // One latent size keeps the plain file names; several get an _r<r> suffix.
+    const std::string tag = dims.size() > 1 ? fmt::format("_r{}", r) : "";
     nlohmann::json j{{"reducer", item}, {"latent_dim", r}};
-    progress(c, fmt::format("compare: {}\n", item));
+    progress(c, fmt::format("compare: {}, r = {}\n", item, r));
     try {
       std::unique_ptr<Reducer> reducer;
       if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
@@ -109,7 +158,7 @@ int cmd_compare(const std::string&) {
         const double start = MPI_Wtime();
         reducer->fit(train);
         j["fit_seconds"] = MPI_Wtime() - start;
-        save_model(out + "/model_" + item + ".h5", *reducer, train, train_path, j["fit_seconds"].get<double>());
+        save_model(out + "/model_" + item + tag + ".h5", *reducer, train, train_path, j["fit_seconds"].get<double>());
       }
       j["latent_dim"] = reducer->latent_dim();
       if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
@@ -154,7 +203,7 @@ int cmd_compare(const std::string&) {
         j["online_seconds"] = online;
         j["speedup"] = fom_seconds / online;
         j["rom_ts_type"] = traj.ts_type;
-        const std::string file = out + "/rom_" + reducer->type() + ".h5";
+        const std::string file = out + "/rom_" + reducer->type() + tag + ".h5";
         write_trajectory(file, decoded, traj.U);
         write_xdmf(file, decoded);
         j["trajectory"] = file;
@@ -168,7 +217,7 @@ int cmd_compare(const std::string&) {
   }
 
   nlohmann::json all{{"model", fom->name()},           {"n", rows.global},
-                     {"latent_dim", r},                {"train", train_path},
+                     {"latent_dims", dims},            {"train", train_path},
                      {"test", test_path},              {"fom_seconds", fom_seconds},
                      {"fom_steps", grid.steps},        {"rom_steps", rom_grid.steps},
                      {"snapshots", full.count()},      {"ranks", rows.size()},
@@ -177,14 +226,15 @@ int cmd_compare(const std::string&) {
   std::string md = fmt::format(
       "# metarom compare: {} model, n = {}, r = {}\n\nTraining set `{}` ({} snapshots){}. Full model: {} steps in "
       "{:.3f} s on {} rank(s); ROMs take {} steps over the same span.\n\n",
-      fom->name(), rows.global, r, train_path, train.count(),
+      fom->name(), rows.global, fmt::join(dims, ", "), train_path, train.count(),
       test ? fmt::format(", test set `{}` ({} snapshots)", test_path, test->count()) : "", grid.steps, fom_seconds,
       rows.size(), rom_grid.steps);
   md += "| reducer | r | fit (s) | train MSE | train SR MSE | test MSE | test SR MSE | ROM | ROM error, final | ROM "
         "error, run | online (s) | speedup |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& j : results) {
     if (j.contains("status")) {
-      md += fmt::format("| {} | {} | {} |||||||||\n", j["reducer"].get<std::string>(), r, j["status"].get<std::string>());
+      md += fmt::format("| {} | {} | {} |||||||||\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                        j["status"].get<std::string>());
       continue;
     }
     const bool ok = j.value("rom_status", "") == "ok";

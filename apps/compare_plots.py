@@ -32,13 +32,14 @@ def main(d):
     with open(os.path.join(d, "compare.json")) as f:
         c = json.load(f)
     ok = [r for r in c["results"] if r.get("rom_status") == "ok"]
+    dims = ", ".join(str(k) for k in c["latent_dims"])
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for r in ok:
-        ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), label=f'{r["reducer"]} ({r["rom"]})')
+        ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), label=f'{r["reducer"]}, r = {r["latent_dim"]} ({r["rom"]})')
     ax.set_xlabel("t")
     ax.set_ylabel("‖x_rom − x‖ / ‖x‖")
-    ax.set_title(f'{c["model"]}: ROM error against the full model, r = {c["latent_dim"]}')
+    ax.set_title(f'{c["model"]}: ROM error against the full model, r = {dims}')
     if ok:
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -55,7 +56,8 @@ def main(d):
         a1.set_ylabel("σ_k / σ_1")
         a1.set_title("POD singular values")
         a2.semilogy(np.arange(1, s.size + 1), np.maximum(1 - energy, 1e-17), ".-")
-        a2.axvline(c["latent_dim"], color="k", lw=0.8)
+        for k in c["latent_dims"]:
+            a2.axvline(k, color="k", lw=0.8)
         a2.set_xlabel("r")
         a2.set_ylabel("1 − captured energy")
         a2.set_title("energy Σσ² not captured")
@@ -64,7 +66,7 @@ def main(d):
 
     full = grid_of(os.path.join(d, "full.h5"))
     if full is not None:
-        panels = [("full model", full)] + [(r["reducer"], grid_of(r["trajectory"])) for r in ok]
+        panels = [("full model", full)] + [(f'{r["reducer"]}, r = {r["latent_dim"]}', grid_of(r["trajectory"])) for r in ok]
         lim = np.abs(full).max()
         fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 3.6), squeeze=False)
         for ax, (name, field) in zip(axes[0], panels):
@@ -72,7 +74,7 @@ def main(d):
             ax.set_title(name, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-        fig.suptitle(f'{c["model"]}: final state, r = {c["latent_dim"]}')
+        fig.suptitle(f'{c["model"]}: final state, r = {dims}')
         fig.tight_layout()
         fig.savefig(os.path.join(d, "fields_final.png"), dpi=110)
     print("figures written to", d)
