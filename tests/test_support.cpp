@@ -84,4 +84,12 @@ Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsign
   return U * sigma.asDiagonal() * V.transpose();
 }
 
+SnapshotSet distribute(const Matrix& full, MPI_Comm comm) {
+  SnapshotSet s;
+  s.rows = RowPartition::split(comm, full.rows());
+  s.X = full.middleRows(s.rows.begin, s.rows.local());
+  s.t = Vector::LinSpaced(full.cols(), 0, 1);
+  return s;
+}
+
 }  // namespace metarom::test

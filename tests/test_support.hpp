@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "metarom/snapshots.hpp"
 #include "metarom/types.hpp"
 
 namespace metarom::test {
@@ -29,6 +30,10 @@ void barrier();
 
 // Runs f, requires it to throw metarom::Error whose message contains every string in `parts`.
 void require_error(const std::function<void()>& f, const std::vector<std::string>& parts);
+
+// The rows of `full` this rank owns under PETSc's default split over comm, as a snapshot
+// set with times 0 .. 1.
+SnapshotSet distribute(const Matrix& full, MPI_Comm comm);
 
 // Entries drawn from scale · N(0, 1), seeded (the same on every rank).
 Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale = 1);

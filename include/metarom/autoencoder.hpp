@@ -79,10 +79,11 @@ TrainResult train_reducer(NeuralReducer& reducer, const Matrix& X, const NeuralS
 // For what runs on one rank only (TAO training of distributed networks).
 void require_serial(const RowPartition& rows, const std::string& what);
 
-// The encoder-side network (input: states or POD coordinates) and the decoder laid out as
-// the normalization says: split by the state rows, or replicated after a POD stage.
-Mlp encoder_side_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows);
-Mlp decoder_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows);
+// Untrained, seeded networks: the encoder-side one (input: states or POD coordinates) and
+// the decoder, laid out as the normalization says (split by the state rows, or replicated
+// after a POD stage).
+void build_networks(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows, Mlp& first,
+                    Mlp& decoder);
 
 class Autoencoder : public Reducer {
  public:

@@ -122,23 +122,19 @@ void require_serial(const RowPartition& rows, const std::string& what) {
 
 void Autoencoder::set_from_options() { settings_.set_from_options(); }
 
-Mlp encoder_side_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows) {
+void build_networks(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows, Mlp& first,
+                    Mlp& decoder) {
   const RowPartition net = norm.network_rows(rows);
-  return Mlp(s.encoder_widths(static_cast<int>(net.global)), s.activation,
-             norm.splits_networks() ? Mlp::Split::input : Mlp::Split::none, net);
-}
-
-Mlp decoder_network(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows) {
-  const RowPartition net = norm.network_rows(rows);
-  return Mlp(s.decoder_widths(static_cast<int>(net.global)), s.activation,
-             norm.splits_networks() ? Mlp::Split::output : Mlp::Split::none, net);
+  const bool split = norm.splits_networks();
+  const int width = static_cast<int>(net.global);
+  first = Mlp(s.encoder_widths(width), s.activation, split ? Mlp::Split::input : Mlp::Split::none, net);
+  decoder = Mlp(s.decoder_widths(width), s.activation, split ? Mlp::Split::output : Mlp::Split::none, net);
+  first.initialize(s.train.seed * 2 + 1);
+  decoder.initialize(s.train.seed * 2 + 2);
 }
 
 void Autoencoder::initialize(const RowPartition& rows) {
-  encoder_ = encoder_side_network(settings_, norm_, rows);
-  decoder_ = decoder_network(settings_, norm_, rows);
-  encoder_.initialize(settings_.train.seed * 2 + 1);
-  decoder_.initialize(settings_.train.seed * 2 + 2);
+  build_networks(settings_, norm_, rows, encoder_, decoder_);
   rows_ = rows;
   net_rows_ = norm_.network_rows(rows);
 }

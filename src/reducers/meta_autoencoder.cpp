@@ -72,10 +72,7 @@ void MetaAutoencoder::initialize(const RowPartition& rows) {
   if (settings_.hidden.size() != 1)
     throw Error("meta-ae: the Gauss–Newton encoder needs a decoder with one hidden layer (5.1); -ae_hidden has " +
                 std::to_string(settings_.hidden.size()));
-  theta0_ = encoder_side_network(settings_, norm_, rows);
-  decoder_ = decoder_network(settings_, norm_, rows);
-  theta0_.initialize(settings_.train.seed * 2 + 1);
-  decoder_.initialize(settings_.train.seed * 2 + 2);
+  build_networks(settings_, norm_, rows, theta0_, decoder_);
   rows_ = rows;
   net_rows_ = norm_.network_rows(rows);
 }

@@ -11,15 +11,7 @@
 
 using namespace metarom;
 
-namespace {
-SnapshotSet split_rows(const Matrix& whole, MPI_Comm comm) {
-  SnapshotSet s;
-  s.rows = RowPartition::split(comm, whole.rows());
-  s.X = whole.middleRows(s.rows.begin, s.rows.local());
-  s.t = Vector::LinSpaced(whole.cols(), 0, 1);
-  return s;
-}
-}  // namespace
+using metarom::test::distribute;
 
 TEST_CASE("the POD stage keeps the leading centered POD modes", "[reducers][normalization][mpi]") {
   const Index n = 30, N = 25;
@@ -27,7 +19,7 @@ TEST_CASE("the POD stage keeps the leading centered POD modes", "[reducers][norm
   sigma << 10, 5, 2, 1, 0.1, 0.01;
   Matrix X = test::matrix_with_singular_values(n, N, sigma, 5);
   X.colwise() += Vector::LinSpaced(n, -1.0, 3.0);
-  const SnapshotSet s = split_rows(X, PETSC_COMM_WORLD);
+  const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
   const int K = 3;
   Normalization norm;
   norm.fit(s, K);
@@ -51,7 +43,7 @@ TEST_CASE("the POD stage keeps the leading centered POD modes", "[reducers][norm
   // The coordinates have RMS 1 over the training set, and the same on any number of ranks.
   CHECK(std::sqrt(Y.squaredNorm() / (K * N)) == Approx(1.0).epsilon(1e-12));
   Normalization serial;
-  const SnapshotSet whole = split_rows(X, MPI_COMM_SELF);
+  const SnapshotSet whole = distribute(X, MPI_COMM_SELF);
   serial.fit(whole, K);
   CHECK((serial.apply(whole.X).cwiseAbs() - Y.cwiseAbs()).norm() < 1e-10 * Y.norm());  // up to the modes' signs
   // Jacobians map through the linear part alone: undo(Y) - undo(0) = undo_linear(Y).
@@ -61,7 +53,7 @@ TEST_CASE("the POD stage keeps the leading centered POD modes", "[reducers][norm
 
 TEST_CASE("scaling alone: unit RMS about the mean, and the identity when not fitted", "[reducers][normalization]") {
   const Matrix X = test::random_matrix(7, 9, 3, 4.0);
-  const SnapshotSet s = split_rows(X, MPI_COMM_SELF);
+  const SnapshotSet s = distribute(X, MPI_COMM_SELF);
   Normalization none;
   CHECK((none.apply(X) - X).norm() == 0.0);
   CHECK((none.undo(X) - X).norm() == 0.0);

@@ -18,16 +18,9 @@
 using namespace metarom;
 using metarom::test::require_error;
 using metarom::test::ScratchDir;
+using metarom::test::distribute;
 
 namespace {
-
-SnapshotSet distribute(const Matrix& full, MPI_Comm comm) {
-  SnapshotSet s;
-  s.rows = RowPartition::split(comm, full.rows());
-  s.X = full.middleRows(s.rows.begin, s.rows.local());
-  s.t = Vector::LinSpaced(full.cols(), 0, 1);
-  return s;
-}
 
 // Sine of the largest principal angle between the column spaces of orthonormal A and B:
 // ||(I - B Bᵀ) A||₂, computed without the cancellation of sqrt(1 - cos²).
