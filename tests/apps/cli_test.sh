@@ -83,6 +83,13 @@ done
 grep -q '| pod | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod row: $(cat "$dir/cmp/compare.md")"
 grep -q "unknown reducer type 'nope'" "$dir/cmp/compare.md" && ok || fail "compare.md does not report the failing entry"
 grep -q '"rom_status": "ok"' "$dir/cmp/compare.json" && ok || fail "compare.json has no successful ROM"
+# Several latent sizes in one run: one row and one model file per size; a bad list is refused.
+if run compare -i "$dir/heat.h5" -r 2,3 -reducers pod -o "$dir/cmp2" -plots 0 -quiet > "$dir/cmp2.txt" 2>&1; then ok; else fail "compare -r 2,3: $(cat "$dir/cmp2.txt")"; fi
+for f in model_pod_r2.h5 model_pod_r3.h5 rom_pod_r2.h5 rom_pod_r3.h5; do
+  [ -s "$dir/cmp2/$f" ] && ok || fail "compare -r 2,3 did not write $f"
+done
+grep -q '| pod | 2 |' "$dir/cmp2/compare.md" && grep -q '| pod | 3 |' "$dir/cmp2/compare.md" && ok || fail "compare.md lacks a row per r"
+if run compare -i "$dir/heat.h5" -r 2,x -reducers pod -o "$dir/cmp3" -quiet > "$dir/cmp3.txt" 2>&1; then fail "compare -r 2,x succeeded"; else grep -q "positive integers" "$dir/cmp3.txt" && ok || fail "compare -r 2,x: $(cat "$dir/cmp3.txt")"; fi
 
 # The MNIST converter on a miniature package: 10 digit files of 3 images each.
 mkdir -p "$dir/mnist/src/digits"
