@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "metarom/error.hpp"
 #include "metarom/petsc_handle.hpp"
@@ -76,6 +77,25 @@ void progress(const Common& c, const std::string& text) {
 std::string require(const std::string& value, const char* option, const char* what) {
   if (value.empty()) throw Error(std::string("missing ") + option + " " + what);
   return value;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::vector<long long> positive_ints(const std::string& list, const std::string& what) {
+  std::vector<long long> out;
+  for (const std::string& item : split_list(list)) {
+    char* end = nullptr;
+    const long long v = std::strtoll(item.c_str(), &end, 10);
+    if (*end != '\0' || v < 1) throw Error(what + " takes positive integers separated by commas, got '" + list + "'");
+    out.push_back(v);
+  }
+  return out;
 }
 
 }  // namespace metarom::cli

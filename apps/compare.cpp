@@ -31,14 +31,6 @@ namespace metarom::cli {
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
 
 // Relative error of each recorded state: ‖x_rom(t) − x(t)‖ / ‖x(t)‖.
@@ -106,12 +98,7 @@ int cmd_compare(const std::string&) {
   const MPI_Comm comm = PETSC_COMM_WORLD;
   std::filesystem::create_directories(out);
   std::vector<int> dims;
-  for (const std::string& item : split_list(r_list)) {
-    char* end = nullptr;
-    const long v = std::strtol(item.c_str(), &end, 10);
-    if (*end != '\0' || v < 1) throw Error("compare: -r takes positive integers separated by commas, got '" + r_list + "'");
-    dims.push_back(static_cast<int>(v));
-  }
+  for (long long v : positive_ints(r_list, "compare: -r")) dims.push_back(static_cast<int>(v));
   if (dims.empty()) throw Error("compare: -r names no latent dimension");
   const std::vector<std::string> user_set = user_neural_options();
 

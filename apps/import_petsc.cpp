@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
@@ -12,16 +11,6 @@
 #include "metarom/snapshots.hpp"
 
 namespace metarom::cli {
-
-namespace {
-std::vector<std::string> items(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-}  // namespace
 
 int cmd_import_petsc(const std::string& operand) {
   std::string out, grid, fields;
@@ -35,13 +24,8 @@ int cmd_import_petsc(const std::string& operand) {
   const Common c = common_options(opts, "metarom import-petsc in.h5");
   const std::string in = require(operand, "in.h5", "(a PETSc VecView HDF5 file)");
   require(out, "-o", "snaps.h5");
-  for (const std::string& g : items(grid)) {
-    char* end = nullptr;
-    const long long v = std::strtoll(g.c_str(), &end, 10);
-    if (*end != '\0' || v < 1) throw Error("import-petsc: -grid takes positive integers separated by commas, got '" + grid + "'");
-    s.grid.push_back(v);
-  }
-  s.fields = items(fields);
+  s.grid = positive_ints(grid, "import-petsc: -grid");
+  s.fields = split_list(fields);
   if (!s.fields.empty() && s.grid.empty()) throw Error("import-petsc: -fields needs -grid");
   const SnapshotSet set = import_petsc_vec(in, s, PETSC_COMM_WORLD);
   write_snapshots(out, set);
