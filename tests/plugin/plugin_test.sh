@@ -77,7 +77,11 @@ par "$app" -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/pod.h5" -ts_save_
 for want in -ts_rom_model -ts_rom_latent_file -ts_rom_ts_type -ts_trajectory_metarom_file -ts_trajectory_metarom_stride; do
   grep -q -- "$want" "$dir/help.txt" && ok || fail "-help does not list $want"
 done
-grep -- "-ts_type <" "$dir/help.txt" | grep -qw rom && ok || fail "-help does not list TS type rom"
+# Without -ts_type rom: the TS types PETSc offers include rom, the trajectory types metarom.
+par "$app" -dll_append "$lib" -ts_save_trajectory -ts_trajectory_type memory -ts_max_steps 1 -help > "$dir/help2.txt" 2>&1
+grep -- "-ts_type <" "$dir/help2.txt" | grep -qE "one of\) .*\brom\b" && ok || fail "-help does not offer TS type rom"
+grep -- "-ts_trajectory_type <" "$dir/help2.txt" | grep -qE "one of\) .*\bmetarom\b" && ok \
+  || fail "-help does not offer TSTrajectory type metarom"
 
 echo "plugin (np=$np): $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
