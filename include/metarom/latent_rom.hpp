@@ -111,11 +111,20 @@ class ManifoldGalerkinRom : public LatentDynamics {
   std::string name() const override { return "manifold-galerkin"; }
   // True when the online cost is independent of n (the POD-stage route above).
   bool reduced_stage() const { return stage_ != nullptr; }
+  // Optional damping δ (option -rom_manifold_damping, default 0: the exact J⁺f): solve
+  // (JᵀJ + μI) du/dt = Jᵀf with μ = δ λ_max(JᵀJ) at the first state evaluated. Where the
+  // decoder flattens (J → 0) the latent velocity then goes to zero instead of growing, so
+  // a trajectory that leaves the decoder's range stalls rather than running into
+  // saturation; where σ²(J) ≫ μ it changes nothing.
+  double& damping() { return delta_; }
 
  private:
+  Vector solve(Matrix normal, const Vector& rhs) const;
   const FullOrderModel& model_;
   const Reducer& reducer_;
   std::unique_ptr<QuadraticGalerkinRom> stage_;
+  double delta_ = 0;
+  mutable double mu_ = -1;  // δ λ_max, fixed at the first evaluation
 };
 
 // The minimum-norm least-squares solution of J du = b from the normal equations

@@ -326,6 +326,19 @@ ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Redu
   const Normalization* norm = reducer.normalization();
   if (norm && norm->modes > 0 && model.quadratic())
     stage_ = std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
+  PetscReal delta = 0;
+  PetscBool set;
+  METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, &set));
+  if (delta < 0) throw Error("manifold Galerkin ROM: -rom_manifold_damping must be >= 0");
+  delta_ = delta;
+}
+
+Vector ManifoldGalerkinRom::solve(Matrix normal, const Vector& rhs) const {
+  if (delta_ > 0) {
+    if (mu_ < 0) mu_ = delta_ * Eigen::SelfAdjointEigenSolver<Matrix>(normal, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
+    normal.diagonal().array() += mu_;
+  }
+  return pseudo_inverse_solve(normal, rhs, "manifold Galerkin ROM");
 }
 
 ManifoldGalerkinRom::~ManifoldGalerkinRom() = default;
@@ -337,7 +350,7 @@ Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
     const Vector y = reducer_.network_decode(u).col(0);
     const Vector g = stage_->rhs(t, y);
     const Matrix Js = reducer_.network_jacobian(u);
-    return pseudo_inverse_solve(Js.transpose() * Js, Js.transpose() * g, "manifold Galerkin ROM");
+    return solve(Js.transpose() * Js, Js.transpose() * g);
   }
   const Matrix x = reducer_.decode(u);
   const Matrix f = model_.rhs(t, x);
@@ -346,7 +359,7 @@ Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
   prod.leftCols(r) = J.transpose() * J;
   prod.col(r) = J.transpose() * f.col(0);
   allreduce_sum(model_.rows().comm, prod.data(), prod.size());
-  return pseudo_inverse_solve(prod.leftCols(r), prod.col(r), "manifold Galerkin ROM");
+  return solve(prod.leftCols(r), prod.col(r));
 }
 
 }  // namespace metarom
