@@ -71,7 +71,7 @@ static PetscErrorCode Series(TS ts, PetscInt step, PetscReal t, Vec U, void *ptr
 int main(int argc, char **argv) {
   AppCtx app = {0.02, 10, NULL};
   PetscInt n = 200, i, xs, xm;
-  PetscBool implicit_only = PETSC_FALSE, flg;
+  PetscBool implicit_only = PETSC_FALSE;
   char final_out[PETSC_MAX_PATH_LEN] = "", series_out[PETSC_MAX_PATH_LEN] = "", compare_to[PETSC_MAX_PATH_LEN] = "";
   DM da;
   TS ts;
@@ -153,7 +153,6 @@ int main(int argc, char **argv) {
   PetscCall(TSDestroy(&ts));
   PetscCall(VecDestroy(&U));
   PetscCall(DMDestroy(&da));
-  (void)flg;
   PetscCall(PetscFinalize());
   return 0;
 }
