@@ -79,6 +79,15 @@ TrainResult train_reducer(NeuralReducer& reducer, const Matrix& X, const NeuralS
 // For what runs on one rank only (TAO training of distributed networks).
 void require_serial(const RowPartition& rows, const std::string& what);
 
+// How the normalization lays the two networks out: over the state rows with the encoder
+// side's input and the decoder's output split by them, or over K replicated POD
+// coordinates, not split.
+struct NetworkLayout {
+  RowPartition rows;
+  Mlp::Split first, decoder;
+};
+NetworkLayout network_layout(const Normalization& norm, const RowPartition& state_rows);
+
 // Untrained, seeded networks: the encoder-side one (input: states or POD coordinates) and
 // the decoder, laid out as the normalization says (split by the state rows, or replicated
 // after a POD stage).

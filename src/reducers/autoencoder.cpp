@@ -122,13 +122,18 @@ void require_serial(const RowPartition& rows, const std::string& what) {
 
 void Autoencoder::set_from_options() { settings_.set_from_options(); }
 
+NetworkLayout network_layout(const Normalization& norm, const RowPartition& state_rows) {
+  const bool split = norm.splits_networks();
+  return {norm.network_rows(state_rows), split ? Mlp::Split::input : Mlp::Split::none,
+          split ? Mlp::Split::output : Mlp::Split::none};
+}
+
 void build_networks(const NeuralSettings& s, const Normalization& norm, const RowPartition& rows, Mlp& first,
                     Mlp& decoder) {
-  const RowPartition net = norm.network_rows(rows);
-  const bool split = norm.splits_networks();
-  const int width = static_cast<int>(net.global);
-  first = Mlp(s.encoder_widths(width), s.activation, split ? Mlp::Split::input : Mlp::Split::none, net);
-  decoder = Mlp(s.decoder_widths(width), s.activation, split ? Mlp::Split::output : Mlp::Split::none, net);
+  const NetworkLayout net = network_layout(norm, rows);
+  const int width = static_cast<int>(net.rows.global);
+  first = Mlp(s.encoder_widths(width), s.activation, net.first, net.rows);
+  decoder = Mlp(s.decoder_widths(width), s.activation, net.decoder, net.rows);
   first.initialize(s.train.seed * 2 + 1);
   decoder.initialize(s.train.seed * 2 + 2);
 }
@@ -166,13 +171,12 @@ void save_networks(h5::Group& g, const char* first_name, const Mlp& first, const
 
 void load_networks(const h5::Group& g, const char* first_name, const Normalization& norm, const RowPartition& rows,
                    Mlp& first, Mlp& decoder) {
-  const RowPartition net = norm.network_rows(rows);
-  const bool split = norm.splits_networks();
-  first = Mlp::load(g.open_group(first_name), split ? Mlp::Split::input : Mlp::Split::none, net);
-  decoder = Mlp::load(g.open_group("decoder"), split ? Mlp::Split::output : Mlp::Split::none, net);
-  if (decoder.output_dim() != net.global || first.input_dim() != net.global)
+  const NetworkLayout net = network_layout(norm, rows);
+  first = Mlp::load(g.open_group(first_name), net.first, net.rows);
+  decoder = Mlp::load(g.open_group("decoder"), net.decoder, net.rows);
+  if (decoder.output_dim() != net.rows.global || first.input_dim() != net.rows.global)
     throw Error(fmt::format("{}: networks for {} {}, expected {}", g.where(), decoder.output_dim(),
-                            split ? "state values" : "POD coordinates", net.global));
+                            norm.splits_networks() ? "state values" : "POD coordinates", net.rows.global));
 }
 
 Vector Autoencoder::parameters() const { return pack_parameters(encoder_, decoder_); }

@@ -81,14 +81,13 @@ void MetaAutoencoder::correct(const Autoencoder& ae) {
   theta0_ = ae.encoder();
   decoder_ = ae.decoder();
   norm_ = *ae.normalization();
-  const bool split = norm_.splits_networks();
-  if (theta0_.split() != (split ? Mlp::Split::input : Mlp::Split::none) ||
-      decoder_.split() != (split ? Mlp::Split::output : Mlp::Split::none))
+  const NetworkLayout net = network_layout(norm_, ae.rows());
+  if (theta0_.split() != net.first || decoder_.split() != net.decoder)
     throw Error("ae-corrected: the autoencoder's networks are not laid out as a reducer's");
   settings_.latent_dim = ae.latent_dim();
   settings_.hidden = {ae.decoder().widths()[1]};
   rows_ = ae.rows();
-  net_rows_ = norm_.network_rows(rows_);
+  net_rows_ = net.rows;
   GaussNewtonEncoder check(decoder_);  // refuses decoders other than (5.1)
   (void)check;
 }
