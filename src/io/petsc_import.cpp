@@ -4,8 +4,8 @@
 #include <fmt/ranges.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <numeric>
 
 #include "metarom/error.hpp"
 #include "metarom/hdf5_file.hpp"

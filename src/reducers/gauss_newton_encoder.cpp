@@ -34,10 +34,10 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
     return linear_ ? Z : Matrix(Z.array().tanh());
   };
   // Residuals ‖φ(u_i) − x_i‖² for the whole batch, formed directly (an n-sized product
-  // per iteration) so that accepting a step is not decided by cancellation.
-  // and W₂ᵀ(φ(u_i) − x_i) from that residual too: M t − Q would cancel catastrophically
-  // once the residual is small next to x (a well-fitted decoder), stalling the iteration
-  // short of the minimizer. One allreduce of the (1 + h) x B sums per iteration.
+  // per iteration) so that accepting a step is not decided by cancellation, and the
+  // gradients' W₂ᵀ(φ(u_i) − x_i) from the same residual: M t − Q would cancel once the
+  // residual is small next to x (a well-fitted decoder), stalling the iteration short of
+  // the minimizer. One allreduce of the (1 + h) x B sums per iteration.
   Matrix G;  // W₂ᵀ(φ(u) − x) of the accepted iterates
   auto residuals = [&](const Matrix& T, Matrix& g) -> Vector {
     const Matrix R = (W2 * T) - Xc_;
