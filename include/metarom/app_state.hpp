@@ -6,6 +6,8 @@
 // Vec has the global Vec's local sizes).
 #include <petscts.h>
 
+#include <string>
+
 #include "metarom/petsc_handle.hpp"
 #include "metarom/snapshots.hpp"
 
@@ -17,7 +19,6 @@ class AppState {
   AppState(TS ts, Vec x);
   const RowPartition& rows() const { return rows_; }
   const FieldLayout& layout() const { return layout_; }  // empty without a DMDA
-  bool gridded() const { return da_ != nullptr; }
   // Local rows of x in metarom's ordering, and back into an application Vec.
   Vector to_rows(Vec x) const;
   void from_rows(const Vector& v, Vec x) const;
@@ -28,6 +29,11 @@ class AppState {
   RowPartition rows_;
   FieldLayout layout_;
 };
+
+// A string option inside a type's SetFromOptions block: `value` keeps its current text
+// unless the option is given.
+PetscErrorCode option_string(PetscOptionItems* PetscOptionsObject, const char* name, const char* text,
+                             const char* manual, std::string& value);
 
 // Runs f and turns a C++ exception into a PETSc error with its message, for callbacks
 // PETSc calls (TS and TSTrajectory implementations).

@@ -38,6 +38,16 @@ AppState::AppState(TS ts, Vec x) {
   }
 }
 
+PetscErrorCode option_string(PetscOptionItems* PetscOptionsObject, const char* name, const char* text,
+                             const char* manual, std::string& value) {
+  char buf[PETSC_MAX_PATH_LEN];
+  PetscBool set;
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsString(name, text, manual, value.c_str(), buf, sizeof buf, &set));
+  if (set) value = buf;
+  PetscFunctionReturn(0);
+}
+
 Vector AppState::to_rows(Vec x) const {
   Vec src = x;
   if (da_) {

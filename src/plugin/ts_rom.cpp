@@ -152,18 +152,15 @@ PetscErrorCode solve_petsc(TS ts) {
 
 PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
   RomSettings& s = *settings(ts);
-  char buf[PETSC_MAX_PATH_LEN];
-  PetscBool set;
+  std::string latent_ts = "rk";  // listed for -help; the latent TS reads it itself
   PetscFunctionBeginUser;
   PetscOptionsHeadBegin(PetscOptionsObject, "metarom reduced model (-ts_type rom)");
-  PetscCall(PetscOptionsString("-ts_rom_model", "Reduced model file (metarom fit): pod, ae, meta-ae, ...", "TS",
-                               s.model.c_str(), buf, sizeof buf, &set));
-  if (set) s.model = buf;
-  PetscCall(PetscOptionsString("-ts_rom_latent_file", "Write the latent and decoded trajectory to this file", "TS",
-                               s.latent_file.c_str(), buf, sizeof buf, &set));
-  if (set) s.latent_file = buf;
-  PetscCall(PetscOptionsString("-ts_rom_ts_type", "Latent integrator (any TS type; default rk, classical RK4)", "TS",
-                               "rk", buf, sizeof buf, nullptr));
+  PetscCall(option_string(PetscOptionsObject, "-ts_rom_model", "Reduced model file (metarom fit): pod, ae, meta-ae, ...",
+                          "TS", s.model));
+  PetscCall(option_string(PetscOptionsObject, "-ts_rom_latent_file",
+                          "Write the latent and decoded trajectory to this file", "TS", s.latent_file));
+  PetscCall(option_string(PetscOptionsObject, "-ts_rom_ts_type",
+                          "Latent integrator (any TS type; default rk, classical RK4)", "TS", latent_ts));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }

@@ -85,13 +85,10 @@ PetscErrorCode set(TSTrajectory tj, TS ts, PetscInt step, PetscReal t, Vec x) {
 
 PetscErrorCode set_from_options(TSTrajectory tj, PetscOptionItems* PetscOptionsObject) {
   Recorder& r = *recorder(tj);
-  char file[PETSC_MAX_PATH_LEN];
-  PetscBool set_file;
   PetscFunctionBeginUser;
   PetscOptionsHeadBegin(PetscOptionsObject, "metarom trajectory: snapshots for metarom (-ts_trajectory_type metarom)");
-  PetscCall(PetscOptionsString("-ts_trajectory_metarom_file", "metarom snapshot file to write", "TSTrajectory",
-                               r.file.c_str(), file, sizeof file, &set_file));
-  if (set_file) r.file = file;
+  PetscCall(option_string(PetscOptionsObject, "-ts_trajectory_metarom_file", "metarom snapshot file to write",
+                          "TSTrajectory", r.file));
   PetscCall(PetscOptionsInt("-ts_trajectory_metarom_stride", "Keep every k-th step (step 0 included)", "TSTrajectory",
                             r.stride, &r.stride, nullptr));
   PetscOptionsHeadEnd();
