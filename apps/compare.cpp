@@ -4,7 +4,8 @@
 // same time span, and writes DIR/compare.md, DIR/compare.json, the trajectories (with XDMF
 // side files) and, when Debian's python3-matplotlib and python3-h5py are there, the plots
 // of apps/compare_plots.py. A reducer or ROM that fails is reported in the table.
-// Neural reducers get comparison defaults (neural_defaults below) unless options say otherwise.
+// Neural reducers and their ROMs get comparison defaults (comparison_defaults below) unless
+// options say otherwise.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -44,7 +45,11 @@ std::vector<double> errors_in_time(const Matrix& rom, const Matrix& full, MPI_Co
   return e;
 }
 
-// Neural training defaults for a fair comparison, where the user set none: a POD stage of
+// The options compare gives defaults of its own (comparison_defaults), unless the user set them.
+constexpr const char* defaulted_options[] = {"-ae_pod_modes", "-ae_batch_size", "-ae_epochs", "-meta_latent_penalty",
+                                             "-rom_manifold_damping"};
+
+// Defaults for a fair comparison at latent size r, where the user set none: a POD stage of
 // K = max(32, 2r) modes (at most N − 1), so networks train on coordinates rather than n
 // values and their manifold Galerkin ROMs cost what POD's does; about 10,000 Adam steps of
 // batch 20 whatever N (epochs alone would under-train small sets); and a meta-AE latent
@@ -53,7 +58,7 @@ std::vector<double> errors_in_time(const Matrix& rom, const Matrix& full, MPI_Co
 // and a manifold Galerkin damping δ = 1e-4 (latent_rom.hpp): on QG three ROMs whose
 // trajectories left their decoders' range blew up without it, while the heat ROMs'
 // errors changed in the fourth digit at most.
-void neural_defaults(int r, Index samples, const std::vector<std::string>& user_set) {
+void comparison_defaults(int r, Index samples, const std::vector<std::string>& user_set) {
   auto set_default = [&](const char* name, const std::string& value) {
     if (std::find(user_set.begin(), user_set.end(), name) == user_set.end())
       METAROM_PETSC(PetscOptionsSetValue(nullptr, name, value.c_str()));
@@ -71,10 +76,10 @@ void neural_defaults(int r, Index samples, const std::vector<std::string>& user_
   set_default("-rom_manifold_damping", "1e-4");
 }
 
-// The neural options the user gave (so the defaults above leave them alone).
-std::vector<std::string> user_neural_options() {
+// Those of defaulted_options the user gave.
+std::vector<std::string> user_given_options() {
   std::vector<std::string> given;
-  for (const char* name : {"-ae_pod_modes", "-ae_batch_size", "-ae_epochs", "-meta_latent_penalty", "-rom_manifold_damping"}) {
+  for (const char* name : defaulted_options) {
     PetscBool set;
     METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, name, &set));
     if (set) given.push_back(name);
@@ -104,7 +109,7 @@ int cmd_compare(const std::string&) {
   std::vector<int> dims;
   for (long long v : positive_ints(r_list, "compare: -r")) dims.push_back(static_cast<int>(v));
   if (dims.empty()) throw Error("compare: -r names no latent dimension");
-  const std::vector<std::string> user_set = user_neural_options();
+  const std::vector<std::string> user_set = user_given_options();
 
   // The full model, rebuilt from the training set's provenance; the data read in its rows.
   const SnapshotSet header = read_snapshots(train_path, MPI_COMM_SELF);  // provenance (and n) on every rank
@@ -127,90 +132,92 @@ int cmd_compare(const std::string&) {
   write_xdmf(out + "/full.h5", full);
 
   nlohmann::json results = nlohmann::json::array();
-  for (const int r : dims)
-  for (const std::string& item : split_list(reducers)) {
+  const std::vector<std::string> items = split_list(reducers);
+  for (const int r : dims) {
     METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
-    neural_defaults(r, train.count(), user_set);
+    comparison_defaults(r, train.count(), user_set);
     // One latent size keeps the plain file names; several get an _r<r> suffix.
     const std::string tag = dims.size() > 1 ? fmt::format("_r{}", r) : "";
-    nlohmann::json j{{"reducer", item}, {"latent_dim", r}};
-    progress(c, fmt::format("compare: {}, r = {}\n", item, r));
-    try {
-      std::unique_ptr<Reducer> reducer;
-      if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
-        ModelFile m = load_model(item, comm, [&](const ModelFile&) { return rows; });
-        j["reducer"] = m.reducer->type() + " (" + item + ")";
-        j["fit_seconds"] = m.fit_seconds;
-        reducer = std::move(m.reducer);
-      } else {
-        reducer = create_reducer(item);
-        reducer->set_from_options();
-        MPI_Barrier(comm);
-        const double start = MPI_Wtime();
-        reducer->fit(train);
-        j["fit_seconds"] = MPI_Wtime() - start;
-        save_model(out + "/model_" + item + tag + ".h5", *reducer, train, train_path, j["fit_seconds"].get<double>());
-      }
-      j["latent_dim"] = reducer->latent_dim();
-      if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
-        j["singular_values"] = std::vector<double>(pod->singular_values().data(),
-                                                   pod->singular_values().data() + pod->singular_values().size());
-      const ReconstructionMetrics mt = reconstruction_metrics(*reducer, train, 1);
-      j["train_mse"] = mt.mse;
-      j["train_sr_mse"] = mt.sr_mse;
-      if (test) {
-        const ReconstructionMetrics ms = reconstruction_metrics(*reducer, *test, 1);
-        j["test_mse"] = ms.mse;
-        j["test_sr_mse"] = ms.sr_mse;
-      }
-      // The latent ROM, chosen as `metarom rom` does.
-      const std::string rom_type = LatentRom::resolve("auto", *fom, *reducer);
-      j["rom"] = rom_type;
-      if (rom_type == "manifold-galerkin") {
-        PetscReal delta = 0;
-        METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, nullptr));
-        j["rom_manifold_damping"] = delta;
-        if (delta > 0) j["rom"] = fmt::format("manifold-galerkin (δ = {:g})", delta);
-      }
+    for (const std::string& item : items) {
+      nlohmann::json j{{"reducer", item}, {"latent_dim", r}};
+      progress(c, fmt::format("compare: {}, r = {}\n", item, r));
       try {
-        const LatentRom rom(rom_type, *fom, *reducer);
-        MPI_Barrier(comm);
-        const double start = MPI_Wtime();
-        const Vector u0 = reducer->encode(full.X.leftCols(1)).col(0);
-        const LatentTrajectory traj = rom.solve(u0, rom_grid);
-        const Matrix last = reducer->decode(traj.U.rightCols(1));
-        const double online = MPI_Wtime() - start;
-        (void)last;
-        SnapshotSet decoded;
-        decoded.rows = rows;
-        decoded.X = reducer->decode(traj.U);
-        decoded.t = traj.t;
-        decoded.layout = full.layout;
-        decoded.provenance = full.provenance;
-        decoded.provenance.set("rom", rom_type);
-        const bool finite = allreduce_max(comm, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
-        const std::vector<double> e = errors_in_time(decoded.X, full.X, comm);
-        const double total = std::sqrt(distributed_squared_distance(decoded.X, full.X, comm) /
-                                       allreduce_sum(comm, full.X.squaredNorm()));
-        j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
-        j["rom_rel_error"] = finite ? total : INFINITY;
-        j["rom_final_rel_error"] = finite ? e.back() : INFINITY;
-        j["rom_error_in_time"] = e;
-        j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
-        j["online_seconds"] = online;
-        j["speedup"] = fom_seconds / online;
-        j["rom_ts_type"] = traj.ts_type;
-        const std::string file = out + "/rom_" + reducer->type() + tag + ".h5";
-        write_trajectory(file, decoded, traj.U);
-        write_xdmf(file, decoded);
-        j["trajectory"] = file;
+        std::unique_ptr<Reducer> reducer;
+        if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
+          ModelFile m = load_model(item, comm, [&](const ModelFile&) { return rows; });
+          j["reducer"] = m.reducer->type() + " (" + item + ")";
+          j["fit_seconds"] = m.fit_seconds;
+          reducer = std::move(m.reducer);
+        } else {
+          reducer = create_reducer(item);
+          reducer->set_from_options();
+          MPI_Barrier(comm);
+          const double start = MPI_Wtime();
+          reducer->fit(train);
+          j["fit_seconds"] = MPI_Wtime() - start;
+          save_model(out + "/model_" + item + tag + ".h5", *reducer, train, train_path, j["fit_seconds"].get<double>());
+        }
+        j["latent_dim"] = reducer->latent_dim();
+        if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
+          j["singular_values"] = std::vector<double>(pod->singular_values().data(),
+                                                     pod->singular_values().data() + pod->singular_values().size());
+        const ReconstructionMetrics mt = reconstruction_metrics(*reducer, train, 1);
+        j["train_mse"] = mt.mse;
+        j["train_sr_mse"] = mt.sr_mse;
+        if (test) {
+          const ReconstructionMetrics ms = reconstruction_metrics(*reducer, *test, 1);
+          j["test_mse"] = ms.mse;
+          j["test_sr_mse"] = ms.sr_mse;
+        }
+        // The latent ROM, chosen as `metarom rom` does.
+        const std::string rom_type = LatentRom::resolve("auto", *fom, *reducer);
+        j["rom"] = rom_type;
+        if (rom_type == "manifold-galerkin") {
+          PetscReal delta = 0;
+          METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, nullptr));
+          j["rom_manifold_damping"] = delta;
+          if (delta > 0) j["rom"] = fmt::format("manifold-galerkin (δ = {:g})", delta);
+        }
+        try {
+          const LatentRom rom(rom_type, *fom, *reducer);
+          MPI_Barrier(comm);
+          const double start = MPI_Wtime();
+          const Vector u0 = reducer->encode(full.X.leftCols(1)).col(0);
+          const LatentTrajectory traj = rom.solve(u0, rom_grid);
+          const Matrix last = reducer->decode(traj.U.rightCols(1));
+          const double online = MPI_Wtime() - start;
+          (void)last;
+          SnapshotSet decoded;
+          decoded.rows = rows;
+          decoded.X = reducer->decode(traj.U);
+          decoded.t = traj.t;
+          decoded.layout = full.layout;
+          decoded.provenance = full.provenance;
+          decoded.provenance.set("rom", rom_type);
+          const bool finite = allreduce_max(comm, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
+          const std::vector<double> e = errors_in_time(decoded.X, full.X, comm);
+          const double total = std::sqrt(distributed_squared_distance(decoded.X, full.X, comm) /
+                                         allreduce_sum(comm, full.X.squaredNorm()));
+          j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
+          j["rom_rel_error"] = finite ? total : INFINITY;
+          j["rom_final_rel_error"] = finite ? e.back() : INFINITY;
+          j["rom_error_in_time"] = e;
+          j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
+          j["online_seconds"] = online;
+          j["speedup"] = fom_seconds / online;
+          j["rom_ts_type"] = traj.ts_type;
+          const std::string file = out + "/rom_" + reducer->type() + tag + ".h5";
+          write_trajectory(file, decoded, traj.U);
+          write_xdmf(file, decoded);
+          j["trajectory"] = file;
+        } catch (const std::exception& e) {
+          j["rom_status"] = std::string("failed: ") + e.what();
+        }
       } catch (const std::exception& e) {
-        j["rom_status"] = std::string("failed: ") + e.what();
+        j["status"] = std::string("failed: ") + e.what();
       }
-    } catch (const std::exception& e) {
-      j["status"] = std::string("failed: ") + e.what();
+      results.push_back(j);
     }
-    results.push_back(j);
   }
 
   nlohmann::json all{{"model", fom->name()},           {"n", rows.global},
