@@ -84,6 +84,33 @@ Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsign
   return U * sigma.asDiagonal() * V.transpose();
 }
 
+DmdaField::DmdaField(PetscInt M_, PetscInt N_, PetscInt dof_, Value value_)
+    : M(M_), N(N_), dof(dof_), value(std::move(value_)) {
+  REQUIRE(DMDACreate2d(PETSC_COMM_WORLD, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, M, N, PETSC_DECIDE,
+                       PETSC_DECIDE, dof, 1, nullptr, nullptr, &da) == 0);
+  REQUIRE(DMSetUp(da) == 0);
+  REQUIRE(DMCreateGlobalVector(da, &x) == 0);
+  PetscScalar*** a;
+  PetscInt xs, ys, xm, ym;
+  REQUIRE(DMDAVecGetArrayDOF(da, x, &a) == 0);
+  REQUIRE(DMDAGetCorners(da, &xs, &ys, nullptr, &xm, &ym, nullptr) == 0);
+  for (PetscInt j = ys; j < ys + ym; ++j)
+    for (PetscInt i = xs; i < xs + xm; ++i)
+      for (PetscInt c = 0; c < dof; ++c) a[j][i][c] = value(i, j, c);
+  REQUIRE(DMDAVecRestoreArrayDOF(da, x, &a) == 0);
+}
+
+DmdaField::~DmdaField() {
+  VecDestroy(&x);
+  DMDestroy(&da);
+}
+
+double DmdaField::natural_value(long long g) const {
+  const PetscInt c = static_cast<PetscInt>(g % dof), i = static_cast<PetscInt>((g / dof) % M),
+                 j = static_cast<PetscInt>(g / (dof * M));
+  return value(i, j, c);
+}
+
 SnapshotSet distribute(const Matrix& full, MPI_Comm comm) {
   SnapshotSet s;
   s.rows = RowPartition::split(comm, full.rows());

@@ -2,6 +2,7 @@
 // Helpers shared by the tests: scratch directories every rank agrees on, and checks that
 // an error message names what it should.
 #include <mpi.h>
+#include <petscdmda.h>
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -34,6 +35,22 @@ void require_error(const std::function<void()>& f, const std::vector<std::string
 // The rows of `full` this rank owns under PETSc's default split over comm, as a snapshot
 // set with times 0 .. 1.
 SnapshotSet distribute(const Matrix& full, MPI_Comm comm);
+
+// A 2-D DMDA of M x N points with dof fields (on PETSC_COMM_WORLD) and a global Vec on it
+// holding value(i, j, c); natural_value(g) is that value at natural index g (fields
+// fastest, then x, then y: metarom's layout). Destroys both at scope exit.
+struct DmdaField {
+  using Value = std::function<double(PetscInt i, PetscInt j, PetscInt c)>;
+  DmdaField(PetscInt M, PetscInt N, PetscInt dof, Value value);
+  ~DmdaField();
+  DmdaField(const DmdaField&) = delete;
+  DmdaField& operator=(const DmdaField&) = delete;
+  double natural_value(long long g) const;
+  PetscInt M, N, dof;
+  Value value;
+  DM da = nullptr;
+  Vec x = nullptr;
+};
 
 // Entries drawn from scale · N(0, 1), seeded (the same on every rank).
 Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale = 1);

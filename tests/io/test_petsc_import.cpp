@@ -58,27 +58,12 @@ TEST_CASE("a DMDA Vec imports in the grid's natural ordering", "[io][petsc-impor
   ScratchDir dir;
   const std::string path = dir.path("da.h5");
   const PetscInt M = 6, N = 5, dof = 2;
-  DM da;
-  REQUIRE(DMDACreate2d(PETSC_COMM_WORLD, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, M, N, PETSC_DECIDE,
-                       PETSC_DECIDE, dof, 1, nullptr, nullptr, &da) == 0);
-  REQUIRE(DMSetUp(da) == 0);
-  Vec x;
-  REQUIRE(DMCreateGlobalVector(da, &x) == 0);
-  REQUIRE(PetscObjectSetName(reinterpret_cast<PetscObject>(x), "w") == 0);
-  PetscScalar*** a;
-  PetscInt xs, ys, xm, ym;
-  REQUIRE(DMDAVecGetArrayDOF(da, x, &a) == 0);
-  REQUIRE(DMDAGetCorners(da, &xs, &ys, nullptr, &xm, &ym, nullptr) == 0);
-  for (PetscInt j = ys; j < ys + ym; ++j)
-    for (PetscInt i = xs; i < xs + xm; ++i)
-      for (PetscInt c = 0; c < dof; ++c) a[j][i][c] = i + 10.0 * j + 1000.0 * c;
-  REQUIRE(DMDAVecRestoreArrayDOF(da, x, &a) == 0);
+  const test::DmdaField w(M, N, dof, [](PetscInt i, PetscInt j, PetscInt c) { return i + 10.0 * j + 1000.0 * c; });
+  REQUIRE(PetscObjectSetName(reinterpret_cast<PetscObject>(w.x), "w") == 0);
   PetscViewer v;
   REQUIRE(PetscViewerHDF5Open(PETSC_COMM_WORLD, path.c_str(), FILE_MODE_WRITE, &v) == 0);
-  REQUIRE(VecView(x, v) == 0);
+  REQUIRE(VecView(w.x, v) == 0);
   REQUIRE(PetscViewerDestroy(&v) == 0);
-  REQUIRE(VecDestroy(&x) == 0);
-  REQUIRE(DMDestroy(&da) == 0);
 
   PetscImportSettings s;
   s.grid = {M, N};
@@ -87,8 +72,5 @@ TEST_CASE("a DMDA Vec imports in the grid's natural ordering", "[io][petsc-impor
   REQUIRE(set.n() == M * N * dof);
   REQUIRE(set.count() == 1);
   CHECK(set.layout.fields == std::vector<std::string>{"p", "q"});
-  for (Index r = 0; r < set.rows.local(); ++r) {
-    const long long g = set.rows.begin + r, c = g % dof, i = (g / dof) % M, j = g / (dof * M);
-    CHECK(set.X(r, 0) == i + 10.0 * j + 1000.0 * c);
-  }
+  for (Index r = 0; r < set.rows.local(); ++r) CHECK(set.X(r, 0) == w.natural_value(set.rows.begin + r));
 }
