@@ -1,4 +1,6 @@
-// metarom fit TYPE -i snaps.h5 -o model.h5 [-r R]: fit a reducer and save the model.
+// metarom fit TYPE -i snaps.h5 -o model.h5 [-r R] [-latent_dynamics learned]: fit a reducer
+// and save the model; with -latent_dynamics learned, also fit polynomial latent dynamics
+// by operator inference (learned_dynamics.hpp) and save them in the model file.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -7,6 +9,8 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
+#include "metarom/learned_dynamics.hpp"
+#include "metarom/model.hpp"
 #include "metarom/petsc_handle.hpp"
 #include "metarom/pod.hpp"
 #include "metarom/reducer.hpp"
@@ -14,13 +18,14 @@
 namespace metarom::cli {
 
 int cmd_fit(const std::string& operand) {
-  std::string in, out = "model.h5", from;
+  std::string in, out = "model.h5", from, dynamics = "none";
   int r = 0;
   bool r_given = false;
   std::vector<Option> opts{{"-i", "Training snapshot file", &in},
                            {"-o", "Output model file", &out},
                            {"-r", "Latent dimension (same as -reducer_latent_dim)", &r, &r_given},
-                           {"-from", "ae-corrected: the canonical autoencoder model to correct", &from}};
+                           {"-from", "ae-corrected: the canonical autoencoder model to correct", &from},
+                           {"-latent_dynamics", "none, or learned: fit latent dynamics by operator inference", &dynamics}};
   const Common c = common_options(opts, "metarom fit TYPE");
   const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
   if (r_given) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
@@ -30,17 +35,38 @@ int cmd_fit(const std::string& operand) {
   METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, "-ae_monitor", &monitor_set));
   if (!monitor_set && !c.quiet && !c.json) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-ae_monitor", "1"));
 
+  if (dynamics != "none" && dynamics != "learned")
+    throw Error("-latent_dynamics must be none or learned, got '" + dynamics + "'");
   std::unique_ptr<Reducer> reducer = create_reducer(type);
   reducer->set_from_options();
+  OperatorInference inference;
+  if (dynamics == "learned") inference.set_from_options();
   if (help_requested()) return 0;  // the reducer's options are listed now
   require(in, "-i", "snaps.h5 (the training snapshots)");
-  const SnapshotSet train = read_snapshots(in, PETSC_COMM_WORLD);
+  // Learned dynamics with exact velocities need the full model's right-hand side: rebuilt
+  // from the provenance when it names one (heat, qg), the snapshots then read in its rows.
+  std::unique_ptr<FullOrderModel> fom;
+  if (dynamics == "learned" && inference.velocity != "fd") {
+    const SnapshotSet header = read_snapshots(in, MPI_COMM_SELF);
+    const std::string model = header.provenance.has("model") ? header.provenance.get_string("model", in) : "";
+    if (model == "heat" || model == "qg") fom = create_model_from_provenance(PETSC_COMM_WORLD, header.provenance, in);
+  }
+  const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
   progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
   MPI_Barrier(PETSC_COMM_WORLD);
   const double start = MPI_Wtime();
   reducer->fit(train);
   const double seconds = MPI_Wtime() - start;
-  save_model(out, *reducer, train, in, seconds);
+  std::unique_ptr<LearnedDynamics> learned;
+  double dynamics_seconds = 0;
+  if (dynamics == "learned") {
+    progress(c, fmt::format("fit {}: learning latent dynamics by operator inference\n", type));
+    const double t0 = MPI_Wtime();
+    learned = std::make_unique<LearnedDynamics>(fit_learned_dynamics(
+        *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference));
+    dynamics_seconds = MPI_Wtime() - t0;
+  }
+  save_model(out, *reducer, train, in, seconds, learned.get());
 
   std::vector<std::string> warnings;
   std::vector<double> sigma;
@@ -55,6 +81,13 @@ int cmd_fit(const std::string& operand) {
     nlohmann::json j{{"type", type},           {"file", out},          {"latent_dim", reducer->latent_dim()},
                      {"n", train.n()},         {"count", train.count()}, {"fit_seconds", seconds},
                      {"warnings", warnings}};
+    if (learned) {
+      const LearnedDynamics::Report& rep = learned->report();
+      j["latent_dynamics"] = {{"form", "quadratic"},           {"velocities", rep.velocities},
+                              {"lambda_linear", rep.lambda_linear}, {"lambda_quadratic", rep.lambda_quadratic},
+                              {"lambda_automatic", rep.automatic},   {"holdout_error", rep.holdout_error},
+                              {"residual", rep.residual},            {"fit_seconds", dynamics_seconds}};
+    }
     if (energy >= 0) {
       j["captured_energy"] = energy;
       j["singular_values"] = sigma;
@@ -63,6 +96,10 @@ int cmd_fit(const std::string& operand) {
   } else {
     std::ostringstream view;
     reducer->view(view);
+    if (learned) {
+      learned->view(view);
+      view << fmt::format("  (learned in {:.3f} s)\n", dynamics_seconds);
+    }
     print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
   }
   return 0;

@@ -18,6 +18,7 @@ struct LatentTrajectory {
   Matrix U;              // r x T latent states at those times
   double seconds = 0;    // wall time of the latent time integration
   std::string ts_type;   // TS type that ran
+  long long steps = 0;   // time steps taken
 };
 
 class LinearGalerkinRom {

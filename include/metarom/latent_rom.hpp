@@ -27,10 +27,14 @@ class LatentDynamics {
 };
 
 // Advances u0 over `grid` (its dt and stride), recording every stride steps; explicit TS
-// types use g, implicit ones g and its Jacobian. Default type (-<prefix>ts_type overrides
-// it): classical RK4, or Crank–Nicolson when `stiff`; fixed steps.
+// types use g, implicit ones g and its Jacobian (their Newton solves use a direct LU of the
+// r x r Jacobian by default). Default type (-<prefix>ts_type overrides it): classical RK4,
+// or Crank–Nicolson when `stiff`; fixed steps. With adaptive_tolerance > 0 (and not stiff)
+// the step is chosen by an error estimate instead: Dormand–Prince RK5(4) with rtol = tol
+// and atol = tol·max|u0|, grid.dt the first step, every accepted step recorded.
 LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                  const std::string& prefix = "rom_", bool stiff = false);
+                                  const std::string& prefix = "rom_", bool stiff = false,
+                                  double adaptive_tolerance = 0);
 
 class QuadraticGalerkinRom : public LatentDynamics {
  public:
@@ -78,12 +82,15 @@ class ManifoldLspgRom {
 };
 
 // The latent ROM of a model and a reducer by name — "galerkin" (operators projected once;
-// the linear CN-ready form for linear models), "manifold-galerkin" or "lspg" — or "auto":
-// Galerkin for an affine decoder on a linear or quadratic model, manifold Galerkin
-// otherwise. Construction does the offline work; solve() the online time stepping.
+// the linear CN-ready form for linear models), "manifold-galerkin", "lspg" or "learned"
+// (learned latent dynamics saved with the model, learned_dynamics.hpp: the full model is
+// never evaluated) — or "auto": Galerkin for an affine decoder on a linear or quadratic
+// model, manifold Galerkin otherwise. Construction does the offline work; solve() the
+// online time stepping.
 class LatentRom {
  public:
-  LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
+  LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
+            std::shared_ptr<const LatentDynamics> learned = nullptr);
   ~LatentRom();
   // The type "auto" resolves to; other names are checked and returned unchanged.
   static std::string resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
@@ -94,7 +101,7 @@ class LatentRom {
   std::string type_;
   bool stiff_ = false;  // the model's: picks the latent TS's default type
   std::unique_ptr<LinearGalerkinRom> linear_;
-  std::unique_ptr<LatentDynamics> dynamics_;
+  std::shared_ptr<const LatentDynamics> dynamics_;
   std::unique_ptr<ManifoldLspgRom> lspg_;
 };
 
@@ -108,6 +115,13 @@ class ManifoldGalerkinRom : public LatentDynamics {
   ~ManifoldGalerkinRom() override;
   int dim() const override { return reducer_.latent_dim(); }
   Vector rhs(double t, const Vector& u) const override;
+  // Gauss–Newton approximation of ∂g/∂u (stated choice): (JᵀJ + μI)⁺ Jᵀ (∂f/∂x) J, the
+  // exact derivative less the terms in the decoder's second derivatives, which vanish for an
+  // affine decoder and at a perfect fit. With a POD stage, ∂f/∂x is the stage's exact K x K
+  // Galerkin Jacobian (O(K²r) work); otherwise the model's ∂f/∂x applied to J (exact for
+  // polynomial models). It is what the implicit latent integrators' Newton solves use; the
+  // right-hand side, and so the solution, stay exact.
+  Matrix jacobian(double t, const Vector& u) const override;
   std::string name() const override { return "manifold-galerkin"; }
   // True when the online cost is independent of n (the POD-stage route above).
   bool reduced_stage() const { return stage_ != nullptr; }
@@ -119,7 +133,7 @@ class ManifoldGalerkinRom : public LatentDynamics {
   double& damping() { return delta_; }
 
  private:
-  Vector solve(Matrix normal, const Vector& rhs) const;
+  Matrix solve(Matrix normal, const Matrix& rhs) const;
   const FullOrderModel& model_;
   const Reducer& reducer_;
   std::unique_ptr<QuadraticGalerkinRom> stage_;
@@ -130,6 +144,8 @@ class ManifoldGalerkinRom : public LatentDynamics {
 // The minimum-norm least-squares solution of J du = b from the normal equations
 // N = JᵀJ (r x r, symmetric) and c = Jᵀb: (JᵀJ)⁺Jᵀb = J⁺b also when J loses rank (a
 // decoder whose tanh units saturate); directions with σ² ≤ 1e-14 σ²_max are dropped.
-Vector pseudo_inverse_solve(const Matrix& N, const Vector& c, const std::string& what);
+// A Cholesky factorization serves when N is well conditioned (rcond > 1e-10), the
+// eigen-decomposition otherwise. c may have several columns.
+Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string& what);
 
 }  // namespace metarom

@@ -13,6 +13,10 @@
 
 namespace metarom {
 
+// Newton steps of a TS whose Jacobian is a small dense (latent r x r) matrix: one direct LU
+// solve (KSP preonly, PC lu) instead of a Krylov method. Options given later override it.
+void use_direct_solves(TS ts);
+
 class LinearOdeTs {
  public:
   // The TS is created on A's communicator with options prefix `prefix` and default type

@@ -18,6 +18,7 @@ namespace h5 {
 class Group;
 }
 struct Normalization;
+class LearnedDynamics;
 
 class Reducer {
  public:
@@ -68,10 +69,14 @@ struct ModelFile {
   long long training_count = 0;   // snapshots fitted on
   std::string training_file;
   double fit_seconds = 0;
+  // Learned latent dynamics fitted with the reducer (`fit -latent_dynamics learned`,
+  // learned_dynamics.hpp), or null.
+  std::shared_ptr<const LearnedDynamics> dynamics;
 };
 
+// `dynamics` (optional) is saved in the group /latent_dynamics.
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
-                const std::string& training_file, double fit_seconds);
+                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr);
 // Reads what the model was fitted on first, then the reducer with its rows distributed
 // as `rows_for(header)` says (header: everything but the reducer); PETSc's default split
 // of n over comm when rows_for is empty.

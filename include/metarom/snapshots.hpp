@@ -47,6 +47,11 @@ struct DerivedField {
   Matrix X;  // local rows, one column per snapshot
 };
 
+// The derived field `name` of a snapshot file in the rows `rows` (one column per snapshot),
+// or an empty matrix (0 columns) when the file has none. The plugin's recorder stores the
+// right-hand side f(t_k, x_k) as the derived field "rhs" on request.
+Matrix read_derived_field(const std::string& path, const std::string& name, const RowPartition& rows);
+
 // Writes a snapshot set to `path` atomically (collective over set.rows.comm).
 void write_snapshots(const std::string& path, const SnapshotSet& set, const std::vector<DerivedField>& derived = {});
 

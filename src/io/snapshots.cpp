@@ -193,6 +193,14 @@ SnapshotSet read_snapshots(const std::string& path, const RowPartition& rows) {
   return read_snapshot_content(f.root(), rows);
 }
 
+Matrix read_derived_field(const std::string& path, const std::string& name, const RowPartition& rows) {
+  h5::File f = h5::File::open(path, rows.comm);
+  check_snapshot_kind(f.root());
+  if (!f.root().has(name)) return Matrix(rows.local(), 0);
+  const std::vector<long long> states = f.root().shape("states");
+  return f.root().read_rows(name, rows, states.at(0));
+}
+
 void write_trajectory(const std::string& path, const SnapshotSet& decoded, const Matrix& latent) {
   if (latent.cols() != decoded.count())
     throw Error(fmt::format("{}: {} latent states for {} decoded ones", path, latent.cols(), decoded.count()));

@@ -64,6 +64,17 @@ bool explicit_type(TSType type) {
 
 }  // namespace
 
+void use_direct_solves(TS ts) {
+  SNES snes;
+  KSP ksp;
+  PC pc;
+  METAROM_PETSC(TSGetSNES(ts, &snes));
+  METAROM_PETSC(SNESGetKSP(snes, &ksp));
+  METAROM_PETSC(KSPSetType(ksp, KSPPREONLY));
+  METAROM_PETSC(KSPGetPC(ksp, &pc));
+  METAROM_PETSC(PCSetType(pc, PCLU));
+}
+
 LinearOdeTs::LinearOdeTs(Mat A, Vec c, const TimeGrid& grid, const std::string& prefix, TSType default_type,
                          std::function<void(PetscInt, PetscReal, Vec)> record)
     : ctx_(new Context{A, c, -1, std::move(record)}) {

@@ -1,22 +1,30 @@
 // TS type "rom": runs an unmodified PETSc TS application on a saved reduced model, by
 // options alone:
 //   -dll_append libmetarom.so -ts_type rom -ts_rom_model model.h5 [-ts_rom_ts_type rk ...]
-//   [-ts_rom_latent_file traj.h5]
-// The latent dynamics are manifold Galerkin on the application's own right-hand side,
-//   du/dt = J(u)⁺ f(t, φ(u)),   J = ∂φ/∂u,
-// f evaluated by TSComputeRHSFunction on the decoded state. For POD (orthonormal U) this
-// is POD-Galerkin, du/dt = Uᵀf(x̄ + Uu); for the autoencoders the decoder Jacobian's
-// least-squares solve (latent_rom.hpp). The latent ODE is advanced by a PETSc TS of its
-// own (options prefix <app prefix>ts_rom_, classical RK4 by default) with the
-// application's time step from its start time to its final time (or max steps); the
-// decoded final state is left in the application's solution Vec, so the program goes on
-// as after a full run. The initial latent state is the reducer's encoding of the
-// application's initial state.
+//   [-ts_rom_dynamics auto|learned|galerkin] [-ts_rom_dt dt] [-ts_rom_latent_file traj.h5]
+// Three routes for the latent ODE, the cheapest the model allows (auto):
+//   learned   the model carries learned latent dynamics (fit -latent_dynamics learned):
+//             du/dt = c + Au + H(u ⊗ u), O(r³) per evaluation; the application's right-hand
+//             side is never called, so implicit-only applications run too;
+//   galerkin  du/dt = J(u)⁺ f(t, φ(u)) with f from the application's TSComputeRHSFunction.
+//             For POD, and for neural reducers with a POD stage (decode = x̄ + V y(u) with a
+//             constant V), V and x̄ are permuted into the application's own Vec ordering once,
+//             so a stage costs two n x K products and one f, and J⁺f = (∂y/∂u)⁺ (VᵀV)⁻¹Vᵀf
+//             is K-dimensional work. A linear application (TSComputeRHSFunctionLinear with
+//             TSComputeRHSJacobianConstant) is projected once, A_r = (VᵀV)⁻¹VᵀAV, and never
+//             called again. Other reducers form J(u) per stage (manifold Galerkin).
+// The latent ODE is advanced by a PETSc TS of its own (options prefix <app prefix>ts_rom_)
+// from the application's start time to its final time (or max steps): by default with the
+// step chosen by an error estimate (Dormand–Prince RK5(4), -ts_rom_tolerance 1e-7 relative
+// to max|u0|), or with fixed steps -ts_rom_dt (classical RK4). The decoded final state is
+// left in the application's solution Vec, so the program goes on as after a full run. The
+// initial latent state is the reducer's encoding of the application's initial state.
 #include <petsc/private/tsimpl.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <Eigen/Cholesky>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -24,6 +32,8 @@
 #include "metarom/app_state.hpp"
 #include "metarom/error.hpp"
 #include "metarom/latent_rom.hpp"
+#include "metarom/learned_dynamics.hpp"
+#include "metarom/normalization.hpp"
 #include "metarom/plugin.hpp"
 #include "metarom/reducer.hpp"
 
@@ -63,13 +73,123 @@ class ApplicationModel : public FullOrderModel {
   PetscHandle<Vec, VecDestroy> x_, f_;
 };
 
+// The galerkin route for decoders x = x̄ + V y(u) with a constant V (POD: y = u; neural
+// reducers with a POD stage: y = ψ(u), V = sΦ): V and x̄ held in the application's own
+// Vec ordering, so no state is permuted per stage.
+class ApplicationGalerkin : public LatentDynamics {
+ public:
+  ApplicationGalerkin(TS ts, const AppState& state, const Reducer& reducer) : ts_(ts), reducer_(reducer) {
+    const int r = reducer.latent_dim();
+    const Normalization* norm = reducer.normalization();
+    pod_ = reducer.affine_decoder();
+    Matrix V;
+    Vector xbar;
+    if (pod_) {
+      V = reducer.decoder_jacobian(Vector::Zero(r));
+      xbar = reducer.decode(Matrix::Zero(r, 1)).col(0);
+    } else {
+      V = norm->undo_linear(Matrix::Identity(norm->modes, norm->modes));
+      xbar = norm->undo(Matrix::Zero(norm->modes, 1)).col(0);
+    }
+    METAROM_PETSC(VecDuplicate(ts->vec_sol, x_.address()));
+    METAROM_PETSC(VecDuplicate(ts->vec_sol, f_.address()));
+    // Permute V and x̄ into the Vec's ordering once (natural → global for a DMDA).
+    const Index K = V.cols(), local = state.rows().local();
+    V_.resize(local, K);
+    for (Index k = 0; k <= K; ++k) {
+      state.from_rows(k < K ? Vector(V.col(k)) : xbar, x_);
+      const PetscScalar* p;
+      METAROM_PETSC(VecGetArrayRead(x_, &p));
+      if (k < K) V_.col(k) = Eigen::Map<const Vector>(p, local);
+      else xbar_ = Eigen::Map<const Vector>(p, local);
+      METAROM_PETSC(VecRestoreArrayRead(x_, &p));
+    }
+    comm_ = state.rows().comm;
+    Matrix M = V_.transpose() * V_;
+    allreduce_sum(comm_, M.data(), M.size());
+    mass_ = M.ldlt();
+    // A linear application: project its constant operator once.
+    TSRHSFunction rhs = nullptr;
+    TSRHSJacobian jac = nullptr;
+    Mat A = nullptr;
+    METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
+    METAROM_PETSC(TSGetRHSJacobian(ts, &A, nullptr, &jac, nullptr));
+    if (rhs == TSComputeRHSFunctionLinear && jac == TSComputeRHSJacobianConstant && A) {
+      Matrix AV(local, K + 1);
+      for (Index k = 0; k <= K; ++k) {
+        set_state(k < K ? Vector(V_.col(k)) : xbar_);
+        METAROM_PETSC(MatMult(A, x_, f_));
+        AV.col(k) = read(f_);
+      }
+      Matrix P = V_.transpose() * AV;
+      allreduce_sum(comm_, P.data(), P.size());
+      const Matrix red = mass_.solve(P);
+      Ar_ = red.leftCols(K);
+      cr_ = red.col(K);
+    }
+  }
+  int dim() const override { return reducer_.latent_dim(); }
+  bool linear() const { return Ar_.size() > 0; }
+  bool pod() const { return pod_; }
+  long long rhs_calls() const { return calls_; }
+  std::string name() const override { return linear() ? "galerkin (projected operator)" : "galerkin"; }
+  Vector rhs(double t, const Vector& u) const override {
+    const Vector y = pod_ ? u : Vector(reducer_.network_decode(u).col(0));
+    Vector g;
+    if (linear()) {
+      g = cr_ + Ar_ * y;
+    } else {
+      set_state(xbar_ + V_ * y);
+      METAROM_PETSC(TSComputeRHSFunction(ts_, t, x_, f_));
+      ++calls_;
+      Vector p = V_.transpose() * read(f_);
+      allreduce_sum(comm_, p.data(), p.size());
+      g = mass_.solve(p);
+    }
+    if (pod_) return g;
+    const Matrix Js = reducer_.network_jacobian(u);
+    return pseudo_inverse_solve(Js.transpose() * Js, Js.transpose() * g, "TS rom");
+  }
+  Matrix jacobian(double t, const Vector& u) const override {
+    if (linear() && pod_) return Ar_;
+    return LatentDynamics::jacobian(t, u);  // finite differences (implicit latent types only)
+  }
+
+ private:
+  void set_state(const Vector& x) const {
+    PetscScalar* p;
+    METAROM_PETSC(VecGetArray(x_, &p));
+    Eigen::Map<Vector>(p, x.size()) = x;
+    METAROM_PETSC(VecRestoreArray(x_, &p));
+  }
+  Vector read(Vec v) const {
+    const PetscScalar* p;
+    METAROM_PETSC(VecGetArrayRead(v, &p));
+    Vector out = Eigen::Map<const Vector>(p, V_.rows());
+    METAROM_PETSC(VecRestoreArrayRead(v, &p));
+    return out;
+  }
+  TS ts_;
+  const Reducer& reducer_;
+  bool pod_ = false;
+  MPI_Comm comm_ = MPI_COMM_SELF;
+  Matrix V_, Ar_;
+  Vector xbar_, cr_;
+  Eigen::LDLT<Matrix> mass_;
+  PetscHandle<Vec, VecDestroy> x_, f_;
+  mutable long long calls_ = 0;
+};
+
 struct RomSettings {
-  std::string model, latent_file;
+  std::string model, latent_file, dynamics = "auto";
+  PetscReal dt = 0, tolerance = 1e-7, damping = -1;
   // Filled by the solve, for TSView.
-  std::string reducer;
+  std::string reducer, route;
   int latent_dim = 0;
   double seconds = 0;
   std::string latent_ts;
+  long long latent_steps = 0, rhs_calls = 0;
+  double first_dt = 0;
 };
 
 RomSettings* settings(TS ts) { return static_cast<RomSettings*>(ts->data); }
@@ -92,15 +212,8 @@ void solve(TS ts) {
   RomSettings& s = *settings(ts);
   const MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(ts));
   if (s.model.empty()) throw Error("TS rom: name the reduced model with -ts_rom_model model.h5 (from `metarom fit`)");
-  TSRHSFunction rhs = nullptr;
-  METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
-  if (!rhs) {
-    TSIFunction ifun = nullptr;
-    METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
-    throw Error(ifun ? "TS rom: this application defines its equations only in implicit form (TSSetIFunction); the "
-                       "reduced model needs the explicit right-hand side du/dt = f(t, u) set with TSSetRHSFunction"
-                     : "TS rom: the application sets no right-hand side function (TSSetRHSFunction)");
-  }
+  if (s.dynamics != "auto" && s.dynamics != "learned" && s.dynamics != "galerkin")
+    throw Error("TS rom: -ts_rom_dynamics must be auto, learned or galerkin, got '" + s.dynamics + "'");
   const AppState state(ts, ts->vec_sol);
   ModelFile m = load_model(s.model, comm, [&](const ModelFile& header) {
     if (header.n != state.rows().global)
@@ -114,23 +227,74 @@ void solve(TS ts) {
                               b.fields.size()));
     return state.rows();
   });
-  const TimeGrid grid = application_grid(ts);
-  ApplicationModel model(ts, state, grid);
-  const ManifoldGalerkinRom dynamics(model, *m.reducer);
+  const bool learned = s.dynamics == "learned" || (s.dynamics == "auto" && m.dynamics);
+  if (learned && !m.dynamics)
+    throw Error("TS rom: -ts_rom_dynamics learned, but " + s.model +
+                " carries no latent dynamics (fit it with -latent_dynamics learned)");
+  if (!learned) {
+    TSRHSFunction rhs = nullptr;
+    METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
+    if (!rhs) {
+      TSIFunction ifun = nullptr;
+      METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
+      throw Error(ifun ? "TS rom: this application defines its equations only in implicit form (TSSetIFunction); the "
+                         "galerkin route needs the explicit right-hand side du/dt = f(t, u) set with TSSetRHSFunction "
+                         "(a model fitted with -latent_dynamics learned needs neither)"
+                       : "TS rom: the application sets no right-hand side function (TSSetRHSFunction)");
+    }
+  }
+  const TimeGrid app = application_grid(ts);
+  // The latent step: -ts_rom_dt (fixed), else chosen by the error estimate; the first step
+  // is the application's or, for learned dynamics, half the training samples' spacing.
+  TimeGrid grid = app;
+  double first = app.dt();
+  if (s.dt > 0) {
+    const int steps = std::max(1, static_cast<int>(std::ceil((app.t_final - app.t0) / s.dt - 1e-9)));
+    grid = TimeGrid{app.t0, app.t_final, steps, 1};
+  } else if (learned && m.dynamics->report().sample_dt > 0) {
+    first = std::min(app.t_final - app.t0, m.dynamics->report().sample_dt / 2);
+    grid = TimeGrid{app.t0, app.t_final, std::max(1, static_cast<int>(std::lround((app.t_final - app.t0) / first))), 1};
+  }
+  const double tolerance = s.dt > 0 ? 0.0 : s.tolerance;
+
+  std::unique_ptr<ApplicationModel> model;
+  std::unique_ptr<ApplicationGalerkin> fast;
+  std::unique_ptr<ManifoldGalerkinRom> manifold;
+  const LatentDynamics* g = m.dynamics.get();
+  if (!learned) {
+    const Normalization* norm = m.reducer->normalization();
+    if (m.reducer->affine_decoder() || (norm && norm->modes > 0)) {
+      fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer);
+      g = fast.get();
+    } else {
+      model = std::make_unique<ApplicationModel>(ts, state, app);
+      manifold = std::make_unique<ManifoldGalerkinRom>(*model, *m.reducer);
+      if (s.damping >= 0) manifold->damping() = s.damping;
+      g = manifold.get();
+    }
+  }
+  s.route = learned ? "learned latent dynamics (the application's right-hand side is not called)"
+            : fast  ? fmt::format("{} on the application's right-hand side, basis in its Vec ordering",
+                                  fast->linear() ? "Galerkin with its operator projected once" : "Galerkin")
+                    : "manifold Galerkin on the application's right-hand side";
   MPI_Barrier(comm);
   const double start = MPI_Wtime();
   const Vector u0 = m.reducer->encode(state.to_rows(ts->vec_sol)).col(0);
   const char* prefix = nullptr;
   METAROM_PETSC(TSGetOptionsPrefix(ts, &prefix));
-  const LatentTrajectory traj = integrate_latent(dynamics, u0, grid, std::string(prefix ? prefix : "") + "ts_rom_");
+  const LatentTrajectory traj =
+      integrate_latent(*g, u0, grid, std::string(prefix ? prefix : "") + "ts_rom_", false, tolerance);
   state.from_rows(m.reducer->decode(traj.U.rightCols(1)).col(0), ts->vec_sol);
   s.seconds = MPI_Wtime() - start;
   s.reducer = m.reducer->type();
   s.latent_dim = m.reducer->latent_dim();
   s.latent_ts = traj.ts_type;
+  s.latent_steps = traj.steps;
+  s.first_dt = tolerance > 0 ? first : grid.dt();
+  s.rhs_calls = fast ? fast->rhs_calls() : 0;
   ts->ptime = traj.t(traj.t.size() - 1);
-  ts->steps = grid.steps;
-  ts->reason = grid.t_final >= ts->max_time * (1 - 1e-12) ? TS_CONVERGED_TIME : TS_CONVERGED_ITS;
+  ts->steps = static_cast<PetscInt>(traj.steps);
+  ts->reason = app.t_final >= ts->max_time * (1 - 1e-12) ? TS_CONVERGED_TIME : TS_CONVERGED_ITS;
   if (!s.latent_file.empty()) {
     SnapshotSet decoded;
     decoded.rows = state.rows();
@@ -138,7 +302,7 @@ void solve(TS ts) {
     decoded.t = traj.t;
     decoded.layout = state.layout();
     decoded.provenance.set("model", "petsc-ts");
-    decoded.provenance.set("rom", "manifold-galerkin");
+    decoded.provenance.set("rom", learned ? "learned" : "galerkin");
     decoded.provenance.set("reduced_model", s.model);
     write_trajectory(s.latent_file, decoded, traj.U);
   }
@@ -157,11 +321,23 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
   PetscOptionsHeadBegin(PetscOptionsObject, "metarom reduced model (-ts_type rom)");
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_model", "Reduced model file (metarom fit): pod, ae, meta-ae, ...",
                           "TS", s.model));
+  PetscCall(option_string(PetscOptionsObject, "-ts_rom_dynamics",
+                          "auto (learned when the model carries learned dynamics), learned, or galerkin", "TS",
+                          s.dynamics));
+  PetscCall(PetscOptionsReal("-ts_rom_dt", "Fixed latent time step (classical RK4); 0: chosen by an error estimate",
+                             "TS", s.dt, &s.dt, nullptr));
+  PetscCall(PetscOptionsReal("-ts_rom_tolerance", "Relative tolerance of the latent step's error estimate", "TS",
+                             s.tolerance, &s.tolerance, nullptr));
+  PetscCall(PetscOptionsReal("-ts_rom_manifold_damping", "Manifold Galerkin damping delta (reducers without a POD stage)",
+                             "TS", s.damping, &s.damping, nullptr));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_latent_file",
                           "Write the latent and decoded trajectory to this file", "TS", s.latent_file));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_ts_type",
-                          "Latent integrator (any TS type; default rk, classical RK4)", "TS", latent_ts));
+                          "Latent integrator (any TS type; default rk: 5dp adaptive, or 4 with -ts_rom_dt)", "TS",
+                          latent_ts));
   PetscOptionsHeadEnd();
+  PetscCheck(s.tolerance > 0, PetscObjectComm(reinterpret_cast<PetscObject>(ts)), PETSC_ERR_ARG_OUTOFRANGE,
+             "-ts_rom_tolerance must be > 0");
   PetscFunctionReturn(0);
 }
 
@@ -172,9 +348,16 @@ PetscErrorCode view(TS ts, PetscViewer viewer) {
   PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(viewer), PETSCVIEWERASCII, &ascii));
   if (!ascii) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(viewer, "  metarom reduced model %s\n", s.model.empty() ? "(none set)" : s.model.c_str()));
-  if (!s.reducer.empty())
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  %s reducer, r = %d; manifold Galerkin latent ODE by TS %s in %g s\n",
-                                     s.reducer.c_str(), s.latent_dim, s.latent_ts.c_str(), s.seconds));
+  if (!s.reducer.empty()) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  %s reducer, r = %d; %s\n", s.reducer.c_str(), s.latent_dim,
+                                     s.route.c_str()));
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "  latent TS %s: %lld steps (%s, first step %g) in %g s; %lld application "
+                                     "right-hand side evaluations\n",
+                                     s.latent_ts.c_str(), s.latent_steps,
+                                     s.dt > 0 ? "fixed step -ts_rom_dt" : "step chosen by the error estimate",
+                                     s.first_dt, s.seconds, s.rhs_calls));
+  }
   PetscFunctionReturn(0);
 }
 

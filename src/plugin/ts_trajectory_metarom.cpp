@@ -1,7 +1,10 @@
 // TSTrajectory type "metarom": records the states of any PETSc TS run into a metarom
 // snapshot file (data/FORMAT.md), by options alone:
 //   -ts_save_trajectory -ts_trajectory_type metarom -ts_trajectory_metarom_file snaps.h5
-//   [-ts_trajectory_metarom_stride k]
+//   [-ts_trajectory_metarom_stride k] [-ts_trajectory_metarom_rhs]
+// With -ts_trajectory_metarom_rhs the right-hand side f(t_k, x_k) of every recorded state is
+// stored too (data set /rhs), so `metarom fit -latent_dynamics learned` gets exact latent
+// velocities instead of finite differences.
 // Every k-th step (step 0 included) is kept in memory, in the DMDA's natural ordering when
 // the TS has a DMDA (app_state.hpp), and written collectively — each rank its own rows —
 // when the trajectory is destroyed (TSDestroy) or reset, so one file results whatever the
@@ -14,6 +17,7 @@
 
 #include "metarom/app_state.hpp"
 #include "metarom/error.hpp"
+#include "metarom/petsc_handle.hpp"
 #include "metarom/plugin.hpp"
 #include "metarom/version.hpp"
 
@@ -25,7 +29,9 @@ struct Recorder {
   std::string file = "trajectory.h5";
   PetscInt stride = 1;
   std::unique_ptr<AppState> state;
-  std::vector<double> data, times;
+  PetscBool rhs = PETSC_FALSE;
+  std::vector<double> data, times, velocities;
+  PetscHandle<Vec, VecDestroy> f;
   PetscInt last_step = -1;
   std::string program, ts_type;
   bool written = false;
@@ -48,11 +54,14 @@ void write_recorded(Recorder& r) {
   s.provenance.set("mpi_ranks", s.rows.size());
   s.provenance.set("metarom_version", std::string(version_string));
   s.provenance.set("created", iso_time_now());
-  write_snapshots(r.file, s);
+  std::vector<DerivedField> derived;
+  if (r.rhs) derived.push_back({"rhs", Eigen::Map<const Matrix>(r.velocities.data(), local, count)});
+  write_snapshots(r.file, s, derived);
   if (s.layout.dims.size() == 1 || s.layout.dims.size() == 2) write_xdmf(r.file, s);
   r.written = true;
   r.data.clear();
   r.times.clear();
+  r.velocities.clear();
   r.last_step = -1;
 }
 
@@ -71,11 +80,23 @@ PetscErrorCode set(TSTrajectory tj, TS ts, PetscInt step, PetscReal t, Vec x) {
       r.ts_type = type ? type : "";
     }
     const Vector v = r.state->to_rows(x);
+    Vector fv;
+    if (r.rhs) {
+      TSRHSFunction rhs = nullptr;
+      METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
+      if (!rhs)
+        throw Error("-ts_trajectory_metarom_rhs: this application sets no right-hand side function (TSSetRHSFunction)");
+      if (!r.f) METAROM_PETSC(VecDuplicate(x, r.f.address()));
+      METAROM_PETSC(TSComputeRHSFunction(ts, t, x, r.f));
+      fv = r.state->to_rows(r.f);
+    }
     if (step == r.last_step && !r.times.empty()) {  // the same step again (TSSolve's last call): replace it
       std::copy(v.data(), v.data() + v.size(), r.data.end() - v.size());
+      if (r.rhs) std::copy(fv.data(), fv.data() + fv.size(), r.velocities.end() - fv.size());
       r.times.back() = t;
       return;
     }
+    if (r.rhs) r.velocities.insert(r.velocities.end(), fv.data(), fv.data() + fv.size());
     r.data.insert(r.data.end(), v.data(), v.data() + v.size());
     r.times.push_back(t);
     r.last_step = step;
@@ -91,6 +112,9 @@ PetscErrorCode set_from_options(TSTrajectory tj, PetscOptionItems* PetscOptionsO
                           "TSTrajectory", r.file));
   PetscCall(PetscOptionsInt("-ts_trajectory_metarom_stride", "Keep every k-th step (step 0 included)", "TSTrajectory",
                             r.stride, &r.stride, nullptr));
+  PetscCall(PetscOptionsBool("-ts_trajectory_metarom_rhs",
+                             "Also record the right-hand side f(t, x) of each kept state (exact latent velocities)",
+                             "TSTrajectory", r.rhs, &r.rhs, nullptr));
   PetscOptionsHeadEnd();
   PetscCheck(r.stride >= 1, PetscObjectComm(reinterpret_cast<PetscObject>(tj)), PETSC_ERR_ARG_OUTOFRANGE,
              "-ts_trajectory_metarom_stride must be >= 1, got %" PetscInt_FMT, r.stride);

@@ -8,6 +8,7 @@
 
 #include "metarom/error.hpp"
 #include "metarom/hdf5_file.hpp"
+#include "metarom/learned_dynamics.hpp"
 #include "metarom/meta_autoencoder.hpp"
 #include "metarom/pod.hpp"
 
@@ -44,7 +45,7 @@ std::unique_ptr<Reducer> create_reducer(const std::string& type) {
 }
 
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
-                const std::string& training_file, double fit_seconds) {
+                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics) {
   h5::File f = h5::File::create(path, reducer.rows().comm);
   h5::write_header(f.root(), "model");
   h5::Group rg = f.root().create_group("reducer");
@@ -64,6 +65,10 @@ void save_model(const std::string& path, const Reducer& reducer, const SnapshotS
   write_layout(tg, train.layout);
   h5::Group pg = tg.create_group("provenance");
   pg.write_attributes(train.provenance);
+  if (dynamics) {
+    h5::Group dg = f.root().create_group("latent_dynamics");
+    dynamics->save(dg);
+  }
   f.commit();
 }
 
@@ -87,6 +92,13 @@ ModelFile load_model(const std::string& path, MPI_Comm comm,
   const h5::Group rg = f.root().open_group("reducer");
   m.reducer = create_reducer(rg.read_attributes().get_string("type", rg.where()));
   m.reducer->load(rg, rows);
+  if (f.root().has("latent_dynamics")) {
+    auto d = std::make_shared<LearnedDynamics>(LearnedDynamics::load(f.root().open_group("latent_dynamics")));
+    if (d->dim() != m.reducer->latent_dim())
+      throw Error(fmt::format("{}:/latent_dynamics: dynamics for r = {}, the reducer has r = {}", path, d->dim(),
+                              m.reducer->latent_dim()));
+    m.dynamics = std::move(d);
+  }
   return m;
 }
 

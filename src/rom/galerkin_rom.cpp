@@ -83,14 +83,7 @@ LatentTrajectory LinearGalerkinRom::solve(const Vector& u0, const TimeGrid& grid
     times.push_back(t);
   };
   LinearOdeTs ode(A, c, grid, prefix, TSCN, record);
-  SNES snes;
-  KSP ksp;
-  PC pc;
-  METAROM_PETSC(TSGetSNES(ode.ts(), &snes));
-  METAROM_PETSC(SNESGetKSP(snes, &ksp));
-  METAROM_PETSC(KSPSetType(ksp, KSPPREONLY));  // r x r dense systems: a direct LU solve
-  METAROM_PETSC(KSPGetPC(ksp, &pc));
-  METAROM_PETSC(PCSetType(pc, PCLU));
+  use_direct_solves(ode.ts());  // r x r dense systems
   TSAdapt adapt;
   METAROM_PETSC(TSGetAdapt(ode.ts(), &adapt));
   METAROM_PETSC(TSAdaptSetType(adapt, TSADAPTNONE));  // the full model's grid, step for step
@@ -99,6 +92,7 @@ LatentTrajectory LinearGalerkinRom::solve(const Vector& u0, const TimeGrid& grid
   LatentTrajectory out;
   out.seconds = ode.solve(u);
   out.ts_type = ode.type();
+  out.steps = grid.steps;
   const Index count = static_cast<Index>(times.size());
   out.U = Eigen::Map<Matrix>(data.data(), r, count);
   out.t = Eigen::Map<Vector>(times.data(), count);

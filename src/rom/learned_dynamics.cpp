@@ -1,0 +1,330 @@
+#include "metarom/learned_dynamics.hpp"
+
+#include <fmt/format.h>
+#include <petscsys.h>
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "metarom/error.hpp"
+#include "metarom/hdf5_file.hpp"
+#include "metarom/model.hpp"
+#include "metarom/normalization.hpp"
+#include "metarom/petsc_handle.hpp"
+#include "metarom/reducer.hpp"
+
+namespace metarom {
+
+Index compact_quadratic_size(Index r) { return r * (r + 1) / 2; }
+
+Vector compact_quadratic(const Vector& u) {
+  const Index r = u.size();
+  Vector q(compact_quadratic_size(r));
+  Index k = 0;
+  for (Index i = 0; i < r; ++i)
+    for (Index j = i; j < r; ++j) q(k++) = u(i) * u(j);
+  return q;
+}
+
+LearnedDynamics::LearnedDynamics(Vector c, Matrix A, Matrix H) : c_(std::move(c)), A_(std::move(A)), H_(std::move(H)) {
+  const Index r = c_.size();
+  if (A_.rows() != r || A_.cols() != r || H_.rows() != r || H_.cols() != compact_quadratic_size(r))
+    throw Error(fmt::format("learned dynamics: operators of sizes c {}, A {}x{}, H {}x{} do not fit r = {}", r,
+                            A_.rows(), A_.cols(), H_.rows(), H_.cols(), r));
+}
+
+Vector LearnedDynamics::rhs(double, const Vector& u) const { return c_ + A_ * u + H_ * compact_quadratic(u); }
+
+Matrix LearnedDynamics::jacobian(double, const Vector& u) const {
+  // ∂(u_i u_j)/∂u_m = δ_im u_j + δ_jm u_i.
+  Matrix J = A_;
+  const Index r = u.size();
+  Index k = 0;
+  for (Index i = 0; i < r; ++i)
+    for (Index j = i; j < r; ++j, ++k) {
+      J.col(i).noalias() += H_.col(k) * u(j);
+      J.col(j).noalias() += H_.col(k) * u(i);
+    }
+  return J;
+}
+
+void LearnedDynamics::save(h5::Group& g) const {
+  Attributes a;
+  a.set("form", "quadratic");
+  a.set("latent_dim", dim());
+  a.set("lambda_linear", report_.lambda_linear);
+  a.set("lambda_quadratic", report_.lambda_quadratic);
+  a.set("lambda_automatic", report_.automatic ? 1 : 0);
+  a.set("holdout_error", report_.holdout_error);
+  a.set("residual", report_.residual);
+  a.set("candidates", report_.candidates);
+  a.set("samples", report_.samples);
+  a.set("velocities", report_.velocities);
+  a.set("sample_dt", report_.sample_dt);
+  g.write_attributes(a);
+  g.write_vector("c", c_);
+  g.write_matrix("A", A_);
+  g.write_matrix("H", H_);
+}
+
+LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
+  const Attributes a = g.read_attributes();
+  const std::string form = a.get_string("form", g.where());
+  if (form != "quadratic") throw Error(fmt::format("{}: latent dynamics of form '{}' (known: quadratic)", g.where(), form));
+  const long long r = a.get_int("latent_dim", g.where());
+  if (r < 1 || r > 100000) throw Error(fmt::format("{}: latent_dim {} is out of range", g.where(), r));
+  LearnedDynamics d(g.read_vector("c", r), g.read_matrix("A", r, r), g.read_matrix("H", r, compact_quadratic_size(r)));
+  Report& rep = d.report_;
+  rep.lambda_linear = a.get_double("lambda_linear", g.where());
+  rep.lambda_quadratic = a.get_double("lambda_quadratic", g.where());
+  rep.automatic = a.get_int("lambda_automatic", g.where()) != 0;
+  rep.holdout_error = a.get_double("holdout_error", g.where());
+  rep.residual = a.get_double("residual", g.where());
+  rep.candidates = static_cast<int>(a.get_int("candidates", g.where()));
+  rep.samples = a.get_int("samples", g.where());
+  rep.velocities = a.get_string("velocities", g.where());
+  rep.sample_dt = a.get_double("sample_dt", g.where());
+  return d;
+}
+
+void LearnedDynamics::view(std::ostream& os) const {
+  const Report& r = report_;
+  os << fmt::format("learned latent dynamics du/dt = c + Au + H(u ⊗ u), r = {}, {} samples, {} velocities\n", dim(),
+                    r.samples, r.velocities);
+  os << fmt::format("  λ₁ = {:.1e}, λ₂ = {:.1e} ({}", r.lambda_linear, r.lambda_quadratic,
+                    r.automatic ? fmt::format("chosen among {} pairs", r.candidates) : std::string("given"));
+  if (r.holdout_error >= 0) os << fmt::format(", held-out error {:.3e}", r.holdout_error);
+  os << fmt::format("); regression residual {:.3e}\n", r.residual);
+}
+
+LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lambda_linear, double lambda_quadratic) {
+  const Index r = U.rows(), K = U.cols(), q = compact_quadratic_size(r), p = 1 + r + q;
+  if (Udot.rows() != r || Udot.cols() != K)
+    throw Error(fmt::format("learned dynamics: {} x {} velocities for {} x {} states", Udot.rows(), Udot.cols(), r, K));
+  if (K < 1 || !U.allFinite() || !Udot.allFinite())
+    throw Error("learned dynamics: the latent states or velocities are empty or not finite");
+  const double s = std::max(U.cwiseAbs().maxCoeff(), 1e-300);
+  Matrix D(K + p, p);
+  for (Index k = 0; k < K; ++k) {
+    const Vector u = U.col(k) / s;
+    D(k, 0) = 1;
+    D.block(k, 1, 1, r) = u.transpose();
+    D.block(k, 1 + r, 1, q) = compact_quadratic(u).transpose();
+  }
+  const double scale = D.topRows(K).squaredNorm() / static_cast<double>(p);
+  D.bottomRows(p).setZero();
+  for (Index i = 0; i < p; ++i) D(K + i, i) = std::sqrt((i < 1 + r ? lambda_linear : lambda_quadratic) * scale);
+  Matrix rhs = Matrix::Zero(K + p, r);
+  rhs.topRows(K) = Udot.transpose() / s;
+  const Matrix O = D.colPivHouseholderQr().solve(rhs);  // p x r: [c̃ Ã H̃]ᵀ
+  LearnedDynamics d(s * O.row(0).transpose(), O.middleRows(1, r).transpose(), O.bottomRows(q).transpose() / s);
+  d.report().lambda_linear = lambda_linear;
+  d.report().lambda_quadratic = lambda_quadratic;
+  d.report().samples = K;
+  const double vnorm = Udot.norm();
+  d.report().residual = vnorm > 0 ? (D.topRows(K) * O - rhs.topRows(K)).norm() * s / vnorm : 0.0;
+  return d;
+}
+
+Matrix integrate_rk4(const LatentDynamics& g, const Vector& u0, const Vector& t, double bound) {
+  const Index r = u0.size(), T = t.size();
+  Matrix out = Matrix::Constant(r, T, std::numeric_limits<double>::quiet_NaN());
+  if (T == 0) return out;
+  out.col(0) = u0;
+  // RK4 is stable for hλ on the real axis down to about −2.78: substeps so that h ρ(J) ≤ 2.
+  const Eigen::EigenSolver<Matrix> eig(g.jacobian(t(0), u0), false);
+  const double rho = eig.info() == Eigen::Success ? eig.eigenvalues().cwiseAbs().maxCoeff() : 0.0;
+  Vector u = u0;
+  for (Index k = 1; k < T; ++k) {
+    const double span = t(k) - t(k - 1);
+    const int m = std::clamp(static_cast<int>(std::ceil(span * rho / 2)), 1, 1000);
+    const double h = span / m;
+    double tt = t(k - 1);
+    for (int i = 0; i < m; ++i, tt += h) {
+      const Vector k1 = g.rhs(tt, u), k2 = g.rhs(tt + h / 2, u + h / 2 * k1), k3 = g.rhs(tt + h / 2, u + h / 2 * k2),
+                   k4 = g.rhs(tt + h, u + h * k3);
+      u += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+    }
+    if (!u.allFinite() || u.cwiseAbs().maxCoeff() > bound) return out;
+    out.col(k) = u;
+  }
+  return out;
+}
+
+void OperatorInference::set_from_options(const std::string& prefix) {
+  auto real = [&](const char* name, double& v) {
+    PetscReal x = v;
+    PetscBool set = PETSC_FALSE;
+    METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, ("-" + prefix + name).c_str(), &x, &set));
+    if (set) v = x;
+    return set;
+  };
+  if (real("lambda_linear", lambda_linear) && lambda_linear < 0)
+    throw Error(fmt::format("-{}lambda_linear must be >= 0, got {}", prefix, lambda_linear));
+  if (real("lambda_quadratic", lambda_quadratic) && lambda_quadratic < 0)
+    throw Error(fmt::format("-{}lambda_quadratic must be >= 0, got {}", prefix, lambda_quadratic));
+  real("holdout", holdout);
+  if (!(holdout > 0 && holdout < 1)) throw Error(fmt::format("-{}holdout must lie in (0, 1), got {}", prefix, holdout));
+  char buf[64];
+  PetscBool set = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, ("-" + prefix + "velocity").c_str(), buf, sizeof buf, &set));
+  if (set) velocity = buf;
+  if (velocity != "auto" && velocity != "exact" && velocity != "reprojected" && velocity != "fd")
+    throw Error(fmt::format("-{}velocity must be auto, exact, reprojected or fd, got '{}'", prefix, velocity));
+}
+
+LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, const Vector& t) const {
+  const Index K = U.cols();
+  if (t.size() != K) throw Error(fmt::format("learned dynamics: {} times for {} samples", t.size(), K));
+  const bool automatic = lambda_linear < 0 || lambda_quadratic < 0;
+  LearnedDynamics::Report chosen;
+  double l1 = std::max(lambda_linear, 0.0), l2 = std::max(lambda_quadratic, 0.0);
+  if (automatic) {
+    const Index train = std::clamp<Index>(static_cast<Index>(std::lround((1 - holdout) * K)), 2, K - 1);
+    if (K < 3) throw Error("learned dynamics: choosing λ needs at least 3 samples (or give both λ)");
+    const double range = U.cwiseAbs().maxCoeff();
+    const Matrix Uh = U.rightCols(K - train);
+    double best = std::numeric_limits<double>::infinity();
+    int candidates = 0;
+    std::vector<double> grid1, grid2;
+    for (int e = -12; e <= 0; e += 2) grid1.push_back(lambda_linear >= 0 ? lambda_linear : std::pow(10.0, e));
+    for (int e = -12; e <= 2; e += 2) grid2.push_back(lambda_quadratic >= 0 ? lambda_quadratic : std::pow(10.0, e));
+    grid1.erase(std::unique(grid1.begin(), grid1.end()), grid1.end());
+    grid2.erase(std::unique(grid2.begin(), grid2.end()), grid2.end());
+    for (double a : grid1)
+      for (double b : grid2) {
+        ++candidates;
+        const LearnedDynamics d = regress_dynamics(U.leftCols(train), Udot.leftCols(train), a, b);
+        const Matrix pred = integrate_rk4(d, U.col(0), t, 10 * range + 1e-300);
+        const double err = pred.allFinite() ? (pred.rightCols(K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300)
+                                            : std::numeric_limits<double>::infinity();
+        if (err < best) {
+          best = err;
+          l1 = a;
+          l2 = b;
+        }
+      }
+    if (!std::isfinite(best))
+      throw Error(fmt::format("learned dynamics: every one of the {} λ pairs gave a latent model that leaves 10× the "
+                              "data's range over the training span; give -latent_dynamics_lambda_* to force one",
+                              candidates));
+    chosen.holdout_error = best;
+    chosen.candidates = candidates;
+  }
+  LearnedDynamics d = regress_dynamics(U, Udot, l1, l2);
+  LearnedDynamics::Report& rep = d.report();
+  rep.automatic = automatic;
+  rep.holdout_error = chosen.holdout_error;
+  rep.candidates = chosen.candidates;
+  rep.sample_dt = K > 1 ? (t(K - 1) - t(0)) / static_cast<double>(K - 1) : 0.0;
+  return d;
+}
+
+Matrix finite_difference_velocities(const Matrix& U, const Vector& t) {
+  const Index K = U.cols();
+  if (t.size() != K) throw Error(fmt::format("finite-difference velocities: {} times for {} samples", t.size(), K));
+  if (K < 5) throw Error(fmt::format("finite-difference velocities need at least 5 samples, got {}", K));
+  for (Index k = 1; k < K; ++k)
+    if (!(t(k) > t(k - 1))) throw Error("finite-difference velocities: the times must increase");
+  Matrix V(U.rows(), K);
+  for (Index k = 0; k < K; ++k) {
+    const Index first = std::clamp<Index>(k - 2, 0, K - 5);
+    // Fornberg (1988): weights of the first derivative at t_k on the stencil t_first..t_first+4.
+    constexpr int m = 5;
+    double c[m][2] = {};
+    const double z = t(k);
+    double c1 = 1, c4 = t(first) - z;
+    c[0][0] = 1;
+    for (int i = 1; i < m; ++i) {
+      const int mn = std::min(i, 1);
+      double c2 = 1;
+      const double c5 = c4;
+      c4 = t(first + i) - z;
+      for (int j = 0; j < i; ++j) {
+        const double c3 = t(first + i) - t(first + j);
+        c2 *= c3;
+        if (j == i - 1) {
+          for (int d = mn; d >= 1; --d) c[i][d] = c1 * (d * c[i - 1][d - 1] - c5 * c[i - 1][d]) / c2;
+          c[i][0] = -c1 * c5 * c[i - 1][0] / c2;
+        }
+        for (int d = mn; d >= 1; --d) c[j][d] = (c4 * c[j][d] - d * c[j][d - 1]) / c3;
+        c[j][0] = c4 * c[j][0] / c3;
+      }
+      c1 = c2;
+    }
+    V.col(k).setZero();
+    for (int i = 0; i < m; ++i) V.col(k) += c[i][1] * U.col(first + i);
+  }
+  return V;
+}
+
+Matrix latent_velocities(const Reducer& reducer, const Matrix& U, const Matrix& F) {
+  const Index r = U.rows(), K = U.cols();
+  if (F.cols() != K || F.rows() != reducer.rows().local())
+    throw Error(fmt::format("latent velocities: {} x {} state velocities for {} samples of {} local rows", F.rows(),
+                            F.cols(), K, reducer.rows().local()));
+  const MPI_Comm comm = reducer.rows().comm;
+  if (reducer.affine_decoder()) {
+    // One Jacobian for every sample: (JᵀJ)⁻¹JᵀF, one allreduce.
+    const Matrix J = reducer.decoder_jacobian(Vector::Zero(r));
+    Matrix prod(r, r + K);
+    prod.leftCols(r) = J.transpose() * J;
+    prod.rightCols(K) = J.transpose() * F;
+    allreduce_sum(comm, prod.data(), prod.size());
+    return prod.leftCols(r).ldlt().solve(prod.rightCols(K));
+  }
+  Matrix V(r, K);
+  const Normalization* norm = reducer.normalization();
+  if (norm && norm->modes > 0) {
+    // decode(u) = x̄ + sΦψ(u) with orthonormal Φ: J⁺f = (∂ψ/∂u)⁺ Φᵀf/s, so Φᵀf is formed once
+    // for all samples and each sample costs K-dimensional work only.
+    Matrix G = norm->basis.transpose() * F;
+    allreduce_sum(comm, G.data(), G.size());
+    G /= norm->scale;
+    for (Index k = 0; k < K; ++k) {
+      const Matrix Js = reducer.network_jacobian(U.col(k));
+      V.col(k) = pseudo_inverse_solve(Js.transpose() * Js, Js.transpose() * G.col(k), "latent velocities");
+    }
+    return V;
+  }
+  for (Index k = 0; k < K; ++k) {
+    const Matrix J = reducer.decoder_jacobian(U.col(k));
+    Matrix prod(r, r + 1);
+    prod.leftCols(r) = J.transpose() * J;
+    prod.col(r) = J.transpose() * F.col(k);
+    allreduce_sum(comm, prod.data(), prod.size());
+    V.col(k) = pseudo_inverse_solve(prod.leftCols(r), prod.col(r), "latent velocities");
+  }
+  return V;
+}
+
+LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& train, const FullOrderModel* model,
+                                     const Matrix& recorded_rhs, const OperatorInference& settings) {
+  const Matrix U = reducer.encode(train.X);
+  const bool recorded = recorded_rhs.cols() > 0;
+  std::string source = settings.velocity;
+  if (source == "auto") source = recorded ? "recorded" : model ? "exact" : "fd";
+  if (source == "exact" && recorded) source = "recorded";
+  auto model_rhs = [&](const Matrix& X) {
+    if (!model)
+      throw Error("learned dynamics: " + settings.velocity +
+                  " velocities need the full model's right-hand side (a heat or qg training set, or a recording "
+                  "made with -ts_trajectory_metarom_rhs); use finite differences (-latent_dynamics_velocity fd)");
+    Matrix F(X.rows(), X.cols());
+    for (Index k = 0; k < X.cols(); ++k) F.col(k) = model->rhs(train.t(k), X.col(k));
+    return F;
+  };
+  Matrix V;
+  if (source == "fd") V = finite_difference_velocities(U, train.t);
+  else if (source == "recorded") V = latent_velocities(reducer, U, recorded_rhs);
+  else if (source == "exact") V = latent_velocities(reducer, U, model_rhs(train.X));
+  else V = latent_velocities(reducer, U, model_rhs(reducer.decode(U)));
+  LearnedDynamics d = settings.fit(U, V, train.t);
+  d.report().velocities = source == "fd" ? "finite-difference" : source;
+  return d;
+}
+
+}  // namespace metarom

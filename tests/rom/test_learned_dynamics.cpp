@@ -1,0 +1,200 @@
+// tests for src/rom/learned_dynamics.cpp: operator inference recovers a known quadratic
+// system; with POD and re-projected velocities it recovers the intrusive POD-Galerkin
+// operators (Peherstorfer 2020); the exact Jacobian and the fourth-order finite-difference
+// velocities against independent derivatives; model files round-trip the operators.
+#include <petscsys.h>
+
+#include <cmath>
+
+#include "metarom/hdf5_file.hpp"
+#include "metarom/heat.hpp"
+#include "metarom/latent_rom.hpp"
+#include "metarom/learned_dynamics.hpp"
+#include "metarom/pod.hpp"
+#include "metarom/qg.hpp"
+#include "metarom/reducer.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+
+namespace {
+
+// A stable random quadratic system: A = −2I + 0.3·N(0, 1), small c and H.
+LearnedDynamics random_system(Index r, unsigned seed) {
+  const Matrix A = -2 * Matrix::Identity(r, r) + test::random_matrix(r, r, seed, 0.3);
+  return LearnedDynamics(test::random_matrix(r, 1, seed + 1, 0.5).col(0), A,
+                         test::random_matrix(r, compact_quadratic_size(r), seed + 2, 0.2));
+}
+
+// The compact operator H of T_r (T(u, v) = T (v ⊗ u), galerkin's r x r² layout).
+Matrix compact_of_tensor(const Matrix& T, Index r) {
+  Matrix H(r, compact_quadratic_size(r));
+  Index k = 0;
+  for (Index i = 0; i < r; ++i)
+    for (Index j = i; j < r; ++j) H.col(k++) = i == j ? Matrix(T.col(i + r * i)) : Matrix(T.col(i + r * j) + T.col(j + r * i));
+  return H;
+}
+
+}  // namespace
+
+TEST_CASE("operator inference recovers a known quadratic system from its trajectories", "[rom][learned]") {
+  const Index r = 4;
+  const LearnedDynamics truth = random_system(r, 11);
+  // Five trajectories from random initial states, 20 samples each, exact velocities.
+  Vector t(20);
+  for (Index k = 0; k < t.size(); ++k) t(k) = 0.05 * static_cast<double>(k);
+  Matrix U(r, 100), V(r, 100);
+  for (int traj = 0; traj < 5; ++traj) {
+    const Matrix Ut = integrate_rk4(truth, test::random_matrix(r, 1, 100 + traj).col(0), t, 1e6);
+    REQUIRE(Ut.allFinite());
+    for (Index k = 0; k < t.size(); ++k) {
+      U.col(20 * traj + k) = Ut.col(k);
+      V.col(20 * traj + k) = truth.rhs(0, Ut.col(k));
+    }
+  }
+  const LearnedDynamics fit = regress_dynamics(U, V, 0.0, 0.0);
+  // Consistent data with a full-rank regression matrix: recovery to round-off, bounded by
+  // the conditioning of D (about 1e4 here), so 1e-8 relative.
+  CHECK((fit.constant() - truth.constant()).norm() <= 1e-8 * truth.constant().norm());
+  CHECK((fit.linear() - truth.linear()).norm() <= 1e-8 * truth.linear().norm());
+  CHECK((fit.quadratic() - truth.quadratic()).norm() <= 1e-8 * truth.quadratic().norm());
+  CHECK(fit.report().residual < 1e-10);
+}
+
+TEST_CASE("automatic regularization keeps a consistent fit and reports its held-out error", "[rom][learned]") {
+  const Index r = 3;
+  const LearnedDynamics truth = random_system(r, 21);
+  Vector t(60);
+  for (Index k = 0; k < t.size(); ++k) t(k) = 0.02 * static_cast<double>(k);
+  const Matrix U = integrate_rk4(truth, Vector::Constant(r, 1.5), t, 1e6);
+  Matrix V(r, U.cols());
+  for (Index k = 0; k < U.cols(); ++k) V.col(k) = truth.rhs(0, U.col(k));
+  OperatorInference oi;
+  const LearnedDynamics fit = oi.fit(U, V, t);
+  CHECK(fit.report().automatic);
+  CHECK(fit.report().candidates == 7 * 8);
+  // The learned model integrated over the held-out fifth of the span: consistent data leave
+  // only the regularization's bias, far below the trajectory's size.
+  CHECK(fit.report().holdout_error < 1e-3);
+  CHECK(fit.report().sample_dt == Approx(0.02));
+  // Given λ are used as given.
+  oi.lambda_linear = 1e-6;
+  oi.lambda_quadratic = 1e-4;
+  const LearnedDynamics fixed = oi.fit(U, V, t);
+  CHECK_FALSE(fixed.report().automatic);
+  CHECK(fixed.report().lambda_quadratic == 1e-4);
+}
+
+TEST_CASE("the learned dynamics' Jacobian is exact", "[rom][learned]") {
+  const LearnedDynamics g = random_system(5, 31);
+  const Vector u = test::random_matrix(5, 1, 32).col(0);
+  const Matrix J = g.jacobian(0, u);
+  const Matrix Jfd = g.LatentDynamics::jacobian(0, u);  // central differences, O(h²) ≈ 1e-12
+  CHECK((J - Jfd).norm() < 1e-7 * J.norm());
+  // compact_quadratic against its definition.
+  const Vector q = compact_quadratic(u);
+  REQUIRE(q.size() == 15);
+  CHECK(q(0) == u(0) * u(0));
+  CHECK(q(1) == u(0) * u(1));
+  CHECK(q(5) == u(1) * u(1));
+  CHECK(q(14) == u(4) * u(4));
+}
+
+TEST_CASE("finite-difference velocities are fourth order, also on uneven samples", "[rom][learned]") {
+  // u(t) = (sin 3t, e^{−t}); errors for spacings h and h/2: ratio ≈ 16.
+  auto error = [](double h, bool uneven) {
+    const Index K = 41;
+    Vector t(K);
+    for (Index k = 0; k < K; ++k) t(k) = h * (static_cast<double>(k) + (uneven && k % 2 ? 0.3 : 0.0));
+    Matrix U(2, K), exact(2, K);
+    for (Index k = 0; k < K; ++k) {
+      U.col(k) << std::sin(3 * t(k)), std::exp(-t(k));
+      exact.col(k) << 3 * std::cos(3 * t(k)), -std::exp(-t(k));
+    }
+    return (finite_difference_velocities(U, t) - exact).cwiseAbs().maxCoeff();
+  };
+  for (bool uneven : {false, true}) {
+    INFO("uneven " << uneven);
+    const double e1 = error(0.02, uneven), e2 = error(0.01, uneven);
+    CHECK(std::log2(e1 / e2) > 3.7);
+    CHECK(e1 < 1e-4);
+  }
+  test::require_error([] { finite_difference_velocities(Matrix::Zero(1, 4), Vector::LinSpaced(4, 0, 1)); },
+                      {"at least 5"});
+}
+
+TEST_CASE("POD with re-projected velocities recovers the intrusive Galerkin operators", "[rom][learned][qg][mpi]") {
+  QgConfig c;
+  c.nx = 15;
+  c.ny = 31;
+  c.spinup_time = 0.02;
+  c.window = 0.02;
+  c.stride = 10;
+  QgModel qg(PETSC_COMM_WORLD, c);
+  const SnapshotSet s = qg.simulate(false);
+  for (bool centered : {false, true}) {
+    INFO("centered " << centered);
+    const Index r = 4;
+    Pod pod;
+    pod.settings().latent_dim = static_cast<int>(r);
+    pod.settings().center = centered;
+    pod.fit(s);
+    const QuadraticGalerkinRom galerkin(qg, pod);
+    // Full-rank data: states on the POD subspace at 40 seeded latent points spread over the
+    // range of the encoded snapshots (D then has full column rank p = 15).
+    const Matrix Us = pod.encode(s.X);
+    const double range = Us.cwiseAbs().maxCoeff();
+    SnapshotSet train = s;
+    train.X = pod.decode(test::random_matrix(r, 40, 41, range / 2));
+    train.t = Vector::LinSpaced(40, 0, 1);
+    OperatorInference oi;
+    oi.velocity = "reprojected";
+    oi.lambda_linear = oi.lambda_quadratic = 0;
+    const LearnedDynamics learned = fit_learned_dynamics(pod, train, &qg, Matrix(), oi);
+    CHECK(learned.report().velocities == "reprojected");
+    // Both are the same quadratic polynomial; the regression adds round-off amplified by
+    // the conditioning of D (≈1e3 here): 1e-8 relative.
+    const double scale = galerkin.linear().norm();
+    CHECK((learned.constant() - galerkin.constant()).norm() <= 1e-8 * (scale * range + galerkin.constant().norm()));
+    CHECK((learned.linear() - galerkin.linear()).norm() <= 1e-8 * scale);
+    const Matrix H = compact_of_tensor(galerkin.tensor(), r);
+    CHECK((learned.quadratic() - H).norm() <= 1e-8 * (H.norm() + scale / range));
+  }
+}
+
+TEST_CASE("learned dynamics round-trip through a model file", "[rom][learned][io][mpi]") {
+  test::ScratchDir dir;
+  HeatConfig c;
+  c.nx = c.ny = 12;
+  c.time = TimeGrid{0.0, 0.02, 40, 2};
+  HeatModel heat(PETSC_COMM_WORLD, c);
+  const SnapshotSet s = heat.simulate(false);
+  Pod pod;
+  pod.settings().latent_dim = 3;
+  pod.fit(s);
+  OperatorInference oi;
+  LearnedDynamics d = fit_learned_dynamics(pod, s, &heat, Matrix(), oi);
+  CHECK(d.report().velocities == "exact");
+  const std::string path = dir.path("model.h5");
+  save_model(path, pod, s, "heat.h5", 0.1, &d);
+  const ModelFile m = load_model(path, PETSC_COMM_WORLD, [&](const ModelFile&) { return s.rows; });
+  REQUIRE(m.dynamics);
+  CHECK(m.dynamics->constant() == d.constant());
+  CHECK(m.dynamics->linear() == d.linear());
+  CHECK(m.dynamics->quadratic() == d.quadratic());
+  CHECK(m.dynamics->report().lambda_linear == d.report().lambda_linear);
+  CHECK(m.dynamics->report().velocities == "exact");
+  // A model without dynamics has none, and the learned ROM refuses it by name.
+  save_model(dir.path("plain.h5"), pod, s, "heat.h5", 0.1);
+  const ModelFile plain = load_model(dir.path("plain.h5"), PETSC_COMM_WORLD, [&](const ModelFile&) { return s.rows; });
+  CHECK_FALSE(plain.dynamics);
+  test::require_error([&] { LatentRom("learned", heat, *plain.reducer, plain.dynamics); }, {"-latent_dynamics learned"});
+  // Heat is linear: exact velocities Uᵀ A x_k; the learned ROM tracks the full run as
+  // closely as POD-Galerkin does (both are limited by the same projection error, ≈1e-3 at r = 3).
+  const LatentRom learned_rom("learned", heat, pod, m.dynamics), galerkin("galerkin", heat, pod);
+  const Vector u0 = pod.encode(s.X.leftCols(1)).col(0);
+  const LatentTrajectory a = learned_rom.solve(u0, heat.time_grid()), b = galerkin.solve(u0, heat.time_grid());
+  REQUIRE(a.U.cols() == s.count());
+  const Matrix Ufull = pod.encode(s.X);
+  CHECK((a.U - Ufull).norm() <= 2 * (b.U - Ufull).norm() + 1e-12 * Ufull.norm());
+}
