@@ -22,6 +22,7 @@
 #include "metarom/error.hpp"
 #include "metarom/galerkin_rom.hpp"
 #include "metarom/latent_rom.hpp"
+#include "metarom/learned_dynamics.hpp"
 #include "metarom/metrics.hpp"
 #include "metarom/model.hpp"
 #include "metarom/petsc_handle.hpp"
@@ -93,6 +94,7 @@ int cmd_compare(const std::string&) {
   std::string train_path, test_path, reducers = "pod,ae,meta-ae", out = "compare", r_list = "10";
   int dt_multiple = 0;
   bool plots = true;
+  std::string dynamics = "learned";
   std::vector<Option> opts{
       {"-i", "Training snapshot file (its provenance names the full model)", &train_path},
       {"-test", "Test snapshot file (optional)", &test_path},
@@ -101,7 +103,9 @@ int cmd_compare(const std::string&) {
       {"-o", "Output directory", &out},
       {"-rom_dt_multiple", "ROM step as a multiple of the full model's (0: 1 for heat, the snapshot stride for qg)",
        &dt_multiple},
-      {"-plots", "Draw the PNG figures (needs python3-matplotlib and python3-h5py)", &plots}};
+      {"-plots", "Draw the PNG figures (needs python3-matplotlib and python3-h5py)", &plots},
+      {"-latent_dynamics", "learned: a learned-dynamics ROM row per reducer (operator inference); none: skip",
+       &dynamics}};
   const Common c = common_options(opts, "metarom compare");
   require(train_path, "-i", "train.h5");
   const MPI_Comm comm = PETSC_COMM_WORLD;
@@ -110,6 +114,11 @@ int cmd_compare(const std::string&) {
   for (long long v : positive_ints(r_list, "compare: -r")) dims.push_back(static_cast<int>(v));
   if (dims.empty()) throw Error("compare: -r names no latent dimension");
   const std::vector<std::string> user_set = user_given_options();
+  if (dynamics != "learned" && dynamics != "none")
+    throw Error("compare: -latent_dynamics must be learned or none, got '" + dynamics + "'");
+  const bool learned_rows = dynamics == "learned";
+  OperatorInference inference;
+  if (learned_rows) inference.set_from_options();
 
   // The full model, rebuilt from the training set's provenance; the data read in its rows.
   const SnapshotSet header = read_snapshots(train_path, MPI_COMM_SELF);  // provenance (and n) on every rank
@@ -130,6 +139,49 @@ int cmd_compare(const std::string&) {
   const double fom_seconds = fom->solve_seconds();
   write_snapshots(out + "/full.h5", full);
   write_xdmf(out + "/full.h5", full);
+
+  // Runs one latent ROM of `reducer` against the full run and fills its row: errors, online
+  // time, speedup, cost per latent step, and the decoded trajectory file.
+  auto run_rom = [&](nlohmann::json& j, const std::string& rom_type, const Reducer& reducer,
+                     std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) {
+    try {
+      const LatentRom rom(rom_type, *fom, reducer, std::move(learned));
+      MPI_Barrier(comm);
+      const double start = MPI_Wtime();
+      const Vector u0 = reducer.encode(full.X.leftCols(1)).col(0);
+      const LatentTrajectory traj = rom.solve(u0, rom_grid);
+      const Matrix last = reducer.decode(traj.U.rightCols(1));
+      const double online = MPI_Wtime() - start;
+      (void)last;
+      SnapshotSet decoded;
+      decoded.rows = rows;
+      decoded.X = reducer.decode(traj.U);
+      decoded.t = traj.t;
+      decoded.layout = full.layout;
+      decoded.provenance = full.provenance;
+      decoded.provenance.set("rom", rom_type);
+      const bool finite = allreduce_max(comm, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
+      const std::vector<double> e = errors_in_time(decoded.X, full.X, comm);
+      const double total =
+          std::sqrt(distributed_squared_distance(decoded.X, full.X, comm) / allreduce_sum(comm, full.X.squaredNorm()));
+      j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
+      j["rom_rel_error"] = finite ? total : INFINITY;
+      j["rom_final_rel_error"] = finite ? e.back() : INFINITY;
+      j["rom_error_in_time"] = e;
+      j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
+      j["online_seconds"] = online;
+      j["speedup"] = fom_seconds / online;
+      j["rom_ts_type"] = traj.ts_type;
+      j["latent_steps"] = traj.steps;
+      j["us_per_step"] = traj.steps ? 1e6 * traj.seconds / static_cast<double>(traj.steps) : 0.0;
+      const std::string file = out + "/rom_" + file_tag + ".h5";
+      write_trajectory(file, decoded, traj.U);
+      write_xdmf(file, decoded);
+      j["trajectory"] = file;
+    } catch (const std::exception& e) {
+      j["rom_status"] = std::string("failed: ") + e.what();
+    }
+  };
 
   nlohmann::json results = nlohmann::json::array();
   const std::vector<std::string> items = split_list(reducers);
@@ -178,41 +230,34 @@ int cmd_compare(const std::string&) {
           j["rom_manifold_damping"] = delta;
           if (delta > 0) j["rom"] = fmt::format("manifold-galerkin (δ = {:g})", delta);
         }
-        try {
-          const LatentRom rom(rom_type, *fom, *reducer);
-          MPI_Barrier(comm);
-          const double start = MPI_Wtime();
-          const Vector u0 = reducer->encode(full.X.leftCols(1)).col(0);
-          const LatentTrajectory traj = rom.solve(u0, rom_grid);
-          const Matrix last = reducer->decode(traj.U.rightCols(1));
-          const double online = MPI_Wtime() - start;
-          (void)last;
-          SnapshotSet decoded;
-          decoded.rows = rows;
-          decoded.X = reducer->decode(traj.U);
-          decoded.t = traj.t;
-          decoded.layout = full.layout;
-          decoded.provenance = full.provenance;
-          decoded.provenance.set("rom", rom_type);
-          const bool finite = allreduce_max(comm, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
-          const std::vector<double> e = errors_in_time(decoded.X, full.X, comm);
-          const double total = std::sqrt(distributed_squared_distance(decoded.X, full.X, comm) /
-                                         allreduce_sum(comm, full.X.squaredNorm()));
-          j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
-          j["rom_rel_error"] = finite ? total : INFINITY;
-          j["rom_final_rel_error"] = finite ? e.back() : INFINITY;
-          j["rom_error_in_time"] = e;
-          j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
-          j["online_seconds"] = online;
-          j["speedup"] = fom_seconds / online;
-          j["rom_ts_type"] = traj.ts_type;
-          const std::string file = out + "/rom_" + reducer->type() + tag + ".h5";
-          write_trajectory(file, decoded, traj.U);
-          write_xdmf(file, decoded);
-          j["trajectory"] = file;
-        } catch (const std::exception& e) {
-          j["rom_status"] = std::string("failed: ") + e.what();
+        run_rom(j, rom_type, *reducer, nullptr, reducer->type() + tag);
+        results.push_back(j);
+        // The same reducer with learned latent dynamics (operator inference on the training
+        // snapshots, exact velocities from the full model): a row of its own.
+        if (learned_rows) {
+          nlohmann::json l = j;
+          for (const char* k : {"rom_manifold_damping", "rom_status", "rom_rel_error", "rom_final_rel_error",
+                                "rom_error_in_time", "times", "online_seconds", "speedup", "rom_ts_type", "trajectory",
+                                "latent_steps", "us_per_step"})
+            l.erase(k);
+          l["reducer"] = j["reducer"].get<std::string>() + "+learned";
+          l["rom"] = "learned";
+          try {
+            MPI_Barrier(comm);
+            const double start = MPI_Wtime();
+            auto d = std::make_shared<LearnedDynamics>(fit_learned_dynamics(*reducer, train, fom.get(), Matrix(), inference));
+            l["dynamics_fit_seconds"] = MPI_Wtime() - start;
+            const LearnedDynamics::Report& rep = d->report();
+            l["dynamics"] = {{"velocities", rep.velocities},       {"lambda_linear", rep.lambda_linear},
+                             {"lambda_quadratic", rep.lambda_quadratic}, {"holdout_error", rep.holdout_error},
+                             {"residual", rep.residual}};
+            run_rom(l, "learned", *reducer, d, reducer->type() + "_learned" + tag);
+          } catch (const std::exception& e) {
+            l["rom_status"] = std::string("failed: ") + e.what();
+          }
+          results.push_back(l);
         }
+        continue;
       } catch (const std::exception& e) {
         j["status"] = std::string("failed: ") + e.what();
       }
@@ -234,26 +279,33 @@ int cmd_compare(const std::string&) {
       test ? fmt::format(", test set `{}` ({} snapshots)", test_path, test->count()) : "", grid.steps, fom_seconds,
       rows.size(), rom_grid.steps);
   md += "| reducer | r | fit (s) | train MSE | train SR MSE | test MSE | test SR MSE | ROM | ROM error, final | ROM "
-        "error, run | online (s) | speedup |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "error, run | online (s) | µs/step | speedup |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& j : results) {
     if (j.contains("status")) {
-      md += fmt::format("| {} | {} | {} |||||||||\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+      md += fmt::format("| {} | {} | {} ||||||||||\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
                         j["status"].get<std::string>());
       continue;
     }
     const bool ok = j.value("rom_status", "") == "ok";
-    md += fmt::format("| {} | {} | {:.2f} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                      j["reducer"].get<std::string>(), j["latent_dim"].get<int>(), num(j, "fit_seconds"),
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                      j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                      j.contains("dynamics_fit_seconds")
+                          ? fmt::format("{:.2f} + {:.2f}", num(j, "fit_seconds"), num(j, "dynamics_fit_seconds"))
+                          : fmt::format("{:.2f}", num(j, "fit_seconds")),
                       sci(num(j, "train_mse")), sci(num(j, "train_sr_mse")), sci(num(j, "test_mse")),
                       sci(num(j, "test_sr_mse")), j["rom"].get<std::string>() + (ok ? "" : ": " + j["rom_status"].get<std::string>()),
                       sci(num(j, "rom_final_rel_error")), sci(num(j, "rom_rel_error")),
                       ok ? fmt::format("{:.4f}", num(j, "online_seconds")) : "—",
+                      ok ? fmt::format("{:.1f}", num(j, "us_per_step")) : "—",
                       !ok                       ? std::string("—")
                       : num(j, "speedup") < 10 ? fmt::format("{:.2f}x", num(j, "speedup"))
                                                : fmt::format("{:.0f}x", num(j, "speedup")));
   }
   md += "\nMSE (3.20) and second-reconstruction MSE (5.2) per value; ROM errors are ‖x_rom − x‖/‖x‖ at the final "
-        "time and ‖X_rom − X‖_F/‖X‖_F over the run; online time: encode x(t0), latent time stepping, decode.\n";
+        "time and ‖X_rom − X‖_F/‖X‖_F over the run; online time: encode x(t0), latent time stepping, decode; µs/step: "
+        "the latent time stepping alone per step. Rows `+learned`: the same reducer with latent dynamics "
+        "du/dt = c + Au + H(u ⊗ u) learned by operator inference from the training snapshots (exact velocities "
+        "J⁺f, λ chosen on the last 20 % of the training span); their fit time is the reducer's + the dynamics'.\n";
 
   if (is_root()) {
     std::ofstream(out + "/compare.json") << all.dump(1) << "\n";

@@ -1,9 +1,10 @@
 // metarom rom -m model.h5 [-o traj.h5]: run the full model and a latent ROM over the same
 // time span and compare them. The full model is rebuilt from the provenance stored in the
 // model file; PETSc options override it (-heat_steps, -qg_window, -ts_type, ...).
-//   -rom_type auto|galerkin|manifold-galerkin|lspg  auto: Galerkin with precomputed
+//   -rom_type auto|galerkin|manifold-galerkin|lspg|learned  auto: Galerkin with precomputed
 //            operators for an affine decoder (POD) on a linear or quadratic model, manifold
-//            Galerkin otherwise; lspg: manifold LSPG with backward Euler;
+//            Galerkin otherwise; lspg: manifold LSPG with backward Euler; learned: the latent
+//            dynamics saved in the model file (fit -latent_dynamics learned);
 //   -rom_dt_multiple k  the ROM steps k full-model steps at a time (k divides the stride).
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "metarom/error.hpp"
 #include "metarom/galerkin_rom.hpp"
 #include "metarom/latent_rom.hpp"
+#include "metarom/learned_dynamics.hpp"
 #include "metarom/metrics.hpp"
 #include "metarom/model.hpp"
 #include "metarom/reducer.hpp"
@@ -25,7 +27,7 @@ int cmd_rom(const std::string&) {
   int dt_multiple = 1;
   std::vector<Option> opts{{"-m", "Model file (from metarom fit)", &model_path},
                            {"-o", "Write the latent and decoded ROM trajectory here", &out},
-                           {"-rom_type", "auto, galerkin, manifold-galerkin or lspg", &rom_type},
+                           {"-rom_type", "auto, galerkin, manifold-galerkin, lspg or learned", &rom_type},
                            {"-rom_dt_multiple", "ROM time step as a multiple of the full model's", &dt_multiple}};
   const Common c = common_options(opts, "metarom rom");
   require(model_path, "-m", "model.h5");
@@ -59,7 +61,7 @@ int cmd_rom(const std::string&) {
   // Offline: whatever the ROM precomputes.
   MPI_Barrier(comm);
   double t0 = MPI_Wtime();
-  const LatentRom rom(rom_type, *fom, reducer);
+  const LatentRom rom(rom_type, *fom, reducer, model.dynamics);
   const double projection_seconds = MPI_Wtime() - t0;
 
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the
@@ -121,7 +123,9 @@ int cmd_rom(const std::string&) {
                      {"steps", grid.steps},
                      {"rom_steps", rom_grid.steps},
                      {"snapshots", full.count()},
-                     {"rom_ts_type", traj.ts_type}};
+                     {"rom_ts_type", traj.ts_type},
+                     {"latent_steps", traj.steps},
+                     {"us_per_step", traj.steps ? 1e6 * traj.seconds / static_cast<double>(traj.steps) : 0.0}};
     if (!out.empty()) j["trajectory_file"] = out;
     print(j.dump() + "\n");
   } else {
@@ -131,10 +135,11 @@ int cmd_rom(const std::string&) {
         "  relative error at the final time                         {:.3e}\n"
         "  projection error (best possible in this latent space)    {:.3e}\n"
         "  full model   {:10.4f} s   ({} steps)\n"
-        "  ROM online   {:10.6f} s   (encode x0, {} latent TS steps [{}], decode; offline {:.3f} s)\n"
+        "  ROM online   {:10.6f} s   (encode x0, {} latent TS steps [{}, {:.1f} µs/step], decode; offline {:.3f} s)\n"
         "  speedup      {:10.1f} x\n{}",
         fom->name(), fom->rows().global, rom_type, reducer.type(), r, full.count(), rel_error, final_rel_error,
-        projection_error, fom_seconds, grid.steps, rom_seconds, rom_grid.steps, traj.ts_type, projection_seconds,
+        projection_error, fom_seconds, grid.steps, rom_seconds, rom_grid.steps, traj.ts_type,
+        traj.steps ? 1e6 * traj.seconds / static_cast<double>(traj.steps) : 0.0, projection_seconds,
         speedup, out.empty() ? "" : fmt::format("wrote {}\n", out)));
   }
   return 0;

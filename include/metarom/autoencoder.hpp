@@ -106,6 +106,12 @@ class Autoencoder : public Reducer {
   const Normalization* normalization() const override { return &norm_; }
   Matrix network_decode(const Matrix& U) const override { return decoder_.forward(U); }
   Matrix network_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
+  Matrix network_hessian_contraction(const Vector& u, const Vector& v) const override {
+    return decoder_.hessian_contraction(u, v);
+  }
+  Matrix network_jacobian_derivative(const Vector& u, const Vector& w) const override {
+    return decoder_.jacobian_derivative(u, w);
+  }
   int latent_dim() const override { return decoder_.input_dim(); }
 
   void save(h5::Group& g) const override;

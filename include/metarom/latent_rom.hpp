@@ -53,6 +53,7 @@ class QuadraticGalerkinRom : public LatentDynamics {
  private:
   Vector cr_;
   Matrix Ar_, Tr_;
+  bool quadratic_ = true;  // false when T_r = 0 (linear models): rhs and Jacobian skip it
 };
 
 // Manifold LSPG (least-squares Petrov–Galerkin) with backward Euler: each step solves
@@ -115,12 +116,13 @@ class ManifoldGalerkinRom : public LatentDynamics {
   ~ManifoldGalerkinRom() override;
   int dim() const override { return reducer_.latent_dim(); }
   Vector rhs(double t, const Vector& u) const override;
-  // Gauss–Newton approximation of ∂g/∂u (stated choice): (JᵀJ + μI)⁺ Jᵀ (∂f/∂x) J, the
-  // exact derivative less the terms in the decoder's second derivatives, which vanish for an
-  // affine decoder and at a perfect fit. With a POD stage, ∂f/∂x is the stage's exact K x K
-  // Galerkin Jacobian (O(K²r) work); otherwise the model's ∂f/∂x applied to J (exact for
-  // polynomial models). It is what the implicit latent integrators' Newton solves use; the
-  // right-hand side, and so the solution, stay exact.
+  // ∂g/∂u for the implicit latent integrators' Newton solves, analytic. With a POD stage:
+  // exact, from the stage's K x K Galerkin Jacobian and the network's second derivatives
+  // (networks of one hidden layer, Mlp::hessian_contraction), O(K h r) work; deeper networks
+  // get the Gauss–Newton approximation (JᵀJ + μI)⁺ Jᵀ (∂f/∂x) J, the exact derivative less
+  // the second-derivative terms. Without a stage: that Gauss–Newton form with the model's
+  // ∂f/∂x applied to J (exact for polynomial models and for affine decoders such as POD).
+  // The right-hand side, and so the solution, are exact either way.
   Matrix jacobian(double t, const Vector& u) const override;
   std::string name() const override { return "manifold-galerkin"; }
   // True when the online cost is independent of n (the POD-stage route above).
@@ -134,6 +136,14 @@ class ManifoldGalerkinRom : public LatentDynamics {
 
  private:
   Matrix solve(Matrix normal, const Matrix& rhs) const;
+  // The network's value and Jacobian at the last u (an implicit step asks for g and ∂g/∂u
+  // at the same state).
+  struct Network {
+    Vector u, y;
+    Matrix Js;
+  };
+  const Network& network(const Vector& u) const;
+  mutable Network last_;
   const FullOrderModel& model_;
   const Reducer& reducer_;
   std::unique_ptr<QuadraticGalerkinRom> stage_;

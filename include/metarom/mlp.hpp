@@ -65,6 +65,14 @@ class Mlp {
   Matrix backward(const Tape& tape, const Matrix& dY, Vector& grad, bool input_gradient = true) const;
   // ∂output/∂input at one input: output_dim x input_dim.
   Matrix input_jacobian(const Vector& x) const;
+  // Second derivatives at one input, for networks of at most one hidden layer that are not
+  // split (the paper's (5.1), y = W₂σ(W₁x + b₁) + b₂): with z = W₁x + b₁ and σ'' = −2t(1 − t²)
+  // for tanh (0 for the identity),
+  //   hessian_contraction(x, v) = Σ_k v_k ∇²y_k = W₁ᵀ diag(σ''(z) ⊙ W₂ᵀv) W₁   (in x in),
+  //   jacobian_derivative(x, w) = Σ_m w_m ∂J/∂x_m = W₂ diag(σ''(z) ⊙ W₁w) W₁    (out x in).
+  // Empty matrices for deeper or split networks (callers fall back to first derivatives).
+  Matrix hessian_contraction(const Vector& x, const Vector& v) const;
+  Matrix jacobian_derivative(const Vector& x, const Vector& w) const;
 
   void save(h5::Group& g) const;
   static Mlp load(const h5::Group& g, Split split = Split::none, const RowPartition& rows = RowPartition{});

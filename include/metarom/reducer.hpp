@@ -43,6 +43,10 @@ class Reducer {
   virtual const Normalization* normalization() const { return nullptr; }
   virtual Matrix network_decode(const Matrix& U) const { return decode(U); }
   virtual Matrix network_jacobian(const Vector& u) const { return decoder_jacobian(u); }
+  // Second derivatives of ψ where the network provides them (Mlp::hessian_contraction and
+  // jacobian_derivative: Σ_k v_k ∇²ψ_k and Σ_m w_m ∂(∂ψ/∂u)/∂u_m); empty matrices otherwise.
+  virtual Matrix network_hessian_contraction(const Vector&, const Vector&) const { return Matrix(); }
+  virtual Matrix network_jacobian_derivative(const Vector&, const Vector&) const { return Matrix(); }
 
   virtual void save(h5::Group& g) const = 0;
   virtual void load(const h5::Group& g, const RowPartition& rows) = 0;

@@ -124,6 +124,32 @@ Matrix Mlp::input_jacobian(const Vector& x) const {
   return J;
 }
 
+namespace {
+// σ''(z) of the hidden layer, or empty when second derivatives are not available.
+Vector second_derivative(const Mlp& net, const Vector& x) {
+  if (net.layer_count() != 2 || net.split() != Mlp::Split::none) return Vector();
+  if (net.hidden_activation() == Mlp::Activation::identity) return Vector::Zero(net.widths()[1]);
+  const Vector t = (net.weight(0) * x + net.bias(0)).array().tanh();
+  return (-2 * t.array() * (1 - t.array().square())).matrix();
+}
+}  // namespace
+
+Matrix Mlp::hessian_contraction(const Vector& x, const Vector& v) const {
+  if (layer_count() == 1 && split_ == Split::none) return Matrix::Zero(input_dim(), input_dim());
+  const Vector d = second_derivative(*this, x);
+  if (d.size() == 0) return Matrix();
+  const Vector c = d.cwiseProduct(weight(1).transpose() * v);
+  return weight(0).transpose() * c.asDiagonal() * weight(0);
+}
+
+Matrix Mlp::jacobian_derivative(const Vector& x, const Vector& w) const {
+  if (layer_count() == 1 && split_ == Split::none) return Matrix::Zero(output_dim(), input_dim());
+  const Vector d = second_derivative(*this, x);
+  if (d.size() == 0) return Matrix();
+  const Vector c = d.cwiseProduct(weight(0) * w);
+  return weight(1) * c.asDiagonal() * weight(0);
+}
+
 void Mlp::save(h5::Group& g) const {
   // The same data sets whatever the distribution: split layers are written in parallel.
   Attributes a;

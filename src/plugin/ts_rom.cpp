@@ -20,6 +20,7 @@
 // left in the application's solution Vec, so the program goes on as after a full run. The
 // initial latent state is the reducer's encoding of the application's initial state.
 #include <petsc/private/tsimpl.h>
+#include <petscdmda.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -180,8 +181,17 @@ class ApplicationGalerkin : public LatentDynamics {
   mutable long long calls_ = 0;
 };
 
+// The reduced model read once and kept with the TS (offline work: the file, the basis, the
+// state's ordering), so TSSolve does only the online work and repeated solves reuse it.
+struct Prepared {
+  std::string file;
+  std::unique_ptr<AppState> state;
+  ModelFile m;
+};
+
 struct RomSettings {
   std::string model, latent_file, dynamics = "auto";
+  std::unique_ptr<Prepared> prepared;
   PetscReal dt = 0, tolerance = 1e-7, damping = -1;
   // Filled by the solve, for TSView.
   std::string reducer, route;
@@ -208,25 +218,45 @@ TimeGrid application_grid(TS ts) {
   return TimeGrid{t0, t_end, static_cast<int>(steps), 1};
 }
 
-void solve(TS ts) {
+// Reads the model for states shaped like x (a Vec of the application), unless it is held already.
+void prepare(TS ts, Vec x) {
   RomSettings& s = *settings(ts);
-  const MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(ts));
   if (s.model.empty()) throw Error("TS rom: name the reduced model with -ts_rom_model model.h5 (from `metarom fit`)");
-  if (s.dynamics != "auto" && s.dynamics != "learned" && s.dynamics != "galerkin")
-    throw Error("TS rom: -ts_rom_dynamics must be auto, learned or galerkin, got '" + s.dynamics + "'");
-  const AppState state(ts, ts->vec_sol);
-  ModelFile m = load_model(s.model, comm, [&](const ModelFile& header) {
-    if (header.n != state.rows().global)
+  PetscInt n, lo, hi;
+  METAROM_PETSC(VecGetSize(x, &n));
+  METAROM_PETSC(VecGetOwnershipRange(x, &lo, &hi));
+  if (s.prepared && s.prepared->file == s.model) {
+    const RowPartition& rows = s.prepared->state->rows();
+    if (rows.global == n && rows.begin == lo && rows.end == hi) return;
+  }
+  auto state = std::make_unique<AppState>(ts, x);
+  const MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(ts));
+  auto p = std::make_unique<Prepared>();
+  p->m = load_model(s.model, comm, [&](const ModelFile& header) {
+    if (header.n != state->rows().global)
       throw Error(fmt::format("TS rom: {} holds a reduced model for states of {} values; this application's state has {}",
-                              s.model, header.n, state.rows().global));
+                              s.model, header.n, state->rows().global));
     const FieldLayout& a = header.layout;
-    const FieldLayout b = state.layout();
+    const FieldLayout b = state->layout();
     if (!a.dims.empty() && !b.dims.empty() && (a.dims != b.dims || a.fields.size() != b.fields.size()))
       throw Error(fmt::format("TS rom: {} was fitted on a {} grid with {} field(s); this application's DMDA is {} with {}",
                               s.model, fmt::join(a.dims, " x "), a.fields.size(), fmt::join(b.dims, " x "),
                               b.fields.size()));
-    return state.rows();
+    return state->rows();
   });
+  p->file = s.model;
+  p->state = std::move(state);
+  s.prepared = std::move(p);
+}
+
+void solve(TS ts) {
+  RomSettings& s = *settings(ts);
+  const MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(ts));
+  if (s.dynamics != "auto" && s.dynamics != "learned" && s.dynamics != "galerkin")
+    throw Error("TS rom: -ts_rom_dynamics must be auto, learned or galerkin, got '" + s.dynamics + "'");
+  prepare(ts, ts->vec_sol);
+  const AppState& state = *s.prepared->state;
+  ModelFile& m = s.prepared->m;
   const bool learned = s.dynamics == "learned" || (s.dynamics == "auto" && m.dynamics);
   if (learned && !m.dynamics)
     throw Error("TS rom: -ts_rom_dynamics learned, but " + s.model +
@@ -338,6 +368,20 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
   PetscOptionsHeadEnd();
   PetscCheck(s.tolerance > 0, PetscObjectComm(reinterpret_cast<PetscObject>(ts)), PETSC_ERR_ARG_OUTOFRANGE,
              "-ts_rom_tolerance must be > 0");
+  // Read the model now when the state's shape is known (the solution Vec, or the DMDA's
+  // global Vec), so TSSolve does only the online work; otherwise TSSolve reads it.
+  if (!s.model.empty()) {
+    Vec x = ts->vec_sol;
+    DM dm = nullptr;
+    PetscBool isda = PETSC_FALSE;
+    if (!x) {
+      PetscCall(TSGetDM(ts, &dm));
+      PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(dm), DMDA, &isda));
+      if (isda) PetscCall(DMGetGlobalVector(dm, &x));
+    }
+    if (x) PetscCall(petsc_guard(PetscObjectComm(reinterpret_cast<PetscObject>(ts)), [&] { prepare(ts, x); }));
+    if (isda) PetscCall(DMRestoreGlobalVector(dm, &x));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -108,8 +108,11 @@ PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
 
 }  // namespace
 
-LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                  const std::string& prefix, bool stiff, double adaptive_tolerance) {
+namespace {
+
+LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
+                                         const std::string& prefix, bool stiff, double adaptive_tolerance,
+                                         PetscInt lag) {
   const bool adaptive = adaptive_tolerance > 0 && !stiff;
   const PetscInt r = g.dim();
   if (u0.size() != r) throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", g.name(), u0.size(), r));
@@ -135,6 +138,15 @@ LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, con
     METAROM_PETSC(TSRKSetType(ts, adaptive ? TSRK5DP : TSRK4));
   }
   use_direct_solves(ts);  // the Jacobian is a dense r x r matrix
+  // Trust-region Newton: a latent ODE of a poorly trained decoder can be stiff and far from
+  // linear (heat, meta-AE at r = 20: line-search Newton stalled at the first step, the trust
+  // region converged); on well-behaved problems it takes the same full Newton steps.
+  // The Jacobian is rebuilt every `lag`-th Newton iteration, across steps (see integrate_latent).
+  SNES snes;
+  METAROM_PETSC(TSGetSNES(ts, &snes));
+  METAROM_PETSC(SNESSetType(snes, SNESNEWTONTR));
+  METAROM_PETSC(SNESSetLagJacobian(snes, lag));
+  METAROM_PETSC(SNESSetLagJacobianPersists(snes, PETSC_TRUE));
   TSAdapt adapt;
   METAROM_PETSC(TSGetAdapt(ts, &adapt));
   if (adaptive) {
@@ -183,6 +195,22 @@ LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, con
   return out;
 }
 
+}  // namespace
+
+LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
+                                  const std::string& prefix, bool stiff, double adaptive_tolerance) {
+  // Implicit types rebuild the Jacobian every 10th Newton iteration, across steps: with a
+  // fixed step it changes slowly, and a converged Newton solve does not depend on it (heat,
+  // r = 20: half the cost per step, errors unchanged to the digits printed). Where the lagged
+  // Jacobian lets a Newton solve fail (a stiff, poorly trained decoder), the integration is
+  // run again with a fresh Jacobian at every iteration.
+  try {
+    return integrate_latent_lagged(g, u0, grid, prefix, stiff, adaptive_tolerance, 10);
+  } catch (const Error&) {
+    return integrate_latent_lagged(g, u0, grid, prefix, stiff, adaptive_tolerance, 1);
+  }
+}
+
 QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer)
     : QuadraticGalerkinRom(model,
                            [&] {
@@ -202,22 +230,29 @@ QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Ve
   const Index r = U.cols();
   const MPI_Comm comm = model.rows().comm;
   const bool centered = allreduce_max(comm, xbar.size() ? xbar.cwiseAbs().maxCoeff() : 0.0) > 0;
-  // Full-order pieces, local rows: [c + Lx̄ + B(x̄, x̄) | LU + B(x̄, U) + B(U, x̄) | B(U_j, U_k)].
-  Matrix V(U.rows(), r * r), W(U.rows(), r * r);
-  for (Index k = 0; k < r; ++k)
-    for (Index j = 0; j < r; ++j) {
-      V.col(j + r * k) = U.col(j);
-      W.col(j + r * k) = U.col(k);
-    }
-  Matrix full(U.rows(), 1 + r + r * r);
+  // Full-order pieces, local rows: [c + Lx̄ + B(x̄, x̄) | LU + B(x̄, U) + B(U, x̄) | B(U_j, U_k)]
+  // (a linear model has no B: its n x r² block is not formed).
+  const bool quadratic = !model.linear();
+  Matrix full(U.rows(), 1 + r + (quadratic ? r * r : 0));
   full.col(0) = model.constant_term();
   full.middleCols(1, r) = model.apply_linear_term(U);
-  full.rightCols(r * r) = model.apply_quadratic_term(V, W);
+  if (quadratic) {
+    Matrix V(U.rows(), r * r), W(U.rows(), r * r);
+    for (Index k = 0; k < r; ++k)
+      for (Index j = 0; j < r; ++j) {
+        V.col(j + r * k) = U.col(j);
+        W.col(j + r * k) = U.col(k);
+      }
+    full.rightCols(r * r) = model.apply_quadratic_term(V, W);
+  }
   if (centered) {
     const Matrix xb = xbar;
-    full.col(0) += model.apply_linear_term(xb).col(0) + model.apply_quadratic_term(xb, xb).col(0);
-    const Matrix Xb = xbar.replicate(1, r);
-    full.middleCols(1, r) += model.apply_quadratic_term(Xb, U) + model.apply_quadratic_term(U, Xb);
+    full.col(0) += model.apply_linear_term(xb).col(0);
+    if (quadratic) {
+      full.col(0) += model.apply_quadratic_term(xb, xb).col(0);
+      const Matrix Xb = xbar.replicate(1, r);
+      full.middleCols(1, r) += model.apply_quadratic_term(Xb, U) + model.apply_quadratic_term(U, Xb);
+    }
   }
   // Galerkin projection with M = UᵀU (the identity for POD), one allreduce.
   Matrix prod(r, r + full.cols());
@@ -229,10 +264,12 @@ QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Ve
   const Matrix red = M.solve(prod.rightCols(full.cols()));
   cr_ = red.col(0);
   Ar_ = red.middleCols(1, r);
-  Tr_ = red.rightCols(r * r);
+  Tr_ = quadratic ? Matrix(red.rightCols(r * r)) : Matrix::Zero(r, r * r);
+  quadratic_ = quadratic && Tr_.cwiseAbs().maxCoeff() > 0;
 }
 
 Vector QuadraticGalerkinRom::rhs(double, const Vector& u) const {
+  if (!quadratic_) return cr_ + Ar_ * u;
   const Index r = u.size();
   Vector kron(r * r);
   for (Index k = 0; k < r; ++k) kron.segment(r * k, r) = u(k) * u;
@@ -240,6 +277,7 @@ Vector QuadraticGalerkinRom::rhs(double, const Vector& u) const {
 }
 
 Matrix QuadraticGalerkinRom::jacobian(double, const Vector& u) const {
+  if (!quadratic_) return Ar_;
   const Index r = u.size();
   Matrix J = Ar_;
   // ∂/∂u_j Σ_jk T[:, j + rk] u_j u_k = Σ_k T[:, j + rk] u_k + Σ_k T[:, k + rj] u_k
@@ -367,14 +405,21 @@ Matrix ManifoldGalerkinRom::solve(Matrix normal, const Matrix& rhs) const {
 
 ManifoldGalerkinRom::~ManifoldGalerkinRom() = default;
 
+const ManifoldGalerkinRom::Network& ManifoldGalerkinRom::network(const Vector& u) const {
+  if (last_.u.size() != u.size() || last_.u != u) {
+    last_.y = reducer_.network_decode(u).col(0);
+    last_.Js = reducer_.network_jacobian(u);
+    last_.u = u;
+  }
+  return last_;
+}
+
 Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
   const Index r = u.size();
   if (stage_) {
     // Replicated K-dimensional work only: ψ(u), the stage's Galerkin RHS and ∂ψ/∂u.
-    const Vector y = reducer_.network_decode(u).col(0);
-    const Vector g = stage_->rhs(t, y);
-    const Matrix Js = reducer_.network_jacobian(u);
-    return solve(Js.transpose() * Js, Js.transpose() * g);
+    const Network& net = network(u);
+    return solve(net.Js.transpose() * net.Js, net.Js.transpose() * stage_->rhs(t, net.y));
   }
   const Matrix x = reducer_.decode(u);
   const Matrix f = model_.rhs(t, x);
@@ -389,9 +434,20 @@ Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
 Matrix ManifoldGalerkinRom::jacobian(double t, const Vector& u) const {
   const Index r = u.size();
   if (stage_) {
-    const Vector y = reducer_.network_decode(u).col(0);
-    const Matrix Js = reducer_.network_jacobian(u);
-    return solve(Js.transpose() * Js, Js.transpose() * (stage_->jacobian(t, y) * Js));
+    // g = N⁻¹JsᵀG(ψ(u)), N = JsᵀJs (+ μI): ∂g/∂u = N⁻¹[C(G − Js g) + Jsᵀ G_y Js − Jsᵀ D(g)] with
+    // C(v) = Σ_k v_k ∇²ψ_k and D(w) = Σ_m w_m ∂Js/∂u_m (the network's second derivatives;
+    // exact). Without them, the Gauss–Newton part N⁻¹Jsᵀ G_y Js.
+    const Network& net = network(u);
+    const Vector& y = net.y;
+    const Matrix& Js = net.Js;
+    const Matrix N = Js.transpose() * Js;
+    Matrix inner = Js.transpose() * (stage_->jacobian(t, y) * Js);
+    const Vector G = stage_->rhs(t, y);
+    const Vector g = solve(N, Js.transpose() * G);
+    const Matrix C = reducer_.network_hessian_contraction(u, G - Js * g);
+    const Matrix D = reducer_.network_jacobian_derivative(u, g);
+    if (C.size() && D.size()) inner += C - Js.transpose() * D;
+    return solve(N, inner);
   }
   const Vector x = reducer_.decode(u).col(0);
   const Matrix J = reducer_.decoder_jacobian(u);

@@ -184,3 +184,47 @@ TEST_CASE("the least-squares solve is the pseudo-inverse, also when J loses rank
   test::require_error([&] { pseudo_inverse_solve(Matrix::Zero(2, 2), Vector::Zero(2), "zero J"); },
                       {"zero J", "Jacobian is zero"});
 }
+
+TEST_CASE("the analytic manifold Galerkin Jacobian matches finite differences", "[rom][manifold][jacobian][mpi]") {
+  // With a POD stage and one hidden layer: exact (second derivatives of the network), on a
+  // linear (heat) and a quadratic (QG) model; POD through the direct route: exact as well.
+  HeatConfig hc;
+  hc.nx = hc.ny = 12;
+  hc.time = TimeGrid{0.0, 0.02, 20, 2};
+  HeatModel heat(PETSC_COMM_WORLD, hc);
+  QgConfig qc;
+  qc.nx = 15;
+  qc.ny = 31;
+  qc.spinup_time = 0.02;
+  qc.window = 0.01;
+  qc.stride = 10;
+  QgModel qg(PETSC_COMM_WORLD, qc);
+  for (FullOrderModel* model : {static_cast<FullOrderModel*>(&heat), static_cast<FullOrderModel*>(&qg)}) {
+    INFO(model->name());
+    const SnapshotSet s = model->simulate(false);
+    Autoencoder ae;
+    ae.settings().latent_dim = 3;
+    ae.settings().hidden = {8};
+    ae.settings().pod_modes = 5;
+    ae.settings().train.epochs = 3;
+    ae.settings().train.progress = false;
+    ae.fit(s);
+    for (double delta : {0.0, 1e-2}) {
+      INFO("damping " << delta);
+      ManifoldGalerkinRom rom(*model, ae);
+      rom.damping() = delta;
+      const Vector u = test::random_matrix(3, 1, 5).col(0);
+      (void)rom.rhs(0.0, u);  // fixes μ at this state, as an integration does
+      const Matrix J = rom.jacobian(0.0, u);
+      const Matrix Jfd = rom.LatentDynamics::jacobian(0.0, u);  // central differences: O(h²) ≈ 1e-12 relative
+      CHECK((J - Jfd).norm() < 1e-6 * J.norm());
+    }
+    Pod pod;
+    pod.settings().latent_dim = 3;
+    pod.fit(s);
+    const ManifoldGalerkinRom direct(*model, pod);
+    const Vector u = pod.encode(s.X.col(1)).col(0);
+    CHECK((direct.jacobian(0.0, u) - direct.LatentDynamics::jacobian(0.0, u)).norm() <
+          1e-6 * direct.jacobian(0.0, u).norm());
+  }
+}
