@@ -195,11 +195,13 @@ int cmd_compare(const std::string&) {
       progress(c, fmt::format("compare: {}, r = {}\n", item, r));
       try {
         std::unique_ptr<Reducer> reducer;
+        std::shared_ptr<const LearnedDynamics> saved;  // learned dynamics a model file carries
         if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
           ModelFile m = load_model(item, comm, [&](const ModelFile&) { return rows; });
           j["reducer"] = m.reducer->type() + " (" + item + ")";
           j["fit_seconds"] = m.fit_seconds;
           reducer = std::move(m.reducer);
+          saved = m.dynamics;
         } else {
           reducer = create_reducer(item);
           reducer->set_from_options();
@@ -238,15 +240,19 @@ int cmd_compare(const std::string&) {
           nlohmann::json l = j;
           for (const char* k : {"rom_manifold_damping", "rom_status", "rom_rel_error", "rom_final_rel_error",
                                 "rom_error_in_time", "times", "online_seconds", "speedup", "rom_ts_type", "trajectory",
-                                "latent_steps", "us_per_step"})
+                                "latent_steps", "us_per_step", "singular_values"})
             l.erase(k);
           l["reducer"] = j["reducer"].get<std::string>() + "+learned";
           l["rom"] = "learned";
           try {
             MPI_Barrier(comm);
             const double start = MPI_Wtime();
-            auto d = std::make_shared<LearnedDynamics>(fit_learned_dynamics(*reducer, train, fom.get(), Matrix(), inference));
-            l["dynamics_fit_seconds"] = MPI_Wtime() - start;
+            // Dynamics saved with a model file are used as they are; otherwise fitted here.
+            auto d = saved ? saved
+                           : std::make_shared<const LearnedDynamics>(
+                                 fit_learned_dynamics(*reducer, train, fom.get(), Matrix(), inference));
+            l["dynamics_fit_seconds"] = saved ? 0.0 : MPI_Wtime() - start;
+            if (saved) l["dynamics_source"] = "model file";
             const LearnedDynamics::Report& rep = d->report();
             l["dynamics"] = {{"velocities", rep.velocities},       {"lambda_linear", rep.lambda_linear},
                              {"lambda_quadratic", rep.lambda_quadratic}, {"holdout_error", rep.holdout_error},

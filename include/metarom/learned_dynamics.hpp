@@ -91,10 +91,11 @@ struct OperatorInference {
   void set_from_options(const std::string& prefix = "latent_dynamics_");
 
   // Fits to latent states U (r x K) at times t with velocities Udot. Automatic λ: every pair
-  // of a log grid (λ₁ ∈ 1e-12 … 1e0, λ₂ ∈ 1e-12 … 1e2) is fitted on the first 1 − holdout of
-  // the samples and integrated from u(t_0) over all of t; the pair with the smallest relative
-  // error over the held-out samples wins (a trajectory that leaves 10× the data's range
-  // scores infinity), then the operators are refitted on all samples with it.
+  // of a log grid two decades apart (λ₁ ∈ 1e-12 … 1e2, λ₂ ∈ 1e-12 … 1e4) is fitted on the first 1 − holdout of
+  // the samples and integrated from u(t_0) over twice the span of t; the pair with the
+  // smallest relative error over the held-out samples wins (a trajectory that leaves 10× the
+  // data's range anywhere in the doubled span scores infinity, so a model that blows up soon
+  // after the data is not chosen), then the operators are refitted on all samples with it.
   LearnedDynamics fit(const Matrix& U, const Matrix& Udot, const Vector& t) const;
 };
 

@@ -26,6 +26,7 @@
 #include <fmt/ranges.h>
 
 #include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -79,7 +80,10 @@ class ApplicationModel : public FullOrderModel {
 // Vec ordering, so no state is permuted per stage.
 class ApplicationGalerkin : public LatentDynamics {
  public:
-  ApplicationGalerkin(TS ts, const AppState& state, const Reducer& reducer) : ts_(ts), reducer_(reducer) {
+  // damping δ ≥ 0: the staged network's least-squares solve is (JsᵀJs + μI)⁻¹Js with
+  // μ = δ λ_max(JsᵀJs) at the first state (as ManifoldGalerkinRom).
+  ApplicationGalerkin(TS ts, const AppState& state, const Reducer& reducer, double damping)
+      : ts_(ts), reducer_(reducer), delta_(damping) {
     const int r = reducer.latent_dim();
     const Normalization* norm = reducer.normalization();
     pod_ = reducer.affine_decoder();
@@ -149,11 +153,18 @@ class ApplicationGalerkin : public LatentDynamics {
     }
     if (pod_) return g;
     const Matrix Js = reducer_.network_jacobian(u);
-    return pseudo_inverse_solve(Js.transpose() * Js, Js.transpose() * g, "TS rom");
+    Matrix N = Js.transpose() * Js;
+    if (delta_ > 0) {
+      if (mu_ < 0) mu_ = delta_ * Eigen::SelfAdjointEigenSolver<Matrix>(N, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
+      N.diagonal().array() += mu_;
+    }
+    return pseudo_inverse_solve(N, Js.transpose() * g, "TS rom");
   }
   Matrix jacobian(double t, const Vector& u) const override {
     if (linear() && pod_) return Ar_;
-    return LatentDynamics::jacobian(t, u);  // finite differences (implicit latent types only)
+    // Finite differences (2r application right-hand sides): only implicit latent types chosen
+    // by -ts_rom_ts_type ask for it; the default latent integrator is explicit.
+    return LatentDynamics::jacobian(t, u);
   }
 
  private:
@@ -179,6 +190,8 @@ class ApplicationGalerkin : public LatentDynamics {
   Eigen::LDLT<Matrix> mass_;
   PetscHandle<Vec, VecDestroy> x_, f_;
   mutable long long calls_ = 0;
+  double delta_ = 0;
+  mutable double mu_ = -1;
 };
 
 // The reduced model read once and kept with the TS (offline work: the file, the basis, the
@@ -294,7 +307,7 @@ void solve(TS ts) {
   if (!learned) {
     const Normalization* norm = m.reducer->normalization();
     if (m.reducer->affine_decoder() || (norm && norm->modes > 0)) {
-      fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer);
+      fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer, std::max(0.0, double(s.damping)));
       g = fast.get();
     } else {
       model = std::make_unique<ApplicationModel>(ts, state, app);
@@ -358,7 +371,7 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
                              "TS", s.dt, &s.dt, nullptr));
   PetscCall(PetscOptionsReal("-ts_rom_tolerance", "Relative tolerance of the latent step's error estimate", "TS",
                              s.tolerance, &s.tolerance, nullptr));
-  PetscCall(PetscOptionsReal("-ts_rom_manifold_damping", "Manifold Galerkin damping delta (reducers without a POD stage)",
+  PetscCall(PetscOptionsReal("-ts_rom_manifold_damping", "Manifold Galerkin damping delta (neural reducers; default 0)",
                              "TS", s.damping, &s.damping, nullptr));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_latent_file",
                           "Write the latent and decoded trajectory to this file", "TS", s.latent_file));

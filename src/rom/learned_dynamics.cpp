@@ -187,20 +187,27 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     if (K < 3) throw Error("learned dynamics: choosing λ needs at least 3 samples (or give both λ)");
     const double range = U.cwiseAbs().maxCoeff();
     const Matrix Uh = U.rightCols(K - train);
+    // Candidates are integrated over twice the sampled span: the error is measured on the
+    // held-out samples, and a model must also stay within 10× the data's range over the
+    // second span, where a ROM run past the training window would go.
+    Vector tt(2 * K - 1);
+    tt.head(K) = t;
+    for (Index k = K; k < tt.size(); ++k) tt(k) = t(k - K + 1) + (t(K - 1) - t(0));
     double best = std::numeric_limits<double>::infinity();
     int candidates = 0;
     std::vector<double> grid1, grid2;
-    for (int e = -12; e <= 0; e += 2) grid1.push_back(lambda_linear >= 0 ? lambda_linear : std::pow(10.0, e));
-    for (int e = -12; e <= 2; e += 2) grid2.push_back(lambda_quadratic >= 0 ? lambda_quadratic : std::pow(10.0, e));
+    for (int e = -12; e <= 2; e += 2) grid1.push_back(lambda_linear >= 0 ? lambda_linear : std::pow(10.0, e));
+    for (int e = -12; e <= 4; e += 2) grid2.push_back(lambda_quadratic >= 0 ? lambda_quadratic : std::pow(10.0, e));
     grid1.erase(std::unique(grid1.begin(), grid1.end()), grid1.end());
     grid2.erase(std::unique(grid2.begin(), grid2.end()), grid2.end());
     for (double a : grid1)
       for (double b : grid2) {
         ++candidates;
         const LearnedDynamics d = regress_dynamics(U.leftCols(train), Udot.leftCols(train), a, b);
-        const Matrix pred = integrate_rk4(d, U.col(0), t, 10 * range + 1e-300);
-        const double err = pred.allFinite() ? (pred.rightCols(K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300)
-                                            : std::numeric_limits<double>::infinity();
+        const Matrix pred = integrate_rk4(d, U.col(0), tt, 10 * range + 1e-300);
+        const double err = pred.allFinite()
+                               ? (pred.middleCols(train, K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300)
+                               : std::numeric_limits<double>::infinity();
         if (err < best) {
           best = err;
           l1 = a;
@@ -209,7 +216,7 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
       }
     if (!std::isfinite(best))
       throw Error(fmt::format("learned dynamics: every one of the {} λ pairs gave a latent model that leaves 10× the "
-                              "data's range over the training span; give -latent_dynamics_lambda_* to force one",
+                              "data's range within twice the training span; give -latent_dynamics_lambda_* to force one",
                               candidates));
     chosen.holdout_error = best;
     chosen.candidates = candidates;

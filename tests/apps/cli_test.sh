@@ -6,25 +6,12 @@ set -u
 exe=$1
 np=${2:-1}
 mpiexec=${3:-mpiexec}
-run() { if [ "$np" -gt 1 ]; then "$mpiexec" -n "$np" "$exe" "$@"; else "$exe" "$@"; fi; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-passes=0
-ok() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# Bad input: non-zero exit status and a message naming the problem.
-expect_failure() {  # expect_failure "message part" command args...
-  local want=$1
-  shift
-  if run "$@" > "$dir/out.txt" 2>&1; then fail "'$*' succeeded"; return; fi
-  grep -q -- "$want" "$dir/out.txt" && ok || fail "'$*' did not say '$want': $(cat "$dir/out.txt")"
-}
+run() { par "$exe" "$@"; }
+launch=run  # expect_failure runs metarom commands
+# shellcheck source=../test_lib.sh
+. "$(dirname "$0")/../test_lib.sh"
 # json_number FILE KEY: the number under KEY in a one-line JSON object.
 json_number() { grep -o "\"$2\":[^,}]*" "$1" | head -n1 | cut -d: -f2; }
-# below A B: A < B as floating-point numbers.
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # The main chain on a small 2-D grid.
 opts="-heat_nx 40 -heat_ny 40 -heat_steps 60 -heat_snapshot_stride 2 -heat_t_final 0.05"
@@ -42,6 +29,19 @@ for key in rel_error fom_seconds rom_seconds speedup; do
 done
 rel=$(json_number "$dir/rom.json" rel_error)
 [ -n "$rel" ] && below "$rel" 1e-2 && ok || fail "rom rel_error '$rel'"
+# Learned latent dynamics: fitted with the reducer (exact velocities from the rebuilt heat
+# model), saved in the model file, run by `rom -rom_type learned`. Both ROMs live in the
+# same POD subspace, so the learned one is held to twice the Galerkin ROM's error (plus
+# round-off), a bound that a wrong operator, sign or time scale breaks by orders of magnitude.
+if run fit pod -i "$dir/heat.h5" -o "$dir/podl.h5" -latent_dynamics learned -json > "$dir/fitl.json" 2>"$dir/fitl.err"; then ok
+else fail "fit -latent_dynamics learned: $(cat "$dir/fitl.err")"; fi
+grep -q '"velocities":"exact"' "$dir/fitl.json" && ok || fail "fit -latent_dynamics learned: $(cat "$dir/fitl.json")"
+if run rom -m "$dir/podl.h5" -rom_type learned --json > "$dir/roml.json" 2>"$dir/roml.err"; then ok; else fail "rom learned: $(cat "$dir/roml.err")"; fi
+rell=$(json_number "$dir/roml.json" rel_error)
+[ -n "$rell" ] && below "$rell" "$(awk -v a="$rel" 'BEGIN { print 2 * a + 1e-10 }')" && ok   || fail "rom learned rel_error '$rell' against galerkin's '$rel'"
+[ -n "$(json_number "$dir/roml.json" us_per_step)" ] && ok || fail "rom -json lacks us_per_step"
+expect_failure "carries no latent dynamics" rom -m "$dir/pod.h5" -rom_type learned -quiet
+expect_failure "-latent_dynamics must be none or learned" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -latent_dynamics maybe
 run info "$dir/traj.h5" > "$dir/info.txt" 2>&1 && grep -q "trajectory file" "$dir/info.txt" && grep -q "latent states: r = " "$dir/info.txt" && ok || fail "info on the trajectory: $(cat "$dir/info.txt")"
 run info "$dir/heat.h5" > "$dir/info2.txt" 2>&1 && grep -q "N = 31 snapshots" "$dir/info2.txt" && grep -q "40 x 40" "$dir/info2.txt" && ok || fail "info on snapshots: $(cat "$dir/info2.txt")"
 run info "$dir/pod.h5" > "$dir/info3.txt" 2>&1 && grep -q "metarom model file" "$dir/info3.txt" && ok || fail "info on the model: $(cat "$dir/info3.txt")"
@@ -83,6 +83,8 @@ done
 grep -q '| pod | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod row: $(cat "$dir/cmp/compare.md")"
 grep -q "unknown reducer type 'nope'" "$dir/cmp/compare.md" && ok || fail "compare.md does not report the failing entry"
 grep -q '"rom_status": "ok"' "$dir/cmp/compare.json" && ok || fail "compare.json has no successful ROM"
+grep -q '| pod+learned | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+learned row"
+grep -q '"us_per_step"' "$dir/cmp/compare.json" && ok || fail "compare.json lacks us_per_step"
 # Several latent sizes in one run: one row and one model file per size; a bad list is refused.
 if run compare -i "$dir/heat.h5" -r 2,3 -reducers pod -o "$dir/cmp2" -plots 0 -quiet > "$dir/cmp2.txt" 2>&1; then ok; else fail "compare -r 2,3: $(cat "$dir/cmp2.txt")"; fi
 for f in model_pod_r2.h5 model_pod_r3.h5 rom_pod_r2.h5 rom_pod_r3.h5; do
@@ -115,5 +117,4 @@ expect_failure "unknown command" frobnicate
 expect_failure "states of 1600 values" rom -m "$dir/pod.h5" -heat_nx 20 -quiet
 [ ! -e "$dir/x.h5" ] && ok || fail "a failed fit left $dir/x.h5 behind"
 
-echo "cli (np=$np): $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+summary "cli (np=$np)"

@@ -11,20 +11,8 @@ metarom=$2
 lib=$3
 np=${4:-1}
 mpiexec=${5:-mpiexec}
-par() { if [ "$np" -gt 1 ]; then "$mpiexec" -n "$np" "$@"; else "$@"; fi; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-passes=0
-ok() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-expect_failure() {  # expect_failure "message part" command args...
-  local want=$1
-  shift
-  if par "$@" > "$dir/out.txt" 2>&1; then fail "'$*' succeeded"; return; fi
-  grep -q -- "$want" "$dir/out.txt" && ok || fail "'$*' did not say '$want': $(cat "$dir/out.txt")"
-}
+# shellcheck source=../test_lib.sh
+. "$(dirname "$0")/../test_lib.sh"
 fixed="-ts_adapt_type none"  # the recorded run steps as the reduced one does
 
 # 1. Record: the program's own run, plus a plugin trajectory type and its options.
@@ -83,5 +71,4 @@ grep -- "-ts_type <" "$dir/help2.txt" | grep -qE "one of\) .*\brom\b" && ok || f
 grep -- "-ts_trajectory_type <" "$dir/help2.txt" | grep -qE "one of\) .*\bmetarom\b" && ok \
   || fail "-help does not offer TSTrajectory type metarom"
 
-echo "plugin (np=$np): $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+summary "plugin (np=$np)"

@@ -12,6 +12,8 @@
 #include <petscts.h>
 #include <petscviewerhdf5.h>
 
+#include "app_support.h"
+
 typedef struct {
   PetscReal nu;
   PetscInt series_stride;
@@ -128,27 +130,8 @@ int main(int argc, char **argv) {
   PetscCall(TSSetFromOptions(ts));
   PetscCall(TSSolve(ts, U));
 
-  if (final_out[0]) {
-    PetscViewer v;
-    PetscCall(PetscViewerHDF5Open(PETSC_COMM_WORLD, final_out, FILE_MODE_WRITE, &v));
-    PetscCall(VecView(U, v));
-    PetscCall(PetscViewerDestroy(&v));
-  }
-  if (compare_to[0]) {
-    PetscViewer v;
-    Vec R;
-    PetscReal err, ref;
-    PetscCall(VecDuplicate(U, &R));
-    PetscCall(PetscObjectSetName((PetscObject)R, "u"));
-    PetscCall(PetscViewerHDF5Open(PETSC_COMM_WORLD, compare_to, FILE_MODE_READ, &v));
-    PetscCall(VecLoad(R, v));
-    PetscCall(PetscViewerDestroy(&v));
-    PetscCall(VecNorm(R, NORM_2, &ref));
-    PetscCall(VecAXPY(R, -1.0, U));
-    PetscCall(VecNorm(R, NORM_2, &err));
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "final state relative error %.6e\n", (double)(err / ref)));
-    PetscCall(VecDestroy(&R));
-  }
+  if (final_out[0]) PetscCall(WriteFinalState(U, final_out));
+  if (compare_to[0]) PetscCall(CompareFinalState(U, compare_to));
   if (app.series) PetscCall(PetscViewerDestroy(&app.series));
   PetscCall(TSDestroy(&ts));
   PetscCall(VecDestroy(&U));

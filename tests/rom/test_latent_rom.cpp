@@ -117,30 +117,45 @@ TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi
   CHECK(err < 5e-2);
 }
 
-TEST_CASE("manifold Galerkin through a POD stage is J⁺f of the full state, n-independent", "[rom][manifold][mpi]") {
-  // decode(u) = x̄ + sΦψ(u): J⁺f = (∂ψ/∂u)⁺ Φᵀf/s exactly, and Φᵀf/s is the POD-Galerkin
-  // right-hand side of the stage, precomputed for linear (heat) and quadratic (QG) models.
+namespace {
+// A linear (heat) and a quadratic (QG) model on small grids, and an autoencoder with a POD
+// stage (r = 3, K = 5, one hidden layer of 8) briefly trained on a model's snapshots.
+HeatConfig small_heat() {
   HeatConfig hc;
   hc.nx = hc.ny = 12;
   hc.time = TimeGrid{0.0, 0.02, 20, 2};
-  HeatModel heat(PETSC_COMM_WORLD, hc);
+  return hc;
+}
+QgConfig small_qg() {
   QgConfig qc;
   qc.nx = 15;
   qc.ny = 31;
   qc.spinup_time = 0.02;
   qc.window = 0.01;
   qc.stride = 10;
-  QgModel qg(PETSC_COMM_WORLD, qc);
+  return qc;
+}
+void fit_staged_autoencoder(Autoencoder& ae, const SnapshotSet& s) {
+  ae.settings().latent_dim = 3;
+  ae.settings().hidden = {8};
+  ae.settings().pod_modes = 5;
+  ae.settings().train.epochs = 3;
+  ae.settings().train.progress = false;
+  ae.fit(s);
+}
+}  // namespace
+
+TEST_CASE("manifold Galerkin through a POD stage is J⁺f of the full state, n-independent", "[rom][manifold][mpi]") {
+  // decode(u) = x̄ + sΦψ(u): J⁺f = (∂ψ/∂u)⁺ Φᵀf/s exactly, and Φᵀf/s is the POD-Galerkin
+  // right-hand side of the stage, precomputed for linear (heat) and quadratic (QG) models.
+  const HeatConfig hc = small_heat();
+  HeatModel heat(PETSC_COMM_WORLD, hc);
+  QgModel qg(PETSC_COMM_WORLD, small_qg());
   for (FullOrderModel* model : {static_cast<FullOrderModel*>(&heat), static_cast<FullOrderModel*>(&qg)}) {
     INFO(model->name());
     const SnapshotSet s = model->simulate(false);
     Autoencoder ae;
-    ae.settings().latent_dim = 3;
-    ae.settings().hidden = {8};
-    ae.settings().pod_modes = 5;
-    ae.settings().train.epochs = 3;
-    ae.settings().train.progress = false;
-    ae.fit(s);
+    fit_staged_autoencoder(ae, s);
     const ManifoldGalerkinRom rom(*model, ae);
     REQUIRE(rom.reduced_stage());
     for (unsigned seed : {1u, 2u}) {
@@ -188,27 +203,14 @@ TEST_CASE("the least-squares solve is the pseudo-inverse, also when J loses rank
 TEST_CASE("the analytic manifold Galerkin Jacobian matches finite differences", "[rom][manifold][jacobian][mpi]") {
   // With a POD stage and one hidden layer: exact (second derivatives of the network), on a
   // linear (heat) and a quadratic (QG) model; POD through the direct route: exact as well.
-  HeatConfig hc;
-  hc.nx = hc.ny = 12;
-  hc.time = TimeGrid{0.0, 0.02, 20, 2};
+  const HeatConfig hc = small_heat();
   HeatModel heat(PETSC_COMM_WORLD, hc);
-  QgConfig qc;
-  qc.nx = 15;
-  qc.ny = 31;
-  qc.spinup_time = 0.02;
-  qc.window = 0.01;
-  qc.stride = 10;
-  QgModel qg(PETSC_COMM_WORLD, qc);
+  QgModel qg(PETSC_COMM_WORLD, small_qg());
   for (FullOrderModel* model : {static_cast<FullOrderModel*>(&heat), static_cast<FullOrderModel*>(&qg)}) {
     INFO(model->name());
     const SnapshotSet s = model->simulate(false);
     Autoencoder ae;
-    ae.settings().latent_dim = 3;
-    ae.settings().hidden = {8};
-    ae.settings().pod_modes = 5;
-    ae.settings().train.epochs = 3;
-    ae.settings().train.progress = false;
-    ae.fit(s);
+    fit_staged_autoencoder(ae, s);
     for (double delta : {0.0, 1e-2}) {
       INFO("damping " << delta);
       ManifoldGalerkinRom rom(*model, ae);
