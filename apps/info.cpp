@@ -56,6 +56,9 @@ std::string model_text(const h5::Group& root) {
   s += "  training set:\n" + attributes_text(tg.read_attributes(), "    ");
   s += layout_text(read_layout(tg));
   if (tg.has("provenance")) s += "  training provenance:\n" + attributes_text(tg.open_group("provenance").read_attributes(), "    ");
+  if (root.has("latent_dynamics"))
+    s += "  learned latent dynamics (du/dt = c + Au + H(u ⊗ u)):\n" +
+         attributes_text(root.open_group("latent_dynamics").read_attributes(), "    ");
   return s;
 }
 }  // namespace

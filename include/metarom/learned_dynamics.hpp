@@ -95,9 +95,14 @@ struct OperatorInference {
   // the samples and integrated from u(t_0) over twice the span of t; the pair with the
   // smallest relative error over the held-out samples wins (a trajectory that leaves 10× the
   // data's range anywhere in the doubled span scores infinity, so a model that blows up soon
-  // after the data is not chosen), then the operators are refitted on all samples with it.
+  // after the data is not chosen), then the operators are refitted on all samples with it;
+  // a refit that fails the same bound passes the choice to the next-best pair.
   LearnedDynamics fit(const Matrix& U, const Matrix& Udot, const Vector& t) const;
 };
+
+// Classical RK4 substeps per step of length dt that keep it stable for g near u0:
+// dt ρ(∂g/∂u(u0)) / m ≤ 2 (RK4's real stability limit is about 2.78), between 1 and 1000.
+int rk4_substeps(const LatentDynamics& g, const Vector& u0, double dt);
 
 // Latent trajectory of g from u0 at the times t (t(0) is u0's), classical RK4 with enough
 // substeps per interval for its stability limit at u0; stops early (columns past it are NaN)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metarom/error.hpp"
+#include "metarom/learned_dynamics.hpp"
 #include "metarom/linear_ode.hpp"
 #include "metarom/normalization.hpp"
 #include "metarom/petsc_handle.hpp"
@@ -363,6 +364,14 @@ LatentRom::~LatentRom() = default;
 LatentTrajectory LatentRom::solve(const Vector& u0, const TimeGrid& grid) const {
   if (linear_) return linear_->solve(u0, grid);
   if (lspg_) return lspg_->solve(u0, grid);
+  if (type_ == "learned" && !stiff_) {
+    // Learned operators can be stiffer than the snapshot spacing the ROM steps by: RK4 then
+    // takes as many substeps as its stability at u0 needs (the same rule the λ search
+    // integrates with), still recording at the grid's snapshots.
+    const int m = rk4_substeps(*dynamics_, u0, grid.dt());
+    return integrate_latent(*dynamics_, u0, TimeGrid{grid.t0, grid.t_final, grid.steps * m, grid.stride * m}, "rom_",
+                            stiff_);
+  }
   return integrate_latent(*dynamics_, u0, grid, "rom_", stiff_);
 }
 

@@ -129,18 +129,27 @@ LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lam
   return d;
 }
 
+namespace {
+double spectral_radius(const LatentDynamics& g, const Vector& u0) {
+  const Eigen::EigenSolver<Matrix> eig(g.jacobian(0, u0), false);
+  return eig.info() == Eigen::Success ? eig.eigenvalues().cwiseAbs().maxCoeff() : 0.0;
+}
+int substeps(double rho, double dt) { return std::clamp(static_cast<int>(std::ceil(std::abs(dt) * rho / 2)), 1, 1000); }
+}  // namespace
+
+int rk4_substeps(const LatentDynamics& g, const Vector& u0, double dt) { return substeps(spectral_radius(g, u0), dt); }
+
 Matrix integrate_rk4(const LatentDynamics& g, const Vector& u0, const Vector& t, double bound) {
   const Index r = u0.size(), T = t.size();
   Matrix out = Matrix::Constant(r, T, std::numeric_limits<double>::quiet_NaN());
   if (T == 0) return out;
   out.col(0) = u0;
-  // RK4 is stable for hλ on the real axis down to about −2.78: substeps so that h ρ(J) ≤ 2.
-  const Eigen::EigenSolver<Matrix> eig(g.jacobian(t(0), u0), false);
-  const double rho = eig.info() == Eigen::Success ? eig.eigenvalues().cwiseAbs().maxCoeff() : 0.0;
+  // Substeps for RK4's stability at u0, per interval (uneven samples are allowed).
+  const double rho = spectral_radius(g, u0);
   Vector u = u0;
   for (Index k = 1; k < T; ++k) {
     const double span = t(k) - t(k - 1);
-    const int m = std::clamp(static_cast<int>(std::ceil(span * rho / 2)), 1, 1000);
+    const int m = substeps(rho, span);
     const double h = span / m;
     double tt = t(k - 1);
     for (int i = 0; i < m; ++i, tt += h) {
@@ -180,8 +189,7 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
   const Index K = U.cols();
   if (t.size() != K) throw Error(fmt::format("learned dynamics: {} times for {} samples", t.size(), K));
   const bool automatic = lambda_linear < 0 || lambda_quadratic < 0;
-  LearnedDynamics::Report chosen;
-  double l1 = std::max(lambda_linear, 0.0), l2 = std::max(lambda_quadratic, 0.0);
+  const double l1 = std::max(lambda_linear, 0.0), l2 = std::max(lambda_quadratic, 0.0);
   if (automatic) {
     const Index train = std::clamp<Index>(static_cast<Index>(std::lround((1 - holdout) * K)), 2, K - 1);
     if (K < 3) throw Error("learned dynamics: choosing λ needs at least 3 samples (or give both λ)");
@@ -193,7 +201,10 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     Vector tt(2 * K - 1);
     tt.head(K) = t;
     for (Index k = K; k < tt.size(); ++k) tt(k) = t(k - K + 1) + (t(K - 1) - t(0));
-    double best = std::numeric_limits<double>::infinity();
+    struct Candidate {
+      double error, a, b;
+    };
+    std::vector<Candidate> scored;
     int candidates = 0;
     std::vector<double> grid1, grid2;
     for (int e = -12; e <= 2; e += 2) grid1.push_back(lambda_linear >= 0 ? lambda_linear : std::pow(10.0, e));
@@ -205,27 +216,28 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
         ++candidates;
         const LearnedDynamics d = regress_dynamics(U.leftCols(train), Udot.leftCols(train), a, b);
         const Matrix pred = integrate_rk4(d, U.col(0), tt, 10 * range + 1e-300);
-        const double err = pred.allFinite()
-                               ? (pred.middleCols(train, K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300)
-                               : std::numeric_limits<double>::infinity();
-        if (err < best) {
-          best = err;
-          l1 = a;
-          l2 = b;
-        }
+        if (pred.allFinite())
+          scored.push_back({(pred.middleCols(train, K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300), a, b});
       }
-    if (!std::isfinite(best))
-      throw Error(fmt::format("learned dynamics: every one of the {} λ pairs gave a latent model that leaves 10× the "
-                              "data's range within twice the training span; give -latent_dynamics_lambda_* to force one",
-                              candidates));
-    chosen.holdout_error = best;
-    chosen.candidates = candidates;
+    std::stable_sort(scored.begin(), scored.end(), [](const Candidate& x, const Candidate& y) { return x.error < y.error; });
+    // The operators refitted on all samples must pass the same bound: the best candidate
+    // whose refit does is taken.
+    for (const Candidate& c : scored) {
+      LearnedDynamics d = regress_dynamics(U, Udot, c.a, c.b);
+      if (!integrate_rk4(d, U.col(0), tt, 10 * range + 1e-300).allFinite()) continue;
+      LearnedDynamics::Report& rep = d.report();
+      rep.automatic = true;
+      rep.holdout_error = c.error;
+      rep.candidates = candidates;
+      rep.sample_dt = (t(K - 1) - t(0)) / static_cast<double>(K - 1);
+      return d;
+    }
+    throw Error(fmt::format("learned dynamics: every one of the {} λ pairs gave a latent model that leaves 10× the "
+                            "data's range within twice the training span; give -latent_dynamics_lambda_* to force one",
+                            candidates));
   }
   LearnedDynamics d = regress_dynamics(U, Udot, l1, l2);
   LearnedDynamics::Report& rep = d.report();
-  rep.automatic = automatic;
-  rep.holdout_error = chosen.holdout_error;
-  rep.candidates = chosen.candidates;
   rep.sample_dt = K > 1 ? (t(K - 1) - t(0)) / static_cast<double>(K - 1) : 0.0;
   return d;
 }
