@@ -34,14 +34,16 @@ def main(d):
     ok = [r for r in c["results"] if r.get("rom_status") == "ok"]
     dims = ", ".join(str(k) for k in c["latent_dims"])
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9, 5))
+    ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))  # 20 distinct colours: many rows
     for r in ok:
-        ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), label=f'{r["reducer"]}, r = {r["latent_dim"]} ({r["rom"]})')
+        ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), "--" if r["rom"] == "learned" else "-",
+                    label=f'{r["reducer"]}, r = {r["latent_dim"]} ({r["rom"]})')
     ax.set_xlabel("t")
     ax.set_ylabel("‖x_rom − x‖ / ‖x‖")
     ax.set_title(f'{c["model"]}: ROM error against the full model, r = {dims}')
     if ok:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=6, ncol=2 if len(ok) > 8 else 1)
     fig.tight_layout()
     fig.savefig(os.path.join(d, "error_vs_time.png"), dpi=110)
 
@@ -68,12 +70,14 @@ def main(d):
     if full is not None:
         panels = [("full model", full)] + [(f'{r["reducer"]}, r = {r["latent_dim"]}', grid_of(r["trajectory"])) for r in ok]
         lim = np.abs(full).max()
-        fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 3.6), squeeze=False)
-        for ax, (name, field) in zip(axes[0], panels):
+        cols = min(len(panels), 7)
+        rows = (len(panels) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 3.0 * rows), squeeze=False)
+        for ax in axes.flat:
+            ax.axis("off")
+        for ax, (name, field) in zip(axes.flat, panels):
             ax.imshow(field, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="equal")
-            ax.set_title(name, fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.set_title(name, fontsize=7)
         fig.suptitle(f'{c["model"]}: final state, r = {dims}')
         fig.tight_layout()
         fig.savefig(os.path.join(d, "fields_final.png"), dpi=110)

@@ -22,3 +22,5 @@ mpiexec -n "$ranks" $m simulate qg -o out/qg.h5 -split 0.8
 $m simulate heat -o out/heat_cmp.h5 -split 0.8 -quiet
 mpiexec -n "$ranks" $m compare -i out/heat_cmp_train.h5 -test out/heat_cmp_test.h5 -r 5,10,20 -reducers pod,ae,meta-ae -o out/compare_heat -quiet
 mpiexec -n "$ranks" $m compare -i out/qg_train.h5 -test out/qg_test.h5 -r 5,10,20 -reducers pod,ae,meta-ae -o out/compare_qg -quiet
+echo "figures written:"
+ls -1 out/compare_heat/*.png out/compare_qg/*.png 2>/dev/null || echo "  none (see out/compare_*/plots.log)"
