@@ -105,7 +105,9 @@ Matrix Mlp::backward(const Tape& tape, const Matrix& dY, Vector& grad, bool inpu
     Eigen::Map<Vector>(grad.data() + bias_offset(l), out_local(l)) += delta.rowwise().sum();
     if (l == 0 && !input_gradient) return Matrix();
     Matrix da = weight(l).transpose() * delta;
-    if (l == layer_count() - 1 && l > 0 && split_ == Split::output) reduce(da);
+    // The last layer's rows are split: its input gradient sums over every rank's rows, also
+    // when it is the only layer (no hidden layer: the input gradient itself).
+    if (l == layer_count() - 1 && split_ == Split::output) reduce(da);
     if (l == 0) return da;
     if (activation_ == Activation::tanh) delta = da.array() * (1.0 - tape.a[l].array().square());  // tanh' = 1 - tanh²
     else delta = std::move(da);

@@ -23,9 +23,12 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   PetscCall(PetscOptionsInt("-reducer_latent_dim", "Latent dimension r", "Reducer", r, &r, nullptr));
   PetscInt widths[16], count = 16;
   for (size_t k = 0; k < s->hidden.size() && k < 16; ++k) widths[k] = s->hidden[k];
-  PetscCall(PetscOptionsIntArray("-ae_hidden", "Hidden layer widths (comma separated; the decoder mirrors them)",
+  PetscCall(PetscOptionsIntArray("-ae_hidden",
+                                 "Hidden layer widths (comma separated; the decoder mirrors them; 0: no hidden layer)",
                                  "Reducer", widths, &count, &set));
-  if (set) s->hidden.assign(widths, widths + count);
+  if (set && count == 0) s->hidden = {-1};  // given without a value: refused in set_from_options
+  else if (set && count == 1 && widths[0] == 0) s->hidden.clear();  // networks without a hidden layer, asked for
+  else if (set) s->hidden.assign(widths, widths + count);
   PetscCall(PetscOptionsInt("-ae_epochs", "Training epochs", "Reducer", epochs, &epochs, nullptr));
   PetscCall(PetscOptionsInt("-ae_batch_size", "Mini-batch size", "Reducer", batch, &batch, nullptr));
   PetscCall(PetscOptionsReal("-ae_learning_rate", "Adam learning rate", "Reducer", lr, &lr, nullptr));
@@ -80,8 +83,11 @@ PetscErrorCode ri_options(double* lambda) {
 void NeuralSettings::set_from_options() {
   METAROM_PETSC(neural_options(this));
   if (latent_dim < 1) throw Error("neural reducer: -reducer_latent_dim must be >= 1");
+  if (hidden.size() == 1 && hidden[0] == -1)
+    throw Error("neural reducer: -ae_hidden was given no widths (give widths such as 100 or 64,32, or 0 for "
+                "networks without a hidden layer)");
   for (int h : hidden)
-    if (h < 1) throw Error("neural reducer: -ae_hidden widths must be >= 1");
+    if (h < 1) throw Error("neural reducer: -ae_hidden widths must be >= 1 (or the single value 0: no hidden layer)");
   if (pod_modes < 0) throw Error("neural reducer: -ae_pod_modes must be >= 0");
   if (optimizer != "adam" && optimizer != "tao")
     throw Error("neural reducer: -ae_optimizer must be adam or tao, got '" + optimizer + "'");
