@@ -20,6 +20,7 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
+#include "metarom/flow_statistics.hpp"
 #include "metarom/galerkin_rom.hpp"
 #include "metarom/latent_rom.hpp"
 #include "metarom/learned_dynamics.hpp"
@@ -140,6 +141,11 @@ int cmd_compare(const std::string&) {
   write_snapshots(out + "/full.h5", full);
   write_xdmf(out + "/full.h5", full);
 
+  // The recorded states inside the training window [t0, t_train], the rest beyond it.
+  const double t_train = train.t(train.count() - 1);
+  Index in_window = 0;
+  while (in_window < full.count() && full.t(in_window) <= t_train + 1e-9 * (1 + std::abs(t_train))) ++in_window;
+  in_window = std::max<Index>(in_window, 1);
   // Runs one latent ROM of `reducer` against the full run and fills its row: errors, online
   // time, speedup, cost per latent step, and the decoded trajectory file.
   auto run_rom = [&](nlohmann::json& j, const std::string& rom_type, const Reducer& reducer,
@@ -168,6 +174,23 @@ int cmd_compare(const std::string&) {
       j["rom_rel_error"] = finite ? total : INFINITY;
       j["rom_final_rel_error"] = finite ? e.back() : INFINITY;
       j["rom_error_in_time"] = e;
+      // Statistics of the flow (flow_statistics.hpp) over the training window and beyond it.
+      if (finite) {
+        j["valid_time"] = valid_time(e, traj.t);
+        auto stats = [&](Index first, Index last) {
+          const FlowStatistics fs = flow_statistics(*fom, decoded.X, full.X, first, last, comm);
+          nlohmann::json s{{"mean_field_rel_error", fs.mean_field_rel_error}};
+          if (std::isfinite(fs.energy_mean_rel_error)) {
+            s["energy_mean_rel_error"] = fs.energy_mean_rel_error;
+            s["energy_std_rel_error"] = fs.energy_std_rel_error;
+            s["enstrophy_mean_rel_error"] = fs.enstrophy_mean_rel_error;
+          }
+          return s;
+        };
+        const nlohmann::json in = stats(0, in_window);
+        j.update(in);
+        if (in_window < full.count()) j["beyond_training"] = stats(in_window, full.count());
+      }
       j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
       j["online_seconds"] = online;
       j["speedup"] = fom_seconds / online;
@@ -312,6 +335,32 @@ int cmd_compare(const std::string&) {
         "the latent time stepping alone per step. Rows `+learned`: the same reducer with latent dynamics "
         "du/dt = c + Au + H(u ⊗ u) learned by operator inference from the training snapshots (exact velocities "
         "J⁺f, λ chosen on the last 20 % of the training span); their fit time is the reducer's + the dynamics'.\n";
+
+  // The flow statistics (flow_statistics.hpp): training window / beyond it.
+  const bool energies = std::any_of(results.begin(), results.end(), [](const nlohmann::json& j) {
+    return j.contains("energy_mean_rel_error");
+  });
+  auto pair = [&](const nlohmann::json& j, const char* k) {
+    const double a = num(j, k);
+    const double b = j.contains("beyond_training") ? num(j["beyond_training"], k) : NAN;
+    return fmt::format("{} / {}", std::isfinite(a) ? fmt::format("{:.3f}", a) : "—",
+                       std::isfinite(b) ? fmt::format("{:.3f}", b) : "—");
+  };
+  md += fmt::format("\n## Statistics of the flow (training window [{:g}, {:g}] / beyond it)\n\n", full.t(0), t_train);
+  md += energies ? "| reducer | r | ROM | valid time | mean field error | energy mean error | energy std error | "
+                   "enstrophy mean error |\n|---|---|---|---|---|---|---|---|\n"
+                 : "| reducer | r | ROM | valid time | mean field error |\n|---|---|---|---|---|\n";
+  for (const auto& j : results) {
+    if (!j.contains("valid_time")) continue;
+    md += fmt::format("| {} | {} | {} | {:g} | {}", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                      j["rom"].get<std::string>(), num(j, "valid_time"), pair(j, "mean_field_rel_error"));
+    md += energies ? fmt::format(" | {} | {} | {} |\n", pair(j, "energy_mean_rel_error"), pair(j, "energy_std_rel_error"),
+                                 pair(j, "enstrophy_mean_rel_error"))
+                   : " |\n";
+  }
+  md += "\nValid time: the first recorded time whose relative state error exceeds 0.5. Mean field error: "
+        "‖x̄_rom − x̄‖/‖x̄‖ of the time means; energy and enstrophy (E = ½Σ|∇_h ψ|² h_x h_y, Z = ½Σω² h_x h_y): "
+        "relative errors of the means and standard deviations of their time series.\n";
 
   if (is_root()) {
     std::ofstream(out + "/compare.json") << all.dump(1) << "\n";

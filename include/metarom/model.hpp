@@ -53,6 +53,10 @@ class FullOrderModel {
   // the polynomial structure when there is one, central differences of rhs() otherwise.
   virtual Matrix apply_jacobian(double t, const Vector& x, const Matrix& V) const;
 
+  // Kinetic energy and enstrophy of each column (2 x N: row 0 E, row 1 Z), for flows that
+  // define them (QG); an empty matrix otherwise. Collective.
+  virtual Matrix energy_enstrophy(const Matrix&) const { return Matrix(); }
+
   // Advances over the time grid and records the snapshots; solve_seconds() is the wall
   // time of the last time integration (recording included, set-up excluded).
   virtual SnapshotSet simulate(bool progress) = 0;

@@ -67,6 +67,9 @@ class QgModel : public FullOrderModel {
   Matrix arakawa(const Matrix& A, const Matrix& B) const;  // J_A(a, b) per column
   Matrix vorticity(const Matrix& Psi) const;               // ω = -Δ_h ψ
   Matrix poisson(const Matrix& Omega) const;               // (-Δ_h)⁻¹ ω
+  // E = ½ Σ_cells |∇_h ψ|² h_x h_y = ½ Σ ψ ω h_x h_y (summation by parts, zero Dirichlet
+  // ghosts) and Z = ½ Σ ω² h_x h_y with ω = −Δ_h ψ, per column.
+  Matrix energy_enstrophy(const Matrix& Psi) const override;
   Vector spin_up(bool progress) const;
   // Advances ψ from t0 over `steps` steps of dt, calling record(step, t, ψ) at step 0 and
   // after each step; returns the TSSolve wall time.

@@ -368,6 +368,16 @@ Matrix QgModel::vorticity(const Matrix& Psi) const {
   });
 }
 
+Matrix QgModel::energy_enstrophy(const Matrix& Psi) const {
+  const Impl& m = *impl_;
+  const Matrix W = vorticity(Psi);
+  Matrix EZ(2, Psi.cols());
+  EZ.row(0) = Psi.cwiseProduct(W).colwise().sum();
+  EZ.row(1) = W.colwise().squaredNorm();
+  allreduce_sum(m.comm, EZ.data(), EZ.size());
+  return 0.5 * m.hx * m.hy * EZ;
+}
+
 Matrix QgModel::poisson(const Matrix& Omega) const {
   Impl& m = *impl_;
   return m.columns(Omega, [&](Vec in, Vec out, Index) { m.poisson->solve(in, out); });

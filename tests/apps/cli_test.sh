@@ -85,6 +85,10 @@ grep -q "unknown reducer type 'nope'" "$dir/cmp/compare.md" && ok || fail "compa
 grep -q '"rom_status": "ok"' "$dir/cmp/compare.json" && ok || fail "compare.json has no successful ROM"
 grep -q '| pod+learned | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+learned row"
 grep -q '"us_per_step"' "$dir/cmp/compare.json" && ok || fail "compare.json lacks us_per_step"
+for key in valid_time mean_field_rel_error; do
+  grep -q "\"$key\"" "$dir/cmp/compare.json" && ok || fail "compare.json lacks $key"
+done
+grep -q "## Statistics of the flow" "$dir/cmp/compare.md" && ok || fail "compare.md lacks the statistics table"
 # Several latent sizes in one run: one row and one model file per size; a bad list is refused.
 if run compare -i "$dir/heat.h5" -r 2,3 -reducers pod -o "$dir/cmp2" -plots 0 -quiet > "$dir/cmp2.txt" 2>&1; then ok; else fail "compare -r 2,3: $(cat "$dir/cmp2.txt")"; fi
 for f in model_pod_r2.h5 model_pod_r3.h5 rom_pod_r2.h5 rom_pod_r3.h5; do
