@@ -33,7 +33,10 @@ class MetaAutoencoder : public Reducer {
   void set_from_options() override;
   void fit(const SnapshotSet& train) override;
 
-  Matrix encode(const Matrix& X) const override;  // Gauss–Newton from θ₀(x)
+  // Gauss–Newton from θ₀(x): to convergence (adaptive Levenberg–Marquardt, encoding_solver())
+  // by default; with evaluation_iterations() = I > 0, exactly I steps of fixed damping γ, the
+  // paper's protocol (its Table 5.1 uses I = 4), option -meta_eval_iterations.
+  Matrix encode(const Matrix& X) const override;
   Matrix decode(const Matrix& U) const override { return norm_.undo(decoder_.forward(U)); }
   Matrix decoder_jacobian(const Vector& u) const override { return norm_.undo_linear(decoder_.input_jacobian(u)); }
   const Normalization* normalization() const override { return &norm_; }
@@ -59,6 +62,7 @@ class MetaAutoencoder : public Reducer {
   GaussNewtonSettings& training_solver() { return train_gn_; }    // inside training (unrolled: I steps)
   GaussNewtonSettings& encoding_solver() { return encode_gn_; }   // encode(): to convergence
   Gradient& gradient() { return gradient_; }
+  int& evaluation_iterations() { return eval_iterations_; }
   double& latent_penalty() { return latent_penalty_; }
   Mlp& initial_encoder() { return theta0_; }
   Mlp& decoder() { return decoder_; }
@@ -78,6 +82,7 @@ class MetaAutoencoder : public Reducer {
   GaussNewtonSettings train_gn_{4, 1e-3, 0, false}, encode_gn_{100, 1e-3, 1e-10, true};
   Gradient gradient_ = Gradient::unrolled;
   double latent_penalty_ = 0;  // β of -meta_latent_penalty
+  int eval_iterations_ = 0;    // -meta_eval_iterations: 0 encodes to convergence
   std::string corrected_from_;
   Mlp theta0_, decoder_;
   Normalization norm_;  // the Gauss–Newton problem is posed on normalized states (same minimizer)

@@ -13,8 +13,8 @@ namespace metarom {
 
 namespace {
 PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc, MetaAutoencoder::Gradient* g,
-                            std::string* from, double* penalty) {
-  PetscInt iters = train->iterations, max_iters = enc->iterations;
+                            std::string* from, double* penalty, int* eval_iterations) {
+  PetscInt iters = train->iterations, max_iters = enc->iterations, eval = *eval_iterations;
   PetscReal damping = train->damping, tol = enc->tolerance, beta = *penalty;
   char mode[32], file[PETSC_MAX_PATH_LEN];
   PetscBool set;
@@ -28,6 +28,9 @@ PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc
                             max_iters, &max_iters, nullptr));
   PetscCall(PetscOptionsReal("-meta_gn_tol", "Encoding stops when |p| <= tol (1 + |u|) for every sample", "Reducer",
                              tol, &tol, nullptr));
+  PetscCall(PetscOptionsInt("-meta_eval_iterations",
+                            "Encode with exactly I Gauss-Newton steps from theta0 (the paper's protocol); 0: to convergence",
+                            "Reducer", eval, &eval, nullptr));
   PetscCall(PetscOptionsString("-meta_gradient", "Outer gradient: unrolled or implicit", "Reducer",
                                *g == MetaAutoencoder::Gradient::unrolled ? "unrolled" : "implicit", mode, sizeof mode,
                                &set));
@@ -48,6 +51,7 @@ PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc
   enc->iterations = static_cast<int>(max_iters);
   enc->tolerance = tol;
   *penalty = beta;
+  *eval_iterations = static_cast<int>(eval);
   PetscFunctionReturn(0);
 }
 
@@ -61,7 +65,9 @@ GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
 
 void MetaAutoencoder::set_from_options() {
   settings_.set_from_options();
-  METAROM_PETSC(meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_));
+  METAROM_PETSC(
+      meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_, &eval_iterations_));
+  if (eval_iterations_ < 0) throw Error("meta-ae: -meta_eval_iterations must be >= 0 (0: encode to convergence)");
   if (train_gn_.iterations < 0 || encode_gn_.iterations < 1) throw Error("meta-ae: Gauss–Newton iterations must be >= 1");
   if (latent_penalty_ < 0) throw Error("meta-ae: -meta_latent_penalty must be >= 0");
   if (latent_penalty_ > 0 && gradient_ == Gradient::implicit)
@@ -100,6 +106,9 @@ Matrix MetaAutoencoder::encode(const Matrix& X) const {
   // argmin ‖x̄ + sφ(u) − x‖ = argmin ‖φ(u) − (x − x̄)/s‖: the same problem at unit scale.
   const Matrix Xn = norm_.apply(X);
   GaussNewtonEncoder gn(decoder_);
+  // The paper's protocol: exactly I fixed-damping steps (Algorithm 4.2 as in training).
+  if (eval_iterations_ > 0)
+    return gn.solve(Xn, theta0_.forward(Xn), GaussNewtonSettings{eval_iterations_, train_gn_.damping, 0, false});
   return gn.solve(Xn, theta0_.forward(Xn), encode_gn_);
 }
 

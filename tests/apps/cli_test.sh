@@ -68,6 +68,8 @@ if true; then
     if run eval -m "$dir/$t.h5" -i "$dir/heat.h5" -json > "$dir/$t.json" 2>&1; then ok; else fail "eval $t: $(cat "$dir/$t.json")"; fi
     [ -n "$(json_number "$dir/$t.json" right_inverse)" ] && ok || fail "eval $t lacks right_inverse"
   done
+  run eval -m "$dir/meta-ae.h5" -i "$dir/heat.h5" -meta_eval_iterations 4 -drift_steps 1 -json > "$dir/ev4.json" 2>&1 \
+    && grep -q '"encoder":"4 Gauss' "$dir/ev4.json" && ok || fail "eval -meta_eval_iterations 4: $(cat "$dir/ev4.json")"
   expect_failure "holds a 'pod' model, expected 'ae'" fit ae-corrected -i "$dir/heat.h5" -o "$dir/x.h5" --from "$dir/pod.h5"
   expect_failure "name the canonical autoencoder" fit ae-corrected -i "$dir/heat.h5" -o "$dir/x.h5"
 fi

@@ -351,3 +351,36 @@ TEST_CASE("with a POD stage the Gauss–Newton encoder still minimizes the state
     CHECK(g.norm() < 1e-6 * scale);
   }
 }
+
+TEST_CASE("-meta_eval_iterations encodes with exactly I Gauss–Newton steps from θ₀", "[reducers][meta-ae]") {
+  // Against a hand-unrolled Gauss–Newton with Levenberg–Marquardt damping (4.4) written from
+  // the network's own forward pass and input Jacobian: u ← u − (γI + JᵀJ)⁻¹Jᵀ(φ(u) − x).
+  const SnapshotSet data = curve_data(12, 5, 3);
+  MetaAutoencoder meta;
+  meta.settings() = small_settings();
+  meta.initialize(12);
+  meta.training_solver().damping = 1e-2;
+  for (int I : {1, 4}) {
+    INFO("I = " << I);
+    meta.evaluation_iterations() = I;
+    const Matrix U = meta.encode(data.X);
+    Matrix expected = meta.initial_encoder().forward(data.X);  // identity normalization: x as given
+    for (Index j = 0; j < data.X.cols(); ++j) {
+      Vector u = expected.col(j);
+      for (int k = 0; k < I; ++k) {
+        const Matrix J = meta.decoder().input_jacobian(u);
+        const Vector F = meta.decoder().forward(u).col(0) - data.X.col(j);
+        Matrix H = J.transpose() * J;
+        H.diagonal().array() += 1e-2;
+        u -= H.ldlt().solve(J.transpose() * F);
+      }
+      expected.col(j) = u;
+    }
+    CHECK((U - expected).norm() <= 1e-10 * expected.norm());
+  }
+  // 0: solved to convergence, a different (stationary) point than four steps.
+  meta.evaluation_iterations() = 0;
+  const Matrix converged = meta.encode(data.X);
+  meta.evaluation_iterations() = 4;
+  CHECK((converged - meta.encode(data.X)).norm() > 1e-8 * converged.norm());
+}
