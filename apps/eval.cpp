@@ -43,6 +43,7 @@ int cmd_eval(const std::string&) {
   if (c.json) {
     nlohmann::json j{{"mse", m.mse},         {"sr_mse", m.sr_mse},   {"rel_error", m.rel_error},
                      {"drift", m.drift},     {"drift_steps", m.drift_steps}, {"right_inverse", m.right_inverse},
+                     {"right_inverse_rel", m.right_inverse_rel},
                      {"reducer", model.reducer->type()}, {"latent_dim", model.reducer->latent_dim()},
                      {"n", set.n()},         {"count", set.count()}};
     if (!encoder.empty()) j["encoder"] = encoder;
@@ -53,9 +54,9 @@ int cmd_eval(const std::string&) {
                       "  second-reconstruction MSE (5.2)     {:.6e}\n"
                       "  relative error ||X~-X||/||X||       {:.6e}\n"
                       "  drift of reconstruction {:<4d}        {:.6e}\n"
-                      "  right-inverse violation |θ(φ(θ(x)))-θ(x)|, mean {:.6e}\n",
+                      "  right-inverse violation |θ(φ(θ(x)))-θ(x)|, mean {:.6e} (relative to |θ(x)|: {:.6e})\n",
                       model.reducer->type(), model.reducer->latent_dim(), in, set.count(), m.mse, m.sr_mse,
-                      m.rel_error, m.drift_steps, m.drift, m.right_inverse) +
+                      m.rel_error, m.drift_steps, m.drift, m.right_inverse, m.right_inverse_rel) +
           (encoder.empty() ? std::string() : "  encoder: " + encoder + "\n"));
   }
   return 0;

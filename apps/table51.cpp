@@ -77,6 +77,7 @@ void run() {
   row("Testing second reconstruction MSE", a_te.sr_mse, p_te.sr_mse, m_te.sr_mse);
   row("Testing drift of 100th reconstruction", a_te.drift, p_te.drift, m_te.drift);
   row("Testing right-inverse violation", a_te.right_inverse, p_te.right_inverse, m_te.right_inverse);
+  row("  relative to |θ(x)|", a_te.right_inverse_rel, p_te.right_inverse_rel, m_te.right_inverse_rel);
   t += fmt::format("\nPaper (Table 5.1): testing MSE 2.9126e-02 vs 2.6416e-02 (meta/AE 0.907); testing SR MSE "
                    "1.3101e-03 vs 3.2502e-05 (meta/AE 0.0248)\n");
   t += fmt::format("Training time: ae {:.1f} s ({:.3f} s/epoch), meta-ae {:.1f} s ({:.3f} s/epoch), ratio {:.2f}\n",

@@ -11,6 +11,9 @@ struct ReconstructionMetrics {
   int drift_steps = 0;   // k
   double drift = 0;      // ||X^(k) - X^(1)||_F² / (nN): the k-th repeated reconstruction's drift
   double right_inverse = 0;  // mean over samples of ||θ(φ(θ(x))) - θ(x)||
+  // The same relative to ||θ(x)||: the absolute value scales with the latent coordinates,
+  // which the autoencoders' losses leave free (u → cu and W₁ → W₁/c decode alike).
+  double right_inverse_rel = 0;
 };
 
 // drift_steps = k >= 1 repeated reconstructions (the paper shows the 100th).

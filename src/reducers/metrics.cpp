@@ -22,6 +22,8 @@ ReconstructionMetrics reconstruction_metrics(const Reducer& reducer, const Snaps
   m.sr_mse = distributed_squared_distance(X2, X1, set.rows.comm) / nN;
   m.rel_error = norm2 > 0 ? std::sqrt(err2 / norm2) : std::sqrt(err2);
   m.right_inverse = (U2 - U1).colwise().norm().mean();
+  m.right_inverse_rel =
+      ((U2 - U1).colwise().norm().array() / U1.colwise().norm().array().max(1e-300)).mean();
   Matrix Xk = X2;
   for (int k = 2; k < drift_steps; ++k) Xk = reducer.decode(reducer.encode(Xk));
   m.drift_steps = drift_steps;

@@ -188,6 +188,20 @@ TEST_CASE("meta-autoencoder keeps the right-inverse property the canonical one b
   INFO("right-inverse violation: ae " << ma.right_inverse << ", meta-ae " << mm.right_inverse);
   CHECK(mm.right_inverse * 100 < ma.right_inverse);
   CHECK(mm.sr_mse * 100 < ma.sr_mse);
+  // The same autoencoder with its latent coordinates scaled by c = 10 (encoder output × c,
+  // decoder input weights / c) decodes alike: the absolute right-inverse violation scales
+  // by c, the relative one does not.
+  {
+    Autoencoder scaled = ae;
+    const int last = scaled.encoder().layer_count() - 1;
+    scaled.encoder().weight(last) *= 10;
+    scaled.encoder().bias(last) *= 10;
+    scaled.decoder().weight(0) /= 10;
+    const ReconstructionMetrics ms = reconstruction_metrics(scaled, data, 1);
+    CHECK(ms.mse == Approx(ma.mse).epsilon(1e-10));
+    CHECK(ms.right_inverse == Approx(10 * ma.right_inverse).epsilon(1e-10));
+    CHECK(ms.right_inverse_rel == Approx(ma.right_inverse_rel).epsilon(1e-10));
+  }
   // Algorithm 4.1: correcting the canonical autoencoder restores the property too.
   MetaAutoencoder corrected(true);
   corrected.correct(ae);
