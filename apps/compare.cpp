@@ -50,7 +50,7 @@ std::vector<double> errors_in_time(const Matrix& rom, const Matrix& full, MPI_Co
 
 // The options compare gives defaults of its own (comparison_defaults), unless the user set them.
 constexpr const char* defaulted_options[] = {"-ae_pod_modes", "-ae_batch_size", "-ae_epochs", "-meta_latent_penalty",
-                                             "-rom_manifold_damping"};
+                                             "-rom_manifold_damping", "-pod_center"};
 
 // Defaults for a fair comparison at latent size r, where the user set none: a POD stage of
 // K = max(32, 2r) modes (at most N − 1), so networks train on coordinates rather than n
@@ -88,6 +88,29 @@ std::vector<std::string> user_given_options() {
     if (set) given.push_back(name);
   }
   return given;
+}
+
+// The settings a row's reducer ran with, as text; "(compare)" marks a value compare chose
+// (comparison_defaults), not the user.
+std::string row_settings(Reducer& reducer, const std::vector<std::string>& user_set) {
+  auto by = [&](const char* option) {
+    return std::find(user_set.begin(), user_set.end(), option) == user_set.end() ? " (compare)" : "";
+  };
+  if (auto* pod = dynamic_cast<Pod*>(&reducer))
+    return pod->settings().center ? fmt::format("centred{}", by("-pod_center")) : std::string("not centred");
+  const NeuralSettings* s = nullptr;
+  std::string extra;
+  if (auto* ae = dynamic_cast<Autoencoder*>(&reducer)) s = &ae->settings();
+  if (auto* meta = dynamic_cast<MetaAutoencoder*>(&reducer)) {
+    MetaAutoencoder& m = *meta;
+    s = &m.settings();
+    extra = fmt::format(", I = {} unrolled Gauss–Newton steps, latent penalty β = {:g}{}", m.training_solver().iterations,
+                        m.latent_penalty(), by("-meta_latent_penalty"));
+  }
+  if (!s) return "";
+  return fmt::format("hidden {}, POD stage K = {}{} (centred), batch {}{}, {} epochs{}, Adam lr {:g}, seed {}{}",
+                     fmt::join(s->hidden, ","), s->pod_modes, by("-ae_pod_modes"), s->train.batch_size,
+                     by("-ae_batch_size"), s->train.epochs, by("-ae_epochs"), s->train.learning_rate, s->train.seed, extra);
 }
 
 }  // namespace
@@ -220,15 +243,21 @@ int cmd_compare(const std::string&) {
       try {
         std::unique_ptr<Reducer> reducer;
         std::shared_ptr<const LearnedDynamics> saved;  // learned dynamics a model file carries
+        bool saved_model = false;
         if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
           ModelFile m = load_model(item, comm, [&](const ModelFile&) { return rows; });
           j["reducer"] = m.reducer->type() + " (" + item + ")";
           j["fit_seconds"] = m.fit_seconds;
           reducer = std::move(m.reducer);
           saved = m.dynamics;
+          saved_model = true;
         } else {
           reducer = create_reducer(item);
           reducer->set_from_options();
+          // Fair rows: the neural reducers' POD stage subtracts the snapshot mean, so POD is
+          // centred too unless -pod_center says otherwise.
+          if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
+            if (std::find(user_set.begin(), user_set.end(), "-pod_center") == user_set.end()) pod->settings().center = true;
           MPI_Barrier(comm);
           const double start = MPI_Wtime();
           reducer->fit(train);
@@ -236,6 +265,10 @@ int cmd_compare(const std::string&) {
           save_model(out + "/model_" + item + tag + ".h5", *reducer, train, train_path, j["fit_seconds"].get<double>());
         }
         j["latent_dim"] = reducer->latent_dim();
+        // A saved model's settings are its own: none of them is compare's choice.
+        j["settings"] = row_settings(*reducer, saved_model ? std::vector<std::string>(std::begin(defaulted_options),
+                                                                                       std::end(defaulted_options))
+                                                           : user_set);
         if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
           j["singular_values"] = std::vector<double>(pod->singular_values().data(),
                                                      pod->singular_values().data() + pod->singular_values().size());
@@ -365,6 +398,17 @@ int cmd_compare(const std::string&) {
           "above encodes with the inner problem solved to convergence (metarom's default).\n\n| reducer | r | train MSE "
           "| train SR MSE | test MSE | test SR MSE |\n|---|---|---|---|---|---|\n" +
           paper;
+
+  // Every row's settings.
+  md += "\n## Settings of each row\n\n";
+  for (const auto& j : results)
+    if (j.contains("settings") && !j.contains("dynamics_fit_seconds"))
+      md += fmt::format("- {}, r = {}: {}{}\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                        j["settings"].get<std::string>(),
+                        j.contains("rom_manifold_damping") ? fmt::format("; ROM damping δ = {:g}", num(j, "rom_manifold_damping"))
+                                                           : std::string());
+  md += "\n(compare): a value `compare` chose for a fair comparison (its defaults); the user's options override "
+        "them. `+learned` rows use the same reducer.\n";
 
   // The flow statistics (flow_statistics.hpp): training window / beyond it.
   const bool energies = std::any_of(results.begin(), results.end(), [](const nlohmann::json& j) {
