@@ -311,7 +311,9 @@ int cmd_compare(const std::string&) {
           nlohmann::json l = j;
           for (const char* k : {"rom_manifold_damping", "rom_status", "rom_rel_error", "rom_final_rel_error",
                                 "rom_error_in_time", "times", "online_seconds", "speedup", "rom_ts_type", "trajectory",
-                                "latent_steps", "us_per_step", "singular_values", "paper_protocol"})
+                                "latent_steps", "us_per_step", "singular_values", "paper_protocol", "valid_time",
+                                "mean_field_rel_error", "energy_mean_rel_error", "energy_std_rel_error",
+                                "enstrophy_mean_rel_error", "beyond_training"})
             l.erase(k);
           l["reducer"] = j["reducer"].get<std::string>() + "+learned";
           l["rom"] = "learned";
