@@ -1,5 +1,5 @@
 #pragma once
-// POD-Galerkin latent ROM of a linear full-order model dx/dt = A x (DESIGN.md, "Latent-space
+// POD-Galerkin latent ROM of a linear full-order model dx/dt = A x (docs/methods.md, "Latent-space
 // reduced models"). With an affine decoder x = x̄ + J u, the Galerkin condition
 // Jᵀ(dx/dt - A x) = 0 gives du/dt = A_r u + c with A_r = M⁻¹JᵀAJ, c = M⁻¹JᵀAx̄ and
 // M = JᵀJ (the identity for POD). A_r and c are formed once, so the online cost does not

@@ -4,7 +4,7 @@
 // Levenberg–Marquardt damping (4.4): u ← u − (γI + JᵀJ)⁻¹JᵀF, F = φ(u) − x, J = ∂φ/∂u.
 //
 // The decoder is the paper's one-hidden-layer network (5.1), φ(u) = W₂ tanh(W₁u + b₁) + b₂,
-// for which (DESIGN.md, "Performance notes") J = W₂SW₁ with S = diag(1 − t²), so
+// for which (docs/methods.md, "Meta-autoencoder") J = W₂SW₁ with S = diag(1 − t²), so
 // JᵀJ = (SW₁)ᵀ M (SW₁) and JᵀF = W₁ᵀS(M t − W₂ᵀ(x − b₂)) with M = W₂ᵀW₂. M and W₂ᵀX are
 // formed once per batch: a Gauss–Newton step then costs O(h²B + h r² B), independent of
 // n, and its adjoint (for back-propagation through the unrolled steps) is formed the same

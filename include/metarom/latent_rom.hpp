@@ -1,5 +1,5 @@
 #pragma once
-// Latent-space reduced models du/dt = g(t, u) (DESIGN.md, "Latent-space reduced models"),
+// Latent-space reduced models du/dt = g(t, u) (docs/methods.md, "Latent-space reduced models"),
 // advanced by a PETSc TS on a small sequential Vec (options prefix "rom_"), the latent
 // state replicated on every rank:
 //   QuadraticGalerkinRom  POD-Galerkin for models f(x) = c + Lx + B(x, x) and an affine

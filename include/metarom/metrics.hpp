@@ -1,5 +1,5 @@
 #pragma once
-// Reconstruction metrics of a reducer on a snapshot set (DESIGN.md, "Metrics").
+// Reconstruction metrics of a reducer on a snapshot set (docs/methods.md, "Metrics").
 #include "metarom/reducer.hpp"
 
 namespace metarom {

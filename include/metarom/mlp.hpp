@@ -1,5 +1,5 @@
 #pragma once
-// Dense multilayer perceptron (DESIGN.md, "Canonical autoencoder"): layers
+// Dense multilayer perceptron (docs/methods.md, "Canonical autoencoder"): layers
 // a_l = σ(W_l a_{l-1} + b_l), tanh on hidden layers and the identity on the output, the
 // paper's (5.1) being the one-hidden-layer case W₂ tanh(W₁x + b₁) + b₂. Batches are matrix
 // columns; forward, reverse-mode gradients and input Jacobians work on whole batches with
@@ -23,7 +23,7 @@ class Mlp {
   // (the linear case of Theorem 3.9).
   enum class Activation { tanh, identity };
 
-  // Distribution over MPI ranks (DESIGN.md, "Parallel layout"): a network whose input is
+  // Distribution over MPI ranks (docs/methods.md, "Parallel layout"): a network whose input is
   // a state split by rows holds only its ranks' columns of the first weight matrix (one
   // allreduce of the first layer's output per forward pass); one whose output is such a
   // state holds only its rows of the last weight matrix and bias (no communication

@@ -1,5 +1,5 @@
 #pragma once
-// The full-order model interface the ROM layer sees (DESIGN.md, "Full-order models"):
+// The full-order model interface the ROM layer sees (docs/methods.md, "Full-order models"):
 // dx/dt = f(t, x), advanced by a PETSc TS, with states exchanged in snapshot ordering
 // (the grid's natural ordering, split over the ranks as `rows()`).
 #include <petscmat.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Proper orthogonal decomposition (DESIGN.md, "POD"): X - x̄1ᵀ = UΣVᵀ, encode
+// Proper orthogonal decomposition (docs/methods.md, "POD"): X - x̄1ᵀ = UΣVᵀ, encode
 // u = U_rᵀ(x - x̄), decode x̄ + U_r u. r is fixed or the smallest r whose energy
 // Σ_{k≤r} σ_k² reaches a fraction of Σ_k σ_k² (energy is σ², not σ).
 #include <string>

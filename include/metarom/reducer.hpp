@@ -1,5 +1,5 @@
 #pragma once
-// The Reducer interface (DESIGN.md, "Core interfaces"): maps states x (n) to latent
+// The Reducer interface (docs/methods.md, "Core interfaces"): maps states x (n) to latent
 // coordinates u (r) and back. States are distributed by rows like the full-order PETSc
 // Vec (a RowPartition); latent vectors are small and replicated on every rank.
 #include <functional>
