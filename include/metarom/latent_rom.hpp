@@ -106,6 +106,25 @@ class LatentRom {
   std::unique_ptr<ManifoldLspgRom> lspg_;
 };
 
+// The minimum-norm least-squares solution of J du = b from the normal equations
+// N = JᵀJ (r x r, symmetric) and c = Jᵀb: (JᵀJ)⁺Jᵀb = J⁺b also when J loses rank (a
+// decoder whose tanh units saturate); directions with σ² ≤ 1e-14 σ²_max are dropped.
+// A Cholesky factorization serves when N is well conditioned (rcond > 1e-10), the
+// eigen-decomposition otherwise. c may have several columns.
+Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string& what);
+
+// The damped form of that solve, (N + μI)⁺c with μ = δ λ_max(N) fixed at the first call
+// (δ = 0: the plain pseudo-inverse solve): manifold Galerkin's damping, shared by
+// ManifoldGalerkinRom and the plugin's TS rom.
+class DampedNormalSolve {
+ public:
+  double delta = 0;  // δ ≥ 0
+  Matrix operator()(Matrix N, const Matrix& c, const std::string& what) const;
+
+ private:
+  mutable double mu_ = -1;  // δ λ_max, fixed at the first call
+};
+
 class ManifoldGalerkinRom : public LatentDynamics {
  public:
   // With a neural reducer whose normalization has a POD stage (decode(u) = x̄ + sΦψ(u),
@@ -132,10 +151,10 @@ class ManifoldGalerkinRom : public LatentDynamics {
   // decoder flattens (J → 0) the latent velocity then goes to zero instead of growing, so
   // a trajectory that leaves the decoder's range stalls rather than running into
   // saturation; where σ²(J) ≫ μ it changes nothing.
-  double& damping() { return delta_; }
+  double& damping() { return damped_.delta; }
 
  private:
-  Matrix solve(Matrix normal, const Matrix& rhs) const;
+  Matrix solve(const Matrix& normal, const Matrix& rhs) const { return damped_(normal, rhs, "manifold Galerkin ROM"); }
   // The network's value and Jacobian at the last u (an implicit step asks for g and ∂g/∂u
   // at the same state).
   struct Network {
@@ -147,15 +166,7 @@ class ManifoldGalerkinRom : public LatentDynamics {
   const FullOrderModel& model_;
   const Reducer& reducer_;
   std::unique_ptr<QuadraticGalerkinRom> stage_;
-  double delta_ = 0;
-  mutable double mu_ = -1;  // δ λ_max, fixed at the first evaluation
+  DampedNormalSolve damped_;
 };
-
-// The minimum-norm least-squares solution of J du = b from the normal equations
-// N = JᵀJ (r x r, symmetric) and c = Jᵀb: (JᵀJ)⁺Jᵀb = J⁺b also when J loses rank (a
-// decoder whose tanh units saturate); directions with σ² ≤ 1e-14 σ²_max are dropped.
-// A Cholesky factorization serves when N is well conditioned (rcond > 1e-10), the
-// eigen-decomposition otherwise. c may have several columns.
-Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string& what);
 
 }  // namespace metarom

@@ -26,7 +26,6 @@
 #include <fmt/ranges.h>
 
 #include <Eigen/Cholesky>
-#include <Eigen/Eigenvalues>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -61,18 +60,21 @@ class ApplicationModel : public FullOrderModel {
     for (Index j = 0; j < X.cols(); ++j) {
       state_.from_rows(X.col(j), x_);
       METAROM_PETSC(TSComputeRHSFunction(ts_, t, x_, f_));
+      ++calls_;
       F.col(j) = state_.to_rows(f_);
     }
     return F;
   }
   SnapshotSet simulate(bool) override { throw Error("TS rom: the application is the full model; run it without -ts_type rom"); }
   double solve_seconds() const override { return 0; }
+  long long rhs_calls() const { return calls_; }
 
  private:
   TS ts_;
   const AppState& state_;
   TimeGrid grid_;
   PetscHandle<Vec, VecDestroy> x_, f_;
+  mutable long long calls_ = 0;
 };
 
 // The galerkin route for decoders x = x̄ + V y(u) with a constant V (POD: y = u; neural
@@ -83,7 +85,8 @@ class ApplicationGalerkin : public LatentDynamics {
   // damping δ ≥ 0: the staged network's least-squares solve is (JsᵀJs + μI)⁻¹Js with
   // μ = δ λ_max(JsᵀJs) at the first state (as ManifoldGalerkinRom).
   ApplicationGalerkin(TS ts, const AppState& state, const Reducer& reducer, double damping)
-      : ts_(ts), reducer_(reducer), delta_(damping) {
+      : ts_(ts), reducer_(reducer) {
+    damped_.delta = damping;
     const int r = reducer.latent_dim();
     const Normalization* norm = reducer.normalization();
     pod_ = reducer.affine_decoder();
@@ -135,7 +138,6 @@ class ApplicationGalerkin : public LatentDynamics {
   }
   int dim() const override { return reducer_.latent_dim(); }
   bool linear() const { return Ar_.size() > 0; }
-  bool pod() const { return pod_; }
   long long rhs_calls() const { return calls_; }
   std::string name() const override { return linear() ? "galerkin (projected operator)" : "galerkin"; }
   Vector rhs(double t, const Vector& u) const override {
@@ -153,12 +155,7 @@ class ApplicationGalerkin : public LatentDynamics {
     }
     if (pod_) return g;
     const Matrix Js = reducer_.network_jacobian(u);
-    Matrix N = Js.transpose() * Js;
-    if (delta_ > 0) {
-      if (mu_ < 0) mu_ = delta_ * Eigen::SelfAdjointEigenSolver<Matrix>(N, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
-      N.diagonal().array() += mu_;
-    }
-    return pseudo_inverse_solve(N, Js.transpose() * g, "TS rom");
+    return damped_(Js.transpose() * Js, Js.transpose() * g, "TS rom");
   }
   Matrix jacobian(double t, const Vector& u) const override {
     if (linear() && pod_) return Ar_;
@@ -190,8 +187,7 @@ class ApplicationGalerkin : public LatentDynamics {
   Eigen::LDLT<Matrix> mass_;
   PetscHandle<Vec, VecDestroy> x_, f_;
   mutable long long calls_ = 0;
-  double delta_ = 0;
-  mutable double mu_ = -1;
+  DampedNormalSolve damped_;
 };
 
 // The reduced model read once and kept with the TS (offline work: the file, the basis, the
@@ -334,7 +330,7 @@ void solve(TS ts) {
   s.latent_ts = traj.ts_type;
   s.latent_steps = traj.steps;
   s.first_dt = tolerance > 0 ? first : grid.dt();
-  s.rhs_calls = fast ? fast->rhs_calls() : 0;
+  s.rhs_calls = fast ? fast->rhs_calls() : model ? model->rhs_calls() : 0;
   ts->ptime = traj.t(traj.t.size() - 1);
   ts->steps = static_cast<PetscInt>(traj.steps);
   ts->reason = app.t_final >= ts->max_time * (1 - 1e-12) ? TS_CONVERGED_TIME : TS_CONVERGED_ITS;

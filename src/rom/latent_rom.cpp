@@ -401,15 +401,15 @@ ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Redu
   PetscBool set;
   METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, &set));
   if (delta < 0) throw Error("manifold Galerkin ROM: -rom_manifold_damping must be >= 0");
-  delta_ = delta;
+  damped_.delta = delta;
 }
 
-Matrix ManifoldGalerkinRom::solve(Matrix normal, const Matrix& rhs) const {
-  if (delta_ > 0) {
-    if (mu_ < 0) mu_ = delta_ * Eigen::SelfAdjointEigenSolver<Matrix>(normal, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
-    normal.diagonal().array() += mu_;
+Matrix DampedNormalSolve::operator()(Matrix N, const Matrix& c, const std::string& what) const {
+  if (delta > 0) {
+    if (mu_ < 0) mu_ = delta * Eigen::SelfAdjointEigenSolver<Matrix>(N, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
+    N.diagonal().array() += mu_;
   }
-  return pseudo_inverse_solve(normal, rhs, "manifold Galerkin ROM");
+  return pseudo_inverse_solve(N, c, what);
 }
 
 ManifoldGalerkinRom::~ManifoldGalerkinRom() = default;
