@@ -4,8 +4,8 @@
 // same time span, and writes DIR/compare.md, DIR/compare.json, the trajectories (with XDMF
 // side files) and, when Debian's python3-matplotlib and python3-h5py are there, the plots
 // of apps/compare_plots.py. A reducer or ROM that fails is reported in the table.
-// Neural reducers and their ROMs get comparison defaults (comparison_defaults below) unless
-// options say otherwise.
+// Every reducer runs with its own defaults and the user's options; POD is centred, like the
+// neural reducers' POD stage, unless -pod_center says otherwise.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -48,68 +48,31 @@ std::vector<double> errors_in_time(const Matrix& rom, const Matrix& full, MPI_Co
   return e;
 }
 
-// The options compare gives defaults of its own (comparison_defaults), unless the user set them.
-constexpr const char* defaulted_options[] = {"-ae_pod_modes", "-ae_batch_size", "-ae_epochs", "-meta_latent_penalty",
-                                             "-rom_manifold_damping", "-pod_center"};
-
-// Defaults for a fair comparison at latent size r, where the user set none: a POD stage of
-// K = max(32, 2r) modes (at most N − 1), so networks train on coordinates rather than n
-// values and their manifold Galerkin ROMs cost what POD's does; about 10,000 Adam steps of
-// batch 20 whatever N (epochs alone would under-train small sets); and a meta-AE latent
-// penalty of 1e-2, which keeps its latent coordinates bounded and identifiable (on QG at
-// r = 10, 1e-3 let the manifold Galerkin ROM leave the decoder's well-conditioned region);
-// and a manifold Galerkin damping δ = 1e-4 (latent_rom.hpp): on QG three ROMs whose
-// trajectories left their decoders' range blew up without it, while the heat ROMs'
-// errors changed in the fourth digit at most.
-void comparison_defaults(int r, Index samples, const std::vector<std::string>& user_set) {
-  auto set_default = [&](const char* name, const std::string& value) {
-    if (std::find(user_set.begin(), user_set.end(), name) == user_set.end())
-      METAROM_PETSC(PetscOptionsSetValue(nullptr, name, value.c_str()));
-  };
-  const Index modes = std::min<Index>(std::max(32, 2 * r), std::max<Index>(samples - 1, 1));
-  set_default("-ae_pod_modes", std::to_string(modes));
-  set_default("-ae_batch_size", "20");
-  PetscInt batch = 20;
+// Whether the user gave an option (compare centres POD unless -pod_center was given).
+bool option_given(const char* name) {
   PetscBool set;
-  METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-ae_batch_size", &batch, &set));
-  batch = std::max<PetscInt>(batch, 1);
-  const Index batches = (samples + batch - 1) / batch;
-  set_default("-ae_epochs", std::to_string(std::max<Index>(1, (10000 + batches - 1) / batches)));
-  set_default("-meta_latent_penalty", "1e-2");
-  set_default("-rom_manifold_damping", "1e-4");
+  METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, name, &set));
+  return set;
 }
 
-// Those of defaulted_options the user gave.
-std::vector<std::string> user_given_options() {
-  std::vector<std::string> given;
-  for (const char* name : defaulted_options) {
-    PetscBool set;
-    METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, name, &set));
-    if (set) given.push_back(name);
-  }
-  return given;
-}
-
-// The settings a row's reducer ran with, as text; "(compare)" marks a value compare chose
-// (comparison_defaults), not the user.
-std::string row_settings(Reducer& reducer, const std::vector<std::string>& user_set) {
-  auto by = [&](const char* option) {
-    return std::find(user_set.begin(), user_set.end(), option) == user_set.end() ? " (compare)" : "";
-  };
+// The settings a row's reducer ran with, as text (the reducers' own defaults unless the
+// user's options changed them); "(compare)" marks compare's one choice, centred POD.
+std::string row_settings(Reducer& reducer, bool pod_centre_chosen) {
   if (auto* pod = dynamic_cast<Pod*>(&reducer))
-    return pod->settings().center ? fmt::format("centred{}", by("-pod_center")) : std::string("not centred");
+    return pod->settings().center ? fmt::format("centred{}", pod_centre_chosen ? " (compare)" : "")
+                                  : std::string("not centred");
   const NeuralSettings* s = nullptr;
   std::string extra;
   if (auto* ae = dynamic_cast<Autoencoder*>(&reducer)) s = &ae->settings();
   if (auto* meta = dynamic_cast<MetaAutoencoder*>(&reducer)) {
     s = &meta->settings();
-    extra = fmt::format(", I = {} unrolled Gauss–Newton steps, latent penalty β = {:g}{}",
-                        meta->training_solver().iterations, meta->latent_penalty(), by("-meta_latent_penalty"));
+    extra = fmt::format(", I = {} unrolled Gauss–Newton steps, latent penalty β = {:g}",
+                        meta->training_solver().iterations, meta->latent_penalty());
   }
   if (!s) return "";
-  return fmt::format("hidden {}, POD stage K = {}{} (centred), batch {}{}, {} epochs{}, Adam lr {:g}, seed {}{}",
-                     fmt::join(s->hidden, ","), s->pod_modes, by("-ae_pod_modes"), s->train.batch_size,
-                     by("-ae_batch_size"), s->train.epochs, by("-ae_epochs"), s->train.learning_rate, s->train.seed, extra);
+  return fmt::format("hidden {}, POD stage K = {} (centred), batch {}, {} epochs, Adam lr {:g}, seed {}{}",
+                     fmt::join(s->hidden, ","), s->pod_modes, s->train.batch_size, s->train.epochs,
+                     s->train.learning_rate, s->train.seed, extra);
 }
 
 }  // namespace
@@ -137,7 +100,7 @@ int cmd_compare(const std::string&) {
   std::vector<int> dims;
   for (long long v : positive_ints(r_list, "compare: -r")) dims.push_back(static_cast<int>(v));
   if (dims.empty()) throw Error("compare: -r names no latent dimension");
-  const std::vector<std::string> user_set = user_given_options();
+  const bool centre_pod = !option_given("-pod_center");
   if (dynamics != "learned" && dynamics != "none")
     throw Error("compare: -latent_dynamics must be learned or none, got '" + dynamics + "'");
   const bool learned_rows = dynamics == "learned";
@@ -232,8 +195,6 @@ int cmd_compare(const std::string&) {
   nlohmann::json results = nlohmann::json::array();
   const std::vector<std::string> items = split_list(reducers);
   for (const int r : dims) {
-    METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
-    comparison_defaults(r, train.count(), user_set);
     // One latent size keeps the plain file names; several get an _r<r> suffix.
     const std::string tag = dims.size() > 1 ? fmt::format("_r{}", r) : "";
     for (const std::string& item : items) {
@@ -253,10 +214,11 @@ int cmd_compare(const std::string&) {
         } else {
           reducer = create_reducer(item);
           reducer->set_from_options();
+          reducer->set_latent_dim(r);
           // Fair rows: the neural reducers' POD stage subtracts the snapshot mean, so POD is
           // centred too unless -pod_center says otherwise.
           if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
-            if (std::find(user_set.begin(), user_set.end(), "-pod_center") == user_set.end()) pod->settings().center = true;
+            if (centre_pod) pod->settings().center = true;
           MPI_Barrier(comm);
           const double start = MPI_Wtime();
           reducer->fit(train);
@@ -265,9 +227,7 @@ int cmd_compare(const std::string&) {
         }
         j["latent_dim"] = reducer->latent_dim();
         // A saved model's settings are its own: none of them is compare's choice.
-        j["settings"] = row_settings(*reducer, saved_model ? std::vector<std::string>(std::begin(defaulted_options),
-                                                                                       std::end(defaulted_options))
-                                                           : user_set);
+        j["settings"] = row_settings(*reducer, centre_pod && !saved_model);
         const ReconstructionMetrics mt = reconstruction_metrics(*reducer, train, 1);
         j["train_mse"] = mt.mse;
         j["train_sr_mse"] = mt.sr_mse;
@@ -299,7 +259,7 @@ int cmd_compare(const std::string&) {
         const std::string rom_type = LatentRom::resolve("auto", *fom, *reducer);
         j["rom"] = rom_type;
         if (rom_type == "manifold-galerkin") {
-          PetscReal delta = 0;
+          PetscReal delta = default_manifold_damping(*reducer);
           METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, nullptr));
           j["rom_manifold_damping"] = delta;
           if (delta > 0) j["rom"] = fmt::format("manifold-galerkin (δ = {:g})", delta);
@@ -404,8 +364,9 @@ int cmd_compare(const std::string&) {
                         j["settings"].get<std::string>(),
                         j.contains("rom_manifold_damping") ? fmt::format("; ROM damping δ = {:g}", num(j, "rom_manifold_damping"))
                                                            : std::string());
-  md += "\n(compare): a value `compare` chose for a fair comparison (its defaults); the user's options override "
-        "them. `+learned` rows use the same reducer.\n";
+  md += "\nEvery other value is the reducer's own default or the user's option. (compare): POD centred like the "
+        "neural reducers' POD stage, for a fair comparison (-pod_center 0 overrides it). `+learned` rows use the "
+        "same reducer.\n";
 
   // The flow statistics (flow_statistics.hpp): training window / beyond it.
   const bool energies = std::any_of(results.begin(), results.end(), [](const nlohmann::json& j) {

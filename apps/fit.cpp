@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "metarom/error.hpp"
 #include "metarom/learned_dynamics.hpp"
+#include "metarom/meta_autoencoder.hpp"
 #include "metarom/model.hpp"
 #include "metarom/petsc_handle.hpp"
 #include "metarom/pod.hpp"
@@ -28,17 +29,20 @@ int cmd_fit(const std::string& operand) {
                            {"-latent_dynamics", "none, or learned: fit latent dynamics by operator inference", &dynamics}};
   const Common c = common_options(opts, "metarom fit TYPE");
   const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
-  if (r_given) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-reducer_latent_dim", std::to_string(r).c_str()));
-  if (!from.empty()) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-ae_corrected_from", from.c_str()));
-  // Training progress unless told to be quiet.
-  PetscBool monitor_set = PETSC_FALSE;
-  METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, "-ae_monitor", &monitor_set));
-  if (!monitor_set && !c.quiet && !c.json) METAROM_PETSC(PetscOptionsSetValue(nullptr, "-ae_monitor", "1"));
-
   if (dynamics != "none" && dynamics != "learned")
     throw Error("-latent_dynamics must be none or learned, got '" + dynamics + "'");
   std::unique_ptr<Reducer> reducer = create_reducer(type);
   reducer->set_from_options();
+  if (r_given) reducer->set_latent_dim(r);
+  if (!from.empty()) {
+    auto* meta = dynamic_cast<MetaAutoencoder*>(reducer.get());
+    if (!meta || type != "ae-corrected") throw Error("-from names the autoencoder for ae-corrected only, not " + type);
+    meta->corrected_from() = from;
+  }
+  // Training progress unless told to be quiet (-ae_monitor decides when given).
+  PetscBool monitor_set = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, "-ae_monitor", &monitor_set));
+  if (!monitor_set && !c.quiet && !c.json) reducer->set_progress(true);
   OperatorInference inference;
   if (dynamics == "learned") inference.set_from_options();
   if (help_requested()) return 0;  // the reducer's options are listed now

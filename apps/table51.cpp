@@ -38,6 +38,7 @@ void run() {
   s.train.epochs = 100;
   s.train.batch_size = 100;
   s.train.learning_rate = 1e-3;
+  s.pod_modes = 0;  // the networks on the pixels
   s.set_from_options();
 
   Autoencoder ae;
@@ -48,6 +49,7 @@ void run() {
   MetaAutoencoder meta;
   meta.settings() = s;
   meta.training_solver().iterations = 4;
+  meta.latent_penalty() = 0;  // the paper's outer loss (3.20) alone
   std::cerr << "training meta-ae (I = 4 unrolled Gauss–Newton steps)\n";
   meta.fit(train);
 

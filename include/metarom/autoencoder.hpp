@@ -28,12 +28,25 @@ struct NeuralSettings {
   bool normalize = false;
   // K > 0: the networks see the K leading POD coordinates of the centered, scaled states
   // (normalization.hpp), so their size, training cost and the manifold Galerkin ROM's
-  // online cost do not grow with n. 0 (default): the paper's architecture on the states.
-  int pod_modes = 0;
-  // -reducer_latent_dim -ae_hidden -ae_epochs -ae_batch_size -ae_learning_rate -ae_seed
-  // -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the iterations)
-  // -ae_activation tanh|identity -ae_normalize -ae_pod_modes
+  // online cost do not grow with n. 0: the paper's architecture on the states.
+  // automatic (default): K = max(32, 2r), at most N − 1, chosen by resolve().
+  static constexpr int automatic = -1;
+  int pod_modes = automatic;
+  // Training budget in Adam steps (mini-batches) when train.epochs is `automatic`: about
+  // 10,000 steps whatever N (a fixed number of epochs under-trains small snapshot sets:
+  // 100 epochs of the default heat set are 600 steps). With TAO, whose iterations use the
+  // full batch, the automatic cap is 1,000 iterations.
+  int train_steps = 10000;
+  NeuralSettings() {
+    train.epochs = automatic;
+    train.batch_size = 20;
+  }
+  // -reducer_latent_dim -ae_hidden -ae_epochs -ae_steps -ae_batch_size -ae_learning_rate
+  // -ae_seed -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the
+  // iterations) -ae_activation tanh|identity -ae_normalize -ae_pod_modes
   void set_from_options();
+  // The automatic choices made for N training samples: the POD stage's K and the epochs.
+  void resolve(Index samples);
   Normalization normalization_for(const SnapshotSet& train) const {
     return Normalization::for_training(normalize, pod_modes, train);
   }
@@ -113,6 +126,8 @@ class Autoencoder : public Reducer {
     return decoder_.jacobian_derivative(u, w);
   }
   int latent_dim() const override { return decoder_.input_dim(); }
+  void set_latent_dim(int r) override { settings_.latent_dim = r; }
+  void set_progress(bool on) override { settings_.train.progress = on; }
 
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;

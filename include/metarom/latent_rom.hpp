@@ -116,6 +116,12 @@ Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string&
 // The damped form of that solve, (N + μI)⁺c with μ = δ λ_max(N) fixed at the first call
 // (δ = 0: the plain pseudo-inverse solve): manifold Galerkin's damping, shared by
 // ManifoldGalerkinRom and the plugin's TS rom.
+// Manifold Galerkin's default δ: 1e-4 for nonlinear decoders (on QG three ROMs whose
+// trajectories left their decoders' range blew up without it, while the heat ROMs' errors
+// changed in the fourth digit at most); 0 for affine decoders (POD), which do not flatten
+// and whose Galerkin ROM is then exact.
+double default_manifold_damping(const Reducer& reducer);
+
 class DampedNormalSolve {
  public:
   double delta = 0;  // δ ≥ 0
@@ -146,7 +152,8 @@ class ManifoldGalerkinRom : public LatentDynamics {
   std::string name() const override { return "manifold-galerkin"; }
   // True when the online cost is independent of n (the POD-stage route above).
   bool reduced_stage() const { return stage_ != nullptr; }
-  // Optional damping δ (option -rom_manifold_damping, default 0: the exact J⁺f): solve
+  // Damping δ (option -rom_manifold_damping, default default_manifold_damping(); 0: the
+  // exact J⁺f): solve
   // (JᵀJ + μI) du/dt = Jᵀf with μ = δ λ_max(JᵀJ) at the first state evaluated. Where the
   // decoder flattens (J → 0) the latent velocity then goes to zero instead of growing, so
   // a trajectory that leaves the decoder's range stalls rather than running into

@@ -43,6 +43,10 @@ class MetaAutoencoder : public Reducer {
   Matrix network_decode(const Matrix& U) const override { return decoder_.forward(U); }
   Matrix network_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
   int latent_dim() const override { return decoder_.input_dim(); }
+  void set_latent_dim(int r) override { settings_.latent_dim = r; }
+  void set_progress(bool on) override { settings_.train.progress = on; }
+  // ae-corrected: the canonical autoencoder model file to correct (-ae_corrected_from).
+  std::string& corrected_from() { return corrected_from_; }
 
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
@@ -81,7 +85,10 @@ class MetaAutoencoder : public Reducer {
   NeuralSettings settings_;
   GaussNewtonSettings train_gn_{4, 1e-3, 0, false}, encode_gn_{100, 1e-3, 1e-10, true};
   Gradient gradient_ = Gradient::unrolled;
-  double latent_penalty_ = 0;  // β of -meta_latent_penalty
+  // β of -meta_latent_penalty: 1e-2 by default, which keeps the latent coordinates bounded
+  // and identifiable (on QG at r = 10, 1e-3 let the manifold Galerkin ROM leave the
+  // decoder's well-conditioned region); 0 with the implicit gradient, which omits it.
+  double latent_penalty_ = 1e-2;
   int eval_iterations_ = 0;    // -meta_eval_iterations: 0 encodes to convergence
   std::string corrected_from_;
   Mlp theta0_, decoder_;

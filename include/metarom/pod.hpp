@@ -26,6 +26,7 @@ class Pod : public Reducer {
   Matrix decoder_jacobian(const Vector& u) const override;
   bool affine_decoder() const override { return true; }
   int latent_dim() const override { return static_cast<int>(basis_.cols()); }
+  void set_latent_dim(int r) override { settings_.latent_dim = r; }
 
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;

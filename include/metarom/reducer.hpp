@@ -28,6 +28,10 @@ class Reducer {
   // Reads this reducer's settings from the PETSc options database
   // (-reducer_latent_dim, and type-specific ones such as -pod_energy).
   virtual void set_from_options() = 0;
+  // Settings a program gives directly (instead of writing into the options database):
+  // the latent dimension r, and progress lines while fitting.
+  virtual void set_latent_dim(int r) = 0;
+  virtual void set_progress(bool) {}
   virtual void fit(const SnapshotSet& train) = 0;
 
   virtual Matrix encode(const Matrix& X) const = 0;  // local rows of n x N -> r x N

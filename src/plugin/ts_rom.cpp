@@ -303,7 +303,8 @@ void solve(TS ts) {
   if (!learned) {
     const Normalization* norm = m.reducer->normalization();
     if (m.reducer->affine_decoder() || (norm && norm->modes > 0)) {
-      fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer, std::max(0.0, double(s.damping)));
+      fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer,
+                                                   s.damping >= 0 ? s.damping : default_manifold_damping(*m.reducer));
       g = fast.get();
     } else {
       model = std::make_unique<ApplicationModel>(ts, state, app);
@@ -367,7 +368,7 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
                              "TS", s.dt, &s.dt, nullptr));
   PetscCall(PetscOptionsReal("-ts_rom_tolerance", "Relative tolerance of the latent step's error estimate", "TS",
                              s.tolerance, &s.tolerance, nullptr));
-  PetscCall(PetscOptionsReal("-ts_rom_manifold_damping", "Manifold Galerkin damping delta (neural reducers; default 0)",
+  PetscCall(PetscOptionsReal("-ts_rom_manifold_damping", "Manifold Galerkin damping delta (default 1e-4 for neural decoders, 0 for POD)",
                              "TS", s.damping, &s.damping, nullptr));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_latent_file",
                           "Write the latent and decoded trajectory to this file", "TS", s.latent_file));

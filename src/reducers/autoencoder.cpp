@@ -13,7 +13,7 @@ namespace metarom {
 
 namespace {
 PetscErrorCode neural_options(NeuralSettings* s) {
-  PetscInt r = s->latent_dim, epochs = s->train.epochs, batch = s->train.batch_size;
+  PetscInt r = s->latent_dim, epochs = s->train.epochs, batch = s->train.batch_size, steps = s->train_steps;
   PetscInt seed = static_cast<PetscInt>(s->train.seed);
   PetscReal lr = s->train.learning_rate;
   PetscBool monitor = s->train.progress ? PETSC_TRUE : PETSC_FALSE, set;
@@ -29,7 +29,9 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   if (set && count == 0) s->hidden = {-1};  // given without a value: refused in set_from_options
   else if (set && count == 1 && widths[0] == 0) s->hidden.clear();  // networks without a hidden layer, asked for
   else if (set) s->hidden.assign(widths, widths + count);
-  PetscCall(PetscOptionsInt("-ae_epochs", "Training epochs", "Reducer", epochs, &epochs, nullptr));
+  PetscCall(PetscOptionsInt("-ae_epochs", "Training epochs (-1: from -ae_steps)", "Reducer", epochs, &epochs, nullptr));
+  PetscCall(PetscOptionsInt("-ae_steps", "Training budget in Adam steps when -ae_epochs is not given", "Reducer", steps,
+                            &steps, nullptr));
   PetscCall(PetscOptionsInt("-ae_batch_size", "Mini-batch size", "Reducer", batch, &batch, nullptr));
   PetscCall(PetscOptionsReal("-ae_learning_rate", "Adam learning rate", "Reducer", lr, &lr, nullptr));
   PetscCall(PetscOptionsInt("-ae_seed", "Seed of the initial weights and the shuffling", "Reducer", seed, &seed,
@@ -48,7 +50,8 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   s->normalize = normalize;
   PetscInt pod_modes = s->pod_modes;
   PetscCall(PetscOptionsInt("-ae_pod_modes",
-                            "K > 0: networks act on the K leading POD coordinates of the centered states (0: on the states)",
+                            "K > 0: networks act on the K leading POD coordinates of the centered states (0: on the "
+                            "states; -1: K = max(32, 2r), at most N - 1)",
                             "Reducer", pod_modes, &pod_modes, nullptr));
   s->pod_modes = static_cast<int>(pod_modes);
   PetscCall(PetscOptionsString("-ae_activation", "Hidden-layer activation: tanh or identity (linear networks)",
@@ -62,6 +65,7 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   PetscOptionsEnd();
   s->latent_dim = static_cast<int>(r);
   s->train.epochs = static_cast<int>(epochs);
+  s->train_steps = static_cast<int>(steps);
   s->train.batch_size = static_cast<int>(batch);
   s->train.learning_rate = lr;
   s->train.seed = static_cast<unsigned long long>(seed);
@@ -88,9 +92,21 @@ void NeuralSettings::set_from_options() {
                 "networks without a hidden layer)");
   for (int h : hidden)
     if (h < 1) throw Error("neural reducer: -ae_hidden widths must be >= 1 (or the single value 0: no hidden layer)");
-  if (pod_modes < 0) throw Error("neural reducer: -ae_pod_modes must be >= 0");
+  if (pod_modes < automatic) throw Error("neural reducer: -ae_pod_modes must be >= 0 (or -1: automatic)");
+  if (train.epochs < automatic) throw Error("neural reducer: -ae_epochs must be >= 0 (or -1: from -ae_steps)");
+  if (train_steps < 1) throw Error("neural reducer: -ae_steps must be >= 1");
+  if (train.batch_size < 1) throw Error("neural reducer: -ae_batch_size must be >= 1");
   if (optimizer != "adam" && optimizer != "tao")
     throw Error("neural reducer: -ae_optimizer must be adam or tao, got '" + optimizer + "'");
+}
+
+void NeuralSettings::resolve(Index samples) {
+  if (pod_modes == automatic)
+    pod_modes = static_cast<int>(std::min<Index>(std::max(32, 2 * latent_dim), std::max<Index>(samples - 1, 1)));
+  if (train.epochs == automatic) {
+    const Index batches = (samples + std::max(train.batch_size, 1) - 1) / std::max(train.batch_size, 1);
+    train.epochs = optimizer == "tao" ? 1000 : static_cast<int>(std::max<Index>(1, (train_steps + batches - 1) / batches));
+  }
 }
 
 std::vector<int> NeuralSettings::encoder_widths(int n) const {
@@ -205,6 +221,7 @@ double Autoencoder::batch_loss(const Matrix& X, Vector& grad) const {
 void Autoencoder::fit(const SnapshotSet& train) {
   train.validate(type() + " fit");
   if (settings_.optimizer == "tao") require_serial(train.rows, type() + " with -ae_optimizer tao");
+  settings_.resolve(train.count());
   norm_ = settings_.normalization_for(train);
   initialize(train.rows);
   result_ = train_reducer(*this, norm_.apply(train.X), settings_);

@@ -13,7 +13,7 @@ namespace metarom {
 
 namespace {
 PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc, MetaAutoencoder::Gradient* g,
-                            std::string* from, double* penalty, int* eval_iterations) {
+                            std::string* from, double* penalty, bool* penalty_set, int* eval_iterations) {
   PetscInt iters = train->iterations, max_iters = enc->iterations, eval = *eval_iterations;
   PetscReal damping = train->damping, tol = enc->tolerance, beta = *penalty;
   char mode[32], file[PETSC_MAX_PATH_LEN];
@@ -41,7 +41,8 @@ PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc
   }
   PetscCall(PetscOptionsReal("-meta_latent_penalty",
                              "beta: adds beta |u|^2/r to the outer loss (fixes the latent scale; unrolled only)",
-                             "Reducer", beta, &beta, nullptr));
+                             "Reducer", beta, &beta, &set));
+  *penalty_set = set;
   PetscCall(PetscOptionsString("-ae_corrected_from", "ae-corrected: the canonical autoencoder model to correct",
                                "Reducer", from->c_str(), file, sizeof file, &set));
   if (set) *from = file;
@@ -65,8 +66,11 @@ GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
 
 void MetaAutoencoder::set_from_options() {
   settings_.set_from_options();
-  METAROM_PETSC(
-      meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_, &eval_iterations_));
+  bool penalty_set = false;
+  METAROM_PETSC(meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_, &penalty_set,
+                             &eval_iterations_));
+  // The default β serves the unrolled gradient; the envelope gradient has no penalty term.
+  if (!penalty_set && gradient_ == Gradient::implicit) latent_penalty_ = 0;
   if (eval_iterations_ < 0) throw Error("meta-ae: -meta_eval_iterations must be >= 0 (0: encode to convergence)");
   if (train_gn_.iterations < 0 || encode_gn_.iterations < 1) throw Error("meta-ae: Gauss–Newton iterations must be >= 1");
   if (latent_penalty_ < 0) throw Error("meta-ae: -meta_latent_penalty must be >= 0");
@@ -173,6 +177,7 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
     result_ = TrainResult{};
     return;
   }
+  settings_.resolve(train.count());
   norm_ = settings_.normalization_for(train);
   initialize(train.rows);
   const Matrix X = norm_.apply(train.X);

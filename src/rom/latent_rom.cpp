@@ -397,12 +397,14 @@ ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Redu
   const Normalization* norm = reducer.normalization();
   if (norm && norm->modes > 0 && model.quadratic())
     stage_ = std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
-  PetscReal delta = 0;
+  PetscReal delta = default_manifold_damping(reducer);
   PetscBool set;
   METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, &set));
   if (delta < 0) throw Error("manifold Galerkin ROM: -rom_manifold_damping must be >= 0");
   damped_.delta = delta;
 }
+
+double default_manifold_damping(const Reducer& reducer) { return reducer.affine_decoder() ? 0.0 : 1e-4; }
 
 Matrix DampedNormalSolve::operator()(Matrix N, const Matrix& c, const std::string& what) const {
   if (delta > 0) {

@@ -73,6 +73,17 @@ if true; then
   expect_failure "holds a 'pod' model, expected 'ae'" fit ae-corrected -i "$dir/heat.h5" -o "$dir/x.h5" --from "$dir/pod.h5"
   expect_failure "name the canonical autoencoder" fit ae-corrected -i "$dir/heat.h5" -o "$dir/x.h5"
 fi
+# One set of good defaults: every neural reducer fitted with no option but r on the default
+# heat set (simulate heat with no option) reconstructs it to a relative error <= 1e-3, the
+# documented target (compare's rows train with the same defaults).
+if run simulate heat -o "$dir/heatd.h5" -quiet > "$dir/simd.txt" 2>&1; then ok; else fail "simulate heat: $(cat "$dir/simd.txt")"; fi
+for t in ae ri-ae meta-ae; do
+  run fit $t -i "$dir/heatd.h5" -o "$dir/d_$t.h5" -r 5 -quiet > "$dir/d_$t.txt" 2>&1 || fail "fit $t with defaults: $(cat "$dir/d_$t.txt")"
+  run eval -m "$dir/d_$t.h5" -i "$dir/heatd.h5" -drift_steps 1 -json > "$dir/d_$t.json" 2>&1 || fail "eval $t: $(cat "$dir/d_$t.json")"
+  e=$(json_number "$dir/d_$t.json" rel_error)
+  [ -n "$e" ] && below "$e" 1e-3 && ok || fail "fit $t -r 5 with the defaults: relative error '$e' (want <= 1e-3)"
+done
+expect_failure "-from names the autoencoder for ae-corrected only" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -from "$dir/ae.h5"
 if [ "$np" -gt 1 ]; then
   expect_failure "runs on one rank only" fit meta-ae -i "$dir/heat.h5" -o "$dir/x.h5" -ae_epochs 1 -ae_optimizer tao
 fi
