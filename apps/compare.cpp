@@ -127,6 +127,15 @@ int cmd_compare(const std::string&) {
   write_snapshots(out + "/full.h5", full);
   write_xdmf(out + "/full.h5", full);
 
+  // Kinetic energy of the full run (flows that define it), for the E(t) figure.
+  const Matrix full_energy = fom->energy_enstrophy(full.X);
+  // Whether the window is long enough for time means to settle: the mean over its second
+  // half against the mean over all of it.
+  const Index half = full.count() / 2;
+  const double settling =
+      std::sqrt(allreduce_sum(comm, (full.X.rightCols(full.count() - half).rowwise().mean() - full.X.rowwise().mean())
+                                        .squaredNorm()) /
+                allreduce_sum(comm, full.X.rowwise().mean().squaredNorm()));
   // The recorded states inside the training window [t0, t_train], the rest beyond it.
   const double t_train = train.t(train.count() - 1);
   Index in_window = 0;
@@ -173,6 +182,10 @@ int cmd_compare(const std::string&) {
           }
           return s;
         };
+        if (full_energy.size()) {
+          const Matrix ez = fom->energy_enstrophy(decoded.X);
+          j["energy_in_time"] = std::vector<double>(ez.row(0).begin(), ez.row(0).end());
+        }
         const nlohmann::json in = stats(0, in_window);
         j.update(in);
         if (in_window < full.count()) j["beyond_training"] = stats(in_window, full.count());
@@ -304,7 +317,12 @@ int cmd_compare(const std::string&) {
                      {"test", test_path},              {"fom_seconds", fom_seconds},
                      {"fom_steps", grid.steps},        {"rom_steps", rom_grid.steps},
                      {"snapshots", full.count()},      {"ranks", rows.size()},
+                     {"t_train", t_train},             {"mean_settling", settling},
                      {"results", results}};
+  if (full_energy.size()) {
+    all["full_energy_in_time"] = std::vector<double>(full_energy.row(0).begin(), full_energy.row(0).end());
+    all["full_times"] = std::vector<double>(full.t.begin(), full.t.end());
+  }
   auto num = [](const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; };
   std::string md = fmt::format(
       "# metarom compare: {} model, n = {}, r = {}\n\nTraining set `{}` ({} snapshots){}. Full model: {} steps in "
@@ -393,6 +411,10 @@ int cmd_compare(const std::string&) {
   md += "\nValid time: the first recorded time whose relative state error exceeds 0.5. Mean field error: "
         "‖x̄_rom − x̄‖/‖x̄‖ of the time means; energy and enstrophy (E = ½Σ|∇_h ψ|² h_x h_y, Z = ½Σω² h_x h_y): "
         "relative errors of the means and standard deviations of their time series.\n";
+  md += fmt::format("\nSettling of the time means: the mean over the second half of the full run differs from the mean "
+                    "over all of it by {:.1f} % (relative); statistics of a window whose means have not settled (more "
+                    "than about 10 %) rank ROMs only roughly.\n",
+                    100 * settling);
 
   if (is_root()) {
     std::ofstream(out + "/compare.json") << all.dump(1) << "\n";

@@ -20,7 +20,7 @@ const char* usage =
     "usage: metarom COMMAND [OPERAND] [options]\n"
     "\n"
     "commands:\n"
-    "  simulate heat -o snaps.h5          run the heat equation and write snapshots\n"
+    "  simulate MODEL -o snaps.h5         run a full model (heat, qg, burgers), write snapshots\n"
     "  fit TYPE -i snaps.h5 -o model.h5 [-r R]\n"
     "                                     fit a reducer: pod, ae, ri-ae, meta-ae, or\n"
     "                                     ae-corrected --from ae_model.h5\n"

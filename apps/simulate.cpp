@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "metarom/burgers.hpp"
 #include "metarom/error.hpp"
 #include "metarom/heat.hpp"
 #include "metarom/qg.hpp"
@@ -59,7 +60,7 @@ int cmd_simulate(const std::string& operand) {
        &split},
       {"-store_vorticity", "qg: also store the vorticity as /vorticity", &vorticity}};
   const Common c = common_options(opts, "metarom simulate MODEL");
-  const std::string model = require(operand, "MODEL", "(the model to run: heat or qg)");
+  const std::string model = require(operand, "MODEL", "(the model to run: heat, qg or burgers)");
   if (out.empty()) out = model + ".h5";
   const bool show = !c.quiet && !c.json;
 
@@ -110,8 +111,22 @@ int cmd_simulate(const std::string& operand) {
     j["spinup_file"] = config.spinup_file;
     summary = fmt::format("spin-up and window {:.1f} s; window {:.1f} s ({:.3f} ms per step)\n", total,
                           qg.solve_seconds(), 1e3 * qg.solve_seconds() / steps);
+  } else if (model == "burgers") {
+    BurgersConfig config;
+    config.set_from_options(PETSC_COMM_WORLD);
+    if (help_requested()) return 0;
+    BurgersModel burgers(PETSC_COMM_WORLD, config);
+    const TimeGrid& g = config.time;
+    progress(c, fmt::format("simulate burgers: grid {} x {} (boundary included), Re {}, amplitude {}, t in [{}, {}], "
+                            "{} steps, snapshot every {}\n",
+                            config.nx, config.ny, config.re, config.amplitude, g.t0, g.t_final, g.steps, g.stride));
+    set = burgers.simulate(show);
+    j["seconds"] = burgers.solve_seconds();
+    j["newton_iterations"] = burgers.newton_iterations();
+    summary = fmt::format("time integration {:.3f} s ({} Newton iterations in {} steps)\n", burgers.solve_seconds(),
+                          burgers.newton_iterations(), g.steps);
   } else {
-    throw Error("unknown model '" + model + "' (known: heat, qg)");
+    throw Error("unknown model '" + model + "' (known: heat, qg, burgers)");
   }
 
   const std::vector<Written> files = write_outputs(out, set, split, derived);

@@ -2,8 +2,9 @@
 # The main job on its default data: simulate the 2-D heat equation (128 x 128), fit POD
 # with r chosen by 99.99 % energy, evaluate it, and run the POD-Galerkin ROM against the
 # full model; spin up the QG model on its default grid and write train and test snapshot
-# sets (the spin-up is saved in out/ and reused by later runs); then compare POD, the
-# canonical and the meta-autoencoder ROMs side by side on both. Results go to out/.
+# sets (the spin-up is saved in out/ and reused by later runs); run the 2-D Burgers
+# benchmark (NM-ROM's transport-dominated case); then compare POD, the canonical and the
+# meta-autoencoder ROMs side by side on all three. Results go to out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -22,5 +23,8 @@ mpiexec -n "$ranks" $m simulate qg -o out/qg.h5 -split 0.8
 $m simulate heat -o out/heat_cmp.h5 -split 0.8 -quiet
 mpiexec -n "$ranks" $m compare -i out/heat_cmp_train.h5 -test out/heat_cmp_test.h5 -r 5,10,20 -reducers pod,ae,meta-ae -o out/compare_heat -quiet
 mpiexec -n "$ranks" $m compare -i out/qg_train.h5 -test out/qg_test.h5 -r 5,10,20 -reducers pod,ae,meta-ae -o out/compare_qg -quiet
+# Burgers: trained on the whole run, the ROMs reproduce it; the sweep over r is drawn.
+mpiexec -n "$ranks" $m simulate burgers -o out/burgers.h5 -quiet
+mpiexec -n "$ranks" $m compare -i out/burgers.h5 -r 2,3,5,10,20 -reducers pod,ae,meta-ae -o out/compare_burgers -quiet
 echo "figures written:"
-ls -1 out/compare_heat/*.png out/compare_qg/*.png 2>/dev/null || echo "  none (see out/compare_*/plots.log)"
+ls -1 out/compare_heat/*.png out/compare_qg/*.png out/compare_burgers/*.png 2>/dev/null || echo "  none (see out/compare_*/plots.log)"

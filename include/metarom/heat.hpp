@@ -42,7 +42,7 @@ class HeatModel : public FullOrderModel {
   Vector initial_state() const override;
   Matrix rhs(double t, const Matrix& X) const override;
   bool linear() const override { return true; }
-  bool stiff() const override { return true; }
+  std::string implicit_ts_type() const override { return "cn"; }
   Mat operator_matrix() const override;
   Matrix apply_operator(const Matrix& V) const override;
   SnapshotSet simulate(bool progress) override;

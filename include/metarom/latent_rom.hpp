@@ -29,11 +29,12 @@ class LatentDynamics {
 // Advances u0 over `grid` (its dt and stride), recording every stride steps; explicit TS
 // types use g, implicit ones g and its Jacobian (their Newton solves use a direct LU of the
 // r x r Jacobian by default). Default type (-<prefix>ts_type overrides it): classical RK4,
-// or Crank–Nicolson when `stiff`; fixed steps. With adaptive_tolerance > 0 (and not stiff)
+// or the implicit type `implicit_type` names (the model's FullOrderModel::implicit_ts_type);
+// fixed steps. With adaptive_tolerance > 0 (and explicit)
 // the step is chosen by an error estimate instead: Dormand–Prince RK5(4) with rtol = tol
 // and atol = tol·max|u0|, grid.dt the first step, every accepted step recorded.
 LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                  const std::string& prefix = "rom_", bool stiff = false,
+                                  const std::string& prefix = "rom_", const std::string& implicit_type = "",
                                   double adaptive_tolerance = 0);
 
 class QuadraticGalerkinRom : public LatentDynamics {
@@ -100,7 +101,7 @@ class LatentRom {
 
  private:
   std::string type_;
-  bool stiff_ = false;  // the model's: picks the latent TS's default type
+  std::string implicit_type_;  // the model's: the latent TS's default type ("" explicit)
   std::unique_ptr<LinearGalerkinRom> linear_;
   std::shared_ptr<const LatentDynamics> dynamics_;
   std::unique_ptr<ManifoldLspgRom> lspg_;

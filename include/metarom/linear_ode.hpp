@@ -13,6 +13,9 @@
 
 namespace metarom {
 
+// Whether a PETSc TS type is explicit (euler, rk, ssp, mprk).
+bool explicit_ts_type(const char* type);
+
 // Newton steps of a TS whose Jacobian is a small dense (latent r x r) matrix: one direct LU
 // solve (KSP preonly, PC lu) instead of a Krylov method. Options given later override it.
 void use_direct_solves(TS ts);

@@ -36,9 +36,10 @@ class FullOrderModel {
   // Linear models (f(t, x) = A x) expose A: assembled (PETSc ordering) and applied in
   // snapshot ordering.
   virtual bool linear() const { return false; }
-  // Stiff models (diffusion) are advanced implicitly; latent ROMs of them then default to
-  // an implicit TS too (Crank–Nicolson), others to classical RK4.
-  virtual bool stiff() const { return false; }
+  // The implicit PETSc TS type latent ROMs of this model default to ("cn" for stiff
+  // diffusion, "beuler" where the full model's own scheme is backward Euler); empty:
+  // explicit classical RK4.
+  virtual std::string implicit_ts_type() const { return ""; }
   virtual Mat operator_matrix() const { return nullptr; }
   virtual Matrix apply_operator(const Matrix& V) const;  // throws for nonlinear models
 

@@ -1,8 +1,9 @@
 #pragma once
 // RAII ownership of PETSc objects and the bridge between PETSc error codes and C++
 // exceptions. Only files that talk to PETSc include this header.
-#include <petscsys.h>
+#include <petscvec.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace metarom {
@@ -48,5 +49,24 @@ class PetscHandle {
  private:
   T h_ = nullptr;
 };
+
+// Copies between a Vec's local part and plain storage of the same length: the bridge for
+// models whose PETSc global ordering is the snapshot ordering (slab DMDAs).
+inline void copy_to_vec(const double* x, Vec v) {
+  PetscScalar* p;
+  PetscInt n;
+  METAROM_PETSC(VecGetLocalSize(v, &n));
+  METAROM_PETSC(VecGetArray(v, &p));
+  std::copy(x, x + n, p);
+  METAROM_PETSC(VecRestoreArray(v, &p));
+}
+inline void copy_from_vec(Vec v, double* x) {
+  const PetscScalar* p;
+  PetscInt n;
+  METAROM_PETSC(VecGetLocalSize(v, &n));
+  METAROM_PETSC(VecGetArrayRead(v, &p));
+  std::copy(p, p + n, x);
+  METAROM_PETSC(VecRestoreArrayRead(v, &p));
+}
 
 }  // namespace metarom

@@ -56,13 +56,13 @@ PetscErrorCode ode_monitor(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
   PetscFunctionReturn(0);
 }
 
-bool explicit_type(TSType type) {
+}  // namespace
+
+bool explicit_ts_type(const char* type) {
   for (const char* t : {TSEULER, TSRK, TSSSP, TSMPRK})
     if (!std::strcmp(type, t)) return true;
   return false;
 }
-
-}  // namespace
 
 void use_direct_solves(TS ts) {
   SNES snes;
@@ -102,7 +102,7 @@ void LinearOdeTs::set_from_options() {
   METAROM_PETSC(TSSetFromOptions(ts_));
   TSType type;
   METAROM_PETSC(TSGetType(ts_, &type));
-  if (explicit_type(type)) {
+  if (explicit_ts_type(type)) {
     METAROM_PETSC(TSSetRHSFunction(ts_, nullptr, ode_rhs, ctx_));
   } else {
     METAROM_PETSC(MatDuplicate(ctx_->A, MAT_COPY_VALUES, &J_));

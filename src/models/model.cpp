@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "metarom/burgers.hpp"
 #include "metarom/error.hpp"
 #include "metarom/heat.hpp"
 #include "metarom/qg.hpp"
@@ -61,7 +62,12 @@ std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, cons
     config.set_from_options(comm);
     return std::make_unique<QgModel>(comm, config);
   }
-  throw Error(context + ": unknown model '" + model + "' (known: heat, qg)");
+  if (model == "burgers") {
+    BurgersConfig config = BurgersConfig::from_attributes(provenance, context);
+    config.set_from_options(comm);
+    return std::make_unique<BurgersModel>(comm, config);
+  }
+  throw Error(context + ": unknown model '" + model + "' (known: heat, qg, burgers)");
 }
 
 }  // namespace metarom

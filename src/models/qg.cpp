@@ -132,18 +132,8 @@ struct QgModel::Impl {
 
   // Global Vec <-> local rows in snapshot ordering: the slab DMDA's global ordering is
   // the natural one, so these are plain copies.
-  void to_vec(const double* x, Vec v) const {
-    PetscScalar* p;
-    METAROM_PETSC(VecGetArray(v, &p));
-    std::copy(x, x + rows.local(), p);
-    METAROM_PETSC(VecRestoreArray(v, &p));
-  }
-  void from_vec(Vec v, double* x) const {
-    const PetscScalar* p;
-    METAROM_PETSC(VecGetArrayRead(v, &p));
-    std::copy(p, p + rows.local(), x);
-    METAROM_PETSC(VecRestoreArrayRead(v, &p));
-  }
+  void to_vec(const double* x, Vec v) const { copy_to_vec(x, v); }
+  void from_vec(Vec v, double* x) const { copy_from_vec(v, x); }
 
   // omega = -Δ_h ψ on owned points, from a ghosted ψ (zero outside the domain).
   void negative_laplacian(Vec in_local, Vec out) const {

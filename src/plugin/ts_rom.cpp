@@ -323,7 +323,7 @@ void solve(TS ts) {
   const char* prefix = nullptr;
   METAROM_PETSC(TSGetOptionsPrefix(ts, &prefix));
   const LatentTrajectory traj =
-      integrate_latent(*g, u0, grid, std::string(prefix ? prefix : "") + "ts_rom_", false, tolerance);
+      integrate_latent(*g, u0, grid, std::string(prefix ? prefix : "") + "ts_rom_", "", tolerance);
   state.from_rows(m.reducer->decode(traj.U.rightCols(1)).col(0), ts->vec_sol);
   s.seconds = MPI_Wtime() - start;
   s.reducer = m.reducer->type();

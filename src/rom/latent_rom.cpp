@@ -111,10 +111,19 @@ PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
 
 namespace {
 
+// Whether a latent integration under `prefix` runs an implicit type: -<prefix>ts_type when
+// given, else the default `implicit_type` ("" explicit).
+bool implicit_run(const std::string& prefix, const std::string& implicit_type) {
+  char type[64];
+  PetscBool set;
+  METAROM_PETSC(PetscOptionsGetString(nullptr, prefix.c_str(), "-ts_type", type, sizeof type, &set));
+  return set ? !explicit_ts_type(type) : !implicit_type.empty();
+}
+
 LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                         const std::string& prefix, bool stiff, double adaptive_tolerance,
-                                         PetscInt lag) {
-  const bool adaptive = adaptive_tolerance > 0 && !stiff;
+                                         const std::string& prefix, const std::string& implicit_type,
+                                         double adaptive_tolerance, PetscInt lag) {
+  const bool adaptive = adaptive_tolerance > 0 && implicit_type.empty();
   const PetscInt r = g.dim();
   if (u0.size() != r) throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", g.name(), u0.size(), r));
   LatentContext ctx{&g, adaptive ? 1 : grid.stride, {}, {}, {}};
@@ -132,8 +141,8 @@ LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& 
   METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
   METAROM_PETSC(TSSetRHSFunction(ts, nullptr, latent_rhs, &ctx));
   METAROM_PETSC(TSSetRHSJacobian(ts, J, J, latent_jacobian, &ctx));
-  if (stiff) {
-    METAROM_PETSC(TSSetType(ts, TSCN));
+  if (!implicit_type.empty()) {
+    METAROM_PETSC(TSSetType(ts, implicit_type.c_str()));
   } else {
     METAROM_PETSC(TSSetType(ts, TSRK));
     METAROM_PETSC(TSRKSetType(ts, adaptive ? TSRK5DP : TSRK4));
@@ -199,16 +208,22 @@ LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& 
 }  // namespace
 
 LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                  const std::string& prefix, bool stiff, double adaptive_tolerance) {
+                                  const std::string& prefix, const std::string& implicit_type,
+                                  double adaptive_tolerance) {
   // Implicit types rebuild the Jacobian every 10th Newton iteration, across steps: with a
   // fixed step it changes slowly, and a converged Newton solve does not depend on it (heat,
   // r = 20: half the cost per step, errors unchanged to the digits printed). Where the lagged
   // Jacobian lets a Newton solve fail (a stiff, poorly trained decoder), the integration is
-  // run again with a fresh Jacobian at every iteration.
+  // run again with a fresh Jacobian at every iteration. (An explicit integration has no
+  // Jacobian to refresh: its failure stands. Options may still pick an implicit type for
+  // an explicit default, so the retry keys on the type actually used.)
   try {
-    return integrate_latent_lagged(g, u0, grid, prefix, stiff, adaptive_tolerance, 10);
-  } catch (const Error&) {
-    return integrate_latent_lagged(g, u0, grid, prefix, stiff, adaptive_tolerance, 1);
+    return integrate_latent_lagged(g, u0, grid, prefix, implicit_type, adaptive_tolerance, 10);
+  } catch (const Error& e) {
+    if (!std::string(e.what()).starts_with(g.name() + ": the latent time integration failed") ||
+        !implicit_run(prefix, implicit_type))
+      throw;
+    return integrate_latent_lagged(g, u0, grid, prefix, implicit_type, adaptive_tolerance, 1);
   }
 }
 
@@ -345,7 +360,7 @@ std::string LatentRom::resolve(const std::string& type, const FullOrderModel& mo
 
 LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
                      std::shared_ptr<const LatentDynamics> learned)
-    : type_(resolve(type, model, reducer)), stiff_(model.stiff()) {
+    : type_(resolve(type, model, reducer)), implicit_type_(model.implicit_ts_type()) {
   if (type_ == "learned") {
     if (!learned)
       throw Error("learned ROM: the model file carries no latent dynamics (fit it with -latent_dynamics learned)");
@@ -364,15 +379,15 @@ LatentRom::~LatentRom() = default;
 LatentTrajectory LatentRom::solve(const Vector& u0, const TimeGrid& grid) const {
   if (linear_) return linear_->solve(u0, grid);
   if (lspg_) return lspg_->solve(u0, grid);
-  if (type_ == "learned" && !stiff_) {
+  if (type_ == "learned" && implicit_type_.empty()) {
     // Learned operators can be stiffer than the snapshot spacing the ROM steps by: RK4 then
     // takes as many substeps as its stability at u0 needs (the same rule the λ search
     // integrates with), still recording at the grid's snapshots.
     const int m = rk4_substeps(*dynamics_, u0, grid.dt());
     return integrate_latent(*dynamics_, u0, TimeGrid{grid.t0, grid.t_final, grid.steps * m, grid.stride * m}, "rom_",
-                            stiff_);
+                            implicit_type_);
   }
-  return integrate_latent(*dynamics_, u0, grid, "rom_", stiff_);
+  return integrate_latent(*dynamics_, u0, grid, "rom_", implicit_type_);
 }
 
 Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string& what) {

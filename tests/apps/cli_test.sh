@@ -57,6 +57,19 @@ run info "$dir/qg_test.h5" > "$dir/qinfo2.txt" 2>&1 && grep -q "N = 6 snapshots"
 # A second run starts from the saved spin-up state.
 run simulate qg -o "$dir/qg2.h5" $qopts > "$dir/qg2.txt" 2>&1 && grep -q "starting from the saved state" "$dir/qg2.txt" && ok || fail "second qg run did not reuse the spin-up: $(cat "$dir/qg2.txt")"
 
+# Burgers: a small grid; the provenance rebuilds the model for the POD-Galerkin ROM. With
+# the full model's own backward Euler step the ROM's error is its projection error (3e-6
+# here) up to a small factor; a wrong quadratic term, sign or time scheme gives 1e-2 or more.
+bopts="-burgers_nx 14 -burgers_ny 14 -burgers_re 100 -burgers_steps 30 -burgers_t_final 0.3 -burgers_snapshot_stride 3"
+if run simulate burgers -o "$dir/bu.h5" $bopts -json > "$dir/bu.json" 2>"$dir/bu.err"; then ok; else fail "simulate burgers: $(cat "$dir/bu.err")"; fi
+grep -q '"newton_iterations"' "$dir/bu.json" && ok || fail "simulate burgers -json: $(cat "$dir/bu.json")"
+run info "$dir/bu.h5" > "$dir/buinfo.txt" 2>&1 && grep -q "N = 11 snapshots" "$dir/buinfo.txt" && grep -q "12 x 12" "$dir/buinfo.txt" && ok || fail "info on bu.h5: $(cat "$dir/buinfo.txt")"
+run fit pod -i "$dir/bu.h5" -o "$dir/bupod.h5" -r 8 -quiet > "$dir/bufit.txt" 2>&1 && ok || fail "fit pod on burgers: $(cat "$dir/bufit.txt")"
+if run rom -m "$dir/bupod.h5" -json > "$dir/burom.json" 2>"$dir/burom.err"; then ok; else fail "rom on burgers: $(cat "$dir/burom.err")"; fi
+brel=$(json_number "$dir/burom.json" rel_error)
+[ -n "$brel" ] && below "$brel" 1e-4 && ok || fail "burgers POD-Galerkin rel_error '$brel' (want < 1e-4)"
+expect_failure "at least 5 points per direction" simulate burgers -o "$dir/x.h5" -burgers_nx 3
+
 # Neural reducers on the heat snapshots (a few epochs), rows split over the ranks.
 if true; then
   nopts="-r 3 -ae_hidden 12 -ae_epochs 3 -ae_batch_size 10 -quiet"

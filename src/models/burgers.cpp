@@ -1,0 +1,434 @@
+#include "metarom/burgers.hpp"
+
+#include <fmt/format.h>
+#include <petscdmda.h>
+#include <petscts.h>
+
+#include <cmath>
+#include <functional>
+#include <numbers>
+#include <vector>
+
+#include "metarom/error.hpp"
+#include "metarom/petsc_handle.hpp"
+#include "metarom/version.hpp"
+
+namespace metarom {
+
+using VecH = PetscHandle<Vec, VecDestroy>;
+using MatH = PetscHandle<Mat, MatDestroy>;
+using TSH = PetscHandle<TS, TSDestroy>;
+
+namespace {
+
+struct Velocity {
+  PetscScalar u, v;
+};
+
+PetscErrorCode burgers_options(MPI_Comm comm, BurgersConfig* c) {
+  PetscInt nx = c->nx, ny = c->ny, steps = c->time.steps, stride = c->time.stride;
+  PetscReal re = c->re, a = c->amplitude, tf = c->time.t_final;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, nullptr, "2-D viscous Burgers' equations (metarom)", "BurgersModel");
+  PetscCall(PetscOptionsInt("-burgers_nx", "Grid points in x, boundary included (NM-ROM: 60)", "BurgersModel", nx, &nx,
+                            nullptr));
+  PetscCall(PetscOptionsInt("-burgers_ny", "Grid points in y, boundary included", "BurgersModel", ny, &ny, nullptr));
+  PetscCall(PetscOptionsReal("-burgers_re", "Reynolds number Re", "BurgersModel", re, &re, nullptr));
+  PetscCall(PetscOptionsReal("-burgers_amplitude", "Amplitude a of the initial condition", "BurgersModel", a, &a,
+                             nullptr));
+  PetscCall(PetscOptionsReal("-burgers_t_final", "Final time", "BurgersModel", tf, &tf, nullptr));
+  PetscCall(PetscOptionsInt("-burgers_steps", "Time steps (dt = t_final/steps)", "BurgersModel", steps, &steps, nullptr));
+  PetscCall(PetscOptionsInt("-burgers_snapshot_stride", "Record a snapshot every this many steps", "BurgersModel",
+                            stride, &stride, nullptr));
+  PetscOptionsEnd();
+  c->nx = static_cast<int>(nx);
+  c->ny = static_cast<int>(ny);
+  c->re = re;
+  c->amplitude = a;
+  c->time.t_final = tf;
+  c->time.steps = static_cast<int>(steps);
+  c->time.stride = static_cast<int>(stride);
+  PetscFunctionReturn(0);
+}
+
+void check_config(const BurgersConfig& c) {
+  if (c.nx < 5 || c.ny < 5)
+    throw Error(fmt::format("burgers: the grid needs at least 5 points per direction (3 interior), got {} x {}", c.nx,
+                            c.ny));
+  if (!(c.re > 0)) throw Error(fmt::format("burgers: -burgers_re must be positive, got {}", c.re));
+  if (!std::isfinite(c.amplitude)) throw Error("burgers: -burgers_amplitude must be finite");
+  if (c.time.steps < 1) throw Error(fmt::format("burgers: -burgers_steps must be >= 1, got {}", c.time.steps));
+  if (c.time.stride < 1)
+    throw Error(fmt::format("burgers: -burgers_snapshot_stride must be >= 1, got {}", c.time.stride));
+  if (!(c.time.t_final > c.time.t0))
+    throw Error(fmt::format("burgers: -burgers_t_final must exceed the start time {}, got {}", c.time.t0, c.time.t_final));
+}
+
+}  // namespace
+
+void BurgersConfig::set_from_options(MPI_Comm comm) {
+  METAROM_PETSC(burgers_options(comm, this));
+  check_config(*this);
+}
+
+Attributes BurgersConfig::to_attributes() const {
+  Attributes a;
+  a.set("model", "burgers");
+  a.set("burgers_nx", nx);
+  a.set("burgers_ny", ny);
+  a.set("burgers_re", re);
+  a.set("burgers_amplitude", amplitude);
+  a.set("burgers_t0", time.t0);
+  a.set("burgers_t_final", time.t_final);
+  a.set("burgers_steps", time.steps);
+  a.set("burgers_snapshot_stride", time.stride);
+  return a;
+}
+
+BurgersConfig BurgersConfig::from_attributes(const Attributes& a, const std::string& ctx) {
+  if (!a.has("model") || a.get_string("model", ctx) != "burgers")
+    throw Error(ctx + ": the provenance does not describe a Burgers run (attribute 'model' is not \"burgers\")");
+  BurgersConfig c;
+  c.nx = static_cast<int>(a.get_int("burgers_nx", ctx));
+  c.ny = static_cast<int>(a.get_int("burgers_ny", ctx));
+  c.re = a.get_double("burgers_re", ctx);
+  c.amplitude = a.get_double("burgers_amplitude", ctx);
+  c.time.t0 = a.get_double("burgers_t0", ctx);
+  c.time.t_final = a.get_double("burgers_t_final", ctx);
+  c.time.steps = static_cast<int>(a.get_int("burgers_steps", ctx));
+  c.time.stride = static_cast<int>(a.get_int("burgers_snapshot_stride", ctx));
+  check_config(c);
+  return c;
+}
+
+struct BurgersModel::Impl {
+  MPI_Comm comm;
+  BurgersConfig config;
+  PetscHandle<DM, DMDestroy> da;
+  VecH in_local, second_local;  // ghosted work vectors (ghosts outside the domain stay 0)
+  MatH jacobian;
+  RowPartition rows;
+  double hx, hy, seconds = 0;
+  long long newton = 0;
+  std::string ts_type;
+
+  int mx() const { return config.nx - 2; }
+  int my() const { return config.ny - 2; }
+
+  void to_local(Vec global, Vec local) const {
+    METAROM_PETSC(DMGlobalToLocalBegin(da, global, INSERT_VALUES, local));
+    METAROM_PETSC(DMGlobalToLocalEnd(da, global, INSERT_VALUES, local));
+  }
+
+  // Loops over the owned points with ghosted reads of `a` (and `b`) and writes to `out`:
+  // kernel(a, b, i, j) returns the two components at (i, j).
+  template <class Kernel>
+  void stencil(Vec a, Vec b, Vec out, Kernel kernel) const {
+    to_local(a, in_local);
+    if (b) to_local(b, second_local);
+    DMDALocalInfo info;
+    METAROM_PETSC(DMDAGetLocalInfo(da, &info));
+    const Velocity **pa, **pb;
+    Velocity** o;
+    METAROM_PETSC(DMDAVecGetArrayRead(da, in_local, &pa));
+    METAROM_PETSC(DMDAVecGetArrayRead(da, b ? second_local.get() : in_local.get(), &pb));
+    METAROM_PETSC(DMDAVecGetArray(da, out, &o));
+    for (PetscInt j = info.ys; j < info.ys + info.ym; ++j)
+      for (PetscInt i = info.xs; i < info.xs + info.xm; ++i) o[j][i] = kernel(pa, pb, i, j);
+    METAROM_PETSC(DMDAVecRestoreArrayRead(da, in_local, &pa));
+    METAROM_PETSC(DMDAVecRestoreArrayRead(da, b ? second_local.get() : in_local.get(), &pb));
+    METAROM_PETSC(DMDAVecRestoreArray(da, out, &o));
+  }
+
+  // f(x) at the point (i, j), written out directly: upwind convection and diffusion.
+  Velocity rhs_at(const Velocity* const* x, PetscInt i, PetscInt j) const {
+    const Velocity c = x[j][i], w = x[j][i - 1], e = x[j][i + 1], s = x[j - 1][i], n = x[j + 1][i];
+    const double nu = 1 / config.re, cx = nu / (hx * hx), cy = nu / (hy * hy);
+    return {-c.u * (c.u - w.u) / hx - c.v * (c.u - s.u) / hy + cx * (w.u - 2 * c.u + e.u) + cy * (s.u - 2 * c.u + n.u),
+            -c.u * (c.v - w.v) / hx - c.v * (c.v - s.v) / hy + cx * (w.v - 2 * c.v + e.v) + cy * (s.v - 2 * c.v + n.v)};
+  }
+
+  void rhs(Vec x, Vec f) const {
+    stencil(x, nullptr, f, [&](const Velocity* const* a, const Velocity* const*, PetscInt i, PetscInt j) {
+      return rhs_at(a, i, j);
+    });
+  }
+
+  // ∂f/∂x at x, assembled (PETSc's global ordering is the snapshot ordering).
+  void assemble_jacobian(Vec x, Mat J) const {
+    to_local(x, in_local);
+    DMDALocalInfo info;
+    METAROM_PETSC(DMDAGetLocalInfo(da, &info));
+    const Velocity** p;
+    METAROM_PETSC(DMDAVecGetArrayRead(da, in_local, &p));
+    METAROM_PETSC(MatZeroEntries(J));
+    const double nu = 1 / config.re, cx = nu / (hx * hx), cy = nu / (hy * hy);
+    for (PetscInt j = info.ys; j < info.ys + info.ym; ++j)
+      for (PetscInt i = info.xs; i < info.xs + info.xm; ++i) {
+        const Velocity c = p[j][i], w = p[j][i - 1], s = p[j - 1][i];
+        // Row (i, j, u) and row (i, j, v); columns at the point and its four neighbours.
+        for (PetscInt f = 0; f < 2; ++f) {
+          MatStencil row{0, j, i, f};
+          MatStencil cols[6];
+          PetscScalar vals[6];
+          int k = 0;
+          auto add = [&](PetscInt jj, PetscInt ii, PetscInt ff, double v) {
+            if (ii < 0 || jj < 0 || ii >= mx() || jj >= my()) return;  // Dirichlet boundary: no unknown
+            cols[k] = MatStencil{0, jj, ii, ff};
+            vals[k++] = v;
+          };
+          const double own = f == 0 ? c.u : c.v, west = f == 0 ? w.u : w.v, south = f == 0 ? s.u : s.v;
+          // f_q = −u (q − q_W)/hx − v (q − q_S)/hy + ν Δq for q = u or v.
+          const double dq_u = -(own - west) / hx, dq_v = -(own - south) / hy;  // ∂/∂u_c and ∂/∂v_c from the coefficients
+          const double diag = -c.u / hx - c.v / hy - 2 * cx - 2 * cy;
+          add(j, i, f, diag + (f == 0 ? dq_u : dq_v));
+          add(j, i, 1 - f, f == 0 ? dq_v : dq_u);
+          add(j, i - 1, f, c.u / hx + cx);
+          add(j - 1, i, f, c.v / hy + cy);
+          add(j, i + 1, f, cx);
+          add(j + 1, i, f, cy);
+          METAROM_PETSC(MatSetValuesStencil(J, 1, &row, k, cols, vals, INSERT_VALUES));
+        }
+      }
+    METAROM_PETSC(DMDAVecRestoreArrayRead(da, in_local, &p));
+    METAROM_PETSC(MatAssemblyBegin(J, MAT_FINAL_ASSEMBLY));
+    METAROM_PETSC(MatAssemblyEnd(J, MAT_FINAL_ASSEMBLY));
+  }
+
+  // Applies op(in, out[, second]) to each column (snapshot ordering = global ordering).
+  template <class Op>
+  Matrix columns(const Matrix& X, const Matrix* W, Op op) const {
+    if (X.rows() != rows.local())
+      throw Error(fmt::format("burgers: got {} local rows, the model owns {}", X.rows(), rows.local()));
+    if (W && (W->rows() != X.rows() || W->cols() != X.cols()))
+      throw Error("burgers: B(V, W) needs V and W of the same shape");
+    Matrix out(X.rows(), X.cols());
+    VecH in, second, res;
+    METAROM_PETSC(DMCreateGlobalVector(da, in.address()));
+    METAROM_PETSC(VecDuplicate(in, second.address()));
+    METAROM_PETSC(VecDuplicate(in, res.address()));
+    for (Index k = 0; k < X.cols(); ++k) {
+      copy_to_vec(X.col(k).data(), in);
+      if (W) copy_to_vec(W->col(k).data(), second);
+      op(in, W ? second.get() : nullptr, res);
+      copy_from_vec(res, out.col(k).data());
+    }
+    return out;
+  }
+};
+
+BurgersModel::BurgersModel(MPI_Comm comm, const BurgersConfig& config) : impl_(std::make_unique<Impl>()) {
+  check_config(config);
+  Impl& m = *impl_;
+  m.comm = comm;
+  m.config = config;
+  m.hx = 1.0 / (config.nx - 1);
+  m.hy = 1.0 / (config.ny - 1);
+  // Split in y only: each rank owns whole grid rows, so the global ordering is the natural one.
+  METAROM_PETSC(DMDACreate2d(comm, DM_BOUNDARY_GHOSTED, DM_BOUNDARY_GHOSTED, DMDA_STENCIL_STAR, m.mx(), m.my(), 1,
+                             PETSC_DECIDE, 2, 1, nullptr, nullptr, m.da.address()));
+  METAROM_PETSC(DMSetUp(m.da));
+  METAROM_PETSC(DMDASetFieldName(m.da, 0, "u"));
+  METAROM_PETSC(DMDASetFieldName(m.da, 1, "v"));
+  METAROM_PETSC(DMCreateLocalVector(m.da, m.in_local.address()));
+  METAROM_PETSC(VecSet(m.in_local, 0.0));  // the Dirichlet ghosts: never written again
+  METAROM_PETSC(VecDuplicate(m.in_local, m.second_local.address()));
+  METAROM_PETSC(VecSet(m.second_local, 0.0));
+  METAROM_PETSC(DMSetMatType(m.da, MATAIJ));
+  METAROM_PETSC(DMCreateMatrix(m.da, m.jacobian.address()));
+  METAROM_PETSC(MatSetOption(m.jacobian, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+  VecH g;
+  METAROM_PETSC(DMCreateGlobalVector(m.da, g.address()));
+  PetscInt lo, hi;
+  METAROM_PETSC(VecGetOwnershipRange(g, &lo, &hi));
+  m.rows.comm = comm;
+  m.rows.global = 2LL * m.mx() * m.my();
+  m.rows.begin = lo;
+  m.rows.end = hi;
+}
+
+BurgersModel::~BurgersModel() = default;
+
+const RowPartition& BurgersModel::rows() const { return impl_->rows; }
+const BurgersConfig& BurgersModel::config() const { return impl_->config; }
+const TimeGrid& BurgersModel::time_grid() const { return impl_->config.time; }
+double BurgersModel::solve_seconds() const { return impl_->seconds; }
+long long BurgersModel::newton_iterations() const { return impl_->newton; }
+
+FieldLayout BurgersModel::layout() const {
+  const Impl& m = *impl_;
+  FieldLayout l;
+  l.fields = {"u", "v"};
+  l.dims = {m.mx(), m.my()};
+  l.lower = {m.hx, m.hy};
+  l.upper = {1.0 - m.hx, 1.0 - m.hy};
+  return l;
+}
+
+Attributes BurgersModel::provenance() const {
+  Attributes a = impl_->config.to_attributes();
+  a.set("metarom_version", std::string(version_string));
+  a.set("created", iso_time_now());
+  a.set("mpi_ranks", impl_->rows.size());
+  if (!impl_->ts_type.empty()) a.set("ts_type", impl_->ts_type);
+  return a;
+}
+
+Vector BurgersModel::initial_state() const {
+  const Impl& m = *impl_;
+  Vector x(m.rows.local());
+  const double pi = std::numbers::pi, a = m.config.amplitude;
+  for (Index r = 0; r < x.size(); ++r) {
+    const long long idx = m.rows.begin + r, point = idx / 2;
+    const double px = (point % m.mx() + 1) * m.hx, py = (point / m.mx() + 1) * m.hy;
+    x(r) = px <= 0.5 && py <= 0.5 ? a * std::sin(2 * pi * px) * std::sin(2 * pi * py) : 0.0;
+  }
+  return x;
+}
+
+Matrix BurgersModel::rhs(double, const Matrix& X) const {
+  const Impl& m = *impl_;
+  return m.columns(X, nullptr, [&](Vec in, Vec, Vec out) { m.rhs(in, out); });
+}
+
+Matrix BurgersModel::apply_linear_term(const Matrix& V) const {
+  const Impl& m = *impl_;
+  const double nu = 1 / m.config.re, cx = nu / (m.hx * m.hx), cy = nu / (m.hy * m.hy);
+  return m.columns(V, nullptr, [&](Vec in, Vec, Vec out) {
+    m.stencil(in, nullptr, out, [&](const Velocity* const* p, const Velocity* const*, PetscInt i, PetscInt j) {
+      const Velocity c = p[j][i], w = p[j][i - 1], e = p[j][i + 1], s = p[j - 1][i], n = p[j + 1][i];
+      return Velocity{cx * (w.u - 2 * c.u + e.u) + cy * (s.u - 2 * c.u + n.u),
+                      cx * (w.v - 2 * c.v + e.v) + cy * (s.v - 2 * c.v + n.v)};
+    });
+  });
+}
+
+Matrix BurgersModel::apply_quadratic_term(const Matrix& V, const Matrix& W) const {
+  const Impl& m = *impl_;
+  return m.columns(V, &W, [&](Vec a, Vec b, Vec out) {
+    m.stencil(a, b, out, [&](const Velocity* const* pa, const Velocity* const* pb, PetscInt i, PetscInt j) {
+      const Velocity c = pa[j][i], q = pb[j][i], w = pb[j][i - 1], s = pb[j - 1][i];
+      return Velocity{-c.u * (q.u - w.u) / m.hx - c.v * (q.u - s.u) / m.hy,
+                      -c.u * (q.v - w.v) / m.hx - c.v * (q.v - s.v) / m.hy};
+    });
+  });
+}
+
+Matrix BurgersModel::apply_jacobian(double, const Vector& x, const Matrix& V) const {
+  const Impl& m = *impl_;
+  VecH xv;
+  METAROM_PETSC(DMCreateGlobalVector(m.da, xv.address()));
+  copy_to_vec(x.data(), xv);
+  m.assemble_jacobian(xv, m.jacobian);
+  return m.columns(V, nullptr, [&](Vec in, Vec, Vec out) { METAROM_PETSC(MatMult(m.jacobian, in, out)); });
+}
+
+namespace {
+struct TsContext {
+  BurgersModel::Impl* model;
+  std::function<void(PetscInt, PetscReal, Vec)> record;
+};
+
+PetscErrorCode burgers_rhs(TS, PetscReal, Vec x, Vec f, void* ctx) {
+  PetscFunctionBeginUser;
+  PetscCallCXX(static_cast<TsContext*>(ctx)->model->rhs(x, f));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode burgers_jacobian(TS, PetscReal, Vec x, Mat J, Mat P, void* ctx) {
+  PetscFunctionBeginUser;
+  PetscCallCXX(static_cast<TsContext*>(ctx)->model->assemble_jacobian(x, P));
+  if (J != P) {
+    PetscCall(MatAssemblyBegin(J, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(J, MAT_FINAL_ASSEMBLY));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode burgers_monitor(TS, PetscInt step, PetscReal t, Vec x, void* ctx) {
+  PetscFunctionBeginUser;
+  PetscCallCXX(static_cast<TsContext*>(ctx)->record(step, t, x));
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+SnapshotSet BurgersModel::simulate(bool progress) {
+  Impl& m = *impl_;
+  const TimeGrid& tg = m.config.time;
+  std::vector<double> data, times;
+  int last_tenth = -1;
+  const double start_wall = MPI_Wtime();
+  TsContext ctx{&m, [&](PetscInt step, PetscReal t, Vec x) {
+                  if (step % tg.stride == 0) {
+                    const size_t at = data.size();
+                    data.resize(at + m.rows.local());
+                    copy_from_vec(x, data.data() + at);
+                    times.push_back(t);
+                  }
+                  const int tenth = static_cast<int>(10 * step / tg.steps);
+                  if (progress && tenth != last_tenth) {
+                    last_tenth = tenth;
+                    const double elapsed = MPI_Wtime() - start_wall;
+                    METAROM_PETSC(PetscFPrintf(m.comm, PETSC_STDERR,
+                                               "  burgers: step %" PetscInt_FMT "/%d  t = %.4f  %.1f s elapsed\n", step,
+                                               tg.steps, (double)t, elapsed));
+                  }
+                }};
+  TSH ts;
+  METAROM_PETSC(TSCreate(m.comm, ts.address()));
+  METAROM_PETSC(TSSetDM(ts, m.da));
+  METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
+  METAROM_PETSC(TSSetType(ts, TSBEULER));
+  METAROM_PETSC(TSSetRHSFunction(ts, nullptr, burgers_rhs, &ctx));
+  MatH J;
+  METAROM_PETSC(MatDuplicate(m.jacobian, MAT_DO_NOT_COPY_VALUES, J.address()));
+  METAROM_PETSC(TSSetRHSJacobian(ts, J, J, burgers_jacobian, &ctx));
+  METAROM_PETSC(TSSetTime(ts, tg.t0));
+  METAROM_PETSC(TSSetTimeStep(ts, tg.dt()));
+  METAROM_PETSC(TSSetMaxSteps(ts, tg.steps));
+  METAROM_PETSC(TSSetMaxTime(ts, tg.t_final));
+  METAROM_PETSC(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+  METAROM_PETSC(TSMonitorSet(ts, burgers_monitor, &ctx, nullptr));
+  // Newton to a residual far below the time-discretization error (NM-ROM: 1e-8); a failed
+  // Newton solve ends the run with PETSc's message instead of a silently rejected step.
+  SNES snes;
+  KSP ksp;
+  METAROM_PETSC(TSGetSNES(ts, &snes));
+  METAROM_PETSC(SNESSetTolerances(snes, 1e-12, 1e-10, PETSC_DEFAULT, 20, PETSC_DEFAULT));
+  METAROM_PETSC(SNESGetKSP(snes, &ksp));
+  METAROM_PETSC(KSPSetTolerances(ksp, 1e-12, 1e-14, PETSC_DEFAULT, PETSC_DEFAULT));
+  METAROM_PETSC(TSSetMaxSNESFailures(ts, 1));
+  METAROM_PETSC(TSSetFromOptions(ts));
+
+  VecH x;
+  METAROM_PETSC(DMCreateGlobalVector(m.da, x.address()));
+  const Vector x0 = initial_state();
+  copy_to_vec(x0.data(), x);
+  METAROM_PETSC(TSSetSolution(ts, x));
+  METAROM_PETSC(TSSetUp(ts));
+  MPI_Barrier(m.comm);
+  const double start = MPI_Wtime();
+  METAROM_PETSC(TSSolve(ts, x));
+  MPI_Barrier(m.comm);
+  m.seconds = MPI_Wtime() - start;
+  PetscInt newton;
+  METAROM_PETSC(TSGetSNESIterations(ts, &newton));
+  m.newton = newton;
+  TSConvergedReason reason;
+  METAROM_PETSC(TSGetConvergedReason(ts, &reason));
+  if (reason < 0) throw Error(fmt::format("burgers: the time integration failed ({})", TSConvergedReasons[reason]));
+  TSType type;
+  METAROM_PETSC(TSGetType(ts, &type));
+  m.ts_type = type ? type : "";
+
+  SnapshotSet s;
+  s.rows = m.rows;
+  const Index count = static_cast<Index>(times.size());
+  s.X = Eigen::Map<Matrix>(data.data(), m.rows.local(), count);
+  s.t = Eigen::Map<Vector>(times.data(), count);
+  s.layout = layout();
+  s.provenance = provenance();
+  return s;
+}
+
+}  // namespace metarom
