@@ -24,6 +24,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def style(r):
+    """Line style of a row: solid for Galerkin-type ROMs, dashed learned, dotted closures."""
+    return "--" if r["rom"] == "learned" else ":" if r["rom"].endswith("+closure") else "-"
+
+
 def grid_of(path, mean=False):
     """The last (or time-mean) state as a 2-D array of its first field; None off 2-D grids."""
     with h5py.File(path, "r") as f:
@@ -65,7 +70,7 @@ def main(d):
     fig, ax = plt.subplots(figsize=(9, 5))
     ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))  # 20 distinct colours: many rows
     for r in ok:
-        ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), "--" if r["rom"] == "learned" else "-",
+        ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), style(r),
                     label=f'{r["reducer"]}, r = {r["latent_dim"]} ({r["rom"]})')
     ax.set_xlabel("t")
     ax.set_ylabel("‖x_rom − x‖ / ‖x‖")
@@ -119,7 +124,7 @@ def main(d):
         ax.plot(c["full_times"], c["full_energy_in_time"], "k-", lw=2, label="full model")
         for r in ok:
             if "energy_in_time" in r:
-                ax.plot(r["times"], r["energy_in_time"], "--" if r["rom"] == "learned" else "-", lw=0.9,
+                ax.plot(r["times"], r["energy_in_time"], style(r), lw=0.9,
                         label=f'{r["reducer"]}, r = {r["latent_dim"]} ({r["rom"]})')
         ax.axvline(c["t_train"], color="k", lw=0.8, ls=":")
         ax.set_xlabel("t (dotted: end of the training window)")

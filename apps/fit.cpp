@@ -26,11 +26,14 @@ int cmd_fit(const std::string& operand) {
                            {"-o", "Output model file", &out},
                            {"-r", "Latent dimension (same as -reducer_latent_dim)", &r, &r_given},
                            {"-from", "ae-corrected: the canonical autoencoder model to correct", &from},
-                           {"-latent_dynamics", "none, or learned: fit latent dynamics by operator inference", &dynamics}};
+                           {"-latent_dynamics",
+                            "none; learned: fit latent dynamics by operator inference; closure: a learned closure of "
+                            "the reducer's Galerkin ROM",
+                            &dynamics}};
   const Common c = common_options(opts, "metarom fit TYPE");
   const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
-  if (dynamics != "none" && dynamics != "learned")
-    throw Error("-latent_dynamics must be none or learned, got '" + dynamics + "'");
+  if (dynamics != "none" && dynamics != "learned" && dynamics != "closure")
+    throw Error("-latent_dynamics must be none, learned or closure, got '" + dynamics + "'");
   std::unique_ptr<Reducer> reducer = create_reducer(type);
   reducer->set_from_options();
   if (r_given) reducer->set_latent_dim(r);
@@ -44,16 +47,20 @@ int cmd_fit(const std::string& operand) {
   METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, "-ae_monitor", &monitor_set));
   if (!monitor_set && !c.quiet && !c.json) reducer->set_progress(true);
   OperatorInference inference;
-  if (dynamics == "learned") inference.set_from_options();
+  if (dynamics != "none") inference.set_from_options();
   if (help_requested()) return 0;  // the reducer's options are listed now
   require(in, "-i", "snaps.h5 (the training snapshots)");
   // Learned dynamics with exact velocities need the full model's right-hand side: rebuilt
   // from the provenance when it names one (heat, qg), the snapshots then read in its rows.
   std::unique_ptr<FullOrderModel> fom;
-  if (dynamics == "learned" && inference.velocity != "fd") {
+  if (dynamics == "closure" || (dynamics == "learned" && inference.velocity != "fd")) {
     const SnapshotSet header = read_snapshots(in, MPI_COMM_SELF);
     const std::string model = header.provenance.has("model") ? header.provenance.get_string("model", in) : "";
-    if (model == "heat" || model == "qg") fom = create_model_from_provenance(PETSC_COMM_WORLD, header.provenance, in);
+    if (model == "heat" || model == "qg" || model == "burgers")
+      fom = create_model_from_provenance(PETSC_COMM_WORLD, header.provenance, in);
+    else if (dynamics == "closure")
+      throw Error("-latent_dynamics closure corrects the Galerkin ROM of the model that made " + in +
+                  ", but its provenance names none metarom can rebuild");
   }
   const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
   progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
@@ -63,11 +70,14 @@ int cmd_fit(const std::string& operand) {
   const double seconds = MPI_Wtime() - start;
   std::unique_ptr<LearnedDynamics> learned;
   double dynamics_seconds = 0;
-  if (dynamics == "learned") {
-    progress(c, fmt::format("fit {}: learning latent dynamics by operator inference\n", type));
+  if (dynamics != "none") {
+    progress(c, fmt::format("fit {}: learning latent {} by operator inference\n", type,
+                            dynamics == "closure" ? "closure" : "dynamics"));
     const double t0 = MPI_Wtime();
+    const std::string base_type = dynamics == "closure" ? LatentRom::resolve("auto", *fom, *reducer) : "";
+    const auto base = dynamics == "closure" ? galerkin_dynamics(base_type, *fom, *reducer) : nullptr;
     learned = std::make_unique<LearnedDynamics>(fit_learned_dynamics(
-        *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference));
+        *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference, base.get(), base_type));
     dynamics_seconds = MPI_Wtime() - t0;
   }
   save_model(out, *reducer, train, in, seconds, learned.get());

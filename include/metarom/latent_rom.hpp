@@ -83,6 +83,11 @@ class ManifoldLspgRom {
   Settings s_;
 };
 
+// The Galerkin ROM named `type` ("galerkin": operators projected once, or
+// "manifold-galerkin") as latent dynamics: the ROM a learned closure corrects.
+std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type, const FullOrderModel& model,
+                                                        const Reducer& reducer);
+
 // The latent ROM of a model and a reducer by name — "galerkin" (operators projected once;
 // the linear CN-ready form for linear models), "manifold-galerkin", "lspg" or "learned"
 // (learned latent dynamics saved with the model, learned_dynamics.hpp: the full model is

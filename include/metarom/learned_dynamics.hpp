@@ -15,9 +15,22 @@
 // given relative to the mean squared column norm of D (‖D‖²_F / p). The operators are mapped
 // back exactly: c = s c̃, A = Ã, H = H̃/s.
 //
+// Closure (data-driven correction, Xie, Mohebujjaman, Rebholz & Iliescu 2018; Mou et al.
+// 2021): the reducer's Galerkin ROM g_G keeps its dynamics and only the part it misses is
+// learned, du/dt = g_G(u) + τ(u) with τ = c + Au + H(u ⊗̂ u) fitted to u̇_k − g_G(u_k). The
+// regularization then shrinks towards Galerkin instead of towards zero, which keeps the
+// variability of a chaotic flow that a model shrunk towards zero damps out.
+//
+// Choosing λ for chaotic flows (FullOrderModel::chaotic): trajectories decorrelate, so the
+// held-out trajectory error rewards models that settle on the mean. There the candidates are
+// scored by statistics instead: over twice the training span, the relative errors of the
+// time-mean latent state and of the mean and standard deviation of ‖u(t)‖² (for centred POD
+// the energy of the fluctuations), against the data's.
+//
 // Velocities: exact projections J(u_k)⁺ f(t_k, x_k) where the full right-hand side is known
 // (latent_velocities), or finite differences of the latent trajectory
 // (finite_difference_velocities, fourth order on five neighbouring samples).
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -50,6 +63,8 @@ class LearnedDynamics : public LatentDynamics {
     long long samples = 0;                           // K
     std::string velocities;                          // "exact", "reprojected", "recorded" or "finite-difference"
     double sample_dt = 0;                            // spacing of the training samples (a natural latent step)
+    std::string closure_of;                          // "" or the Galerkin ROM type it corrects
+    std::string selection = "trajectory";            // how λ was chosen: trajectory or statistics
   };
 
   LearnedDynamics() = default;
@@ -84,10 +99,13 @@ LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lam
 //   -<prefix>holdout f          the last fraction f of the samples held out for the choice (0.2)
 //   -<prefix>velocity auto|exact|reprojected|fd  where velocities come from (auto: exact
 //                               when the right-hand side is known, else finite differences)
+//   -<prefix>select auto|trajectory|statistics   how λ is chosen (auto: statistics for
+//                               chaotic models, the held-out trajectory error otherwise)
 struct OperatorInference {
   double lambda_linear = -1, lambda_quadratic = -1;  // < 0: chosen automatically
   double holdout = 0.2;
   std::string velocity = "auto";
+  std::string select = "auto";
   void set_from_options(const std::string& prefix = "latent_dynamics_");
 
   // Fits to latent states U (r x K) at times t with velocities Udot. Automatic λ: every pair
@@ -97,7 +115,25 @@ struct OperatorInference {
   // data's range anywhere in the doubled span scores infinity, so a model that blows up soon
   // after the data is not chosen), then the operators are refitted on all samples with it;
   // a refit that fails the same bound passes the choice to the next-best pair.
-  LearnedDynamics fit(const Matrix& U, const Matrix& Udot, const Vector& t) const;
+  // With `base` (a closure): the operators are fitted to Udot − base(U) and candidates are
+  // integrated as base + learned. `select` must be trajectory or statistics here.
+  LearnedDynamics fit(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base = nullptr) const;
+};
+
+// g_G(u) + τ(u): a Galerkin ROM with its learned closure τ.
+class ClosedDynamics : public LatentDynamics {
+ public:
+  ClosedDynamics(std::shared_ptr<const LatentDynamics> base, std::shared_ptr<const LearnedDynamics> closure);
+  int dim() const override { return closure_->dim(); }
+  Vector rhs(double t, const Vector& u) const override { return base_->rhs(t, u) + closure_->rhs(t, u); }
+  Matrix jacobian(double t, const Vector& u) const override {
+    return base_->jacobian(t, u) + closure_->jacobian(t, u);
+  }
+  std::string name() const override { return base_->name() + "+closure"; }
+
+ private:
+  std::shared_ptr<const LatentDynamics> base_;
+  std::shared_ptr<const LearnedDynamics> closure_;
 };
 
 // Classical RK4 substeps per step of length dt that keep it stable for g near u0:
@@ -124,7 +160,9 @@ Matrix latent_velocities(const Reducer& reducer, const Matrix& U, const Matrix& 
 // reprojected: f(t_k, decode(u_k)) from the model (Peherstorfer 2020: with POD on a
 // polynomial model this recovers the intrusive Galerkin operators); fd: finite differences.
 // Collective over the reducer's communicator.
+// With `base` (the reducer's Galerkin ROM, named base_type): fits its closure instead.
 LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& train, const FullOrderModel* model,
-                                     const Matrix& recorded_rhs, const OperatorInference& settings);
+                                     const Matrix& recorded_rhs, const OperatorInference& settings,
+                                     const LatentDynamics* base = nullptr, const std::string& base_type = "");
 
 }  // namespace metarom

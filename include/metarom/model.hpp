@@ -54,6 +54,9 @@ class FullOrderModel {
   // the polynomial structure when there is one, central differences of rhs() otherwise.
   virtual Matrix apply_jacobian(double t, const Vector& x, const Matrix& V) const;
 
+  // Chaotic models: trajectories decorrelate from any ROM's within the run, so ROMs are
+  // ranked by statistics (flow_statistics.hpp) and learned dynamics chosen by them.
+  virtual bool chaotic() const { return false; }
   // Kinetic energy and enstrophy of each column (2 x N: row 0 E, row 1 Z), for flows that
   // define them (QG); an empty matrix otherwise. Collective.
   virtual Matrix energy_enstrophy(const Matrix&) const { return Matrix(); }

@@ -70,6 +70,7 @@ class QgModel : public FullOrderModel {
   // E = ½ Σ_cells |∇_h ψ|² h_x h_y = ½ Σ ψ ω h_x h_y (summation by parts, zero Dirichlet
   // ghosts) and Z = ½ Σ ω² h_x h_y with ω = −Δ_h ψ, per column.
   Matrix energy_enstrophy(const Matrix& Psi) const override;
+  bool chaotic() const override { return true; }
   Vector spin_up(bool progress) const;
   // Advances ψ from t0 over `steps` steps of dt, calling record(step, t, ψ) at step 0 and
   // after each step; returns the TSSolve wall time.

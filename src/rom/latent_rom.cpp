@@ -351,6 +351,13 @@ LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) 
   return out;
 }
 
+std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type, const FullOrderModel& model,
+                                                        const Reducer& reducer) {
+  if (type == "galerkin") return std::make_shared<QuadraticGalerkinRom>(model, reducer);
+  if (type == "manifold-galerkin") return std::make_shared<ManifoldGalerkinRom>(model, reducer);
+  throw Error("a closure corrects a Galerkin ROM (galerkin or manifold-galerkin), not '" + type + "'");
+}
+
 std::string LatentRom::resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer) {
   if (type == "auto") return reducer.affine_decoder() && model.quadratic() ? "galerkin" : "manifold-galerkin";
   if (type != "galerkin" && type != "manifold-galerkin" && type != "lspg" && type != "learned")
@@ -367,7 +374,12 @@ LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const
     if (learned->dim() != reducer.latent_dim())
       throw Error(fmt::format("learned ROM: dynamics for r = {}, the reducer has r = {}", learned->dim(),
                               reducer.latent_dim()));
-    dynamics_ = std::move(learned);
+    // A closure (learned_dynamics.hpp) corrects the reducer's Galerkin ROM, rebuilt here.
+    auto closure = std::dynamic_pointer_cast<const LearnedDynamics>(learned);
+    if (closure && !closure->report().closure_of.empty())
+      dynamics_ = std::make_shared<ClosedDynamics>(galerkin_dynamics(closure->report().closure_of, model, reducer), closure);
+    else
+      dynamics_ = std::move(learned);
   } else if (type_ == "galerkin" && model.linear()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
   else if (type_ == "galerkin") dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
   else if (type_ == "manifold-galerkin") dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer);

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "metarom/error.hpp"
+#include "metarom/flow_statistics.hpp"
 #include "metarom/hdf5_file.hpp"
 #include "metarom/model.hpp"
 #include "metarom/normalization.hpp"
@@ -64,6 +65,8 @@ void LearnedDynamics::save(h5::Group& g) const {
   a.set("samples", report_.samples);
   a.set("velocities", report_.velocities);
   a.set("sample_dt", report_.sample_dt);
+  a.set("closure_of", report_.closure_of);
+  a.set("selection", report_.selection);
   g.write_attributes(a);
   g.write_vector("c", c_);
   g.write_matrix("A", A_);
@@ -87,16 +90,26 @@ LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
   rep.samples = a.get_int("samples", g.where());
   rep.velocities = a.get_string("velocities", g.where());
   rep.sample_dt = a.get_double("sample_dt", g.where());
+  if (a.has("closure_of")) rep.closure_of = a.get_string("closure_of", g.where());
+  if (rep.closure_of != "" && rep.closure_of != "galerkin" && rep.closure_of != "manifold-galerkin")
+    throw Error(fmt::format("{}: closure of an unknown ROM '{}' (known: galerkin, manifold-galerkin)", g.where(),
+                            rep.closure_of));
+  if (a.has("selection")) rep.selection = a.get_string("selection", g.where());
   return d;
 }
 
 void LearnedDynamics::view(std::ostream& os) const {
   const Report& r = report_;
-  os << fmt::format("learned latent dynamics du/dt = c + Au + H(u ⊗ u), r = {}, {} samples, {} velocities\n", dim(),
-                    r.samples, r.velocities);
+  if (r.closure_of.empty())
+    os << fmt::format("learned latent dynamics du/dt = c + Au + H(u ⊗ u), r = {}, {} samples, {} velocities\n", dim(),
+                      r.samples, r.velocities);
+  else
+    os << fmt::format("closure of the {} ROM: du/dt = g(u) + c + Au + H(u ⊗ u), r = {}, {} samples, {} velocities\n",
+                      r.closure_of, dim(), r.samples, r.velocities);
   os << fmt::format("  λ₁ = {:.1e}, λ₂ = {:.1e} ({}", r.lambda_linear, r.lambda_quadratic,
                     r.automatic ? fmt::format("chosen among {} pairs", r.candidates) : std::string("given"));
-  if (r.holdout_error >= 0) os << fmt::format(", held-out error {:.3e}", r.holdout_error);
+  if (r.holdout_error >= 0)
+    os << fmt::format(", {} {:.3e}", r.selection == "statistics" ? "statistics error" : "held-out error", r.holdout_error);
   os << fmt::format("); regression residual {:.3e}\n", r.residual);
 }
 
@@ -183,21 +196,68 @@ void OperatorInference::set_from_options(const std::string& prefix) {
   if (set) velocity = buf;
   if (velocity != "auto" && velocity != "exact" && velocity != "reprojected" && velocity != "fd")
     throw Error(fmt::format("-{}velocity must be auto, exact, reprojected or fd, got '{}'", prefix, velocity));
+  set = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, ("-" + prefix + "select").c_str(), buf, sizeof buf, &set));
+  if (set) select = buf;
+  if (select != "auto" && select != "trajectory" && select != "statistics")
+    throw Error(fmt::format("-{}select must be auto, trajectory or statistics, got '{}'", prefix, select));
 }
 
-LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, const Vector& t) const {
+namespace {
+// How far a predicted latent trajectory P is from the data U in statistics (see the
+// header): the time-mean state, and the mean and standard deviation of ‖u(t)‖².
+double statistics_error(const Matrix& P, const Matrix& U) {
+  const Vector mp = P.rowwise().mean(), mu = U.rowwise().mean();
+  const double scale = std::sqrt(U.colwise().squaredNorm().mean());
+  const SeriesStatistics ep = series_statistics(P.colwise().squaredNorm().transpose());
+  const SeriesStatistics eu = series_statistics(U.colwise().squaredNorm().transpose());
+  return (mp - mu).norm() / std::max(scale, 1e-300) + std::abs(ep.mean - eu.mean) / std::max(eu.mean, 1e-300) +
+         std::abs(ep.std - eu.std) / std::max(eu.std, 1e-300);
+}
+
+// A non-owning handle, for dynamics that live on the stack while they are integrated.
+template <class T>
+std::shared_ptr<const T> borrowed(const T& x) {
+  return std::shared_ptr<const T>(std::shared_ptr<const T>(), &x);
+}
+}  // namespace
+
+ClosedDynamics::ClosedDynamics(std::shared_ptr<const LatentDynamics> base, std::shared_ptr<const LearnedDynamics> closure)
+    : base_(std::move(base)), closure_(std::move(closure)) {
+  if (base_->dim() != closure_->dim())
+    throw Error(fmt::format("closure: the {} ROM has r = {}, its closure r = {}", base_->name(), base_->dim(),
+                            closure_->dim()));
+}
+
+LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, const Vector& t,
+                                       const LatentDynamics* base) const {
   const Index K = U.cols();
   if (t.size() != K) throw Error(fmt::format("learned dynamics: {} times for {} samples", t.size(), K));
   const bool automatic = lambda_linear < 0 || lambda_quadratic < 0;
   const double l1 = std::max(lambda_linear, 0.0), l2 = std::max(lambda_quadratic, 0.0);
+  const bool by_statistics = select == "statistics";
+  // A closure learns what the base ROM misses.
+  Matrix target = Udot;
+  if (base)
+    for (Index k = 0; k < K; ++k) target.col(k) -= base->rhs(t(k), U.col(k));
+  auto integrate = [&](const LearnedDynamics& d, const Vector& times, double bound) {
+    if (!base) return integrate_rk4(d, U.col(0), times, bound);
+    return integrate_rk4(ClosedDynamics(borrowed(*base), borrowed(d)), U.col(0), times, bound);
+  };
+  auto finish = [&](LearnedDynamics& d) {
+    LearnedDynamics::Report& rep = d.report();
+    rep.sample_dt = K > 1 ? (t(K - 1) - t(0)) / static_cast<double>(K - 1) : 0.0;
+    rep.selection = by_statistics ? "statistics" : "trajectory";
+  };
   if (automatic) {
     const Index train = std::clamp<Index>(static_cast<Index>(std::lround((1 - holdout) * K)), 2, K - 1);
     if (K < 3) throw Error("learned dynamics: choosing λ needs at least 3 samples (or give both λ)");
     const double range = U.cwiseAbs().maxCoeff();
     const Matrix Uh = U.rightCols(K - train);
     // Candidates are integrated over twice the sampled span: the error is measured on the
-    // held-out samples, and a model must also stay within 10× the data's range over the
-    // second span, where a ROM run past the training window would go.
+    // held-out samples (or, by statistics, over all of it), and a model must also stay within
+    // 10× the data's range over the second span, where a ROM run past the training window
+    // would go.
     Vector tt(2 * K - 1);
     tt.head(K) = t;
     for (Index k = K; k < tt.size(); ++k) tt(k) = t(k - K + 1) + (t(K - 1) - t(0));
@@ -214,31 +274,32 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     for (double a : grid1)
       for (double b : grid2) {
         ++candidates;
-        const LearnedDynamics d = regress_dynamics(U.leftCols(train), Udot.leftCols(train), a, b);
-        const Matrix pred = integrate_rk4(d, U.col(0), tt, 10 * range + 1e-300);
-        if (pred.allFinite())
-          scored.push_back({(pred.middleCols(train, K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300), a, b});
+        const LearnedDynamics d = regress_dynamics(U.leftCols(train), target.leftCols(train), a, b);
+        const Matrix pred = integrate(d, tt, 10 * range + 1e-300);
+        if (!pred.allFinite()) continue;
+        scored.push_back({by_statistics ? statistics_error(pred, U)
+                                        : (pred.middleCols(train, K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300),
+                          a, b});
       }
     std::stable_sort(scored.begin(), scored.end(), [](const Candidate& x, const Candidate& y) { return x.error < y.error; });
     // The operators refitted on all samples must pass the same bound: the best candidate
     // whose refit does is taken.
     for (const Candidate& c : scored) {
-      LearnedDynamics d = regress_dynamics(U, Udot, c.a, c.b);
-      if (!integrate_rk4(d, U.col(0), tt, 10 * range + 1e-300).allFinite()) continue;
+      LearnedDynamics d = regress_dynamics(U, target, c.a, c.b);
+      if (!integrate(d, tt, 10 * range + 1e-300).allFinite()) continue;
       LearnedDynamics::Report& rep = d.report();
       rep.automatic = true;
       rep.holdout_error = c.error;
       rep.candidates = candidates;
-      rep.sample_dt = (t(K - 1) - t(0)) / static_cast<double>(K - 1);
+      finish(d);
       return d;
     }
     throw Error(fmt::format("learned dynamics: every one of the {} λ pairs gave a latent model that leaves 10× the "
                             "data's range within twice the training span; give -latent_dynamics_lambda_* to force one",
                             candidates));
   }
-  LearnedDynamics d = regress_dynamics(U, Udot, l1, l2);
-  LearnedDynamics::Report& rep = d.report();
-  rep.sample_dt = K > 1 ? (t(K - 1) - t(0)) / static_cast<double>(K - 1) : 0.0;
+  LearnedDynamics d = regress_dynamics(U, target, l1, l2);
+  finish(d);
   return d;
 }
 
@@ -321,7 +382,8 @@ Matrix latent_velocities(const Reducer& reducer, const Matrix& U, const Matrix& 
 }
 
 LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& train, const FullOrderModel* model,
-                                     const Matrix& recorded_rhs, const OperatorInference& settings) {
+                                     const Matrix& recorded_rhs, const OperatorInference& settings,
+                                     const LatentDynamics* base, const std::string& base_type) {
   const Matrix U = reducer.encode(train.X);
   const bool recorded = recorded_rhs.cols() > 0;
   std::string source = settings.velocity;
@@ -341,8 +403,11 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
   else if (source == "recorded") V = latent_velocities(reducer, U, recorded_rhs);
   else if (source == "exact") V = latent_velocities(reducer, U, model_rhs(train.X));
   else V = latent_velocities(reducer, U, model_rhs(reducer.decode(U)));
-  LearnedDynamics d = settings.fit(U, V, train.t);
+  OperatorInference s = settings;
+  if (s.select == "auto") s.select = model && model->chaotic() ? "statistics" : "trajectory";
+  LearnedDynamics d = s.fit(U, V, train.t, base);
   d.report().velocities = source == "fd" ? "finite-difference" : source;
+  d.report().closure_of = base ? base_type : "";
   return d;
 }
 

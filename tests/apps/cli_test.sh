@@ -40,8 +40,15 @@ if run rom -m "$dir/podl.h5" -rom_type learned --json > "$dir/roml.json" 2>"$dir
 rell=$(json_number "$dir/roml.json" rel_error)
 [ -n "$rell" ] && below "$rell" "$(awk -v a="$rel" 'BEGIN { print 2 * a + 1e-10 }')" && ok   || fail "rom learned rel_error '$rell' against galerkin's '$rel'"
 [ -n "$(json_number "$dir/roml.json" us_per_step)" ] && ok || fail "rom -json lacks us_per_step"
+# A learned closure of POD-Galerkin, saved and rebuilt on the Galerkin ROM: the same bound.
+if run fit pod -i "$dir/heat.h5" -o "$dir/podc.h5" -latent_dynamics closure -json > "$dir/fitc.json" 2>"$dir/fitc.err"; then ok
+else fail "fit -latent_dynamics closure: $(cat "$dir/fitc.err")"; fi
+if run rom -m "$dir/podc.h5" -rom_type learned --json > "$dir/romc.json" 2>"$dir/romc.err"; then ok; else fail "rom closure: $(cat "$dir/romc.err")"; fi
+relc=$(json_number "$dir/romc.json" rel_error)
+[ -n "$relc" ] && below "$relc" "$(awk -v a="$rel" 'BEGIN { print 2 * a + 1e-10 }')" && ok || fail "rom closure rel_error '$relc' against galerkin's '$rel'"
+expect_failure "must be auto, trajectory or statistics" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -latent_dynamics learned -latent_dynamics_select maybe
 expect_failure "carries no latent dynamics" rom -m "$dir/pod.h5" -rom_type learned -quiet
-expect_failure "-latent_dynamics must be none or learned" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -latent_dynamics maybe
+expect_failure "-latent_dynamics must be none, learned or closure" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -latent_dynamics maybe
 run info "$dir/traj.h5" > "$dir/info.txt" 2>&1 && grep -q "trajectory file" "$dir/info.txt" && grep -q "latent states: r = " "$dir/info.txt" && ok || fail "info on the trajectory: $(cat "$dir/info.txt")"
 run info "$dir/heat.h5" > "$dir/info2.txt" 2>&1 && grep -q "N = 31 snapshots" "$dir/info2.txt" && grep -q "40 x 40" "$dir/info2.txt" && ok || fail "info on snapshots: $(cat "$dir/info2.txt")"
 run info "$dir/pod.h5" > "$dir/info3.txt" 2>&1 && grep -q "metarom model file" "$dir/info3.txt" && ok || fail "info on the model: $(cat "$dir/info3.txt")"
@@ -110,6 +117,7 @@ grep -q '| pod | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the 
 grep -q "unknown reducer type 'nope'" "$dir/cmp/compare.md" && ok || fail "compare.md does not report the failing entry"
 grep -q '"rom_status": "ok"' "$dir/cmp/compare.json" && ok || fail "compare.json has no successful ROM"
 grep -q '| pod+learned | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+learned row"
+grep -q '| pod+closure | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+closure row"
 grep -q '"us_per_step"' "$dir/cmp/compare.json" && ok || fail "compare.json lacks us_per_step"
 for key in valid_time mean_field_rel_error; do
   grep -q "\"$key\"" "$dir/cmp/compare.json" && ok || fail "compare.json lacks $key"
