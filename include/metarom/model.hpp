@@ -20,6 +20,13 @@ struct TimeGrid {
   int stride = 1;
   double dt() const { return (t_final - t0) / steps; }
   int snapshots() const { return steps / stride + 1; }
+
+  // A model's time options and provenance, named after it: -<model>_t_final,
+  // -<model>_steps, -<model>_snapshot_stride; attributes <model>_t0, ... .
+  void set_from_options(MPI_Comm comm, const std::string& model);
+  void check(const std::string& model) const;  // throws, naming the option
+  void to_attributes(Attributes& a, const std::string& model) const;
+  static TimeGrid from_attributes(const Attributes& a, const std::string& model, const std::string& context);
 };
 
 class FullOrderModel {

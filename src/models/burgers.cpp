@@ -26,8 +26,8 @@ struct Velocity {
 };
 
 PetscErrorCode burgers_options(MPI_Comm comm, BurgersConfig* c) {
-  PetscInt nx = c->nx, ny = c->ny, steps = c->time.steps, stride = c->time.stride;
-  PetscReal re = c->re, a = c->amplitude, tf = c->time.t_final;
+  PetscInt nx = c->nx, ny = c->ny;
+  PetscReal re = c->re, a = c->amplitude;
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, nullptr, "2-D viscous Burgers' equations (metarom)", "BurgersModel");
   PetscCall(PetscOptionsInt("-burgers_nx", "Grid points in x, boundary included (NM-ROM: 60)", "BurgersModel", nx, &nx,
@@ -36,18 +36,11 @@ PetscErrorCode burgers_options(MPI_Comm comm, BurgersConfig* c) {
   PetscCall(PetscOptionsReal("-burgers_re", "Reynolds number Re", "BurgersModel", re, &re, nullptr));
   PetscCall(PetscOptionsReal("-burgers_amplitude", "Amplitude a of the initial condition", "BurgersModel", a, &a,
                              nullptr));
-  PetscCall(PetscOptionsReal("-burgers_t_final", "Final time", "BurgersModel", tf, &tf, nullptr));
-  PetscCall(PetscOptionsInt("-burgers_steps", "Time steps (dt = t_final/steps)", "BurgersModel", steps, &steps, nullptr));
-  PetscCall(PetscOptionsInt("-burgers_snapshot_stride", "Record a snapshot every this many steps", "BurgersModel",
-                            stride, &stride, nullptr));
   PetscOptionsEnd();
   c->nx = static_cast<int>(nx);
   c->ny = static_cast<int>(ny);
   c->re = re;
   c->amplitude = a;
-  c->time.t_final = tf;
-  c->time.steps = static_cast<int>(steps);
-  c->time.stride = static_cast<int>(stride);
   PetscFunctionReturn(0);
 }
 
@@ -57,17 +50,14 @@ void check_config(const BurgersConfig& c) {
                             c.ny));
   if (!(c.re > 0)) throw Error(fmt::format("burgers: -burgers_re must be positive, got {}", c.re));
   if (!std::isfinite(c.amplitude)) throw Error("burgers: -burgers_amplitude must be finite");
-  if (c.time.steps < 1) throw Error(fmt::format("burgers: -burgers_steps must be >= 1, got {}", c.time.steps));
-  if (c.time.stride < 1)
-    throw Error(fmt::format("burgers: -burgers_snapshot_stride must be >= 1, got {}", c.time.stride));
-  if (!(c.time.t_final > c.time.t0))
-    throw Error(fmt::format("burgers: -burgers_t_final must exceed the start time {}, got {}", c.time.t0, c.time.t_final));
+  c.time.check("burgers");
 }
 
 }  // namespace
 
 void BurgersConfig::set_from_options(MPI_Comm comm) {
   METAROM_PETSC(burgers_options(comm, this));
+  time.set_from_options(comm, "burgers");
   check_config(*this);
 }
 
@@ -78,10 +68,7 @@ Attributes BurgersConfig::to_attributes() const {
   a.set("burgers_ny", ny);
   a.set("burgers_re", re);
   a.set("burgers_amplitude", amplitude);
-  a.set("burgers_t0", time.t0);
-  a.set("burgers_t_final", time.t_final);
-  a.set("burgers_steps", time.steps);
-  a.set("burgers_snapshot_stride", time.stride);
+  time.to_attributes(a, "burgers");
   return a;
 }
 
@@ -93,10 +80,7 @@ BurgersConfig BurgersConfig::from_attributes(const Attributes& a, const std::str
   c.ny = static_cast<int>(a.get_int("burgers_ny", ctx));
   c.re = a.get_double("burgers_re", ctx);
   c.amplitude = a.get_double("burgers_amplitude", ctx);
-  c.time.t0 = a.get_double("burgers_t0", ctx);
-  c.time.t_final = a.get_double("burgers_t_final", ctx);
-  c.time.steps = static_cast<int>(a.get_int("burgers_steps", ctx));
-  c.time.stride = static_cast<int>(a.get_int("burgers_snapshot_stride", ctx));
+  c.time = TimeGrid::from_attributes(a, "burgers", ctx);
   check_config(c);
   return c;
 }

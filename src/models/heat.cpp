@@ -23,8 +23,8 @@ using DMH = PetscHandle<DM, DMDestroy>;
 namespace {
 
 PetscErrorCode heat_options(MPI_Comm comm, HeatConfig* c) {
-  PetscInt dim = c->dim, nx = c->nx, ny = c->ny, modes = c->modes, steps = c->time.steps, stride = c->time.stride;
-  PetscReal kappa = c->kappa, tf = c->time.t_final, decay = c->ic_decay;
+  PetscInt dim = c->dim, nx = c->nx, ny = c->ny, modes = c->modes;
+  PetscReal kappa = c->kappa, decay = c->ic_decay;
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, nullptr, "Heat equation u_t = kappa Laplace(u) (metarom)", "HeatModel");
   PetscCall(PetscOptionsInt("-heat_dim", "Space dimension (1 or 2)", "HeatModel", dim, &dim, nullptr));
@@ -35,10 +35,6 @@ PetscErrorCode heat_options(MPI_Comm comm, HeatConfig* c) {
                             &modes, nullptr));
   PetscCall(PetscOptionsReal("-heat_ic_decay", "Initial mode amplitudes a_kl = (k l)^-p: this p (smoothness)",
                              "HeatModel", decay, &decay, nullptr));
-  PetscCall(PetscOptionsReal("-heat_t_final", "Final time", "HeatModel", tf, &tf, nullptr));
-  PetscCall(PetscOptionsInt("-heat_steps", "Time steps (dt = t_final/steps)", "HeatModel", steps, &steps, nullptr));
-  PetscCall(PetscOptionsInt("-heat_snapshot_stride", "Record a snapshot every this many steps", "HeatModel", stride,
-                            &stride, nullptr));
   PetscOptionsEnd();
   c->dim = static_cast<int>(dim);
   c->nx = static_cast<int>(nx);
@@ -46,9 +42,6 @@ PetscErrorCode heat_options(MPI_Comm comm, HeatConfig* c) {
   c->modes = static_cast<int>(modes);
   c->kappa = kappa;
   c->ic_decay = decay;
-  c->time.t_final = tf;
-  c->time.steps = static_cast<int>(steps);
-  c->time.stride = static_cast<int>(stride);
   PetscFunctionReturn(0);
 }
 
@@ -58,16 +51,14 @@ void check_config(const HeatConfig& c) {
     throw Error(fmt::format("heat: the grid needs at least 3 interior points per direction, got {} x {}", c.nx, c.ny));
   if (!(c.kappa > 0)) throw Error(fmt::format("heat: -heat_kappa must be positive, got {}", c.kappa));
   if (c.modes < 1) throw Error(fmt::format("heat: -heat_modes must be >= 1, got {}", c.modes));
-  if (c.time.steps < 1) throw Error(fmt::format("heat: -heat_steps must be >= 1, got {}", c.time.steps));
-  if (c.time.stride < 1) throw Error(fmt::format("heat: -heat_snapshot_stride must be >= 1, got {}", c.time.stride));
-  if (!(c.time.t_final > c.time.t0))
-    throw Error(fmt::format("heat: -heat_t_final must exceed the start time {}, got {}", c.time.t0, c.time.t_final));
+  c.time.check("heat");
 }
 
 }  // namespace
 
 void HeatConfig::set_from_options(MPI_Comm comm) {
   METAROM_PETSC(heat_options(comm, this));
+  time.set_from_options(comm, "heat");
   check_config(*this);
 }
 
@@ -80,10 +71,7 @@ Attributes HeatConfig::to_attributes() const {
   a.set("heat_kappa", kappa);
   a.set("heat_modes", modes);
   a.set("heat_ic_decay", ic_decay);
-  a.set("heat_t0", time.t0);
-  a.set("heat_t_final", time.t_final);
-  a.set("heat_steps", time.steps);
-  a.set("heat_snapshot_stride", time.stride);
+  time.to_attributes(a, "heat");
   return a;
 }
 
@@ -97,10 +85,7 @@ HeatConfig HeatConfig::from_attributes(const Attributes& a, const std::string& c
   c.kappa = a.get_double("heat_kappa", ctx);
   c.modes = static_cast<int>(a.get_int("heat_modes", ctx));
   c.ic_decay = a.get_double("heat_ic_decay", ctx);
-  c.time.t0 = a.get_double("heat_t0", ctx);
-  c.time.t_final = a.get_double("heat_t_final", ctx);
-  c.time.steps = static_cast<int>(a.get_int("heat_steps", ctx));
-  c.time.stride = static_cast<int>(a.get_int("heat_snapshot_stride", ctx));
+  c.time = TimeGrid::from_attributes(a, "heat", ctx);
   check_config(c);
   return c;
 }

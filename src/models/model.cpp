@@ -1,13 +1,64 @@
 #include "metarom/model.hpp"
 
+#include <fmt/format.h>
+#include <petscsys.h>
+
 #include <cmath>
 
 #include "metarom/burgers.hpp"
 #include "metarom/error.hpp"
 #include "metarom/heat.hpp"
+#include "metarom/petsc_handle.hpp"
 #include "metarom/qg.hpp"
 
 namespace metarom {
+
+namespace {
+PetscErrorCode time_grid_options(MPI_Comm comm, const std::string& model, TimeGrid* g) {
+  PetscInt steps = g->steps, stride = g->stride;
+  PetscReal tf = g->t_final;
+  const std::string pre = "-" + model + "_";
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, nullptr, ("Time grid of the " + model + " model (metarom)").c_str(), "TimeGrid");
+  PetscCall(PetscOptionsReal((pre + "t_final").c_str(), "Final time", "TimeGrid", tf, &tf, nullptr));
+  PetscCall(PetscOptionsInt((pre + "steps").c_str(), "Time steps (dt = t_final/steps)", "TimeGrid", steps, &steps,
+                            nullptr));
+  PetscCall(PetscOptionsInt((pre + "snapshot_stride").c_str(), "Record a snapshot every this many steps", "TimeGrid",
+                            stride, &stride, nullptr));
+  PetscOptionsEnd();
+  g->t_final = tf;
+  g->steps = static_cast<int>(steps);
+  g->stride = static_cast<int>(stride);
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+void TimeGrid::set_from_options(MPI_Comm comm, const std::string& model) {
+  METAROM_PETSC(time_grid_options(comm, model, this));
+}
+
+void TimeGrid::check(const std::string& model) const {
+  if (steps < 1) throw Error(fmt::format("{0}: -{0}_steps must be >= 1, got {1}", model, steps));
+  if (stride < 1) throw Error(fmt::format("{0}: -{0}_snapshot_stride must be >= 1, got {1}", model, stride));
+  if (!(t_final > t0))
+    throw Error(fmt::format("{0}: -{0}_t_final must exceed the start time {1}, got {2}", model, t0, t_final));
+}
+
+void TimeGrid::to_attributes(Attributes& a, const std::string& model) const {
+  a.set(model + "_t0", t0);
+  a.set(model + "_t_final", t_final);
+  a.set(model + "_steps", steps);
+  a.set(model + "_snapshot_stride", stride);
+}
+
+TimeGrid TimeGrid::from_attributes(const Attributes& a, const std::string& model, const std::string& ctx) {
+  TimeGrid g;
+  g.t0 = a.get_double(model + "_t0", ctx);
+  g.t_final = a.get_double(model + "_t_final", ctx);
+  g.steps = static_cast<int>(a.get_int(model + "_steps", ctx));
+  g.stride = static_cast<int>(a.get_int(model + "_snapshot_stride", ctx));
+  return g;
+}
 
 Matrix FullOrderModel::apply_operator(const Matrix&) const {
   throw Error("model '" + name() + "' is nonlinear: it has no operator matrix");

@@ -242,7 +242,14 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     for (Index k = 0; k < K; ++k) target.col(k) -= base->rhs(t(k), U.col(k));
   auto integrate = [&](const LearnedDynamics& d, const Vector& times, double bound) {
     if (!base) return integrate_rk4(d, U.col(0), times, bound);
-    return integrate_rk4(ClosedDynamics(borrowed(*base), borrowed(d)), U.col(0), times, bound);
+    try {
+      return integrate_rk4(ClosedDynamics(borrowed(*base), borrowed(d)), U.col(0), times, bound);
+    } catch (const Error&) {
+      // The base ROM refuses a state the candidate drove it to (a manifold Galerkin ROM
+      // whose decoder saturates there): the candidate blew up. The refusal follows an
+      // allreduce, so every rank sees it.
+      return Matrix(Matrix::Constant(U.rows(), times.size(), std::numeric_limits<double>::quiet_NaN()));
+    }
   };
   auto finish = [&](LearnedDynamics& d) {
     LearnedDynamics::Report& rep = d.report();
