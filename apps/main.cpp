@@ -40,6 +40,23 @@ bool is_help(const char* a) {
   return !std::strcmp(a, "help") || !std::strcmp(a, "-h") || !std::strcmp(a, "--help") || !std::strcmp(a, "-help");
 }
 
+// Options nothing read (a misspelled name, or one for another command) are reported, as
+// PETSc's -options_left does; given -options_left, PETSc reports them itself.
+void report_unused_options(const std::string& command) {
+  PetscBool set = PETSC_FALSE;
+  PetscOptionsHasName(nullptr, nullptr, "-options_left", &set);
+  if (set) return;
+  PetscInt n = 0;
+  char **names = nullptr, **values = nullptr;
+  if (PetscOptionsLeftGet(nullptr, &n, &names, &values)) return;
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  for (PetscInt i = 0; i < n && rank == 0; ++i)
+    std::cerr << "metarom " << command << ": warning: option -" << names[i]
+              << " was not used (misspelled, or not one this command reads; -options_left 0 silences this)\n";
+  PetscOptionsLeftRestore(nullptr, &n, &names, &values);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +101,7 @@ int main(int argc, char** argv) {
     else if (command == "import-petsc") rc = cmd_import_petsc(operand);
     else if (command == "compare") rc = cmd_compare(operand);
     else throw metarom::Error("unknown command '" + command + "' (run 'metarom help')");
+    if (!help_requested()) report_unused_options(command);
   } catch (const std::exception& e) {
     int size = 1, rank = 0;
     MPI_Comm_size(PETSC_COMM_WORLD, &size);

@@ -144,6 +144,13 @@ expect_failure "cannot split 30 images" import-mnist "$dir/mnist" -o "$dir/mn2.h
 run fit meta-ae -help > "$dir/help.txt" 2>&1 && grep -q -- "-meta_gn_iterations" "$dir/help.txt" && grep -q -- "-ae_epochs" "$dir/help.txt" && ok || fail "fit meta-ae -help: $(head -c 400 "$dir/help.txt")"
 run simulate qg -help > "$dir/help2.txt" 2>&1 && grep -q -- "-qg_spinup_time" "$dir/help2.txt" && ok || fail "simulate qg -help"
 
+# A misspelled option is reported (and the command still runs).
+if run fit pod -i "$dir/heat.h5" -o "$dir/typo.h5" -latent_dynamcs learned -quiet > "$dir/typo.txt" 2>&1; then
+  grep -q -- "option -latent_dynamcs was not used" "$dir/typo.txt" && ok || fail "misspelled option not reported: $(cat "$dir/typo.txt")"
+else fail "fit with a misspelled option: $(cat "$dir/typo.txt")"; fi
+run fit pod -i "$dir/heat.h5" -o "$dir/typo.h5" -latent_dynamcs learned -options_left 0 -quiet > "$dir/typo2.txt" 2>&1
+grep -q -- "was not used" "$dir/typo2.txt" && fail "-options_left 0 did not silence: $(cat "$dir/typo2.txt")" || ok
+
 # Bad input.
 expect_failure "no such file" info "$dir/missing.h5"
 echo "not hdf5" > "$dir/text.h5"
