@@ -13,8 +13,8 @@
 
 #include "metarom/error.hpp"
 #include "program.hpp"
-#include "metarom/meta_autoencoder.hpp"
-#include "metarom/petsc_handle.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/io/petsc_handle.hpp"
 
 using namespace metarom;
 

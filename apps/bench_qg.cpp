@@ -11,12 +11,11 @@
 
 #include "metarom/error.hpp"
 #include "program.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/poisson.hpp"
-#include "metarom/qg.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/models/poisson.hpp"
+#include "metarom/models/qg.hpp"
 
 using namespace metarom;
-using VecH = PetscHandle<Vec, VecDestroy>;
 
 namespace {
 
@@ -26,7 +25,7 @@ double time_poisson(const std::string& type, int nx, int ny, int solves, double*
   auto da = create_slab_dmda(PETSC_COMM_WORLD, nx, ny);
   auto A = assemble_negative_laplacian(da, hx, hy);
   auto solver = create_poisson_solver(type, da, hx, hy);
-  VecH omega, psi, r;
+  VecHandle omega, psi, r;
   METAROM_PETSC(DMCreateGlobalVector(da, omega.address()));
   METAROM_PETSC(VecDuplicate(omega, psi.address()));
   METAROM_PETSC(VecDuplicate(omega, r.address()));

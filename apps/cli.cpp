@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "metarom/error.hpp"
-#include "metarom/petsc_handle.hpp"
+#include "metarom/io/petsc_handle.hpp"
 
 namespace metarom::cli {
 

@@ -20,16 +20,16 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
-#include "metarom/flow_statistics.hpp"
-#include "metarom/galerkin_rom.hpp"
-#include "metarom/latent_rom.hpp"
-#include "metarom/meta_autoencoder.hpp"
-#include "metarom/learned_dynamics.hpp"
-#include "metarom/metrics.hpp"
-#include "metarom/model.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/pod.hpp"
-#include "metarom/reducer.hpp"
+#include "metarom/rom/flow_statistics.hpp"
+#include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/models/model.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {
 

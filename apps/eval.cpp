@@ -5,9 +5,9 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
-#include "metarom/meta_autoencoder.hpp"
-#include "metarom/metrics.hpp"
-#include "metarom/reducer.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {
 

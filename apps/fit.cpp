@@ -9,12 +9,12 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
-#include "metarom/learned_dynamics.hpp"
-#include "metarom/meta_autoencoder.hpp"
-#include "metarom/model.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/pod.hpp"
-#include "metarom/reducer.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/models/model.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {
 

@@ -13,7 +13,7 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
-#include "metarom/snapshots.hpp"
+#include "metarom/io/snapshots.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom::cli {

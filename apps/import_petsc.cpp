@@ -7,8 +7,8 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
-#include "metarom/petsc_import.hpp"
-#include "metarom/snapshots.hpp"
+#include "metarom/io/petsc_import.hpp"
+#include "metarom/io/snapshots.hpp"
 
 namespace metarom::cli {
 

@@ -4,8 +4,8 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/snapshots.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/snapshots.hpp"
 
 namespace metarom::cli {
 

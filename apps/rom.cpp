@@ -13,12 +13,12 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
-#include "metarom/galerkin_rom.hpp"
-#include "metarom/latent_rom.hpp"
-#include "metarom/learned_dynamics.hpp"
-#include "metarom/metrics.hpp"
-#include "metarom/model.hpp"
-#include "metarom/reducer.hpp"
+#include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/models/model.hpp"
+#include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {
 

@@ -6,11 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
-#include "metarom/burgers.hpp"
+#include "metarom/models/burgers.hpp"
 #include "metarom/error.hpp"
-#include "metarom/heat.hpp"
-#include "metarom/qg.hpp"
-#include "metarom/snapshots.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/models/qg.hpp"
+#include "metarom/io/snapshots.hpp"
 
 namespace metarom::cli {
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <Eigen/QR>
+#include <Eigen/SVD>
 #include <filesystem>
 #include <random>
 
@@ -117,6 +118,11 @@ SnapshotSet distribute(const Matrix& full, MPI_Comm comm) {
   s.X = full.middleRows(s.rows.begin, s.rows.local());
   s.t = Vector::LinSpaced(full.cols(), 0, 1);
   return s;
+}
+
+double subspace_distance(const Matrix& A, const Matrix& B) {
+  Eigen::JacobiSVD<Matrix> svd(A - B * (B.transpose() * A));
+  return svd.singularValues()(0);
 }
 
 }  // namespace metarom::test

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "metarom/snapshots.hpp"
+#include "metarom/io/snapshots.hpp"
 #include "metarom/types.hpp"
 
 namespace metarom::test {
@@ -57,6 +57,10 @@ Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale = 1);
 
 // A matrix with known singular values: U diag(sigma) Vᵀ with orthonormal U (n x k) and V
 // (N x k) from seeded Householder QRs (the same on every rank).
+// Sine of the largest principal angle between the column spaces of orthonormal A and B:
+// ||(I - B Bᵀ) A||₂, computed without the cancellation of sqrt(1 - cos²).
+double subspace_distance(const Matrix& A, const Matrix& B);
+
 Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* U = nullptr);
 
 }  // namespace metarom::test

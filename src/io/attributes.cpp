@@ -1,4 +1,4 @@
-#include "metarom/attributes.hpp"
+#include "metarom/io/attributes.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -1,4 +1,4 @@
-#include "metarom/hdf5_file.hpp"
+#include "metarom/io/hdf5_file.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

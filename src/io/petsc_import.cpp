@@ -1,4 +1,4 @@
-#include "metarom/petsc_import.hpp"
+#include "metarom/io/petsc_import.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
+#include "metarom/io/hdf5_file.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom {

@@ -1,4 +1,4 @@
-#include "metarom/row_partition.hpp"
+#include "metarom/io/row_partition.hpp"
 
 #include <climits>
 

@@ -1,4 +1,4 @@
-#include "metarom/snapshots.hpp"
+#include "metarom/io/snapshots.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
+#include "metarom/io/hdf5_file.hpp"
 
 namespace metarom {
 

@@ -1,4 +1,4 @@
-#include "metarom/burgers.hpp"
+#include "metarom/models/burgers.hpp"
 
 #include <fmt/format.h>
 #include <petscdmda.h>
@@ -10,14 +10,11 @@
 #include <vector>
 
 #include "metarom/error.hpp"
-#include "metarom/petsc_handle.hpp"
+#include "metarom/io/petsc_handle.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom {
 
-using VecH = PetscHandle<Vec, VecDestroy>;
-using MatH = PetscHandle<Mat, MatDestroy>;
-using TSH = PetscHandle<TS, TSDestroy>;
 
 namespace {
 
@@ -88,9 +85,9 @@ BurgersConfig BurgersConfig::from_attributes(const Attributes& a, const std::str
 struct BurgersModel::Impl {
   MPI_Comm comm;
   BurgersConfig config;
-  PetscHandle<DM, DMDestroy> da;
-  VecH in_local, second_local;  // ghosted work vectors (ghosts outside the domain stay 0)
-  MatH jacobian;
+  DMHandle da;
+  VecHandle in_local, second_local;  // ghosted work vectors (ghosts outside the domain stay 0)
+  MatHandle jacobian;
   RowPartition rows;
   double hx, hy, seconds = 0;
   long long newton = 0;
@@ -187,7 +184,7 @@ struct BurgersModel::Impl {
     if (W && (W->rows() != X.rows() || W->cols() != X.cols()))
       throw Error("burgers: B(V, W) needs V and W of the same shape");
     Matrix out(X.rows(), X.cols());
-    VecH in, second, res;
+    VecHandle in, second, res;
     METAROM_PETSC(DMCreateGlobalVector(da, in.address()));
     METAROM_PETSC(VecDuplicate(in, second.address()));
     METAROM_PETSC(VecDuplicate(in, res.address()));
@@ -221,7 +218,7 @@ BurgersModel::BurgersModel(MPI_Comm comm, const BurgersConfig& config) : impl_(s
   METAROM_PETSC(DMSetMatType(m.da, MATAIJ));
   METAROM_PETSC(DMCreateMatrix(m.da, m.jacobian.address()));
   METAROM_PETSC(MatSetOption(m.jacobian, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
-  VecH g;
+  VecHandle g;
   METAROM_PETSC(DMCreateGlobalVector(m.da, g.address()));
   PetscInt lo, hi;
   METAROM_PETSC(VecGetOwnershipRange(g, &lo, &hi));
@@ -300,7 +297,7 @@ Matrix BurgersModel::apply_quadratic_term(const Matrix& V, const Matrix& W) cons
 
 Matrix BurgersModel::apply_jacobian(double, const Vector& x, const Matrix& V) const {
   const Impl& m = *impl_;
-  VecH xv;
+  VecHandle xv;
   METAROM_PETSC(DMCreateGlobalVector(m.da, xv.address()));
   copy_to_vec(x.data(), xv);
   m.assemble_jacobian(xv, m.jacobian);
@@ -358,13 +355,13 @@ SnapshotSet BurgersModel::simulate(bool progress) {
                                                tg.steps, (double)t, elapsed));
                   }
                 }};
-  TSH ts;
+  TSHandle ts;
   METAROM_PETSC(TSCreate(m.comm, ts.address()));
   METAROM_PETSC(TSSetDM(ts, m.da));
   METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
   METAROM_PETSC(TSSetType(ts, TSBEULER));
   METAROM_PETSC(TSSetRHSFunction(ts, nullptr, burgers_rhs, &ctx));
-  MatH J;
+  MatHandle J;
   METAROM_PETSC(MatDuplicate(m.jacobian, MAT_DO_NOT_COPY_VALUES, J.address()));
   METAROM_PETSC(TSSetRHSJacobian(ts, J, J, burgers_jacobian, &ctx));
   METAROM_PETSC(TSSetTime(ts, tg.t0));
@@ -384,7 +381,7 @@ SnapshotSet BurgersModel::simulate(bool progress) {
   METAROM_PETSC(TSSetMaxSNESFailures(ts, 1));
   METAROM_PETSC(TSSetFromOptions(ts));
 
-  VecH x;
+  VecHandle x;
   METAROM_PETSC(DMCreateGlobalVector(m.da, x.address()));
   const Vector x0 = initial_state();
   copy_to_vec(x0.data(), x);

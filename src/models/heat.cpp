@@ -1,4 +1,4 @@
-#include "metarom/heat.hpp"
+#include "metarom/models/heat.hpp"
 
 #include <fmt/format.h>
 #include <petscdmda.h>
@@ -9,16 +9,13 @@
 #include <vector>
 
 #include "metarom/error.hpp"
-#include "metarom/laplacian.hpp"
-#include "metarom/linear_ode.hpp"
-#include "metarom/petsc_handle.hpp"
+#include "models/laplacian.hpp"
+#include "rom/linear_ode.hpp"
+#include "metarom/io/petsc_handle.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom {
 
-using VecH = PetscHandle<Vec, VecDestroy>;
-using MatH = PetscHandle<Mat, MatDestroy>;
-using DMH = PetscHandle<DM, DMDestroy>;
 
 namespace {
 
@@ -93,9 +90,9 @@ HeatConfig HeatConfig::from_attributes(const Attributes& a, const std::string& c
 struct HeatModel::Impl {
   MPI_Comm comm;
   HeatConfig config;
-  DMH da;
-  MatH A;
-  VecH natural, global;  // work vectors
+  DMHandle da;
+  MatHandle A;
+  VecHandle natural, global;  // work vectors
   RowPartition rows;
   double seconds = 0;
   std::string ts_type, ksp_type, pc_type;
@@ -221,7 +218,7 @@ Matrix HeatModel::apply_operator(const Matrix& V) const {
   if (V.rows() != m.rows.local())
     throw Error(fmt::format("heat: apply_operator got {} local rows, the model owns {}", V.rows(), m.rows.local()));
   Matrix out(V.rows(), V.cols());
-  VecH y;
+  VecHandle y;
   METAROM_PETSC(VecDuplicate(m.global, y.address()));
   for (Index j = 0; j < V.cols(); ++j) {
     m.to_global(V.col(j).data(), m.global);
@@ -263,7 +260,7 @@ SnapshotSet HeatModel::simulate(bool progress) {
   METAROM_PETSC(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, PETSC_DEFAULT));
   ode.set_from_options();
 
-  VecH x;
+  VecHandle x;
   METAROM_PETSC(VecDuplicate(m.global, x.address()));
   const Vector x0 = initial_state();
   m.to_global(x0.data(), x);

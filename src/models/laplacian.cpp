@@ -1,11 +1,11 @@
-#include "metarom/laplacian.hpp"
+#include "models/laplacian.hpp"
 
 #include <petscdmda.h>
 
 namespace metarom {
 
-PetscHandle<Mat, MatDestroy> assemble_laplacian(DM da, const double (&h)[2], double coefficient) {
-  PetscHandle<Mat, MatDestroy> A;
+MatHandle assemble_laplacian(DM da, const double (&h)[2], double coefficient) {
+  MatHandle A;
   METAROM_PETSC(DMCreateMatrix(da, A.address()));
   DMDALocalInfo info;
   METAROM_PETSC(DMDAGetLocalInfo(da, &info));

@@ -1,15 +1,15 @@
-#include "metarom/model.hpp"
+#include "metarom/models/model.hpp"
 
 #include <fmt/format.h>
 #include <petscsys.h>
 
 #include <cmath>
 
-#include "metarom/burgers.hpp"
+#include "metarom/models/burgers.hpp"
 #include "metarom/error.hpp"
-#include "metarom/heat.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/qg.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/models/qg.hpp"
 
 namespace metarom {
 

@@ -1,4 +1,4 @@
-#include "metarom/poisson.hpp"
+#include "metarom/models/poisson.hpp"
 
 #include <fftw3-mpi.h>
 #include <fmt/format.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "metarom/error.hpp"
-#include "metarom/laplacian.hpp"
+#include "models/laplacian.hpp"
 
 namespace metarom {
 
@@ -128,18 +128,18 @@ class KspPoisson : public PoissonSolver {
   }
 
  private:
-  PetscHandle<Mat, MatDestroy> A_;
-  PetscHandle<KSP, KSPDestroy> ksp_;
+  MatHandle A_;
+  KSPHandle ksp_;
 };
 
 }  // namespace
 
-PetscHandle<Mat, MatDestroy> assemble_negative_laplacian(DM da, double hx, double hy) {
+MatHandle assemble_negative_laplacian(DM da, double hx, double hy) {
   const double h[2] = {hx, hy};
   return assemble_laplacian(da, h, -1.0);
 }
 
-PetscHandle<DM, DMDestroy> create_slab_dmda(MPI_Comm comm, int nx, int ny) {
+DMHandle create_slab_dmda(MPI_Comm comm, int nx, int ny) {
   const int size = comm_size(comm);
   std::vector<PetscInt> ly(size, 0);
   if (size > 1) {
@@ -156,7 +156,7 @@ PetscHandle<DM, DMDestroy> create_slab_dmda(MPI_Comm comm, int nx, int ny) {
     ly[0] = ny;
   }
   PetscInt lx = nx;
-  PetscHandle<DM, DMDestroy> da;
+  DMHandle da;
   METAROM_PETSC(DMDACreate2d(comm, DM_BOUNDARY_GHOSTED, DM_BOUNDARY_GHOSTED, DMDA_STENCIL_BOX, nx, ny, 1, size, 1, 1,
                              &lx, ly.data(), da.address()));
   METAROM_PETSC(DMSetUp(da));

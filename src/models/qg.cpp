@@ -1,4 +1,4 @@
-#include "metarom/qg.hpp"
+#include "metarom/models/qg.hpp"
 
 #include <fmt/format.h>
 #include <petscdmda.h>
@@ -10,15 +10,13 @@
 #include <optional>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/poisson.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/models/poisson.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom {
 
-using VecH = PetscHandle<Vec, VecDestroy>;
-using TSH = PetscHandle<TS, TSDestroy>;
 
 namespace {
 
@@ -120,10 +118,10 @@ struct QgModel::Impl {
   MPI_Comm comm;
   QgConfig config;
   TimeGrid grid;
-  PetscHandle<DM, DMDestroy> da;
+  DMHandle da;
   std::unique_ptr<PoissonSolver> poisson;
-  VecH psi_local, omega, omega_local, q, work;  // work vectors for f
-  VecH w_local;                                 // second argument of B(v, w)
+  VecHandle psi_local, omega, omega_local, q, work;  // work vectors for f
+  VecHandle w_local;                                 // second argument of B(v, w)
   std::vector<double> forcing;                  // Ro⁻¹ F at the owned rows' y
   RowPartition rows;
   double hx, hy, seconds = 0;
@@ -221,7 +219,7 @@ struct QgModel::Impl {
     if (X.rows() != rows.local())
       throw Error(fmt::format("qg: got {} local rows, the model owns {}", X.rows(), rows.local()));
     Matrix out(X.rows(), X.cols());
-    VecH in, res;
+    VecHandle in, res;
     METAROM_PETSC(DMCreateGlobalVector(da, in.address()));
     METAROM_PETSC(VecDuplicate(in, res.address()));
     for (Index k = 0; k < X.cols(); ++k) {
@@ -320,7 +318,7 @@ Matrix QgModel::apply_linear_term(const Matrix& V) const {
 Matrix QgModel::apply_quadratic_term(const Matrix& V, const Matrix& W) const {
   Impl& m = *impl_;
   if (W.cols() != V.cols() || W.rows() != V.rows()) throw Error("qg: B(V, W) needs V and W of the same shape");
-  VecH w;
+  VecHandle w;
   METAROM_PETSC(VecDuplicate(m.work, w.address()));
   return m.columns(V, [&](Vec in, Vec out, Index k) {
     m.to_vec(W.col(k).data(), w);
@@ -401,7 +399,7 @@ double QgModel::advance(Vector& psi, double t0, int steps,
   Impl& m = *impl_;
   if (psi.size() != m.rows.local()) throw Error("qg: state of the wrong local size");
   TsContext ctx{&m, record, Vector(m.rows.local())};
-  TSH ts;
+  TSHandle ts;
   METAROM_PETSC(TSCreate(m.comm, ts.address()));
   METAROM_PETSC(TSSetDM(ts, m.da));
   METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
@@ -418,7 +416,7 @@ double QgModel::advance(Vector& psi, double t0, int steps,
   METAROM_PETSC(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
   if (record) METAROM_PETSC(TSMonitorSet(ts, qg_monitor, &ctx, nullptr));
   METAROM_PETSC(TSSetFromOptions(ts));
-  VecH x;
+  VecHandle x;
   METAROM_PETSC(DMCreateGlobalVector(m.da, x.address()));
   m.to_vec(psi.data(), x);
   METAROM_PETSC(TSSetSolution(ts, x));

@@ -1,4 +1,4 @@
-#include "metarom/adam.hpp"
+#include "metarom/optim/adam.hpp"
 
 #include <cmath>
 

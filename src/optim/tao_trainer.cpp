@@ -1,4 +1,4 @@
-#include "metarom/tao_trainer.hpp"
+#include "metarom/optim/tao_trainer.hpp"
 
 #include <fmt/format.h>
 #include <petsctao.h>
@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "metarom/error.hpp"
-#include "metarom/petsc_handle.hpp"
+#include "metarom/io/petsc_handle.hpp"
 
 namespace metarom {
 
@@ -31,7 +31,7 @@ PetscErrorCode objective_gradient(Tao, Vec x, PetscReal* f, Vec g, void* ctx) {
   double total = 0;
   c->grad.setZero();
   std::vector<Index> idx;
-  try {
+  PetscCall(petsc_guard(PETSC_COMM_SELF, [&] {
     for (Index first = 0; first < c->samples; first += c->batch) {
       idx.resize(std::min<Index>(c->batch, c->samples - first));
       std::iota(idx.begin(), idx.end(), first);
@@ -40,9 +40,7 @@ PetscErrorCode objective_gradient(Tao, Vec x, PetscReal* f, Vec g, void* ctx) {
       total += w * (*c->loss_grad)(idx, c->params, c->batch_grad);
       c->grad += w * c->batch_grad;
     }
-  } catch (const std::exception& e) {
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "%s", e.what());
-  }
+  }));
   *f = total;
   c->history.push_back(total);
   PetscCall(VecGetArray(g, &pg));
@@ -58,13 +56,13 @@ TrainResult train_tao(Vector& params, Index samples, const BatchLoss& loss_grad,
   TaoContext ctx{&loss_grad, samples, std::max(batch_size, 1), params, Vector::Zero(params.size()),
                  Vector::Zero(params.size()), {}};
   const PetscInt size = static_cast<PetscInt>(params.size());
-  PetscHandle<Vec, VecDestroy> x;
+  VecHandle x;
   METAROM_PETSC(VecCreateSeq(PETSC_COMM_SELF, size, x.address()));
   PetscScalar* px;
   METAROM_PETSC(VecGetArray(x, &px));
   std::copy(params.data(), params.data() + size, px);
   METAROM_PETSC(VecRestoreArray(x, &px));
-  PetscHandle<Tao, TaoDestroy> tao;
+  TaoHandle tao;
   METAROM_PETSC(TaoCreate(PETSC_COMM_SELF, tao.address()));
   METAROM_PETSC(TaoSetType(tao, TAOLMVM));
   METAROM_PETSC(TaoSetSolution(tao, x));

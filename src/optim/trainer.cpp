@@ -1,4 +1,4 @@
-#include "metarom/trainer.hpp"
+#include "metarom/optim/trainer.hpp"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -11,7 +11,7 @@
 #include <random>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
+#include "metarom/io/hdf5_file.hpp"
 
 namespace metarom {
 

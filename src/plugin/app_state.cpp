@@ -1,4 +1,4 @@
-#include "metarom/app_state.hpp"
+#include "plugin/app_state.hpp"
 
 #include <fmt/format.h>
 #include <petscdmda.h>

@@ -1,4 +1,4 @@
-#include "metarom/plugin.hpp"
+#include "metarom/plugin/plugin.hpp"
 
 namespace metarom {
 

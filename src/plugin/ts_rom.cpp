@@ -30,13 +30,13 @@
 #include <memory>
 #include <string>
 
-#include "metarom/app_state.hpp"
+#include "plugin/app_state.hpp"
 #include "metarom/error.hpp"
-#include "metarom/latent_rom.hpp"
-#include "metarom/learned_dynamics.hpp"
-#include "metarom/normalization.hpp"
-#include "metarom/plugin.hpp"
-#include "metarom/reducer.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/reducers/normalization.hpp"
+#include "metarom/plugin/plugin.hpp"
+#include "metarom/reducers/reducer.hpp"
 
 namespace metarom {
 
@@ -73,7 +73,7 @@ class ApplicationModel : public FullOrderModel {
   TS ts_;
   const AppState& state_;
   TimeGrid grid_;
-  PetscHandle<Vec, VecDestroy> x_, f_;
+  VecHandle x_, f_;
   mutable long long calls_ = 0;
 };
 
@@ -185,7 +185,7 @@ class ApplicationGalerkin : public LatentDynamics {
   Matrix V_, Ar_;
   Vector xbar_, cr_;
   Eigen::LDLT<Matrix> mass_;
-  PetscHandle<Vec, VecDestroy> x_, f_;
+  VecHandle x_, f_;
   mutable long long calls_ = 0;
   DampedNormalSolve damped_;
 };

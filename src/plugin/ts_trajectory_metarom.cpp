@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "metarom/app_state.hpp"
+#include "plugin/app_state.hpp"
 #include "metarom/error.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/plugin.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/plugin/plugin.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom {
@@ -31,7 +31,7 @@ struct Recorder {
   std::unique_ptr<AppState> state;
   PetscBool rhs = PETSC_FALSE;
   std::vector<double> data, times, velocities;
-  PetscHandle<Vec, VecDestroy> f;
+  VecHandle f;
   PetscInt last_step = -1;
   std::string program, ts_type;
   bool written = false;

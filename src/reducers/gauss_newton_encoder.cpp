@@ -1,4 +1,4 @@
-#include "metarom/gauss_newton_encoder.hpp"
+#include "metarom/reducers/gauss_newton_encoder.hpp"
 
 #include <fmt/format.h>
 

@@ -1,13 +1,13 @@
-#include "metarom/meta_autoencoder.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <petscsys.h>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/tao_trainer.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/optim/tao_trainer.hpp"
 
 namespace metarom {
 

@@ -1,4 +1,4 @@
-#include "metarom/metrics.hpp"
+#include "metarom/reducers/metrics.hpp"
 
 #include <cmath>
 

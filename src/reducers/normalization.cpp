@@ -1,14 +1,14 @@
-#include "metarom/normalization.hpp"
+#include "metarom/reducers/normalization.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "metarom/attributes.hpp"
+#include "metarom/io/attributes.hpp"
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/tsqr.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/linalg/tsqr.hpp"
 
 namespace metarom {
 

@@ -1,4 +1,4 @@
-#include "metarom/pod.hpp"
+#include "metarom/reducers/pod.hpp"
 
 #include <fmt/format.h>
 #include <petscsys.h>
@@ -7,9 +7,9 @@
 #include <map>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/tsqr.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/linalg/tsqr.hpp"
 
 namespace metarom {
 

@@ -1,4 +1,4 @@
-#include "metarom/reducer.hpp"
+#include "metarom/reducers/reducer.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -7,10 +7,10 @@
 #include <mutex>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/learned_dynamics.hpp"
-#include "metarom/meta_autoencoder.hpp"
-#include "metarom/pod.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/reducers/pod.hpp"
 
 namespace metarom {
 

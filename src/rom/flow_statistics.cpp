@@ -1,4 +1,4 @@
-#include "metarom/flow_statistics.hpp"
+#include "metarom/rom/flow_statistics.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "metarom/galerkin_rom.hpp"
+#include "metarom/rom/galerkin_rom.hpp"
 
 #include <fmt/format.h>
 #include <petscts.h>
@@ -7,13 +7,11 @@
 #include <vector>
 
 #include "metarom/error.hpp"
-#include "metarom/linear_ode.hpp"
-#include "metarom/petsc_handle.hpp"
+#include "rom/linear_ode.hpp"
+#include "metarom/io/petsc_handle.hpp"
 
 namespace metarom {
 
-using VecH = PetscHandle<Vec, VecDestroy>;
-using MatH = PetscHandle<Mat, MatDestroy>;
 
 void require_same_rows(const FullOrderModel& model, const Reducer& reducer, const std::string& what) {
   const RowPartition &a = reducer.rows(), &b = model.rows();
@@ -54,8 +52,8 @@ LatentTrajectory LinearGalerkinRom::solve(const Vector& u0, const TimeGrid& grid
   if (u0.size() != r) throw Error(fmt::format("Galerkin ROM: initial latent state has {} entries, r = {}", u0.size(), r));
 
   // PETSc copies of A_r, c and u (sequential: the latent state is replicated on every rank).
-  MatH A;
-  VecH c, u;
+  MatHandle A;
+  VecHandle c, u;
   METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, A.address()));
   PetscScalar* p;
   METAROM_PETSC(MatDenseGetArray(A, &p));

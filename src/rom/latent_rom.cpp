@@ -1,4 +1,4 @@
-#include "metarom/latent_rom.hpp"
+#include "metarom/rom/latent_rom.hpp"
 
 #include <fmt/format.h>
 #include <petscts.h>
@@ -11,16 +11,13 @@
 #include <vector>
 
 #include "metarom/error.hpp"
-#include "metarom/learned_dynamics.hpp"
-#include "metarom/linear_ode.hpp"
-#include "metarom/normalization.hpp"
-#include "metarom/petsc_handle.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+#include "rom/linear_ode.hpp"
+#include "metarom/reducers/normalization.hpp"
+#include "metarom/io/petsc_handle.hpp"
 
 namespace metarom {
 
-using VecH = PetscHandle<Vec, VecDestroy>;
-using MatH = PetscHandle<Mat, MatDestroy>;
-using TSH = PetscHandle<TS, TSDestroy>;
 
 Matrix LatentDynamics::jacobian(double t, const Vector& u) const {
   const Index r = u.size();
@@ -44,18 +41,6 @@ struct LatentContext {
   std::string error;  // what a callback threw, for the report
 };
 
-// Runs f, turning a C++ exception into a PETSc error with its text kept in c->error.
-template <class F>
-PetscErrorCode guarded(LatentContext* c, F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    c->error = e.what();
-    return PETSC_ERR_LIB;
-  }
-  return 0;
-}
-
 PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
   const PetscScalar* pu;
@@ -65,7 +50,9 @@ PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
   PetscCall(VecGetLocalSize(u, &r));
   PetscCall(VecGetArrayRead(u, &pu));
   PetscCall(VecGetArray(f, &pf));
-  PetscCall(guarded(c, [&] { Eigen::Map<Vector>(pf, r) = c->g->rhs(t, Eigen::Map<const Vector>(pu, r)); }));
+  PetscCall(petsc_guard(
+      PETSC_COMM_SELF, [&] { Eigen::Map<Vector>(pf, r) = c->g->rhs(t, Eigen::Map<const Vector>(pu, r)); },
+      &c->error));
   PetscCall(VecRestoreArray(f, &pf));
   PetscCall(VecRestoreArrayRead(u, &pu));
   PetscFunctionReturn(0);
@@ -80,7 +67,9 @@ PetscErrorCode latent_jacobian(TS, PetscReal t, Vec u, Mat A, Mat P, void* ctx) 
   PetscCall(VecGetLocalSize(u, &r));
   PetscCall(VecGetArrayRead(u, &pu));
   PetscCall(MatDenseGetArray(P, &pa));
-  PetscCall(guarded(c, [&] { Eigen::Map<Matrix>(pa, r, r) = c->g->jacobian(t, Eigen::Map<const Vector>(pu, r)); }));
+  PetscCall(petsc_guard(
+      PETSC_COMM_SELF, [&] { Eigen::Map<Matrix>(pa, r, r) = c->g->jacobian(t, Eigen::Map<const Vector>(pu, r)); },
+      &c->error));
   PetscCall(MatDenseRestoreArray(P, &pa));
   PetscCall(VecRestoreArrayRead(u, &pu));
   PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
@@ -127,15 +116,15 @@ LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& 
   const PetscInt r = g.dim();
   if (u0.size() != r) throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", g.name(), u0.size(), r));
   LatentContext ctx{&g, adaptive ? 1 : grid.stride, {}, {}, {}};
-  MatH J;
-  VecH u;
+  MatHandle J;
+  VecHandle u;
   METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, J.address()));
   METAROM_PETSC(VecCreateSeq(PETSC_COMM_SELF, r, u.address()));
   PetscScalar* pu;
   METAROM_PETSC(VecGetArray(u, &pu));
   Eigen::Map<Vector>(pu, r) = u0;
   METAROM_PETSC(VecRestoreArray(u, &pu));
-  TSH ts;
+  TSHandle ts;
   METAROM_PETSC(TSCreate(PETSC_COMM_SELF, ts.address()));
   METAROM_PETSC(TSSetOptionsPrefix(ts, prefix.c_str()));
   METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));

@@ -1,4 +1,4 @@
-#include "metarom/learned_dynamics.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
 
 #include <fmt/format.h>
 #include <petscsys.h>
@@ -10,12 +10,12 @@
 #include <limits>
 
 #include "metarom/error.hpp"
-#include "metarom/flow_statistics.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/model.hpp"
-#include "metarom/normalization.hpp"
-#include "metarom/petsc_handle.hpp"
-#include "metarom/reducer.hpp"
+#include "metarom/rom/flow_statistics.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/models/model.hpp"
+#include "metarom/reducers/normalization.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/reducers/reducer.hpp"
 
 namespace metarom {
 

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
+#include "metarom/io/hdf5_file.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -6,7 +6,7 @@
 #include <petscviewerhdf5.h>
 
 #include "metarom/error.hpp"
-#include "metarom/petsc_import.hpp"
+#include "metarom/io/petsc_import.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

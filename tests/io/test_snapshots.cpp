@@ -9,8 +9,8 @@
 #include <limits>
 
 #include "metarom/error.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/snapshots.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/snapshots.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "metarom/burgers.hpp"
+#include "metarom/models/burgers.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

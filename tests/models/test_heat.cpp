@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "metarom/heat.hpp"
+#include "metarom/models/heat.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -6,15 +6,14 @@
 #include <numbers>
 #include <random>
 
-#include "metarom/petsc_handle.hpp"
-#include "metarom/poisson.hpp"
-#include "metarom/row_partition.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/models/poisson.hpp"
+#include "metarom/io/row_partition.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;
 
 namespace {
-using VecH = PetscHandle<Vec, VecDestroy>;
 
 // Fills v from f(x, y) on the interior grid of the slab DMDA.
 void fill(DM da, Vec v, double hx, double hy, const std::function<double(double, double)>& f) {
@@ -28,7 +27,7 @@ void fill(DM da, Vec v, double hx, double hy, const std::function<double(double,
 }
 
 double relative_difference(Vec a, Vec b) {
-  VecH d;
+  VecHandle d;
   REQUIRE(VecDuplicate(a, d.address()) == 0);
   REQUIRE(VecWAXPY(d, -1.0, b, a) == 0);
   PetscReal nd, nb;
@@ -47,7 +46,7 @@ TEST_CASE("Poisson solvers invert the discrete Laplacian to round-off", "[models
     auto A = assemble_negative_laplacian(da, hx, hy);
     auto solver = create_poisson_solver(type, da, hx, hy);
     CHECK(solver->type() == type);
-    VecH psi, omega, back;
+    VecHandle psi, omega, back;
     REQUIRE(DMCreateGlobalVector(da, psi.address()) == 0);
     VecDuplicate(psi, omega.address());
     VecDuplicate(psi, back.address());
@@ -73,7 +72,7 @@ TEST_CASE("Poisson solve converges at second order to an analytic solution", "[m
     const double hx = 1.0 / (nx + 1), hy = 2.0 / (ny + 1);
     auto da = create_slab_dmda(PETSC_COMM_WORLD, nx, ny);
     auto solver = create_poisson_solver("dst", da, hx, hy);
-    VecH psi, omega, ref;
+    VecHandle psi, omega, ref;
     DMCreateGlobalVector(da, psi.address());
     VecDuplicate(psi, omega.address());
     VecDuplicate(psi, ref.address());

@@ -7,8 +7,8 @@
 #include <numbers>
 #include <random>
 
-#include "metarom/metrics.hpp"
-#include "metarom/qg.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/models/qg.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

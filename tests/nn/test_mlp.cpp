@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "metarom/hdf5_file.hpp"
-#include "metarom/mlp.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/nn/mlp.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

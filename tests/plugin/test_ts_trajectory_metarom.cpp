@@ -7,8 +7,8 @@
 
 #include <cmath>
 
-#include "metarom/plugin.hpp"
-#include "metarom/snapshots.hpp"
+#include "metarom/plugin/plugin.hpp"
+#include "metarom/io/snapshots.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -9,10 +9,10 @@
 #include <numbers>
 #include <random>
 
-#include "metarom/autoencoder.hpp"
-#include "metarom/metrics.hpp"
-#include "metarom/meta_autoencoder.hpp"
-#include "metarom/pod.hpp"
+#include "metarom/reducers/autoencoder.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

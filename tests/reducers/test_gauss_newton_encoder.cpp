@@ -3,7 +3,7 @@
 #include <cmath>
 #include <random>
 
-#include "metarom/gauss_newton_encoder.hpp"
+#include "metarom/reducers/gauss_newton_encoder.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -6,7 +6,7 @@
 #include <Eigen/SVD>
 #include <cmath>
 
-#include "metarom/normalization.hpp"
+#include "metarom/reducers/normalization.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

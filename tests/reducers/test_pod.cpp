@@ -1,4 +1,4 @@
-// tests for src/reducers/pod.cpp and tsqr.cpp: singular values and subspaces against
+// tests for src/reducers/pod.cpp: singular values and subspaces against
 // matrices built with known SVDs and against an independent SVD (Eigen's one-sided
 // Jacobi), serial and distributed, the energy rule, centering, degenerate snapshots and
 // model files.
@@ -8,46 +8,17 @@
 #include <cmath>
 
 #include "metarom/error.hpp"
-#include "metarom/heat.hpp"
-#include "metarom/hdf5_file.hpp"
-#include "metarom/metrics.hpp"
-#include "metarom/pod.hpp"
-#include "metarom/tsqr.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;
 using metarom::test::require_error;
 using metarom::test::ScratchDir;
 using metarom::test::distribute;
-
-namespace {
-
-// Sine of the largest principal angle between the column spaces of orthonormal A and B:
-// ||(I - B Bᵀ) A||₂, computed without the cancellation of sqrt(1 - cos²).
-double subspace_distance(const Matrix& A, const Matrix& B) {
-  Eigen::JacobiSVD<Matrix> svd(A - B * (B.transpose() * A));
-  return svd.singularValues()(0);
-}
-
-}  // namespace
-
-TEST_CASE("TSQR thin SVD recovers prescribed singular values and vectors", "[reducers][pod][mpi]") {
-  const Index n = 301, N = 40;
-  Vector sigma(N);
-  for (Index k = 0; k < N; ++k) sigma(k) = std::pow(10.0, -6.0 * k / (N - 1));  // 1 .. 1e-6
-  Matrix U;
-  const Matrix X = test::matrix_with_singular_values(n, N, sigma, 7, &U);
-  const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
-  const ThinSvd svd = distributed_thin_svd(s.X, PETSC_COMM_WORLD);
-  REQUIRE(svd.sigma.size() == N);
-  // Backward stable: absolute errors of order eps * sigma_1.
-  CHECK((svd.sigma - sigma).cwiseAbs().maxCoeff() < 1e-14);
-  Matrix Ufull = Matrix::Zero(n, N);
-  Ufull.middleRows(s.rows.begin, s.rows.local()) = svd.U;
-  allreduce_sum(PETSC_COMM_WORLD, Ufull.data(), Ufull.size());
-  CHECK((Ufull.transpose() * Ufull - Matrix::Identity(N, N)).cwiseAbs().maxCoeff() < 1e-13);
-  CHECK(subspace_distance(Ufull.leftCols(10), U.leftCols(10)) < 1e-10);
-}
+using metarom::test::subspace_distance;
 
 TEST_CASE("POD singular values agree with an independent SVD to 1e-10 relative", "[reducers][pod][mpi]") {
   // The same matrix on every rank; POD sees it split by rows, Jacobi SVD sees it whole.

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "metarom/flow_statistics.hpp"
-#include "metarom/heat.hpp"
-#include "metarom/qg.hpp"
+#include "metarom/rom/flow_statistics.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/models/qg.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -10,10 +10,10 @@
 #include <numbers>
 
 #include "metarom/error.hpp"
-#include "metarom/galerkin_rom.hpp"
-#include "metarom/heat.hpp"
-#include "metarom/metrics.hpp"
-#include "metarom/pod.hpp"
+#include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

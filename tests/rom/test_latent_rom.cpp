@@ -8,13 +8,13 @@
 #include <Eigen/QR>
 #include <cmath>
 
-#include "metarom/autoencoder.hpp"
+#include "metarom/reducers/autoencoder.hpp"
 #include "metarom/error.hpp"
-#include "metarom/heat.hpp"
-#include "metarom/latent_rom.hpp"
-#include "metarom/metrics.hpp"
-#include "metarom/pod.hpp"
-#include "metarom/qg.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/models/qg.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -6,13 +6,13 @@
 
 #include <cmath>
 
-#include "metarom/hdf5_file.hpp"
-#include "metarom/heat.hpp"
-#include "metarom/latent_rom.hpp"
-#include "metarom/learned_dynamics.hpp"
-#include "metarom/pod.hpp"
-#include "metarom/qg.hpp"
-#include "metarom/reducer.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/models/qg.hpp"
+#include "metarom/reducers/reducer.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

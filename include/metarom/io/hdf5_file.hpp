@@ -1,0 +1,134 @@
+#pragma once
+// RAII access to HDF5 files in metarom's layout (data/FORMAT.md): atomic creation
+// (temporary name, rename on commit), parallel I/O through MPI-IO on several ranks,
+// and reads that validate every object and name the file and object in their errors.
+//
+// Storage convention: an Eigen matrix with `a` rows and `b` columns is stored as an
+// HDF5 data set of dims [b, a] (its columns are the data set's rows), so snapshot j is
+// row j of /states when read by h5py or h5dump.
+#include <hdf5.h>
+
+#include <string>
+#include <vector>
+
+#include "metarom/io/attributes.hpp"
+#include "metarom/io/row_partition.hpp"
+#include "metarom/types.hpp"
+
+namespace metarom::h5 {
+
+// One HDF5 identifier, closed with the function it was created for.
+class Id {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Id() = default;
+  Id(hid_t id, Closer close) : id_(id), close_(close) {}
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  Id(Id&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  Id& operator=(Id&& o) noexcept;
+  ~Id() { reset(); }
+  void reset();
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_ = -1;
+  Closer close_ = nullptr;
+};
+
+class Group {
+ public:
+  Group(Id id, std::string file, std::string path, MPI_Comm comm);
+
+  const std::string& file() const { return file_; }
+  const std::string& path() const { return path_; }
+  MPI_Comm comm() const { return comm_; }
+  // "file.h5:/group/name": how errors name an object.
+  std::string where(const std::string& name = "") const;
+
+  bool has(const std::string& name) const;
+  std::vector<std::string> names() const;  // the objects this group holds, by name
+  Group open_group(const std::string& name) const;  // throws if missing or not a group
+  Group create_group(const std::string& name);
+
+  Attributes read_attributes() const;
+  void write_attributes(const Attributes& attrs);
+
+  // Shape of a data set (throws naming it when missing).
+  std::vector<long long> shape(const std::string& name) const;
+
+  // A matrix whose rows are split over the ranks by `rows` (each rank holds rows
+  // [rows.begin, rows.end) of every column); stored as [cols, rows.global].
+  void write_rows(const std::string& name, const Matrix& local, const RowPartition& rows);
+  // Reads the local row block and validates type, rank, shape (expected_cols < 0: any)
+  // and finiteness. Collective over rows.comm.
+  Matrix read_rows(const std::string& name, const RowPartition& rows, long long expected_cols = -1) const;
+
+  // A matrix (a x n) whose columns are split by `cols` (each rank holds columns
+  // [cols.begin, cols.end)), stored as [n, a] like a replicated matrix: the first layer of a
+  // network whose input is a distributed state.
+  void write_columns(const std::string& name, const Matrix& local, const RowPartition& cols);
+  Matrix read_columns(const std::string& name, const RowPartition& cols, long long expected_rows) const;
+  // A vector split like the rows of a state, stored 1-D [n].
+  void write_vector_rows(const std::string& name, const Vector& local, const RowPartition& rows);
+  Vector read_vector_rows(const std::string& name, const RowPartition& rows) const;
+
+  // Small arrays every rank holds in full. A matrix is stored as [cols, rows].
+  void write_matrix(const std::string& name, const Matrix& m);
+  Matrix read_matrix(const std::string& name, long long expected_rows = -1, long long expected_cols = -1) const;
+  void write_vector(const std::string& name, const Vector& v);
+  Vector read_vector(const std::string& name, long long expected_size = -1) const;
+
+  hid_t id() const { return id_.get(); }
+
+ private:
+  Id open_dataset(const std::string& name, int expected_rank, std::vector<hsize_t>& dims) const;
+  // Each rank writes (reads) the block [start, start + count) of a data set of dims `dims`
+  // from (into) `data`, stored row-major; collective over comm. An empty count takes part
+  // with no data.
+  void write_slab(const std::string& name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
+                  const std::vector<hsize_t>& count, const double* data, MPI_Comm comm, bool chunk_rows = false);
+  void read_slab(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
+                 const std::vector<hsize_t>& count, double* data, MPI_Comm comm) const;
+  void check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const;
+
+  Id id_;
+  std::string file_, path_;
+  MPI_Comm comm_;
+};
+
+class File {
+ public:
+  // Creates `path` atomically: data go to a temporary file beside it, renamed over
+  // `path` by commit(). Without commit() (an error, an interrupt) the temporary file is
+  // removed and `path` is untouched. Collective over comm.
+  static File create(const std::string& path, MPI_Comm comm);
+  // Opens an existing file read-only; a missing or non-HDF5 file is a clear error.
+  static File open(const std::string& path, MPI_Comm comm);
+
+  File(File&&) noexcept = default;
+  File& operator=(File&&) = delete;
+  File(const File&) = delete;
+  ~File();
+
+  Group& root() { return root_; }
+  const Group& root() const { return root_; }
+  void commit();
+
+ private:
+  File(Id file, Group root, std::string path, std::string temp, MPI_Comm comm);
+  void close();
+
+  Id file_;
+  Group root_;
+  std::string path_, temp_;  // temp_ empty: opened for reading, or committed
+  MPI_Comm comm_;
+};
+
+// Root attributes every metarom file carries: metarom_format (kind) and metarom_version.
+void write_header(Group& root, const std::string& kind);
+// Checks the header and returns the kind; `expected` empty accepts any kind.
+std::string check_header(const Group& root, const std::string& expected = "");
+
+}  // namespace metarom::h5

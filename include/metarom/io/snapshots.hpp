@@ -1,0 +1,82 @@
+#pragma once
+// Snapshot sets: the states of a full-order model at a sequence of times, one column per
+// state, stored in HDF5 as described in data/FORMAT.md.
+#include <string>
+#include <vector>
+
+#include "metarom/io/attributes.hpp"
+#include "metarom/io/row_partition.hpp"
+#include "metarom/types.hpp"
+
+namespace metarom {
+
+namespace h5 {
+class Group;
+}
+
+// How the n entries of a state map onto a grid: dims[0] varies fastest (the natural
+// ordering of a PETSc DMDA), `fields` interleaved per grid point when there are several.
+struct FieldLayout {
+  std::vector<long long> dims;            // grid points per direction, e.g. {128, 128}
+  std::vector<std::string> fields;        // e.g. {"u"}
+  std::vector<double> lower, upper;       // physical extent per direction (may be empty)
+  std::string ordering = "natural";       // "natural": index = field + nf*(i + nx*(j + ny*k))
+
+  long long points() const;               // product of dims (0 when dims is empty)
+  long long size() const;                 // points() * number of fields
+};
+
+struct SnapshotSet {
+  Matrix X;               // local rows (rows.begin .. rows.end) of the n x N state matrix
+  Vector t;               // N times (or sample indices)
+  Matrix mu;              // p x N parameters per snapshot (p may be 0)
+  FieldLayout layout;     // may be empty for unstructured data
+  Attributes provenance;  // model, its parameters, metarom version, creation time
+  RowPartition rows;      // which rows of each state this rank holds
+
+  long long n() const { return rows.global; }
+  Index count() const { return X.cols(); }
+  // Throws when the parts disagree (lengths, layout size, partition), naming `context`.
+  void validate(const std::string& context) const;
+};
+
+// A field derived from the states (e.g. vorticity from the streamfunction), stored beside
+// /states as /<name> with the same shape.
+struct DerivedField {
+  std::string name;
+  Matrix X;  // local rows, one column per snapshot
+};
+
+// The derived field `name` of a snapshot file in the rows `rows` (one column per snapshot),
+// or an empty matrix (0 columns) when the file has none. The plugin's recorder stores the
+// right-hand side f(t_k, x_k) as the derived field "rhs" on request.
+Matrix read_derived_field(const std::string& path, const std::string& name, const RowPartition& rows);
+
+// Writes a snapshot set to `path` atomically (collective over set.rows.comm).
+void write_snapshots(const std::string& path, const SnapshotSet& set, const std::vector<DerivedField>& derived = {});
+
+// The snapshots j in [first, last) as a new set (same rows, layout and provenance).
+SnapshotSet select_snapshots(const SnapshotSet& set, Index first, Index last);
+
+// Writes an XDMF side file (h5path with .xmf in place of .h5) that lets ParaView open the
+// gridded states (and derived fields) of a 1-D or 2-D snapshot file as a time series.
+// Rank 0 writes it; nothing is written for unstructured data.
+void write_xdmf(const std::string& h5path, const SnapshotSet& set, const std::vector<std::string>& derived = {});
+// Reads and validates a snapshot set; rows split by PETSc's default split over comm.
+SnapshotSet read_snapshots(const std::string& path, MPI_Comm comm);
+// Same, with the rows this rank holds chosen by `rows` (rows.global must equal n).
+SnapshotSet read_snapshots(const std::string& path, const RowPartition& rows);
+
+// The parts shared by snapshot and trajectory files, for writers of related kinds.
+void write_snapshot_content(h5::Group& g, const SnapshotSet& set);
+SnapshotSet read_snapshot_content(const h5::Group& g, const RowPartition& rows);
+// n as stored in a group holding snapshot content (the length of the states' rows).
+long long stored_state_size(const h5::Group& g);
+void write_layout(h5::Group& g, const FieldLayout& layout);
+FieldLayout read_layout(const h5::Group& g);
+
+// A latent/decoded trajectory of a reduced model: the decoded states as a snapshot set
+// plus the latent states (r x N), in one file of kind "trajectory".
+void write_trajectory(const std::string& path, const SnapshotSet& decoded, const Matrix& latent);
+
+}  // namespace metarom

@@ -1,0 +1,42 @@
+#pragma once
+// Everything metarom offers to programs, layer by layer (docs/design.md describes the
+// layers). Programs may include single headers instead.
+#include "metarom/error.hpp"
+#include "metarom/types.hpp"
+#include "metarom/version.hpp"
+
+#include "metarom/io/attributes.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/io/petsc_import.hpp"
+#include "metarom/io/row_partition.hpp"
+#include "metarom/io/snapshots.hpp"
+
+#include "metarom/linalg/tsqr.hpp"
+
+#include "metarom/models/burgers.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/models/model.hpp"
+#include "metarom/models/poisson.hpp"
+#include "metarom/models/qg.hpp"
+
+#include "metarom/nn/mlp.hpp"
+
+#include "metarom/optim/adam.hpp"
+#include "metarom/optim/tao_trainer.hpp"
+#include "metarom/optim/trainer.hpp"
+
+#include "metarom/reducers/autoencoder.hpp"
+#include "metarom/reducers/gauss_newton_encoder.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/normalization.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/reducers/reducer.hpp"
+
+#include "metarom/rom/flow_statistics.hpp"
+#include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
+
+#include "metarom/plugin/plugin.hpp"

@@ -1,0 +1,57 @@
+#pragma once
+// The optimal encoder of the meta-autoencoder (Popov et al., (3.9) and Algorithm 4.2):
+// θ^φ(x) = argmin_u ½‖φ(u) − x‖², solved from u₀ = θ₀(x) by Gauss–Newton steps with
+// Levenberg–Marquardt damping (4.4): u ← u − (γI + JᵀJ)⁻¹JᵀF, F = φ(u) − x, J = ∂φ/∂u.
+//
+// The decoder is the paper's one-hidden-layer network (5.1), φ(u) = W₂ tanh(W₁u + b₁) + b₂,
+// for which (docs/methods.md, "Meta-autoencoder") J = W₂SW₁ with S = diag(1 − t²), so
+// JᵀJ = (SW₁)ᵀ M (SW₁) and JᵀF = W₁ᵀS(M t − W₂ᵀ(x − b₂)) with M = W₂ᵀW₂. M and W₂ᵀX are
+// formed once per batch: a Gauss–Newton step then costs O(h²B + h r² B), independent of
+// n, and its adjoint (for back-propagation through the unrolled steps) is formed the same
+// way, so unrolling I steps adds little to a canonical autoencoder's epoch.
+#include <vector>
+
+#include "metarom/nn/mlp.hpp"
+
+namespace metarom {
+
+struct GaussNewtonSettings {
+  int iterations = 4;     // I
+  double damping = 1e-3;  // γ in (4.4)
+  double tolerance = 0;   // stop when max_i ‖p_i‖ ≤ tolerance (1 + ‖u_i‖); 0: always I steps
+  // Classical Levenberg–Marquardt: a step is taken only where it lowers that sample's
+  // residual ‖φ(u) − x‖, γ shrinks 3x after a success and grows 4x after a failure. For
+  // encoding (no adjoint); the fixed-γ steps of training are differentiable.
+  bool adaptive = false;
+};
+
+class GaussNewtonEncoder {
+ public:
+  // decoder must have exactly one hidden layer (5.1), tanh or identity (the linear case).
+  explicit GaussNewtonEncoder(const Mlp& decoder);
+
+  // Runs the steps from U0 (r x B) for the batch X (n x B); keeps what backward() needs.
+  Matrix solve(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s);
+  // The adaptive (monotone) Levenberg–Marquardt iteration; keeps nothing for backward().
+  Matrix solve_adaptive(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s);
+  int iterations_done() const { return static_cast<int>(steps_.size()); }
+
+  // Adjoint of the steps taken by the last solve(): given Ū = ∂loss/∂U_I, adds
+  // ∂loss/∂(decoder parameters) through the steps to `grad` (decoder layout) and returns
+  // ∂loss/∂U₀. (The dependence of the loss on the decoder through the final reconstruction
+  // φ(U_I) is the caller's: it is an ordinary forward/backward pass.)
+  Matrix backward(const Matrix& Ubar, Vector& grad) const;
+
+ private:
+  struct Step {
+    Matrix U, T, MA, P, G;  // U_{k-1}, tanh(W₁U + b₁), [M A_i] (h x rB), steps p_i, G = MT − Q
+    Matrix Hinv;            // [(γI + A_iᵀMA_i)⁻¹] (r x rB)
+  };
+  const Mlp& dec_;
+  bool linear_;  // identity hidden layer: φ(u) = W₂(W₁u + b₁) + b₂
+  Matrix M_, Q_, Xc_;  // W₂ᵀW₂, W₂ᵀ(X − b₂1ᵀ), X − b₂1ᵀ
+  double damping_ = 0;
+  std::vector<Step> steps_;
+};
+
+}  // namespace metarom

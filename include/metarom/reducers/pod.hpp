@@ -1,0 +1,53 @@
+#pragma once
+// Proper orthogonal decomposition (docs/methods.md, "POD"): X - x̄1ᵀ = UΣVᵀ, encode
+// u = U_rᵀ(x - x̄), decode x̄ + U_r u. r is fixed or the smallest r whose energy
+// Σ_{k≤r} σ_k² reaches a fraction of Σ_k σ_k² (energy is σ², not σ).
+#include <string>
+#include <vector>
+
+#include "metarom/reducers/reducer.hpp"
+
+namespace metarom {
+
+class Pod : public Reducer {
+ public:
+  struct Settings {
+    int latent_dim = 0;      // r; 0 chooses r by `energy`
+    double energy = 0.9999;  // energy fraction for choosing r
+    bool center = false;     // subtract the snapshot mean x̄ first
+  };
+
+  std::string type() const override { return "pod"; }
+  void set_from_options() override;  // -reducer_latent_dim, -pod_energy, -pod_center
+  void fit(const SnapshotSet& train) override;
+
+  Matrix encode(const Matrix& X) const override;
+  Matrix decode(const Matrix& U) const override;
+  Matrix decoder_jacobian(const Vector& u) const override;
+  bool affine_decoder() const override { return true; }
+  int latent_dim() const override { return static_cast<int>(basis_.cols()); }
+  void set_latent_dim(int r) override { settings_.latent_dim = r; }
+
+  void save(h5::Group& g) const override;
+  void load(const h5::Group& g, const RowPartition& rows) override;
+  void view(std::ostream& os) const override;
+
+  Settings& settings() { return settings_; }
+  const Matrix& basis() const { return basis_; }  // local rows of U_r
+  const Vector& mean() const { return mean_; }    // local rows of x̄ (empty when not centered)
+  const Vector& singular_values() const { return sigma_; }  // all of them, descending
+  double captured_energy() const;                 // Σ_{k≤r} σ_k² / Σ_k σ_k²
+  // Zero and duplicate snapshots found by fit(): reported, never dropped.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  Settings settings_;
+  Matrix basis_;
+  Vector mean_, sigma_;
+  std::vector<std::string> warnings_;
+};
+
+// Smallest r with Σ_{k≤r} σ_k² ≥ fraction · Σ_k σ_k².
+int rank_for_energy(const Vector& sigma, double fraction);
+
+}  // namespace metarom

@@ -1,0 +1,94 @@
+#pragma once
+// The Reducer interface (docs/methods.md, "Core interfaces"): maps states x (n) to latent
+// coordinates u (r) and back. States are distributed by rows like the full-order PETSc
+// Vec (a RowPartition); latent vectors are small and replicated on every rank.
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "metarom/io/row_partition.hpp"
+#include "metarom/io/snapshots.hpp"
+#include "metarom/types.hpp"
+
+namespace metarom {
+
+namespace h5 {
+class Group;
+}
+struct Normalization;
+class LearnedDynamics;
+
+class Reducer {
+ public:
+  virtual ~Reducer() = default;
+
+  virtual std::string type() const = 0;
+  // Reads this reducer's settings from the PETSc options database
+  // (-reducer_latent_dim, and type-specific ones such as -pod_energy).
+  virtual void set_from_options() = 0;
+  // Settings a program gives directly (instead of writing into the options database):
+  // the latent dimension r, and progress lines while fitting.
+  virtual void set_latent_dim(int r) = 0;
+  virtual void set_progress(bool) {}
+  virtual void fit(const SnapshotSet& train) = 0;
+
+  virtual Matrix encode(const Matrix& X) const = 0;  // local rows of n x N -> r x N
+  virtual Matrix decode(const Matrix& U) const = 0;  // r x N -> local rows of n x N
+  virtual Matrix decoder_jacobian(const Vector& u) const = 0;  // local rows of n x r
+  // True when decode(u) = decode(0) + J u exactly (POD, linear autoencoders): the latent
+  // dynamics of a linear model then reduce to fixed r x r operators.
+  virtual bool affine_decoder() const { return false; }
+  virtual int latent_dim() const = 0;
+  // Neural reducers: decode(u) = x̄ + sΦ ψ(u) with ψ the decoder network and the fixed
+  // affine map of normalization.hpp; network_decode/network_jacobian give ψ and ∂ψ/∂u
+  // (replicated when the normalization has a POD stage). nullptr for other reducers.
+  virtual const Normalization* normalization() const { return nullptr; }
+  virtual Matrix network_decode(const Matrix& U) const { return decode(U); }
+  virtual Matrix network_jacobian(const Vector& u) const { return decoder_jacobian(u); }
+  // Second derivatives of ψ where the network provides them (Mlp::hessian_contraction and
+  // jacobian_derivative: Σ_k v_k ∇²ψ_k and Σ_m w_m ∂(∂ψ/∂u)/∂u_m); empty matrices otherwise.
+  virtual Matrix network_hessian_contraction(const Vector&, const Vector&) const { return Matrix(); }
+  virtual Matrix network_jacobian_derivative(const Vector&, const Vector&) const { return Matrix(); }
+
+  virtual void save(h5::Group& g) const = 0;
+  virtual void load(const h5::Group& g, const RowPartition& rows) = 0;
+  virtual void view(std::ostream& os) const = 0;
+
+  const RowPartition& rows() const { return rows_; }
+
+ protected:
+  RowPartition rows_;
+};
+
+using ReducerFactory = std::function<std::unique_ptr<Reducer>()>;
+void register_reducer(const std::string& type, ReducerFactory factory);
+std::unique_ptr<Reducer> create_reducer(const std::string& type);  // throws listing the known types
+std::vector<std::string> reducer_types();
+
+// A model file: the reducer plus what it was fitted on (provenance and layout of the
+// training snapshots), so `metarom rom` can rebuild the full-order model from it.
+struct ModelFile {
+  std::unique_ptr<Reducer> reducer;
+  Attributes training_provenance;
+  FieldLayout layout;
+  long long n = 0;                // state size
+  long long training_count = 0;   // snapshots fitted on
+  std::string training_file;
+  double fit_seconds = 0;
+  // Learned latent dynamics fitted with the reducer (`fit -latent_dynamics learned`,
+  // learned_dynamics.hpp), or null.
+  std::shared_ptr<const LearnedDynamics> dynamics;
+};
+
+// `dynamics` (optional) is saved in the group /latent_dynamics.
+void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
+                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr);
+// Reads what the model was fitted on first, then the reducer with its rows distributed
+// as `rows_for(header)` says (header: everything but the reducer); PETSc's default split
+// of n over comm when rows_for is empty.
+ModelFile load_model(const std::string& path, MPI_Comm comm,
+                     const std::function<RowPartition(const ModelFile& header)>& rows_for = nullptr);
+
+}  // namespace metarom
