@@ -113,6 +113,8 @@ int cmd_compare(const std::string&) {
   const bool learned_rows = !dynamics_rows.empty();
   OperatorInference inference;
   if (learned_rows) inference.set_from_options();
+  LatentRomSettings rom_settings;
+  rom_settings.set_from_options("rom_");
 
   // The full model, rebuilt from the training set's provenance; the data read in its rows.
   const SnapshotSet header = read_snapshots(train_path, MPI_COMM_SELF);  // provenance (and n) on every rank
@@ -153,7 +155,7 @@ int cmd_compare(const std::string&) {
   auto run_rom = [&](nlohmann::json& j, const std::string& rom_type, const Reducer& reducer,
                      std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) {
     try {
-      const LatentRom rom(rom_type, *fom, reducer, std::move(learned));
+      const LatentRom rom(rom_type, *fom, reducer, std::move(learned), rom_settings);
       MPI_Barrier(comm);
       const double start = MPI_Wtime();
       const Vector u0 = reducer.encode(full.X.leftCols(1)).col(0);
@@ -279,8 +281,7 @@ int cmd_compare(const std::string&) {
         const std::string rom_type = LatentRom::resolve("auto", *fom, *reducer);
         j["rom"] = rom_type;
         if (rom_type == "manifold-galerkin") {
-          PetscReal delta = default_manifold_damping(*reducer);
-          METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, nullptr));
+          const double delta = rom_settings.damping_for(*reducer);
           j["rom_manifold_damping"] = delta;
           if (delta > 0) j["rom"] = fmt::format("manifold-galerkin (δ = {:g})", delta);
         }
@@ -294,7 +295,7 @@ int cmd_compare(const std::string&) {
           l["reducer"] = j["reducer"].get<std::string>() + "+" + kind;
           l["rom"] = kind == "closure" ? rom_type + "+closure" : "learned";
           try {
-            const auto base = kind == "closure" ? galerkin_dynamics(rom_type, *fom, *reducer) : nullptr;
+            const auto base = kind == "closure" ? galerkin_dynamics(rom_type, *fom, *reducer, rom_settings) : nullptr;
             MPI_Barrier(comm);
             const double start = MPI_Wtime();
             // Dynamics saved with a model file are used as they are (for their own kind);

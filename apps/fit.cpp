@@ -47,7 +47,9 @@ int cmd_fit(const std::string& operand) {
   METAROM_PETSC(PetscOptionsHasName(nullptr, nullptr, "-ae_monitor", &monitor_set));
   if (!monitor_set && !c.quiet && !c.json) reducer->set_progress(true);
   OperatorInference inference;
+  LatentRomSettings rom_settings;  // the damping of the manifold Galerkin ROM a closure corrects
   if (dynamics != "none") inference.set_from_options();
+  if (dynamics == "closure") rom_settings.set_from_options("rom_");
   if (help_requested()) return 0;  // the reducer's options are listed now
   require(in, "-i", "snaps.h5 (the training snapshots)");
   // Learned dynamics with exact velocities need the full model's right-hand side: rebuilt
@@ -75,7 +77,7 @@ int cmd_fit(const std::string& operand) {
                             dynamics == "closure" ? "closure" : "dynamics"));
     const double t0 = MPI_Wtime();
     const std::string base_type = dynamics == "closure" ? LatentRom::resolve("auto", *fom, *reducer) : "";
-    const auto base = dynamics == "closure" ? galerkin_dynamics(base_type, *fom, *reducer) : nullptr;
+    const auto base = dynamics == "closure" ? galerkin_dynamics(base_type, *fom, *reducer, rom_settings) : nullptr;
     learned = std::make_unique<LearnedDynamics>(fit_learned_dynamics(
         *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference, base.get(), base_type));
     dynamics_seconds = MPI_Wtime() - t0;

@@ -61,7 +61,9 @@ int cmd_rom(const std::string&) {
   // Offline: whatever the ROM precomputes.
   MPI_Barrier(comm);
   double t0 = MPI_Wtime();
-  const LatentRom rom(rom_type, *fom, reducer, model.dynamics);
+  LatentRomSettings settings;
+  settings.set_from_options("rom_");
+  const LatentRom rom(rom_type, *fom, reducer, model.dynamics, settings);
   const double projection_seconds = MPI_Wtime() - t0;
 
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the

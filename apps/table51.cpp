@@ -39,10 +39,11 @@ void run() {
   s.train.batch_size = 100;
   s.train.learning_rate = 1e-3;
   s.pod_modes = 0;  // the networks on the pixels
-  s.set_from_options();
 
   Autoencoder ae;
   ae.settings() = s;
+  ae.set_from_options();
+  s = ae.settings();
   std::cerr << fmt::format("training ae: {} images, {} epochs, batch {}, Adam lr {}\n", train.count(), s.train.epochs,
                            s.train.batch_size, s.train.learning_rate);
   ae.fit(train);

@@ -26,6 +26,17 @@ int world_size() {
 
 void barrier() { MPI_Barrier(PETSC_COMM_WORLD); }
 
+ScopedOptions::ScopedOptions(std::initializer_list<std::pair<const char*, const char*>> values) {
+  for (const auto& [name, value] : values) {
+    REQUIRE(PetscOptionsSetValue(nullptr, name, value) == 0);
+    names_.emplace_back(name);
+  }
+}
+
+ScopedOptions::~ScopedOptions() {
+  for (const auto& n : names_) PetscOptionsClearValue(nullptr, n.c_str());
+}
+
 ScratchDir::ScratchDir() {
   char buf[4096] = {0};
   if (world_rank() == 0) {

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,19 @@ class ScratchDir {
 int world_rank();
 int world_size();
 void barrier();
+
+// Sets entries of PETSc's options database (value nullptr: a flag) for the scope's
+// duration and clears them at exit, so one test's options never leak into the next.
+class ScopedOptions {
+ public:
+  ScopedOptions(std::initializer_list<std::pair<const char*, const char*>> values);
+  ~ScopedOptions();
+  ScopedOptions(const ScopedOptions&) = delete;
+  ScopedOptions& operator=(const ScopedOptions&) = delete;
+
+ private:
+  std::vector<std::string> names_;
+};
 
 // Runs f, requires it to throw metarom::Error whose message contains every string in `parts`.
 void require_error(const std::function<void()>& f, const std::vector<std::string>& parts);
@@ -55,12 +70,12 @@ struct DmdaField {
 // Entries drawn from scale · N(0, 1), seeded (the same on every rank).
 Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale = 1);
 
-// A matrix with known singular values: U diag(sigma) Vᵀ with orthonormal U (n x k) and V
-// (N x k) from seeded Householder QRs (the same on every rank).
 // Sine of the largest principal angle between the column spaces of orthonormal A and B:
 // ||(I - B Bᵀ) A||₂, computed without the cancellation of sqrt(1 - cos²).
 double subspace_distance(const Matrix& A, const Matrix& B);
 
+// A matrix with known singular values: U diag(sigma) Vᵀ with orthonormal U (n x k) and V
+// (N x k) from seeded Householder QRs (the same on every rank).
 Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* U = nullptr);
 
 }  // namespace metarom::test

@@ -22,11 +22,11 @@ struct Velocity {
   PetscScalar u, v;
 };
 
-PetscErrorCode burgers_options(MPI_Comm comm, BurgersConfig* c) {
+PetscErrorCode burgers_options(MPI_Comm comm, const char* prefix, BurgersConfig* c) {
   PetscInt nx = c->nx, ny = c->ny;
   PetscReal re = c->re, a = c->amplitude;
   PetscFunctionBeginUser;
-  PetscOptionsBegin(comm, nullptr, "2-D viscous Burgers' equations (metarom)", "BurgersModel");
+  PetscOptionsBegin(comm, prefix, "2-D viscous Burgers' equations (metarom)", "BurgersModel");
   PetscCall(PetscOptionsInt("-burgers_nx", "Grid points in x, boundary included (NM-ROM: 60)", "BurgersModel", nx, &nx,
                             nullptr));
   PetscCall(PetscOptionsInt("-burgers_ny", "Grid points in y, boundary included", "BurgersModel", ny, &ny, nullptr));
@@ -52,9 +52,9 @@ void check_config(const BurgersConfig& c) {
 
 }  // namespace
 
-void BurgersConfig::set_from_options(MPI_Comm comm) {
-  METAROM_PETSC(burgers_options(comm, this));
-  time.set_from_options(comm, "burgers");
+void BurgersConfig::set_from_options(MPI_Comm comm, const std::string& prefix) {
+  METAROM_PETSC(burgers_options(comm, prefix.empty() ? nullptr : prefix.c_str(), this));
+  time.set_from_options(comm, "burgers", prefix);
   check_config(*this);
 }
 

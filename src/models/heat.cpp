@@ -19,11 +19,11 @@ namespace metarom {
 
 namespace {
 
-PetscErrorCode heat_options(MPI_Comm comm, HeatConfig* c) {
+PetscErrorCode heat_options(MPI_Comm comm, const char* prefix, HeatConfig* c) {
   PetscInt dim = c->dim, nx = c->nx, ny = c->ny, modes = c->modes;
   PetscReal kappa = c->kappa, decay = c->ic_decay;
   PetscFunctionBeginUser;
-  PetscOptionsBegin(comm, nullptr, "Heat equation u_t = kappa Laplace(u) (metarom)", "HeatModel");
+  PetscOptionsBegin(comm, prefix, "Heat equation u_t = kappa Laplace(u) (metarom)", "HeatModel");
   PetscCall(PetscOptionsInt("-heat_dim", "Space dimension (1 or 2)", "HeatModel", dim, &dim, nullptr));
   PetscCall(PetscOptionsInt("-heat_nx", "Interior grid points in x", "HeatModel", nx, &nx, nullptr));
   PetscCall(PetscOptionsInt("-heat_ny", "Interior grid points in y (2-D)", "HeatModel", ny, &ny, nullptr));
@@ -53,9 +53,9 @@ void check_config(const HeatConfig& c) {
 
 }  // namespace
 
-void HeatConfig::set_from_options(MPI_Comm comm) {
-  METAROM_PETSC(heat_options(comm, this));
-  time.set_from_options(comm, "heat");
+void HeatConfig::set_from_options(MPI_Comm comm, const std::string& prefix) {
+  METAROM_PETSC(heat_options(comm, prefix.empty() ? nullptr : prefix.c_str(), this));
+  time.set_from_options(comm, "heat", prefix);
   check_config(*this);
 }
 

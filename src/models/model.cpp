@@ -14,12 +14,12 @@
 namespace metarom {
 
 namespace {
-PetscErrorCode time_grid_options(MPI_Comm comm, const std::string& model, TimeGrid* g) {
+PetscErrorCode time_grid_options(MPI_Comm comm, const char* prefix, const std::string& model, TimeGrid* g) {
   PetscInt steps = g->steps, stride = g->stride;
   PetscReal tf = g->t_final;
   const std::string pre = "-" + model + "_";
   PetscFunctionBeginUser;
-  PetscOptionsBegin(comm, nullptr, ("Time grid of the " + model + " model (metarom)").c_str(), "TimeGrid");
+  PetscOptionsBegin(comm, prefix, ("Time grid of the " + model + " model (metarom)").c_str(), "TimeGrid");
   PetscCall(PetscOptionsReal((pre + "t_final").c_str(), "Final time", "TimeGrid", tf, &tf, nullptr));
   PetscCall(PetscOptionsInt((pre + "steps").c_str(), "Time steps (dt = t_final/steps)", "TimeGrid", steps, &steps,
                             nullptr));
@@ -33,8 +33,8 @@ PetscErrorCode time_grid_options(MPI_Comm comm, const std::string& model, TimeGr
 }
 }  // namespace
 
-void TimeGrid::set_from_options(MPI_Comm comm, const std::string& model) {
-  METAROM_PETSC(time_grid_options(comm, model, this));
+void TimeGrid::set_from_options(MPI_Comm comm, const std::string& model, const std::string& prefix) {
+  METAROM_PETSC(time_grid_options(comm, prefix.empty() ? nullptr : prefix.c_str(), model, this));
 }
 
 void TimeGrid::check(const std::string& model) const {

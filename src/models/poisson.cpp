@@ -102,7 +102,7 @@ class DstPoisson : public PoissonSolver {
 
 class KspPoisson : public PoissonSolver {
  public:
-  KspPoisson(DM da, double hx, double hy) : A_(assemble_negative_laplacian(da, hx, hy)) {
+  KspPoisson(DM da, double hx, double hy, const std::string& pc_type) : A_(assemble_negative_laplacian(da, hx, hy)) {
     MPI_Comm comm;
     METAROM_PETSC(PetscObjectGetComm(reinterpret_cast<PetscObject>(da), &comm));
     METAROM_PETSC(KSPCreate(comm, ksp_.address()));
@@ -111,7 +111,7 @@ class KspPoisson : public PoissonSolver {
     METAROM_PETSC(KSPSetType(ksp_, KSPCG));
     PC pc;
     METAROM_PETSC(KSPGetPC(ksp_, &pc));
-    METAROM_PETSC(PCSetType(pc, PCGAMG));
+    METAROM_PETSC(PCSetType(pc, pc_type.c_str()));
     METAROM_PETSC(KSPSetTolerances(ksp_, 1e-12, 1e-50, PETSC_DEFAULT, 10000));
     // Start from the previous solution: in time stepping consecutive solves are close.
     METAROM_PETSC(KSPSetInitialGuessNonzero(ksp_, PETSC_TRUE));
@@ -163,9 +163,10 @@ DMHandle create_slab_dmda(MPI_Comm comm, int nx, int ny) {
   return da;
 }
 
-std::unique_ptr<PoissonSolver> create_poisson_solver(const std::string& type, DM da, double hx, double hy) {
+std::unique_ptr<PoissonSolver> create_poisson_solver(const std::string& type, DM da, double hx, double hy,
+                                                     const std::string& ksp_pc_type) {
   if (type == "dst") return std::make_unique<DstPoisson>(da, hx, hy);
-  if (type == "ksp") return std::make_unique<KspPoisson>(da, hx, hy);
+  if (type == "ksp") return std::make_unique<KspPoisson>(da, hx, hy, ksp_pc_type);
   throw Error("unknown Poisson solver '" + type + "' (known: dst, ksp)");
 }
 

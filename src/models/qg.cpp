@@ -20,13 +20,13 @@ namespace metarom {
 
 namespace {
 
-PetscErrorCode qg_options(MPI_Comm comm, QgConfig* c) {
+PetscErrorCode qg_options(MPI_Comm comm, const char* prefix, QgConfig* c) {
   PetscInt nx = c->nx, ny = c->ny, stride = c->stride;
   PetscReal re = c->re, ro = c->ro, dt = c->dt, spin = c->spinup_time, window = c->window;
   char poisson[64], file[PETSC_MAX_PATH_LEN];
   PetscBool set;
   PetscFunctionBeginUser;
-  PetscOptionsBegin(comm, nullptr, "Quasi-geostrophic double-gyre model (metarom)", "QgModel");
+  PetscOptionsBegin(comm, prefix, "Quasi-geostrophic double-gyre model (metarom)", "QgModel");
   PetscCall(PetscOptionsInt("-qg_nx", "Interior grid points in x (on [0, 1])", "QgModel", nx, &nx, nullptr));
   PetscCall(PetscOptionsInt("-qg_ny", "Interior grid points in y (on [0, 2])", "QgModel", ny, &ny, nullptr));
   PetscCall(PetscOptionsReal("-qg_re", "Reynolds number Re", "QgModel", re, &re, nullptr));
@@ -70,8 +70,8 @@ int steps_for(double span, double dt) { return static_cast<int>(std::lround(span
 
 }  // namespace
 
-void QgConfig::set_from_options(MPI_Comm comm) {
-  METAROM_PETSC(qg_options(comm, this));
+void QgConfig::set_from_options(MPI_Comm comm, const std::string& prefix) {
+  METAROM_PETSC(qg_options(comm, prefix.empty() ? nullptr : prefix.c_str(), this));
   check_config(*this);
 }
 

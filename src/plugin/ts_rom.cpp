@@ -308,8 +308,7 @@ void solve(TS ts) {
       g = fast.get();
     } else {
       model = std::make_unique<ApplicationModel>(ts, state, app);
-      manifold = std::make_unique<ManifoldGalerkinRom>(*model, *m.reducer);
-      if (s.damping >= 0) manifold->damping() = s.damping;
+      manifold = std::make_unique<ManifoldGalerkinRom>(*model, *m.reducer, s.damping);
       g = manifold.get();
     }
   }
@@ -368,8 +367,9 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
                              "TS", s.dt, &s.dt, nullptr));
   PetscCall(PetscOptionsReal("-ts_rom_tolerance", "Relative tolerance of the latent step's error estimate", "TS",
                              s.tolerance, &s.tolerance, nullptr));
-  PetscCall(PetscOptionsReal("-ts_rom_manifold_damping", "Manifold Galerkin damping delta (default 1e-4 for neural decoders, 0 for POD)",
-                             "TS", s.damping, &s.damping, nullptr));
+  PetscCall(PetscOptionsReal("-ts_rom_manifold_damping",
+                             "Manifold Galerkin damping delta (default 1e-4 for neural decoders, 0 for POD)", "TS",
+                             s.damping, &s.damping, nullptr));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_latent_file",
                           "Write the latent and decoded trajectory to this file", "TS", s.latent_file));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_ts_type",

@@ -12,15 +12,14 @@
 namespace metarom {
 
 namespace {
-PetscErrorCode neural_options(NeuralSettings* s) {
-  PetscInt r = s->latent_dim, epochs = s->train.epochs, batch = s->train.batch_size, steps = s->train_steps;
+PetscErrorCode neural_options(const char* prefix, NeuralSettings* s) {
+  PetscInt epochs = s->train.epochs, batch = s->train.batch_size, steps = s->train_steps;
   PetscInt seed = static_cast<PetscInt>(s->train.seed);
   PetscReal lr = s->train.learning_rate;
   PetscBool monitor = s->train.progress ? PETSC_TRUE : PETSC_FALSE, set;
   char file[PETSC_MAX_PATH_LEN];
   PetscFunctionBeginUser;
-  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "Neural reducers (ae, ri-ae, meta-ae, ae-corrected)", "Reducer");
-  PetscCall(PetscOptionsInt("-reducer_latent_dim", "Latent dimension r", "Reducer", r, &r, nullptr));
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Neural reducers (ae, ri-ae, meta-ae, ae-corrected)", "Reducer");
   PetscInt widths[16], count = 16;
   for (size_t k = 0; k < s->hidden.size() && k < 16; ++k) widths[k] = s->hidden[k];
   PetscCall(PetscOptionsIntArray("-ae_hidden",
@@ -63,7 +62,6 @@ PetscErrorCode neural_options(NeuralSettings* s) {
     else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-ae_activation must be tanh or identity, got %s", opt);
   }
   PetscOptionsEnd();
-  s->latent_dim = static_cast<int>(r);
   s->train.epochs = static_cast<int>(epochs);
   s->train_steps = static_cast<int>(steps);
   s->train.batch_size = static_cast<int>(batch);
@@ -73,10 +71,10 @@ PetscErrorCode neural_options(NeuralSettings* s) {
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ri_options(double* lambda) {
+PetscErrorCode ri_options(const char* prefix, double* lambda) {
   PetscReal l = *lambda;
   PetscFunctionBeginUser;
-  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "Right-invertible autoencoder", "Reducer");
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Right-invertible autoencoder", "Reducer");
   PetscCall(PetscOptionsReal("-ri_lambda", "Weight of the right-inverse term (4.2)", "Reducer", l, &l, nullptr));
   PetscOptionsEnd();
   *lambda = l;
@@ -84,8 +82,8 @@ PetscErrorCode ri_options(double* lambda) {
 }
 }  // namespace
 
-void NeuralSettings::set_from_options() {
-  METAROM_PETSC(neural_options(this));
+void NeuralSettings::set_from_options(const std::string& prefix) {
+  METAROM_PETSC(neural_options(prefix.empty() ? nullptr : prefix.c_str(), this));
   if (latent_dim < 1) throw Error("neural reducer: -reducer_latent_dim must be >= 1");
   if (hidden.size() == 1 && hidden[0] == -1)
     throw Error("neural reducer: -ae_hidden was given no widths (give widths such as 100 or 64,32, or 0 for "
@@ -141,8 +139,6 @@ void require_serial(const RowPartition& rows, const std::string& what) {
     throw Error(what + ": runs on one rank only for now (the states are distributed over " +
                 std::to_string(rows.size()) + " ranks)");
 }
-
-void Autoencoder::set_from_options() { settings_.set_from_options(); }
 
 NetworkLayout network_layout(const Normalization& norm, const RowPartition& state_rows) {
   const bool split = norm.splits_networks();
@@ -259,9 +255,9 @@ void Autoencoder::view(std::ostream& os) const {
                       result_.epoch_loss.size(), result_.seconds, result_.best_loss, result_.best_epoch + 1);
 }
 
-void RightInvertibleAutoencoder::set_from_options() {
-  Autoencoder::set_from_options();
-  METAROM_PETSC(ri_options(&lambda_));
+void RightInvertibleAutoencoder::read_options(const std::string& prefix) {
+  Autoencoder::read_options(prefix);
+  METAROM_PETSC(ri_options(prefix.empty() ? nullptr : prefix.c_str(), &lambda_));
   if (lambda_ < 0) throw Error("ri-ae: -ri_lambda must be >= 0");
 }
 

@@ -12,14 +12,14 @@
 namespace metarom {
 
 namespace {
-PetscErrorCode meta_options(GaussNewtonSettings* train, GaussNewtonSettings* enc, MetaAutoencoder::Gradient* g,
+PetscErrorCode meta_options(const char* prefix, GaussNewtonSettings* train, GaussNewtonSettings* enc, MetaAutoencoder::Gradient* g,
                             std::string* from, double* penalty, bool* penalty_set, int* eval_iterations) {
   PetscInt iters = train->iterations, max_iters = enc->iterations, eval = *eval_iterations;
   PetscReal damping = train->damping, tol = enc->tolerance, beta = *penalty;
   char mode[32], file[PETSC_MAX_PATH_LEN];
   PetscBool set;
   PetscFunctionBeginUser;
-  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "Meta-autoencoder", "Reducer");
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Meta-autoencoder", "Reducer");
   PetscCall(PetscOptionsInt("-meta_gn_iterations", "Gauss-Newton steps I unrolled in training", "Reducer", iters, &iters,
                             nullptr));
   PetscCall(PetscOptionsReal("-meta_gn_damping", "Levenberg-Marquardt damping gamma (4.4)", "Reducer", damping,
@@ -64,10 +64,10 @@ GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
 }
 }  // namespace
 
-void MetaAutoencoder::set_from_options() {
-  settings_.set_from_options();
+void MetaAutoencoder::read_options(const std::string& prefix) {
+  settings_.set_from_options(prefix);
   bool penalty_set = false;
-  METAROM_PETSC(meta_options(&train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_, &penalty_set,
+  METAROM_PETSC(meta_options(prefix.empty() ? nullptr : prefix.c_str(), &train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_, &penalty_set,
                              &eval_iterations_));
   // The default β serves the unrolled gradient; the envelope gradient has no penalty term.
   if (!penalty_set && gradient_ == Gradient::implicit) latent_penalty_ = 0;

@@ -15,20 +15,16 @@ namespace metarom {
 
 namespace {
 
-PetscErrorCode pod_options(Pod::Settings* s) {
-  PetscInt r = s->latent_dim;
+PetscErrorCode pod_options(const char* prefix, Pod::Settings* s) {
   PetscReal energy = s->energy;
   PetscBool center = s->center ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionBeginUser;
-  PetscOptionsBegin(PETSC_COMM_WORLD, nullptr, "POD reducer", "Reducer");
-  PetscCall(PetscOptionsInt("-reducer_latent_dim", "Latent dimension r (0: choose r by -pod_energy)", "Pod", r, &r,
-                            nullptr));
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "POD reducer", "Reducer");
   PetscCall(PetscOptionsReal("-pod_energy", "Energy fraction sum(s_k^2, k<=r)/sum(s_k^2) that chooses r", "Pod",
                              energy, &energy, nullptr));
   PetscCall(PetscOptionsBool("-pod_center", "Subtract the snapshot mean before the SVD", "Pod", center, &center,
                              nullptr));
   PetscOptionsEnd();
-  s->latent_dim = static_cast<int>(r);
   s->energy = energy;
   s->center = center;
   PetscFunctionReturn(0);
@@ -90,7 +86,9 @@ int rank_for_energy(const Vector& sigma, double fraction) {
   return static_cast<int>(sigma.size());
 }
 
-void Pod::set_from_options() { METAROM_PETSC(pod_options(&settings_)); }
+void Pod::read_options(const std::string& prefix) {
+  METAROM_PETSC(pod_options(prefix.empty() ? nullptr : prefix.c_str(), &settings_));
+}
 
 void Pod::fit(const SnapshotSet& train) {
   train.validate("POD fit");

@@ -8,11 +8,32 @@
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/petsc_handle.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/reducers/pod.hpp"
 
 namespace metarom {
+
+namespace {
+PetscErrorCode latent_dim_option(const char* prefix, int current, PetscInt* r, PetscBool* set) {
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Reducer", "Reducer");
+  PetscCall(PetscOptionsInt("-reducer_latent_dim", "Latent dimension r (POD: 0 chooses r by -pod_energy)", "Reducer",
+                            current, r, set));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+void Reducer::set_from_options(const std::string& prefix) {
+  prefix_ = prefix;
+  PetscInt r = latent_dim_setting();
+  PetscBool set = PETSC_FALSE;
+  METAROM_PETSC(latent_dim_option(prefix.empty() ? nullptr : prefix.c_str(), latent_dim_setting(), &r, &set));
+  if (set) set_latent_dim(static_cast<int>(r));
+  read_options(prefix);
+}
 
 namespace {
 std::map<std::string, ReducerFactory>& registry() {

@@ -340,10 +340,34 @@ LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) 
   return out;
 }
 
+namespace {
+PetscErrorCode rom_options(const char* prefix, double* damping) {
+  PetscReal delta = *damping;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Latent ROM (metarom)", "LatentRom");
+  PetscCall(PetscOptionsReal("-manifold_damping",
+                             "Manifold Galerkin damping delta (negative: 1e-4 for nonlinear decoders, 0 for affine)",
+                             "LatentRom", delta, &delta, nullptr));
+  PetscOptionsEnd();
+  *damping = delta;
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+void LatentRomSettings::set_from_options(const std::string& p) {
+  prefix = p;
+  METAROM_PETSC(rom_options(p.empty() ? nullptr : p.c_str(), &manifold_damping));
+}
+
+double LatentRomSettings::damping_for(const Reducer& reducer) const {
+  return manifold_damping >= 0 ? manifold_damping : default_manifold_damping(reducer);
+}
+
 std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type, const FullOrderModel& model,
-                                                        const Reducer& reducer) {
+                                                        const Reducer& reducer, const LatentRomSettings& settings) {
   if (type == "galerkin") return std::make_shared<QuadraticGalerkinRom>(model, reducer);
-  if (type == "manifold-galerkin") return std::make_shared<ManifoldGalerkinRom>(model, reducer);
+  if (type == "manifold-galerkin")
+    return std::make_shared<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
   throw Error("a closure corrects a Galerkin ROM (galerkin or manifold-galerkin), not '" + type + "'");
 }
 
@@ -355,8 +379,8 @@ std::string LatentRom::resolve(const std::string& type, const FullOrderModel& mo
 }
 
 LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
-                     std::shared_ptr<const LatentDynamics> learned)
-    : type_(resolve(type, model, reducer)), implicit_type_(model.implicit_ts_type()) {
+                     std::shared_ptr<const LatentDynamics> learned, const LatentRomSettings& settings)
+    : type_(resolve(type, model, reducer)), implicit_type_(model.implicit_ts_type()), prefix_(settings.prefix) {
   if (type_ == "learned") {
     if (!learned)
       throw Error("learned ROM: the model file carries no latent dynamics (fit it with -latent_dynamics learned)");
@@ -366,12 +390,14 @@ LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const
     // A closure (learned_dynamics.hpp) corrects the reducer's Galerkin ROM, rebuilt here.
     auto closure = std::dynamic_pointer_cast<const LearnedDynamics>(learned);
     if (closure && !closure->report().closure_of.empty())
-      dynamics_ = std::make_shared<ClosedDynamics>(galerkin_dynamics(closure->report().closure_of, model, reducer), closure);
+      dynamics_ = std::make_shared<ClosedDynamics>(
+          galerkin_dynamics(closure->report().closure_of, model, reducer, settings), closure);
     else
       dynamics_ = std::move(learned);
   } else if (type_ == "galerkin" && model.linear()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
   else if (type_ == "galerkin") dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
-  else if (type_ == "manifold-galerkin") dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer);
+  else if (type_ == "manifold-galerkin")
+    dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
   else lspg_ = std::make_unique<ManifoldLspgRom>(model, reducer);
 }
 
@@ -385,10 +411,10 @@ LatentTrajectory LatentRom::solve(const Vector& u0, const TimeGrid& grid) const 
     // takes as many substeps as its stability at u0 needs (the same rule the λ search
     // integrates with), still recording at the grid's snapshots.
     const int m = rk4_substeps(*dynamics_, u0, grid.dt());
-    return integrate_latent(*dynamics_, u0, TimeGrid{grid.t0, grid.t_final, grid.steps * m, grid.stride * m}, "rom_",
+    return integrate_latent(*dynamics_, u0, TimeGrid{grid.t0, grid.t_final, grid.steps * m, grid.stride * m}, prefix_,
                             implicit_type_);
   }
-  return integrate_latent(*dynamics_, u0, grid, "rom_", implicit_type_);
+  return integrate_latent(*dynamics_, u0, grid, prefix_, implicit_type_);
 }
 
 Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string& what) {
@@ -407,17 +433,13 @@ Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string&
   return eig.eigenvectors() * y;
 }
 
-ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer)
+ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping)
     : model_(model), reducer_(reducer) {
   require_same_rows(model, reducer, "manifold Galerkin ROM");
   const Normalization* norm = reducer.normalization();
   if (norm && norm->modes > 0 && model.quadratic())
     stage_ = std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
-  PetscReal delta = default_manifold_damping(reducer);
-  PetscBool set;
-  METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-rom_manifold_damping", &delta, &set));
-  if (delta < 0) throw Error("manifold Galerkin ROM: -rom_manifold_damping must be >= 0");
-  damped_.delta = delta;
+  damped_.delta = damping >= 0 ? damping : default_manifold_damping(reducer);
 }
 
 double default_manifold_damping(const Reducer& reducer) { return reducer.affine_decoder() ? 0.0 : 1e-4; }

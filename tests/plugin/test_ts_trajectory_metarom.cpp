@@ -32,27 +32,27 @@ TEST_CASE("TSTrajectory metarom records a DMDA run as snapshots", "[plugin][traj
   REQUIRE(DMDASetFieldName(u.da, 0, "a") == 0);
   REQUIRE(DMDASetFieldName(u.da, 1, "b") == 0);
 
-  // PETSc 3.18 reads a TSTrajectory's options without the TS's prefix.
-  REQUIRE(PetscOptionsSetValue(nullptr, "-rec_ts_save_trajectory", nullptr) == 0);
-  REQUIRE(PetscOptionsSetValue(nullptr, "-ts_trajectory_type", "metarom") == 0);
-  REQUIRE(PetscOptionsSetValue(nullptr, "-ts_trajectory_metarom_file", path.c_str()) == 0);
-  REQUIRE(PetscOptionsSetValue(nullptr, "-ts_trajectory_metarom_stride", std::to_string(stride).c_str()) == 0);
-  TS ts;
-  REQUIRE(TSCreate(PETSC_COMM_WORLD, &ts) == 0);
-  REQUIRE(TSSetOptionsPrefix(ts, "rec_") == 0);
-  REQUIRE(TSSetDM(ts, u.da) == 0);
-  REQUIRE(TSSetRHSFunction(ts, nullptr, decay, nullptr) == 0);
-  REQUIRE(TSSetType(ts, TSRK) == 0);
-  REQUIRE(TSRKSetType(ts, TSRK4) == 0);
-  REQUIRE(TSSetTimeStep(ts, 0.01) == 0);
-  REQUIRE(TSSetMaxSteps(ts, steps) == 0);
-  REQUIRE(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP) == 0);
-  REQUIRE(TSSetFromOptions(ts) == 0);
-  REQUIRE(TSSolve(ts, u.x) == 0);
-  REQUIRE(TSDestroy(&ts) == 0);  // the file is written here
-  for (const char* o : {"-rec_ts_save_trajectory", "-ts_trajectory_type", "-ts_trajectory_metarom_file",
-                        "-ts_trajectory_metarom_stride"})
-    PetscOptionsClearValue(nullptr, o);
+  {
+    // PETSc 3.18 reads a TSTrajectory's options without the TS's prefix.
+    const std::string stride_value = std::to_string(stride);
+    const test::ScopedOptions record{{"-rec_ts_save_trajectory", nullptr},
+                                     {"-ts_trajectory_type", "metarom"},
+                                     {"-ts_trajectory_metarom_file", path.c_str()},
+                                     {"-ts_trajectory_metarom_stride", stride_value.c_str()}};
+    TS ts;
+    REQUIRE(TSCreate(PETSC_COMM_WORLD, &ts) == 0);
+    REQUIRE(TSSetOptionsPrefix(ts, "rec_") == 0);
+    REQUIRE(TSSetDM(ts, u.da) == 0);
+    REQUIRE(TSSetRHSFunction(ts, nullptr, decay, nullptr) == 0);
+    REQUIRE(TSSetType(ts, TSRK) == 0);
+    REQUIRE(TSRKSetType(ts, TSRK4) == 0);
+    REQUIRE(TSSetTimeStep(ts, 0.01) == 0);
+    REQUIRE(TSSetMaxSteps(ts, steps) == 0);
+    REQUIRE(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP) == 0);
+    REQUIRE(TSSetFromOptions(ts) == 0);
+    REQUIRE(TSSolve(ts, u.x) == 0);
+    REQUIRE(TSDestroy(&ts) == 0);  // the file is written here
+  }
 
   const SnapshotSet s = read_snapshots(path, PETSC_COMM_WORLD);
   REQUIRE(s.count() == steps / stride + 1);

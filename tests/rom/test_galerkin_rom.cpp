@@ -86,11 +86,10 @@ TEST_CASE("latent Crank–Nicolson and RK4 match their closed forms", "[rom][gal
   CHECK((cn.U.rightCols(1) - u).norm() < 1e-12 * u.norm());
 
   // RK4 with fixed steps against exp(A_r T) u0: fourth-order accurate, error ~ (dt λ)⁴.
-  REQUIRE(PetscOptionsSetValue(nullptr, "-test_rk_ts_type", "rk") == 0);
-  REQUIRE(PetscOptionsSetValue(nullptr, "-test_rk_ts_rk_type", "4") == 0);
-  const LatentTrajectory rk = rom.solve(u0, c.time, "test_rk_");
-  REQUIRE(PetscOptionsClearValue(nullptr, "-test_rk_ts_type") == 0);
-  REQUIRE(PetscOptionsClearValue(nullptr, "-test_rk_ts_rk_type") == 0);
+  const LatentTrajectory rk = [&] {
+    const test::ScopedOptions rk4{{"-test_rk_ts_type", "rk"}, {"-test_rk_ts_rk_type", "4"}};
+    return rom.solve(u0, c.time, "test_rk_");
+  }();
   CHECK(rk.ts_type == "rk");
   Eigen::SelfAdjointEigenSolver<Matrix> eig(0.5 * (Ar + Ar.transpose()));
   const Vector ue = eig.eigenvectors() *

@@ -66,11 +66,10 @@ TEST_CASE("manifold Galerkin with a linear orthonormal decoder is POD-Galerkin",
   REQUIRE(a.U.cols() == s.count());
   CHECK((a.U - b.U).norm() < 1e-12 * a.U.norm());
   // And the linear Galerkin ROM with the same integrator (RK4) agrees.
-  REQUIRE(PetscOptionsSetValue(nullptr, "-lin_ts_type", "rk") == 0);
-  REQUIRE(PetscOptionsSetValue(nullptr, "-lin_ts_rk_type", "4") == 0);
-  const LatentTrajectory l = LinearGalerkinRom(heat, pod).solve(u0, c.time, "lin_");
-  PetscOptionsClearValue(nullptr, "-lin_ts_type");
-  PetscOptionsClearValue(nullptr, "-lin_ts_rk_type");
+  const LatentTrajectory l = [&] {
+    const test::ScopedOptions rk4{{"-lin_ts_type", "rk"}, {"-lin_ts_rk_type", "4"}};
+    return LinearGalerkinRom(heat, pod).solve(u0, c.time, "lin_");
+  }();
   CHECK((a.U - l.U).norm() < 1e-12 * a.U.norm());
 }
 
@@ -81,10 +80,9 @@ TEST_CASE("a latent ROM that fails is reported, not a crash", "[rom]") {
     Vector rhs(double, const Vector& u) const override { return u.array().square(); }
     std::string name() const override { return "blow-up"; }
   } g;
-  REQUIRE(PetscOptionsSetValue(nullptr, "-blow_ts_type", "beuler") == 0);
+  const test::ScopedOptions beuler{{"-blow_ts_type", "beuler"}};
   test::require_error([&] { integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 4, 1}, "blow_"); },
                       {"blow-up", "failed"});
-  PetscOptionsClearValue(nullptr, "-blow_ts_type");
 }
 
 TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi]") {

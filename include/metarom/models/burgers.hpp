@@ -30,7 +30,8 @@ struct BurgersConfig {
 
   // -burgers_nx -burgers_ny -burgers_re -burgers_amplitude -burgers_t_final -burgers_steps
   // -burgers_snapshot_stride (each overrides the current value).
-  void set_from_options(MPI_Comm comm);
+  // With a prefix, each is read as -<prefix><name> (PETSc's options prefixes).
+  void set_from_options(MPI_Comm comm, const std::string& prefix = "");
   Attributes to_attributes() const;  // stored as snapshot provenance
   static BurgersConfig from_attributes(const Attributes& a, const std::string& context);
 };

@@ -24,7 +24,8 @@ struct HeatConfig {
 
   // -heat_dim -heat_nx -heat_ny -heat_kappa -heat_modes -heat_ic_decay -heat_t_final -heat_steps
   // -heat_snapshot_stride (each overrides the current value).
-  void set_from_options(MPI_Comm comm);
+  // With a prefix, each is read as -<prefix><name> (PETSc's options prefixes).
+  void set_from_options(MPI_Comm comm, const std::string& prefix = "");
   Attributes to_attributes() const;  // stored as snapshot provenance
   static HeatConfig from_attributes(const Attributes& a, const std::string& context);
 };

@@ -23,7 +23,7 @@ struct TimeGrid {
 
   // A model's time options and provenance, named after it: -<model>_t_final,
   // -<model>_steps, -<model>_snapshot_stride; attributes <model>_t0, ... .
-  void set_from_options(MPI_Comm comm, const std::string& model);
+  void set_from_options(MPI_Comm comm, const std::string& model, const std::string& prefix = "");
   void check(const std::string& model) const;  // throws, naming the option
   void to_attributes(Attributes& a, const std::string& model) const;
   static TimeGrid from_attributes(const Attributes& a, const std::string& model, const std::string& context);

@@ -27,7 +27,9 @@ class PoissonSolver {
   virtual void solve(Vec omega, Vec psi) = 0;
 };
 
-std::unique_ptr<PoissonSolver> create_poisson_solver(const std::string& type, DM da, double hx, double hy);
+// ksp_pc_type: the "ksp" solver's default preconditioner (-qg_poisson_pc_type overrides it).
+std::unique_ptr<PoissonSolver> create_poisson_solver(const std::string& type, DM da, double hx, double hy,
+                                                     const std::string& ksp_pc_type = "gamg");
 
 // A 2-D DMDA of nx x ny interior points with one ghost layer (box stencil, zero ghosts at
 // the domain boundary: DM_BOUNDARY_GHOSTED), split over the ranks in whole rows of y the

@@ -41,10 +41,11 @@ struct NeuralSettings {
     train.epochs = automatic;
     train.batch_size = 20;
   }
-  // -reducer_latent_dim -ae_hidden -ae_epochs -ae_steps -ae_batch_size -ae_learning_rate
+  // Under -<prefix>: -ae_hidden -ae_epochs -ae_steps -ae_batch_size -ae_learning_rate
   // -ae_seed -ae_checkpoint -ae_monitor -ae_optimizer adam|tao (with tao, -ae_epochs caps the
-  // iterations) -ae_activation tanh|identity -ae_normalize -ae_pod_modes
-  void set_from_options();
+  // iterations) -ae_activation tanh|identity -ae_normalize -ae_pod_modes. The latent
+  // dimension is the Reducer's option (-reducer_latent_dim); it is checked here.
+  void set_from_options(const std::string& prefix = "");
   // The automatic choices made for N training samples: the POD stage's K and the epochs.
   void resolve(Index samples);
   Normalization normalization_for(const SnapshotSet& train) const {
@@ -110,7 +111,6 @@ void build_networks(const NeuralSettings& s, const Normalization& norm, const Ro
 class Autoencoder : public Reducer {
  public:
   std::string type() const override { return "ae"; }
-  void set_from_options() override;
   void fit(const SnapshotSet& train) override;
 
   Matrix encode(const Matrix& X) const override { return encoder_.forward(norm_.apply(X)); }
@@ -150,6 +150,8 @@ class Autoencoder : public Reducer {
   void set_parameters(const Vector& p);
 
  protected:
+  void read_options(const std::string& prefix) override { settings_.set_from_options(prefix); }
+  int latent_dim_setting() const override { return settings_.latent_dim; }
   NeuralSettings settings_;
   Mlp encoder_, decoder_;
   Normalization norm_;
@@ -160,11 +162,13 @@ class Autoencoder : public Reducer {
 class RightInvertibleAutoencoder : public Autoencoder {
  public:
   std::string type() const override { return "ri-ae"; }
-  void set_from_options() override;  // also -ri_lambda
   double batch_loss(const Matrix& X, Vector& grad) const override;
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
   double& lambda() { return lambda_; }
+
+ protected:
+  void read_options(const std::string& prefix) override;  // also -<prefix>ri_lambda
 
  private:
   double lambda_ = 1.0;

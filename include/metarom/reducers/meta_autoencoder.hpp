@@ -27,10 +27,6 @@ class MetaAutoencoder : public Reducer {
   explicit MetaAutoencoder(bool corrected = false) : corrected_(corrected) {}
 
   std::string type() const override { return corrected_ ? "ae-corrected" : "meta-ae"; }
-  // -meta_gn_iterations -meta_gn_damping -meta_gn_tol -meta_gn_max_iterations
-  // -meta_gradient unrolled|implicit -meta_latent_penalty -ae_corrected_from, plus the
-  // neural settings.
-  void set_from_options() override;
   void fit(const SnapshotSet& train) override;
 
   // Gauss–Newton from θ₀(x): to convergence (adaptive Levenberg–Marquardt, encoding_solver())
@@ -77,6 +73,13 @@ class MetaAutoencoder : public Reducer {
   void correct(const Autoencoder& ae);
   Vector parameters() const;
   void set_parameters(const Vector& p);
+
+ protected:
+  // Under -<prefix>: -meta_gn_iterations -meta_gn_damping -meta_gn_tol
+  // -meta_gn_max_iterations -meta_eval_iterations -meta_gradient unrolled|implicit
+  // -meta_latent_penalty -ae_corrected_from, plus the neural settings.
+  void read_options(const std::string& prefix) override;
+  int latent_dim_setting() const override { return settings_.latent_dim; }
 
  private:
   void fit_implicit_tao(const Matrix& X, const RowPartition& rows);  // X normalized

@@ -18,7 +18,6 @@ class Pod : public Reducer {
   };
 
   std::string type() const override { return "pod"; }
-  void set_from_options() override;  // -reducer_latent_dim, -pod_energy, -pod_center
   void fit(const SnapshotSet& train) override;
 
   Matrix encode(const Matrix& X) const override;
@@ -41,6 +40,9 @@ class Pod : public Reducer {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
+  // -<prefix>pod_energy, -<prefix>pod_center
+  void read_options(const std::string& prefix) override;
+  int latent_dim_setting() const override { return settings_.latent_dim; }
   Settings settings_;
   Matrix basis_;
   Vector mean_, sigma_;

@@ -25,9 +25,12 @@ class Reducer {
   virtual ~Reducer() = default;
 
   virtual std::string type() const = 0;
-  // Reads this reducer's settings from the PETSc options database
-  // (-reducer_latent_dim, and type-specific ones such as -pod_energy).
-  virtual void set_from_options() = 0;
+  // Reads this reducer's settings from the PETSc options database under `prefix`, as
+  // PETSc's XSetFromOptions does: -<prefix>reducer_latent_dim (read here, for every type),
+  // then the type's own options (-<prefix>pod_energy, -<prefix>ae_hidden, ...). Two
+  // reducers in one program keep separate settings through separate prefixes.
+  void set_from_options(const std::string& prefix = "");
+  const std::string& options_prefix() const { return prefix_; }
   // Settings a program gives directly (instead of writing into the options database):
   // the latent dimension r, and progress lines while fitting.
   virtual void set_latent_dim(int r) = 0;
@@ -59,7 +62,14 @@ class Reducer {
   const RowPartition& rows() const { return rows_; }
 
  protected:
+  // The type's own options under `prefix`, read after the latent dimension.
+  virtual void read_options(const std::string& prefix) = 0;
+  // The latent dimension the settings ask for (shown as the option's default).
+  virtual int latent_dim_setting() const = 0;
   RowPartition rows_;
+
+ private:
+  std::string prefix_;
 };
 
 using ReducerFactory = std::function<std::unique_ptr<Reducer>()>;

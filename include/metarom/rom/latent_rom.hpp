@@ -83,10 +83,22 @@ class ManifoldLspgRom {
   Settings s_;
 };
 
+// Settings of the latent ROMs, read under an options prefix ("rom_" in metarom's
+// programs): -<prefix>manifold_damping δ (negative or absent: default_manifold_damping of
+// the reducer), and the prefix itself, under which the latent TS reads its options
+// (-rom_ts_type, ...).
+struct LatentRomSettings {
+  double manifold_damping = -1;
+  std::string prefix = "rom_";
+  void set_from_options(const std::string& prefix = "rom_");
+  double damping_for(const Reducer& reducer) const;
+};
+
 // The Galerkin ROM named `type` ("galerkin": operators projected once, or
-// "manifold-galerkin") as latent dynamics: the ROM a learned closure corrects.
+// "manifold-galerkin", with the settings' damping) as latent dynamics: the ROM a learned
+// closure corrects.
 std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type, const FullOrderModel& model,
-                                                        const Reducer& reducer);
+                                                        const Reducer& reducer, const LatentRomSettings& settings = {});
 
 // The latent ROM of a model and a reducer by name — "galerkin" (operators projected once;
 // the linear CN-ready form for linear models), "manifold-galerkin", "lspg" or "learned"
@@ -97,7 +109,7 @@ std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type,
 class LatentRom {
  public:
   LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
-            std::shared_ptr<const LatentDynamics> learned = nullptr);
+            std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {});
   ~LatentRom();
   // The type "auto" resolves to; other names are checked and returned unchanged.
   static std::string resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
@@ -107,6 +119,7 @@ class LatentRom {
  private:
   std::string type_;
   std::string implicit_type_;  // the model's: the latent TS's default type ("" explicit)
+  std::string prefix_;         // the latent TS's options prefix
   std::unique_ptr<LinearGalerkinRom> linear_;
   std::shared_ptr<const LatentDynamics> dynamics_;
   std::unique_ptr<ManifoldLspgRom> lspg_;
@@ -143,7 +156,8 @@ class ManifoldGalerkinRom : public LatentDynamics {
   // normalization.hpp) and a linear or quadratic model, J⁺f = (∂ψ/∂u)⁺ (Φᵀf/s) and Φᵀf/s
   // is the K-dimensional POD-Galerkin right-hand side of that stage, whose operators are
   // projected once: the online cost is then independent of n (exact, not an approximation).
-  ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer);
+  // damping: δ below; negative: default_manifold_damping(reducer).
+  ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping = -1);
   ~ManifoldGalerkinRom() override;
   int dim() const override { return reducer_.latent_dim(); }
   Vector rhs(double t, const Vector& u) const override;
@@ -158,8 +172,8 @@ class ManifoldGalerkinRom : public LatentDynamics {
   std::string name() const override { return "manifold-galerkin"; }
   // True when the online cost is independent of n (the POD-stage route above).
   bool reduced_stage() const { return stage_ != nullptr; }
-  // Damping δ (option -rom_manifold_damping, default default_manifold_damping(); 0: the
-  // exact J⁺f): solve
+  // Damping δ (LatentRomSettings::manifold_damping, default default_manifold_damping();
+  // 0: the exact J⁺f): solve
   // (JᵀJ + μI) du/dt = Jᵀf with μ = δ λ_max(JᵀJ) at the first state evaluated. Where the
   // decoder flattens (J → 0) the latent velocity then goes to zero instead of growing, so
   // a trajectory that leaves the decoder's range stalls rather than running into

@@ -1,0 +1,58 @@
+// tests for src/reducers/reducer.cpp: each reducer reads its options under its own prefix
+// (PETSc's XSetFromOptions pattern), so two reducers in one program keep separate
+// settings; the latent dimension has one owner, the Reducer.
+#include <petscsys.h>
+
+#include "metarom/reducers/autoencoder.hpp"
+#include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+using test::ScopedOptions;
+
+TEST_CASE("two reducers with different prefixes read their own options", "[reducers][options]") {
+  const ScopedOptions opts{{"-coarse_reducer_latent_dim", "3"},
+                            {"-coarse_pod_energy", "0.5"},
+                            {"-fine_reducer_latent_dim", "12"},
+                            {"-fine_pod_center", "1"},
+                            {"-reducer_latent_dim", "7"}};
+  Pod coarse, fine, plain;
+  coarse.set_from_options("coarse_");
+  fine.set_from_options("fine_");
+  plain.set_from_options();
+  CHECK(coarse.options_prefix() == "coarse_");
+  CHECK(coarse.settings().latent_dim == 3);
+  CHECK(coarse.settings().energy == 0.5);
+  CHECK_FALSE(coarse.settings().center);
+  CHECK(fine.settings().latent_dim == 12);
+  CHECK(fine.settings().energy == Pod::Settings{}.energy);  // untouched: its prefix sets none
+  CHECK(fine.settings().center);
+  CHECK(plain.settings().latent_dim == 7);  // the unprefixed option is the unprefixed reducer's
+  CHECK_FALSE(plain.settings().center);
+}
+
+TEST_CASE("neural reducers under prefixes: latent dimension, network and meta settings", "[reducers][options]") {
+  const ScopedOptions opts{{"-enc_reducer_latent_dim", "4"},
+                            {"-enc_ae_hidden", "16,8"},
+                            {"-enc_ri_lambda", "0.25"},
+                            {"-meta_reducer_latent_dim", "6"},
+                            {"-meta_ae_batch_size", "7"},
+                            {"-meta_meta_gn_iterations", "2"}};
+  RightInvertibleAutoencoder ri;
+  MetaAutoencoder meta;
+  ri.set_from_options("enc_");
+  meta.set_from_options("meta_");
+  CHECK(ri.settings().latent_dim == 4);
+  CHECK(ri.settings().hidden == std::vector<int>{16, 8});
+  CHECK(ri.lambda() == 0.25);
+  CHECK(ri.settings().train.batch_size == NeuralSettings{}.train.batch_size);
+  CHECK(meta.settings().latent_dim == 6);
+  CHECK(meta.settings().hidden == NeuralSettings{}.hidden);
+  CHECK(meta.settings().train.batch_size == 7);
+  CHECK(meta.training_solver().iterations == 2);
+  // A prefixed value that breaks a rule is refused with the option's name.
+  const ScopedOptions bad{{"-bad_reducer_latent_dim", "0"}};
+  Autoencoder ae;
+  test::require_error([&] { ae.set_from_options("bad_"); }, {"-reducer_latent_dim", ">= 1"});
+}
