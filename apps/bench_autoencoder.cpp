@@ -52,11 +52,8 @@ double json_number(const std::string& text, const std::string& key) {
 void run() {
   PetscInt epochs = 3;
   // Debian's interpreter, where python3-torch installs, unless told otherwise.
-  char python[PETSC_MAX_PATH_LEN] = "python3";
-  if (FILE* f = std::fopen("/usr/bin/python3", "r")) {
-    std::fclose(f);
-    std::snprintf(python, sizeof python, "/usr/bin/python3");
-  }
+  char python[PETSC_MAX_PATH_LEN];
+  std::snprintf(python, sizeof python, "%s", apps::system_python().c_str());
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_epochs", &epochs, nullptr));
   METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, "-bench_python", python, sizeof python, nullptr));
   const int n = 784, N = 8000;
@@ -88,7 +85,7 @@ void run() {
   out += fmt::format("  metarom canonical AE   {:8.3f} s/epoch  {:9.0f} samples/s\n", ae_epoch, N / ae_epoch);
   out += fmt::format("  metarom meta-AE (I=4)  {:8.3f} s/epoch  {:9.0f} samples/s  = {:.2f}x a canonical epoch\n",
                      meta_epoch, N / meta_epoch, meta_epoch / ae_epoch);
-  const std::string script = std::string(METAROM_SOURCE_DIR) + "/apps/bench_autoencoder.py";
+  const std::string script = apps::program_data_file("bench_autoencoder.py").string();
   const std::string torch =
       run_command(fmt::format("OMP_NUM_THREADS=1 {} {} --epochs {} 2>/dev/null", python, script, epochs));
   const double torch_epoch = json_number(torch, "seconds_per_epoch");
@@ -104,4 +101,4 @@ void run() {
 
 }  // namespace
 
-int main(int argc, char** argv) { return metarom::apps::run_program(argc, argv, "metarom_bench_autoencoder", run); }
+int main(int argc, char** argv) { return metarom::run_program(argc, argv, "metarom_bench_autoencoder", run); }

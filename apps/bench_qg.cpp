@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "metarom/error.hpp"
-#include "program.hpp"
+#include "metarom/program.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/models/poisson.hpp"
 #include "metarom/models/qg.hpp"
@@ -112,4 +112,4 @@ void run() {
 
 }  // namespace
 
-int main(int argc, char** argv) { return metarom::apps::run_program(argc, argv, "metarom_bench_qg", run); }
+int main(int argc, char** argv) { return metarom::run_program(argc, argv, "metarom_bench_qg", run); }

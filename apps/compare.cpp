@@ -19,12 +19,14 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "program.hpp"
 #include "metarom/error.hpp"
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/rom_run.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/io/petsc_handle.hpp"
@@ -36,17 +38,6 @@ namespace metarom::cli {
 namespace {
 
 std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
-
-// Relative error of each recorded state: ‖x_rom(t) − x(t)‖ / ‖x(t)‖.
-std::vector<double> errors_in_time(const Matrix& rom, const Matrix& full, MPI_Comm comm) {
-  Matrix parts(2, full.cols());
-  parts.row(0) = (rom - full).colwise().squaredNorm();
-  parts.row(1) = full.colwise().squaredNorm();
-  allreduce_sum(comm, parts.data(), parts.size());
-  std::vector<double> e(full.cols());
-  for (Index j = 0; j < full.cols(); ++j) e[j] = std::sqrt(parts(0, j) / std::max(parts(1, j), 1e-300));
-  return e;
-}
 
 // Whether the user gave an option (compare centres POD unless -pod_center was given).
 bool option_given(const char* name) {
@@ -152,31 +143,21 @@ int cmd_compare(const std::string&) {
   in_window = std::max<Index>(in_window, 1);
   // Runs one latent ROM of `reducer` against the full run and fills its row: errors, online
   // time, speedup, cost per latent step, and the decoded trajectory file.
-  auto run_rom = [&](nlohmann::json& j, const std::string& rom_type, const Reducer& reducer,
+  auto run_row = [&](nlohmann::json& j, const std::string& rom_type, const Reducer& reducer,
                      std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) {
     try {
       const LatentRom rom(rom_type, *fom, reducer, std::move(learned), rom_settings);
-      MPI_Barrier(comm);
-      const double start = MPI_Wtime();
-      const Vector u0 = reducer.encode(full.X.leftCols(1)).col(0);
-      const LatentTrajectory traj = rom.solve(u0, rom_grid);
-      const Matrix last = reducer.decode(traj.U.rightCols(1));
-      const double online = MPI_Wtime() - start;
-      (void)last;
-      SnapshotSet decoded;
-      decoded.rows = rows;
-      decoded.X = reducer.decode(traj.U);
-      decoded.t = traj.t;
-      decoded.layout = full.layout;
-      decoded.provenance = full.provenance;
-      decoded.provenance.set("rom", rom_type);
-      const bool finite = allreduce_max(comm, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
-      const std::vector<double> e = errors_in_time(decoded.X, full.X, comm);
-      const double total =
-          std::sqrt(distributed_squared_distance(decoded.X, full.X, comm) / allreduce_sum(comm, full.X.squaredNorm()));
+      const RomRun run = run_rom(rom, reducer, full.X.leftCols(1), rom_grid);
+      const LatentTrajectory& traj = run.latent;
+      Attributes provenance = full.provenance;
+      provenance.set("rom", rom_type);
+      const SnapshotSet decoded = decode_trajectory(reducer, traj, rows, full.layout, provenance);
+      const RomErrors errors = rom_errors(decoded.X, full.X, comm);
+      const bool finite = errors.finite;
+      const std::vector<double>& e = errors.in_time;
       j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
-      j["rom_rel_error"] = finite ? total : INFINITY;
-      j["rom_final_rel_error"] = finite ? e.back() : INFINITY;
+      j["rom_rel_error"] = errors.rel_error;
+      j["rom_final_rel_error"] = errors.final_rel_error;
       j["rom_error_in_time"] = e;
       // Statistics of the flow (flow_statistics.hpp) over the training window and beyond it.
       if (finite) {
@@ -200,11 +181,11 @@ int cmd_compare(const std::string&) {
         if (in_window < full.count()) j["beyond_training"] = stats(in_window, full.count());
       }
       j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
-      j["online_seconds"] = online;
-      j["speedup"] = fom_seconds / online;
+      j["online_seconds"] = run.online_seconds;
+      j["speedup"] = fom_seconds / run.online_seconds;
       j["rom_ts_type"] = traj.ts_type;
       j["latent_steps"] = traj.steps;
-      j["us_per_step"] = traj.steps ? 1e6 * traj.seconds / static_cast<double>(traj.steps) : 0.0;
+      j["us_per_step"] = run.us_per_step();
       const std::string file = out + "/rom_" + file_tag + ".h5";
       write_trajectory(file, decoded, traj.U);
       write_xdmf(file, decoded);
@@ -285,7 +266,7 @@ int cmd_compare(const std::string&) {
           j["rom_manifold_damping"] = delta;
           if (delta > 0) j["rom"] = fmt::format("manifold-galerkin (δ = {:g})", delta);
         }
-        run_rom(j, rom_type, *reducer, nullptr, reducer->type() + tag);
+        run_row(j, rom_type, *reducer, nullptr, reducer->type() + tag);
         results.push_back(j);
         // The same reducer with learned latent dynamics (operator inference on the training
         // snapshots, exact velocities from the full model), and with its Galerkin ROM plus a
@@ -310,7 +291,7 @@ int cmd_compare(const std::string&) {
             l["dynamics"] = {{"velocities", rep.velocities},       {"lambda_linear", rep.lambda_linear},
                              {"lambda_quadratic", rep.lambda_quadratic}, {"holdout_error", rep.holdout_error},
                              {"selection", rep.selection},         {"residual", rep.residual}};
-            run_rom(l, "learned", *reducer, d, reducer->type() + "_" + kind + tag);
+            run_row(l, "learned", *reducer, d, reducer->type() + "_" + kind + tag);
           } catch (const std::exception& e) {
             l["rom_status"] = std::string("failed: ") + e.what();
           }
@@ -437,9 +418,9 @@ int cmd_compare(const std::string&) {
   MPI_Barrier(comm);
   std::string figures;
   if (plots && is_root()) {
-    const std::string script = std::string(METAROM_SOURCE_DIR) + "/apps/compare_plots.py";
-    const std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-    const int rc = std::system(fmt::format("{} {} {} > {}/plots.log 2>&1", python, script, out, out).c_str());
+    const std::string script = apps::program_data_file("compare_plots.py").string();
+    const int rc =
+        std::system(fmt::format("{} {} {} > {}/plots.log 2>&1", apps::system_python(), script, out, out).c_str());
     figures = rc == 0 ? fmt::format("figures: {}/*.png\n", out)
                       : fmt::format("figures not drawn (see {}/plots.log; needs python3-matplotlib, python3-h5py)\n", out);
   }

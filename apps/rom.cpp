@@ -16,6 +16,7 @@
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/rom_run.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/reducers/reducer.hpp"
@@ -69,40 +70,26 @@ int cmd_rom(const std::string&) {
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the
   // full run's first snapshot: both runs start from the same given state, and neither
   // timing includes making it.
-  const Matrix x0 = full.X.leftCols(1);
-  MPI_Barrier(comm);
-  t0 = MPI_Wtime();
-  const Vector u0 = reducer.encode(x0).col(0);
-  const LatentTrajectory traj = rom.solve(u0, rom_grid);
-  const Matrix x_final = reducer.decode(traj.U.rightCols(1));
-  const double rom_seconds = MPI_Wtime() - t0;
-  (void)x_final;
-
+  const RomRun run = run_rom(rom, reducer, full.X.leftCols(1), rom_grid);
+  const LatentTrajectory& traj = run.latent;
+  const double rom_seconds = run.online_seconds;
   if (traj.U.cols() != full.count())
     throw Error(fmt::format("rom: the ROM recorded {} states, the full model {} (adaptive time steps?)",
                             traj.U.cols(), full.count()));
-  SnapshotSet decoded;
-  decoded.rows = full.rows;
-  decoded.X = reducer.decode(traj.U);
-  decoded.t = traj.t;
-  decoded.layout = full.layout;
-  decoded.provenance = full.provenance;
-  decoded.provenance.set("rom", rom_type);
-  decoded.provenance.set("rom_model_file", model_path);
-  decoded.provenance.set("rom_ts_type", traj.ts_type);
+  Attributes provenance = full.provenance;
+  provenance.set("rom", rom_type);
+  provenance.set("rom_model_file", model_path);
+  provenance.set("rom_ts_type", traj.ts_type);
+  const SnapshotSet decoded = decode_trajectory(reducer, traj, full.rows, full.layout, provenance);
 
   const MPI_Comm rc = full.rows.comm;
-  const double ref2 = allreduce_sum(rc, full.X.squaredNorm());
-  const bool finite = allreduce_max(rc, decoded.X.allFinite() ? 0.0 : 1.0) == 0.0;
-  const double rel_error = finite ? std::sqrt(distributed_squared_distance(decoded.X, full.X, rc) / ref2) : INFINITY;
-  const Index last = full.count() - 1;
-  const double final_rel_error =
-      finite ? std::sqrt(distributed_squared_distance(decoded.X.col(last), full.X.col(last), rc) /
-                         allreduce_sum(rc, full.X.col(last).squaredNorm()))
-             : INFINITY;
+  const RomErrors errors = rom_errors(decoded.X, full.X, rc);
+  const bool finite = errors.finite;
+  const double rel_error = errors.rel_error, final_rel_error = errors.final_rel_error;
   // The best any ROM in this latent space can do: the reconstruction of the full trajectory.
   const Matrix projected = reducer.decode(reducer.encode(full.X));
-  const double projection_error = std::sqrt(distributed_squared_distance(projected, full.X, rc) / ref2);
+  const double projection_error =
+      std::sqrt(distributed_squared_distance(projected, full.X, rc) / allreduce_sum(rc, full.X.squaredNorm()));
   const double speedup = fom_seconds / rom_seconds;
 
   if (!out.empty()) {
@@ -127,7 +114,7 @@ int cmd_rom(const std::string&) {
                      {"snapshots", full.count()},
                      {"rom_ts_type", traj.ts_type},
                      {"latent_steps", traj.steps},
-                     {"us_per_step", traj.steps ? 1e6 * traj.seconds / static_cast<double>(traj.steps) : 0.0}};
+                     {"us_per_step", run.us_per_step()}};
     if (!out.empty()) j["trajectory_file"] = out;
     print(j.dump() + "\n");
   } else {
@@ -141,7 +128,7 @@ int cmd_rom(const std::string&) {
         "  speedup      {:10.1f} x\n{}",
         fom->name(), fom->rows().global, rom_type, reducer.type(), r, full.count(), rel_error, final_rel_error,
         projection_error, fom_seconds, grid.steps, rom_seconds, rom_grid.steps, traj.ts_type,
-        traj.steps ? 1e6 * traj.seconds / static_cast<double>(traj.steps) : 0.0, projection_seconds,
+        run.us_per_step(), projection_seconds,
         speedup, out.empty() ? "" : fmt::format("wrote {}\n", out)));
   }
   return 0;

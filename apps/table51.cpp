@@ -12,7 +12,7 @@
 #include <iostream>
 
 #include "metarom/error.hpp"
-#include "program.hpp"
+#include "metarom/program.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/io/petsc_handle.hpp"
@@ -91,4 +91,4 @@ void run() {
 
 }  // namespace
 
-int main(int argc, char** argv) { return metarom::apps::run_program(argc, argv, "metarom_table51", run); }
+int main(int argc, char** argv) { return metarom::run_program(argc, argv, "metarom_table51", run); }

@@ -14,7 +14,6 @@ macro(metarom_require_pc prefix module debian_pkg)
 endmacro()
 
 metarom_require_pc(PETSC "PETSc>=3.18" petsc-dev)
-metarom_require_pc(SLEPC "SLEPc>=3.18" slepc-dev)
 metarom_require_pc(HDF5MPI "hdf5-openmpi" libhdf5-openmpi-dev)
 metarom_require_pc(FFTW "fftw3" libfftw3-dev)
 find_library(FFTW_MPI_LIBRARY fftw3_mpi)

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config          # C++20 compiler, CMake >= 3.25
-  petsc-dev slepc-dev                       # PETSc 3.18 with TAO (OpenMPI, HDF5, FFTW), SLEPc 3.18
+  petsc-dev                                 # PETSc 3.18 with TAO (OpenMPI, HDF5, FFTW)
   libhdf5-openmpi-dev libeigen3-dev         # parallel HDF5 1.10, Eigen 3.4
   libfftw3-dev libfftw3-mpi-dev             # FFTW (serial and MPI) for the QG Poisson solve
   openmpi-bin libopenmpi-dev                # mpiexec

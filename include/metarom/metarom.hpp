@@ -2,6 +2,7 @@
 // Everything metarom offers to programs, layer by layer (docs/design.md describes the
 // layers). Programs may include single headers instead.
 #include "metarom/error.hpp"
+#include "metarom/program.hpp"
 #include "metarom/types.hpp"
 #include "metarom/version.hpp"
 
@@ -38,5 +39,6 @@
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/rom_run.hpp"
 
 #include "metarom/plugin/plugin.hpp"

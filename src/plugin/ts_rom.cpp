@@ -34,6 +34,7 @@
 #include "metarom/error.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/rom_run.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/plugin/plugin.hpp"
 #include "metarom/reducers/reducer.hpp"
@@ -260,7 +261,6 @@ void prepare(TS ts, Vec x) {
 
 void solve(TS ts) {
   RomSettings& s = *settings(ts);
-  const MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(ts));
   if (s.dynamics != "auto" && s.dynamics != "learned" && s.dynamics != "galerkin")
     throw Error("TS rom: -ts_rom_dynamics must be auto, learned or galerkin, got '" + s.dynamics + "'");
   prepare(ts, ts->vec_sol);
@@ -316,15 +316,15 @@ void solve(TS ts) {
             : fast  ? fmt::format("{} on the application's right-hand side, basis in its Vec ordering",
                                   fast->linear() ? "Galerkin with its operator projected once" : "Galerkin")
                     : "manifold Galerkin on the application's right-hand side";
-  MPI_Barrier(comm);
-  const double start = MPI_Wtime();
-  const Vector u0 = m.reducer->encode(state.to_rows(ts->vec_sol)).col(0);
   const char* prefix = nullptr;
   METAROM_PETSC(TSGetOptionsPrefix(ts, &prefix));
-  const LatentTrajectory traj =
-      integrate_latent(*g, u0, grid, std::string(prefix ? prefix : "") + "ts_rom_", "", tolerance);
-  state.from_rows(m.reducer->decode(traj.U.rightCols(1)).col(0), ts->vec_sol);
-  s.seconds = MPI_Wtime() - start;
+  const std::string latent_prefix = std::string(prefix ? prefix : "") + "ts_rom_";
+  const RomRun run = run_rom(*m.reducer, state.to_rows(ts->vec_sol), [&](const Vector& u0) {
+    return integrate_latent(*g, u0, grid, latent_prefix, "", tolerance);
+  });
+  const LatentTrajectory& traj = run.latent;
+  state.from_rows(run.final_state.col(0), ts->vec_sol);
+  s.seconds = run.online_seconds;
   s.reducer = m.reducer->type();
   s.latent_dim = m.reducer->latent_dim();
   s.latent_ts = traj.ts_type;
@@ -335,15 +335,12 @@ void solve(TS ts) {
   ts->steps = static_cast<PetscInt>(traj.steps);
   ts->reason = app.t_final >= ts->max_time * (1 - 1e-12) ? TS_CONVERGED_TIME : TS_CONVERGED_ITS;
   if (!s.latent_file.empty()) {
-    SnapshotSet decoded;
-    decoded.rows = state.rows();
-    decoded.X = m.reducer->decode(traj.U);
-    decoded.t = traj.t;
-    decoded.layout = state.layout();
-    decoded.provenance.set("model", "petsc-ts");
-    decoded.provenance.set("rom", learned ? "learned" : "galerkin");
-    decoded.provenance.set("reduced_model", s.model);
-    write_trajectory(s.latent_file, decoded, traj.U);
+    Attributes provenance;
+    provenance.set("model", "petsc-ts");
+    provenance.set("rom", learned ? "learned" : "galerkin");
+    provenance.set("reduced_model", s.model);
+    write_trajectory(s.latent_file, decode_trajectory(*m.reducer, traj, state.rows(), state.layout(), provenance),
+                     traj.U);
   }
 }
 
@@ -431,6 +428,16 @@ PetscErrorCode TSCreate_Rom(TS ts) {
   ts->ops->setfromoptions = set_from_options;
   ts->ops->view = view;
   ts->ops->destroy = destroy;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TSRomSetModel(TS ts, const char* file) {
+  PetscBool same = PETSC_FALSE;
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(ts), "rom", &same));
+  PetscCheck(file && file[0], PetscObjectComm(reinterpret_cast<PetscObject>(ts)), PETSC_ERR_ARG_NULL,
+             "TSRomSetModel: give a model file name");
+  if (same) settings(ts)->model = file;  // read at TSSetFromOptions or at the first TSSolve
   PetscFunctionReturn(0);
 }
 

@@ -160,4 +160,25 @@ PetscErrorCode TSTrajectoryCreate_Metarom(TSTrajectory tj, TS) {
   PetscFunctionReturn(0);
 }
 
+// Settings in code, as PETSc's TSTrajectory*Set* functions: no-ops on another type.
+PetscErrorCode TSTrajectoryMetaromSetFile(TSTrajectory tj, const char* file) {
+  PetscBool same = PETSC_FALSE;
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(tj), "metarom", &same));
+  PetscCheck(file && file[0], PetscObjectComm(reinterpret_cast<PetscObject>(tj)), PETSC_ERR_ARG_NULL,
+             "TSTrajectoryMetaromSetFile: give a file name");
+  if (same) recorder(tj)->file = file;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TSTrajectoryMetaromSetStride(TSTrajectory tj, PetscInt stride) {
+  PetscBool same = PETSC_FALSE;
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(tj), "metarom", &same));
+  PetscCheck(stride >= 1, PetscObjectComm(reinterpret_cast<PetscObject>(tj)), PETSC_ERR_ARG_OUTOFRANGE,
+             "TSTrajectoryMetaromSetStride: the stride must be >= 1, got %" PetscInt_FMT, stride);
+  if (same) recorder(tj)->stride = stride;
+  PetscFunctionReturn(0);
+}
+
 }  // namespace metarom

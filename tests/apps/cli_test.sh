@@ -159,6 +159,12 @@ expect_failure "holds a 'snapshots', expected a 'model'" eval -m "$dir/heat.h5" 
 expect_failure "unknown reducer type 'nope'" fit nope -i "$dir/heat.h5"
 expect_failure "missing -i" fit pod
 expect_failure "unknown command" frobnicate
+# `metarom` alone lists every command it runs (and exits non-zero: nothing was done).
+if "$exe" > "$dir/usage.txt" 2>&1; then fail "metarom without arguments exited 0"; else ok; fi
+for c in simulate fit eval rom compare info import-mnist import-petsc version help; do
+  grep -q "^  $c " "$dir/usage.txt" && ok || fail "metarom's command list lacks $c: $(cat "$dir/usage.txt")"
+  "$exe" "$c" -help 2>&1 | grep -q "unknown command" && fail "listed command $c is unknown" || ok
+done
 expect_failure "states of 1600 values" rom -m "$dir/pod.h5" -heat_nx 20 -quiet
 [ ! -e "$dir/x.h5" ] && ok || fail "a failed fit left $dir/x.h5 behind"
 

@@ -14,6 +14,13 @@ PetscErrorCode TSCreate_Rom(TS ts);
 // Registers both types with PETSc (idempotent).
 PetscErrorCode register_petsc_types();
 
+// Their settings in code, as PETSc's own TS*Set* functions (no-ops on other types; the
+// options -ts_trajectory_metarom_file, -ts_trajectory_metarom_stride and -ts_rom_model
+// given at run time override them at TSSetFromOptions):
+PetscErrorCode TSTrajectoryMetaromSetFile(TSTrajectory tj, const char* file);
+PetscErrorCode TSTrajectoryMetaromSetStride(TSTrajectory tj, PetscInt stride);
+PetscErrorCode TSRomSetModel(TS ts, const char* file);
+
 }  // namespace metarom
 
 extern "C" PetscErrorCode PetscDLLibraryRegister_metarom(void);

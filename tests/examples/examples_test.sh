@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The installed package as a user meets it: `cmake --install` of the build into a fresh
+# prefix, examples/ configured as a separate project with find_package(metarom) and
+# built against it, every example run (serially and on 2 ranks), metarom.pc used by a
+# plain compiler line, and no source path left in the installed binaries.
+# usage: examples_test.sh BUILD_DIR SOURCE_DIR [mpiexec]
+set -u
+build=$1
+src=$2
+mpiexec=${3:-mpiexec}
+np=2
+# shellcheck source=../test_lib.sh
+. "$(dirname "$0")/../test_lib.sh"
+prefix=$dir/prefix
+
+if cmake --install "$build" --prefix "$prefix" > "$dir/install.txt" 2>&1; then ok
+else fail "cmake --install: $(cat "$dir/install.txt")"; summary examples; exit 1; fi
+for f in bin/metarom include/metarom/metarom.hpp include/metarom/version.hpp share/metarom/compare_plots.py; do
+  [ -e "$prefix/$f" ] && ok || fail "not installed: $f"
+done
+ls "$prefix"/lib*/libmetarom.so > /dev/null 2>&1 && ok || fail "libmetarom.so not installed"
+# No source path compiled into what is installed (figures' script found from bin/).
+if grep -rlaF "$src" "$prefix/bin" "$prefix"/lib* > "$dir/paths.txt" 2>/dev/null; then
+  fail "source path $src in: $(cat "$dir/paths.txt")"
+else ok; fi
+
+if cmake -S "$src/examples" -B "$dir/build" -DCMAKE_PREFIX_PATH="$prefix" > "$dir/conf.txt" 2>&1 \
+   && cmake --build "$dir/build" -j2 > "$dir/make.txt" 2>&1; then ok
+else fail "examples against the installed package: $(cat "$dir/conf.txt" "$dir/make.txt" | tail -30)"; fi
+grep -q "warning" "$dir/make.txt" && fail "examples build with warnings: $(grep -A3 warning "$dir/make.txt")" || ok
+
+# pkg-config users: one compiler line.
+printf '#include <metarom/metarom.hpp>\n#include <cstdio>\nint main() { std::puts(metarom::version_string); }\n' \
+  > "$dir/v.cpp"
+pcdir=$(dirname "$(ls "$prefix"/lib*/pkgconfig/metarom.pc)")
+if PKG_CONFIG_PATH=$pcdir c++ "$dir/v.cpp" -o "$dir/v" $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs metarom) \
+     > "$dir/pc.txt" 2>&1 && [ "$("$dir/v")" = "$("$prefix/bin/metarom" --version | awk '{print $2}')" ]; then ok
+else fail "pkg-config metarom: $(cat "$dir/pc.txt")"; fi
+
+cd "$dir" || exit 1
+ex=$dir/build
+# relerr FILE: the number after "relative error" (first match) in an example's output.
+relerr() { grep -o "relative error[^0-9]*[0-9.e+-]*" "$1" | head -1 | grep -o "[0-9.e+-]*$"; }
+"$prefix/bin/metarom" simulate heat -o heat.h5 -heat_nx 32 -heat_ny 32 -heat_steps 100 -heat_snapshot_stride 2 \
+  -quiet > sim.txt 2>&1 && ok || fail "installed metarom simulate: $(cat sim.txt)"
+for n in 1 2; do
+  np=$n
+  # A linear heat run: its POD-Galerkin ROM with r = 10 is exact to the basis' truncation
+  # (the discarded singular values are below 1e-4 of the first), so 1e-3 says it ran right.
+  if par "$ex/pod_rom" heat.h5 > pod.txt 2>&1 && below "$(relerr pod.txt)" 1e-3; then ok
+  else fail "pod_rom (np=$n): $(cat pod.txt)"; fi
+  # Smooth advection–diffusion with 12 POD modes of its own run: a reduced run far from
+  # the full one (error above 1e-2) would mean the plugin ran the wrong model or steps.
+  if par "$ex/record_and_reduce" -reducer_latent_dim 12 > rec.txt 2>&1 && below "$(relerr rec.txt)" 1e-2; then ok
+  else fail "record_and_reduce (np=$n): $(cat rec.txt)"; fi
+  "$prefix/bin/metarom" info snaps.h5 2>&1 | grep -q "N = 501 snapshots" && ok || fail "recorded file: $(cat rec.txt)"
+done
+np=1
+# A short training: the run, the saved model and the printed metrics are checked, not
+# the accuracy of 30 epochs.
+if "$ex/meta_autoencoder" heat.h5 meta.h5 -reducer_latent_dim 3 -ae_hidden 16 -ae_epochs 30 -ae_batch_size 10 \
+     > meta.txt 2>&1 && grep -q "meta-autoencoder  MSE" meta.txt \
+   && "$prefix/bin/metarom" info meta.h5 2>&1 | grep -q "meta-ae"; then ok
+else fail "meta_autoencoder: $(cat meta.txt)"; fi
+cat pod.txt rec.txt meta.txt
+summary examples
