@@ -29,8 +29,7 @@ struct BurgersConfig {
   TimeGrid time{0.0, 2.0, 1500, 5};
 
   // -burgers_nx -burgers_ny -burgers_re -burgers_amplitude -burgers_t_final -burgers_steps
-  // -burgers_snapshot_stride (each overrides the current value).
-  // With a prefix, each is read as -<prefix><name> (PETSc's options prefixes).
+  // -burgers_snapshot_stride (model.hpp: options and prefixes).
   void set_from_options(MPI_Comm comm, const std::string& prefix = "");
   Attributes to_attributes() const;  // stored as snapshot provenance
   static BurgersConfig from_attributes(const Attributes& a, const std::string& context);

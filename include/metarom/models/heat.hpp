@@ -23,8 +23,7 @@ struct HeatConfig {
   TimeGrid time{0.0, 0.05, 200, 2};
 
   // -heat_dim -heat_nx -heat_ny -heat_kappa -heat_modes -heat_ic_decay -heat_t_final -heat_steps
-  // -heat_snapshot_stride (each overrides the current value).
-  // With a prefix, each is read as -<prefix><name> (PETSc's options prefixes).
+  // -heat_snapshot_stride (model.hpp: options and prefixes).
   void set_from_options(MPI_Comm comm, const std::string& prefix = "");
   Attributes to_attributes() const;  // stored as snapshot provenance
   static HeatConfig from_attributes(const Attributes& a, const std::string& context);

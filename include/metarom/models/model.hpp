@@ -2,6 +2,10 @@
 // The full-order model interface the ROM layer sees (docs/methods.md, "Full-order models"):
 // dx/dt = f(t, x), advanced by a PETSc TS, with states exchanged in snapshot ordering
 // (the grid's natural ordering, split over the ranks as `rows()`).
+//
+// Each model's configuration (HeatConfig, QgConfig, BurgersConfig) reads its options in
+// set_from_options(comm, prefix): each option overrides the current value, and with a
+// prefix is read as -<prefix><name>, as PETSc's options prefixes.
 #include <petscmat.h>
 
 #include <string>

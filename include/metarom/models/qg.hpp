@@ -33,7 +33,7 @@ struct QgConfig {
 
   // -qg_nx -qg_ny -qg_re -qg_ro -qg_dt -qg_spinup_time -qg_window -qg_snapshot_stride
   // -qg_poisson dst|ksp -qg_spinup_file
-  // With a prefix, each is read as -<prefix><name> (PETSc's options prefixes).
+  // (model.hpp: options and prefixes)
   void set_from_options(MPI_Comm comm, const std::string& prefix = "");
   Attributes to_attributes() const;
   static QgConfig from_attributes(const Attributes& a, const std::string& context);
