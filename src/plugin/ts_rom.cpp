@@ -37,6 +37,7 @@
 #include "metarom/rom/rom_run.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/plugin/plugin.hpp"
+#include "metarom/reducers/model_file.hpp"
 #include "metarom/reducers/reducer.hpp"
 
 namespace metarom {

@@ -5,6 +5,7 @@
 #include <petscsys.h>
 
 #include "metarom/error.hpp"
+#include "metarom/reducers/model_file.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/optim/tao_trainer.hpp"

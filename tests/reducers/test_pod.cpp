@@ -1,7 +1,6 @@
 // tests for src/reducers/pod.cpp: singular values and subspaces against
 // matrices built with known SVDs and against an independent SVD (Eigen's one-sided
-// Jacobi), serial and distributed, the energy rule, centering, degenerate snapshots and
-// model files.
+// Jacobi), serial and distributed, the energy rule, centering and degenerate snapshots.
 #include <petscsys.h>
 
 #include <Eigen/SVD>
@@ -127,33 +126,6 @@ TEST_CASE("zero and duplicate snapshots are reported, not dropped", "[reducers][
   CHECK(pod.warnings()[0].find("1 zero snapshot(s), first at index 2") != std::string::npos);
   CHECK(pod.warnings()[1].find("index 6 repeats index 4") != std::string::npos);
   CHECK(pod.singular_values().size() == 8);  // every snapshot kept
-}
-
-TEST_CASE("POD models round-trip through HDF5 bit for bit", "[reducers][pod][mpi]") {
-  ScratchDir dir;
-  Vector sigma(5);
-  sigma << 4, 3, 2, 1, 0.5;
-  const SnapshotSet s = distribute(test::matrix_with_singular_values(77, 12, sigma, 2), PETSC_COMM_WORLD);
-  Pod pod;
-  pod.settings().center = true;
-  pod.settings().energy = 0.95;
-  pod.fit(s);
-  save_model(dir.path("pod.h5"), pod, s, "train.h5", 0.5);
-  ModelFile m = load_model(dir.path("pod.h5"), PETSC_COMM_WORLD);
-  auto* back = dynamic_cast<Pod*>(m.reducer.get());
-  REQUIRE(back);
-  CHECK(back->latent_dim() == pod.latent_dim());
-  CHECK((back->basis() - pod.basis()).norm() == 0.0);
-  CHECK((back->mean() - pod.mean()).norm() == 0.0);
-  CHECK((back->singular_values() - pod.singular_values()).norm() == 0.0);
-  CHECK(m.n == 77);
-  CHECK(m.training_count == 12);
-  CHECK(m.training_file == "train.h5");
-  require_error([&] { load_model(dir.path("pod.h5"), PETSC_COMM_WORLD, [](const ModelFile&) {
-                  return RowPartition::serial(78);
-                }); },
-                {"states of size 77", "78"});
-  require_error([] { create_reducer("no-such"); }, {"unknown reducer type 'no-such'", "pod"});
 }
 
 TEST_CASE("POD refuses impossible requests", "[reducers][pod]") {

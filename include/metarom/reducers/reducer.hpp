@@ -18,7 +18,6 @@ namespace h5 {
 class Group;
 }
 struct Normalization;
-class LearnedDynamics;
 
 class Reducer {
  public:
@@ -76,29 +75,5 @@ using ReducerFactory = std::function<std::unique_ptr<Reducer>()>;
 void register_reducer(const std::string& type, ReducerFactory factory);
 std::unique_ptr<Reducer> create_reducer(const std::string& type);  // throws listing the known types
 std::vector<std::string> reducer_types();
-
-// A model file: the reducer plus what it was fitted on (provenance and layout of the
-// training snapshots), so `metarom rom` can rebuild the full-order model from it.
-struct ModelFile {
-  std::unique_ptr<Reducer> reducer;
-  Attributes training_provenance;
-  FieldLayout layout;
-  long long n = 0;                // state size
-  long long training_count = 0;   // snapshots fitted on
-  std::string training_file;
-  double fit_seconds = 0;
-  // Learned latent dynamics fitted with the reducer (`fit -latent_dynamics learned`,
-  // learned_dynamics.hpp), or null.
-  std::shared_ptr<const LearnedDynamics> dynamics;
-};
-
-// `dynamics` (optional) is saved in the group /latent_dynamics.
-void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
-                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr);
-// Reads what the model was fitted on first, then the reducer with its rows distributed
-// as `rows_for(header)` says (header: everything but the reducer); PETSc's default split
-// of n over comm when rows_for is empty.
-ModelFile load_model(const std::string& path, MPI_Comm comm,
-                     const std::function<RowPartition(const ModelFile& header)>& rows_for = nullptr);
 
 }  // namespace metarom
