@@ -177,14 +177,13 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
 Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad) const {
   const auto W1 = dec_.weight(0);
   const auto W2 = dec_.weight(1);
-  const auto b2 = dec_.bias(1);
-  const Index r = W1.cols(), h = W1.rows(), n = W2.rows();
+  const Index r = W1.cols(), h = W1.rows();
   if (grad.size() == 0) grad = Vector::Zero(dec_.parameters().size());
-  // Views of the decoder's gradient blocks in its flat layout [W₁, b₁, W₂, b₂].
-  Eigen::Map<Matrix> gW1(grad.data(), h, r);
-  Eigen::Map<Vector> gb1(grad.data() + h * r, h);
-  Eigen::Map<Matrix> gW2(grad.data() + h * r + h, n, h);
-  Eigen::Map<Vector> gb2(grad.data() + h * r + h + n * h, n);
+  // The decoder's gradient blocks, through Mlp's views of a parameter-shaped vector.
+  auto gW1 = dec_.weight_in(grad, 0);
+  auto gb1 = dec_.bias_in(grad, 0);
+  auto gW2 = dec_.weight_in(grad, 1);
+  auto gb2 = dec_.bias_in(grad, 1);
 
   Matrix Ubar = Ubar_in;
   Matrix Mbar = Matrix::Zero(h, h), Gsum;
@@ -224,7 +223,6 @@ Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad) const {
     gW2.noalias() -= Xc_ * Gsum.transpose();
     gb2.noalias() += W2 * Gsum.rowwise().sum();
   }
-  (void)b2;
   return Ubar;
 }
 

@@ -176,3 +176,27 @@ TEST_CASE("distributed MLP gradients match finite differences for every depth", 
     }
   }
 }
+
+TEST_CASE("views of a gradient by layer hold that layer's derivatives", "[nn][mlp]") {
+  // output = W₂ tanh(W₁x + b₁) + b₂ and loss = Σ C ⊙ output, so ∂loss/∂W₂ = C Hᵀ and
+  // ∂loss/∂b₂ = C 1 with H = tanh(W₁X + b₁1ᵀ): what weight_in / bias_in must show.
+  Mlp net({6, 4, 3});
+  net.initialize(7);
+  net.parameters() += 0.1 * random_matrix(net.parameters().size(), 1, 8).col(0);
+  const Matrix X = random_matrix(6, 5, 9), C = random_matrix(3, 5, 10);
+  Mlp::Tape tape;
+  net.forward(X, tape);
+  Vector grad;
+  net.backward(tape, C, grad);
+  Matrix H = net.weight(0) * X;
+  H.colwise() += net.bias(0);
+  H = H.array().tanh().matrix();
+  CHECK((net.weight_in(grad, 1) - C * H.transpose()).norm() < 1e-13 * (C * H.transpose()).norm());
+  CHECK((net.bias_in(grad, 1) - C.rowwise().sum()).norm() < 1e-13 * C.rowwise().sum().norm());
+  // The parameters' own views agree with weight() and bias().
+  Vector p = net.parameters();
+  CHECK(net.weight_in(p, 0) == net.weight(0));
+  CHECK(net.bias_in(p, 1) == net.bias(1));
+  Vector wrong(3);
+  test::require_error([&] { net.weight_in(wrong, 0); }, {"not laid out like"});
+}

@@ -53,6 +53,10 @@ class Mlp {
   Eigen::Map<const Matrix> weight(int l) const;
   Eigen::Map<Vector> bias(int l);
   Eigen::Map<const Vector> bias(int l) const;
+  // The same blocks inside any vector laid out like parameters() (a gradient), so code
+  // outside Mlp never depends on the flat layout.
+  Eigen::Map<Matrix> weight_in(Vector& v, int l) const;
+  Eigen::Map<Vector> bias_in(Vector& v, int l) const;
 
   // Activations of every layer, kept by forward() for backward(): a[0] is the input.
   struct Tape {
