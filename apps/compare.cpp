@@ -55,9 +55,8 @@ std::string row_settings(Reducer& reducer, bool pod_centre_chosen) {
                                   : std::string("not centred");
   const NeuralSettings* s = nullptr;
   std::string extra;
-  if (auto* ae = dynamic_cast<Autoencoder*>(&reducer)) s = &ae->settings();
+  if (auto* neural = dynamic_cast<NeuralReducer*>(&reducer)) s = &neural->settings();
   if (auto* meta = dynamic_cast<MetaAutoencoder*>(&reducer)) {
-    s = &meta->settings();
     extra = fmt::format(", I = {} unrolled Gauss–Newton steps, latent penalty β = {:g}",
                         meta->training_solver().iterations, meta->latent_penalty());
   }

@@ -39,9 +39,9 @@ int cmd_fit(const std::string& operand) {
   reducer->set_from_options();
   if (r_given) reducer->set_latent_dim(r);
   if (!from.empty()) {
-    auto* meta = dynamic_cast<MetaAutoencoder*>(reducer.get());
-    if (!meta || type != "ae-corrected") throw Error("-from names the autoencoder for ae-corrected only, not " + type);
-    meta->corrected_from() = from;
+    auto* corrected = dynamic_cast<CorrectedAutoencoder*>(reducer.get());
+    if (!corrected) throw Error("-from names the autoencoder for ae-corrected only, not " + type);
+    corrected->corrected_from() = from;
   }
   // Training progress unless told to be quiet (-ae_monitor decides when given).
   PetscBool monitor_set = PETSC_FALSE;

@@ -13,11 +13,11 @@
 namespace metarom {
 
 namespace {
-PetscErrorCode meta_options(const char* prefix, GaussNewtonSettings* train, GaussNewtonSettings* enc, MetaAutoencoder::Gradient* g,
-                            std::string* from, double* penalty, bool* penalty_set, int* eval_iterations) {
+PetscErrorCode meta_options(const char* prefix, GaussNewtonSettings* train, GaussNewtonSettings* enc,
+                            MetaAutoencoder::Gradient* g, double* penalty, bool* penalty_set, int* eval_iterations) {
   PetscInt iters = train->iterations, max_iters = enc->iterations, eval = *eval_iterations;
   PetscReal damping = train->damping, tol = enc->tolerance, beta = *penalty;
-  char mode[32], file[PETSC_MAX_PATH_LEN];
+  char mode[32];
   PetscBool set;
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Meta-autoencoder", "Reducer");
@@ -44,9 +44,6 @@ PetscErrorCode meta_options(const char* prefix, GaussNewtonSettings* train, Gaus
                              "beta: adds beta |u|^2/r to the outer loss (fixes the latent scale; unrolled only)",
                              "Reducer", beta, &beta, &set));
   *penalty_set = set;
-  PetscCall(PetscOptionsString("-ae_corrected_from", "ae-corrected: the canonical autoencoder model to correct",
-                               "Reducer", from->c_str(), file, sizeof file, &set));
-  if (set) *from = file;
   PetscOptionsEnd();
   train->iterations = static_cast<int>(iters);
   train->damping = enc->damping = damping;
@@ -54,6 +51,18 @@ PetscErrorCode meta_options(const char* prefix, GaussNewtonSettings* train, Gaus
   enc->tolerance = tol;
   *penalty = beta;
   *eval_iterations = static_cast<int>(eval);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode corrected_options(const char* prefix, std::string* from) {
+  char file[PETSC_MAX_PATH_LEN];
+  PetscBool set;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Corrected autoencoder (Algorithm 4.1)", "Reducer");
+  PetscCall(PetscOptionsString("-ae_corrected_from", "ae-corrected: the canonical autoencoder model to correct",
+                               "Reducer", from->c_str(), file, sizeof file, &set));
+  if (set) *from = file;
+  PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
 
@@ -68,8 +77,8 @@ GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
 void MetaAutoencoder::read_options(const std::string& prefix) {
   settings_.set_from_options(prefix);
   bool penalty_set = false;
-  METAROM_PETSC(meta_options(prefix.empty() ? nullptr : prefix.c_str(), &train_gn_, &encode_gn_, &gradient_, &corrected_from_, &latent_penalty_, &penalty_set,
-                             &eval_iterations_));
+  METAROM_PETSC(meta_options(prefix.empty() ? nullptr : prefix.c_str(), &train_gn_, &encode_gn_, &gradient_,
+                             &latent_penalty_, &penalty_set, &eval_iterations_));
   // The default β serves the unrolled gradient; the envelope gradient has no penalty term.
   if (!penalty_set && gradient_ == Gradient::implicit) latent_penalty_ = 0;
   if (eval_iterations_ < 0) throw Error("meta-ae: -meta_eval_iterations must be >= 0 (0: encode to convergence)");
@@ -79,21 +88,18 @@ void MetaAutoencoder::read_options(const std::string& prefix) {
     throw Error("meta-ae: -meta_latent_penalty needs -meta_gradient unrolled (the envelope gradient omits it)");
 }
 
-void MetaAutoencoder::initialize(const RowPartition& rows) {
+void MetaAutoencoder::check_architecture() const {
   if (settings_.hidden.size() != 1)
     throw Error("meta-ae: the Gauss–Newton encoder needs a decoder with one hidden layer (5.1); -ae_hidden has " +
                 std::to_string(settings_.hidden.size()));
-  build_networks(settings_, norm_, rows, theta0_, decoder_);
-  rows_ = rows;
-  net_rows_ = norm_.network_rows(rows);
 }
 
 void MetaAutoencoder::correct(const Autoencoder& ae) {
-  theta0_ = ae.encoder();
+  first_ = ae.encoder();
   decoder_ = ae.decoder();
   norm_ = *ae.normalization();
-  const NetworkLayout net = network_layout(norm_, ae.rows());
-  if (theta0_.split() != net.first || decoder_.split() != net.decoder)
+  const Layout net = layout(ae.rows());
+  if (first_.split() != net.first || decoder_.split() != net.decoder)
     throw Error("ae-corrected: the autoencoder's networks are not laid out as a reducer's");
   settings_.latent_dim = ae.latent_dim();
   settings_.hidden = {ae.decoder().widths()[1]};
@@ -103,23 +109,19 @@ void MetaAutoencoder::correct(const Autoencoder& ae) {
   (void)check;
 }
 
-Vector MetaAutoencoder::parameters() const { return pack_parameters(theta0_, decoder_); }
-
-void MetaAutoencoder::set_parameters(const Vector& p) { unpack_parameters(p, theta0_, decoder_); }
-
 Matrix MetaAutoencoder::encode(const Matrix& X) const {
   // argmin ‖x̄ + sφ(u) − x‖ = argmin ‖φ(u) − (x − x̄)/s‖: the same problem at unit scale.
   const Matrix Xn = norm_.apply(X);
   GaussNewtonEncoder gn(decoder_);
   // The paper's protocol: exactly I fixed-damping steps (Algorithm 4.2 as in training).
   if (eval_iterations_ > 0)
-    return gn.solve(Xn, theta0_.forward(Xn), GaussNewtonSettings{eval_iterations_, train_gn_.damping, 0, false});
-  return gn.solve(Xn, theta0_.forward(Xn), encode_gn_);
+    return gn.solve(Xn, first_.forward(Xn), GaussNewtonSettings{eval_iterations_, train_gn_.damping, 0, false});
+  return gn.solve(Xn, first_.forward(Xn), encode_gn_);
 }
 
 double MetaAutoencoder::outer_loss(const Matrix& X) const {
   GaussNewtonEncoder gn(decoder_);
-  const Matrix U0 = theta0_.forward(X);
+  const Matrix U0 = first_.forward(X);
   const double scale = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
   const Matrix U = gn.solve(X, U0, gradient_ == Gradient::unrolled ? train_gn_ : converged(encode_gn_));
   const double penalty = gradient_ == Gradient::unrolled ? latent_penalty_ / (static_cast<double>(U.rows()) * X.cols()) : 0.0;
@@ -129,9 +131,9 @@ double MetaAutoencoder::outer_loss(const Matrix& X) const {
 double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   GaussNewtonEncoder gn(decoder_);
   Mlp::Tape t0, td;
-  const Matrix U0 = theta0_.forward(X, t0);
+  const Matrix U0 = first_.forward(X, t0);
   const double scale = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
-  Vector g0 = Vector::Zero(theta0_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
+  Vector g0 = Vector::Zero(first_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   double loss;
   if (gradient_ == Gradient::unrolled) {
     const Matrix U = gn.solve(X, U0, train_gn_);
@@ -146,14 +148,14 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
       Ubar += 2 * sp * U;
     }
     const Matrix U0bar = gn.backward(Ubar, gd);
-    theta0_.backward(t0, U0bar, g0, false);
+    first_.backward(t0, U0bar, g0, false);
   } else {
     // Envelope theorem: at u* (∂loss/∂u = 0) the outer gradient is ∂loss/∂φ at fixed u*.
     const Matrix U = gn.solve(X, U0, converged(encode_gn_));
     const Matrix R = decoder_.forward(U, td) - X;
     decoder_.backward(td, 2 * scale * R, gd, false);
     const double sr = 1.0 / (static_cast<double>(U.rows()) * X.cols());
-    theta0_.backward(t0, 2 * sr * (U0 - U), g0, false);
+    first_.backward(t0, 2 * sr * (U0 - U), g0, false);
     loss = scale * allreduce_sum(net_rows_.comm, R.squaredNorm()) + sr * (U0 - U).squaredNorm();
   }
   grad.resize(g0.size() + gd.size());
@@ -162,28 +164,9 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
 }
 
 void MetaAutoencoder::fit(const SnapshotSet& train) {
-  train.validate(type() + " fit");
-  if (settings_.optimizer == "tao") require_serial(train.rows, type() + " with -ae_optimizer tao");
-  if (corrected_) {
-    if (corrected_from_.empty())
-      throw Error("ae-corrected: name the canonical autoencoder model to correct with -ae_corrected_from (--from)");
-    ModelFile m = load_model(corrected_from_, train.rows.comm, [&](const ModelFile&) { return train.rows; });
-    auto* ae = dynamic_cast<Autoencoder*>(m.reducer.get());
-    if (!ae || m.reducer->type() != "ae")
-      throw Error(fmt::format("ae-corrected: {} holds a '{}' model, expected 'ae'", corrected_from_, m.reducer->type()));
-    if (m.n != train.n())
-      throw Error(fmt::format("ae-corrected: {} is for states of {} values, the data have {}", corrected_from_, m.n,
-                              train.n()));
-    correct(*ae);
-    result_ = TrainResult{};
-    return;
-  }
-  settings_.resolve(train.count());
-  norm_ = settings_.normalization_for(train);
-  initialize(train.rows);
-  const Matrix X = norm_.apply(train.X);
+  const Matrix X = prepare_fit(train);
   if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) fit_implicit_tao(X, net_rows_);
-  else result_ = train_reducer(*this, X, settings_);
+  else result_ = this->train(X);
 }
 
 // TAO needs an objective whose gradient is exact. In implicit mode the outer loss depends
@@ -198,9 +181,9 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
       pd, Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         decoder_.parameters() = params;
-        const Matrix X = gather_columns(Xtrain, batch);
+        const Matrix X = batch_columns(Xtrain, batch);
         GaussNewtonEncoder gn(decoder_);
-        const Matrix U = gn.solve(X, theta0_.forward(X), inner);
+        const Matrix U = gn.solve(X, first_.forward(X), inner);
         Mlp::Tape td;
         const Matrix R = decoder_.forward(U, td) - X;
         const double scale = sn / static_cast<double>(X.cols());
@@ -209,21 +192,21 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
       },
       settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " decoder");
   decoder_.parameters() = pd;
-  const Matrix Ustar = GaussNewtonEncoder(decoder_).solve(Xtrain, theta0_.forward(Xtrain), inner);
-  Vector p0 = theta0_.parameters();
+  const Matrix Ustar = GaussNewtonEncoder(decoder_).solve(Xtrain, first_.forward(Xtrain), inner);
+  Vector p0 = first_.parameters();
   train_tao(
       p0, Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
-        theta0_.parameters() = params;
-        const Matrix X = gather_columns(Xtrain, batch);
+        first_.parameters() = params;
+        const Matrix X = batch_columns(Xtrain, batch);
         Mlp::Tape t0;
-        const Matrix D = theta0_.forward(X, t0) - gather_columns(Ustar, batch);
+        const Matrix D = first_.forward(X, t0) - batch_columns(Ustar, batch);
         const double scale = 1.0 / (static_cast<double>(D.rows()) * X.cols());
-        theta0_.backward(t0, 2 * scale * D, grad, false);
+        first_.backward(t0, 2 * scale * D, grad, false);
         return scale * D.squaredNorm();
       },
       settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " initial encoder");
-  theta0_.parameters() = p0;
+  first_.parameters() = p0;
 }
 
 void MetaAutoencoder::save(h5::Group& g) const {
@@ -236,17 +219,13 @@ void MetaAutoencoder::save(h5::Group& g) const {
   a.set("gn_tolerance", encode_gn_.tolerance);
   a.set("gradient", gradient_ == Gradient::unrolled ? "unrolled" : "implicit");
   a.set("latent_penalty", latent_penalty_);
-  if (corrected_) a.set("corrected_from", corrected_from_);
   if (!result_.epoch_loss.empty()) a.set("epochs", static_cast<long long>(result_.epoch_loss.size()));
   g.write_attributes(a);
-  norm_.save(g, rows_);
-  save_networks(g, "initial_encoder", theta0_, decoder_, result_);
+  save_networks(g);
 }
 
 void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
-  norm_.load(g, rows);
-  load_networks(g, "initial_encoder", norm_, rows, theta0_, decoder_);
-  net_rows_ = norm_.network_rows(rows);
+  load_networks(g, rows);
   GaussNewtonEncoder check(decoder_);
   const Attributes a = g.read_attributes();
   train_gn_.iterations = static_cast<int>(a.get_int("gn_iterations", g.where()));
@@ -254,22 +233,50 @@ void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   encode_gn_.iterations = static_cast<int>(a.get_int("gn_max_iterations", g.where()));
   encode_gn_.tolerance = a.get_double("gn_tolerance", g.where());
   gradient_ = a.get_string("gradient", g.where()) == "implicit" ? Gradient::implicit : Gradient::unrolled;
-  if (a.has("corrected_from")) corrected_from_ = a.get_string("corrected_from", g.where());
   latent_penalty_ = a.has("latent_penalty") ? a.get_double("latent_penalty", g.where()) : 0.0;
-  settings_.latent_dim = decoder_.input_dim();
   settings_.hidden = {decoder_.widths()[1]};
-  rows_ = rows;
 }
 
 void MetaAutoencoder::view(std::ostream& os) const {
   os << fmt::format("{}: r = {}, initial encoder {}, decoder {}; Gauss–Newton: {} steps in training ({} gradient), "
                     "damping {}, encoding up to {} steps to tolerance {}\n",
-                    type(), latent_dim(), fmt::join(theta0_.widths(), "-"), fmt::join(decoder_.widths(), "-"),
+                    type(), latent_dim(), fmt::join(first_.widths(), "-"), fmt::join(decoder_.widths(), "-"),
                     train_gn_.iterations, gradient_ == Gradient::unrolled ? "unrolled" : "implicit",
                     train_gn_.damping, encode_gn_.iterations, encode_gn_.tolerance);
-  if (!result_.epoch_loss.empty())
-    os << fmt::format("  trained {} epochs in {:.1f} s; best mean batch loss {:.6e} (epoch {})\n",
-                      result_.epoch_loss.size(), result_.seconds, result_.best_loss, result_.best_epoch + 1);
+  view_training(os);
+}
+
+void CorrectedAutoencoder::read_options(const std::string& prefix) {
+  MetaAutoencoder::read_options(prefix);
+  METAROM_PETSC(corrected_options(prefix.empty() ? nullptr : prefix.c_str(), &corrected_from_));
+}
+
+void CorrectedAutoencoder::fit(const SnapshotSet& train) {
+  train.validate(type() + " fit");
+  if (corrected_from_.empty())
+    throw Error("ae-corrected: name the canonical autoencoder model to correct with -ae_corrected_from (--from)");
+  ModelFile m = load_model(corrected_from_, train.rows.comm, [&](const ModelFile&) { return train.rows; });
+  auto* ae = dynamic_cast<Autoencoder*>(m.reducer.get());
+  if (!ae || m.reducer->type() != "ae")
+    throw Error(fmt::format("ae-corrected: {} holds a '{}' model, expected 'ae'", corrected_from_, m.reducer->type()));
+  if (m.n != train.n())
+    throw Error(fmt::format("ae-corrected: {} is for states of {} values, the data have {}", corrected_from_, m.n,
+                            train.n()));
+  correct(*ae);
+  result_ = TrainResult{};
+}
+
+void CorrectedAutoencoder::save(h5::Group& g) const {
+  MetaAutoencoder::save(g);
+  Attributes a;
+  a.set("corrected_from", corrected_from_);
+  g.write_attributes(a);
+}
+
+void CorrectedAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
+  MetaAutoencoder::load(g, rows);
+  const Attributes a = g.read_attributes();
+  if (a.has("corrected_from")) corrected_from_ = a.get_string("corrected_from", g.where());
 }
 
 }  // namespace metarom

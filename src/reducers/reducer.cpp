@@ -41,8 +41,8 @@ std::map<std::string, ReducerFactory>& registry() {
     r["pod"] = [] { return std::make_unique<Pod>(); };
     r["ae"] = [] { return std::make_unique<Autoencoder>(); };
     r["ri-ae"] = [] { return std::make_unique<RightInvertibleAutoencoder>(); };
-    r["meta-ae"] = [] { return std::make_unique<MetaAutoencoder>(false); };
-    r["ae-corrected"] = [] { return std::make_unique<MetaAutoencoder>(true); };
+    r["meta-ae"] = [] { return std::make_unique<MetaAutoencoder>(); };
+    r["ae-corrected"] = [] { return std::make_unique<CorrectedAutoencoder>(); };
   });
   return r;
 }

@@ -206,7 +206,7 @@ TEST_CASE("meta-autoencoder keeps the right-inverse property the canonical one b
     CHECK(ms.right_inverse_rel == Approx(ma.right_inverse_rel).epsilon(1e-10));
   }
   // Algorithm 4.1: correcting the canonical autoencoder restores the property too.
-  MetaAutoencoder corrected(true);
+  CorrectedAutoencoder corrected;
   corrected.correct(ae);
   const ReconstructionMetrics mc = reconstruction_metrics(corrected, data, 10);
   INFO("ae-corrected " << mc.right_inverse << ", mse " << mc.mse << " vs ae " << ma.mse);

@@ -13,36 +13,25 @@
 // it the inner solve may drift u into the decoder's saturated region, where ∂φ/∂u loses
 // rank and manifold Galerkin ROMs cannot be formed. The inner problem, and so the right
 // inverse θ^φ(φ(u)) = u, is unchanged.
-// Type "ae-corrected" is Algorithm 4.1: a trained canonical autoencoder whose encoder
-// becomes θ₀ of the Gauss–Newton encoder, without retraining (fit() reads the
-// autoencoder model named by -ae_corrected_from).
+// CorrectedAutoencoder (type "ae-corrected") is Algorithm 4.1: a trained canonical
+// autoencoder whose encoder becomes θ₀ of the Gauss–Newton encoder, without retraining.
 #include "metarom/reducers/autoencoder.hpp"
 #include "metarom/reducers/gauss_newton_encoder.hpp"
 
 namespace metarom {
 
-class MetaAutoencoder : public Reducer {
+class MetaAutoencoder : public NeuralReducer {
  public:
   enum class Gradient { unrolled, implicit };
-  explicit MetaAutoencoder(bool corrected = false) : corrected_(corrected) {}
+  MetaAutoencoder() : NeuralReducer("initial_encoder") {}
 
-  std::string type() const override { return corrected_ ? "ae-corrected" : "meta-ae"; }
+  std::string type() const override { return "meta-ae"; }
   void fit(const SnapshotSet& train) override;
 
   // Gauss–Newton from θ₀(x): to convergence (adaptive Levenberg–Marquardt, encoding_solver())
   // by default; with evaluation_iterations() = I > 0, exactly I steps of fixed damping γ, the
   // paper's protocol (its Table 5.1 uses I = 4), option -meta_eval_iterations.
   Matrix encode(const Matrix& X) const override;
-  Matrix decode(const Matrix& U) const override { return norm_.undo(decoder_.forward(U)); }
-  Matrix decoder_jacobian(const Vector& u) const override { return norm_.undo_linear(decoder_.input_jacobian(u)); }
-  const Normalization* normalization() const override { return &norm_; }
-  Matrix network_decode(const Matrix& U) const override { return decoder_.forward(U); }
-  Matrix network_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
-  int latent_dim() const override { return decoder_.input_dim(); }
-  void set_latent_dim(int r) override { settings_.latent_dim = r; }
-  void set_progress(bool on) override { settings_.train.progress = on; }
-  // ae-corrected: the canonical autoencoder model file to correct (-ae_corrected_from).
-  std::string& corrected_from() { return corrected_from_; }
 
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
@@ -52,40 +41,31 @@ class MetaAutoencoder : public Reducer {
   // [θ₀ parameters, decoder parameters], in the configured gradient mode. Unrolled: the
   // outer loss (3.20) through I steps. Implicit: the outer loss at the converged u* plus
   // θ₀'s regression loss ‖θ₀(x) − u*‖²/r (u* held fixed).
-  double batch_loss(const Matrix& X, Vector& grad) const;
+  double batch_loss(const Matrix& X, Vector& grad) const override;
   // The outer (meta) loss ‖φ(θ^φ(x)) − x‖²/n averaged over the batch, with θ^φ as the mode
   // defines it (I steps, or converged): its derivatives are what batch_loss's gradient
   // must match (in implicit mode, the decoder block).
   double outer_loss(const Matrix& X) const;
 
-  NeuralSettings& settings() { return settings_; }
   GaussNewtonSettings& training_solver() { return train_gn_; }    // inside training (unrolled: I steps)
   GaussNewtonSettings& encoding_solver() { return encode_gn_; }   // encode(): to convergence
   Gradient& gradient() { return gradient_; }
   int& evaluation_iterations() { return eval_iterations_; }
   double& latent_penalty() { return latent_penalty_; }
-  Mlp& initial_encoder() { return theta0_; }
-  Mlp& decoder() { return decoder_; }
-  const TrainResult& training() const { return result_; }
-  void initialize(const RowPartition& rows);
-  void initialize(int n) { initialize(RowPartition::serial(n)); }
+  Mlp& initial_encoder() { return first_; }
   // From a canonical autoencoder (Algorithm 4.1).
   void correct(const Autoencoder& ae);
-  Vector parameters() const;
-  void set_parameters(const Vector& p);
 
  protected:
   // Under -<prefix>: -meta_gn_iterations -meta_gn_damping -meta_gn_tol
   // -meta_gn_max_iterations -meta_eval_iterations -meta_gradient unrolled|implicit
-  // -meta_latent_penalty -ae_corrected_from, plus the neural settings.
+  // -meta_latent_penalty, plus the neural settings.
   void read_options(const std::string& prefix) override;
-  int latent_dim_setting() const override { return settings_.latent_dim; }
+  void check_architecture() const override;  // one hidden layer (5.1)
 
  private:
   void fit_implicit_tao(const Matrix& X, const RowPartition& rows);  // X normalized
 
-  bool corrected_;
-  NeuralSettings settings_;
   GaussNewtonSettings train_gn_{4, 1e-3, 0, false}, encode_gn_{100, 1e-3, 1e-10, true};
   Gradient gradient_ = Gradient::unrolled;
   // β of -meta_latent_penalty: 1e-2 by default, which keeps the latent coordinates bounded
@@ -93,11 +73,23 @@ class MetaAutoencoder : public Reducer {
   // decoder's well-conditioned region); 0 with the implicit gradient, which omits it.
   double latent_penalty_ = 1e-2;
   int eval_iterations_ = 0;    // -meta_eval_iterations: 0 encodes to convergence
+};
+
+// Algorithm 4.1: fit() reads the canonical autoencoder model named by corrected_from()
+// (-ae_corrected_from, or `fit ae-corrected --from`) and corrects it; nothing is trained.
+class CorrectedAutoencoder : public MetaAutoencoder {
+ public:
+  std::string type() const override { return "ae-corrected"; }
+  void fit(const SnapshotSet& train) override;
+  void save(h5::Group& g) const override;
+  void load(const h5::Group& g, const RowPartition& rows) override;
+  std::string& corrected_from() { return corrected_from_; }
+
+ protected:
+  void read_options(const std::string& prefix) override;  // also -<prefix>ae_corrected_from
+
+ private:
   std::string corrected_from_;
-  Mlp theta0_, decoder_;
-  Normalization norm_;  // the Gauss–Newton problem is posed on normalized states (same minimizer)
-  RowPartition net_rows_;  // the rows the networks' losses are summed over
-  TrainResult result_;
 };
 
 }  // namespace metarom
