@@ -272,6 +272,8 @@ Matrix BurgersModel::rhs(double, const Matrix& X) const {
   return m.columns(X, nullptr, [&](Vec in, Vec, Vec out) { m.rhs(in, out); });
 }
 
+Vector BurgersModel::constant_term() const { return Vector::Zero(impl_->rows.local()); }
+
 Matrix BurgersModel::apply_linear_term(const Matrix& V) const {
   const Impl& m = *impl_;
   const double nu = 1 / m.config.re, cx = nu / (m.hx * m.hx), cy = nu / (m.hy * m.hy);

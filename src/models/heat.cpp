@@ -96,6 +96,7 @@ struct HeatModel::Impl {
   RowPartition rows;
   double seconds = 0;
   std::string ts_type, ksp_type, pc_type;
+  std::unique_ptr<LinearStructure> structure;  // c = 0, L = A, B = 0
 
   double h(int d) const { return 1.0 / ((d == 0 ? config.nx : config.ny) + 1); }
 
@@ -166,6 +167,7 @@ HeatModel::HeatModel(MPI_Comm comm, const HeatConfig& config) : impl_(std::make_
   m.rows.begin = lo;
   m.rows.end = hi;
   m.assemble();
+  m.structure = std::make_unique<LinearStructure>(*this, m.rows);
 }
 
 HeatModel::~HeatModel() = default;
@@ -173,7 +175,8 @@ HeatModel::~HeatModel() = default;
 const RowPartition& HeatModel::rows() const { return impl_->rows; }
 const HeatConfig& HeatModel::config() const { return impl_->config; }
 const TimeGrid& HeatModel::time_grid() const { return impl_->config.time; }
-Mat HeatModel::operator_matrix() const { return impl_->A; }
+Mat HeatModel::matrix() const { return impl_->A; }
+const QuadraticStructure* HeatModel::quadratic_structure() const { return impl_->structure.get(); }
 double HeatModel::solve_seconds() const { return impl_->seconds; }
 
 FieldLayout HeatModel::layout() const {
@@ -213,10 +216,10 @@ Vector HeatModel::exact_solution(double t) const {
 
 Vector HeatModel::initial_state() const { return exact_solution(impl_->config.time.t0); }
 
-Matrix HeatModel::apply_operator(const Matrix& V) const {
+Matrix HeatModel::apply(const Matrix& V) const {
   const Impl& m = *impl_;
   if (V.rows() != m.rows.local())
-    throw Error(fmt::format("heat: apply_operator got {} local rows, the model owns {}", V.rows(), m.rows.local()));
+    throw Error(fmt::format("heat: the operator got {} local rows, the model owns {}", V.rows(), m.rows.local()));
   Matrix out(V.rows(), V.cols());
   VecHandle y;
   METAROM_PETSC(VecDuplicate(m.global, y.address()));
@@ -228,7 +231,7 @@ Matrix HeatModel::apply_operator(const Matrix& V) const {
   return out;
 }
 
-Matrix HeatModel::rhs(double, const Matrix& X) const { return apply_operator(X); }
+Matrix HeatModel::rhs(double, const Matrix& X) const { return apply(X); }
 
 SnapshotSet HeatModel::simulate(bool progress) {
   Impl& m = *impl_;

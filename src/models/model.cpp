@@ -60,29 +60,10 @@ TimeGrid TimeGrid::from_attributes(const Attributes& a, const std::string& model
   return g;
 }
 
-Matrix FullOrderModel::apply_operator(const Matrix&) const {
-  throw Error("model '" + name() + "' is nonlinear: it has no operator matrix");
-}
-
-Vector FullOrderModel::constant_term() const {
-  if (!quadratic()) throw Error("model '" + name() + "' has no polynomial structure");
-  return Vector::Zero(rows().local());
-}
-
-Matrix FullOrderModel::apply_linear_term(const Matrix& V) const {
-  if (!linear()) throw Error("model '" + name() + "' has no polynomial structure");
-  return apply_operator(V);
-}
-
-Matrix FullOrderModel::apply_quadratic_term(const Matrix& V, const Matrix&) const {
-  if (!quadratic()) throw Error("model '" + name() + "' has no polynomial structure");
-  return Matrix::Zero(V.rows(), V.cols());
-}
-
 Matrix FullOrderModel::apply_jacobian(double t, const Vector& x, const Matrix& V) const {
-  if (quadratic()) {
+  if (const QuadraticStructure* q = quadratic_structure()) {
     const Matrix X = x.replicate(1, V.cols());
-    return apply_linear_term(V) + apply_quadratic_term(X, V) + apply_quadratic_term(V, X);
+    return q->apply_linear_term(V) + q->apply_quadratic_term(X, V) + q->apply_quadratic_term(V, X);
   }
   const double xnorm = std::sqrt(allreduce_sum(rows().comm, x.squaredNorm()));
   Matrix out(V.rows(), V.cols());

@@ -22,7 +22,8 @@ void require_same_rows(const FullOrderModel& model, const Reducer& reducer, cons
 }
 
 LinearGalerkinRom::LinearGalerkinRom(const FullOrderModel& model, const Reducer& reducer) {
-  if (!model.linear()) throw Error("linear Galerkin ROM: model '" + model.name() + "' is not linear");
+  const LinearOperator* A = model.linear_operator();
+  if (!A) throw Error("linear Galerkin ROM: model '" + model.name() + "' is not linear");
   if (!reducer.affine_decoder())
     throw Error("linear Galerkin ROM: reducer '" + reducer.type() + "' has a nonlinear decoder");
   require_same_rows(model, reducer, "linear Galerkin ROM");
@@ -32,8 +33,8 @@ LinearGalerkinRom::LinearGalerkinRom(const FullOrderModel& model, const Reducer&
   const Vector xbar = reducer.decode(Matrix::Zero(r, 1)).col(0);
 
   Matrix AJ(J.rows(), r + 1);
-  AJ.leftCols(r) = model.apply_operator(J);
-  AJ.col(r) = model.apply_operator(xbar);
+  AJ.leftCols(r) = A->apply(J);
+  AJ.col(r) = A->apply(xbar);
   // [JᵀJ | JᵀAJ | JᵀAx̄] in one allreduce.
   Matrix prod(r, 2 * r + 1);
   prod.leftCols(r) = J.transpose() * J;

@@ -228,7 +228,8 @@ QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Re
                            reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim()))) {}
 
 QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& U) {
-  if (!model.quadratic())
+  const QuadraticStructure* q = model.quadratic_structure();
+  if (!q)
     throw Error("POD-Galerkin ROM: model '" + model.name() + "' has no quadratic structure (use manifold Galerkin)");
   if (U.rows() != model.rows().local() || xbar.size() != U.rows())
     throw Error(fmt::format("POD-Galerkin ROM: the basis has {} local rows, the model {}", U.rows(), model.rows().local()));
@@ -237,10 +238,10 @@ QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Ve
   const bool centered = allreduce_max(comm, xbar.size() ? xbar.cwiseAbs().maxCoeff() : 0.0) > 0;
   // Full-order pieces, local rows: [c + Lx̄ + B(x̄, x̄) | LU + B(x̄, U) + B(U, x̄) | B(U_j, U_k)]
   // (a linear model has no B: its n x r² block is not formed).
-  const bool quadratic = !model.linear();
+  const bool quadratic = !model.linear_operator();
   Matrix full(U.rows(), 1 + r + (quadratic ? r * r : 0));
-  full.col(0) = model.constant_term();
-  full.middleCols(1, r) = model.apply_linear_term(U);
+  full.col(0) = q->constant_term();
+  full.middleCols(1, r) = q->apply_linear_term(U);
   if (quadratic) {
     Matrix V(U.rows(), r * r), W(U.rows(), r * r);
     for (Index k = 0; k < r; ++k)
@@ -248,15 +249,15 @@ QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Ve
         V.col(j + r * k) = U.col(j);
         W.col(j + r * k) = U.col(k);
       }
-    full.rightCols(r * r) = model.apply_quadratic_term(V, W);
+    full.rightCols(r * r) = q->apply_quadratic_term(V, W);
   }
   if (centered) {
     const Matrix xb = xbar;
-    full.col(0) += model.apply_linear_term(xb).col(0);
+    full.col(0) += q->apply_linear_term(xb).col(0);
     if (quadratic) {
-      full.col(0) += model.apply_quadratic_term(xb, xb).col(0);
+      full.col(0) += q->apply_quadratic_term(xb, xb).col(0);
       const Matrix Xb = xbar.replicate(1, r);
-      full.middleCols(1, r) += model.apply_quadratic_term(Xb, U) + model.apply_quadratic_term(U, Xb);
+      full.middleCols(1, r) += q->apply_quadratic_term(Xb, U) + q->apply_quadratic_term(U, Xb);
     }
   }
   // Galerkin projection with M = UᵀU (the identity for POD), one allreduce.
@@ -372,7 +373,7 @@ std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type,
 }
 
 std::string LatentRom::resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer) {
-  if (type == "auto") return reducer.affine_decoder() && model.quadratic() ? "galerkin" : "manifold-galerkin";
+  if (type == "auto") return reducer.affine_decoder() && model.quadratic_structure() ? "galerkin" : "manifold-galerkin";
   if (type != "galerkin" && type != "manifold-galerkin" && type != "lspg" && type != "learned")
     throw Error("ROM type must be auto, galerkin, manifold-galerkin, lspg or learned, got '" + type + "'");
   return type;
@@ -394,7 +395,7 @@ LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const
           galerkin_dynamics(closure->report().closure_of, model, reducer, settings), closure);
     else
       dynamics_ = std::move(learned);
-  } else if (type_ == "galerkin" && model.linear()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
+  } else if (type_ == "galerkin" && model.linear_operator()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
   else if (type_ == "galerkin") dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
   else if (type_ == "manifold-galerkin")
     dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
@@ -437,7 +438,7 @@ ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Redu
     : model_(model), reducer_(reducer) {
   require_same_rows(model, reducer, "manifold Galerkin ROM");
   const Normalization* norm = reducer.normalization();
-  if (norm && norm->modes > 0 && model.quadratic())
+  if (norm && norm->modes > 0 && model.quadratic_structure())
     stage_ = std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
   damped_.delta = damping >= 0 ? damping : default_manifold_damping(reducer);
 }

@@ -44,10 +44,18 @@ TEST_CASE("heat operator has the discrete Laplacian's eigenvalues on sine modes"
       // A sin = -κ (4/hx² sin²(kπhx/2) + 4/hy² sin²(lπhy/2)) sin
       const double lambda = -c.kappa * (4 / (hx * hx) * std::pow(std::sin(k * pi * hx / 2), 2) +
                                         4 / (hy * hy) * std::pow(std::sin(l * pi * hy / 2), 2));
-      const Matrix Av = heat.apply_operator(v);
+      const Matrix Av = heat.apply(v);
       const double err = std::sqrt(allreduce_sum(rows.comm, (Av.col(0) - lambda * v).squaredNorm()));
       const double ref = std::sqrt(allreduce_sum(rows.comm, (lambda * v).squaredNorm()));
       CHECK(err / ref < 1e-12);
+      // The model's capabilities: a linear operator, and the quadratic structure of a
+      // linear model (c = 0, L = A, B = 0) built on it.
+      REQUIRE(heat.linear_operator() == &heat);
+      const QuadraticStructure* q = heat.quadratic_structure();
+      REQUIRE(q);
+      CHECK(allreduce_sum(rows.comm, q->constant_term().squaredNorm()) == 0.0);
+      CHECK((q->apply_linear_term(v) - Av).norm() == 0.0);
+      CHECK(q->apply_quadratic_term(v, v).norm() == 0.0);
     }
 }
 

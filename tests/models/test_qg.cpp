@@ -109,6 +109,9 @@ TEST_CASE("Arakawa Jacobian is second-order accurate", "[models][qg][mpi]") {
 
 TEST_CASE("QG right-hand side splits into constant, linear and quadratic parts", "[models][qg][mpi]") {
   QgModel qg(PETSC_COMM_WORLD, small_config());
+  // Capabilities: quadratic structure, no linear operator.
+  CHECK(qg.quadratic_structure() == &qg);
+  CHECK(qg.linear_operator() == nullptr);
   const MPI_Comm comm = qg.rows().comm;
   const Matrix psi = 50 * random_field(qg, 5, 2);
   const Matrix f = qg.rhs(0.0, psi);

@@ -69,7 +69,7 @@ TEST_CASE("latent Crank–Nicolson and RK4 match their closed forms", "[rom][gal
   LinearGalerkinRom rom(heat, pod);
   const Matrix& Ar = rom.reduced_operator();
   // A_r = Uᵀ A U for an orthonormal basis.
-  const Matrix AU = heat.apply_operator(pod.basis());
+  const Matrix AU = heat.apply(pod.basis());
   Matrix UtAU = pod.basis().transpose() * AU;
   allreduce_sum(full.rows.comm, UtAU.data(), UtAU.size());
   CHECK((Ar - UtAU).cwiseAbs().maxCoeff() < 1e-9 * UtAU.cwiseAbs().maxCoeff());

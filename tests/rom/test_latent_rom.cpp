@@ -99,7 +99,7 @@ TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi
   // Linear LSPG with backward Euler: u₁ = argmin ‖Ψu − Uu₀‖, Ψ = (I − Δt A)U.
   const double dt = c.time.dt();
   const Matrix& U = pod.basis();
-  const Matrix Psi = U - dt * heat.apply_operator(U);
+  const Matrix Psi = U - dt * heat.apply(U);
   Matrix normal(3, 4);
   normal.leftCols(3) = Psi.transpose() * Psi;
   normal.col(3) = Psi.transpose() * (U * u0);

@@ -35,7 +35,7 @@ struct BurgersConfig {
   static BurgersConfig from_attributes(const Attributes& a, const std::string& context);
 };
 
-class BurgersModel : public FullOrderModel {
+class BurgersModel : public FullOrderModel, public QuadraticStructure {
  public:
   BurgersModel(MPI_Comm comm, const BurgersConfig& config);
   ~BurgersModel() override;
@@ -51,7 +51,9 @@ class BurgersModel : public FullOrderModel {
   // Latent ROMs default to the full model's backward Euler at its step (as NM-ROM's do):
   // the ROM then shares the full model's time-discretization error.
   std::string implicit_ts_type() const override { return "beuler"; }
-  bool quadratic() const override { return true; }
+  // f(x) = L x + B(x, x) (c = 0).
+  const QuadraticStructure* quadratic_structure() const override { return this; }
+  Vector constant_term() const override;
   Matrix apply_linear_term(const Matrix& V) const override;
   Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const override;
   // ∂f/∂x at x applied to V through the assembled Jacobian matrix the time stepper uses.

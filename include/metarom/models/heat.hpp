@@ -29,7 +29,7 @@ struct HeatConfig {
   static HeatConfig from_attributes(const Attributes& a, const std::string& context);
 };
 
-class HeatModel : public FullOrderModel {
+class HeatModel : public FullOrderModel, public LinearOperator {
  public:
   HeatModel(MPI_Comm comm, const HeatConfig& config);
   ~HeatModel() override;
@@ -41,10 +41,12 @@ class HeatModel : public FullOrderModel {
   const TimeGrid& time_grid() const override;
   Vector initial_state() const override;
   Matrix rhs(double t, const Matrix& X) const override;
-  bool linear() const override { return true; }
   std::string implicit_ts_type() const override { return "cn"; }
-  Mat operator_matrix() const override;
-  Matrix apply_operator(const Matrix& V) const override;
+  // Linear: f(x) = A x, the 5-point (or 3-point) Laplacian times κ.
+  const LinearOperator* linear_operator() const override { return this; }
+  const QuadraticStructure* quadratic_structure() const override;
+  Mat matrix() const override;
+  Matrix apply(const Matrix& V) const override;
   SnapshotSet simulate(bool progress) override;
   double solve_seconds() const override;
 

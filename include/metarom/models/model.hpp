@@ -33,6 +33,42 @@ struct TimeGrid {
   static TimeGrid from_attributes(const Attributes& a, const std::string& model, const std::string& context);
 };
 
+// Optional structure of a model's right-hand side, as capability objects: a model returns
+// one for what it has and nullptr otherwise, so no query is paired with methods that throw.
+
+// f(t, x) = A x.
+class LinearOperator {
+ public:
+  virtual ~LinearOperator() = default;
+  virtual Mat matrix() const = 0;                   // assembled, in PETSc's ordering
+  virtual Matrix apply(const Matrix& V) const = 0;  // A V, snapshot ordering (local rows)
+};
+
+// f(x) = c + L x + B(x, x), a polynomial of degree at most two, its parts applied column by
+// column, so Galerkin ROMs can project them once.
+class QuadraticStructure {
+ public:
+  virtual ~QuadraticStructure() = default;
+  virtual Vector constant_term() const = 0;
+  virtual Matrix apply_linear_term(const Matrix& V) const = 0;
+  virtual Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const = 0;
+};
+
+// The quadratic structure of a linear model: c = 0, L = A, B = 0.
+class LinearStructure : public QuadraticStructure {
+ public:
+  LinearStructure(const LinearOperator& A, const RowPartition& rows) : A_(A), rows_(rows) {}
+  Vector constant_term() const override { return Vector::Zero(rows_.local()); }
+  Matrix apply_linear_term(const Matrix& V) const override { return A_.apply(V); }
+  Matrix apply_quadratic_term(const Matrix& V, const Matrix&) const override {
+    return Matrix::Zero(V.rows(), V.cols());
+  }
+
+ private:
+  const LinearOperator& A_;
+  const RowPartition& rows_;
+};
+
 class FullOrderModel {
  public:
   virtual ~FullOrderModel() = default;
@@ -44,23 +80,15 @@ class FullOrderModel {
 
   virtual Vector initial_state() const = 0;                 // local rows of x(t0)
   virtual Matrix rhs(double t, const Matrix& X) const = 0;  // f(t, x) for each column
-  // Linear models (f(t, x) = A x) expose A: assembled (PETSc ordering) and applied in
-  // snapshot ordering.
-  virtual bool linear() const { return false; }
   // The implicit PETSc TS type latent ROMs of this model default to ("cn" for stiff
   // diffusion, "beuler" where the full model's own scheme is backward Euler); empty:
   // explicit classical RK4.
   virtual std::string implicit_ts_type() const { return ""; }
-  virtual Mat operator_matrix() const { return nullptr; }
-  virtual Matrix apply_operator(const Matrix& V) const;  // throws for nonlinear models
 
-  // Models whose right-hand side is a polynomial of degree at most two,
-  // f(x) = c + L x + B(x, x), expose its parts (column by column) so Galerkin ROMs can
-  // precompute them; linear models do so with c = 0, L = A, B = 0.
-  virtual bool quadratic() const { return linear(); }
-  virtual Vector constant_term() const;
-  virtual Matrix apply_linear_term(const Matrix& V) const;
-  virtual Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const;
+  // Capabilities (above): the operator of a linear model; the polynomial structure of a
+  // model with a quadratic (or linear) right-hand side. nullptr where the model has none.
+  virtual const LinearOperator* linear_operator() const { return nullptr; }
+  virtual const QuadraticStructure* quadratic_structure() const { return nullptr; }
   // ∂f/∂x at the state x (local rows, one column) applied to the columns of V: exact from
   // the polynomial structure when there is one, central differences of rhs() otherwise.
   virtual Matrix apply_jacobian(double t, const Vector& x, const Matrix& V) const;

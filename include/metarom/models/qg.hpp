@@ -41,7 +41,7 @@ struct QgConfig {
   static constexpr double day = 0.0109;  // one "day" in model time units
 };
 
-class QgModel : public FullOrderModel {
+class QgModel : public FullOrderModel, public QuadraticStructure {
  public:
   QgModel(MPI_Comm comm, const QgConfig& config);
   ~QgModel() override;
@@ -59,7 +59,7 @@ class QgModel : public FullOrderModel {
   double solve_seconds() const override;
 
   // The ODE's structure f(ψ) = c + L ψ + B(ψ, ψ), applied column by column.
-  bool quadratic() const override { return true; }
+  const QuadraticStructure* quadratic_structure() const override { return this; }
   Vector constant_term() const override;
   Matrix apply_linear_term(const Matrix& V) const override;
   Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const override;
