@@ -6,6 +6,9 @@
 // of apps/compare_plots.py. A reducer or ROM that fails is reported in the table.
 // Every reducer runs with its own defaults and the user's options; POD is centred, like the
 // neural reducers' POD stage, unless -pod_center says otherwise.
+// Stages, per reducer and latent size: fit (fit_stage) → evaluate (reconstruction_fields,
+// reducer_only_fields) → run (run_row, also for the +learned and +closure rows); then the
+// report (compare_report.hpp: Markdown from the JSON alone) and the figures.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -19,7 +22,7 @@
 #include <sstream>
 
 #include "cli.hpp"
-#include "program.hpp"
+#include "compare_report.hpp"
 #include "metarom/error.hpp"
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
@@ -37,8 +40,6 @@
 namespace metarom::cli {
 
 namespace {
-
-std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
 
 // Whether the user gave an option (compare centres POD unless -pod_center was given).
 bool option_given(const char* name) {
@@ -64,6 +65,40 @@ std::string row_settings(Reducer& reducer, bool pod_centre_chosen) {
   return fmt::format("hidden {}, POD stage K = {} (centred), batch {}, {} epochs, Adam lr {:g}, seed {}{}",
                      fmt::join(s->hidden, ","), s->pod_modes, s->train.batch_size, s->train.epochs,
                      s->train.learning_rate, s->train.seed, extra);
+}
+
+// Evaluate stage: MSE (3.20) and second-reconstruction MSE (5.2) on the training set and,
+// when given, the test set.
+nlohmann::json reconstruction_fields(const Reducer& reducer, const SnapshotSet& train,
+                                     const std::optional<SnapshotSet>& test) {
+  nlohmann::json j;
+  const ReconstructionMetrics mt = reconstruction_metrics(reducer, train, 1);
+  j["train_mse"] = mt.mse;
+  j["train_sr_mse"] = mt.sr_mse;
+  if (test) {
+    const ReconstructionMetrics ms = reconstruction_metrics(reducer, *test, 1);
+    j["test_mse"] = ms.mse;
+    j["test_sr_mse"] = ms.sr_mse;
+  }
+  return j;
+}
+
+// Evaluate stage, what describes the reducer alone: POD's singular values; for the
+// meta-autoencoders, whose metrics above use the encoder solved to convergence, the same
+// metrics under the paper's protocol (Table 5.1: I = 4 Gauss–Newton steps from θ₀).
+nlohmann::json reducer_only_fields(Reducer& reducer, const SnapshotSet& train, const std::optional<SnapshotSet>& test) {
+  nlohmann::json j = nlohmann::json::object();
+  if (auto* pod = dynamic_cast<Pod*>(&reducer))
+    j["singular_values"] = std::vector<double>(pod->singular_values().data(),
+                                               pod->singular_values().data() + pod->singular_values().size());
+  if (auto* meta = dynamic_cast<MetaAutoencoder*>(&reducer)) {
+    meta->evaluation_iterations() = 4;
+    nlohmann::json p = reconstruction_fields(reducer, train, test);
+    p["iterations"] = 4;
+    j["paper_protocol"] = p;
+    meta->evaluation_iterations() = 0;
+  }
+  return j;
 }
 
 }  // namespace
@@ -141,8 +176,9 @@ int cmd_compare(const std::string&) {
   Index in_window = 0;
   while (in_window < full.count() && full.t(in_window) <= t_train + 1e-9 * (1 + std::abs(t_train))) ++in_window;
   in_window = std::max<Index>(in_window, 1);
-  // Runs one latent ROM of `reducer` against the full run and fills its row: errors, online
-  // time, speedup, cost per latent step, and the decoded trajectory file.
+  // Run stage: one latent ROM of `reducer` against the full run (rom_run.hpp), filling its
+  // row: errors, flow statistics, online time, speedup, cost per latent step, and the
+  // decoded trajectory file.
   auto run_row = [&](nlohmann::json& j, const std::string& rom_type, const Reducer& reducer,
                      std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) {
     try {
@@ -195,6 +231,39 @@ int cmd_compare(const std::string&) {
     }
   };
 
+  // Fit stage: a reducer by type, fitted on the training set with `compare`'s one choice
+  // (POD centred) and saved, or a saved model file read as it is.
+  struct Fitted {
+    std::unique_ptr<Reducer> reducer;
+    std::shared_ptr<const LearnedDynamics> saved;  // learned dynamics a model file carries
+    bool from_file = false;
+  };
+  auto fit_stage = [&](const std::string& item, int r, const std::string& tag, nlohmann::json& j) {
+    Fitted f;
+    if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
+      ModelFile m = load_model(item, comm, [&](const ModelFile&) { return rows; });
+      j["reducer"] = m.reducer->type() + " (" + item + ")";
+      j["fit_seconds"] = m.fit_seconds;
+      f.reducer = std::move(m.reducer);
+      f.saved = m.dynamics;
+      f.from_file = true;
+      return f;
+    }
+    f.reducer = create_reducer(item);
+    f.reducer->set_from_options();
+    f.reducer->set_latent_dim(r);
+    // Fair rows: the neural reducers' POD stage subtracts the snapshot mean, so POD is
+    // centred too unless -pod_center says otherwise.
+    if (auto* pod = dynamic_cast<Pod*>(f.reducer.get()))
+      if (centre_pod) pod->settings().center = true;
+    MPI_Barrier(comm);
+    const double start = MPI_Wtime();
+    f.reducer->fit(train);
+    j["fit_seconds"] = MPI_Wtime() - start;
+    save_model(out + "/model_" + item + tag + ".h5", *f.reducer, train, train_path, j["fit_seconds"].get<double>());
+    return f;
+  };
+
   nlohmann::json results = nlohmann::json::array();
   const std::vector<std::string> items = split_list(reducers);
   for (const int r : dims) {
@@ -204,60 +273,18 @@ int cmd_compare(const std::string&) {
       nlohmann::json j{{"reducer", item}, {"latent_dim", r}};
       progress(c, fmt::format("compare: {}, r = {}\n", item, r));
       try {
-        std::unique_ptr<Reducer> reducer;
-        std::shared_ptr<const LearnedDynamics> saved;  // learned dynamics a model file carries
-        bool saved_model = false;
-        if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
-          ModelFile m = load_model(item, comm, [&](const ModelFile&) { return rows; });
-          j["reducer"] = m.reducer->type() + " (" + item + ")";
-          j["fit_seconds"] = m.fit_seconds;
-          reducer = std::move(m.reducer);
-          saved = m.dynamics;
-          saved_model = true;
-        } else {
-          reducer = create_reducer(item);
-          reducer->set_from_options();
-          reducer->set_latent_dim(r);
-          // Fair rows: the neural reducers' POD stage subtracts the snapshot mean, so POD is
-          // centred too unless -pod_center says otherwise.
-          if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
-            if (centre_pod) pod->settings().center = true;
-          MPI_Barrier(comm);
-          const double start = MPI_Wtime();
-          reducer->fit(train);
-          j["fit_seconds"] = MPI_Wtime() - start;
-          save_model(out + "/model_" + item + tag + ".h5", *reducer, train, train_path, j["fit_seconds"].get<double>());
-        }
+        Fitted fitted = fit_stage(item, r, tag, j);
+        std::unique_ptr<Reducer>& reducer = fitted.reducer;
+        const std::shared_ptr<const LearnedDynamics>& saved = fitted.saved;
+        const bool saved_model = fitted.from_file;
         j["latent_dim"] = reducer->latent_dim();
         // A saved model's settings are its own: none of them is compare's choice.
         j["settings"] = row_settings(*reducer, centre_pod && !saved_model);
-        const ReconstructionMetrics mt = reconstruction_metrics(*reducer, train, 1);
-        j["train_mse"] = mt.mse;
-        j["train_sr_mse"] = mt.sr_mse;
-        if (test) {
-          const ReconstructionMetrics ms = reconstruction_metrics(*reducer, *test, 1);
-          j["test_mse"] = ms.mse;
-          j["test_sr_mse"] = ms.sr_mse;
-        }
-        // What describes the reducer alone; the +learned row below starts from it.
+        // Evaluate: reconstruction on the training (and test) set; the +learned and
+        // +closure rows below start from these fields.
+        j.update(reconstruction_fields(*reducer, train, test));
         const nlohmann::json reducer_fields = j;
-        if (auto* pod = dynamic_cast<Pod*>(reducer.get()))
-          j["singular_values"] = std::vector<double>(pod->singular_values().data(),
-                                                     pod->singular_values().data() + pod->singular_values().size());
-        // The meta-autoencoders' metrics above use the encoder solved to convergence; the
-        // paper's protocol (Table 5.1) encodes with I = 4 Gauss–Newton steps from θ₀.
-        if (auto* meta = dynamic_cast<MetaAutoencoder*>(reducer.get())) {
-          meta->evaluation_iterations() = 4;
-          const ReconstructionMetrics pt = reconstruction_metrics(*reducer, train, 1);
-          nlohmann::json p{{"iterations", 4}, {"train_mse", pt.mse}, {"train_sr_mse", pt.sr_mse}};
-          if (test) {
-            const ReconstructionMetrics ps = reconstruction_metrics(*reducer, *test, 1);
-            p["test_mse"] = ps.mse;
-            p["test_sr_mse"] = ps.sr_mse;
-          }
-          j["paper_protocol"] = p;
-          meta->evaluation_iterations() = 0;
-        }
+        j.update(reducer_only_fields(*reducer, train, test));
         // The latent ROM, chosen as `metarom rom` does.
         const std::string rom_type = LatentRom::resolve("auto", *fom, *reducer);
         j["rom"] = rom_type;
@@ -311,119 +338,22 @@ int cmd_compare(const std::string&) {
                      {"fom_steps", grid.steps},        {"rom_steps", rom_grid.steps},
                      {"snapshots", full.count()},      {"ranks", rows.size()},
                      {"t_train", t_train},             {"mean_settling", settling},
+                     {"t0", full.t(0)},                {"train_count", train.count()},
                      {"results", results}};
+  if (test) all["test_count"] = test->count();
   if (full_energy.size()) {
     all["full_energy_in_time"] = std::vector<double>(full_energy.row(0).begin(), full_energy.row(0).end());
     all["full_times"] = std::vector<double>(full.t.begin(), full.t.end());
   }
-  auto num = [](const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; };
-  std::string md = fmt::format(
-      "# metarom compare: {} model, n = {}, r = {}\n\nTraining set `{}` ({} snapshots){}. Full model: {} steps in "
-      "{:.3f} s on {} rank(s); ROMs take {} steps over the same span.\n\n",
-      fom->name(), rows.global, fmt::join(dims, ", "), train_path, train.count(),
-      test ? fmt::format(", test set `{}` ({} snapshots)", test_path, test->count()) : "", grid.steps, fom_seconds,
-      rows.size(), rom_grid.steps);
-  md += "| reducer | r | fit (s) | train MSE | train SR MSE | test MSE | test SR MSE | ROM | ROM error, final | ROM "
-        "error, run | online (s) | µs/step | speedup |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& j : results) {
-    if (j.contains("status")) {
-      md += fmt::format("| {} | {} | {} ||||||||||\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
-                        j["status"].get<std::string>());
-      continue;
-    }
-    const bool ok = j.value("rom_status", "") == "ok";
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                      j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
-                      j.contains("dynamics_fit_seconds")
-                          ? fmt::format("{:.2f} + {:.2f}", num(j, "fit_seconds"), num(j, "dynamics_fit_seconds"))
-                          : fmt::format("{:.2f}", num(j, "fit_seconds")),
-                      sci(num(j, "train_mse")), sci(num(j, "train_sr_mse")), sci(num(j, "test_mse")),
-                      sci(num(j, "test_sr_mse")), j["rom"].get<std::string>() + (ok ? "" : ": " + j["rom_status"].get<std::string>()),
-                      sci(num(j, "rom_final_rel_error")), sci(num(j, "rom_rel_error")),
-                      ok ? fmt::format("{:.4f}", num(j, "online_seconds")) : "—",
-                      ok ? fmt::format("{:.1f}", num(j, "us_per_step")) : "—",
-                      !ok                       ? std::string("—")
-                      : num(j, "speedup") < 10 ? fmt::format("{:.2f}x", num(j, "speedup"))
-                                               : fmt::format("{:.0f}x", num(j, "speedup")));
-  }
-  md += "\nMSE (3.20) and second-reconstruction MSE (5.2) per value; ROM errors are ‖x_rom − x‖/‖x‖ at the final "
-        "time and ‖X_rom − X‖_F/‖X‖_F over the run; online time: encode x(t0), latent time stepping, decode; µs/step: "
-        "the latent time stepping alone per step. Rows `+learned`: the same reducer with latent dynamics "
-        "du/dt = c + Au + H(u ⊗ u) learned by operator inference from the training snapshots (exact velocities "
-        "J⁺f, λ chosen on the last 20 % of the training span, or by statistics over twice the span for chaotic "
-        "flows); rows `+closure`: the reducer's Galerkin ROM plus a closure c + Au + H(u ⊗ u) learned the same way "
-        "from what Galerkin misses (u̇ − g(u)). Their fit time is the reducer's + the dynamics'.\n";
-
-  // The meta-autoencoders under the paper's evaluation protocol.
-  std::string paper;
-  for (const auto& j : results)
-    if (j.contains("paper_protocol")) {
-      const auto& p = j["paper_protocol"];
-      paper += fmt::format("| {} | {} | {} | {} | {} | {} |\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
-                           sci(num(p, "train_mse")), sci(num(p, "train_sr_mse")), sci(num(p, "test_mse")),
-                           sci(num(p, "test_sr_mse")));
-    }
-  if (!paper.empty())
-    md += "\n## Meta-autoencoders encoded with the paper's protocol (I = 4 Gauss–Newton steps from θ₀)\n\nThe table "
-          "above encodes with the inner problem solved to convergence (metarom's default).\n\n| reducer | r | train MSE "
-          "| train SR MSE | test MSE | test SR MSE |\n|---|---|---|---|---|---|\n" +
-          paper;
-
-  // Every row's settings.
-  md += "\n## Settings of each row\n\n";
-  for (const auto& j : results)
-    if (j.contains("settings") && !j.contains("dynamics_fit_seconds"))
-      md += fmt::format("- {}, r = {}: {}{}\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
-                        j["settings"].get<std::string>(),
-                        j.contains("rom_manifold_damping") ? fmt::format("; ROM damping δ = {:g}", num(j, "rom_manifold_damping"))
-                                                           : std::string());
-  md += "\nEvery other value is the reducer's own default or the user's option. (compare): POD centred like the "
-        "neural reducers' POD stage, for a fair comparison (-pod_center 0 overrides it). `+learned` rows use the "
-        "same reducer.\n";
-
-  // The flow statistics (flow_statistics.hpp): training window / beyond it.
-  const bool energies = std::any_of(results.begin(), results.end(), [](const nlohmann::json& j) {
-    return j.contains("energy_mean_rel_error");
-  });
-  auto pair = [&](const nlohmann::json& j, const char* k) {
-    const double a = num(j, k);
-    const double b = j.contains("beyond_training") ? num(j["beyond_training"], k) : NAN;
-    return fmt::format("{} / {}", std::isfinite(a) ? fmt::format("{:.3f}", a) : "—",
-                       std::isfinite(b) ? fmt::format("{:.3f}", b) : "—");
-  };
-  md += fmt::format("\n## Statistics of the flow (training window [{:g}, {:g}] / beyond it)\n\n", full.t(0), t_train);
-  md += energies ? "| reducer | r | ROM | valid time | mean field error | energy mean error | energy std error | "
-                   "enstrophy mean error |\n|---|---|---|---|---|---|---|---|\n"
-                 : "| reducer | r | ROM | valid time | mean field error |\n|---|---|---|---|---|\n";
-  for (const auto& j : results) {
-    if (!j.contains("valid_time")) continue;
-    md += fmt::format("| {} | {} | {} | {:g} | {}", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
-                      j["rom"].get<std::string>(), num(j, "valid_time"), pair(j, "mean_field_rel_error"));
-    md += energies ? fmt::format(" | {} | {} | {} |\n", pair(j, "energy_mean_rel_error"), pair(j, "energy_std_rel_error"),
-                                 pair(j, "enstrophy_mean_rel_error"))
-                   : " |\n";
-  }
-  md += "\nValid time: the first recorded time whose relative state error exceeds 0.5. Mean field error: "
-        "‖x̄_rom − x̄‖/‖x̄‖ of the time means; energy and enstrophy (E = ½Σ|∇_h ψ|² h_x h_y, Z = ½Σω² h_x h_y): "
-        "relative errors of the means and standard deviations of their time series.\n";
-  md += fmt::format("\nSettling of the time means: the mean over the second half of the full run differs from the mean "
-                    "over all of it by {:.1f} % (relative); statistics of a window whose means have not settled (more "
-                    "than about 10 %) rank ROMs only roughly.\n",
-                    100 * settling);
-
+  // Report: the numbers above, as JSON and as Markdown written from that JSON alone.
+  const std::string md = compare_markdown(all);
   if (is_root()) {
     std::ofstream(out + "/compare.json") << all.dump(1) << "\n";
     std::ofstream(out + "/compare.md") << md;
   }
   MPI_Barrier(comm);
-  std::string figures;
-  if (plots && is_root()) {
-    const std::string script = apps::program_data_file("compare_plots.py").string();
-    const int rc =
-        std::system(fmt::format("{} {} {} > {}/plots.log 2>&1", apps::system_python(), script, out, out).c_str());
-    figures = rc == 0 ? fmt::format("figures: {}/*.png\n", out)
-                      : fmt::format("figures not drawn (see {}/plots.log; needs python3-matplotlib, python3-h5py)\n", out);
-  }
+  // Figures: drawn from the files just written.
+  const std::string figures = plots && is_root() ? draw_compare_figures(out) : "";
   print(c.json ? all.dump() + "\n" : md + fmt::format("\nwrote {}/compare.md, {}/compare.json\n{}", out, out, figures));
   return 0;
 }

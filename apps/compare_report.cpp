@@ -1,0 +1,129 @@
+// The report of `metarom compare`, written from its JSON result alone (so compare.md can
+// be regenerated from compare.json), and the figures drawn from the files it wrote.
+#include "compare_report.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "program.hpp"
+
+namespace metarom::cli {
+
+namespace {
+std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
+double num(const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; }
+}  // namespace
+
+std::string compare_markdown(const nlohmann::json& all) {
+  const nlohmann::json& results = all["results"];
+  const std::string test_path = all["test"].get<std::string>();
+  std::string md = fmt::format(
+      "# metarom compare: {} model, n = {}, r = {}\n\nTraining set `{}` ({} snapshots){}. Full model: {} steps in "
+      "{:.3f} s on {} rank(s); ROMs take {} steps over the same span.\n\n",
+      all["model"].get<std::string>(), all["n"].get<long long>(), fmt::join(all["latent_dims"].get<std::vector<int>>(), ", "),
+      all["train"].get<std::string>(), all["train_count"].get<long long>(),
+      test_path.empty() ? "" : fmt::format(", test set `{}` ({} snapshots)", test_path, all["test_count"].get<long long>()),
+      all["fom_steps"].get<int>(), num(all, "fom_seconds"), all["ranks"].get<int>(), all["rom_steps"].get<int>());
+  md += "| reducer | r | fit (s) | train MSE | train SR MSE | test MSE | test SR MSE | ROM | ROM error, final | ROM "
+        "error, run | online (s) | µs/step | speedup |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& j : results) {
+    if (j.contains("status")) {
+      md += fmt::format("| {} | {} | {} ||||||||||\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                        j["status"].get<std::string>());
+      continue;
+    }
+    const bool ok = j.value("rom_status", "") == "ok";
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                      j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                      j.contains("dynamics_fit_seconds")
+                          ? fmt::format("{:.2f} + {:.2f}", num(j, "fit_seconds"), num(j, "dynamics_fit_seconds"))
+                          : fmt::format("{:.2f}", num(j, "fit_seconds")),
+                      sci(num(j, "train_mse")), sci(num(j, "train_sr_mse")), sci(num(j, "test_mse")),
+                      sci(num(j, "test_sr_mse")), j["rom"].get<std::string>() + (ok ? "" : ": " + j["rom_status"].get<std::string>()),
+                      sci(num(j, "rom_final_rel_error")), sci(num(j, "rom_rel_error")),
+                      ok ? fmt::format("{:.4f}", num(j, "online_seconds")) : "—",
+                      ok ? fmt::format("{:.1f}", num(j, "us_per_step")) : "—",
+                      !ok                       ? std::string("—")
+                      : num(j, "speedup") < 10 ? fmt::format("{:.2f}x", num(j, "speedup"))
+                                               : fmt::format("{:.0f}x", num(j, "speedup")));
+  }
+  md += "\nMSE (3.20) and second-reconstruction MSE (5.2) per value; ROM errors are ‖x_rom − x‖/‖x‖ at the final "
+        "time and ‖X_rom − X‖_F/‖X‖_F over the run; online time: encode x(t0), latent time stepping, decode; µs/step: "
+        "the latent time stepping alone per step. Rows `+learned`: the same reducer with latent dynamics "
+        "du/dt = c + Au + H(u ⊗ u) learned by operator inference from the training snapshots (exact velocities "
+        "J⁺f, λ chosen on the last 20 % of the training span, or by statistics over twice the span for chaotic "
+        "flows); rows `+closure`: the reducer's Galerkin ROM plus a closure c + Au + H(u ⊗ u) learned the same way "
+        "from what Galerkin misses (u̇ − g(u)). Their fit time is the reducer's + the dynamics'.\n";
+
+  // The meta-autoencoders under the paper's evaluation protocol.
+  std::string paper;
+  for (const auto& j : results)
+    if (j.contains("paper_protocol")) {
+      const auto& p = j["paper_protocol"];
+      paper += fmt::format("| {} | {} | {} | {} | {} | {} |\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                           sci(num(p, "train_mse")), sci(num(p, "train_sr_mse")), sci(num(p, "test_mse")),
+                           sci(num(p, "test_sr_mse")));
+    }
+  if (!paper.empty())
+    md += "\n## Meta-autoencoders encoded with the paper's protocol (I = 4 Gauss–Newton steps from θ₀)\n\nThe table "
+          "above encodes with the inner problem solved to convergence (metarom's default).\n\n| reducer | r | train MSE "
+          "| train SR MSE | test MSE | test SR MSE |\n|---|---|---|---|---|---|\n" +
+          paper;
+
+  // Every row's settings.
+  md += "\n## Settings of each row\n\n";
+  for (const auto& j : results)
+    if (j.contains("settings") && !j.contains("dynamics_fit_seconds"))
+      md += fmt::format("- {}, r = {}: {}{}\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                        j["settings"].get<std::string>(),
+                        j.contains("rom_manifold_damping") ? fmt::format("; ROM damping δ = {:g}", num(j, "rom_manifold_damping"))
+                                                           : std::string());
+  md += "\nEvery other value is the reducer's own default or the user's option. (compare): POD centred like the "
+        "neural reducers' POD stage, for a fair comparison (-pod_center 0 overrides it). `+learned` rows use the "
+        "same reducer.\n";
+
+  // The flow statistics (flow_statistics.hpp): training window / beyond it.
+  const bool energies = std::any_of(results.begin(), results.end(), [](const nlohmann::json& j) {
+    return j.contains("energy_mean_rel_error");
+  });
+  auto pair = [&](const nlohmann::json& j, const char* k) {
+    const double a = num(j, k);
+    const double b = j.contains("beyond_training") ? num(j["beyond_training"], k) : NAN;
+    return fmt::format("{} / {}", std::isfinite(a) ? fmt::format("{:.3f}", a) : "—",
+                       std::isfinite(b) ? fmt::format("{:.3f}", b) : "—");
+  };
+  md += fmt::format("\n## Statistics of the flow (training window [{:g}, {:g}] / beyond it)\n\n", num(all, "t0"), num(all, "t_train"));
+  md += energies ? "| reducer | r | ROM | valid time | mean field error | energy mean error | energy std error | "
+                   "enstrophy mean error |\n|---|---|---|---|---|---|---|---|\n"
+                 : "| reducer | r | ROM | valid time | mean field error |\n|---|---|---|---|---|\n";
+  for (const auto& j : results) {
+    if (!j.contains("valid_time")) continue;
+    md += fmt::format("| {} | {} | {} | {:g} | {}", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                      j["rom"].get<std::string>(), num(j, "valid_time"), pair(j, "mean_field_rel_error"));
+    md += energies ? fmt::format(" | {} | {} | {} |\n", pair(j, "energy_mean_rel_error"), pair(j, "energy_std_rel_error"),
+                                 pair(j, "enstrophy_mean_rel_error"))
+                   : " |\n";
+  }
+  md += "\nValid time: the first recorded time whose relative state error exceeds 0.5. Mean field error: "
+        "‖x̄_rom − x̄‖/‖x̄‖ of the time means; energy and enstrophy (E = ½Σ|∇_h ψ|² h_x h_y, Z = ½Σω² h_x h_y): "
+        "relative errors of the means and standard deviations of their time series.\n";
+  md += fmt::format("\nSettling of the time means: the mean over the second half of the full run differs from the mean "
+                    "over all of it by {:.1f} % (relative); statistics of a window whose means have not settled (more "
+                    "than about 10 %) rank ROMs only roughly.\n",
+                    100 * num(all, "mean_settling"));
+
+  return md;
+}
+
+std::string draw_compare_figures(const std::string& out) {
+  const std::string script = apps::program_data_file("compare_plots.py").string();
+  const int rc = std::system(fmt::format("{} {} {} > {}/plots.log 2>&1", apps::system_python(), script, out, out).c_str());
+  return rc == 0 ? fmt::format("figures: {}/*.png\n", out)
+                 : fmt::format("figures not drawn (see {}/plots.log; needs python3-matplotlib, python3-h5py)\n", out);
+}
+
+}  // namespace metarom::cli
