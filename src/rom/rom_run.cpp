@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "metarom/error.hpp"
+#include "metarom/reducers/metrics.hpp"
 #include "metarom/rom/latent_rom.hpp"
 
 namespace metarom {
@@ -54,7 +55,9 @@ RomErrors rom_errors(const Matrix& rom, const Matrix& full, MPI_Comm comm) {
     e.rel_error = e.final_rel_error = INFINITY;
     return e;
   }
-  e.rel_error = std::sqrt(parts.row(0).sum() / std::max(parts.row(1).sum(), 1e-300));
+  // Over the run as ‖X_rom − X‖_F / ‖X‖_F summed whole (the programs' figure before this
+  // component existed, to the last digit).
+  e.rel_error = std::sqrt(distributed_squared_distance(rom, full, comm) / allreduce_sum(comm, full.squaredNorm()));
   e.final_rel_error = full.cols() ? e.in_time.back() : 0.0;
   return e;
 }
