@@ -53,7 +53,7 @@ void check_config(const BurgersConfig& c) {
 }  // namespace
 
 void BurgersConfig::set_from_options(MPI_Comm comm, const std::string& prefix) {
-  METAROM_PETSC(burgers_options(comm, prefix.empty() ? nullptr : prefix.c_str(), this));
+  METAROM_PETSC(burgers_options(comm, petsc_prefix(prefix), this));
   time.set_from_options(comm, "burgers", prefix);
   check_config(*this);
 }

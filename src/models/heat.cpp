@@ -54,7 +54,7 @@ void check_config(const HeatConfig& c) {
 }  // namespace
 
 void HeatConfig::set_from_options(MPI_Comm comm, const std::string& prefix) {
-  METAROM_PETSC(heat_options(comm, prefix.empty() ? nullptr : prefix.c_str(), this));
+  METAROM_PETSC(heat_options(comm, petsc_prefix(prefix), this));
   time.set_from_options(comm, "heat", prefix);
   check_config(*this);
 }

@@ -34,7 +34,7 @@ PetscErrorCode time_grid_options(MPI_Comm comm, const char* prefix, const std::s
 }  // namespace
 
 void TimeGrid::set_from_options(MPI_Comm comm, const std::string& model, const std::string& prefix) {
-  METAROM_PETSC(time_grid_options(comm, prefix.empty() ? nullptr : prefix.c_str(), model, this));
+  METAROM_PETSC(time_grid_options(comm, petsc_prefix(prefix), model, this));
 }
 
 void TimeGrid::check(const std::string& model) const {

@@ -71,7 +71,7 @@ int steps_for(double span, double dt) { return static_cast<int>(std::lround(span
 }  // namespace
 
 void QgConfig::set_from_options(MPI_Comm comm, const std::string& prefix) {
-  METAROM_PETSC(qg_options(comm, prefix.empty() ? nullptr : prefix.c_str(), this));
+  METAROM_PETSC(qg_options(comm, petsc_prefix(prefix), this));
   check_config(*this);
 }
 

@@ -72,14 +72,16 @@ Eigen::Map<Vector> Mlp::bias(int l) { return Eigen::Map<Vector>(theta_.data() + 
 Eigen::Map<const Vector> Mlp::bias(int l) const {
   return Eigen::Map<const Vector>(theta_.data() + bias_offset(l), out_local(l));
 }
-Eigen::Map<Matrix> Mlp::weight_in(Vector& v, int l) const {
+void Mlp::require_parameter_layout(const Vector& v) const {
   if (v.size() != theta_.size())
     throw Error(fmt::format("Mlp: a vector of {} values is not laid out like the {} parameters", v.size(), theta_.size()));
+}
+Eigen::Map<Matrix> Mlp::weight_in(Vector& v, int l) const {
+  require_parameter_layout(v);
   return Eigen::Map<Matrix>(v.data() + weight_offset(l), out_local(l), in_local(l));
 }
 Eigen::Map<Vector> Mlp::bias_in(Vector& v, int l) const {
-  if (v.size() != theta_.size())
-    throw Error(fmt::format("Mlp: a vector of {} values is not laid out like the {} parameters", v.size(), theta_.size()));
+  require_parameter_layout(v);
   return Eigen::Map<Vector>(v.data() + bias_offset(l), out_local(l));
 }
 

@@ -63,7 +63,7 @@ void Autoencoder::view(std::ostream& os) const {
 
 void RightInvertibleAutoencoder::read_options(const std::string& prefix) {
   Autoencoder::read_options(prefix);
-  METAROM_PETSC(ri_options(prefix.empty() ? nullptr : prefix.c_str(), &lambda_));
+  METAROM_PETSC(ri_options(petsc_prefix(prefix), &lambda_));
   if (lambda_ < 0) throw Error("ri-ae: -ri_lambda must be >= 0");
 }
 

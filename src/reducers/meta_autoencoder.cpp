@@ -77,7 +77,7 @@ GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
 void MetaAutoencoder::read_options(const std::string& prefix) {
   settings_.set_from_options(prefix);
   bool penalty_set = false;
-  METAROM_PETSC(meta_options(prefix.empty() ? nullptr : prefix.c_str(), &train_gn_, &encode_gn_, &gradient_,
+  METAROM_PETSC(meta_options(petsc_prefix(prefix), &train_gn_, &encode_gn_, &gradient_,
                              &latent_penalty_, &penalty_set, &eval_iterations_));
   // The default β serves the unrolled gradient; the envelope gradient has no penalty term.
   if (!penalty_set && gradient_ == Gradient::implicit) latent_penalty_ = 0;
@@ -248,7 +248,7 @@ void MetaAutoencoder::view(std::ostream& os) const {
 
 void CorrectedAutoencoder::read_options(const std::string& prefix) {
   MetaAutoencoder::read_options(prefix);
-  METAROM_PETSC(corrected_options(prefix.empty() ? nullptr : prefix.c_str(), &corrected_from_));
+  METAROM_PETSC(corrected_options(petsc_prefix(prefix), &corrected_from_));
 }
 
 void CorrectedAutoencoder::fit(const SnapshotSet& train) {

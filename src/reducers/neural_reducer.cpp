@@ -75,7 +75,7 @@ PetscErrorCode neural_options(const char* prefix, NeuralSettings* s) {
 }  // namespace
 
 void NeuralSettings::set_from_options(const std::string& prefix) {
-  METAROM_PETSC(neural_options(prefix.empty() ? nullptr : prefix.c_str(), this));
+  METAROM_PETSC(neural_options(petsc_prefix(prefix), this));
   if (latent_dim < 1) throw Error("neural reducer: -reducer_latent_dim must be >= 1");
   if (hidden.size() == 1 && hidden[0] == -1)
     throw Error("neural reducer: -ae_hidden was given no widths (give widths such as 100 or 64,32, or 0 for "

@@ -87,7 +87,7 @@ int rank_for_energy(const Vector& sigma, double fraction) {
 }
 
 void Pod::read_options(const std::string& prefix) {
-  METAROM_PETSC(pod_options(prefix.empty() ? nullptr : prefix.c_str(), &settings_));
+  METAROM_PETSC(pod_options(petsc_prefix(prefix), &settings_));
 }
 
 void Pod::fit(const SnapshotSet& train) {

@@ -28,7 +28,7 @@ void Reducer::set_from_options(const std::string& prefix) {
   prefix_ = prefix;
   PetscInt r = latent_dim_setting();
   PetscBool set = PETSC_FALSE;
-  METAROM_PETSC(latent_dim_option(prefix.empty() ? nullptr : prefix.c_str(), latent_dim_setting(), &r, &set));
+  METAROM_PETSC(latent_dim_option(petsc_prefix(prefix), latent_dim_setting(), &r, &set));
   if (set) set_latent_dim(static_cast<int>(r));
   read_options(prefix);
 }

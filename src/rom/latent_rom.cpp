@@ -357,7 +357,7 @@ PetscErrorCode rom_options(const char* prefix, double* damping) {
 
 void LatentRomSettings::set_from_options(const std::string& p) {
   prefix = p;
-  METAROM_PETSC(rom_options(p.empty() ? nullptr : p.c_str(), &manifold_damping));
+  METAROM_PETSC(rom_options(petsc_prefix(p), &manifold_damping));
 }
 
 double LatentRomSettings::damping_for(const Reducer& reducer) const {

@@ -61,6 +61,9 @@ using KSPHandle = PetscHandle<KSP, KSPDestroy>;
 using TSHandle = PetscHandle<TS, TSDestroy>;
 using TaoHandle = PetscHandle<Tao, TaoDestroy>;
 
+// An object's options prefix as PETSc's calls take it (nullptr: none).
+inline const char* petsc_prefix(const std::string& prefix) { return prefix.empty() ? nullptr : prefix.c_str(); }
+
 // The other direction, inside callbacks PETSc calls (TS, TSTrajectory, Tao and Mat
 // implementations): runs f and turns a C++ exception into a PETSc error code. By default
 // the error is raised on `comm` with the exception's text (PETSc prints and propagates it);

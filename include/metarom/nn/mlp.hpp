@@ -84,6 +84,7 @@ class Mlp {
  private:
   int in_local(int l) const;   // local width of layer l's input
   int out_local(int l) const;  // local width of layer l's output
+  void require_parameter_layout(const Vector& v) const;  // throws unless v.size() matches
   Index weight_offset(int l) const { return offsets_[l]; }
   Index bias_offset(int l) const { return offsets_[l] + Index(out_local(l)) * in_local(l); }
   void reduce(Matrix& m) const;  // sum over rows_.comm when distributed
