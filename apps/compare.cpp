@@ -48,6 +48,38 @@ bool option_given(const char* name) {
   return set;
 }
 
+// Whether a snapshot file was written by the model `fom` as rebuilt here: every setting the
+// model records under its name (<model>_re, <model>_dt, ...) equal, where the spin-up file
+// and the provenance's bookkeeping (creation time, ranks) may differ.
+bool same_model(const Attributes& file, const FullOrderModel& fom) {
+  const std::string prefix = fom.name() + "_";
+  for (const auto& [key, value] : fom.provenance()) {
+    if (key.rfind(prefix, 0) != 0 || key.find("spinup_file") != std::string::npos) continue;
+    const auto it = file.values().find(key);
+    if (it == file.values().end() || !(it->second == value)) return false;
+  }
+  return true;
+}
+
+// The training and test sets as one run, if together they hold exactly the snapshots the
+// model records over its time grid (as `simulate -split` writes them); nothing otherwise.
+std::optional<SnapshotSet> recorded_run(const FullOrderModel& fom, const SnapshotSet& train,
+                                        const std::optional<SnapshotSet>& test) {
+  if (!test || !same_model(train.provenance, fom) || !same_model(test->provenance, fom)) return std::nullopt;
+  const TimeGrid& g = fom.time_grid();
+  const Index count = train.count() + test->count();
+  if (count != g.snapshots()) return std::nullopt;
+  SnapshotSet run = train;
+  run.X.resize(train.X.rows(), count);
+  run.X << train.X, test->X;
+  run.t.resize(count);
+  run.t << train.t, test->t;
+  const double step = g.stride * g.dt();
+  for (Index k = 0; k < count; ++k)
+    if (std::abs(run.t(k) - (g.t0 + static_cast<double>(k) * step)) > 1e-6 * step) return std::nullopt;
+  return run;
+}
+
 // The settings a row's reducer ran with, as text (the reducers' own defaults unless the
 // user's options changed them); "(compare)" marks compare's one choice, centred POD.
 std::string row_settings(Reducer& reducer, bool pod_centre_chosen) {
@@ -107,6 +139,7 @@ int cmd_compare(const std::string&) {
   std::string train_path, test_path, reducers = "pod,ae,meta-ae", out = "compare", r_list = "10";
   int dt_multiple = 0;
   bool plots = true;
+  double floor_perturbation = 1e-6;
   std::string dynamics = "learned,closure";
   std::vector<Option> opts{
       {"-i", "Training snapshot file (its provenance names the full model)", &train_path},
@@ -120,9 +153,15 @@ int cmd_compare(const std::string&) {
       {"-latent_dynamics",
        "Extra rows per reducer, comma separated: learned (latent dynamics by operator inference), closure (its "
        "Galerkin ROM plus a learned closure); none",
-       &dynamics}};
+       &dynamics},
+      {"-floor_perturbation",
+       "Chaotic models: also run the full model from its initial state perturbed by this relative size and score "
+       "it like a ROM, the predictability floor (0: skip)",
+       &floor_perturbation}};
   const Common c = common_options(opts, "metarom compare");
   require(train_path, "-i", "train.h5");
+  if (!(floor_perturbation >= 0))
+    throw Error(fmt::format("compare: -floor_perturbation must be >= 0, got {}", floor_perturbation));
   const MPI_Comm comm = PETSC_COMM_WORLD;
   std::filesystem::create_directories(out);
   std::vector<int> dims;
@@ -155,10 +194,36 @@ int cmd_compare(const std::string&) {
     throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {}", dt_multiple, grid.stride));
   const TimeGrid rom_grid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
 
-  progress(c, fmt::format("compare: {} model, n = {}, r = {}, reducers {}; running the full model ({} steps)\n",
-                          fom->name(), rows.global, r_list, reducers, grid.steps));
-  const SnapshotSet full = fom->simulate(!c.quiet && !c.json);
-  const double fom_seconds = fom->solve_seconds();
+  // The reference run. A chaotic model whose training and test files hold its whole run
+  // uses them as the reference (they are its trajectory; a rerun on other ranks would
+  // diverge from them by round-off), and its own run here starts from the perturbed state:
+  // the predictability floor, which also times the full model. Otherwise the full model
+  // runs here, and a chaotic one runs a second time for the floor.
+  const bool show = !c.quiet && !c.json;
+  const bool floor_row = fom->chaotic() && floor_perturbation > 0;
+  std::optional<SnapshotSet> recorded = floor_row ? recorded_run(*fom, train, test) : std::nullopt;
+  const std::string reference = recorded ? "snapshot files" : "full model run";
+  SnapshotSet full;
+  double fom_seconds = 0;
+  if (recorded) {
+    full = std::move(*recorded);
+    progress(c, fmt::format("compare: {} model, n = {}, r = {}, reducers {}; reference: the training and test "
+                            "files ({} snapshots)\n",
+                            fom->name(), rows.global, r_list, reducers, full.count()));
+  } else {
+    progress(c, fmt::format("compare: {} model, n = {}, r = {}, reducers {}; running the full model ({} steps)\n",
+                            fom->name(), rows.global, r_list, reducers, grid.steps));
+    full = fom->simulate(show);
+    fom_seconds = fom->solve_seconds();
+  }
+  std::optional<SnapshotSet> twin;
+  if (floor_row) {
+    progress(c, fmt::format("compare: the predictability floor: the full model from its initial state perturbed by "
+                            "{:g} (relative)\n",
+                            floor_perturbation));
+    twin = fom->simulate_from(perturbed_initial_state(full.X.col(0), rows, floor_perturbation), show);
+    if (recorded) fom_seconds = fom->solve_seconds();
+  }
   write_snapshots(out + "/full.h5", full);
   write_xdmf(out + "/full.h5", full);
 
@@ -176,6 +241,37 @@ int cmd_compare(const std::string&) {
   Index in_window = 0;
   while (in_window < full.count() && full.t(in_window) <= t_train + 1e-9 * (1 + std::abs(t_train))) ++in_window;
   in_window = std::max<Index>(in_window, 1);
+  // Errors of states X (recorded at the times t of the full run) against the full run, and
+  // the flow's statistics (flow_statistics.hpp) over the training window and beyond it.
+  auto score = [&](nlohmann::json& j, const Matrix& X, const Vector& t) {
+    const RomErrors errors = rom_errors(X, full.X, comm);
+    const bool finite = errors.finite;
+    const std::vector<double>& e = errors.in_time;
+    j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
+    j["rom_rel_error"] = errors.rel_error;
+    j["rom_final_rel_error"] = errors.final_rel_error;
+    j["rom_error_in_time"] = e;
+    if (finite) {
+      j["valid_time"] = valid_time(e, t);
+      auto stats = [&](Index first, Index last) {
+        const FlowStatistics fs = flow_statistics(*fom, X, full.X, first, last, comm);
+        nlohmann::json s{{"mean_field_rel_error", fs.mean_field_rel_error}};
+        if (std::isfinite(fs.energy_mean_rel_error)) {
+          s["energy_mean_rel_error"] = fs.energy_mean_rel_error;
+          s["energy_std_rel_error"] = fs.energy_std_rel_error;
+          s["enstrophy_mean_rel_error"] = fs.enstrophy_mean_rel_error;
+        }
+        return s;
+      };
+      if (full_energy.size()) {
+        const Matrix ez = fom->energy_enstrophy(X);
+        j["energy_in_time"] = std::vector<double>(ez.row(0).begin(), ez.row(0).end());
+      }
+      const nlohmann::json in = stats(0, in_window);
+      j.update(in);
+      if (in_window < full.count()) j["beyond_training"] = stats(in_window, full.count());
+    }
+  };
   // Run stage: one latent ROM of `reducer` against the full run (rom_run.hpp), filling its
   // row: errors, flow statistics, online time, speedup, cost per latent step, and the
   // decoded trajectory file.
@@ -188,34 +284,7 @@ int cmd_compare(const std::string&) {
       Attributes provenance = full.provenance;
       provenance.set("rom", rom_type);
       const SnapshotSet decoded = decode_trajectory(reducer, traj, rows, full.layout, provenance);
-      const RomErrors errors = rom_errors(decoded.X, full.X, comm);
-      const bool finite = errors.finite;
-      const std::vector<double>& e = errors.in_time;
-      j["rom_status"] = finite ? "ok" : "blew up (NaN/Inf)";
-      j["rom_rel_error"] = errors.rel_error;
-      j["rom_final_rel_error"] = errors.final_rel_error;
-      j["rom_error_in_time"] = e;
-      // Statistics of the flow (flow_statistics.hpp) over the training window and beyond it.
-      if (finite) {
-        j["valid_time"] = valid_time(e, traj.t);
-        auto stats = [&](Index first, Index last) {
-          const FlowStatistics fs = flow_statistics(*fom, decoded.X, full.X, first, last, comm);
-          nlohmann::json s{{"mean_field_rel_error", fs.mean_field_rel_error}};
-          if (std::isfinite(fs.energy_mean_rel_error)) {
-            s["energy_mean_rel_error"] = fs.energy_mean_rel_error;
-            s["energy_std_rel_error"] = fs.energy_std_rel_error;
-            s["enstrophy_mean_rel_error"] = fs.enstrophy_mean_rel_error;
-          }
-          return s;
-        };
-        if (full_energy.size()) {
-          const Matrix ez = fom->energy_enstrophy(decoded.X);
-          j["energy_in_time"] = std::vector<double>(ez.row(0).begin(), ez.row(0).end());
-        }
-        const nlohmann::json in = stats(0, in_window);
-        j.update(in);
-        if (in_window < full.count()) j["beyond_training"] = stats(in_window, full.count());
-      }
+      score(j, decoded.X, traj.t);
       j["times"] = std::vector<double>(traj.t.data(), traj.t.data() + traj.t.size());
       j["online_seconds"] = run.online_seconds;
       j["speedup"] = fom_seconds / run.online_seconds;
@@ -332,6 +401,17 @@ int cmd_compare(const std::string&) {
     }
   }
 
+  // The predictability floor, scored like a ROM.
+  nlohmann::json floor;
+  if (twin) {
+    floor["perturbation"] = floor_perturbation;
+    score(floor, twin->X, twin->t);
+    const std::string file = out + "/floor.h5";
+    write_snapshots(file, *twin);
+    write_xdmf(file, *twin);
+    floor["trajectory"] = file;
+  }
+
   nlohmann::json all{{"model", fom->name()},           {"n", rows.global},
                      {"latent_dims", dims},            {"train", train_path},
                      {"test", test_path},              {"fom_seconds", fom_seconds},
@@ -339,8 +419,10 @@ int cmd_compare(const std::string&) {
                      {"snapshots", full.count()},      {"ranks", rows.size()},
                      {"t_train", t_train},             {"mean_settling", settling},
                      {"t0", full.t(0)},                {"train_count", train.count()},
+                     {"reference", reference},
                      {"results", results}};
   if (test) all["test_count"] = test->count();
+  if (twin) all["floor"] = floor;
   if (full_energy.size()) {
     all["full_energy_in_time"] = std::vector<double>(full_energy.row(0).begin(), full_energy.row(0).end());
     all["full_times"] = std::vector<double>(full.t.begin(), full.t.end());

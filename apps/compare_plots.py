@@ -7,7 +7,7 @@ Reads DIR/compare.json and the trajectories it names, and writes
   DIR/fields_final.png     the full model's final state beside every ROM's (2-D grids; the
                            first field of several, e.g. u of Burgers' (u, v)),
   DIR/error_vs_r.png       ROM error over the run against r, one line per reducer (several r),
-  DIR/energy_vs_time.png   kinetic energy E(t) of the full model and every ROM (flows that
+  DIR/energy_vs_time.png   kinetic energy E(t) of the full model, its perturbed twin and every ROM (flows that
                            define it, QG),
   DIR/mean_fields.png      the time-mean field of the full model beside every ROM's.
 Needs Debian's python3-matplotlib, python3-h5py and python3-numpy.
@@ -122,6 +122,10 @@ def main(d):
         fig, ax = plt.subplots(figsize=(9, 5))
         ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))
         ax.plot(c["full_times"], c["full_energy_in_time"], "k-", lw=2, label="full model")
+        fl = c.get("floor", {})
+        if "energy_in_time" in fl:
+            ax.plot(c["full_times"], fl["energy_in_time"], color="0.55", lw=1.5,
+                    label=f'full model, start perturbed by {fl["perturbation"]:g} (floor)')
         for r in ok:
             if "energy_in_time" in r:
                 ax.plot(r["times"], r["energy_in_time"], style(r), lw=0.9,

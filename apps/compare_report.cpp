@@ -21,13 +21,18 @@ double num(const nlohmann::json& j, const char* k) { return j.contains(k) && j[k
 std::string compare_markdown(const nlohmann::json& all) {
   const nlohmann::json& results = all["results"];
   const std::string test_path = all["test"].get<std::string>();
+  const bool from_files = all.value("reference", "") == "snapshot files";
   std::string md = fmt::format(
       "# metarom compare: {} model, n = {}, r = {}\n\nTraining set `{}` ({} snapshots){}. Full model: {} steps in "
-      "{:.3f} s on {} rank(s); ROMs take {} steps over the same span.\n\n",
+      "{:.3f} s on {} rank(s){}; ROMs take {} steps over the same span.\n\n",
       all["model"].get<std::string>(), all["n"].get<long long>(), fmt::join(all["latent_dims"].get<std::vector<int>>(), ", "),
       all["train"].get<std::string>(), all["train_count"].get<long long>(),
       test_path.empty() ? "" : fmt::format(", test set `{}` ({} snapshots)", test_path, all["test_count"].get<long long>()),
-      all["fom_steps"].get<int>(), num(all, "fom_seconds"), all["ranks"].get<int>(), all["rom_steps"].get<int>());
+      all["fom_steps"].get<int>(), num(all, "fom_seconds"), all["ranks"].get<int>(),
+      from_files ? " (its run from the perturbed start below; the reference trajectory is the training and test "
+                   "files, the run that wrote them)"
+                 : "",
+      all["rom_steps"].get<int>());
   md += "| reducer | r | fit (s) | train MSE | train SR MSE | test MSE | test SR MSE | ROM | ROM error, final | ROM "
         "error, run | online (s) | µs/step | speedup |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& j : results) {
@@ -98,19 +103,45 @@ std::string compare_markdown(const nlohmann::json& all) {
   };
   md += fmt::format("\n## Statistics of the flow (training window [{:g}, {:g}] / beyond it)\n\n", num(all, "t0"), num(all, "t_train"));
   md += energies ? "| reducer | r | ROM | valid time | mean field error | energy mean error | energy std error | "
-                   "enstrophy mean error |\n|---|---|---|---|---|---|---|---|\n"
-                 : "| reducer | r | ROM | valid time | mean field error |\n|---|---|---|---|---|\n";
+                   "enstrophy mean error | worst |\n|---|---|---|---|---|---|---|---|---|\n"
+                 : "| reducer | r | ROM | valid time | mean field error | worst |\n|---|---|---|---|---|---|\n";
+  // The largest of the mean-field and energy errors, in and beyond training: one number
+  // that ranks the rows (the enstrophy is shown, not ranked: it follows the energy).
+  auto worst = [&](const nlohmann::json& j) {
+    double w = 0;
+    for (const char* k : {"mean_field_rel_error", "energy_mean_rel_error", "energy_std_rel_error"})
+      for (const nlohmann::json* s : {&j, j.contains("beyond_training") ? &j["beyond_training"] : &j})
+        if (std::isfinite(num(*s, k))) w = std::max(w, num(*s, k));
+    return w;
+  };
+  auto stats_row = [&](const nlohmann::json& j, const std::string& name, const std::string& r, const std::string& rom) {
+    std::string row = fmt::format("| {} | {} | {} | {:g} | {}", name, r, rom, num(j, "valid_time"), pair(j, "mean_field_rel_error"));
+    if (energies)
+      row += fmt::format(" | {} | {} | {}", pair(j, "energy_mean_rel_error"), pair(j, "energy_std_rel_error"),
+                         pair(j, "enstrophy_mean_rel_error"));
+    return row + fmt::format(" | {:.3f} |\n", worst(j));
+  };
+  const bool floor = all.contains("floor") && all["floor"].contains("valid_time");
+  if (floor)
+    md += stats_row(all["floor"], fmt::format("**floor**: full model, start perturbed by {:g}", num(all["floor"], "perturbation")),
+                    "—", "—");
+  std::vector<std::string> within;
   for (const auto& j : results) {
     if (!j.contains("valid_time")) continue;
-    md += fmt::format("| {} | {} | {} | {:g} | {}", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
-                      j["rom"].get<std::string>(), num(j, "valid_time"), pair(j, "mean_field_rel_error"));
-    md += energies ? fmt::format(" | {} | {} | {} |\n", pair(j, "energy_mean_rel_error"), pair(j, "energy_std_rel_error"),
-                                 pair(j, "enstrophy_mean_rel_error"))
-                   : " |\n";
+    md += stats_row(j, j["reducer"].get<std::string>(), std::to_string(j["latent_dim"].get<int>()), j["rom"].get<std::string>());
+    if (floor && worst(j) <= worst(all["floor"]))
+      within.push_back(fmt::format("{} (r = {})", j["reducer"].get<std::string>(), j["latent_dim"].get<int>()));
   }
   md += "\nValid time: the first recorded time whose relative state error exceeds 0.5. Mean field error: "
         "‖x̄_rom − x̄‖/‖x̄‖ of the time means; energy and enstrophy (E = ½Σ|∇_h ψ|² h_x h_y, Z = ½Σω² h_x h_y): "
-        "relative errors of the means and standard deviations of their time series.\n";
+        "relative errors of the means and standard deviations of their time series. Worst: the largest mean-field "
+        "and energy error, in and beyond training.\n";
+  if (floor)
+    md += fmt::format("\nThe floor row is the full model itself started from its initial state perturbed by a relative "
+                      "{:g}: another trajectory of the same flow, scored like the ROMs. Its errors are what a window "
+                      "this long leaves between two trajectories of the flow, so a ROM cannot be asked to come closer; "
+                      "rows at or below the floor's worst error: {}.\n",
+                      num(all["floor"], "perturbation"), within.empty() ? "none" : fmt::format("{}", fmt::join(within, ", ")));
   md += fmt::format("\nSettling of the time means: the mean over the second half of the full run differs from the mean "
                     "over all of it by {:.1f} % (relative); statistics of a window whose means have not settled (more "
                     "than about 10 %) rank ROMs only roughly.\n",

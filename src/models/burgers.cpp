@@ -335,7 +335,7 @@ PetscErrorCode burgers_monitor(TS, PetscInt step, PetscReal t, Vec x, void* ctx)
 }
 }  // namespace
 
-SnapshotSet BurgersModel::simulate(bool progress) {
+SnapshotSet BurgersModel::simulate_from(const Vector& x0, bool progress) {
   Impl& m = *impl_;
   const TimeGrid& tg = m.config.time;
   std::vector<double> data, times;
@@ -385,7 +385,7 @@ SnapshotSet BurgersModel::simulate(bool progress) {
 
   VecHandle x;
   METAROM_PETSC(DMCreateGlobalVector(m.da, x.address()));
-  const Vector x0 = initial_state();
+  check_initial_state(x0, m.rows, "burgers");
   copy_to_vec(x0.data(), x);
   METAROM_PETSC(TSSetSolution(ts, x));
   METAROM_PETSC(TSSetUp(ts));

@@ -233,7 +233,7 @@ Matrix HeatModel::apply(const Matrix& V) const {
 
 Matrix HeatModel::rhs(double, const Matrix& X) const { return apply(X); }
 
-SnapshotSet HeatModel::simulate(bool progress) {
+SnapshotSet HeatModel::simulate_from(const Vector& x0, bool progress) {
   Impl& m = *impl_;
   const TimeGrid& tg = m.config.time;
   std::vector<double> data, times;
@@ -265,7 +265,7 @@ SnapshotSet HeatModel::simulate(bool progress) {
 
   VecHandle x;
   METAROM_PETSC(VecDuplicate(m.global, x.address()));
-  const Vector x0 = initial_state();
+  check_initial_state(x0, m.rows, "heat");
   m.to_global(x0.data(), x);
   m.seconds = ode.solve(x);
 

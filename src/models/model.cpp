@@ -60,6 +60,12 @@ TimeGrid TimeGrid::from_attributes(const Attributes& a, const std::string& model
   return g;
 }
 
+void check_initial_state(const Vector& x0, const RowPartition& rows, const std::string& model) {
+  if (x0.size() != rows.local())
+    throw Error(fmt::format("{}: an initial state of {} values for {} local rows", model, x0.size(), rows.local()));
+  if (!x0.allFinite()) throw Error(fmt::format("{}: the initial state is not finite", model));
+}
+
 Matrix FullOrderModel::apply_jacobian(double t, const Vector& x, const Matrix& V) const {
   if (const QuadraticStructure* q = quadratic_structure()) {
     const Matrix X = x.replicate(1, V.cols());

@@ -517,9 +517,14 @@ Vector QgModel::spin_up(bool progress) const {
 Vector QgModel::initial_state() const { return spin_up(progress_); }
 
 SnapshotSet QgModel::simulate(bool progress) {
-  Impl& m = *impl_;
   progress_ = progress;
-  Vector psi = spin_up(progress);
+  return simulate_from(spin_up(progress), progress);
+}
+
+SnapshotSet QgModel::simulate_from(const Vector& x0, bool progress) {
+  Impl& m = *impl_;
+  check_initial_state(x0, m.rows, "qg");
+  Vector psi = x0;
   const TimeGrid& g = m.grid;
   std::vector<double> data, times;
   data.reserve(static_cast<size_t>(g.snapshots()) * m.rows.local());

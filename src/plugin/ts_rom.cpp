@@ -67,7 +67,7 @@ class ApplicationModel : public FullOrderModel {
     }
     return F;
   }
-  SnapshotSet simulate(bool) override { throw Error("TS rom: the application is the full model; run it without -ts_type rom"); }
+  SnapshotSet simulate_from(const Vector&, bool) override { throw Error("TS rom: the application is the full model; run it without -ts_type rom"); }
   double solve_seconds() const override { return 0; }
   long long rhs_calls() const { return calls_; }
 

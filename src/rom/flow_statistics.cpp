@@ -52,4 +52,24 @@ double valid_time(const std::vector<double>& errors, const Vector& t, double thr
   return t(t.size() - 1);
 }
 
+Vector perturbed_initial_state(const Vector& x0, const RowPartition& rows, double relative) {
+  if (x0.size() != rows.local())
+    throw Error(fmt::format("perturbed initial state: {} values for {} local rows", x0.size(), rows.local()));
+  if (!(relative >= 0)) throw Error(fmt::format("perturbed initial state: relative size {} must be >= 0", relative));
+  // splitmix64 of the global row index: uniform in [-1, 1), independent of the partition.
+  auto noise = [](unsigned long long i) {
+    unsigned long long z = i + 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * 0x1.0p-52 - 1.0;
+  };
+  Vector d(x0.size());
+  for (Index i = 0; i < d.size(); ++i) d(i) = noise(static_cast<unsigned long long>(rows.begin + i));
+  double norms[2] = {x0.squaredNorm(), d.squaredNorm()};
+  allreduce_sum(rows.comm, norms, 2);
+  if (norms[1] == 0) return x0;
+  return x0 + relative * std::sqrt(norms[0] / norms[1]) * d;
+}
+
 }  // namespace metarom

@@ -63,6 +63,22 @@ run info "$dir/qg_train.h5" > "$dir/qinfo.txt" 2>&1 && grep -q "N = 5 snapshots"
 run info "$dir/qg_test.h5" > "$dir/qinfo2.txt" 2>&1 && grep -q "N = 6 snapshots" "$dir/qinfo2.txt" && grep -q "vorticity" "$dir/qinfo2.txt" && ok || fail "info on qg_test.h5: $(cat "$dir/qinfo2.txt")"
 # A second run starts from the saved spin-up state.
 run simulate qg -o "$dir/qg2.h5" $qopts > "$dir/qg2.txt" 2>&1 && grep -q "starting from the saved state" "$dir/qg2.txt" && ok || fail "second qg run did not reuse the spin-up: $(cat "$dir/qg2.txt")"
+# compare on a chaotic flow: the training and test files (one run) are the reference, and
+# the full model's own run starts from a perturbed state, the predictability floor. At t0 its
+# error is the perturbation's relative size (1e-6) by construction; over this 0.02-unit run
+# a twin of the same model stays within 10x of it.
+if run compare -i "$dir/qg_train.h5" -test "$dir/qg_test.h5" -r 2 -reducers pod -latent_dynamics none -o "$dir/cmpq" -plots 0 -json > "$dir/cmpq.json" 2>"$dir/cmpq.err"; then ok; else fail "compare qg: $(cat "$dir/cmpq.err")"; fi
+grep -q '"reference":"snapshot files"' "$dir/cmpq.json" && ok || fail "compare qg did not take the files as the reference"
+floor=$(grep -o '"floor":.*' "$dir/cmpq.json")
+e0=$(echo "$floor" | grep -o '"rom_error_in_time":\[[^],]*' | head -n1 | cut -d[ -f2)
+erun=$(echo "$floor" | grep -o '"rom_rel_error":[^,}]*' | head -n1 | cut -d: -f2)
+[ -n "$e0" ] && below "$(awk -v e="$e0" 'BEGIN { d = e - 1e-6; print d < 0 ? -d : d }')" 1e-13 && ok || fail "floor error at t0 '$e0' (want 1e-6)"
+[ -n "$erun" ] && below "$erun" 1e-5 && ok || fail "floor error over the run '$erun' (want < 1e-5)"
+grep -q "floor.h5" "$dir/cmpq.json" && [ -s "$dir/cmpq/floor.h5" ] && ok || fail "compare qg did not write floor.h5"
+# Files of another model (here a changed Re) are not taken as the reference; no floor when 0.
+run compare -i "$dir/qg_train.h5" -test "$dir/qg_test.h5" -r 2 -reducers pod -latent_dynamics none -o "$dir/cmpq2" -plots 0 -json -qg_re 500 > "$dir/cmpq2.json" 2>&1 && grep -q '"reference":"full model run"' "$dir/cmpq2.json" && grep -q '"floor"' "$dir/cmpq2.json" && ok || fail "compare qg -qg_re 500: $(cat "$dir/cmpq2.json")"
+run compare -i "$dir/qg_train.h5" -test "$dir/qg_test.h5" -r 2 -reducers pod -latent_dynamics none -o "$dir/cmpq3" -plots 0 -json -floor_perturbation 0 > "$dir/cmpq3.json" 2>&1 && grep -q '"reference":"full model run"' "$dir/cmpq3.json" && ! grep -q '"floor"' "$dir/cmpq3.json" && ok || fail "compare qg -floor_perturbation 0: $(cat "$dir/cmpq3.json")"
+expect_failure "floor_perturbation must be >= 0" compare -i "$dir/qg_train.h5" -floor_perturbation -1 -o "$dir/cmpq4"
 
 # Burgers: a small grid; the provenance rebuilds the model for the POD-Galerkin ROM. With
 # the full model's own backward Euler step the ROM's error is its projection error (3e-6

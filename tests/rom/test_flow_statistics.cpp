@@ -95,3 +95,31 @@ TEST_CASE("flow statistics of a scaled trajectory and the valid time", "[rom][st
   CHECK(valid_time({0, 0.1, 0.2, 0.3, 0.4}, t) == 14);
   CHECK(valid_time({0, NAN, 0.2, 0.3, 0.4}, t) == 11);
 }
+
+TEST_CASE("perturbed initial state: exact relative size, the same state on any number of ranks",
+          "[rom][statistics][mpi]") {
+  const long long n = 1001;
+  const RowPartition rows = RowPartition::split(PETSC_COMM_WORLD, n);
+  const RowPartition serial = RowPartition::serial(n);
+  const Matrix x = test::random_matrix(n, 1, 11);
+  const Vector x0 = x.col(0).segment(rows.begin, rows.local());
+  for (const double eps : {1e-6, 0.3}) {
+    const Vector p = perturbed_initial_state(x0, rows, eps);
+    // ‖p − x0‖ = ε‖x0‖ by construction, to round-off: p − x0 keeps only the last digits of
+    // x0's entries, a relative error of about 1e-16/ε.
+    const double d = std::sqrt(allreduce_sum(rows.comm, (p - x0).squaredNorm()));
+    const double nx = std::sqrt(allreduce_sum(rows.comm, x0.squaredNorm()));
+    CHECK(d / nx == Approx(eps).epsilon(1e-14 + 1e-15 / eps));
+    // Every rank's rows equal the same rows of the state perturbed on one rank.
+    const Vector whole = perturbed_initial_state(x.col(0), serial, eps);
+    CHECK((p - whole.segment(rows.begin, rows.local())).cwiseAbs().maxCoeff() == 0.0);
+  }
+  // ε = 0 leaves the state; the noise is centred: the mean of its n entries (independent,
+  // uniform) lies within 5 standard errors of 0.
+  const Vector d = perturbed_initial_state(Vector::Zero(n), serial, 0.0);
+  CHECK(d.cwiseAbs().maxCoeff() == 0.0);
+  const Vector u = perturbed_initial_state(Vector::Ones(n), serial, 1.0) - Vector::Ones(n);
+  CHECK(std::abs(u.mean()) < 5 * u.norm() / std::sqrt(double(n)) / std::sqrt(double(n)));
+  test::require_error([&] { perturbed_initial_state(Vector::Zero(3), rows, 1e-6); }, {"local rows"});
+  test::require_error([&] { perturbed_initial_state(x0, rows, -1); }, {">= 0"});
+}

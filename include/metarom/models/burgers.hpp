@@ -58,7 +58,7 @@ class BurgersModel : public FullOrderModel, public QuadraticStructure {
   Matrix apply_quadratic_term(const Matrix& V, const Matrix& W) const override;
   // ∂f/∂x at x applied to V through the assembled Jacobian matrix the time stepper uses.
   Matrix apply_jacobian(double t, const Vector& x, const Matrix& V) const override;
-  SnapshotSet simulate(bool progress) override;
+  SnapshotSet simulate_from(const Vector& x0, bool progress) override;
   double solve_seconds() const override;
 
   const BurgersConfig& config() const;

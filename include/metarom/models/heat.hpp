@@ -47,7 +47,7 @@ class HeatModel : public FullOrderModel, public LinearOperator {
   const QuadraticStructure* quadratic_structure() const override;
   Mat matrix() const override;
   Matrix apply(const Matrix& V) const override;
-  SnapshotSet simulate(bool progress) override;
+  SnapshotSet simulate_from(const Vector& x0, bool progress) override;
   double solve_seconds() const override;
 
   const HeatConfig& config() const;

@@ -69,6 +69,9 @@ class LinearStructure : public QuadraticStructure {
   const RowPartition& rows_;
 };
 
+// Refuses an initial state that does not hold the model's local rows (or is not finite).
+void check_initial_state(const Vector& x0, const RowPartition& rows, const std::string& model);
+
 class FullOrderModel {
  public:
   virtual ~FullOrderModel() = default;
@@ -100,9 +103,11 @@ class FullOrderModel {
   // define them (QG); an empty matrix otherwise. Collective.
   virtual Matrix energy_enstrophy(const Matrix&) const { return Matrix(); }
 
-  // Advances over the time grid and records the snapshots; solve_seconds() is the wall
-  // time of the last time integration (recording included, set-up excluded).
-  virtual SnapshotSet simulate(bool progress) = 0;
+  // Advances over the time grid from x(t0) = x0 (local rows) and records the snapshots;
+  // solve_seconds() is the wall time of the last time integration (recording included,
+  // set-up excluded). simulate() starts from initial_state().
+  virtual SnapshotSet simulate_from(const Vector& x0, bool progress) = 0;
+  virtual SnapshotSet simulate(bool progress) { return simulate_from(initial_state(), progress); }
   virtual double solve_seconds() const = 0;
 };
 

@@ -55,7 +55,9 @@ class QgModel : public FullOrderModel, public QuadraticStructure {
   // configuration, otherwise computed from rest (and saved there).
   Vector initial_state() const override;
   Matrix rhs(double t, const Matrix& X) const override;
-  SnapshotSet simulate(bool progress) override;  // spin-up (or load), then the window
+  // simulate(): spin-up (or load), then the window; simulate_from(): the window from x0.
+  SnapshotSet simulate(bool progress) override;
+  SnapshotSet simulate_from(const Vector& x0, bool progress) override;
   double solve_seconds() const override;
 
   // The ODE's structure f(ψ) = c + L ψ + B(ψ, ψ), applied column by column.

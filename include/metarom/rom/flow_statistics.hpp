@@ -34,4 +34,11 @@ FlowStatistics flow_statistics(const FullOrderModel& model, const Matrix& rom, c
 // (0.5 by convention), or the last time if none does. `errors` per recorded time.
 double valid_time(const std::vector<double>& errors, const Vector& t, double threshold = 0.5);
 
+// The predictability floor of a chaotic flow: the full model itself, started from x0 plus a
+// perturbation of relative size `relative` (‖δ‖ = relative·‖x0‖), scored with the statistics
+// above, shows how far two trajectories of the same flow differ over a window of that length
+// — no ROM can be expected to come closer. The perturbation is white noise fixed by each
+// row's global index (the same state on any number of ranks). Collective over rows.comm.
+Vector perturbed_initial_state(const Vector& x0, const RowPartition& rows, double relative);
+
 }  // namespace metarom
