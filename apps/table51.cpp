@@ -50,6 +50,7 @@ void run() {
   MetaAutoencoder meta;
   meta.settings() = s;
   meta.training_solver().iterations = 4;
+  meta.training_solver().damping = meta.encoding_solver().damping = 1e-3;  // γ this program was checked with
   meta.latent_penalty() = 0;  // the paper's outer loss (3.20) alone
   std::cerr << "training meta-ae (I = 4 unrolled Gauss–Newton steps)\n";
   meta.fit(train);
