@@ -13,6 +13,7 @@
 #include "metarom/io/row_partition.hpp"
 #include "metarom/io/snapshots.hpp"
 
+#include "metarom/linalg/randomized_svd.hpp"
 #include "metarom/linalg/tsqr.hpp"
 
 #include "metarom/models/burgers.hpp"

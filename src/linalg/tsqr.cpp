@@ -56,16 +56,19 @@ ThinSvd distributed_thin_svd(const Matrix& local, MPI_Comm comm) {
   int offset = 0;
   for (int i = 0; i < rank; ++i) offset += k[i];
   out.U = Q1 * (Q2.middleRows(offset, my_k) * Ur);
+  fix_singular_vector_signs(out);
+  return out;
+}
 
-  for (Index j = 0; j < K; ++j) {
+void fix_singular_vector_signs(ThinSvd& svd) {
+  for (Index j = 0; j < svd.V.cols(); ++j) {
     Index imax = 0;
-    out.V.col(j).cwiseAbs().maxCoeff(&imax);
-    if (out.V(imax, j) < 0) {
-      out.V.col(j) *= -1;
-      out.U.col(j) *= -1;
+    svd.V.col(j).cwiseAbs().maxCoeff(&imax);
+    if (svd.V(imax, j) < 0) {
+      svd.V.col(j) *= -1;
+      svd.U.col(j) *= -1;
     }
   }
-  return out;
 }
 
 }  // namespace metarom

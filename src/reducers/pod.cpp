@@ -9,6 +9,7 @@
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
+#include "metarom/linalg/randomized_svd.hpp"
 #include "metarom/linalg/tsqr.hpp"
 
 namespace metarom {
@@ -18,15 +19,27 @@ namespace {
 PetscErrorCode pod_options(const char* prefix, Pod::Settings* s) {
   PetscReal energy = s->energy;
   PetscBool center = s->center ? PETSC_TRUE : PETSC_FALSE;
+  char route[32];
+  PetscBool route_set = PETSC_FALSE;
+  PetscInt p = s->oversampling, q = s->power_iterations, seed = static_cast<PetscInt>(s->seed);
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "POD reducer", "Reducer");
   PetscCall(PetscOptionsReal("-pod_energy", "Energy fraction sum(s_k^2, k<=r)/sum(s_k^2) that chooses r", "Pod",
                              energy, &energy, nullptr));
   PetscCall(PetscOptionsBool("-pod_center", "Subtract the snapshot mean before the SVD", "Pod", center, &center,
                              nullptr));
+  PetscCall(PetscOptionsString("-pod_svd", "SVD route: exact (TSQR) or randomized (needs r)", "Pod", s->svd.c_str(),
+                               route, sizeof route, &route_set));
+  PetscCall(PetscOptionsInt("-pod_oversampling", "Randomized: extra sketch columns p", "Pod", p, &p, nullptr));
+  PetscCall(PetscOptionsInt("-pod_power_iterations", "Randomized: subspace iterations q", "Pod", q, &q, nullptr));
+  PetscCall(PetscOptionsInt("-pod_seed", "Randomized: seed of the Gaussian sketch", "Pod", seed, &seed, nullptr));
   PetscOptionsEnd();
   s->energy = energy;
   s->center = center;
+  if (route_set) s->svd = route;
+  s->oversampling = static_cast<int>(p);
+  s->power_iterations = static_cast<int>(q);
+  s->seed = seed;
   PetscFunctionReturn(0);
 }
 
@@ -88,6 +101,11 @@ int rank_for_energy(const Vector& sigma, double fraction) {
 
 void Pod::read_options(const std::string& prefix) {
   METAROM_PETSC(pod_options(petsc_prefix(prefix), &settings_));
+  if (settings_.svd != "exact" && settings_.svd != "randomized")
+    throw Error(fmt::format("-{}pod_svd must be exact or randomized, got '{}'", prefix, settings_.svd));
+  if (settings_.oversampling < 0 || settings_.power_iterations < 0)
+    throw Error(fmt::format("-{}pod_oversampling and -{}pod_power_iterations must be >= 0, got {} and {}", prefix,
+                            prefix, settings_.oversampling, settings_.power_iterations));
 }
 
 void Pod::fit(const SnapshotSet& train) {
@@ -104,7 +122,28 @@ void Pod::fit(const SnapshotSet& train) {
   } else {
     mean_.resize(0);
   }
-  ThinSvd svd = distributed_thin_svd(X, rows_.comm);
+  ThinSvd svd;
+  sigma_error_bound_ = sketch_residual_ = sigma_change_ = 0;
+  if (settings_.svd == "randomized") {
+    // r must be known before the sketch: choosing it by energy needs every singular value.
+    if (settings_.latent_dim <= 0)
+      throw Error("POD: -pod_svd randomized needs the latent dimension (-r); choosing r by energy needs every "
+                  "singular value (-pod_svd exact)");
+    RandomizedSvdSettings rs;
+    rs.rank = settings_.latent_dim;
+    rs.oversampling = settings_.oversampling;
+    rs.power_iterations = settings_.power_iterations;
+    rs.seed = static_cast<unsigned long long>(settings_.seed);
+    RandomizedSvd rsvd = randomized_svd(X, rows_.comm, rs);
+    svd = std::move(rsvd.svd);
+    sigma_error_bound_ = rsvd.sigma_error_bound;
+    sigma_change_ = rsvd.sigma_change;
+    sketch_residual_ = rsvd.residual;
+  } else if (settings_.svd == "exact") {
+    svd = distributed_thin_svd(X, rows_.comm);
+  } else {
+    throw Error(fmt::format("POD: unknown SVD route '{}' (exact, randomized)", settings_.svd));
+  }
   sigma_ = svd.sigma;
   const int available = static_cast<int>(sigma_.size());
   int r = settings_.latent_dim > 0 ? settings_.latent_dim : rank_for_energy(sigma_, settings_.energy);
@@ -119,7 +158,8 @@ void Pod::fit(const SnapshotSet& train) {
 }
 
 double Pod::captured_energy() const {
-  const double total = sigma_.squaredNorm();
+  // ‖X‖_F²: every σ² (exact route), or the computed ones plus the sketch's residual.
+  const double total = sigma_.squaredNorm() + sketch_residual_ * sketch_residual_;
   return total > 0 ? sigma_.head(latent_dim()).squaredNorm() / total : 0.0;
 }
 
@@ -148,6 +188,15 @@ void Pod::save(h5::Group& g) const {
   a.set("energy_requested", settings_.energy);
   a.set("latent_dim_requested", settings_.latent_dim);
   a.set("captured_energy", captured_energy());
+  a.set("svd", settings_.svd);
+  if (settings_.svd == "randomized") {
+    a.set("oversampling", settings_.oversampling);
+    a.set("power_iterations", settings_.power_iterations);
+    a.set("seed", settings_.seed);
+    a.set("sigma_error_bound", sigma_error_bound_);
+    a.set("sigma_change", sigma_change_);
+    a.set("sketch_residual", sketch_residual_);
+  }
   g.write_attributes(a);
   g.write_rows("basis", basis_, rows_);
   if (mean_.size()) g.write_rows("mean", Matrix(mean_), rows_);
@@ -160,6 +209,19 @@ void Pod::load(const h5::Group& g, const RowPartition& rows) {
   settings_.center = a.get_int("centered", g.where()) != 0;
   settings_.energy = a.get_double("energy_requested", g.where());
   settings_.latent_dim = static_cast<int>(a.get_int("latent_dim_requested", g.where()));
+  // Files written before the randomized route have no "svd": exact.
+  settings_.svd = a.has("svd") ? a.get_string("svd", g.where()) : "exact";
+  sigma_error_bound_ = sketch_residual_ = sigma_change_ = 0;
+  if (settings_.svd == "randomized") {
+    settings_.oversampling = static_cast<int>(a.get_int("oversampling", g.where()));
+    settings_.power_iterations = static_cast<int>(a.get_int("power_iterations", g.where()));
+    settings_.seed = a.get_int("seed", g.where());
+    sigma_error_bound_ = a.get_double("sigma_error_bound", g.where());
+    sigma_change_ = a.get_double("sigma_change", g.where());
+    sketch_residual_ = a.get_double("sketch_residual", g.where());
+  } else if (settings_.svd != "exact") {
+    throw Error(fmt::format("{}: unknown SVD route '{}' (exact, randomized)", g.where(), settings_.svd));
+  }
   rows_ = rows;
   basis_ = g.read_rows("basis", rows, r);
   mean_ = settings_.center ? Vector(g.read_rows("mean", rows, 1).col(0)) : Vector();
@@ -169,8 +231,15 @@ void Pod::load(const h5::Group& g, const RowPartition& rows) {
 }
 
 void Pod::view(std::ostream& os) const {
-  os << fmt::format("POD: r = {}, {}centered, captured energy {:.10f}\n", latent_dim(), settings_.center ? "" : "not ",
-                    captured_energy());
+  if (settings_.svd == "randomized")
+    os << fmt::format("POD: r = {}, {}centered, randomized SVD (p = {}, q = {}, seed {}): σ_1..σ_r estimated "
+                      "error {:.1e} (change over the last subspace iteration), bound {:.1e}; sketch residual "
+                      "‖X − QQᵀX‖_F = {:.3e}\n",
+                      latent_dim(), settings_.center ? "" : "not ", settings_.oversampling, settings_.power_iterations,
+                      settings_.seed, sigma_change_, sigma_error_bound_, sketch_residual_);
+  else
+    os << fmt::format("POD: r = {}, {}centered, captured energy {:.10f}\n", latent_dim(), settings_.center ? "" : "not ",
+                      captured_energy());
   os << "  leading singular values:";
   for (Index k = 0; k < std::min<Index>(sigma_.size(), 10); ++k) os << fmt::format(" {:.6e}", sigma_(k));
   os << "\n";

@@ -23,6 +23,16 @@ mse=$(json_number "$dir/eval.json" mse)
 sr=$(json_number "$dir/eval.json" sr_mse)
 [ -n "$mse" ] && below "$mse" 1e-4 && ok || fail "eval mse '$mse' (want < 1e-4): $(cat "$dir/eval.json")"
 [ -n "$sr" ] && below "$sr" 1e-20 && ok || fail "eval sr_mse '$sr' (POD is a projection: want ~0)"
+# The randomized SVD route: r given, its estimate shown by fit and stored in the file, the same reconstruction as
+# the exact route to the estimate's order (the heat spectrum decays fast: both bases agree).
+r_exact=$(grep -o '"latent_dim":[0-9]*' "$dir/fit.json" | head -n1 | cut -d: -f2)
+if run fit pod -i "$dir/heat.h5" -o "$dir/rpod.h5" -r "$r_exact" -pod_svd randomized -quiet > "$dir/rfit.txt" 2>&1; then ok; else fail "fit pod -pod_svd randomized: $(cat "$dir/rfit.txt")"; fi
+grep -q "randomized SVD (p = 10, q = 2" "$dir/rfit.txt" && ok || fail "fit did not describe the randomized route: $(cat "$dir/rfit.txt")"
+run info "$dir/rpod.h5" > "$dir/rinfo.txt" 2>&1 && grep -q 'svd = "randomized"' "$dir/rinfo.txt" && grep -q "sigma_change" "$dir/rinfo.txt" && ok || fail "info on a randomized POD model: $(cat "$dir/rinfo.txt")"
+rmse=$(run eval -m "$dir/rpod.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
+[ -n "$rmse" ] && below "$rmse" "$(awk -v m="$mse" 'BEGIN { print m * 1.001 + 1e-30 }')" && ok || fail "randomized POD eval mse '$rmse' against the exact route's '$mse'"
+expect_failure "needs the latent dimension" fit pod -i "$dir/heat.h5" -o "$dir/rpod2.h5" -pod_svd randomized
+expect_failure "pod_svd" fit pod -i "$dir/heat.h5" -o "$dir/rpod3.h5" -r 3 -pod_svd fast
 if run rom -m "$dir/pod.h5" -o "$dir/traj.h5" --json > "$dir/rom.json" 2>"$dir/rom.err"; then ok; else fail "rom"; cat "$dir/rom.err"; fi
 for key in rel_error fom_seconds rom_seconds speedup; do
   [ -n "$(json_number "$dir/rom.json" $key)" ] && ok || fail "rom -json lacks $key: $(cat "$dir/rom.json")"

@@ -10,6 +10,7 @@
 #include "metarom/models/heat.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/model_file.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"
 
@@ -136,4 +137,49 @@ TEST_CASE("POD refuses impossible requests", "[reducers][pod]") {
   require_error([&] { pod.fit(distribute(test::matrix_with_singular_values(20, 5, sigma, 1), MPI_COMM_SELF)); },
                 {"latent dimension 9 exceeds the 5 singular values"});
   require_error([&] { pod.fit(SnapshotSet{}); }, {"empty"});
+}
+
+TEST_CASE("randomized POD: the exact route's basis where the sketch holds the range; saved and reloaded",
+          "[reducers][pod][randomized][mpi]") {
+  // Rank-7 snapshots (centred: rank ≤ 7 after the mean) and a sketch of r + p = 9 columns:
+  // both routes find the same subspace and singular values (randomized_svd.hpp).
+  const Index n = 240, N = 50;
+  Vector sigma(7);
+  for (Index k = 0; k < 7; ++k) sigma(k) = 10.0 / (1 + k * k);
+  const SnapshotSet data = distribute(test::matrix_with_singular_values(n, N, sigma, 21), PETSC_COMM_WORLD);
+  Pod exact, rnd;
+  for (Pod* p : {&exact, &rnd}) {
+    p->settings().latent_dim = 5;
+    p->settings().center = true;
+  }
+  rnd.settings().svd = "randomized";
+  rnd.settings().oversampling = 4;
+  exact.fit(data);
+  rnd.fit(data);
+  REQUIRE(rnd.singular_values().size() == 9);
+  CHECK((rnd.singular_values().head(5) - exact.singular_values().head(5)).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(rnd.sigma_error_bound() < 1e-10);
+  CHECK(std::abs(rnd.captured_energy() - exact.captured_energy()) < 1e-12);
+  auto gathered = [&](const Matrix& local) {
+    Matrix full = Matrix::Zero(n, local.cols());
+    full.middleRows(data.rows.begin, data.rows.local()) = local;
+    allreduce_sum(data.rows.comm, full.data(), full.size());
+    return full;
+  };
+  CHECK(subspace_distance(gathered(rnd.basis()), gathered(exact.basis())) < 1e-10);
+  // Saved and reloaded: the route, its settings and its error bound come back.
+  ScratchDir dir;
+  const std::string path = dir.path("rpod.h5");
+  save_model(path, rnd, data, "data.h5", 0.0);
+  ModelFile back = load_model(path, PETSC_COMM_WORLD, [&](const ModelFile&) { return data.rows; });
+  auto* p = dynamic_cast<Pod*>(back.reducer.get());
+  REQUIRE(p);
+  CHECK(p->settings().svd == "randomized");
+  CHECK(p->settings().oversampling == 4);
+  CHECK(p->sigma_error_bound() == rnd.sigma_error_bound());
+  CHECK((p->encode(data.X) - rnd.encode(data.X)).norm() == 0.0);
+  // r by energy needs every singular value.
+  Pod by_energy;
+  by_energy.settings().svd = "randomized";
+  require_error([&] { by_energy.fit(data); }, {"needs the latent dimension"});
 }

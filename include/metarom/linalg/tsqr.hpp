@@ -20,4 +20,8 @@ struct ThinSvd {
 // magnitude in each column of V is positive, so results do not depend on the rank count.
 ThinSvd distributed_thin_svd(const Matrix& local_rows, MPI_Comm comm);
 
+// That sign convention: each V column's entry of largest magnitude made positive (U's
+// column flipped with it).
+void fix_singular_vector_signs(ThinSvd& svd);
+
 }  // namespace metarom
