@@ -1,5 +1,6 @@
 // tests for src/models/qg.cpp: Arakawa's Jacobian conserves energy and enstrophy and is
-// antisymmetric, it is second-order accurate, f = c + Lψ + B(ψ, ψ) holds, and short runs are
+// antisymmetric, it is second-order accurate, the right-hand side matches the analytic
+// vorticity tendency to second order, f = c + Lψ + B(ψ, ψ) holds, and short runs are
 // deterministic, finite and the same on 1 and 2 ranks.
 #include <petscsys.h>
 
@@ -105,6 +106,43 @@ TEST_CASE("Arakawa Jacobian is second-order accurate", "[models][qg][mpi]") {
     INFO("errors " << errors[k - 1] << " -> " << errors[k] << ", order " << order);
     CHECK(order > 1.9);
   }
+}
+
+TEST_CASE("QG right-hand side against the analytic vorticity tendency, second order", "[models][qg][mpi]") {
+  // ψ = a s₁ + b s₂ with s₁ = sin(πx) sin(πy/2), s₂ = sin(2πx) sin(πy): ψ = ω = Δω = 0 on the
+  // walls (the model's boundary conditions), ω = −Δψ = a κ₁ s₁ + b κ₂ s₂ (κ₁ = 5π²/4,
+  // κ₂ = 5π²). The QG equation (qg.hpp) ω_t = −J(ψ, ω) + Ro⁻¹ψ_x + Re⁻¹Δω + Ro⁻¹ sin(π(y − 1))
+  // with J(ψ, ω) = ψ_y ω_x − ψ_x ω_y (the advection u·∇ω for u = ψ_y, v = −ψ_x) gives
+  // −J(ψ, ω) = ab (κ₂ − κ₁)(s₁ₓ s₂ᵧ − s₁ᵧ s₂ₓ). The model's ψ_t = f(ψ) must satisfy
+  // −Δ_h f = ω_t up to O(h²): a wrong sign in any term leaves an O(1) error.
+  const double pi = std::numbers::pi, a = 1.0, b = 0.5, k1 = 1.25 * pi * pi, k2 = 5 * pi * pi;
+  std::vector<double> errors;
+  for (int nx : {15, 31, 63}) {
+    QgConfig c = small_config();
+    c.nx = nx;
+    c.ny = 2 * nx + 1;
+    QgModel qg(PETSC_COMM_WORLD, c);
+    const RowPartition& rows = qg.rows();
+    const double h = 1.0 / (nx + 1);
+    Matrix psi(rows.local(), 1), ref(rows.local(), 1);
+    for (Index r = 0; r < rows.local(); ++r) {
+      const long long idx = rows.begin + r;
+      const double x = (idx % nx + 1) * h, y = (idx / nx + 1) * h;
+      const double s1 = std::sin(pi * x) * std::sin(pi * y / 2), s2 = std::sin(2 * pi * x) * std::sin(pi * y);
+      const double s1x = pi * std::cos(pi * x) * std::sin(pi * y / 2), s1y = pi / 2 * std::sin(pi * x) * std::cos(pi * y / 2);
+      const double s2x = 2 * pi * std::cos(2 * pi * x) * std::sin(pi * y), s2y = pi * std::sin(2 * pi * x) * std::cos(pi * y);
+      psi(r, 0) = a * s1 + b * s2;
+      const double minus_jacobian = a * b * (k2 - k1) * (s1x * s2y - s1y * s2x);
+      const double psi_x = a * s1x + b * s2x, lap_omega = -(a * k1 * k1 * s1 + b * k2 * k2 * s2);
+      ref(r, 0) = minus_jacobian + psi_x / c.ro + lap_omega / c.re + std::sin(pi * (y - 1)) / c.ro;
+    }
+    const Matrix omega_t = qg.vorticity(qg.rhs(0.0, psi));
+    errors.push_back(
+        std::sqrt(distributed_squared_distance(omega_t, ref, rows.comm) / allreduce_sum(rows.comm, ref.squaredNorm())));
+  }
+  INFO("relative errors " << errors[0] << ", " << errors[1] << ", " << errors[2]);
+  CHECK(errors[2] < 1e-2);
+  for (size_t k = 1; k < errors.size(); ++k) CHECK(std::log2(errors[k - 1] / errors[k]) > 1.9);
 }
 
 TEST_CASE("QG right-hand side splits into constant, linear and quadratic parts", "[models][qg][mpi]") {
