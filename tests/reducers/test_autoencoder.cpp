@@ -293,7 +293,7 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
       if (auto* a = dynamic_cast<Autoencoder*>(r)) a->settings() = s;
       if (auto* m = dynamic_cast<MetaAutoencoder*>(r)) {
         m->settings() = s;
-        // The latent penalty fixes the latent scale the normalized outer loss leaves free.
+        m->latent_penalty() = 0.01;  // fixes the latent scale the outer loss leaves free
       }
     }
     dist->fit(split);
