@@ -1,5 +1,5 @@
 // metarom fit TYPE -i snaps.h5 -o model.h5 [-r R] [-latent_dynamics learned]: fit a reducer
-// and save the model; with -latent_dynamics learned, also fit polynomial latent dynamics
+// and save the model (TYPE linear-inverse: an optimal low-rank inverse map, its own file kind); with -latent_dynamics learned, also fit polynomial latent dynamics
 // by operator inference (learned_dynamics.hpp) and save them in the model file.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -15,9 +15,58 @@
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/reducers/model_file.hpp"
+#include "metarom/reducers/linear_autoencoder.hpp"
+#include "metarom/reducers/linear_inverse_map.hpp"
 #include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {
+
+namespace {
+// fit linear-inverse: the optimal low-rank inverse map from pairs of the training file
+// (linear_inverse_map.hpp), saved as an "inverse_map" file.
+int fit_inverse_map(const Common& c, const std::string& in, const std::string& out, int r, bool r_given) {
+  LinearInverseMap map;
+  map.set_from_options();
+  if (r_given) map.settings().rank = r;
+  if (help_requested()) return 0;
+  require(in, "-i", "snaps.h5 (the states x, and with -inverse_lag their observations)");
+  const SnapshotSet train = read_snapshots(in, PETSC_COMM_WORLD);
+  Matrix X, AX;
+  RowPartition b_rows;
+  inverse_map_pairs(map.settings(), train, X, AX, b_rows);
+  progress(c, fmt::format("fit linear-inverse: {} pairs of {} states and {} observed values from {}\n", X.cols(),
+                          train.n(), b_rows.global, in));
+  MPI_Barrier(PETSC_COMM_WORLD);
+  const double start = MPI_Wtime();
+  map.fit(X, train.rows, AX, b_rows);
+  const double seconds = MPI_Wtime() - start;
+  map.save(out, train, in, seconds);
+  for (const auto& w : map.warnings()) progress(Common{}, "warning: " + w + "\n");
+  if (c.json) {
+    const Vector& s = map.singular_values();
+    print(nlohmann::json{{"type", "linear-inverse"},
+                         {"file", out},
+                         {"rank", map.rank()},
+                         {"n", train.n()},
+                         {"m", b_rows.global},
+                         {"pairs", X.cols()},
+                         {"noise", map.settings().noise},
+                         {"risk", map.risk()},
+                         {"prior_energy", map.prior_energy()},
+                         {"unique", map.unique()},
+                         {"singular_values", std::vector<double>(s.data(), s.data() + s.size())},
+                         {"fit_seconds", seconds},
+                         {"warnings", map.warnings()}}
+              .dump() +
+          "\n");
+  } else {
+    std::ostringstream view;
+    map.view(view);
+    print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
+  }
+  return 0;
+}
+}  // namespace
 
 int cmd_fit(const std::string& operand) {
   std::string in, out = "model.h5", from, dynamics = "none";
@@ -33,6 +82,11 @@ int cmd_fit(const std::string& operand) {
                             &dynamics}};
   const Common c = common_options(opts, "metarom fit TYPE");
   const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
+  if (type == "linear-inverse") {
+    if (dynamics != "none" || !from.empty())
+      throw Error("fit linear-inverse: -latent_dynamics and -from apply to reducers, not to an inverse map");
+    return fit_inverse_map(c, in, out, r, r_given);
+  }
   if (dynamics != "none" && dynamics != "learned" && dynamics != "closure")
     throw Error("-latent_dynamics must be none, learned or closure, got '" + dynamics + "'");
   std::unique_ptr<Reducer> reducer = create_reducer(type);
@@ -88,7 +142,7 @@ int cmd_fit(const std::string& operand) {
   std::vector<std::string> warnings;
   std::vector<double> sigma;
   double energy = -1;
-  if (auto* pod = dynamic_cast<Pod*>(reducer.get())) {
+  if (auto* pod = dynamic_cast<Pod*>(reducer.get())) {  // and linear-ae
     warnings = pod->warnings();
     sigma.assign(pod->singular_values().data(), pod->singular_values().data() + pod->singular_values().size());
     energy = pod->captured_energy();
@@ -104,6 +158,10 @@ int cmd_fit(const std::string& operand) {
                               {"lambda_linear", rep.lambda_linear}, {"lambda_quadratic", rep.lambda_quadratic},
                               {"lambda_automatic", rep.automatic},   {"holdout_error", rep.holdout_error},
                               {"residual", rep.residual},            {"fit_seconds", dynamics_seconds}};
+    }
+    if (auto* lae = dynamic_cast<LinearAutoencoder*>(reducer.get())) {
+      j["bayes_risk"] = lae->bayes_risk();
+      j["unique"] = lae->unique();
     }
     if (energy >= 0) {
       j["captured_energy"] = energy;

@@ -43,10 +43,11 @@ std::string snapshot_text(const h5::Group& root) {
   return s;
 }
 
-std::string model_text(const h5::Group& root) {
-  const h5::Group rg = root.open_group("reducer");
+// Model files (group "reducer") and inverse maps (group "map") share this layout.
+std::string model_text(const h5::Group& root, const std::string& group) {
+  const h5::Group rg = root.open_group(group);
   const h5::Group tg = root.open_group("training");
-  std::string s = "  reducer:\n" + attributes_text(rg.read_attributes(), "    ");
+  std::string s = "  " + group + ":\n" + attributes_text(rg.read_attributes(), "    ");
   if (rg.has("singular_values")) {
     const Vector sv = rg.read_vector("singular_values");
     std::vector<double> head(sv.data(), sv.data() + std::min<Index>(sv.size(), 10));
@@ -72,7 +73,8 @@ int cmd_info(const std::string& operand) {
   const long long version = f.root().read_attributes().get_int("metarom_version", f.root().where());
   std::string text = fmt::format("{}: metarom {} file (format version {})\n", path, kind, version);
   if (kind == "snapshots" || kind == "trajectory") text += snapshot_text(f.root());
-  else if (kind == "model") text += model_text(f.root());
+  else if (kind == "model") text += model_text(f.root(), "reducer");
+  else if (kind == "inverse_map") text += model_text(f.root(), "map");
   print(text);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/reducers/linear_autoencoder.hpp"
 #include "metarom/reducers/pod.hpp"
 
 namespace metarom {
@@ -39,6 +40,7 @@ std::map<std::string, ReducerFactory>& registry() {
   static std::once_flag builtins;
   std::call_once(builtins, [] {
     r["pod"] = [] { return std::make_unique<Pod>(); };
+    r["linear-ae"] = [] { return std::make_unique<LinearAutoencoder>(); };
     r["ae"] = [] { return std::make_unique<Autoencoder>(); };
     r["ri-ae"] = [] { return std::make_unique<RightInvertibleAutoencoder>(); };
     r["meta-ae"] = [] { return std::make_unique<MetaAutoencoder>(); };

@@ -59,6 +59,25 @@ relc=$(json_number "$dir/romc.json" rel_error)
 expect_failure "must be auto, trajectory or statistics" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -latent_dynamics learned -latent_dynamics_select maybe
 expect_failure "carries no latent dynamics" rom -m "$dir/pod.h5" -rom_type learned -quiet
 expect_failure "-latent_dynamics must be none, learned or closure" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -latent_dynamics maybe
+# The Bayes-risk linear autoencoder (Chung, Theorem 1): eval's measured MSE is the fit's
+# minimal Bayes risk Σ_{k>ℓ} σ_k(B)² per value (the snapshots are the prior's samples), to
+# the round-off of a projection; its Galerkin ROM runs like POD's.
+if run fit linear-ae -i "$dir/heat.h5" -o "$dir/lae.h5" -r 3 -json > "$dir/lae.json" 2>"$dir/lae.err"; then ok; else fail "fit linear-ae: $(cat "$dir/lae.err")"; fi
+risk=$(json_number "$dir/lae.json" bayes_risk)
+lmse=$(run eval -m "$dir/lae.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
+[ -n "$risk" ] && [ -n "$lmse" ] && awk -v r="$risk" -v m="$lmse" 'BEGIN { d = r / 1600 - m; if (d < 0) d = -d; exit !(d <= 1e-9 * r / 1600 + 1e-30) }' && ok || fail "linear-ae eval mse '$lmse' against the Bayes risk '$risk' / n"
+run rom -m "$dir/lae.h5" --json > "$dir/laerom.json" 2>&1 && below "$(json_number "$dir/laerom.json" rel_error)" 1e-2 && ok || fail "rom linear-ae: $(cat "$dir/laerom.json")"
+# The optimal low-rank inverse map from pairs (x_i, x_{i+5}): its own file kind, described by
+# info, refused where a model is expected.
+if run fit linear-inverse -i "$dir/heat.h5" -o "$dir/inv.h5" -r 3 -inverse_lag 5 -inverse_noise 1e-4 -json > "$dir/inv.json" 2>"$dir/inv.err"; then ok; else fail "fit linear-inverse: $(cat "$dir/inv.err")"; fi
+grep -q '"pairs":26' "$dir/inv.json" && grep -q '"unique":true' "$dir/inv.json" && ok || fail "fit linear-inverse -json: $(cat "$dir/inv.json")"
+run info "$dir/inv.h5" > "$dir/invinfo.txt" 2>&1 && grep -q "metarom inverse_map file" "$dir/invinfo.txt" && grep -q 'pairs = "lag 5"' "$dir/invinfo.txt" && ok || fail "info on an inverse map: $(cat "$dir/invinfo.txt")"
+expect_failure "expected a 'model' file" eval -m "$dir/inv.h5" -i "$dir/heat.h5"
+expect_failure "-inverse_lag must be >= 1" fit linear-inverse -i "$dir/heat.h5" -o "$dir/x.h5" -inverse_lag 0
+expect_failure "-inverse_lag 31 leaves no pairs" fit linear-inverse -i "$dir/heat.h5" -o "$dir/x.h5" -inverse_lag 31
+expect_failure "-inverse_noise must be finite" fit linear-inverse -i "$dir/heat.h5" -o "$dir/x.h5" -inverse_noise -1
+expect_failure "apply to reducers, not to an inverse map" fit linear-inverse -i "$dir/heat.h5" -o "$dir/x.h5" -latent_dynamics learned
+expect_failure "heat.h5:/second_moment: data set is missing" fit linear-ae -i "$dir/heat.h5" -o "$dir/x.h5" -linear_ae_second_moment "$dir/heat.h5"
 run info "$dir/traj.h5" > "$dir/info.txt" 2>&1 && grep -q "trajectory file" "$dir/info.txt" && grep -q "latent states: r = " "$dir/info.txt" && ok || fail "info on the trajectory: $(cat "$dir/info.txt")"
 run info "$dir/heat.h5" > "$dir/info2.txt" 2>&1 && grep -q "N = 31 snapshots" "$dir/info2.txt" && grep -q "40 x 40" "$dir/info2.txt" && ok || fail "info on snapshots: $(cat "$dir/info2.txt")"
 run info "$dir/pod.h5" > "$dir/info3.txt" 2>&1 && grep -q "metarom model file" "$dir/info3.txt" && ok || fail "info on the model: $(cat "$dir/info3.txt")"
@@ -141,7 +160,7 @@ if [ "$np" -gt 1 ]; then
 fi
 
 # compare: every reducer side by side on the heat snapshots; a failing entry is reported.
-if run compare -i "$dir/heat.h5" -r 3 -reducers pod,ae,"$dir/pod.h5",nope -o "$dir/cmp" -ae_epochs 2 -ae_hidden 8 -plots 0 -quiet > "$dir/cmp.txt" 2>&1; then ok; else fail "compare: $(cat "$dir/cmp.txt")"; fi
+if run compare -i "$dir/heat.h5" -r 3 -reducers pod,linear-ae,ae,"$dir/pod.h5",nope -o "$dir/cmp" -ae_epochs 2 -ae_hidden 8 -plots 0 -quiet > "$dir/cmp.txt" 2>&1; then ok; else fail "compare: $(cat "$dir/cmp.txt")"; fi
 for f in compare.md compare.json full.h5 full.xmf rom_pod.h5 rom_pod.xmf model_pod.h5; do
   [ -s "$dir/cmp/$f" ] && ok || fail "compare did not write $f"
 done
@@ -149,6 +168,7 @@ grep -q '| pod | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the 
 grep -q "unknown reducer type 'nope'" "$dir/cmp/compare.md" && ok || fail "compare.md does not report the failing entry"
 grep -q '"rom_status": "ok"' "$dir/cmp/compare.json" && ok || fail "compare.json has no successful ROM"
 grep -q '| pod+learned | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+learned row"
+grep -q '| linear-ae | 3 | .* | galerkin |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the linear-ae Galerkin row"
 grep -q '| pod+closure | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+closure row"
 grep -q '"us_per_step"' "$dir/cmp/compare.json" && ok || fail "compare.json lacks us_per_step"
 for key in valid_time mean_field_rel_error; do

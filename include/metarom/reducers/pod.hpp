@@ -52,7 +52,7 @@ class Pod : public Reducer {
   // Zero and duplicate snapshots found by fit(): reported, never dropped.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
- private:
+ protected:
   // -<prefix>pod_energy, -<prefix>pod_center, -<prefix>pod_svd exact|randomized,
   // -<prefix>pod_oversampling, -<prefix>pod_power_iterations, -<prefix>pod_seed
   void read_options(const std::string& prefix) override;
