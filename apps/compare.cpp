@@ -145,7 +145,7 @@ int cmd_compare(const std::string&) {
       {"-i", "Training snapshot file (its provenance names the full model)", &train_path},
       {"-test", "Test snapshot file (optional)", &test_path},
       {"-r", "Latent dimension for every reducer, or a comma-separated list (5,10,20)", &r_list},
-      {"-reducers", "Comma-separated reducer types (pod, linear-ae, ae, ri-ae, meta-ae) or saved model files", &reducers},
+      {"-reducers", "Comma-separated reducer types (pod, linear-ae, sparse-ae, ae, ri-ae, meta-ae) or saved model files", &reducers},
       {"-o", "Output directory", &out},
       {"-rom_dt_multiple", "ROM step as a multiple of the full model's (0: 1 for heat, the snapshot stride for qg)",
        &dt_multiple},

@@ -136,4 +136,11 @@ double subspace_distance(const Matrix& A, const Matrix& B) {
   return svd.singularValues()(0);
 }
 
+Matrix gather_rows(const Matrix& local, const RowPartition& rows) {
+  Matrix full = Matrix::Zero(rows.global, local.cols());
+  full.middleRows(rows.begin, rows.local()) = local;
+  allreduce_sum(rows.comm, full.data(), full.size());
+  return full;
+}
+
 }  // namespace metarom::test

@@ -70,6 +70,9 @@ struct DmdaField {
 // Entries drawn from scale · N(0, 1), seeded (the same on every rank).
 Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale = 1);
 
+// The full matrix of a row-distributed one, on every rank (local rows of `rows`).
+Matrix gather_rows(const Matrix& local, const RowPartition& rows);
+
 // Sine of the largest principal angle between the column spaces of orthonormal A and B:
 // ||(I - B Bᵀ) A||₂, computed without the cancellation of sqrt(1 - cos²).
 double subspace_distance(const Matrix& A, const Matrix& B);

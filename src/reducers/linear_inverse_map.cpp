@@ -9,6 +9,7 @@
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
+#include "metarom/reducers/model_file.hpp"
 #include "metarom/reducers/pod.hpp"
 
 namespace metarom {
@@ -146,17 +147,7 @@ void LinearInverseMap::save(const std::string& path, const SnapshotSet& train, c
   g.write_vector("singular_values", sigma_);
   g.write_vector("observation_singular_values", k_sigma_);
 
-  h5::Group tg = f.root().create_group("training");
-  Attributes ta;
-  ta.set("n", train.n());
-  ta.set("count", static_cast<long long>(train.count()));
-  ta.set("file", training_file);
-  ta.set("fit_seconds", fit_seconds);
-  ta.set("created", iso_time_now());
-  tg.write_attributes(ta);
-  write_layout(tg, train.layout);
-  h5::Group pg = tg.create_group("provenance");
-  pg.write_attributes(train.provenance);
+  write_training_group(f.root(), train, training_file, fit_seconds);
   f.commit();
 }
 

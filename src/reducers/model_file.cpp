@@ -8,17 +8,9 @@
 
 namespace metarom {
 
-void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
-                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics) {
-  h5::File f = h5::File::create(path, reducer.rows().comm);
-  h5::write_header(f.root(), "model");
-  h5::Group rg = f.root().create_group("reducer");
-  Attributes ra;
-  ra.set("type", reducer.type());
-  rg.write_attributes(ra);
-  reducer.save(rg);
-
-  h5::Group tg = f.root().create_group("training");
+void write_training_group(h5::Group& root, const SnapshotSet& train, const std::string& training_file,
+                          double fit_seconds) {
+  h5::Group tg = root.create_group("training");
   Attributes ta;
   ta.set("n", train.n());
   ta.set("count", static_cast<long long>(train.count()));
@@ -29,6 +21,19 @@ void save_model(const std::string& path, const Reducer& reducer, const SnapshotS
   write_layout(tg, train.layout);
   h5::Group pg = tg.create_group("provenance");
   pg.write_attributes(train.provenance);
+}
+
+void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
+                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics) {
+  h5::File f = h5::File::create(path, reducer.rows().comm);
+  h5::write_header(f.root(), "model");
+  h5::Group rg = f.root().create_group("reducer");
+  Attributes ra;
+  ra.set("type", reducer.type());
+  rg.write_attributes(ra);
+  reducer.save(rg);
+
+  write_training_group(f.root(), train, training_file, fit_seconds);
   if (dynamics) {
     h5::Group dg = f.root().create_group("latent_dynamics");
     dynamics->save(dg);

@@ -11,6 +11,7 @@
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/reducers/linear_autoencoder.hpp"
 #include "metarom/reducers/pod.hpp"
+#include "metarom/reducers/sparse_autoencoder.hpp"
 
 namespace metarom {
 
@@ -41,6 +42,7 @@ std::map<std::string, ReducerFactory>& registry() {
   std::call_once(builtins, [] {
     r["pod"] = [] { return std::make_unique<Pod>(); };
     r["linear-ae"] = [] { return std::make_unique<LinearAutoencoder>(); };
+    r["sparse-ae"] = [] { return std::make_unique<SparseAutoencoder>(); };
     r["ae"] = [] { return std::make_unique<Autoencoder>(); };
     r["ri-ae"] = [] { return std::make_unique<RightInvertibleAutoencoder>(); };
     r["meta-ae"] = [] { return std::make_unique<MetaAutoencoder>(); };

@@ -67,6 +67,11 @@ risk=$(json_number "$dir/lae.json" bayes_risk)
 lmse=$(run eval -m "$dir/lae.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
 [ -n "$risk" ] && [ -n "$lmse" ] && awk -v r="$risk" -v m="$lmse" 'BEGIN { d = r / 1600 - m; if (d < 0) d = -d; exit !(d <= 1e-9 * r / 1600 + 1e-30) }' && ok || fail "linear-ae eval mse '$lmse' against the Bayes risk '$risk' / n"
 run rom -m "$dir/lae.h5" --json > "$dir/laerom.json" 2>&1 && below "$(json_number "$dir/laerom.json" rel_error)" 1e-2 && ok || fail "rom linear-ae: $(cat "$dir/laerom.json")"
+# The sparse autoencoder (ANAMO by default): fitted, evaluated and reloaded like any reducer.
+run fit sparse-ae -i "$dir/heat.h5" -o "$dir/sae.h5" -r 3 -sparse_epochs 5 -quiet > "$dir/sae.txt" 2>&1 && grep -q "trained by ANAMO" "$dir/sae.txt" && ok || fail "fit sparse-ae: $(cat "$dir/sae.txt")"
+smse=$(run eval -m "$dir/sae.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
+[ -n "$smse" ] && below "$smse" 1 && ok || fail "eval sparse-ae mse '$smse'"
+expect_failure "sparse_optimizer must be anamo or adam" fit sparse-ae -i "$dir/heat.h5" -o "$dir/x.h5" -sparse_optimizer sgd
 # The optimal low-rank inverse map from pairs (x_i, x_{i+5}): its own file kind, described by
 # info, refused where a model is expected.
 if run fit linear-inverse -i "$dir/heat.h5" -o "$dir/inv.h5" -r 3 -inverse_lag 5 -inverse_noise 1e-4 -json > "$dir/inv.json" 2>"$dir/inv.err"; then ok; else fail "fit linear-inverse: $(cat "$dir/inv.err")"; fi

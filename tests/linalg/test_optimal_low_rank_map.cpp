@@ -13,14 +13,9 @@
 
 using namespace metarom;
 using metarom::test::distribute;
+using metarom::test::gather_rows;
 
 namespace {
-Matrix gather_rows(const Matrix& local, const RowPartition& rows) {
-  Matrix full = Matrix::Zero(rows.global, local.cols());
-  full.middleRows(rows.begin, rows.local()) = local;
-  allreduce_sum(rows.comm, full.data(), full.size());
-  return full;
-}
 
 // Z = W Q assembled on every rank from the distributed factors.
 Matrix assembled(const OptimalLowRankMap& map, const RowPartition& n_rows, const RowPartition& m_rows) {

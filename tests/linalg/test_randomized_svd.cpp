@@ -11,17 +11,9 @@
 
 using namespace metarom;
 using metarom::test::distribute;
+using metarom::test::gather_rows;
 using metarom::test::subspace_distance;
 
-namespace {
-// The distributed left singular vectors gathered on every rank.
-Matrix gather_rows(const Matrix& local, const RowPartition& rows) {
-  Matrix full = Matrix::Zero(rows.global, local.cols());
-  full.middleRows(rows.begin, rows.local()) = local;
-  allreduce_sum(rows.comm, full.data(), full.size());
-  return full;
-}
-}  // namespace
 
 TEST_CASE("randomized SVD of a matrix of rank below the sketch size is exact", "[linalg][randomized][mpi]") {
   // Rank 8 and a sketch of r + p = 10 columns: a Gaussian Ω gives range(XΩ) = range(X) with

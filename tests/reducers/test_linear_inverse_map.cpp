@@ -12,17 +12,10 @@
 
 using namespace metarom;
 using metarom::test::distribute;
+using metarom::test::gather_rows;
 using metarom::test::require_error;
 using metarom::test::ScratchDir;
 
-namespace {
-Matrix gather_rows(const Matrix& local, const RowPartition& rows) {
-  Matrix full = Matrix::Zero(rows.global, local.cols());
-  full.middleRows(rows.begin, rows.local()) = local;
-  allreduce_sum(rows.comm, full.data(), full.size());
-  return full;
-}
-}  // namespace
 
 TEST_CASE("inverse map from pairs (x, x) without noise is Theorem 1's autoencoder", "[reducers][inverse][mpi]") {
   const Index n = 40, N = 18;

@@ -29,6 +29,11 @@ struct ModelFile {
   std::shared_ptr<const LearnedDynamics> dynamics;
 };
 
+// The group /training of model and inverse-map files: size, count, file, fit time, creation
+// time, layout and provenance of the set fitted on.
+void write_training_group(h5::Group& root, const SnapshotSet& train, const std::string& training_file,
+                          double fit_seconds);
+
 // `dynamics` (optional) is saved in the group /latent_dynamics.
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
                 const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr);
