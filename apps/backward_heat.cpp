@@ -50,13 +50,6 @@ std::vector<T> list_option(const char* name, std::vector<T> fallback) {
   return set ? std::vector<T>(values, values + count) : fallback;
 }
 
-PetscInt int_option(const char* name, PetscInt fallback) {
-  PetscBool set = PETSC_FALSE;
-  PetscInt v = fallback;
-  METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, name, &v, &set));
-  return v;
-}
-
 // The prior x = F ξ, ξ ~ N(0, I): F's column (k, l) is a_kl sin(kπx) sin(lπy) on the grid
 // (natural ordering, x fastest; x_i = (i + 1)h), so Γ = FFᵀ exactly.
 Matrix prior_factor(int nx, int ny) {
@@ -102,10 +95,12 @@ void run() {
   cfg.time.stride = 20;
   cfg.set_from_options(PETSC_COMM_SELF);
   cfg.time.stride = cfg.time.steps;  // only x(0) and x(T) are needed
-  const Index samples = int_option("-samples", 1000), test_samples = int_option("-test_samples", 200);
+  PetscInt samples = 1000, test_samples = 200, seed = 1;
+  METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-samples", &samples, nullptr));
+  METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-test_samples", &test_samples, nullptr));
+  METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-seed", &seed, nullptr));
   const std::vector<PetscInt> ranks = list_option<PetscInt>("-ranks", {5, 10, 20, 40});
   const std::vector<PetscReal> levels = list_option<PetscReal>("-noise", {1e-3, 1e-2, 1e-1});
-  const PetscInt seed = int_option("-seed", 1);
   if (cfg.dim != 2) throw Error("metarom_backward_heat: the prior is 2-D (-heat_dim 2)");
   if (samples < 2 || test_samples < 1) throw Error("-samples must be >= 2 and -test_samples >= 1");
 

@@ -18,7 +18,8 @@ bool singular_value_tie(const Vector& sigma, int ell) {
 
 void truncate(OptimalLowRankMap& map, int ell) {
   if (ell < 1 || ell > map.decoder.cols())
-    throw Error(fmt::format("optimal low-rank map: rank ℓ = {} outside 1 .. {}", ell, map.decoder.cols()));
+    throw Error(fmt::format("optimal low-rank map: rank ℓ = {} outside 1 .. {} (the directions the data determine)",
+                            ell, map.decoder.cols()));
   map.decoder.conservativeResize(Eigen::NoChange, ell);
   map.encoder_t.conservativeResize(Eigen::NoChange, ell);
   // ‖C(I − P_K)‖² + Σ_{k>ℓ} σ_k²: the tail summed directly (not ‖C‖² − Σ_{k≤ℓ} σ_k², which

@@ -57,8 +57,7 @@ void LinearAutoencoder::fit(const SnapshotSet& train) {
   // Γ = XXᵀ/N = BBᵀ with B = X/√N (every snapshot an equally weighted sample of x).
   ThinSvd svd = distributed_thin_svd(train.X / std::sqrt(static_cast<double>(train.count())), rows_.comm);
   sigma_ = svd.sigma;
-  basis_ = std::move(svd.U);
-  finish_fit(train.n(), train.count());
+  finish_fit(svd.U, fmt::format("B ({} values, {} snapshots)", train.n(), train.count()));
 }
 
 void LinearAutoencoder::fit_second_moment(const Matrix& Gamma, const RowPartition& rows) {
@@ -79,19 +78,14 @@ void LinearAutoencoder::fit_second_moment(const Matrix& Gamma, const RowPartitio
   // Replicated on every rank (the same deterministic SVD), each keeping its rows of U.
   Eigen::BDCSVD<Matrix> svd(Matrix(llt.matrixL()), Eigen::ComputeThinU);
   sigma_ = svd.singularValues();
-  basis_ = svd.matrixU().middleRows(rows.begin, rows.local());
-  finish_fit(rows.global, 0);
+  finish_fit(svd.matrixU().middleRows(rows.begin, rows.local()), fmt::format("B ({} values)", rows.global));
 }
 
-void LinearAutoencoder::finish_fit(long long n, long long samples) {
+void LinearAutoencoder::finish_fit(const Matrix& U, const std::string& matrix) {
   warnings_.clear();
-  const int available = static_cast<int>(sigma_.size());
-  const int r = settings_.latent_dim > 0 ? settings_.latent_dim : rank_for_energy(sigma_, settings_.energy);
-  if (r > available)
-    throw Error(fmt::format("linear-ae: latent dimension {} exceeds the {} singular values of B ({} values{})", r,
-                            available, n, samples ? fmt::format(", {} snapshots", samples) : std::string()));
-  basis_.conservativeResize(Eigen::NoChange, r);
-  bayes_risk_ = sigma_.tail(available - r).squaredNorm();
+  keep_leading(U, "linear-ae", matrix);
+  const int r = latent_dim();
+  bayes_risk_ = sigma_.tail(sigma_.size() - r).squaredNorm();
   unique_ = !singular_value_tie(sigma_, r);
   if (!unique_)
     warnings_.push_back(fmt::format("σ_{} = {:.6e} and σ_{} = {:.6e} are equal within {:.0e}·σ_1: the optimal "

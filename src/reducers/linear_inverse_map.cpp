@@ -81,9 +81,6 @@ void LinearInverseMap::fit(const Matrix& X, const RowPartition& x_rows, const Ma
   const double scale = 1.0 / std::sqrt(static_cast<double>(X.cols()));
   OptimalLowRankMap map = optimal_low_rank_map(X * scale, AX * scale, settings_.noise, 0, x_rows.comm);
   const int ell = settings_.rank > 0 ? settings_.rank : rank_for_energy(map.sigma, settings_.energy);
-  if (ell > map.sigma.size())
-    throw Error(fmt::format("inverse map: rank {} exceeds the {} directions {} pairs determine", ell, map.sigma.size(),
-                            X.cols()));
   truncate(map, ell);
   decoder_ = std::move(map.decoder);
   encoder_t_ = std::move(map.encoder_t);

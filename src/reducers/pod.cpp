@@ -145,16 +145,19 @@ void Pod::fit(const SnapshotSet& train) {
     throw Error(fmt::format("POD: unknown SVD route '{}' (exact, randomized)", settings_.svd));
   }
   sigma_ = svd.sigma;
+  keep_leading(svd.U, "POD", fmt::format("a {} x {} snapshot matrix", train.n(), train.count()));
+}
+
+void Pod::keep_leading(const Matrix& U, const std::string& who, const std::string& matrix) {
   const int available = static_cast<int>(sigma_.size());
-  int r = settings_.latent_dim > 0 ? settings_.latent_dim : rank_for_energy(sigma_, settings_.energy);
+  const int r = settings_.latent_dim > 0 ? settings_.latent_dim : rank_for_energy(sigma_, settings_.energy);
   if (r > available)
-    throw Error(fmt::format("POD: latent dimension {} exceeds the {} singular values of a {} x {} snapshot matrix", r,
-                            available, train.n(), train.count()));
+    throw Error(fmt::format("{}: latent dimension {} exceeds the {} singular values of {}", who, r, available, matrix));
   if (sigma_(r - 1) <= sigma_(0) * 1e-14)
     warnings_.push_back(fmt::format("singular value {} is {:.3e} of the largest: basis vectors beyond the "
                                     "numerical rank carry no information",
                                     r, sigma_(r - 1) / sigma_(0)));
-  basis_ = svd.U.leftCols(r);
+  basis_ = U.leftCols(r);
 }
 
 double Pod::captured_energy() const {

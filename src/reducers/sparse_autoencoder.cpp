@@ -136,16 +136,9 @@ SparseAutoencoder::Loss SparseAutoencoder::loss(const Vector& p, const Matrix& X
   if (X.rows() != nl || p.size() != p_.size())
     throw Error(fmt::format("sparse-ae: {} local rows and {} parameters, expected {} and {}", X.rows(), p.size(), nl,
                             p_.size()));
-  const Eigen::Map<const Matrix> We(p.data(), l, nl), Wd(p.data() + encoder_size(), nl, l);
-  const auto be = p.segment(Index(l) * nl, l);
-  const auto bd = p.tail(nl);
-  Matrix z = We * X;
-  allreduce_sum(rows_.comm, z.data(), z.size());
-  z.colwise() += be;
-  const Matrix h = activate(settings_.encoder_activation, z);
-  Matrix y = Wd * h;
-  y.colwise() += bd;
-  const Matrix xh = activate(settings_.decoder_activation, y);
+  const Eigen::Map<const Matrix> Wd(p.data() + encoder_size(), nl, l);
+  const Matrix h = encode_with(p, X);
+  const Matrix xh = decode_with(p, h);
   const Matrix r = xh - X;
   Loss out;
   out.f = allreduce_sum(rows_.comm, r.squaredNorm()) / double(B);
@@ -218,12 +211,13 @@ void SparseAutoencoder::anamo_step(const Matrix& X) {
   // prox_{eλg}(v) approximated by K (sub)gradient steps on λ e g(y) + ½‖y − v‖² (header).
   auto prox = [&](const Vector& v, double e) {
     if (lambda == 0 || settings_.prox_iterations == 0) return v;
+    // One forward and backward pass per iterate gives both g (for the objective) and ∇g
+    // (for the next step).
     Vector y = v, best = v, gg;
-    double q_best = lambda * e * loss(with(v, phi), X).g;
+    double q_best = lambda * e * loss(with(y, phi), X, nullptr, &gg).g;
     for (int i = 0; i < settings_.prox_iterations; ++i) {
-      loss(with(y, phi), X, nullptr, &gg);
       y -= (1.0 / (i + 2.0)) * (lambda * e * gg.head(E) + (y - v));
-      const double q = lambda * e * loss(with(y, phi), X).g + 0.5 * (y - v).squaredNorm();
+      const double q = lambda * e * loss(with(y, phi), X, nullptr, &gg).g + 0.5 * (y - v).squaredNorm();
       if (q < q_best) q_best = q, best = y;
     }
     return best;
@@ -280,23 +274,33 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
   seconds_ = MPI_Wtime() - start;
 }
 
-Matrix SparseAutoencoder::encode(const Matrix& X) const {
+Matrix SparseAutoencoder::encode_with(const Vector& p, const Matrix& X) const {
   const int l = settings_.latent_dim;
   const Index nl = rows_.local();
-  if (X.rows() != nl) throw Error(fmt::format("sparse-ae encode: states have {} local rows, expected {}", X.rows(), nl));
-  Matrix z = Eigen::Map<const Matrix>(p_.data(), l, nl) * X;
+  Matrix z = Eigen::Map<const Matrix>(p.data(), l, nl) * X;
   allreduce_sum(rows_.comm, z.data(), z.size());
-  z.colwise() += p_.segment(Index(l) * nl, l);
+  z.colwise() += p.segment(Index(l) * nl, l);
   return activate(settings_.encoder_activation, z);
 }
 
-Matrix SparseAutoencoder::decode(const Matrix& U) const {
+Matrix SparseAutoencoder::decode_with(const Vector& p, const Matrix& U) const {
   const int l = settings_.latent_dim;
   const Index nl = rows_.local();
-  if (U.rows() != l) throw Error(fmt::format("sparse-ae decode: latent states have {} entries, ℓ = {}", U.rows(), l));
-  Matrix y = Eigen::Map<const Matrix>(p_.data() + encoder_size(), nl, l) * U;
-  y.colwise() += p_.tail(nl);
+  Matrix y = Eigen::Map<const Matrix>(p.data() + encoder_size(), nl, l) * U;
+  y.colwise() += p.tail(nl);
   return activate(settings_.decoder_activation, y);
+}
+
+Matrix SparseAutoencoder::encode(const Matrix& X) const {
+  if (X.rows() != rows_.local())
+    throw Error(fmt::format("sparse-ae encode: states have {} local rows, expected {}", X.rows(), rows_.local()));
+  return encode_with(p_, X);
+}
+
+Matrix SparseAutoencoder::decode(const Matrix& U) const {
+  if (U.rows() != settings_.latent_dim)
+    throw Error(fmt::format("sparse-ae decode: latent states have {} entries, ℓ = {}", U.rows(), settings_.latent_dim));
+  return decode_with(p_, U);
 }
 
 Matrix SparseAutoencoder::decoder_jacobian(const Vector& u) const {

@@ -45,8 +45,9 @@ class LinearAutoencoder : public Pod {
   void read_options(const std::string& prefix) override;
 
  private:
-  // U_ℓ and σ(B) of the chosen route: r, the risk and the uniqueness report.
-  void finish_fit(long long n, long long samples);
+  // With sigma_ = σ(B) and U its left singular vectors (local rows): r and U_ℓ as POD keeps
+  // them, then the risk and the uniqueness report.
+  void finish_fit(const Matrix& U, const std::string& matrix);
   double bayes_risk_ = 0;
   bool unique_ = true;
   std::string route_ = "snapshots", second_moment_file_;

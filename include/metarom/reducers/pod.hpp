@@ -53,6 +53,11 @@ class Pod : public Reducer {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  protected:
+  // With sigma_ set to the singular values and U to the left singular vectors: keeps the
+  // leading r columns as the basis (r given, or chosen by energy), refusing an r beyond the
+  // computed σ of `matrix` (named in the message after `who`) and warning when σ_r lies below
+  // the numerical rank.
+  void keep_leading(const Matrix& U, const std::string& who, const std::string& matrix);
   // -<prefix>pod_energy, -<prefix>pod_center, -<prefix>pod_svd exact|randomized,
   // -<prefix>pod_oversampling, -<prefix>pod_power_iterations, -<prefix>pod_seed
   void read_options(const std::string& prefix) override;

@@ -95,6 +95,9 @@ class SparseAutoencoder : public Reducer {
   // One ANAMO update (Alg. 1, steps 3–15) on a mini-batch.
   void anamo_step(const Matrix& X);
   double encoder_lipschitz(const Matrix& X) const;
+  // E(X) and D(U) with parameters p laid out like parameters() (no size checks).
+  Matrix encode_with(const Vector& p, const Matrix& X) const;
+  Matrix decode_with(const Vector& p, const Matrix& U) const;
   double decoder_lipschitz(const Matrix& X) const;
   Settings settings_;
   Vector p_;
