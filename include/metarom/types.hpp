@@ -6,4 +6,11 @@ namespace metarom {
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
 using Index = Eigen::Index;
+
+// The row sums of M, evaluated into a fresh (aligned) vector. Eigen sums a row in a different
+// order when it writes into a destination of other alignment (e.g. a segment of a parameter
+// vector whose offset depends on the rank's row count), so replicated parameters updated
+// with `segment = M.rowwise().sum()` drift apart across ranks by round-off; through this,
+// every rank sums in the same order.
+inline Vector row_sums(const Matrix& M) { return M.rowwise().sum(); }
 }  // namespace metarom

@@ -114,7 +114,7 @@ Matrix Mlp::backward(const Tape& tape, const Matrix& dY, Vector& grad, bool inpu
   for (int l = layer_count() - 1; l >= 0; --l) {
     Eigen::Map<Matrix>(grad.data() + weight_offset(l), out_local(l), in_local(l)).noalias() +=
         delta * tape.a[l].transpose();
-    Eigen::Map<Vector>(grad.data() + bias_offset(l), out_local(l)) += delta.rowwise().sum();
+    Eigen::Map<Vector>(grad.data() + bias_offset(l), out_local(l)) += row_sums(delta);
     if (l == 0 && !input_gradient) return Matrix();
     Matrix da = weight(l).transpose() * delta;
     // The last layer's rows are split: its input gradient sums over every rank's rows, also

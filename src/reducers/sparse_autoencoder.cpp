@@ -18,46 +18,99 @@
 
 namespace metarom {
 
+using Act = SparseAutoencoder::Activation;
+
 const char* to_string(SparseAutoencoder::Activation a) {
-  return a == SparseAutoencoder::Activation::sigmoid ? "sigmoid" : "identity";
+  switch (a) {
+    case Act::sigmoid: return "sigmoid";
+    case Act::identity: return "identity";
+    case Act::step: return "step";
+    case Act::smoothstep: return "smoothstep";
+  }
+  return "?";
 }
 
 SparseAutoencoder::Activation sparse_activation(const std::string& name) {
-  if (name == "sigmoid") return SparseAutoencoder::Activation::sigmoid;
-  if (name == "identity") return SparseAutoencoder::Activation::identity;
-  throw Error(fmt::format("sparse-ae: activation must be sigmoid or identity, got '{}'", name));
+  for (const Act a : {Act::sigmoid, Act::identity, Act::step, Act::smoothstep})
+    if (name == to_string(a)) return a;
+  throw Error(fmt::format("sparse-ae: activation must be sigmoid, identity, step or smoothstep, got '{}'", name));
 }
 
 namespace {
 
-Matrix activate(SparseAutoencoder::Activation a, const Matrix& z) {
-  if (a == SparseAutoencoder::Activation::identity) return z;
-  return z.unaryExpr([](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+// The smooth step of width ε centred on 0 (header): u = clamp(z/ε + 1/2, 0, 1).
+double smooth_step_u(double z, double eps) { return std::clamp(z / eps + 0.5, 0.0, 1.0); }
+
+double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+
+Matrix activate(Act a, const Matrix& z, double eps) {
+  switch (a) {
+    case Act::identity: return z;
+    case Act::sigmoid: return z.unaryExpr(&sigmoid);
+    case Act::step: return z.unaryExpr([](double v) { return v > 0 ? 1.0 : 0.0; });
+    case Act::smoothstep:
+      return z.unaryExpr([eps](double v) {
+        const double u = smooth_step_u(v, eps);
+        return u * u * (3 - 2 * u);
+      });
+  }
+  return z;
 }
 
-// σ'(z) from σ(z).
-Matrix derivative(SparseAutoencoder::Activation a, const Matrix& s) {
-  if (a == SparseAutoencoder::Activation::identity) return Matrix::Ones(s.rows(), s.cols());
-  return s.array() * (1.0 - s.array());
+// The slope at z, s = σ(z) given: σ(1 − σ) for the sigmoid, 6u(1 − u)/ε for the smooth step
+// and, as the step's surrogate (Alg. 2), for the step too.
+Matrix slope(Act a, const Matrix& z, const Matrix& s, double eps) {
+  switch (a) {
+    case Act::identity: return Matrix::Ones(s.rows(), s.cols());
+    case Act::sigmoid: return s.array() * (1.0 - s.array());
+    case Act::step:
+    case Act::smoothstep:
+      return z.unaryExpr([eps](double v) {
+        const double u = smooth_step_u(v, eps);
+        return 6 * u * (1 - u) / eps;
+      });
+  }
+  return s;
 }
+
+// The threshold t of step(h̃ − t) for one code's values in [lo, hi]: "midrange" or a number.
+double binary_threshold(const std::string& rule, double lo, double hi) {
+  if (rule == "midrange") return 0.5 * (lo + hi);
+  std::size_t used = 0;
+  double t = NAN;
+  try {
+    t = std::stod(rule, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != rule.size() || !std::isfinite(t))
+    throw Error(fmt::format("sparse-ae: -sparse_binary_threshold must be midrange or a number, got '{}'", rule));
+  return t;
+}
+
+// Activations whose range is [0, 1]: their codes are boxed and their ℓ₁ norm is their sum.
+bool unit_range(Act a) { return a != Act::identity; }
 
 PetscErrorCode sparse_options(const char* prefix, SparseAutoencoder::Settings* s, std::string* enc, std::string* dec) {
-  PetscReal lambda = s->lambda, e = s->encoder_step, d = s->decoder_step, lr = s->learning_rate;
+  PetscReal lambda = s->lambda, e = s->encoder_step, d = s->decoder_step, lr = s->learning_rate, eps = s->epsilon,
+            eps_final = s->epsilon_final;
   PetscInt epochs = s->epochs, batch = s->batch_size, je = s->encoder_steps, jd = s->decoder_steps,
-           k = s->prox_iterations, seed = static_cast<PetscInt>(s->seed);
+           k = s->prox_iterations, seed = static_cast<PetscInt>(s->seed), refit = s->decoder_refit,
+           regression = s->regression_iterations;
   char buf[64];
   PetscBool set = PETSC_FALSE;
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Sparse autoencoder", "SparseAutoencoder");
   PetscCall(PetscOptionsReal("-sparse_lambda", "Weight lambda of the l1 term on the codes", "SparseAutoencoder", lambda,
                              &lambda, nullptr));
-  PetscCall(PetscOptionsString("-sparse_encoder_activation", "sigmoid or identity", "SparseAutoencoder", enc->c_str(),
+  PetscCall(PetscOptionsString("-sparse_encoder_activation", "sigmoid, identity, step (binary) or smoothstep", "SparseAutoencoder", enc->c_str(),
                                buf, sizeof buf, &set));
   if (set) *enc = buf;
   PetscCall(PetscOptionsString("-sparse_decoder_activation", "sigmoid or identity", "SparseAutoencoder", dec->c_str(),
                                buf, sizeof buf, &set));
   if (set) *dec = buf;
-  PetscCall(PetscOptionsString("-sparse_optimizer", "anamo (Gur Alg. 1) or adam", "SparseAutoencoder",
+  PetscCall(PetscOptionsString("-sparse_optimizer", "anamo (Gur Alg. 1; Alg. 2 with a step encoder), adam or codes (Alg. 3)",
+                               "SparseAutoencoder",
                                s->optimizer.c_str(), buf, sizeof buf, &set));
   if (set) s->optimizer = buf;
   PetscCall(PetscOptionsInt("-sparse_epochs", "Passes over the set (ANAMO: outer iterations)", "SparseAutoencoder",
@@ -75,6 +128,19 @@ PetscErrorCode sparse_options(const char* prefix, SparseAutoencoder::Settings* s
   PetscCall(PetscOptionsInt("-sparse_prox_iterations", "ANAMO: inner iterations K of the encoder's prox",
                             "SparseAutoencoder", k, &k, nullptr));
   PetscCall(PetscOptionsReal("-sparse_learning_rate", "Adam: learning rate", "SparseAutoencoder", lr, &lr, nullptr));
+  PetscCall(PetscOptionsReal("-sparse_epsilon", "Width of the smooth step (and the step's surrogate) at the first epoch",
+                             "SparseAutoencoder", eps, &eps, nullptr));
+  PetscCall(PetscOptionsReal("-sparse_epsilon_final", "Its width at the last epoch (geometric schedule)",
+                             "SparseAutoencoder", eps_final, &eps_final, nullptr));
+  PetscCall(PetscOptionsInt("-sparse_decoder_refit",
+                            "codes, step encoder: decoder steps on the binarized codes (0: Gur's Alg. 3 as printed)",
+                            "SparseAutoencoder", refit, &refit, nullptr));
+  PetscCall(PetscOptionsString("-sparse_binary_threshold",
+                               "codes, step encoder: binary codes step(h - t), t midrange (per code) or a number",
+                               "SparseAutoencoder", s->binary_threshold.c_str(), buf, sizeof buf, &set));
+  if (set) s->binary_threshold = buf;
+  PetscCall(PetscOptionsInt("-sparse_regression_iterations", "codes: steps of the encoder's logistic regression",
+                            "SparseAutoencoder", regression, &regression, nullptr));
   PetscCall(PetscOptionsInt("-sparse_seed", "Seed of the initial weights and batches", "SparseAutoencoder", seed, &seed,
                             nullptr));
   PetscOptionsEnd();
@@ -87,6 +153,10 @@ PetscErrorCode sparse_options(const char* prefix, SparseAutoencoder::Settings* s
   s->encoder_steps = static_cast<int>(je);
   s->decoder_steps = static_cast<int>(jd);
   s->prox_iterations = static_cast<int>(k);
+  s->epsilon = eps;
+  s->epsilon_final = eps_final;
+  s->decoder_refit = static_cast<int>(refit);
+  s->regression_iterations = static_cast<int>(regression);
   s->seed = seed;
   PetscFunctionReturn(0);
 }
@@ -99,19 +169,35 @@ void SparseAutoencoder::read_options(const std::string& prefix) {
   settings_.encoder_activation = sparse_activation(enc);
   settings_.decoder_activation = sparse_activation(dec);
   const Settings& s = settings_;
-  if (s.optimizer != "anamo" && s.optimizer != "adam")
-    throw Error(fmt::format("-{}sparse_optimizer must be anamo or adam, got '{}'", prefix, s.optimizer));
+  if (s.optimizer != "anamo" && s.optimizer != "adam" && s.optimizer != "codes")
+    throw Error(fmt::format("-{}sparse_optimizer must be anamo, adam or codes, got '{}'", prefix, s.optimizer));
   if (!(s.lambda >= 0) || s.epochs < 1 || s.batch_size < 0 || s.encoder_steps < 0 || s.decoder_steps < 0 ||
-      s.prox_iterations < 0 || !(s.encoder_step >= 0) || !(s.decoder_step >= 0) || !(s.learning_rate > 0))
+      s.prox_iterations < 0 || !(s.encoder_step >= 0) || !(s.decoder_step >= 0) || !(s.learning_rate > 0) ||
+      !(s.epsilon > 0) || !(s.epsilon_final > 0) || s.decoder_refit < 0 || s.regression_iterations < 0)
     throw Error(fmt::format("sparse-ae: settings out of range (-{0}sparse_lambda >= 0, -{0}sparse_epochs >= 1, "
-                            "batch size, step counts, iterations and steps >= 0, learning rate > 0)",
+                            "batch size, step counts, iterations and steps >= 0, learning rate and the widths "
+                            "-{0}sparse_epsilon, -{0}sparse_epsilon_final > 0)",
                             prefix));
+  check_settings();
+}
+
+void SparseAutoencoder::check_settings() const {
+  const Settings& s = settings_;
+  if (s.decoder_activation != Act::sigmoid && s.decoder_activation != Act::identity)
+    throw Error(fmt::format("sparse-ae: the decoder's activation must be sigmoid or identity, got '{}' (the "
+                            "steps are for the encoder)",
+                            to_string(s.decoder_activation)));
+  binary_threshold(s.binary_threshold, 0, 1);  // throws on a malformed rule
+  if (s.optimizer == "codes" && s.encoder_activation == Act::smoothstep)
+    throw Error("sparse-ae: -sparse_optimizer codes (Gur Alg. 3) fits identity, sigmoid or step encoders by "
+                "regression; train the smooth step with anamo or adam");
 }
 
 Index SparseAutoencoder::encoder_size() const { return Index(settings_.latent_dim) * rows_.local() + settings_.latent_dim; }
 
 void SparseAutoencoder::initialize(const RowPartition& rows) {
   rows_ = rows;
+  epsilon_ = epsilon_at(0);
   const int l = settings_.latent_dim;
   if (l < 1) throw Error(fmt::format("sparse-ae: latent dimension must be >= 1, got {}", l));
   const Index n = rows.global, nl = rows.local();
@@ -136,33 +222,57 @@ SparseAutoencoder::Loss SparseAutoencoder::loss(const Vector& p, const Matrix& X
   if (X.rows() != nl || p.size() != p_.size())
     throw Error(fmt::format("sparse-ae: {} local rows and {} parameters, expected {} and {}", X.rows(), p.size(), nl,
                             p_.size()));
-  const Eigen::Map<const Matrix> Wd(p.data() + encoder_size(), nl, l);
-  const Matrix h = encode_with(p, X);
-  const Matrix xh = decode_with(p, h);
-  const Matrix r = xh - X;
+  const Act act = settings_.encoder_activation;
+  const Matrix z = preactivation(p, X);
+  const Matrix h = activate(act, z, epsilon_);
   Loss out;
-  out.f = allreduce_sum(rows_.comm, r.squaredNorm()) / double(B);
+  Vector g_decoder;
+  Matrix g_codes;
+  out.f = reconstruction(p, h, X, grad_f ? &g_decoder : nullptr, grad_f ? &g_codes : nullptr);
   out.g = h.cwiseAbs().sum() / double(B);
-  const Matrix dze = derivative(settings_.encoder_activation, h);
+  const Matrix dze = slope(act, z, h, epsilon_);
   auto encoder_part = [&](const Matrix& dz, Vector& grad) {
     Eigen::Map<Matrix>(grad.data(), l, nl) = dz * X.transpose();
-    grad.segment(Index(l) * nl, l) = dz.rowwise().sum();
+    grad.segment(Index(l) * nl, l) = row_sums(dz);
   };
   if (grad_f) {
     grad_f->setZero(p.size());
-    const Matrix dy = (2.0 / double(B)) * r.cwiseProduct(derivative(settings_.decoder_activation, xh));
-    Eigen::Map<Matrix>(grad_f->data() + encoder_size(), nl, l) = dy * h.transpose();
-    grad_f->tail(nl) = dy.rowwise().sum();
-    Matrix dh = Wd.transpose() * dy;
-    allreduce_sum(rows_.comm, dh.data(), dh.size());
-    encoder_part(dh.cwiseProduct(dze), *grad_f);
+    grad_f->tail(g_decoder.size()) = g_decoder;
+    encoder_part(g_codes.cwiseProduct(dze), *grad_f);
   }
   if (grad_g) {
     grad_g->setZero(p.size());
-    const Matrix sign = h.unaryExpr([](double v) { return double((v > 0) - (v < 0)); });
+    // ‖h‖₁ is the sum of the codes for [0, 1]-valued encoders (the step's by its surrogate).
+    const Matrix sign =
+        unit_range(act) ? Matrix(Matrix::Ones(l, B)) : Matrix(h.unaryExpr([](double v) { return double((v > 0) - (v < 0)); }));
     encoder_part((sign / double(B)).cwiseProduct(dze), *grad_g);
   }
   return out;
+}
+
+double SparseAutoencoder::reconstruction(const Vector& p, const Matrix& H, const Matrix& X, Vector* grad_decoder,
+                                         Matrix* grad_codes) const {
+  const int l = settings_.latent_dim;
+  const Index nl = rows_.local(), B = X.cols();
+  if (H.rows() != l || H.cols() != B || X.rows() != nl)
+    throw Error(fmt::format("sparse-ae: codes {}×{} and states {}×{}, expected {}×B and {}×B", H.rows(), H.cols(),
+                            X.rows(), X.cols(), l, nl));
+  const Eigen::Map<const Matrix> Wd(p.data() + encoder_size(), nl, l);
+  const Matrix xh = decode_with(p, H);
+  const Matrix r = xh - X;
+  const double f = allreduce_sum(rows_.comm, r.squaredNorm()) / double(B);
+  if (!grad_decoder && !grad_codes) return f;
+  const Matrix dy = (2.0 / double(B)) * r.cwiseProduct(slope(settings_.decoder_activation, xh, xh, epsilon_));
+  if (grad_decoder) {
+    grad_decoder->resize(nl * l + nl);
+    Eigen::Map<Matrix>(grad_decoder->data(), nl, l) = dy * H.transpose();
+    grad_decoder->tail(nl) = dy.rowwise().sum();
+  }
+  if (grad_codes) {
+    *grad_codes = Wd.transpose() * dy;
+    allreduce_sum(rows_.comm, grad_codes->data(), grad_codes->size());
+  }
+  return f;
 }
 
 namespace {
@@ -170,42 +280,74 @@ namespace {
 double largest_eigenvalue(const Matrix& S) {
   return Eigen::SelfAdjointEigenSolver<Matrix>(S, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
 }
+
+// G = mean x̃x̃ᵀ's Gram form X̃ᵀX̃ (B × B, summed over ranks), x̃ = [x; 1]: the same non-zero
+// eigenvalues as Σ x̃x̃ᵀ, at the cost of the batch size.
+Matrix augmented_gram(const RowPartition& rows, const Matrix& X) {
+  Matrix G = X.transpose() * X;
+  allreduce_sum(rows.comm, G.data(), G.size());
+  G.array() += 1.0;  // the bias's row of ones
+  return G;
+}
 }  // namespace
+
+double SparseAutoencoder::encoder_slope_bound() const {
+  const Act a = settings_.encoder_activation;
+  return a == Act::step || a == Act::smoothstep ? 1.5 / epsilon_ : 1.0;
+}
 
 double SparseAutoencoder::encoder_lipschitz(const Matrix& X) const {
   // f = mean‖D(W_e x + b_e) − x‖²: for identity layers its Hessian in (W_e, b_e) is
-  // 2 (W_dᵀW_d) ⊗ mean(x̃x̃ᵀ), x̃ = [x; 1]; sigmoid layers only shrink it (σ' ≤ 1/4).
+  // 2 (W_dᵀW_d) ⊗ mean(x̃x̃ᵀ), x̃ = [x; 1]; a sigmoid's slope ≤ 1/4 only shrinks it; the
+  // smooth step's, up to 1.5/ε, scales it by its square.
   const int l = settings_.latent_dim;
   const Index nl = rows_.local(), B = X.cols();
   const Eigen::Map<const Matrix> Wd(p_.data() + encoder_size(), nl, l);
-  Matrix WtW = Wd.transpose() * Wd, G = X.transpose() * X;
+  Matrix WtW = Wd.transpose() * Wd;
   allreduce_sum(rows_.comm, WtW.data(), WtW.size());
-  allreduce_sum(rows_.comm, G.data(), G.size());
-  G.array() += 1.0;  // the bias's column of ones
-  return std::max(2.0 * largest_eigenvalue(WtW) * largest_eigenvalue(G) / double(B), 1e-300);
+  const double c = encoder_slope_bound();
+  return std::max(2.0 * c * c * largest_eigenvalue(WtW) * largest_eigenvalue(augmented_gram(rows_, X)) / double(B),
+                  1e-300);
 }
 
-double SparseAutoencoder::decoder_lipschitz(const Matrix& X) const {
-  // f in (W_d, b_d): Hessian 2 mean(h̃h̃ᵀ) ⊗ I, h̃ = [E(x); 1] (identity decoder).
-  const Matrix h = encode(X);
-  Matrix Ht(h.rows() + 1, h.cols());
-  Ht << h, Matrix::Ones(1, h.cols());
-  return std::max(2.0 * largest_eigenvalue(Ht * Ht.transpose()) / double(X.cols()), 1e-300);
+double SparseAutoencoder::decoder_lipschitz(const Matrix& H) const {
+  // f in (W_d, b_d): Hessian 2 mean(h̃h̃ᵀ) ⊗ I, h̃ = [h; 1] (identity decoder).
+  Matrix Ht(H.rows() + 1, H.cols());
+  Ht << H, Matrix::Ones(1, H.cols());
+  return std::max(2.0 * largest_eigenvalue(Ht * Ht.transpose()) / double(H.cols()), 1e-300);
+}
+
+void SparseAutoencoder::fit_decoder(const Matrix& X, const Matrix& H, int iterations) {
+  const Index E = encoder_size();
+  Vector work = p_;
+  auto grad_phi = [&](const Vector& ph) {
+    work.tail(ph.size()) = ph;
+    Vector g;
+    reconstruction(work, H, X, &g, nullptr);
+    return g;
+  };
+  const double d = settings_.decoder_step > 0 ? settings_.decoder_step : 1.0 / decoder_lipschitz(H);
+  p_.tail(p_.size() - E) = accelerated_gradient(grad_phi, Vector(p_.tail(p_.size() - E)), d, iterations);
+}
+
+double SparseAutoencoder::encoder_squared_norm(const Vector& theta) const {
+  // W_e's columns are split over the ranks, b_e is on every rank: counted once.
+  const Index w = Index(settings_.latent_dim) * rows_.local();
+  return allreduce_sum(rows_.comm, theta.head(w).squaredNorm()) + theta.segment(w, settings_.latent_dim).squaredNorm();
 }
 
 void SparseAutoencoder::anamo_step(const Matrix& X) {
   const Index E = encoder_size();
   const double lambda = settings_.lambda;
-  const Vector phi = p_.tail(p_.size() - E);
-  Vector work(p_.size());
-  auto with = [&](const Vector& theta, const Vector& ph) {
-    work << theta, ph;
+  Vector work = p_;  // [θ, φ] with φ fixed while the encoder moves
+  auto with = [&](const Vector& theta) -> const Vector& {
+    work.head(E) = theta;
     return work;
   };
   // Encoder: J_e FISTA steps on θ ↦ f(φ, θ) + λ g(θ).
   auto grad_theta = [&](const Vector& theta) {
     Vector gf;
-    loss(with(theta, phi), X, &gf, nullptr);
+    loss(with(theta), X, &gf, nullptr);
     return Vector(gf.head(E));
   };
   // prox_{eλg}(v) approximated by K (sub)gradient steps on λ e g(y) + ½‖y − v‖² (header).
@@ -214,32 +356,135 @@ void SparseAutoencoder::anamo_step(const Matrix& X) {
     // One forward and backward pass per iterate gives both g (for the objective) and ∇g
     // (for the next step).
     Vector y = v, best = v, gg;
-    double q_best = lambda * e * loss(with(y, phi), X, nullptr, &gg).g;
+    double q_best = lambda * e * loss(with(y), X, nullptr, &gg).g;
     for (int i = 0; i < settings_.prox_iterations; ++i) {
       y -= (1.0 / (i + 2.0)) * (lambda * e * gg.head(E) + (y - v));
-      const double q = lambda * e * loss(with(y, phi), X, nullptr, &gg).g + 0.5 * (y - v).squaredNorm();
+      const double q = lambda * e * loss(with(y), X, nullptr, &gg).g + 0.5 * encoder_squared_norm(y - v);
       if (q < q_best) q_best = q, best = y;
     }
     return best;
   };
   const double e = settings_.encoder_step > 0 ? settings_.encoder_step : 1.0 / encoder_lipschitz(X);
-  const Vector theta = fista(grad_theta, prox, p_.head(E), e, settings_.encoder_steps);
+  p_.head(E) = fista(grad_theta, prox, Vector(p_.head(E)), e, settings_.encoder_steps);
   // Decoder: J_d accelerated-gradient steps on φ ↦ f(φ, θ^{k+1}).
-  auto grad_phi = [&](const Vector& ph) {
-    Vector gf;
-    loss(with(theta, ph), X, &gf, nullptr);
-    return Vector(gf.tail(ph.size()));
+  fit_decoder(X, encode(X), settings_.decoder_steps);
+}
+
+Matrix SparseAutoencoder::solve_codes(const Matrix& X, const Matrix& H0, int iterations) const {
+  const int l = settings_.latent_dim;
+  const Index B = X.cols(), nl = rows_.local();
+  // ∇_H f = (2/B) W_dᵀ(diag σ_d') r: Lipschitz ≤ 2 λ_max(W_dᵀW_d)/B (σ_d' ≤ 1).
+  const Eigen::Map<const Matrix> Wd(p_.data() + encoder_size(), nl, l);
+  Matrix WtW = Wd.transpose() * Wd;
+  allreduce_sum(rows_.comm, WtW.data(), WtW.size());
+  const double e = double(B) / std::max(2.0 * largest_eigenvalue(WtW), 1e-300);
+  auto grad = [&](const Vector& hv) {
+    Matrix g;
+    reconstruction(p_, Eigen::Map<const Matrix>(hv.data(), l, B), X, nullptr, &g);
+    return Vector(Eigen::Map<const Vector>(g.data(), g.size()));
   };
-  p_.head(E) = theta;
-  const double d = settings_.decoder_step > 0 ? settings_.decoder_step : 1.0 / decoder_lipschitz(X);
-  const Vector phi_next = accelerated_gradient(grad_phi, phi, d, settings_.decoder_steps);
-  p_ << theta, phi_next;
+  // The exact prox of t λ g, g = mean‖h‖₁: threshold tλ/B, boxed to [0, 1] for the encoders
+  // that cannot reach other codes.
+  const bool box = unit_range(settings_.encoder_activation);
+  const double lambda = settings_.lambda;
+  auto prox = [&](const Vector& v, double t) {
+    const double tau = t * lambda / double(B);
+    return box ? Vector((v.array() - tau).cwiseMax(0.0).cwiseMin(1.0)) : soft_threshold(v, tau);
+  };
+  const Vector h = fista(grad, prox, Eigen::Map<const Vector>(H0.data(), H0.size()), e, iterations);
+  return Eigen::Map<const Matrix>(h.data(), l, B);
+}
+
+double SparseAutoencoder::fit_encoder(const Matrix& X, const Matrix& H) {
+  const int l = settings_.latent_dim;
+  const Index nl = rows_.local(), B = X.cols(), E = encoder_size();
+  const Matrix G = augmented_gram(rows_, X);
+  if (settings_.encoder_activation == Act::identity) {
+    // min ‖W_e X + b_e 1ᵀ − H‖_F² of least norm: [W_e b_e] = H G⁺ X̃ᵀ, G⁺ from the eigenpairs
+    // of G above a relative 1e-12 (the snapshots' numerical rank).
+    const Eigen::SelfAdjointEigenSolver<Matrix> eig(G);
+    const Vector& w = eig.eigenvalues();
+    const double cut = 1e-12 * std::max(w.maxCoeff(), 0.0);
+    const Vector winv = w.unaryExpr([cut](double v) { return v > cut ? 1.0 / v : 0.0; });
+    const Matrix M = H * eig.eigenvectors() * winv.asDiagonal() * eig.eigenvectors().transpose();
+    Eigen::Map<Matrix>(p_.data(), l, nl) = M * X.transpose();
+    p_.segment(Index(l) * nl, l) = row_sums(M);
+  } else {
+    // Logistic regression: mean over the batch of Σ_k softplus(z_k) − h_k z_k, gradient
+    // (σ(z) − h) x̃ᵀ/B, Hessian ≤ (1/4) mean x̃x̃ᵀ ⊗ I: step 4B/λ_max(G).
+    Vector work = p_;
+    auto grad = [&](const Vector& theta) {
+      work.head(E) = theta;
+      const Matrix dz = (preactivation(work, X).unaryExpr(&sigmoid) - H) / double(B);
+      Vector g(E);
+      Eigen::Map<Matrix>(g.data(), l, nl) = dz * X.transpose();
+      g.segment(Index(l) * nl, l) = row_sums(dz);
+      return g;
+    };
+    const double step = 4.0 * double(B) / std::max(largest_eigenvalue(G), 1e-300);
+    p_.head(E) = accelerated_gradient(grad, Vector(p_.head(E)), step, settings_.regression_iterations);
+  }
+  return (encode(X) - H).squaredNorm() / double(B);
+}
+
+double SparseAutoencoder::epsilon_at(int epoch) const {
+  const Settings& s = settings_;
+  if (s.epochs < 2) return s.epsilon;
+  return s.epsilon * std::pow(s.epsilon_final / s.epsilon, double(epoch) / double(s.epochs - 1));
+}
+
+void SparseAutoencoder::fit_codes(const SnapshotSet& train) {
+  const Settings& s = settings_;
+  const Matrix& X = train.X;
+  const Index N = X.cols();
+  const Index batch = s.batch_size > 0 ? std::min<Index>(s.batch_size, N) : N;
+  // Random initial codes (Alg. 3, step 1): the random initial encoder's.
+  Matrix H = encode(X);
+  auto objective = [&] { return reconstruction(p_, H, X) + s.lambda * H.cwiseAbs().sum() / double(N); };
+  history_.assign(1, objective());
+  std::mt19937_64 gen(static_cast<unsigned long long>(s.seed) + 1);
+  std::vector<Index> order(N);
+  std::iota(order.begin(), order.end(), 0);
+  for (int epoch = 0; epoch < s.epochs; ++epoch) {
+    if (batch < N) std::shuffle(order.begin(), order.end(), gen);
+    for (Index b0 = 0; b0 < N; b0 += batch) {
+      const Index count = std::min(batch, N - b0);
+      Matrix Xb(X.rows(), count), Hb(H.rows(), count);
+      for (Index j = 0; j < count; ++j) Xb.col(j) = X.col(order[b0 + j]), Hb.col(j) = H.col(order[b0 + j]);
+      Hb = solve_codes(Xb, Hb, s.encoder_steps);
+      fit_decoder(Xb, Hb, s.decoder_steps);
+      for (Index j = 0; j < count; ++j) H.col(order[b0 + j]) = Hb.col(j);
+    }
+    history_.push_back(objective());
+    if (!std::isfinite(history_.back()))
+      throw Error(fmt::format("sparse-ae: the codes' objective became {} at epoch {}; lower -sparse_decoder_step",
+                              history_.back(), epoch + 1));
+    if (s.progress && rows_.rank() == 0 && (epoch + 1) % std::max(1, s.epochs / 10) == 0)
+      std::cerr << fmt::format("  sparse-ae (codes): epoch {}/{}  objective {:.6e}\n", epoch + 1, s.epochs,
+                               history_.back());
+  }
+  if (s.encoder_activation == Act::step) {
+    for (Index k = 0; k < H.rows(); ++k) {
+      const double t = binary_threshold(s.binary_threshold, H.row(k).minCoeff(), H.row(k).maxCoeff());
+      H.row(k) = (H.row(k).array() > t).cast<double>();
+    }
+    if (s.decoder_refit > 0) fit_decoder(X, H, s.decoder_refit);
+  }
+  regression_residual_ = fit_encoder(X, H);
 }
 
 void SparseAutoencoder::fit(const SnapshotSet& train) {
   train.validate("sparse-ae fit");
   if (train.count() == 0 || train.n() == 0) throw Error("sparse-ae fit: the snapshot set is empty");
+  check_settings();
   initialize(train.rows);
+  regression_residual_ = NAN;
+  const double start = MPI_Wtime();
+  if (settings_.optimizer == "codes") {
+    fit_codes(train);
+    seconds_ = MPI_Wtime() - start;
+    return;
+  }
   const Index N = train.count();
   const Index batch = settings_.batch_size > 0 ? std::min<Index>(settings_.batch_size, N) : N;
   std::mt19937_64 gen(static_cast<unsigned long long>(settings_.seed) + 1);
@@ -247,8 +492,8 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
   std::iota(order.begin(), order.end(), 0);
   Adam adam(p_.size(), Adam::Settings{settings_.learning_rate});
   history_.assign(1, loss(p_, train.X).total(settings_.lambda));
-  const double start = MPI_Wtime();
   for (int epoch = 0; epoch < settings_.epochs; ++epoch) {
+    epsilon_ = epsilon_at(epoch);
     if (batch < N) std::shuffle(order.begin(), order.end(), gen);
     for (Index b0 = 0; b0 < N; b0 += batch) {
       const Index count = std::min(batch, N - b0);
@@ -274,13 +519,17 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
   seconds_ = MPI_Wtime() - start;
 }
 
-Matrix SparseAutoencoder::encode_with(const Vector& p, const Matrix& X) const {
+Matrix SparseAutoencoder::preactivation(const Vector& p, const Matrix& X) const {
   const int l = settings_.latent_dim;
   const Index nl = rows_.local();
   Matrix z = Eigen::Map<const Matrix>(p.data(), l, nl) * X;
   allreduce_sum(rows_.comm, z.data(), z.size());
   z.colwise() += p.segment(Index(l) * nl, l);
-  return activate(settings_.encoder_activation, z);
+  return z;
+}
+
+Matrix SparseAutoencoder::encode_with(const Vector& p, const Matrix& X) const {
+  return activate(settings_.encoder_activation, preactivation(p, X), epsilon_);
 }
 
 Matrix SparseAutoencoder::decode_with(const Vector& p, const Matrix& U) const {
@@ -288,7 +537,7 @@ Matrix SparseAutoencoder::decode_with(const Vector& p, const Matrix& U) const {
   const Index nl = rows_.local();
   Matrix y = Eigen::Map<const Matrix>(p.data() + encoder_size(), nl, l) * U;
   y.colwise() += p.tail(nl);
-  return activate(settings_.decoder_activation, y);
+  return activate(settings_.decoder_activation, y, epsilon_);
 }
 
 Matrix SparseAutoencoder::encode(const Matrix& X) const {
@@ -306,7 +555,7 @@ Matrix SparseAutoencoder::decode(const Matrix& U) const {
 Matrix SparseAutoencoder::decoder_jacobian(const Vector& u) const {
   const Index nl = rows_.local();
   const Matrix xh = decode(u);
-  return derivative(settings_.decoder_activation, xh).col(0).asDiagonal() *
+  return slope(settings_.decoder_activation, xh, xh, epsilon_).col(0).asDiagonal() *
          Eigen::Map<const Matrix>(p_.data() + encoder_size(), nl, settings_.latent_dim);
 }
 
@@ -326,6 +575,13 @@ void SparseAutoencoder::save(h5::Group& g) const {
   a.set("decoder_step", s.decoder_step);
   a.set("prox_iterations", s.prox_iterations);
   a.set("learning_rate", s.learning_rate);
+  a.set("epsilon", s.epsilon);
+  a.set("epsilon_final", s.epsilon_final);
+  a.set("width", epsilon_);
+  a.set("decoder_refit", s.decoder_refit);
+  a.set("binary_threshold", s.binary_threshold);
+  a.set("regression_iterations", s.regression_iterations);
+  if (std::isfinite(regression_residual_)) a.set("regression_residual", regression_residual_);
   a.set("seed", s.seed);
   a.set("train_seconds", seconds_);
   g.write_attributes(a);
@@ -355,8 +611,22 @@ void SparseAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   s.decoder_step = a.get_double("decoder_step", g.where());
   s.prox_iterations = static_cast<int>(a.get_int("prox_iterations", g.where()));
   s.learning_rate = a.get_double("learning_rate", g.where());
+  // Files from before the binary encoders lack these; their activations do not use them.
+  const Settings defaults;
+  s.epsilon = a.has("epsilon") ? a.get_double("epsilon", g.where()) : defaults.epsilon;
+  s.epsilon_final = a.has("epsilon_final") ? a.get_double("epsilon_final", g.where()) : defaults.epsilon_final;
+  epsilon_ = a.has("width") ? a.get_double("width", g.where()) : s.epsilon;
+  if (!(epsilon_ > 0)) throw Error(fmt::format("{}: the smooth step's width {} is not positive", g.where(), epsilon_));
+  s.decoder_refit = a.has("decoder_refit") ? static_cast<int>(a.get_int("decoder_refit", g.where())) : 0;
+  s.binary_threshold =
+      a.has("binary_threshold") ? a.get_string("binary_threshold", g.where()) : defaults.binary_threshold;
+  s.regression_iterations = a.has("regression_iterations")
+                                ? static_cast<int>(a.get_int("regression_iterations", g.where()))
+                                : defaults.regression_iterations;
+  regression_residual_ = a.has("regression_residual") ? a.get_double("regression_residual", g.where()) : NAN;
   s.seed = a.get_int("seed", g.where());
   seconds_ = a.get_double("train_seconds", g.where());
+  check_settings();
   rows_ = rows;
   const int l = s.latent_dim;
   const Index nl = rows.local();
@@ -371,17 +641,38 @@ void SparseAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
 
 void SparseAutoencoder::view(std::ostream& os) const {
   const Settings& s = settings_;
-  os << fmt::format("sparse autoencoder: ℓ = {}, λ = {}, encoder {}, decoder {}, trained by {} ({} epochs{}) in "
-                    "{:.2f} s; loss f + λg {:.6e} -> {:.6e}\n",
-                    s.latent_dim, s.lambda, to_string(s.encoder_activation), to_string(s.decoder_activation),
-                    s.optimizer == "anamo" ? "ANAMO (Gur Alg. 1)" : "Adam", s.epochs,
-                    s.optimizer == "anamo"
-                        ? fmt::format(", J_e = {}, J_d = {}, e = {}, d = {}, prox iterations {}", s.encoder_steps,
-                                      s.decoder_steps, s.encoder_step > 0 ? fmt::format("{}", s.encoder_step) : "1/L",
-                                      s.decoder_step > 0 ? fmt::format("{}", s.decoder_step) : "1/L",
-                                      s.prox_iterations)
-                        : fmt::format(", learning rate {}", s.learning_rate),
-                    seconds_, history_.empty() ? NAN : history_.front(), history_.empty() ? NAN : history_.back());
+  const bool steps = s.encoder_activation == Act::step || s.encoder_activation == Act::smoothstep;
+  const std::string width = steps ? fmt::format(", smooth-step width ε {} -> {}", s.epsilon, epsilon_) : "";
+  const auto step_text = [](double v) { return v > 0 ? fmt::format("{}", v) : std::string("1/L"); };
+  std::string method;
+  if (s.optimizer == "anamo") {
+    method = fmt::format("{} ({} epochs, J_e = {}, J_d = {}, e = {}, d = {}, prox iterations {}{}{})",
+                         s.encoder_activation == Act::step ? "ANAMO with a binary encoder (Gur Alg. 2)"
+                                                           : "ANAMO (Gur Alg. 1)",
+                         s.epochs, s.encoder_steps, s.decoder_steps, step_text(s.encoder_step),
+                         step_text(s.decoder_step), s.prox_iterations, width,
+                         s.encoder_activation == Act::step ? "; the step's gradient from the smooth step's" : "");
+  } else if (s.optimizer == "codes") {
+    method = fmt::format(
+        "codes (Gur Alg. 3: {} epochs, J_e = {} FISTA steps on the codes, J_d = {} on the decoder{}; encoder by {}, "
+        "residual mean‖E(x) − h‖² {:.3e})",
+        s.epochs, s.encoder_steps, s.decoder_steps,
+        s.encoder_activation != Act::step ? ""
+        : s.decoder_refit > 0
+            ? fmt::format("; codes binarized at {} threshold, decoder refitted by {} steps (the seed does not refit)",
+                          s.binary_threshold == "midrange" ? "each code's midrange" : "the " + s.binary_threshold,
+                          s.decoder_refit)
+            : fmt::format("; codes binarized at {} threshold, decoder not refitted (the seed's protocol)",
+                          s.binary_threshold == "midrange" ? "each code's midrange" : "the " + s.binary_threshold),
+        s.encoder_activation == Act::identity ? "least squares" : "logistic regression", regression_residual_);
+  } else {
+    method = fmt::format("Adam ({} epochs, learning rate {}{})", s.epochs, s.learning_rate, width);
+  }
+  os << fmt::format("sparse autoencoder: ℓ = {}, λ = {}, encoder {}, decoder {}, trained by {} in {:.2f} s; {} "
+                    "{:.6e} -> {:.6e}\n",
+                    s.latent_dim, s.lambda, to_string(s.encoder_activation), to_string(s.decoder_activation), method,
+                    seconds_, s.optimizer == "codes" ? "objective in the codes" : "loss f + λg",
+                    history_.empty() ? NAN : history_.front(), history_.empty() ? NAN : history_.back());
 }
 
 }  // namespace metarom

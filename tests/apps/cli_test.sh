@@ -71,7 +71,21 @@ run rom -m "$dir/lae.h5" --json > "$dir/laerom.json" 2>&1 && below "$(json_numbe
 run fit sparse-ae -i "$dir/heat.h5" -o "$dir/sae.h5" -r 3 -sparse_epochs 5 -quiet > "$dir/sae.txt" 2>&1 && grep -q "trained by ANAMO" "$dir/sae.txt" && ok || fail "fit sparse-ae: $(cat "$dir/sae.txt")"
 smse=$(run eval -m "$dir/sae.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
 [ -n "$smse" ] && below "$smse" 1 && ok || fail "eval sparse-ae mse '$smse'"
-expect_failure "sparse_optimizer must be anamo or adam" fit sparse-ae -i "$dir/heat.h5" -o "$dir/x.h5" -sparse_optimizer sgd
+expect_failure "sparse_optimizer must be anamo, adam or codes" fit sparse-ae -i "$dir/heat.h5" -o "$dir/x.h5" -sparse_optimizer sgd
+# Gur's Alg. 3 (codes optimized directly, the encoder by regression) with a binary encoder:
+# eval sees codes in {0, 1} only, so its reconstruction stays finite and below the data's scale.
+run fit sparse-ae -i "$dir/heat.h5" -o "$dir/sbin.h5" -r 4 -sparse_optimizer codes -sparse_encoder_activation step -sparse_epochs 20 -quiet > "$dir/sbin.txt" 2>&1 && grep -q "Gur Alg. 3" "$dir/sbin.txt" && grep -q "codes binarized at each code's midrange threshold" "$dir/sbin.txt" && ok || fail "fit sparse-ae codes/step: $(cat "$dir/sbin.txt")"
+bmse=$(run eval -m "$dir/sbin.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
+[ -n "$bmse" ] && below "$bmse" 1 && ok || fail "eval binary sparse-ae mse '$bmse'"
+expect_failure "train the smooth step with anamo or adam" fit sparse-ae -i "$dir/heat.h5" -o "$dir/x.h5" -sparse_optimizer codes -sparse_encoder_activation smoothstep
+# Learned latent dynamics on the sparse AE's codes: the ROM never calls the heat model, and
+# its error cannot fall below the projection's; a wrong operator or time scale errs by O(1),
+# so twice the projection error (plus round-off) bounds a working one.
+if run fit sparse-ae -i "$dir/heat.h5" -o "$dir/sael.h5" -r 3 -sparse_optimizer codes -sparse_epochs 50 -latent_dynamics learned -quiet > "$dir/sael.txt" 2>&1; then ok; else fail "fit sparse-ae -latent_dynamics learned: $(cat "$dir/sael.txt")"; fi
+if run rom -m "$dir/sael.h5" -rom_type learned --json > "$dir/saelrom.json" 2>"$dir/saelrom.err"; then ok; else fail "rom sparse-ae learned: $(cat "$dir/saelrom.err")"; fi
+srel=$(json_number "$dir/saelrom.json" rel_error)
+sproj=$(json_number "$dir/saelrom.json" projection_rel_error)
+[ -n "$srel" ] && [ -n "$sproj" ] && below "$srel" "$(awk -v a="$sproj" 'BEGIN { print 2 * a + 1e-6 }')" && ok || fail "rom sparse-ae learned rel_error '$srel' against its projection's '$sproj'"
 # The optimal low-rank inverse map from pairs (x_i, x_{i+5}): its own file kind, described by
 # info, refused where a model is expected.
 if run fit linear-inverse -i "$dir/heat.h5" -o "$dir/inv.h5" -r 3 -inverse_lag 5 -inverse_noise 1e-4 -json > "$dir/inv.json" 2>"$dir/inv.err"; then ok; else fail "fit linear-inverse: $(cat "$dir/inv.err")"; fi
@@ -165,7 +179,7 @@ if [ "$np" -gt 1 ]; then
 fi
 
 # compare: every reducer side by side on the heat snapshots; a failing entry is reported.
-if run compare -i "$dir/heat.h5" -r 3 -reducers pod,linear-ae,ae,"$dir/pod.h5",nope -o "$dir/cmp" -ae_epochs 2 -ae_hidden 8 -plots 0 -quiet > "$dir/cmp.txt" 2>&1; then ok; else fail "compare: $(cat "$dir/cmp.txt")"; fi
+if run compare -i "$dir/heat.h5" -r 3 -reducers pod,linear-ae,sparse-ae,ae,"$dir/pod.h5",nope -o "$dir/cmp" -ae_epochs 2 -ae_hidden 8 -sparse_epochs 5 -plots 0 -quiet > "$dir/cmp.txt" 2>&1; then ok; else fail "compare: $(cat "$dir/cmp.txt")"; fi
 for f in compare.md compare.json full.h5 full.xmf rom_pod.h5 rom_pod.xmf model_pod.h5; do
   [ -s "$dir/cmp/$f" ] && ok || fail "compare did not write $f"
 done
@@ -174,6 +188,7 @@ grep -q "unknown reducer type 'nope'" "$dir/cmp/compare.md" && ok || fail "compa
 grep -q '"rom_status": "ok"' "$dir/cmp/compare.json" && ok || fail "compare.json has no successful ROM"
 grep -q '| pod+learned | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+learned row"
 grep -q '| linear-ae | 3 | .* | galerkin |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the linear-ae Galerkin row"
+grep -q '| sparse-ae | 3 | .* | manifold-galerkin' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the sparse-ae manifold Galerkin row"
 grep -q '| pod+closure | 3 |' "$dir/cmp/compare.md" && ok || fail "compare.md lacks the pod+closure row"
 grep -q '"us_per_step"' "$dir/cmp/compare.json" && ok || fail "compare.json lacks us_per_step"
 for key in valid_time mean_field_rel_error; do

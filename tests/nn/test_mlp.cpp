@@ -200,3 +200,29 @@ TEST_CASE("views of a gradient by layer hold that layer's derivatives", "[nn][ml
   Vector wrong(3);
   test::require_error([&] { net.weight_in(wrong, 0); }, {"not laid out like"});
 }
+
+TEST_CASE("replicated MLP gradients are bitwise equal on every rank", "[nn][mlp][mpi]") {
+  // An encoder with split input (its first weight matrix held by columns) keeps its biases
+  // and later layers on every rank; the ranks must compute their gradients bit for bit alike
+  // (else training drifts apart by round-off and the ranks' decisions may differ). n = 11 on
+  // 2 ranks puts the first bias at offsets 30 and 25: destinations of different alignment.
+  const int n = 11;
+  const RowPartition rows = RowPartition::split(PETSC_COMM_WORLD, n);
+  Mlp net({n, 5, 4, 3}, Mlp::Activation::tanh, Mlp::Split::input, rows);
+  net.initialize(3);
+  const Matrix X = random_matrix(n, 37, 4).middleRows(rows.begin, rows.local());
+  Mlp::Tape tape;
+  net.forward(X, tape);
+  Vector grad;
+  net.backward(tape, random_matrix(3, 37, 5), grad);
+  for (int l = 0; l < net.layer_count(); ++l) {
+    std::vector<Vector> blocks{Vector(net.bias_in(grad, l))};
+    if (l > 0) blocks.emplace_back(Eigen::Map<const Vector>(net.weight_in(grad, l).data(), net.weight_in(grad, l).size()));
+    for (const Vector& mine : blocks) {
+      Vector first = mine;
+      MPI_Bcast(first.data(), static_cast<int>(first.size()), MPI_DOUBLE, 0, rows.comm);
+      INFO("layer " << l);
+      CHECK(allreduce_max(rows.comm, (mine - first).cwiseAbs().maxCoeff()) == 0.0);
+    }
+  }
+}

@@ -1,10 +1,15 @@
 // tests for src/reducers/sparse_autoencoder.cpp: the gradients of f and g against central
-// finite differences (sigmoid and identity layers, any rank count), the decoder Jacobian
-// likewise, ANAMO and Adam lowering the loss, codes' ℓ₁ norm falling as λ grows, and model
-// files round-tripping bit for bit.
+// finite differences (sigmoid, identity and smooth-step layers, any rank count), the decoder
+// Jacobian likewise, the smooth step and the step against their formulas, ANAMO (Alg. 1 and
+// 2), Adam and Alg. 3 lowering the loss, the codes' prox steps against the closed-form lasso
+// solution, the encoder's regression against interpolation and separability, codes' ℓ₁ norm
+// falling as λ grows, and model files round-tripping bit for bit.
 #include <petscsys.h>
 
+#include <Eigen/QR>
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "metarom/reducers/model_file.hpp"
 #include "metarom/reducers/sparse_autoencoder.hpp"
@@ -25,12 +30,15 @@ Matrix data(Index n, Index N) {
 TEST_CASE("sparse-ae gradients match central differences", "[reducers][sparse-ae][mpi]") {
   const Index n = 12, N = 7;
   const SnapshotSet s = distribute(data(n, N), PETSC_COMM_WORLD);
-  for (const Act a : {Act::sigmoid, Act::identity}) {
+  for (const Act a : {Act::sigmoid, Act::identity, Act::smoothstep}) {
     for (const int l : {3, 16}) {  // under- and overcomplete
       INFO("activation " << to_string(a) << ", ℓ = " << l);
       SparseAutoencoder ae;
       ae.settings().latent_dim = l;
-      ae.settings().encoder_activation = ae.settings().decoder_activation = a;
+      ae.settings().encoder_activation = a;
+      ae.settings().decoder_activation = a == Act::smoothstep ? Act::sigmoid : a;
+      // Wide enough that most codes sit on the smooth step's slope, not on its flat ends.
+      ae.settings().epsilon = 4;
       ae.settings().seed = 3;
       ae.initialize(s.rows);
       Vector p = ae.parameters();
@@ -55,8 +63,9 @@ TEST_CASE("sparse-ae gradients match central differences", "[reducers][sparse-ae
           const auto lp = ae.loss(pp, s.X), lm = ae.loss(pm, s.X);
           if (!mine) continue;
           worst_f = std::max(worst_f, std::abs((lp.f - lm.f) / (2 * h) - gf(i)));
-          // g = mean‖h‖₁ is smooth where no code is zero (sigmoid codes are positive).
-          if (a == Act::sigmoid) worst_g = std::max(worst_g, std::abs((lp.g - lm.g) / (2 * h) - gg(i)));
+          // g = mean‖h‖₁ is smooth where no code is zero (sigmoid codes are positive; the
+          // smooth step's are ≥ 0, and its ‖h‖₁ = Σh is C¹).
+          if (a != Act::identity) worst_g = std::max(worst_g, std::abs((lp.g - lm.g) / (2 * h) - gg(i)));
           scale_f = std::max(scale_f, std::abs(gf(i)));
           scale_g = std::max(scale_g, std::abs(gg(i)));
         }
@@ -65,6 +74,87 @@ TEST_CASE("sparse-ae gradients match central differences", "[reducers][sparse-ae
       CHECK(allreduce_max(s.rows.comm, worst_g) <= 1e-7 * std::max(1.0, scale_g));
     }
   }
+}
+
+TEST_CASE("sparse-ae's smooth step is 3u² − 2u³ centred on 0, and the step is its limit", "[reducers][sparse-ae]") {
+  // With W_e = 0 the codes are the activation of the encoder's bias: u = z/ε + 1/2.
+  const double eps = 0.8;
+  Vector z(7);
+  z << -eps, -eps / 2, -eps / 4, 0, eps / 4, eps / 2, eps;
+  Vector smooth(7), step(7);
+  smooth << 0, 0, 5.0 / 32, 0.5, 27.0 / 32, 1, 1;  // S(u) at u = 0, 0, 1/4, 1/2, 3/4, 1, 1
+  step << 0, 0, 0, 0, 1, 1, 1;
+  const SnapshotSet s = distribute(data(4, 1), MPI_COMM_SELF);
+  for (const Act a : {Act::smoothstep, Act::step}) {
+    SparseAutoencoder ae;
+    ae.settings().latent_dim = 7;
+    ae.settings().encoder_activation = a;
+    ae.settings().epsilon = ae.settings().epsilon_final = eps;
+    ae.initialize(s.rows);
+    REQUIRE(ae.epsilon() == eps);
+    ae.parameters().head(7 * 4).setZero();
+    ae.parameters().segment(7 * 4, 7) = z;
+    CHECK((ae.encode(s.X).col(0) - (a == Act::smoothstep ? smooth : step)).cwiseAbs().maxCoeff() < 1e-15);
+  }
+}
+
+TEST_CASE("sparse-ae codes steps reach the closed-form lasso solution", "[reducers][sparse-ae][mpi]") {
+  // Identity decoder D(h) = Q diag(d) h with orthonormal Q: per sample the objective
+  // ‖x − Q diag(d) h‖² + λ‖h‖₁ separates into (c_k − d_k h_k)² + λ|h_k|, c = Qᵀx, minimized by
+  // h_k = soft(c_k/d_k, λ/(2d_k²)); with h boxed to [0, 1] (sigmoid or step encoders) by the
+  // unconstrained minimizer of the convex c_k/d_k − λ/(2d_k²) clipped to [0, 1].
+  const Index n = 14, N = 6, l = 4;
+  const double lambda = 0.3;
+  const Matrix Xfull = test::random_matrix(n, N, 21);
+  const SnapshotSet s = distribute(Xfull, PETSC_COMM_WORLD);
+  const Matrix Q = Eigen::HouseholderQR<Matrix>(test::random_matrix(n, l, 22)).householderQ() * Matrix::Identity(n, l);
+  Vector d(l);
+  d << 0.5, 1.0, 1.5, 2.0;
+  const Matrix C = Q.transpose() * Xfull;
+  for (const Act a : {Act::identity, Act::sigmoid}) {
+    INFO("encoder " << to_string(a));
+    SparseAutoencoder ae;
+    ae.settings().latent_dim = l;
+    ae.settings().lambda = lambda;
+    ae.settings().encoder_activation = a;
+    ae.initialize(s.rows);
+    const Index E = ae.encoder_size(), nl = s.rows.local();
+    Eigen::Map<Matrix>(ae.parameters().data() + E, nl, l) = (Q * d.asDiagonal()).middleRows(s.rows.begin, nl);
+    ae.parameters().tail(nl).setZero();
+    Matrix expected(l, N);
+    for (Index k = 0; k < l; ++k)
+      for (Index i = 0; i < N; ++i) {
+        const double v = C(k, i) / d(k), t = lambda / (2 * d(k) * d(k));
+        expected(k, i) = a == Act::identity ? (v > t ? v - t : v < -t ? v + t : 0.0) : std::clamp(v - t, 0.0, 1.0);
+      }
+    // FISTA's error after J steps on a μ-strongly convex problem (condition number
+    // (2/0.5)² = 16) falls geometrically: 3,000 steps reach round-off.
+    const Matrix H = ae.solve_codes(s.X, Matrix::Zero(l, N), 3000);
+    CHECK((H - expected).cwiseAbs().maxCoeff() < 1e-10);
+  }
+}
+
+TEST_CASE("sparse-ae encoder regression: least squares interpolates, logistic separates", "[reducers][sparse-ae][mpi]") {
+  // n ≥ N with [X; 1ᵀ] of full column rank: some (W_e, b_e) maps every x_i to any target,
+  // so the minimum-norm least-squares fit has zero residual (to round-off times the Gram
+  // matrix's condition), and any binary labelling is linearly separable, where the logistic
+  // loss falls towards 0: once each sample's term is below log 2, its decision z > 0 is right.
+  const Index n = 16, N = 9, l = 3;
+  const SnapshotSet s = distribute(test::random_matrix(n, N, 31), PETSC_COMM_WORLD);
+  const Matrix targets = test::random_matrix(l, N, 32);
+  SparseAutoencoder lin;
+  lin.settings().latent_dim = l;
+  lin.initialize(s.rows);
+  CHECK(lin.fit_encoder(s.X, targets) < 1e-20);
+  CHECK((lin.encode(s.X) - targets).cwiseAbs().maxCoeff() < 1e-9);
+  const Matrix labels = (targets.array() > 0).cast<double>();
+  SparseAutoencoder bin;
+  bin.settings().latent_dim = l;
+  bin.settings().encoder_activation = Act::step;
+  bin.settings().regression_iterations = 3000;
+  bin.initialize(s.rows);
+  CHECK(bin.fit_encoder(s.X, labels) == 0.0);
+  CHECK(bin.encode(s.X) == labels);
 }
 
 TEST_CASE("sparse-ae decoder Jacobian matches central differences", "[reducers][sparse-ae][mpi]") {
@@ -85,29 +175,55 @@ TEST_CASE("sparse-ae decoder Jacobian matches central differences", "[reducers][
 
 TEST_CASE("sparse-ae training lowers the loss; the codes' l1 norm falls as lambda grows", "[reducers][sparse-ae]") {
   const SnapshotSet s = distribute(data(20, 30), MPI_COMM_SELF);
-  for (const char* opt : {"anamo", "adam"}) {
-    SparseAutoencoder ae;
-    ae.settings().latent_dim = 6;
-    ae.settings().lambda = 0.01;
-    ae.settings().optimizer = opt;
-    ae.settings().epochs = 50;
-    ae.settings().learning_rate = 1e-2;
-    ae.fit(s);
-    INFO(opt);
-    CHECK(ae.history().back() < 0.5 * ae.history().front());
+  for (const char* opt : {"anamo", "adam", "codes"}) {
+    for (const Act a : {Act::identity, Act::step, Act::smoothstep}) {
+      if (std::string(opt) == "codes" && a == Act::smoothstep) continue;  // refused, below
+      SparseAutoencoder ae;
+      ae.settings().latent_dim = 6;
+      ae.settings().lambda = 0.01;
+      ae.settings().optimizer = opt;
+      ae.settings().encoder_activation = a;
+      ae.settings().epochs = 50;
+      ae.settings().learning_rate = 1e-2;
+      ae.fit(s);
+      INFO(opt << ", encoder " << to_string(a));
+      CHECK(ae.history().back() < 0.5 * ae.history().front());
+      if (a == Act::step) {  // binary codes
+        const Matrix h = ae.encode(s.X);
+        CHECK((h.array() * (1 - h.array())).cwiseAbs().maxCoeff() == 0.0);
+      }
+      if (a == Act::smoothstep) CHECK(ae.epsilon() == Approx(ae.settings().epsilon_final).epsilon(1e-12));
+    }
   }
-  double previous = INFINITY;
-  for (const double lambda : {0.0, 0.1, 1.0}) {
-    SparseAutoencoder ae;
-    ae.settings().latent_dim = 6;
-    ae.settings().lambda = lambda;
-    ae.settings().epochs = 50;
-    ae.fit(s);
-    const double l1 = ae.encode(s.X).cwiseAbs().sum() / 30;
-    INFO("λ = " << lambda << ": mean ‖E(x)‖₁ = " << l1);
-    CHECK(l1 < previous);
-    previous = l1;
+  for (const char* opt : {"anamo", "codes"}) {
+    double previous = INFINITY;
+    for (const double lambda : {0.0, 0.1, 1.0}) {
+      SparseAutoencoder ae;
+      ae.settings().latent_dim = 6;
+      ae.settings().lambda = lambda;
+      ae.settings().optimizer = opt;
+      ae.settings().epochs = 50;
+      ae.fit(s);
+      const double l1 = ae.encode(s.X).cwiseAbs().sum() / 30;
+      INFO(opt << ", λ = " << lambda << ": mean ‖E(x)‖₁ = " << l1);
+      CHECK(l1 < previous);
+      previous = l1;
+    }
   }
+}
+
+TEST_CASE("sparse-ae refuses combinations the methods do not define", "[reducers][sparse-ae]") {
+  const SnapshotSet s = distribute(data(6, 4), MPI_COMM_SELF);
+  SparseAutoencoder a;
+  a.settings().decoder_activation = Act::step;
+  CHECK_THROWS_WITH(a.fit(s), Catch::Contains("decoder's activation must be sigmoid or identity"));
+  SparseAutoencoder b;
+  b.settings().optimizer = "codes";
+  b.settings().encoder_activation = Act::smoothstep;
+  CHECK_THROWS_WITH(b.fit(s), Catch::Contains("train the smooth step with anamo or adam"));
+  SparseAutoencoder c;
+  c.settings().binary_threshold = "half";
+  CHECK_THROWS_WITH(c.fit(s), Catch::Contains("must be midrange or a number, got 'half'"));
 }
 
 TEST_CASE("sparse-ae models round-trip through HDF5 bit for bit", "[reducers][sparse-ae][mpi]") {
@@ -126,4 +242,23 @@ TEST_CASE("sparse-ae models round-trip through HDF5 bit for bit", "[reducers][sp
   CHECK(back->history() == ae.history());
   CHECK(back->settings().encoder_activation == Act::sigmoid);
   CHECK((back->encode(s.X) - ae.encode(s.X)).norm() == 0.0);
+  // A binary (Alg. 3) and a smooth-step model keep their width, threshold and regression.
+  for (const char* opt : {"codes", "anamo"}) {
+    SparseAutoencoder b;
+    b.settings().latent_dim = 5;
+    b.settings().optimizer = opt;
+    b.settings().encoder_activation = std::string(opt) == "codes" ? Act::step : Act::smoothstep;
+    b.settings().binary_threshold = "0.25";
+    b.settings().epochs = 3;
+    b.fit(s);
+    save_model(dir.path("b.h5"), b, s, "train.h5", 0.1);
+    ModelFile mb = load_model(dir.path("b.h5"), PETSC_COMM_WORLD);
+    auto* bb = dynamic_cast<SparseAutoencoder*>(mb.reducer.get());
+    REQUIRE(bb);
+    INFO(opt);
+    CHECK(bb->epsilon() == b.epsilon());
+    CHECK(bb->settings().binary_threshold == "0.25");
+    CHECK((bb->parameters() - b.parameters()).norm() == 0.0);
+    CHECK((bb->encode(s.X) - b.encode(s.X)).norm() == 0.0);
+  }
 }
