@@ -138,3 +138,29 @@ TEST_CASE("linear-ae models round-trip through HDF5 bit for bit", "[reducers][li
   CHECK(back->affine_decoder());
   CHECK(back->mean().size() == 0);
 }
+
+TEST_CASE("linear-ae on centred snapshots spans centred POD's subspace", "[reducers][linear-ae][mpi]") {
+  // The second moment of centred data is the covariance, whose leading eigenvectors are
+  // centred POD's basis: the principal angles between the two rank-ℓ subspaces are round-off
+  // over the spectral gap σ_ℓ − σ_{ℓ+1} (Davis–Kahan), far below 1e-8 here.
+  const Index n = 60, N = 25;
+  const Matrix X = snapshots(n, N);
+  const Matrix Xc = X.colwise() - X.rowwise().mean();
+  const SnapshotSet s = distribute(X, PETSC_COMM_WORLD), sc = distribute(Xc, PETSC_COMM_WORLD);
+  for (const int ell : {1, 4, 10}) {
+    INFO("rank " << ell);
+    LinearAutoencoder ae;
+    ae.set_latent_dim(ell);
+    ae.fit(sc);
+    Pod pod;
+    pod.settings().latent_dim = ell;
+    pod.settings().center = true;
+    pod.fit(s);
+    const Matrix U1 = test::gather_rows(ae.basis(), s.rows), U2 = test::gather_rows(pod.basis(), s.rows);
+    REQUIRE(U1.cols() == ell);
+    REQUIRE(U2.cols() == ell);
+    // sin of the principal angles: the singular values of (I − U1U1ᵀ)U2.
+    const Vector sines = Eigen::JacobiSVD<Matrix>(U2 - U1 * (U1.transpose() * U2)).singularValues();
+    CHECK(sines.maxCoeff() <= 1e-8);
+  }
+}
