@@ -13,6 +13,7 @@
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/io/petsc_handle.hpp"
+#include "metarom/io/snapshot_reader.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/reducers/model_file.hpp"
 #include "metarom/reducers/linear_autoencoder.hpp"
@@ -66,10 +67,65 @@ int fit_inverse_map(const Common& c, const std::string& in, const std::string& o
   }
   return 0;
 }
+// fit pod -pod_svd incremental: the snapshots read block by block (memory bounded by
+// -pod_memory_mb, never the whole set), or appended to an earlier incremental model.
+int fit_pod_stream(const Common& c, const std::string& in, const std::string& out, const std::string& append, int r,
+                   bool r_given, std::unique_ptr<Reducer> fresh) {
+  ModelFile previous;
+  Pod* pod = dynamic_cast<Pod*>(fresh.get());
+  std::string files = in;
+  if (!append.empty()) {
+    previous = load_model(append, PETSC_COMM_WORLD);
+    pod = dynamic_cast<Pod*>(previous.reducer.get());
+    if (!pod || previous.reducer->type() != "pod" || pod->settings().svd != "incremental")
+      throw Error(fmt::format("-append {}: holds a {} model{}, not an incremental POD (fit pod -pod_svd incremental)",
+                              append, previous.reducer->type(),
+                              pod ? fmt::format(" fitted by the {} SVD route", pod->settings().svd) : ""));
+    if (r_given) pod->set_latent_dim(r);
+    // This command's block settings read the new file.
+    const Pod* given = dynamic_cast<const Pod*>(fresh.get());
+    pod->settings().block_columns = given->settings().block_columns;
+    pod->settings().memory_mb = given->settings().memory_mb;
+    files = previous.training_file + ", " + in;
+  }
+  const SnapshotReader reader(in, PETSC_COMM_WORLD);
+  progress(c, fmt::format("fit pod: {} snapshots of {} values from {}, read block by block{}\n", reader.count(),
+                          reader.n(), in, append.empty() ? "" : fmt::format(" after the {} of {}", previous.training_count, append)));
+  MPI_Barrier(PETSC_COMM_WORLD);
+  const double start = MPI_Wtime();
+  if (append.empty()) pod->fit_stream(reader);
+  else pod->append_stream(reader);
+  const double seconds = MPI_Wtime() - start + previous.fit_seconds;
+  save_model(out, *pod, reader.header(), files, seconds, nullptr, pod->incremental_count());
+  for (const auto& w : pod->warnings()) progress(Common{}, "warning: " + w + "\n");
+  if (c.json) {
+    const Vector& s = pod->singular_values();
+    print(nlohmann::json{{"type", "pod"},
+                         {"file", out},
+                         {"latent_dim", pod->latent_dim()},
+                         {"n", reader.n()},
+                         {"count", pod->incremental_count()},
+                         {"fit_seconds", seconds},
+                         {"blocks", pod->blocks_read()},
+                         {"block_columns", pod->block_columns_used()},
+                         {"kept_modes", pod->modes().cols()},
+                         {"dropped_sigma", pod->dropped_sigma()},
+                         {"captured_energy", pod->captured_energy()},
+                         {"singular_values", std::vector<double>(s.data(), s.data() + s.size())},
+                         {"warnings", pod->warnings()}}
+              .dump() +
+          "\n");
+  } else {
+    std::ostringstream view;
+    pod->view(view);
+    print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
+  }
+  return 0;
+}
 }  // namespace
 
 int cmd_fit(const std::string& operand) {
-  std::string in, out = "model.h5", from, dynamics = "none";
+  std::string in, out = "model.h5", from, dynamics = "none", append;
   int r = 0;
   bool r_given = false;
   std::vector<Option> opts{{"-i", "Training snapshot file", &in},
@@ -79,7 +135,8 @@ int cmd_fit(const std::string& operand) {
                            {"-latent_dynamics",
                             "none; learned: fit latent dynamics by operator inference; closure: a learned closure of "
                             "the reducer's Galerkin ROM",
-                            &dynamics}};
+                            &dynamics},
+                           {"-append", "pod -pod_svd incremental: a model to continue with the snapshots of -i", &append}};
   const Common c = common_options(opts, "metarom fit TYPE");
   const std::string type = require(operand, "TYPE", "(the reducer to fit, e.g. pod)");
   if (type == "linear-inverse") {
@@ -107,6 +164,11 @@ int cmd_fit(const std::string& operand) {
   if (dynamics == "closure") rom_settings.set_from_options("rom_");
   if (help_requested()) return 0;  // the reducer's options are listed now
   require(in, "-i", "snaps.h5 (the training snapshots)");
+  auto* pod = type == "pod" ? dynamic_cast<Pod*>(reducer.get()) : nullptr;
+  if (!append.empty() && (!pod || dynamics != "none"))
+    throw Error("-append continues an incremental POD (fit pod -pod_svd incremental) without latent dynamics");
+  if (pod && (pod->settings().svd == "incremental" || !append.empty()) && dynamics == "none")
+    return fit_pod_stream(c, in, out, append, r, r_given, std::move(reducer));
   // Learned dynamics with exact velocities need the full model's right-hand side: rebuilt
   // from the provenance when it names one (heat, qg), the snapshots then read in its rows.
   std::unique_ptr<FullOrderModel> fom;

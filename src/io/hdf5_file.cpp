@@ -333,6 +333,21 @@ Matrix Group::read_rows(const std::string& name, const RowPartition& rows, long 
   return local;
 }
 
+Matrix Group::read_rows_window(const std::string& name, const RowPartition& rows, long long first,
+                               long long count) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 2, dims);
+  if (static_cast<long long>(dims[1]) != rows.global)
+    throw Error(fmt::format("{}: has shape [{}, {}], expected [N, {}]", where(name), dims[0], dims[1], rows.global));
+  if (first < 0 || count < 0 || first + count > static_cast<long long>(dims[0]))
+    throw Error(fmt::format("{}: columns [{}, {}) asked of a matrix with {}", where(name), first, first + count,
+                            dims[0]));
+  Matrix local(rows.local(), static_cast<Index>(count));
+  read_slab(ds, name, {static_cast<hsize_t>(first), static_cast<hsize_t>(rows.begin)},
+            {static_cast<hsize_t>(count), static_cast<hsize_t>(rows.local())}, local.data(), rows.comm);
+  return local;
+}
+
 void Group::write_columns(const std::string& name, const Matrix& local, const RowPartition& cols) {
   if (local.cols() != cols.local())
     throw Error(fmt::format("{}: {} local columns given, partition owns {}", where(name), local.cols(), cols.local()));

@@ -82,20 +82,31 @@ long long stored_state_size(const h5::Group& g) {
   return shape[1];
 }
 
-SnapshotSet read_snapshot_content(const h5::Group& g, const RowPartition& rows) {
+SnapshotSet read_snapshot_header(const h5::Group& g, const RowPartition& rows) {
+  const std::vector<long long> shape = g.shape("states");
+  if (shape.size() != 2)
+    throw Error(fmt::format("{}: has rank {}, expected a 2-D data set", g.where("states"), shape.size()));
+  if (shape[1] != rows.global)
+    throw Error(fmt::format("{}: states have {} values each, expected {}", g.where("states"), shape[1], rows.global));
   SnapshotSet s;
   s.rows = rows;
-  s.X = g.read_rows("states", rows);
+  s.X.resize(rows.local(), 0);
   s.t = g.read_vector("time");
-  if (s.t.size() != s.X.cols())
+  if (s.t.size() != shape[0])
     throw Error(fmt::format("{}: has {} times, but {} holds {} snapshots", g.where("time"), s.t.size(), g.where("states"),
-                            s.X.cols()));
-  if (g.has("parameters")) s.mu = g.read_matrix("parameters", -1, s.X.cols());
+                            shape[0]));
+  if (g.has("parameters")) s.mu = g.read_matrix("parameters", -1, shape[0]);
   s.layout = read_layout(g);
   if (!s.layout.dims.empty() && s.layout.size() != rows.global)
     throw Error(fmt::format("{}: describes {} values per state, but {} has {}", g.where("layout"), s.layout.size(),
                             g.where("states"), rows.global));
   if (g.has("provenance")) s.provenance = g.open_group("provenance").read_attributes();
+  return s;
+}
+
+SnapshotSet read_snapshot_content(const h5::Group& g, const RowPartition& rows) {
+  SnapshotSet s = read_snapshot_header(g, rows);
+  s.X = g.read_rows("states", rows, s.t.size());
   return s;
 }
 
@@ -169,14 +180,11 @@ void write_xdmf(const std::string& h5path, const SnapshotSet& set, const std::ve
   if (!os) throw Error(fmt::format("{}: cannot write the XDMF side file", out));
 }
 
-namespace {
-// Trajectory files hold a snapshot set too (the decoded states): both read as snapshots.
 void check_snapshot_kind(const h5::Group& root) {
   const std::string kind = h5::check_header(root);
   if (kind != "snapshots" && kind != "trajectory")
     throw Error(fmt::format("{}: holds a '{}', expected a 'snapshots' or 'trajectory' file", root.file(), kind));
 }
-}  // namespace
 
 SnapshotSet read_snapshots(const std::string& path, MPI_Comm comm) {
   h5::File f = h5::File::open(path, comm);

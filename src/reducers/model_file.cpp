@@ -9,11 +9,11 @@
 namespace metarom {
 
 void write_training_group(h5::Group& root, const SnapshotSet& train, const std::string& training_file,
-                          double fit_seconds) {
+                          double fit_seconds, long long count) {
   h5::Group tg = root.create_group("training");
   Attributes ta;
   ta.set("n", train.n());
-  ta.set("count", static_cast<long long>(train.count()));
+  ta.set("count", count >= 0 ? count : static_cast<long long>(train.t.size()));
   ta.set("file", training_file);
   ta.set("fit_seconds", fit_seconds);
   ta.set("created", iso_time_now());
@@ -24,7 +24,8 @@ void write_training_group(h5::Group& root, const SnapshotSet& train, const std::
 }
 
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
-                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics) {
+                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics,
+                long long count) {
   h5::File f = h5::File::create(path, reducer.rows().comm);
   h5::write_header(f.root(), "model");
   h5::Group rg = f.root().create_group("reducer");
@@ -33,7 +34,7 @@ void save_model(const std::string& path, const Reducer& reducer, const SnapshotS
   rg.write_attributes(ra);
   reducer.save(rg);
 
-  write_training_group(f.root(), train, training_file, fit_seconds);
+  write_training_group(f.root(), train, training_file, fit_seconds, count);
   if (dynamics) {
     h5::Group dg = f.root().create_group("latent_dynamics");
     dynamics->save(dg);

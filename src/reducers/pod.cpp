@@ -21,19 +21,30 @@ PetscErrorCode pod_options(const char* prefix, Pod::Settings* s) {
   PetscBool center = s->center ? PETSC_TRUE : PETSC_FALSE;
   char route[32];
   PetscBool route_set = PETSC_FALSE;
-  PetscInt p = s->oversampling, q = s->power_iterations, seed = static_cast<PetscInt>(s->seed);
+  PetscInt p = s->oversampling, q = s->power_iterations, seed = static_cast<PetscInt>(s->seed),
+           k = s->incremental_rank, b = s->block_columns;
+  PetscReal memory = s->memory_mb;
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "POD reducer", "Reducer");
   PetscCall(PetscOptionsReal("-pod_energy", "Energy fraction sum(s_k^2, k<=r)/sum(s_k^2) that chooses r", "Pod",
                              energy, &energy, nullptr));
   PetscCall(PetscOptionsBool("-pod_center", "Subtract the snapshot mean before the SVD", "Pod", center, &center,
                              nullptr));
-  PetscCall(PetscOptionsString("-pod_svd", "SVD route: exact (TSQR) or randomized (needs r)", "Pod", s->svd.c_str(),
-                               route, sizeof route, &route_set));
+  PetscCall(PetscOptionsString("-pod_svd", "SVD route: exact (TSQR), randomized (needs r) or incremental (streaming)",
+                               "Pod", s->svd.c_str(), route, sizeof route, &route_set));
   PetscCall(PetscOptionsInt("-pod_oversampling", "Randomized: extra sketch columns p", "Pod", p, &p, nullptr));
   PetscCall(PetscOptionsInt("-pod_power_iterations", "Randomized: subspace iterations q", "Pod", q, &q, nullptr));
   PetscCall(PetscOptionsInt("-pod_seed", "Randomized: seed of the Gaussian sketch", "Pod", seed, &seed, nullptr));
+  PetscCall(PetscOptionsInt("-pod_incremental_rank", "Incremental: modes kept (0: r + oversampling, or 50 without r)",
+                            "Pod", k, &k, nullptr));
+  PetscCall(PetscOptionsInt("-pod_block_columns", "Incremental: snapshots per block (0: from -pod_memory_mb)", "Pod", b,
+                            &b, nullptr));
+  PetscCall(PetscOptionsReal("-pod_memory_mb", "Incremental: memory per rank for the modes and one block (MB)", "Pod",
+                             memory, &memory, nullptr));
   PetscOptionsEnd();
+  s->incremental_rank = static_cast<int>(k);
+  s->block_columns = static_cast<int>(b);
+  s->memory_mb = memory;
   s->energy = energy;
   s->center = center;
   if (route_set) s->svd = route;
@@ -86,26 +97,112 @@ std::vector<std::string> find_degenerate_snapshots(const Matrix& X, const RowPar
 
 }  // namespace
 
-int rank_for_energy(const Vector& sigma, double fraction) {
+int rank_for_energy(const Vector& sigma, double fraction, double total) {
   if (!(fraction > 0.0 && fraction <= 1.0))
     throw Error(fmt::format("POD energy fraction must lie in (0, 1], got {}", fraction));
-  const double total = sigma.squaredNorm();
+  const bool given = total >= 0;
+  if (!given) total = sigma.squaredNorm();
   if (total == 0.0) throw Error("POD: all singular values are zero (the snapshots are all zero)");
   double acc = 0.0;
   for (Index k = 0; k < sigma.size(); ++k) {
     acc += sigma(k) * sigma(k);
     if (acc >= fraction * total) return static_cast<int>(k + 1);
   }
-  return static_cast<int>(sigma.size());
+  return given ? 0 : static_cast<int>(sigma.size());
 }
 
 void Pod::read_options(const std::string& prefix) {
   METAROM_PETSC(pod_options(petsc_prefix(prefix), &settings_));
-  if (settings_.svd != "exact" && settings_.svd != "randomized")
-    throw Error(fmt::format("-{}pod_svd must be exact or randomized, got '{}'", prefix, settings_.svd));
+  if (settings_.svd != "exact" && settings_.svd != "randomized" && settings_.svd != "incremental")
+    throw Error(fmt::format("-{}pod_svd must be exact, randomized or incremental, got '{}'", prefix, settings_.svd));
   if (settings_.oversampling < 0 || settings_.power_iterations < 0)
     throw Error(fmt::format("-{}pod_oversampling and -{}pod_power_iterations must be >= 0, got {} and {}", prefix,
                             prefix, settings_.oversampling, settings_.power_iterations));
+  if (settings_.incremental_rank < 0 || settings_.block_columns < 0 || !(settings_.memory_mb > 0))
+    throw Error(fmt::format("-{0}pod_incremental_rank and -{0}pod_block_columns must be >= 0 and -{0}pod_memory_mb > 0, "
+                            "got {1}, {2} and {3}",
+                            prefix, settings_.incremental_rank, settings_.block_columns, settings_.memory_mb));
+}
+
+int Pod::kept_rank() const {
+  if (settings_.incremental_rank > 0) {
+    if (settings_.latent_dim > settings_.incremental_rank)
+      throw Error(fmt::format("POD: latent dimension {} exceeds the {} modes the incremental route keeps "
+                              "(-pod_incremental_rank)",
+                              settings_.latent_dim, settings_.incremental_rank));
+    return settings_.incremental_rank;
+  }
+  return settings_.latent_dim > 0 ? settings_.latent_dim + settings_.oversampling : 50;
+}
+
+Index Pod::block_columns_for(Index local_rows, MPI_Comm comm) const {
+  if (settings_.block_columns > 0) return settings_.block_columns;
+  // Held at once: the k modes, the block and its centred copy, Q, [U Q] and the new U.
+  const double words = settings_.memory_mb * 1048576.0 / 8.0;
+  const double k = kept_rank();
+  const double rows = std::max<double>(double(local_rows), 1.0);
+  const double b = std::floor((words / rows - 3 * k - 2) / 4);
+  const double agreed = -allreduce_max(comm, -b);  // the smallest over the ranks
+  if (agreed < 1)
+    throw Error(fmt::format("POD: -pod_memory_mb {} does not hold {} modes and one snapshot of {} local values; "
+                            "it needs at least {:.3g} MB per rank",
+                            settings_.memory_mb, int(k), local_rows, 8.0 * rows * (3 * k + 6) / 1048576.0));
+  return static_cast<Index>(std::min(agreed, 1e9));
+}
+
+void Pod::run_incremental(IncrementalSvd& svd, Index N, const std::function<Matrix(Index, Index)>& read,
+                          const std::string& what) {
+  const Index b = block_columns_for(rows_.local(), rows_.comm);
+  block_used_ = b;
+  blocks_ = 0;
+  for (Index first = 0; first < N; first += b) {
+    svd.update(read(first, std::min(b, N - first)));
+    ++blocks_;
+  }
+  modes_ = svd.U();
+  sigma_ = svd.sigma();
+  mean_ = settings_.center ? svd.mean() : Vector();
+  count_ = svd.count();
+  energy_ = svd.energy();
+  dropped_ = svd.dropped();
+  sigma_error_bound_ = sketch_residual_ = sigma_change_ = 0;
+  if (sigma_.size() == 0) throw Error("POD: all singular values are zero (the snapshots are all zero)");
+  if (settings_.latent_dim > sigma_.size() && sigma_.size() < svd.max_rank())
+    throw Error(fmt::format("POD: latent dimension {} exceeds the numerical rank {} of {} (the incremental route keeps "
+                            "no direction below 1e-14 of the largest)",
+                            settings_.latent_dim, sigma_.size(), what));
+  if (settings_.latent_dim <= 0 && rank_for_energy(sigma_, settings_.energy, energy_) == 0)
+    throw Error(fmt::format("POD: the {} modes kept hold {:.6f} of the energy, short of -pod_energy {}; raise "
+                            "-pod_incremental_rank",
+                            sigma_.size(), sigma_.squaredNorm() / energy_, settings_.energy));
+  keep_leading(modes_, "POD", what);
+}
+
+void Pod::fit_stream(const SnapshotReader& reader) {
+  if (settings_.svd != "incremental")
+    throw Error(fmt::format("POD: reading a file block by block is the incremental route (-pod_svd incremental), "
+                            "not '{}'",
+                            settings_.svd));
+  if (reader.count() == 0 || reader.n() == 0) throw Error(fmt::format("POD fit: {} holds no snapshots", reader.path()));
+  rows_ = reader.rows();
+  warnings_.clear();
+  IncrementalSvd svd(rows_.comm, rows_.local(), kept_rank(), settings_.center);
+  run_incremental(svd, reader.count(), [&](Index first, Index count) { return reader.read(first, count); },
+                  fmt::format("the {} x {} snapshots of {}", reader.n(), reader.count(), reader.path()));
+}
+
+void Pod::append_stream(const SnapshotReader& reader) {
+  if (settings_.svd != "incremental" || modes_.cols() == 0)
+    throw Error("POD: only an incremental POD (-pod_svd incremental) can take more snapshots; this one is " +
+                settings_.svd);
+  if (reader.n() != rows_.global)
+    throw Error(fmt::format("POD: {} has states of {} values, the model {}", reader.path(), reader.n(), rows_.global));
+  if (reader.count() == 0) throw Error(fmt::format("POD append: {} holds no snapshots", reader.path()));
+  IncrementalSvd::State state{modes_, sigma_, mean_, count_, energy_, dropped_};
+  IncrementalSvd svd(rows_.comm, std::move(state), std::max<int>(kept_rank(), int(modes_.cols())), settings_.center);
+  run_incremental(svd, reader.count(), [&](Index first, Index count) { return reader.read(first, count); },
+                  fmt::format("{} snapshots, the last {} from {}", count_ + reader.count(), reader.count(),
+                              reader.path()));
 }
 
 void Pod::fit(const SnapshotSet& train) {
@@ -115,6 +212,13 @@ void Pod::fit(const SnapshotSet& train) {
   rows_ = train.rows;
   warnings_ = find_degenerate_snapshots(train.X, rows_);
 
+  if (settings_.svd == "incremental") {
+    IncrementalSvd svd(rows_.comm, rows_.local(), kept_rank(), settings_.center);
+    run_incremental(svd, train.count(), [&](Index first, Index count) { return train.X.middleCols(first, count); },
+                    fmt::format("a {} x {} snapshot matrix", train.n(), train.count()));
+    return;
+  }
+  modes_.resize(0, 0);
   Matrix X = train.X;
   if (settings_.center) {
     mean_ = X.rowwise().mean();
@@ -142,7 +246,7 @@ void Pod::fit(const SnapshotSet& train) {
   } else if (settings_.svd == "exact") {
     svd = distributed_thin_svd(X, rows_.comm);
   } else {
-    throw Error(fmt::format("POD: unknown SVD route '{}' (exact, randomized)", settings_.svd));
+    throw Error(fmt::format("POD: unknown SVD route '{}' (exact, randomized, incremental)", settings_.svd));
   }
   sigma_ = svd.sigma;
   keep_leading(svd.U, "POD", fmt::format("a {} x {} snapshot matrix", train.n(), train.count()));
@@ -161,8 +265,10 @@ void Pod::keep_leading(const Matrix& U, const std::string& who, const std::strin
 }
 
 double Pod::captured_energy() const {
-  // ‖X‖_F²: every σ² (exact route), or the computed ones plus the sketch's residual.
-  const double total = sigma_.squaredNorm() + sketch_residual_ * sketch_residual_;
+  // ‖X‖_F²: every σ² (exact route), the computed ones plus the sketch's residual
+  // (randomized), or the running sum of the snapshots' (incremental).
+  const double total =
+      settings_.svd == "incremental" ? energy_ : sigma_.squaredNorm() + sketch_residual_ * sketch_residual_;
   return total > 0 ? sigma_.head(latent_dim()).squaredNorm() / total : 0.0;
 }
 
@@ -200,8 +306,22 @@ void Pod::save(h5::Group& g) const {
     a.set("sigma_change", sigma_change_);
     a.set("sketch_residual", sketch_residual_);
   }
+  if (settings_.svd == "incremental") {
+    a.set("oversampling", settings_.oversampling);
+    a.set("incremental_rank", settings_.incremental_rank);
+    a.set("kept_modes", static_cast<long long>(modes_.cols()));
+    a.set("block_columns", static_cast<long long>(block_used_));
+    a.set("block_columns_requested", settings_.block_columns);
+    a.set("blocks", blocks_);
+    a.set("memory_mb", settings_.memory_mb);
+    a.set("count", count_);
+    a.set("energy", energy_);
+    a.set("dropped_sigma", dropped_);
+  }
   g.write_attributes(a);
   g.write_rows("basis", basis_, rows_);
+  // The kept modes beyond r: what an append continues from.
+  if (settings_.svd == "incremental") g.write_rows("modes_tail", Matrix(modes_.rightCols(modes_.cols() - basis_.cols())), rows_);
   if (mean_.size()) g.write_rows("mean", Matrix(mean_), rows_);
   g.write_vector("singular_values", sigma_);
 }
@@ -222,19 +342,44 @@ void Pod::load(const h5::Group& g, const RowPartition& rows) {
     sigma_error_bound_ = a.get_double("sigma_error_bound", g.where());
     sigma_change_ = a.get_double("sigma_change", g.where());
     sketch_residual_ = a.get_double("sketch_residual", g.where());
-  } else if (settings_.svd != "exact") {
-    throw Error(fmt::format("{}: unknown SVD route '{}' (exact, randomized)", g.where(), settings_.svd));
+  } else if (settings_.svd != "exact" && settings_.svd != "incremental") {
+    throw Error(fmt::format("{}: unknown SVD route '{}' (exact, randomized, incremental)", g.where(), settings_.svd));
   }
   rows_ = rows;
   basis_ = g.read_rows("basis", rows, r);
   mean_ = settings_.center ? Vector(g.read_rows("mean", rows, 1).col(0)) : Vector();
   sigma_ = g.read_vector("singular_values");
   if (sigma_.size() < r) throw Error(fmt::format("{}: fewer singular values than r = {}", g.where("singular_values"), r));
+  modes_.resize(0, 0);
+  if (settings_.svd == "incremental") {
+    settings_.oversampling = static_cast<int>(a.get_int("oversampling", g.where()));
+    settings_.incremental_rank = static_cast<int>(a.get_int("incremental_rank", g.where()));
+    settings_.memory_mb = a.get_double("memory_mb", g.where());
+    block_used_ = a.get_int("block_columns", g.where());
+    settings_.block_columns = static_cast<int>(a.get_int("block_columns_requested", g.where()));
+    blocks_ = a.get_int("blocks", g.where());
+    count_ = a.get_int("count", g.where());
+    energy_ = a.get_double("energy", g.where());
+    dropped_ = a.get_double("dropped_sigma", g.where());
+    const long long k = a.get_int("kept_modes", g.where());
+    if (k != sigma_.size() || k < r || count_ < 1 || !(energy_ >= 0))
+      throw Error(fmt::format("{}: an incremental POD of {} kept modes, {} singular values, r = {}, {} snapshots and "
+                              "energy {} does not fit together",
+                              g.where(), k, sigma_.size(), r, count_, energy_));
+    modes_.resize(basis_.rows(), k);
+    modes_ << basis_, g.read_rows("modes_tail", rows, k - r);
+  }
   warnings_.clear();
 }
 
 void Pod::view(std::ostream& os) const {
-  if (settings_.svd == "randomized")
+  if (settings_.svd == "incremental")
+    os << fmt::format("POD: r = {}, {}centered, captured energy {:.10f}; incremental SVD of {} snapshots ({} modes "
+                      "kept, {} block(s) of up to {} columns{}); largest σ dropped {:.3e} ({:.1e} of σ_1)\n",
+                      latent_dim(), settings_.center ? "" : "not ", captured_energy(), count_, modes_.cols(), blocks_,
+                      block_used_, settings_.block_columns > 0 ? "" : fmt::format(", -pod_memory_mb {}", settings_.memory_mb),
+                      dropped_, sigma_.size() ? dropped_ / sigma_(0) : 0.0);
+  else if (settings_.svd == "randomized")
     os << fmt::format("POD: r = {}, {}centered, randomized SVD (p = {}, q = {}, seed {}): σ_1..σ_r estimated "
                       "error {:.1e} (change over the last subspace iteration), bound {:.1e}; sketch residual "
                       "‖X − QQᵀX‖_F = {:.3e}\n",

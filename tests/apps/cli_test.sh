@@ -32,6 +32,20 @@ run info "$dir/rpod.h5" > "$dir/rinfo.txt" 2>&1 && grep -q 'svd = "randomized"' 
 rmse=$(run eval -m "$dir/rpod.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
 [ -n "$rmse" ] && below "$rmse" "$(awk -v m="$mse" 'BEGIN { print m * 1.001 + 1e-30 }')" && ok || fail "randomized POD eval mse '$rmse' against the exact route's '$mse'"
 expect_failure "needs the latent dimension" fit pod -i "$dir/heat.h5" -o "$dir/rpod2.h5" -pod_svd randomized
+# The incremental route reads the file in blocks (here of 7 snapshots) and reconstructs like
+# the exact route; appending the same file again doubles the data, X' = [X X], whose singular
+# values are √2 times X's (uncentred): an exact check of the resumed state.
+if run fit pod -i "$dir/heat.h5" -o "$dir/ipod.h5" -r "$r_exact" -pod_svd incremental -pod_block_columns 7 -json > "$dir/ifit.json" 2>"$dir/ifit.err"; then ok; else fail "fit pod -pod_svd incremental: $(cat "$dir/ifit.err")"; fi
+grep -q '"blocks":5' "$dir/ifit.json" && grep -q '"block_columns":7' "$dir/ifit.json" && ok || fail "incremental fit did not read 5 blocks of 7: $(cat "$dir/ifit.json")"
+imse=$(run eval -m "$dir/ipod.h5" -i "$dir/heat.h5" --json 2>/dev/null | grep -o '"mse":[^,}]*' | head -n1 | cut -d: -f2)
+[ -n "$imse" ] && below "$imse" "$(awk -v m="$mse" 'BEGIN { print m * 1.001 + 1e-30 }')" && ok || fail "incremental POD eval mse '$imse' against the exact route's '$mse'"
+if run fit pod -append "$dir/ipod.h5" -i "$dir/heat.h5" -o "$dir/ipod2.h5" -json > "$dir/ifit2.json" 2>"$dir/ifit2.err"; then ok; else fail "fit pod -append: $(cat "$dir/ifit2.err")"; fi
+s1=$(grep -o '"singular_values":\[[^],]*' "$dir/ifit.json" | cut -d[ -f2)
+s2=$(grep -o '"singular_values":\[[^],]*' "$dir/ifit2.json" | cut -d[ -f2)
+grep -q '"count":62' "$dir/ifit2.json" && [ -n "$s1" ] && [ -n "$s2" ] && awk -v a="$s1" -v b="$s2" 'BEGIN { d = b / a - sqrt(2); if (d < 0) d = -d; exit !(d < 1e-12) }' && ok || fail "fit pod -append: sigma_1 '$s2' against sqrt(2) x '$s1': $(cat "$dir/ifit2.json")"
+run info "$dir/ipod2.h5" > "$dir/iinfo.txt" 2>&1 && grep -q "heat.h5, .*heat.h5" "$dir/iinfo.txt" && ok || fail "info on an appended POD does not name both files: $(cat "$dir/iinfo.txt")"
+expect_failure "not an incremental POD" fit pod -append "$dir/pod.h5" -i "$dir/heat.h5" -o "$dir/x.h5"
+expect_failure "does not hold 50 modes" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -pod_svd incremental -pod_memory_mb 0.01
 expect_failure "pod_svd" fit pod -i "$dir/heat.h5" -o "$dir/rpod3.h5" -r 3 -pod_svd fast
 if run rom -m "$dir/pod.h5" -o "$dir/traj.h5" --json > "$dir/rom.json" 2>"$dir/rom.err"; then ok; else fail "rom"; cat "$dir/rom.err"; fi
 for key in rel_error fom_seconds rom_seconds speedup; do

@@ -64,6 +64,9 @@ class Group {
   // Reads the local row block and validates type, rank, shape (expected_cols < 0: any)
   // and finiteness. Collective over rows.comm.
   Matrix read_rows(const std::string& name, const RowPartition& rows, long long expected_cols = -1) const;
+  // The local rows of columns [first, first + count) only: a window of a matrix too large to
+  // read at once (one contiguous slab of the data set's rows). Collective over rows.comm.
+  Matrix read_rows_window(const std::string& name, const RowPartition& rows, long long first, long long count) const;
 
   // A matrix (a x n) whose columns are split by `cols` (each rank holds columns
   // [cols.begin, cols.end)), stored as [n, a] like a replicated matrix: the first layer of a

@@ -70,6 +70,11 @@ SnapshotSet read_snapshots(const std::string& path, const RowPartition& rows);
 // The parts shared by snapshot and trajectory files, for writers of related kinds.
 void write_snapshot_content(h5::Group& g, const SnapshotSet& set);
 SnapshotSet read_snapshot_content(const h5::Group& g, const RowPartition& rows);
+// Throws unless the file is of kind snapshots or trajectory (trajectory files hold a
+// snapshot set too: the decoded states).
+void check_snapshot_kind(const h5::Group& root);
+// Everything but the states (X: the local rows, no columns), checked against their shape.
+SnapshotSet read_snapshot_header(const h5::Group& g, const RowPartition& rows);
 // n as stored in a group holding snapshot content (the length of the states' rows).
 long long stored_state_size(const h5::Group& g);
 void write_layout(h5::Group& g, const FieldLayout& layout);

@@ -30,13 +30,16 @@ struct ModelFile {
 };
 
 // The group /training of model and inverse-map files: size, count, file, fit time, creation
-// time, layout and provenance of the set fitted on.
+// time, layout and provenance of the set fitted on. `train` may be a header without states
+// (snapshot_reader.hpp): the count is that of its times unless `count` is given (>= 0; an
+// appended model counts every snapshot it has seen).
 void write_training_group(h5::Group& root, const SnapshotSet& train, const std::string& training_file,
-                          double fit_seconds);
+                          double fit_seconds, long long count = -1);
 
 // `dynamics` (optional) is saved in the group /latent_dynamics.
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
-                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr);
+                const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr,
+                long long count = -1);
 // Reads what the model was fitted on first, then the reducer with its rows distributed
 // as `rows_for(header)` says (header: everything but the reducer); PETSc's default split
 // of n over comm when rows_for is empty.
