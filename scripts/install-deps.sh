@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs metarom's build and run dependencies from Debian bookworm's packages (as root).
-# Idempotent: does nothing when everything is already installed.
+# Idempotent: does nothing when everything is already installed. With --bench, also the
+# baselines of the benchmark suite (scripts/bench.sh): PyTorch.
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config          # C++20 compiler, CMake >= 3.25
@@ -12,6 +13,9 @@ packages=(
   catch2                                    # Catch2 2.13 (tests)
   python3-matplotlib python3-h5py python3-numpy  # figures of the main job (compare_plots.py)
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-torch)                 # the autoencoder benchmark's PyTorch baseline
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -228,7 +228,8 @@ SparseAutoencoder::Loss SparseAutoencoder::loss(const Vector& p, const Matrix& X
   Loss out;
   Vector g_decoder;
   Matrix g_codes;
-  out.f = reconstruction(p, h, X, grad_f ? &g_decoder : nullptr, grad_f ? &g_codes : nullptr);
+  // f needs the decoder; g and its gradient alone (the encoder's prox) do not.
+  out.f = grad_f || !grad_g ? reconstruction(p, h, X, grad_f ? &g_decoder : nullptr, grad_f ? &g_codes : nullptr) : NAN;
   out.g = h.cwiseAbs().sum() / double(B);
   const Matrix dze = slope(act, z, h, epsilon_);
   auto encoder_part = [&](const Matrix& dz, Vector& grad) {
@@ -306,8 +307,11 @@ double SparseAutoencoder::encoder_lipschitz(const Matrix& X) const {
   Matrix WtW = Wd.transpose() * Wd;
   allreduce_sum(rows_.comm, WtW.data(), WtW.size());
   const double c = encoder_slope_bound();
-  return std::max(2.0 * c * c * largest_eigenvalue(WtW) * largest_eigenvalue(augmented_gram(rows_, X)) / double(B),
-                  1e-300);
+  // λ_max of the batch's Gram matrix: the costliest part (B² n), the same every epoch when the
+  // batch is the whole set.
+  const double gram = whole_set_gram_ > 0 && B == whole_set_count_ ? whole_set_gram_
+                                                                    : largest_eigenvalue(augmented_gram(rows_, X));
+  return std::max(2.0 * c * c * largest_eigenvalue(WtW) * gram / double(B), 1e-300);
 }
 
 double SparseAutoencoder::decoder_lipschitz(const Matrix& H) const {
@@ -492,6 +496,11 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
   std::iota(order.begin(), order.end(), 0);
   Adam adam(p_.size(), Adam::Settings{settings_.learning_rate});
   history_.assign(1, loss(p_, train.X).total(settings_.lambda));
+  whole_set_gram_ = 0;
+  if (batch == N && settings_.optimizer == "anamo" && settings_.encoder_step == 0) {
+    whole_set_gram_ = largest_eigenvalue(augmented_gram(rows_, train.X));
+    whole_set_count_ = N;
+  }
   for (int epoch = 0; epoch < settings_.epochs; ++epoch) {
     epsilon_ = epsilon_at(epoch);
     if (batch < N) std::shuffle(order.begin(), order.end(), gen);

@@ -101,8 +101,9 @@ class SparseAutoencoder : public Reducer {
   Index encoder_size() const;
 
   // f = mean‖x − D(E(x))‖² and g = mean‖E(x)‖₁ over the columns of X (local rows), summed
-  // over ranks; with grad non-null, ∇(f + λ g) over all parameters (λ from the settings; a
-  // subgradient where some E(x) = 0).
+  // over ranks, with their gradients over all parameters where asked (a subgradient of g
+  // where some E(x) = 0). With only grad_g asked, f is not computed (NaN): the encoder's prox
+  // needs g alone, and skipping the decoder saves a third of its cost.
   struct Loss {
     double f = 0, g = 0;
     double total(double lambda) const { return f + lambda * g; }
@@ -163,6 +164,8 @@ class SparseAutoencoder : public Reducer {
   double seconds_ = 0;
   double epsilon_ = 1.0;
   double regression_residual_ = NAN;  // codes: mean‖E(x) − h‖² of the encoder's fit
+  double whole_set_gram_ = 0;          // λ_max of the whole set's Gram matrix (full batches)
+  Index whole_set_count_ = 0;
 };
 
 const char* to_string(SparseAutoencoder::Activation a);

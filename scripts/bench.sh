@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# metarom's benchmark suite, one command: every figure beside its baseline measured in the
+# same run (the machines are shared and noisy: ratios, not absolute times, are the result).
+#   POD          exact (TSQR), randomized and incremental routes on a 65,536 x 2,000 matrix
+#                (metarom_bench_pod) on 1 and 2 ranks, and numpy/LAPACK's dgesdd on the same
+#                data (apps/bench_pod_numpy.py);
+#   autoencoders canonical AE and meta-AE training against PyTorch on the CPU
+#                (metarom_bench_autoencoder);
+#   QG           the full model's step and its Poisson solvers (metarom_bench_qg), 1 and 2 ranks;
+#   ROMs         online µs per step and speedup of every reducer's ROM on the default heat set
+#                (metarom compare);
+#   plugin       the PETSc plugin's reduced runs against the application (scripts/bench-plugin.sh).
+# Writes the outputs with the machine and date to docs/benchmarks.md (or the file given).
+# Takes about 20 minutes on 2 cores. --quick runs small sizes (a check of the suite itself).
+# usage: bash scripts/bench.sh [--quick] [output.md]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
+out=${1:-docs/benchmarks.md}
+bash scripts/install-deps.sh --bench
+[ -x build/metarom ] && [ -x build/metarom_bench_pod ] || bash scripts/build.sh
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+python=/usr/bin/python3
+if [ $quick -eq 1 ]; then
+  podsize="-bench_m 8192 -bench_n 500 -bench_incremental_rank 60 -bench_memory_fraction 0.5"
+  qgsize="-qg_nx 63 -qg_ny 127 -bench_steps 5 -bench_solves 5"
+  aesize="-bench_epochs 1"
+  plugin_n=32
+else
+  podsize=""
+  qgsize=""
+  aesize=""
+  plugin_n=128
+fi
+section() { echo "== $1" >&2; }
+# seconds_of FILE LABEL: the number before " s" on the line holding LABEL.
+seconds_of() { grep "$2" "$1" | head -n1 | grep -o '[0-9.]* s' | head -n1 | cut -d' ' -f1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+round() { awk -v a="$1" 'BEGIN { if (a > 0) printf "%.2f", a; else print "not run" }'; }
+
+section "POD, 1 rank"
+build/metarom_bench_pod $podsize -bench_file "$dir/pod.h5" -bench_keep_file 1 > "$dir/pod1.txt" 2>&1
+section "POD, 2 ranks"
+mpiexec -n 2 build/metarom_bench_pod $podsize -bench_file "$dir/pod2.h5" > "$dir/pod2.txt" 2>&1
+section "POD, numpy/LAPACK on the same matrix"
+$python build/share/metarom/bench_pod_numpy.py "$dir/pod.h5" > "$dir/numpy.json" 2>&1 || true
+rm -f "$dir/pod.h5"
+exact1=$(seconds_of "$dir/pod1.txt" "exact (TSQR)")
+exact2=$(seconds_of "$dir/pod2.txt" "exact (TSQR)")
+inc1=$(grep -A2 "incremental, k" "$dir/pod1.txt" | tail -n1 | awk '{print $1}')
+inc2=$(grep -A2 "incremental, k" "$dir/pod2.txt" | tail -n1 | awk '{print $1}')
+numpy=$(grep -o '"seconds": [0-9.e+-]*' "$dir/numpy.json" | cut -d' ' -f2 || true)
+blas=$(grep -o '"blas": "[^"]*"' "$dir/numpy.json" | cut -d'"' -f4 || true)
+
+section "autoencoders"
+build/metarom_bench_autoencoder $aesize > "$dir/ae.txt" 2>&1
+section "QG, 1 and 2 ranks"
+build/metarom_bench_qg $qgsize > "$dir/qg1.txt" 2>&1
+mpiexec -n 2 build/metarom_bench_qg $qgsize > "$dir/qg2.txt" 2>&1
+section "ROMs on the default heat set"
+build/metarom simulate heat -o "$dir/heat.h5" -quiet > /dev/null
+build/metarom compare -i "$dir/heat.h5" -r 5 -reducers pod,linear-ae,sparse-ae,ae,meta-ae -o "$dir/cmp" -plots 0 \
+  -quiet > "$dir/cmp.txt" 2>&1
+section "PETSc plugin"
+bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
+
+{
+  echo "# metarom benchmarks"
+  echo
+  echo "Written by \`bash scripts/bench.sh$([ $quick -eq 1 ] && echo ' --quick')\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB;"
+  echo "$(gcc --version | head -n1), PETSc $(pkg-config --modversion PETSc 2>/dev/null || echo '?'), numpy's BLAS: ${blas:-not run}."
+  echo "Every ratio compares two figures measured in this run."
+  echo
+  echo "## Summary"
+  echo
+  echo "| figure | value | target |"
+  echo "|---|---|---|"
+  echo "| exact POD (TSQR), 1 rank, against numpy/LAPACK dgesdd on the same matrix (time ratio numpy / metarom) | $(ratio "${numpy:-0}" "$exact1") (metarom ${exact1} s, numpy $(round "${numpy:-0}") s) | ≥ 1 |"
+  echo "| exact POD, 2 ranks against 1 (speedup) | $(ratio "$exact1" "$exact2") | ≥ 1.6 |"
+  echo "| incremental POD, 2 ranks against 1 (speedup) | $(ratio "$inc1" "$inc2") | ≥ 1.6 |"
+  echo "| randomized POD (2 ranks, q = 3) against exact: speedup, σ_1..σ_r error | $(grep 'q = 3' "$dir/pod2.txt" | awk '{print $6 ", " $7}') | ≥ 10×, ≤ 1e-6 |"
+  fraction=$(grep -o '([0-9.]* of the local data' "$dir/pod2.txt" | tr -d '(' | cut -d' ' -f1)
+  echo "| incremental POD (2 ranks) from a file $(awk -v f="$fraction" 'BEGIN { printf "%g", 1 / f }')× its memory bound: speedup against exact, largest principal angle to the exact leading modes | $(grep -A2 'incremental, k' "$dir/pod2.txt" | tail -n1 | awk '{print $3}'), $(grep -o 'principal angle [0-9.e+-]*' "$dir/pod2.txt" | cut -d' ' -f3) | —, ≤ 1e-8 (a file 4× the bound) |"
+  echo "| canonical AE throughput against PyTorch | $(grep -o 'metarom / PyTorch: [0-9.]*x' "$dir/ae.txt" | cut -d' ' -f4 || echo 'n/a') | ≥ 4× |"
+  echo "| meta-AE epoch / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
+  echo
+  for f in pod1 pod2; do
+    echo "## POD, $([ $f = pod1 ] && echo 1 rank || echo 2 ranks)"
+    echo; echo '```'; cat "$dir/$f.txt"; echo '```'; echo
+  done
+  echo "## numpy/LAPACK on the 1-rank run's matrix"
+  echo; echo '```'; cat "$dir/numpy.json" | cut -c1-400; echo '```'; echo
+  echo "## Autoencoder training"
+  echo; echo '```'; cat "$dir/ae.txt"; echo '```'; echo
+  echo "## QG model, 1 rank"
+  echo; echo '```'; cat "$dir/qg1.txt"; echo '```'; echo
+  echo "## QG model, 2 ranks"
+  echo; echo '```'; cat "$dir/qg2.txt"; echo '```'; echo
+  echo "## ROMs on the default heat set (metarom compare -r 5)"
+  echo
+  sed -n '/^| reducer/,/^$/p' "$dir/cmp/compare.md"
+  echo
+  echo "## PETSc plugin"
+  echo; echo '```'; cat "$dir/plugin.txt"; echo '```'
+} > "$out"
+echo "bench: wrote $out" >&2
