@@ -85,6 +85,9 @@ bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
   echo "| randomized POD (2 ranks, q = 3) against exact: speedup, σ_1..σ_r error | $(grep 'q = 3' "$dir/pod2.txt" | awk '{print $6 ", " $7}') | ≥ 10×, ≤ 1e-6 |"
   fraction=$(grep -o '([0-9.]* of the local data' "$dir/pod2.txt" | tr -d '(' | cut -d' ' -f1)
   echo "| incremental POD (2 ranks) from a file $(awk -v f="$fraction" 'BEGIN { printf "%g", 1 / f }')× its memory bound: speedup against exact, largest principal angle to the exact leading modes | $(grep -A2 'incremental, k' "$dir/pod2.txt" | tail -n1 | awk '{print $3}'), $(grep -o 'principal angle [0-9.e+-]*' "$dir/pod2.txt" | cut -d' ' -f3) | —, ≤ 1e-8 (a file 4× the bound) |"
+  q1=$(grep "RK4 step with the dst" "$dir/qg1.txt" | grep -o '[0-9.]* ms per step' | cut -d' ' -f1)
+  q2=$(grep "RK4 step with the dst" "$dir/qg2.txt" | grep -o '[0-9.]* ms per step' | cut -d' ' -f1)
+  echo "| QG RK4 step (DST Poisson solver), 2 ranks against 1 (speedup) | $(ratio "$q1" "$q2") ($q1 → $q2 ms) | — |"
   echo "| canonical AE throughput against PyTorch | $(grep -o 'metarom / PyTorch: [0-9.]*x' "$dir/ae.txt" | cut -d' ' -f4 || echo 'n/a') | ≥ 4× |"
   echo "| meta-AE epoch / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
   echo

@@ -12,6 +12,11 @@
 
 namespace metarom::test {
 
+ModelFile save_and_load(const ScratchDir& dir, const std::string& name, const Reducer& reducer, const SnapshotSet& s) {
+  save_model(dir.path(name), reducer, s, "train.h5", 0.1);
+  return load_model(dir.path(name), s.rows.comm);
+}
+
 int world_rank() {
   int r = 0;
   MPI_Comm_rank(PETSC_COMM_WORLD, &r);

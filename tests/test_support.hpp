@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "metarom/io/snapshots.hpp"
+#include "metarom/reducers/model_file.hpp"
 #include "metarom/types.hpp"
 
 namespace metarom::test {
@@ -28,6 +29,16 @@ class ScratchDir {
 };
 
 int world_rank();
+
+// Saves `reducer` (fitted on s) as the model file `name` in dir and loads it back, rows split
+// by PETSc's default; reloaded<T> is the loaded reducer as a T (required), alive while m is.
+ModelFile save_and_load(const ScratchDir& dir, const std::string& name, const Reducer& reducer, const SnapshotSet& s);
+template <class T>
+T& reloaded(const ModelFile& m) {
+  auto* p = dynamic_cast<T*>(m.reducer.get());
+  REQUIRE(p);
+  return *p;
+}
 int world_size();
 void barrier();
 

@@ -66,6 +66,44 @@ Checkpoint load_checkpoint(const std::string& path, const TrainSettings& s, Inde
   return c;
 }
 
+// Whether to resume from this rank's checkpoint file, decided by all ranks together: each
+// reads its own (one per rank for distributed networks), then they agree — every rank has
+// one, all readable and after the same epoch — or all fail with the same message. Ranks that
+// resumed at different epochs would wait on each other's reductions forever.
+bool agreed_checkpoint(const std::string& path, const TrainSettings& s, Index size, int ranks, Checkpoint& c,
+                       const std::string& what) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  std::string problem;
+  long long epochs = -1;  // -1: no file
+  if (exists) {
+    try {
+      c = load_checkpoint(path, s, size);
+      epochs = static_cast<long long>(c.losses.size());
+    } catch (const std::exception& e) {
+      problem = e.what();
+      epochs = -2;  // unreadable
+    }
+  }
+  // [min, max] of the epochs and whether any rank failed to read its file.
+  long long lo = epochs, hi = epochs;
+  if (ranks > 1) {
+    MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+  }
+  if (lo == -2) {
+    if (!problem.empty()) throw Error(problem);
+    throw Error(fmt::format("{}: another rank's checkpoint ({}.rank*) is unreadable; its error is on that rank", what,
+                            s.checkpoint));
+  }
+  if (lo != hi)
+    throw Error(fmt::format("{}: the ranks' checkpoint files {}.rank* disagree ({} ranks, after epochs {} to {}, -1 meaning "
+                            "missing; this rank: {}), so no rank resumes: remove them to start afresh, or restore a "
+                            "consistent set",
+                            what, s.checkpoint, ranks, lo, hi, epochs));
+  return lo >= 0;
+}
+
 }  // namespace
 
 TrainResult train_adam(Vector& params, Index samples, const BatchLoss& loss_grad, const TrainSettings& s,
@@ -82,9 +120,7 @@ TrainResult train_adam(Vector& params, Index samples, const BatchLoss& loss_grad
   const bool progress = s.progress && rank == 0;
   Checkpoint c;
   c.best = params;
-  std::error_code ec;
-  if (!checkpoint.empty() && std::filesystem::exists(checkpoint, ec)) {
-    c = load_checkpoint(checkpoint, s, params.size());
+  if (!checkpoint.empty() && agreed_checkpoint(checkpoint, s, params.size(), size, c, what)) {
     params = c.params;
     adam.restore(c.m, c.v, c.adam_steps);
     result.resumed_from = static_cast<int>(c.losses.size());

@@ -125,10 +125,8 @@ TEST_CASE("linear-ae models round-trip through HDF5 bit for bit", "[reducers][li
   LinearAutoencoder ae;
   ae.set_latent_dim(5);
   ae.fit(s);
-  save_model(dir.path("lae.h5"), ae, s, "train.h5", 0.1);
-  ModelFile m = load_model(dir.path("lae.h5"), PETSC_COMM_WORLD);
-  auto* back = dynamic_cast<LinearAutoencoder*>(m.reducer.get());
-  REQUIRE(back);
+  const ModelFile m = test::save_and_load(dir, "lae.h5", ae, s);
+  auto* back = &test::reloaded<LinearAutoencoder>(m);
   CHECK(back->type() == "linear-ae");
   CHECK((back->basis() - ae.basis()).norm() == 0.0);
   CHECK((back->singular_values() - ae.singular_values()).norm() == 0.0);

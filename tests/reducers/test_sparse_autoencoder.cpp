@@ -234,10 +234,8 @@ TEST_CASE("sparse-ae models round-trip through HDF5 bit for bit", "[reducers][sp
   ae.settings().encoder_activation = Act::sigmoid;
   ae.settings().epochs = 3;
   ae.fit(s);
-  save_model(dir.path("sae.h5"), ae, s, "train.h5", 0.1);
-  ModelFile m = load_model(dir.path("sae.h5"), PETSC_COMM_WORLD);
-  auto* back = dynamic_cast<SparseAutoencoder*>(m.reducer.get());
-  REQUIRE(back);
+  const ModelFile m = test::save_and_load(dir, "sae.h5", ae, s);
+  auto* back = &test::reloaded<SparseAutoencoder>(m);
   CHECK((back->parameters() - ae.parameters()).norm() == 0.0);
   CHECK(back->history() == ae.history());
   CHECK(back->settings().encoder_activation == Act::sigmoid);
@@ -251,10 +249,8 @@ TEST_CASE("sparse-ae models round-trip through HDF5 bit for bit", "[reducers][sp
     b.settings().binary_threshold = "0.25";
     b.settings().epochs = 3;
     b.fit(s);
-    save_model(dir.path("b.h5"), b, s, "train.h5", 0.1);
-    ModelFile mb = load_model(dir.path("b.h5"), PETSC_COMM_WORLD);
-    auto* bb = dynamic_cast<SparseAutoencoder*>(mb.reducer.get());
-    REQUIRE(bb);
+    const ModelFile mb = test::save_and_load(dir, "b.h5", b, s);
+    auto* bb = &test::reloaded<SparseAutoencoder>(mb);
     INFO(opt);
     CHECK(bb->epsilon() == b.epsilon());
     CHECK(bb->settings().binary_threshold == "0.25");

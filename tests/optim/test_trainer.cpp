@@ -1,0 +1,73 @@
+// tests for src/optim/trainer.cpp: the ranks agree on resuming from their checkpoint files —
+// a consistent set resumes everywhere, a set with a file missing on one rank, an unreadable
+// file or files from different epochs fail on every rank with one message (never a hang).
+#include <petscsys.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "metarom/optim/trainer.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+using metarom::test::ScratchDir;
+
+namespace {
+// Σ (p − 1)² over every sample: a smooth loss whose training any rank count repeats.
+double quadratic(const std::vector<Index>& batch, const Vector& p, Vector& grad) {
+  grad = 2.0 * double(batch.size()) * (p.array() - 1.0).matrix();
+  return double(batch.size()) * (p.array() - 1.0).square().sum();
+}
+
+TrainResult train(const std::string& checkpoint, int epochs) {
+  TrainSettings s;
+  s.epochs = epochs;
+  s.batch_size = 2;
+  s.learning_rate = 0.1;
+  s.checkpoint = checkpoint;
+  Vector p = Vector::Zero(3);
+  return train_adam(p, 4, quadratic, s, "test training");
+}
+
+std::string own_file(const std::string& base) {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return size == 1 ? base : base + ".rank" + std::to_string(test::world_rank());
+}
+}  // namespace
+
+TEST_CASE("checkpoints resume only when every rank's file agrees", "[optim][trainer][checkpoint][mpi]") {
+  ScratchDir dir;
+  const std::string base = dir.path("ckpt.h5");
+  train(base, 3);
+  const TrainResult resumed = train(base, 5);
+  CHECK(resumed.resumed_from == 3);
+  CHECK(resumed.epoch_loss.size() == 5);
+
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size > 1) {
+    // Rank 1's file missing: every rank refuses, none resumes alone.
+    if (test::world_rank() == 1) std::remove(own_file(base).c_str());
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK_THROWS_WITH(train(base, 7), Catch::Contains("disagree") && Catch::Contains("remove them to start afresh"));
+    // Files after different epochs: rank 1's from a run stopped after epoch 1, rank 0's
+    // after epoch 2 (a kill between the ranks' writes leaves such a set).
+    ScratchDir other;
+    const std::string early = other.path("early.h5"), late = other.path("late.h5");
+    train(early, 1);
+    train(late, 2);
+    if (test::world_rank() == 1)
+      std::filesystem::copy_file(own_file(early), own_file(late), std::filesystem::copy_options::overwrite_existing);
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK_THROWS_WITH(train(late, 4), Catch::Contains("after epochs 1 to 2"));
+  }
+  // An unreadable file on one rank (random bytes): every rank fails, that rank with its error.
+  ScratchDir bad;
+  const std::string b3 = bad.path("ckpt.h5");
+  train(b3, 2);
+  if (test::world_rank() == size - 1) std::ofstream(own_file(b3), std::ios::trunc) << "not an HDF5 file";
+  MPI_Barrier(MPI_COMM_WORLD);
+  CHECK_THROWS(train(b3, 4));
+}
