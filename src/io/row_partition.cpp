@@ -49,6 +49,14 @@ double allreduce_sum(MPI_Comm comm, double value) {
   return value;
 }
 
+bool every_rank(MPI_Comm comm, bool condition) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  int c = condition ? 1 : 0;
+  if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &c, 1, MPI_INT, MPI_LAND, comm);
+  return c != 0;
+}
+
 double allreduce_max(MPI_Comm comm, double value) {
   int size = 1;
   MPI_Comm_size(comm, &size);

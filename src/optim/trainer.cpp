@@ -12,6 +12,7 @@
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/row_partition.hpp"
 
 namespace metarom {
 
@@ -139,7 +140,9 @@ TrainResult train_adam(Vector& params, Index samples, const BatchLoss& loss_grad
       const std::vector<Index> batch(order.begin() + first, order.begin() + std::min<Index>(first + s.batch_size, samples));
       grad.setZero();
       const double loss = loss_grad(batch, params, grad);
-      if (!std::isfinite(loss)) throw Error(fmt::format("{}: the loss became {} in epoch {}", what, loss, epoch + 1));
+      if (!every_rank(MPI_COMM_WORLD, std::isfinite(loss)))
+        throw Error(fmt::format("{}: the loss became {} in epoch {}{}", what, loss, epoch + 1,
+                                std::isfinite(loss) ? " on another rank" : ""));
       adam.step(params, grad);
       total += loss;
       ++batches;

@@ -71,3 +71,20 @@ TEST_CASE("checkpoints resume only when every rank's file agrees", "[optim][trai
   MPI_Barrier(MPI_COMM_WORLD);
   CHECK_THROWS(train(b3, 4));
 }
+
+TEST_CASE("a loss that is not finite on one rank stops every rank", "[optim][trainer][mpi]") {
+  // Rank 0's batch loss turns NaN in the second epoch; the others' stays finite. Every rank
+  // must stop there together (one continuing alone would wait in its next reduction).
+  const int rank = test::world_rank();
+  int calls = 0;
+  auto loss = [&](const std::vector<Index>& batch, const Vector& p, Vector& grad) {
+    const double value = quadratic(batch, p, grad);
+    return rank == 0 && ++calls > 2 ? NAN : value;
+  };
+  TrainSettings s;
+  s.epochs = 4;
+  s.batch_size = 2;
+  Vector p = Vector::Zero(3);
+  CHECK_THROWS_WITH(train_adam(p, 4, loss, s, "nan training"), Catch::Contains("the loss became") &&
+                                                                    Catch::Contains("in epoch 2"));
+}

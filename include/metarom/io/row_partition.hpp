@@ -27,5 +27,9 @@ struct RowPartition {
 void allreduce_sum(MPI_Comm comm, double* data, long long count);
 double allreduce_sum(MPI_Comm comm, double value);
 double allreduce_max(MPI_Comm comm, double value);
+// Whether `condition` holds on every rank of comm: a decision all ranks take together
+// (throwing on one rank only would leave the others waiting in their next reduction; values
+// reduced with floating-point sums need not be bitwise equal everywhere, decisions must be).
+bool every_rank(MPI_Comm comm, bool condition);
 
 }  // namespace metarom
