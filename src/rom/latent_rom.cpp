@@ -39,6 +39,8 @@ struct LatentContext {
   int stride;
   std::vector<double> data, times;
   std::string error;  // what a callback threw, for the report
+  PetscInt good_step = -1;  // the last step whose state was finite
+  double good_t = NAN;
 };
 
 PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
@@ -84,15 +86,25 @@ PetscErrorCode latent_jacobian(TS, PetscReal t, Vec u, Mat A, Mat P, void* ctx) 
 PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
   PetscFunctionBeginUser;
-  if (step % c->stride == 0) {
-    const PetscScalar* pu;
-    PetscInt r;
-    PetscCall(VecGetLocalSize(u, &r));
-    PetscCall(VecGetArrayRead(u, &pu));
+  const PetscScalar* pu;
+  PetscInt r;
+  PetscCall(VecGetLocalSize(u, &r));
+  PetscCall(VecGetArrayRead(u, &pu));
+  // A diverging ROM stops at the first state that is not finite (explicit types would carry
+  // Inf and NaN to the end otherwise), saying where and when.
+  const bool finite = Eigen::Map<const Vector>(pu, r).allFinite();
+  if (finite && step % c->stride == 0) {
     c->data.insert(c->data.end(), pu, pu + r);
-    PetscCall(VecRestoreArrayRead(u, &pu));
     c->times.push_back(t);
   }
+  PetscCall(VecRestoreArrayRead(u, &pu));
+  if (!finite) {
+    c->error = fmt::format("the latent state is not finite at step {}, t = {:.6g}; the last finite one: step {}, t = {:.6g}",
+                           step, t, c->good_step, c->good_t);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FP, "latent state not finite");
+  }
+  c->good_step = step;
+  c->good_t = t;
   PetscFunctionReturn(0);
 }
 

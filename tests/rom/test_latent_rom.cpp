@@ -83,6 +83,10 @@ TEST_CASE("a latent ROM that fails is reported, not a crash", "[rom]") {
   const test::ScopedOptions beuler{{"-blow_ts_type", "beuler"}};
   test::require_error([&] { integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 4, 1}, "blow_"); },
                       {"blow-up", "failed"});
+  // Explicit RK4 (dt = 0.05) carries the blow-up past t = 1 into Inf and NaN without an
+  // error of its own: the run stops at the first state that is not finite, saying when.
+  test::require_error([&] { integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 40, 1}, "rk_"); },
+                      {"blow-up", "not finite at step", "the last finite one: step"});
 }
 
 TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi]") {
