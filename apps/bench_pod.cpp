@@ -10,6 +10,8 @@
 //                      -bench_incremental_rank 120 -bench_memory_fraction 0.25
 //                      -bench_file metarom_bench_pod.h5 -bench_keep_file 0 (1: kept for the numpy
 //                      baseline, apps/bench_pod_numpy.py, which scripts/bench.sh runs on it)]
+//   metarom_bench_pod -bench_growth 1 [-bench_m 16384 -bench_n 500]: each route's time as m and
+//                      N double, against its cost model]
 #include <fmt/format.h>
 #include <petscsys.h>
 
@@ -25,6 +27,7 @@
 #include "metarom/io/snapshots.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/io/row_partition.hpp"
+#include "metarom/linalg/incremental_svd.hpp"
 #include "metarom/linalg/randomized_svd.hpp"
 #include "metarom/linalg/tsqr.hpp"
 #include "metarom/program.hpp"
@@ -53,6 +56,42 @@ double seconds(MPI_Comm comm, F&& f) {
   return MPI_Wtime() - start;
 }
 
+// G₁ D G₂ᵀ + ν W scaled by 1/√m (header), this rank's rows.
+Matrix test_matrix(const RowPartition& rows, Index N, Index s, double noise) {
+  s = std::min(s, N);
+  Vector d(s);
+  for (Index j = 0; j < s; ++j) d(j) = std::pow(0.9, static_cast<double>(j));
+  const Matrix G2 = gaussian_rows(0, N, s, 2);  // replicated
+  Matrix X = gaussian_rows(rows.begin, rows.local(), s, 1) * d.asDiagonal() * G2.transpose();
+  X += noise * gaussian_rows(rows.begin, rows.local(), N, 3);
+  return X / std::sqrt(static_cast<double>(rows.global));
+}
+
+// -bench_growth: each route's time as m and N double from (m, N), against the cost models
+// exact TSQR O(mN²), randomized O(mNk), incremental O(mN(k + b)).
+template <class Say>
+void run_growth(MPI_Comm comm, Index m, Index N, Index r, Index s, double noise, Say&& say) {
+  say(fmt::format("POD time as the matrix grows, {} rank(s), r = {} (randomized q = 2, p = 10; incremental k = {}, "
+                  "blocks of 50 columns)\n",
+                  RowPartition::split(comm, m).size(), r, r + 40));
+  say("       m       N    exact (s)  ×base  randomized (s)  ×base  incremental (s)  ×base\n");
+  double base[3] = {0, 0, 0};
+  for (const auto& [mm, nn] : {std::pair<Index, Index>{m, N}, {2 * m, N}, {m, 2 * N}}) {
+    const RowPartition rows = RowPartition::split(comm, mm);
+    const Matrix X = test_matrix(rows, nn, s, noise);
+    const double te = seconds(comm, [&] { distributed_thin_svd(X, comm); });
+    const double tr = seconds(comm, [&] { randomized_svd(X, comm, {static_cast<int>(r), 10, 2, 7}); });
+    const double ti = seconds(comm, [&] {
+      IncrementalSvd inc(comm, X.rows(), static_cast<int>(r + 40), false);
+      for (Index j = 0; j < nn; j += 50) inc.update(X.middleCols(j, std::min<Index>(50, nn - j)));
+    });
+    if (base[0] == 0) base[0] = te, base[1] = tr, base[2] = ti;
+    say(fmt::format("  {:6d}  {:6d}   {:9.3f}  {:5.2f}   {:13.3f}  {:5.2f}   {:14.3f}  {:5.2f}\n", mm, nn, te, te / base[0],
+                    tr, tr / base[1], ti, ti / base[2]));
+  }
+  say("  cost models: doubling m doubles every route; doubling N quadruples exact TSQR and doubles the others\n");
+}
+
 void run() {
   PetscInt m = 65536, N = 2000, r = 20, s = 200;
   PetscReal noise = 1e-6, fraction = 0.25;
@@ -63,6 +102,9 @@ void run() {
   METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, "-bench_file", file, sizeof file, nullptr));
   PetscBool keep = PETSC_FALSE;
   METAROM_PETSC(PetscOptionsGetBool(nullptr, nullptr, "-bench_keep_file", &keep, nullptr));
+  PetscBool growth = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsGetBool(nullptr, nullptr, "-bench_growth", &growth, nullptr));
+  if (growth) m = 16384, N = 500;  // the base of the growth table
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_m", &m, nullptr));
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_n", &N, nullptr));
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_r", &r, nullptr));
@@ -74,15 +116,9 @@ void run() {
   auto say = [&](const std::string& text) {
     if (rank == 0) std::cout << text << std::flush;
   };
+  if (growth) return run_growth(comm, m, N, r, s, noise, say);
   const RowPartition rows = RowPartition::split(comm, m);
-  s = std::min<PetscInt>(s, N);
-
-  Vector d(s);
-  for (Index j = 0; j < s; ++j) d(j) = std::pow(0.9, static_cast<double>(j));
-  const Matrix G2 = gaussian_rows(0, N, s, 2);  // replicated
-  Matrix X = gaussian_rows(rows.begin, rows.local(), s, 1) * d.asDiagonal() * G2.transpose();
-  X += noise * gaussian_rows(rows.begin, rows.local(), N, 3);
-  X /= std::sqrt(static_cast<double>(m));
+  Matrix X = test_matrix(rows, N, s, noise);
   // One read of every entry: the bandwidth floor of any pass over X.
   // (the sum goes to MPI, so it cannot be optimized away).
   const double pass = seconds(comm, [&] { allreduce_sum(comm, X.sum()); });

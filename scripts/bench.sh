@@ -47,6 +47,8 @@ section "POD, 1 rank"
 build/metarom_bench_pod $podsize -bench_file "$dir/pod.h5" -bench_keep_file 1 > "$dir/pod1.txt" 2>&1
 section "POD, 2 ranks"
 mpiexec -n 2 build/metarom_bench_pod $podsize -bench_file "$dir/pod2.h5" > "$dir/pod2.txt" 2>&1
+section "POD growth"
+build/metarom_bench_pod -bench_growth 1 $growthsize > "$dir/growth.txt" 2>&1
 section "POD, numpy/LAPACK on the same matrix"
 $python build/share/metarom/bench_pod_numpy.py "$dir/pod.h5" > "$dir/numpy.json" 2>&1 || true
 rm -f "$dir/pod.h5"
