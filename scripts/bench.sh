@@ -2,8 +2,8 @@
 # metarom's benchmark suite, one command: every figure beside its baseline measured in the
 # same run (the machines are shared and noisy: ratios, not absolute times, are the result).
 #   POD          exact (TSQR), randomized and incremental routes on a 65,536 x 2,000 matrix
-#                (metarom_bench_pod) on 1 and 2 ranks, and numpy/LAPACK's dgesdd on the same
-#                data (apps/bench_pod_numpy.py);
+#                (metarom_bench_pod) on 1 and 2 ranks, numpy/LAPACK's dgesdd on the same data
+#                (apps/bench_pod_numpy.py), and each route's time as m and N double;
 #   autoencoders canonical AE and meta-AE training against PyTorch on the CPU
 #                (metarom_bench_autoencoder);
 #   QG           the full model's step and its Poisson solvers (metarom_bench_qg), 1 and 2 ranks;
@@ -29,12 +29,14 @@ if [ $quick -eq 1 ]; then
   qgsize="-qg_nx 63 -qg_ny 127 -bench_steps 5 -bench_solves 5"
   aesize="-bench_epochs 1"
   aeepochs=2
+  growthsize="-bench_m 4096 -bench_n 200"
   plugin_n=32
 else
   podsize=""
   qgsize=""
   aesize=""
   aeepochs=20
+  growthsize=""
   plugin_n=128
 fi
 section() { echo "== $1" >&2; }
@@ -108,6 +110,8 @@ bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
     echo "## POD, $([ $f = pod1 ] && echo 1 rank || echo 2 ranks)"
     echo; echo '```'; cat "$dir/$f.txt"; echo '```'; echo
   done
+  echo "## POD growth (1 rank)"
+  echo; echo '```'; cat "$dir/growth.txt"; echo '```'; echo
   echo "## numpy/LAPACK on the 1-rank run's matrix"
   echo; echo '```'; cat "$dir/numpy.json" | cut -c1-400; echo '```'; echo
   echo "## Autoencoder training"
