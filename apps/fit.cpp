@@ -67,6 +67,56 @@ int fit_inverse_map(const Common& c, const std::string& in, const std::string& o
   }
   return 0;
 }
+// What `fit` prints once the model is saved: the JSON object or the reducer's view.
+void report_fit(const Common& c, const std::string& type, const std::string& out, const Reducer& reducer, long long n,
+                long long count, double seconds, const LearnedDynamics* learned, double dynamics_seconds) {
+  std::vector<std::string> warnings;
+  std::vector<double> sigma;
+  double energy = -1;
+  const Pod* pod = dynamic_cast<const Pod*>(&reducer);  // and linear-ae
+  if (pod) {
+    warnings = pod->warnings();
+    sigma.assign(pod->singular_values().data(), pod->singular_values().data() + pod->singular_values().size());
+    energy = pod->captured_energy();
+  }
+  for (const auto& w : warnings) progress(Common{}, "warning: " + w + "\n");
+  if (c.json) {
+    nlohmann::json j{{"type", type},           {"file", out},          {"latent_dim", reducer.latent_dim()},
+                     {"n", n},                 {"count", count},         {"fit_seconds", seconds},
+                     {"warnings", warnings}};
+    if (learned) {
+      const LearnedDynamics::Report& rep = learned->report();
+      j["latent_dynamics"] = {{"form", "quadratic"},           {"velocities", rep.velocities},
+                              {"lambda_linear", rep.lambda_linear}, {"lambda_quadratic", rep.lambda_quadratic},
+                              {"lambda_automatic", rep.automatic},   {"holdout_error", rep.holdout_error},
+                              {"residual", rep.residual},            {"fit_seconds", dynamics_seconds}};
+    }
+    if (auto* lae = dynamic_cast<const LinearAutoencoder*>(&reducer)) {
+      j["bayes_risk"] = lae->bayes_risk();
+      j["unique"] = lae->unique();
+    }
+    if (energy >= 0) {
+      j["captured_energy"] = energy;
+      j["singular_values"] = sigma;
+    }
+    if (pod && pod->settings().svd == "incremental") {
+      j["blocks"] = pod->blocks_read();
+      j["block_columns"] = pod->block_columns_used();
+      j["kept_modes"] = pod->modes().cols();
+      j["dropped_sigma"] = pod->dropped_sigma();
+    }
+    print(j.dump() + "\n");
+  } else {
+    std::ostringstream view;
+    reducer.view(view);
+    if (learned) {
+      learned->view(view);
+      view << fmt::format("  (learned in {:.3f} s)\n", dynamics_seconds);
+    }
+    print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
+  }
+}
+
 // fit pod -pod_svd incremental: the snapshots read block by block (memory bounded by
 // -pod_memory_mb, never the whole set), or appended to an earlier incremental model.
 int fit_pod_stream(const Common& c, const std::string& in, const std::string& out, const std::string& append, int r,
@@ -97,29 +147,7 @@ int fit_pod_stream(const Common& c, const std::string& in, const std::string& ou
   else pod->append_stream(reader);
   const double seconds = MPI_Wtime() - start + previous.fit_seconds;
   save_model(out, *pod, reader.header(), files, seconds, nullptr, pod->incremental_count());
-  for (const auto& w : pod->warnings()) progress(Common{}, "warning: " + w + "\n");
-  if (c.json) {
-    const Vector& s = pod->singular_values();
-    print(nlohmann::json{{"type", "pod"},
-                         {"file", out},
-                         {"latent_dim", pod->latent_dim()},
-                         {"n", reader.n()},
-                         {"count", pod->incremental_count()},
-                         {"fit_seconds", seconds},
-                         {"blocks", pod->blocks_read()},
-                         {"block_columns", pod->block_columns_used()},
-                         {"kept_modes", pod->modes().cols()},
-                         {"dropped_sigma", pod->dropped_sigma()},
-                         {"captured_energy", pod->captured_energy()},
-                         {"singular_values", std::vector<double>(s.data(), s.data() + s.size())},
-                         {"warnings", pod->warnings()}}
-              .dump() +
-          "\n");
-  } else {
-    std::ostringstream view;
-    pod->view(view);
-    print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
-  }
+  report_fit(c, "pod", out, *pod, reader.n(), pod->incremental_count(), seconds, nullptr, 0);
   return 0;
 }
 }  // namespace
@@ -201,44 +229,7 @@ int cmd_fit(const std::string& operand) {
   }
   save_model(out, *reducer, train, in, seconds, learned.get());
 
-  std::vector<std::string> warnings;
-  std::vector<double> sigma;
-  double energy = -1;
-  if (auto* pod = dynamic_cast<Pod*>(reducer.get())) {  // and linear-ae
-    warnings = pod->warnings();
-    sigma.assign(pod->singular_values().data(), pod->singular_values().data() + pod->singular_values().size());
-    energy = pod->captured_energy();
-  }
-  for (const auto& w : warnings) progress(Common{}, "warning: " + w + "\n");
-  if (c.json) {
-    nlohmann::json j{{"type", type},           {"file", out},          {"latent_dim", reducer->latent_dim()},
-                     {"n", train.n()},         {"count", train.count()}, {"fit_seconds", seconds},
-                     {"warnings", warnings}};
-    if (learned) {
-      const LearnedDynamics::Report& rep = learned->report();
-      j["latent_dynamics"] = {{"form", "quadratic"},           {"velocities", rep.velocities},
-                              {"lambda_linear", rep.lambda_linear}, {"lambda_quadratic", rep.lambda_quadratic},
-                              {"lambda_automatic", rep.automatic},   {"holdout_error", rep.holdout_error},
-                              {"residual", rep.residual},            {"fit_seconds", dynamics_seconds}};
-    }
-    if (auto* lae = dynamic_cast<LinearAutoencoder*>(reducer.get())) {
-      j["bayes_risk"] = lae->bayes_risk();
-      j["unique"] = lae->unique();
-    }
-    if (energy >= 0) {
-      j["captured_energy"] = energy;
-      j["singular_values"] = sigma;
-    }
-    print(j.dump() + "\n");
-  } else {
-    std::ostringstream view;
-    reducer->view(view);
-    if (learned) {
-      learned->view(view);
-      view << fmt::format("  (learned in {:.3f} s)\n", dynamics_seconds);
-    }
-    print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
-  }
+  report_fit(c, type, out, *reducer, train.n(), train.count(), seconds, learned.get(), dynamics_seconds);
   return 0;
 }
 

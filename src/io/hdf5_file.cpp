@@ -256,8 +256,7 @@ void Group::check_finite(const std::string& name, const double* data, long long 
       break;
     }
   // Every rank must agree on failure, or the others would wait forever in the next collective.
-  const double any = allreduce_max(comm, bad >= 0 ? 1.0 : 0.0);
-  if (any > 0)
+  if (!every_rank(comm, bad < 0))
     throw Error(fmt::format("{}: contains NaN or Inf values{}", where(name),
                             bad >= 0 ? fmt::format(" (first at local element {})", bad) : ""));
 }

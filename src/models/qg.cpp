@@ -429,8 +429,7 @@ double QgModel::advance(Vector& psi, double t0, int steps,
   PetscInt done;
   METAROM_PETSC(TSGetStepNumber(ts, &done));
   m.from_vec(x, psi.data());
-  const double finite = allreduce_max(m.comm, psi.allFinite() ? 0.0 : 1.0);
-  if (finite > 0)
+  if (!every_rank(m.comm, psi.allFinite()))
     throw Error(fmt::format("qg: the solution blew up (NaN/Inf) before t = {:.4g}; reduce -qg_dt (now {})",
                             t0 + done * m.config.dt, m.config.dt));
   return seconds;

@@ -86,12 +86,10 @@ bool agreed_checkpoint(const std::string& path, const TrainSettings& s, Index si
       epochs = -2;  // unreadable
     }
   }
-  // [min, max] of the epochs and whether any rank failed to read its file.
-  long long lo = epochs, hi = epochs;
-  if (ranks > 1) {
-    MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
-  }
+  // [min, max] of the epochs over the ranks (exact in doubles); −2 at the bottom: some rank
+  // failed to read its file.
+  const long long lo = static_cast<long long>(-allreduce_max(MPI_COMM_WORLD, -double(epochs)));
+  const long long hi = static_cast<long long>(allreduce_max(MPI_COMM_WORLD, double(epochs)));
   if (lo == -2) {
     if (!problem.empty()) throw Error(problem);
     throw Error(fmt::format("{}: another rank's checkpoint ({}.rank*) is unreadable; its error is on that rank", what,

@@ -119,9 +119,7 @@ void LinearAutoencoder::view(std::ostream& os) const {
                     latent_dim(), route_ == "snapshots" ? "snapshots (B = X/√N)" : "given second moment (Cholesky)",
                     bayes_risk_, sigma_.squaredNorm() > 0 ? bayes_risk_ / sigma_.squaredNorm() : 0.0,
                     unique_ ? "" : "; NOT unique: σ_ℓ = σ_(ℓ+1)");
-  os << "  leading singular values of B:";
-  for (Index k = 0; k < std::min<Index>(sigma_.size(), 10); ++k) os << fmt::format(" {:.6e}", sigma_(k));
-  os << "\n";
+  view_leading_singular_values(os, sigma_, " of B");
 }
 
 }  // namespace metarom

@@ -73,8 +73,8 @@ void LinearInverseMap::fit(const Matrix& X, const RowPartition& x_rows, const Ma
                             x_rows.local(), b_rows.local()));
   if (X.cols() == 0) throw Error("inverse map fit: no pairs");
   if (settings_.rank < 0) throw Error(fmt::format("inverse map: rank must be >= 0, got {}", settings_.rank));
-  const double finite = X.allFinite() && AX.allFinite() ? 0.0 : 1.0;
-  if (allreduce_max(x_rows.comm, finite) > 0) throw Error("inverse map fit: the pairs hold NaN or Inf");
+  if (!every_rank(x_rows.comm, X.allFinite() && AX.allFinite()))
+    throw Error("inverse map fit: the pairs hold NaN or Inf");
   x_rows_ = x_rows;
   b_rows_ = b_rows;
   // Expectations over the N pairs: B = X/√N, AB = AX/√N.
@@ -116,9 +116,7 @@ void LinearInverseMap::view(std::ostream& os) const {
                     "AB used; Bayes risk E‖Zb − x‖² = {:.6e} per sample ({:.3e} of E‖x‖²){}\n",
                     rank(), settings_.noise, k_sigma_.size(), risk_, prior_energy_ > 0 ? risk_ / prior_energy_ : 0.0,
                     unique_ ? "" : "; NOT unique");
-  os << "  leading singular values of C P_K:";
-  for (Index k = 0; k < std::min<Index>(sigma_.size(), 10); ++k) os << fmt::format(" {:.6e}", sigma_(k));
-  os << "\n";
+  view_leading_singular_values(os, sigma_, " of C P_K");
 }
 
 void LinearInverseMap::save(const std::string& path, const SnapshotSet& train, const std::string& training_file,

@@ -388,8 +388,12 @@ void Pod::view(std::ostream& os) const {
   else
     os << fmt::format("POD: r = {}, {}centered, captured energy {:.10f}\n", latent_dim(), settings_.center ? "" : "not ",
                       captured_energy());
-  os << "  leading singular values:";
-  for (Index k = 0; k < std::min<Index>(sigma_.size(), 10); ++k) os << fmt::format(" {:.6e}", sigma_(k));
+  view_leading_singular_values(os, sigma_);
+}
+
+void view_leading_singular_values(std::ostream& os, const Vector& sigma, const std::string& of) {
+  os << "  leading singular values" << of << ":";
+  for (Index k = 0; k < std::min<Index>(sigma.size(), 10); ++k) os << fmt::format(" {:.6e}", sigma(k));
   os << "\n";
 }
 

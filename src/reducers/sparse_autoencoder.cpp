@@ -297,21 +297,19 @@ double SparseAutoencoder::encoder_slope_bound() const {
   return a == Act::step || a == Act::smoothstep ? 1.5 / epsilon_ : 1.0;
 }
 
-double SparseAutoencoder::encoder_lipschitz(const Matrix& X) const {
+double SparseAutoencoder::decoder_gram_max() const {
+  const Eigen::Map<const Matrix> Wd(p_.data() + encoder_size(), rows_.local(), settings_.latent_dim);
+  Matrix WtW = Wd.transpose() * Wd;
+  allreduce_sum(rows_.comm, WtW.data(), WtW.size());
+  return largest_eigenvalue(WtW);
+}
+
+double SparseAutoencoder::encoder_lipschitz(Index B, double gram) const {
   // f = mean‖D(W_e x + b_e) − x‖²: for identity layers its Hessian in (W_e, b_e) is
   // 2 (W_dᵀW_d) ⊗ mean(x̃x̃ᵀ), x̃ = [x; 1]; a sigmoid's slope ≤ 1/4 only shrinks it; the
   // smooth step's, up to 1.5/ε, scales it by its square.
-  const int l = settings_.latent_dim;
-  const Index nl = rows_.local(), B = X.cols();
-  const Eigen::Map<const Matrix> Wd(p_.data() + encoder_size(), nl, l);
-  Matrix WtW = Wd.transpose() * Wd;
-  allreduce_sum(rows_.comm, WtW.data(), WtW.size());
   const double c = encoder_slope_bound();
-  // λ_max of the batch's Gram matrix: the costliest part (B² n), the same every epoch when the
-  // batch is the whole set.
-  const double gram = whole_set_gram_ > 0 && B == whole_set_count_ ? whole_set_gram_
-                                                                    : largest_eigenvalue(augmented_gram(rows_, X));
-  return std::max(2.0 * c * c * largest_eigenvalue(WtW) * gram / double(B), 1e-300);
+  return std::max(2.0 * c * c * decoder_gram_max() * gram / double(B), 1e-300);
 }
 
 double SparseAutoencoder::decoder_lipschitz(const Matrix& H) const {
@@ -340,7 +338,7 @@ double SparseAutoencoder::encoder_squared_norm(const Vector& theta) const {
   return allreduce_sum(rows_.comm, theta.head(w).squaredNorm()) + theta.segment(w, settings_.latent_dim).squaredNorm();
 }
 
-void SparseAutoencoder::anamo_step(const Matrix& X) {
+void SparseAutoencoder::anamo_step(const Matrix& X, double gram) {
   const Index E = encoder_size();
   const double lambda = settings_.lambda;
   Vector work = p_;  // [θ, φ] with φ fixed while the encoder moves
@@ -368,7 +366,10 @@ void SparseAutoencoder::anamo_step(const Matrix& X) {
     }
     return best;
   };
-  const double e = settings_.encoder_step > 0 ? settings_.encoder_step : 1.0 / encoder_lipschitz(X);
+  const double e =
+      settings_.encoder_step > 0
+          ? settings_.encoder_step
+          : 1.0 / encoder_lipschitz(X.cols(), gram > 0 ? gram : largest_eigenvalue(augmented_gram(rows_, X)));
   p_.head(E) = fista(grad_theta, prox, Vector(p_.head(E)), e, settings_.encoder_steps);
   // Decoder: J_d accelerated-gradient steps on φ ↦ f(φ, θ^{k+1}).
   fit_decoder(X, encode(X), settings_.decoder_steps);
@@ -376,12 +377,9 @@ void SparseAutoencoder::anamo_step(const Matrix& X) {
 
 Matrix SparseAutoencoder::solve_codes(const Matrix& X, const Matrix& H0, int iterations) const {
   const int l = settings_.latent_dim;
-  const Index B = X.cols(), nl = rows_.local();
+  const Index B = X.cols();
   // ∇_H f = (2/B) W_dᵀ(diag σ_d') r: Lipschitz ≤ 2 λ_max(W_dᵀW_d)/B (σ_d' ≤ 1).
-  const Eigen::Map<const Matrix> Wd(p_.data() + encoder_size(), nl, l);
-  Matrix WtW = Wd.transpose() * Wd;
-  allreduce_sum(rows_.comm, WtW.data(), WtW.size());
-  const double e = double(B) / std::max(2.0 * largest_eigenvalue(WtW), 1e-300);
+  const double e = double(B) / std::max(2.0 * decoder_gram_max(), 1e-300);
   auto grad = [&](const Vector& hv) {
     Matrix g;
     reconstruction(p_, Eigen::Map<const Matrix>(hv.data(), l, B), X, nullptr, &g);
@@ -496,11 +494,11 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
   std::iota(order.begin(), order.end(), 0);
   Adam adam(p_.size(), Adam::Settings{settings_.learning_rate});
   history_.assign(1, loss(p_, train.X).total(settings_.lambda));
-  whole_set_gram_ = 0;
-  if (batch == N && settings_.optimizer == "anamo" && settings_.encoder_step == 0) {
-    whole_set_gram_ = largest_eigenvalue(augmented_gram(rows_, train.X));
-    whole_set_count_ = N;
-  }
+  // λ_max of the batch's Gram matrix, the costliest part of the encoder's step (B² n): the
+  // same every epoch when the batch is the whole set, so computed once then.
+  const double whole_gram = batch == N && settings_.optimizer == "anamo" && settings_.encoder_step == 0
+                                ? largest_eigenvalue(augmented_gram(rows_, train.X))
+                                : 0;
   for (int epoch = 0; epoch < settings_.epochs; ++epoch) {
     epsilon_ = epsilon_at(epoch);
     if (batch < N) std::shuffle(order.begin(), order.end(), gen);
@@ -509,7 +507,7 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
       Matrix Xb(train.X.rows(), count);
       for (Index j = 0; j < count; ++j) Xb.col(j) = train.X.col(order[b0 + j]);
       if (settings_.optimizer == "anamo") {
-        anamo_step(Xb);
+        anamo_step(Xb, whole_gram);
       } else {
         Vector gf, gg;
         loss(p_, Xb, &gf, &gg);

@@ -43,7 +43,7 @@ RomErrors rom_errors(const Matrix& rom, const Matrix& full, MPI_Comm comm) {
                             "time steps?)",
                             rom.rows(), rom.cols(), full.rows(), full.cols()));
   RomErrors e;
-  e.finite = allreduce_max(comm, rom.allFinite() ? 0.0 : 1.0) == 0.0;
+  e.finite = every_rank(comm, rom.allFinite());
   // Per column: squared misfit and squared reference, reduced in one call.
   Matrix parts(2, full.cols());
   parts.row(0) = (rom - full).colwise().squaredNorm();

@@ -110,6 +110,9 @@ class Pod : public Reducer {
   std::vector<std::string> warnings_;
 };
 
+// "  leading singular values<of>: σ_1 … σ_10" on one line, as the linear reducers' views show them.
+void view_leading_singular_values(std::ostream& os, const Vector& sigma, const std::string& of = "");
+
 // Smallest r with Σ_{k≤r} σ_k² ≥ fraction · total, total = Σ_k σ_k² unless given (the
 // incremental route knows ‖X‖_F² beyond its kept σ; then 0 when the σ given fall short).
 int rank_for_energy(const Vector& sigma, double fraction, double total = -1);

@@ -144,7 +144,8 @@ class SparseAutoencoder : public Reducer {
   // ‖θ‖² of an encoder block over all ranks (the prox's choice of iterate must agree on all).
   double encoder_squared_norm(const Vector& theta) const;
   // One ANAMO update (Alg. 1, steps 3–15) on a mini-batch.
-  void anamo_step(const Matrix& X);
+  // gram: λ_max of X̃ᵀX̃ when known (> 0), else computed.
+  void anamo_step(const Matrix& X, double gram);
   // Alg. 3 over the training set (after initialize()).
   void fit_codes(const SnapshotSet& train);
   // The smooth step's width at an epoch of the schedule.
@@ -153,7 +154,9 @@ class SparseAutoencoder : public Reducer {
   double encoder_slope_bound() const;
   // z = W_e x + b_e over the columns of X.
   Matrix preactivation(const Vector& p, const Matrix& X) const;
-  double encoder_lipschitz(const Matrix& X) const;
+  // For a batch of B states whose X̃ᵀX̃ has largest eigenvalue gram.
+  double encoder_lipschitz(Index B, double gram) const;
+  double decoder_gram_max() const;  // λ_max(W_dᵀW_d) over all ranks
   // E(X) and D(U) with parameters p laid out like parameters() (no size checks).
   Matrix encode_with(const Vector& p, const Matrix& X) const;
   Matrix decode_with(const Vector& p, const Matrix& U) const;
@@ -164,8 +167,6 @@ class SparseAutoencoder : public Reducer {
   double seconds_ = 0;
   double epsilon_ = 1.0;
   double regression_residual_ = NAN;  // codes: mean‖E(x) − h‖² of the encoder's fit
-  double whole_set_gram_ = 0;          // λ_max of the whole set's Gram matrix (full batches)
-  Index whole_set_count_ = 0;
 };
 
 const char* to_string(SparseAutoencoder::Activation a);
