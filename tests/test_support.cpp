@@ -6,6 +6,7 @@
 #include <Eigen/QR>
 #include <Eigen/SVD>
 #include <filesystem>
+#include <cmath>
 #include <random>
 
 #include "metarom/error.hpp"
@@ -83,6 +84,12 @@ Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale) {
   for (Index j = 0; j < cols; ++j)
     for (Index i = 0; i < rows; ++i) m(i, j) = scale * g(gen);
   return m;
+}
+
+Vector geometric_spectrum(Index count, double ratio, double first) {
+  Vector s(count);
+  for (Index k = 0; k < count; ++k) s(k) = first * std::pow(ratio, static_cast<double>(k));
+  return s;
 }
 
 Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* Uout) {

@@ -88,6 +88,9 @@ Matrix gather_rows(const Matrix& local, const RowPartition& rows);
 // ||(I - B Bᵀ) A||₂, computed without the cancellation of sqrt(1 - cos²).
 double subspace_distance(const Matrix& A, const Matrix& B);
 
+// σ_k = first · ratio^k, k = 0 … count − 1: a geometric spectrum.
+Vector geometric_spectrum(Index count, double ratio, double first = 1);
+
 // A matrix with known singular values: U diag(sigma) Vᵀ with orthonormal U (n x k) and V
 // (N x k) from seeded Householder QRs (the same on every rank).
 Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* U = nullptr);

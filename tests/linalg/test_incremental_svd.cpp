@@ -59,8 +59,7 @@ TEST_CASE("truncated incremental SVD keeps the leading modes of a decaying spect
   // σ_{k+1} ~ 0.3^10 ≈ 6e-6 of σ_1, and it perturbs the leading r modes to second order in
   // σ_{k+1}/σ_r (≈ 0.3^6 ≈ 7e-4): within 1e-8 on σ and on principal angles.
   const Index n = 120, N = 60, r = 4;
-  Vector sigma(40);
-  for (Index k = 0; k < 40; ++k) sigma(k) = std::pow(0.3, double(k));
+  const Vector sigma = test::geometric_spectrum(40, 0.3);
   Matrix U0;
   const Matrix X = test::matrix_with_singular_values(n, N, sigma, 9, &U0);
   const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);

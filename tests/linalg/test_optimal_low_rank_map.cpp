@@ -6,7 +6,6 @@
 
 #include <Eigen/SVD>
 #include <cmath>
-#include <random>
 
 #include "metarom/linalg/optimal_low_rank_map.hpp"
 #include "test_support.hpp"
@@ -94,8 +93,7 @@ TEST_CASE("optimal low-rank map equals [C P_K]_l K+ formed explicitly with K = [
 TEST_CASE("optimal low-rank map with A = I and eta = 0 is Theorem 1's U_l U_l^T with risk sum_{k>l} s_k^2",
           "[linalg][inverse][mpi]") {
   const Index n = 30, p = 12;
-  Vector sigma(p);
-  for (Index k = 0; k < p; ++k) sigma(k) = std::pow(0.6, static_cast<double>(k));
+  const Vector sigma = test::geometric_spectrum(p, 0.6);
   Matrix U;
   const Matrix B = test::matrix_with_singular_values(n, p, sigma, 4, &U);
   const SnapshotSet Bs = distribute(B, PETSC_COMM_WORLD);
@@ -122,12 +120,8 @@ TEST_CASE("no random rank-l map and no perturbation of the optimal map has a sma
   const int ell = 5;
   const OptimalLowRankMap map = optimal_low_rank_map(B, M, eta, ell, MPI_COMM_SELF);
   const Matrix Z = map.decoder * map.encoder_t.transpose();
-  std::mt19937 gen(3);
-  std::normal_distribution<double> normal;
   for (int trial = 0; trial < 200; ++trial) {
-    Matrix P(n, ell), Q(ell, n);
-    for (Index i = 0; i < P.size(); ++i) P.data()[i] = normal(gen);
-    for (Index i = 0; i < Q.size(); ++i) Q.data()[i] = normal(gen);
+    const Matrix P = test::random_matrix(n, ell, 300 + 2 * trial), Q = test::random_matrix(ell, n, 301 + 2 * trial);
     // Random maps of every scale, and rank-ℓ perturbations of Z's factors at small scales.
     const double scale = std::pow(10.0, -3.0 + 3.0 * (trial % 4) / 3.0);
     CHECK(risk_of(scale * P * Q / n, M, B, eta) >= map.risk);

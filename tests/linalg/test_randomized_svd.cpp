@@ -42,8 +42,7 @@ TEST_CASE("randomized SVD: below the true singular values and within its a poste
           "[linalg][randomized][mpi]") {
   // σ_j = 0.7^j: slow decay, so a sketch of k = 14 columns misses part of the leading values. Theory (B = QᵀX): σ_j(B) ≤ σ_j(X) ≤ √(σ_j(B)² + ‖E‖²), whatever Ω is.
   const Index n = 300, N = 60;
-  Vector sigma(N);
-  for (Index k = 0; k < N; ++k) sigma(k) = std::pow(0.7, static_cast<double>(k));
+  const Vector sigma = test::geometric_spectrum(N, 0.7);
   const Matrix X = test::matrix_with_singular_values(n, N, sigma, 5);
   const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
   const double tail = std::sqrt(sigma.tail(N - 14).squaredNorm());  // Σ_{j>k} σ_j², k = 14

@@ -16,10 +16,11 @@ using namespace metarom;
 
 namespace {
 
-QgConfig small_config() {
+// The basin at nx interior points across and 2 nx + 1 along (twice as long, the same h).
+QgConfig small_config(int nx = 31) {
   QgConfig c;
-  c.nx = 31;
-  c.ny = 63;
+  c.nx = nx;
+  c.ny = 2 * nx + 1;
   c.spinup_time = 0;
   c.window = 0.005;  // 50 steps of 1e-4
   c.stride = 10;
@@ -82,9 +83,7 @@ TEST_CASE("Arakawa Jacobian is second-order accurate", "[models][qg][mpi]") {
   const double pi = std::numbers::pi;
   std::vector<double> errors;
   for (int nx : {15, 31, 63}) {
-    QgConfig c = small_config();
-    c.nx = nx;
-    c.ny = 2 * nx + 1;
+    const QgConfig c = small_config(nx);
     QgModel qg(PETSC_COMM_WORLD, c);
     const RowPartition& rows = qg.rows();
     const double hx = 1.0 / (nx + 1), hy = 2.0 / (c.ny + 1);
@@ -118,9 +117,7 @@ TEST_CASE("QG right-hand side against the analytic vorticity tendency, second or
   const double pi = std::numbers::pi, a = 1.0, b = 0.5, k1 = 1.25 * pi * pi, k2 = 5 * pi * pi;
   std::vector<double> errors;
   for (int nx : {15, 31, 63}) {
-    QgConfig c = small_config();
-    c.nx = nx;
-    c.ny = 2 * nx + 1;
+    const QgConfig c = small_config(nx);
     QgModel qg(PETSC_COMM_WORLD, c);
     const RowPartition& rows = qg.rows();
     const double h = 1.0 / (nx + 1);

@@ -7,7 +7,6 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 #include <cmath>
-#include <random>
 
 #include "metarom/reducers/linear_autoencoder.hpp"
 #include "metarom/reducers/model_file.hpp"
@@ -60,12 +59,8 @@ TEST_CASE("no random rank-l linear map has a smaller Bayes risk than linear-ae",
   ae.set_latent_dim(ell);
   ae.fit(distribute(X, MPI_COMM_SELF));
   const Matrix B = X / std::sqrt(double(N));
-  std::mt19937 gen(5);
-  std::normal_distribution<double> normal;
   for (int trial = 0; trial < 300; ++trial) {
-    Matrix P(n, ell), Q(ell, n);
-    for (Index i = 0; i < P.size(); ++i) P.data()[i] = normal(gen);
-    for (Index i = 0; i < Q.size(); ++i) Q.data()[i] = normal(gen);
+    const Matrix P = test::random_matrix(n, ell, 500 + 2 * trial), Q = test::random_matrix(ell, n, 501 + 2 * trial);
     // Random maps, random orthogonal projectors of rank ℓ, and small perturbations of Â.
     const Matrix Qr = Eigen::HouseholderQR<Matrix>(P).householderQ() * Matrix::Identity(n, ell);
     const Matrix Ahat = ae.basis() * ae.basis().transpose();

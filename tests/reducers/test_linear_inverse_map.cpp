@@ -19,8 +19,7 @@ using metarom::test::ScratchDir;
 
 TEST_CASE("inverse map from pairs (x, x) without noise is Theorem 1's autoencoder", "[reducers][inverse][mpi]") {
   const Index n = 40, N = 18;
-  Vector sigma(N);
-  for (Index k = 0; k < N; ++k) sigma(k) = std::pow(0.7, static_cast<double>(k));
+  const Vector sigma = test::geometric_spectrum(N, 0.7);
   Matrix U;
   const Matrix X = test::matrix_with_singular_values(n, N, sigma, 12, &U);
   const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);

@@ -196,8 +196,7 @@ TEST_CASE("incremental POD of a file 4x larger than its memory bound: the exact 
   // asked of σ and principal angles.
   ScratchDir dir;
   const Index n = 300, N = 400;
-  Vector sigma(60);
-  for (Index k = 0; k < 60; ++k) sigma(k) = std::pow(0.5, double(k));
+  const Vector sigma = test::geometric_spectrum(60, 0.5);
   Matrix X = test::matrix_with_singular_values(n, N, sigma, 21);
   X.colwise() += Vector::LinSpaced(n, 1, 3);
   SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
