@@ -66,11 +66,17 @@ build/metarom_bench_autoencoder $aesize > "$dir/ae.txt" 2>&1
 section "autoencoder training, 1 and 2 ranks"
 build/metarom simulate heat -o "$dir/heat.h5" -quiet > /dev/null
 # On the pixels (no POD stage), so the networks' first and last layers are split by rows.
-fit_seconds() {  # fit_seconds NP TYPE: the fit time of TYPE on NP ranks
-  mpiexec -n "$1" build/metarom fit "$2" -i "$dir/heat.h5" -o "$dir/ae_$1.h5" -r 5 -ae_pod_modes 0 -ae_epochs $aeepochs \
-    -json 2>/dev/null | grep -o '"fit_seconds":[0-9.e+-]*' | cut -d: -f2
+fit_seconds() {  # fit_seconds NP TYPE [OPTIONS]: the fit time of TYPE on NP ranks
+  local np=$1 type=$2
+  shift 2
+  mpiexec -n "$np" build/metarom fit "$type" -i "$dir/heat.h5" -o "$dir/ae_$np.h5" -r 5 -ae_pod_modes 0 -ae_epochs $aeepochs \
+    "$@" -json 2>/dev/null | grep -o '"fit_seconds":[0-9.e+-]*' | cut -d: -f2
 }
 ae1=$(fit_seconds 1 ae); ae2=$(fit_seconds 2 ae); meta1=$(fit_seconds 1 meta-ae); meta2=$(fit_seconds 2 meta-ae)
+# TAO (LMVM, full batch): -ae_epochs caps its iterations.
+tao1=$(fit_seconds 1 ae -ae_optimizer tao); tao2=$(fit_seconds 2 ae -ae_optimizer tao)
+mtao1=$(fit_seconds 1 meta-ae -ae_optimizer tao -meta_gradient implicit)
+mtao2=$(fit_seconds 2 meta-ae -ae_optimizer tao -meta_gradient implicit)
 section "QG, 1 and 2 ranks"
 build/metarom_bench_qg $qgsize > "$dir/qg1.txt" 2>&1
 mpiexec -n 2 build/metarom_bench_qg $qgsize > "$dir/qg2.txt" 2>&1
@@ -103,6 +109,8 @@ bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
   echo "| QG RK4 step (DST Poisson solver), 2 ranks against 1 (speedup) | $(ratio "$q1" "$q2") ($q1 → $q2 ms) | — |"
   echo "| AE training on the heat set's pixels (n = 16,384, $aeepochs epochs), 2 ranks against 1 | $(ratio "$ae1" "$ae2") ($(round "$ae1") → $(round "$ae2") s) | ≥ 1.6 |"
   echo "| meta-AE training, the same, 2 ranks against 1 | $(ratio "$meta1" "$meta2") ($(round "$meta1") → $(round "$meta2") s) | ≥ 1.6 |"
+  echo "| AE training by TAO (LMVM, full batch, $aeepochs iterations), the same, 2 ranks against 1 | $(ratio "$tao1" "$tao2") ($(round "$tao1") → $(round "$tao2") s) | ≥ 1.6 |"
+  echo "| meta-AE training by TAO (implicit gradient), the same, 2 ranks against 1 | $(ratio "$mtao1" "$mtao2") ($(round "$mtao1") → $(round "$mtao2") s) | ≥ 1.6 |"
   echo "| canonical AE throughput against PyTorch | $(grep -o 'metarom / PyTorch: [0-9.]*x' "$dir/ae.txt" | cut -d' ' -f4 || echo 'n/a') | ≥ 4× |"
   echo "| meta-AE epoch / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
   echo

@@ -62,6 +62,15 @@ void Mlp::initialize(unsigned long long seed) {
   }
 }
 
+std::vector<bool> Mlp::distributed_parameters() const {
+  std::vector<bool> mask(theta_.size(), false);
+  if (split_ == Split::none) return mask;
+  const int l = split_ == Split::input ? 0 : layer_count() - 1;
+  const Index end = split_ == Split::input ? bias_offset(l) : bias_offset(l) + out_local(l);
+  std::fill(mask.begin() + weight_offset(l), mask.begin() + end, true);
+  return mask;
+}
+
 Eigen::Map<Matrix> Mlp::weight(int l) {
   return Eigen::Map<Matrix>(theta_.data() + weight_offset(l), out_local(l), in_local(l));
 }

@@ -178,7 +178,7 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
   const double sn = 1.0 / static_cast<double>(rows.global);
   Vector pd = decoder_.parameters();
   result_ = train_tao(
-      pd, Xtrain.cols(),
+      pd, parameter_layout(decoder_), Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         decoder_.parameters() = params;
         const Matrix X = batch_columns(Xtrain, batch);
@@ -188,14 +188,14 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
         const Matrix R = decoder_.forward(U, td) - X;
         const double scale = sn / static_cast<double>(X.cols());
         decoder_.backward(td, 2 * scale * R, grad, false);
-        return scale * R.squaredNorm();
+        return scale * allreduce_sum(rows.comm, R.squaredNorm());
       },
       settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " decoder");
   decoder_.parameters() = pd;
   const Matrix Ustar = GaussNewtonEncoder(decoder_).solve(Xtrain, first_.forward(Xtrain), inner);
   Vector p0 = first_.parameters();
   train_tao(
-      p0, Xtrain.cols(),
+      p0, parameter_layout(first_), Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
         first_.parameters() = params;
         const Matrix X = batch_columns(Xtrain, batch);

@@ -151,11 +151,17 @@ void NeuralReducer::set_parameters(const Vector& p) {
   decoder_.parameters() = p.tail(decoder_.parameters().size());
 }
 
+ParameterLayout NeuralReducer::parameter_layout(const Mlp& net) const { return {rows_.comm, net.distributed_parameters()}; }
+
+ParameterLayout NeuralReducer::parameter_layout() const {
+  ParameterLayout p = parameter_layout(first_);
+  const std::vector<bool> d = decoder_.distributed_parameters();
+  p.distributed.insert(p.distributed.end(), d.begin(), d.end());
+  return p;
+}
+
 Matrix NeuralReducer::prepare_fit(const SnapshotSet& train) {
   train.validate(type() + " fit");
-  if (settings_.optimizer == "tao" && train.rows.distributed())
-    throw Error(type() + " with -ae_optimizer tao: runs on one rank only for now (the states are distributed over " +
-                std::to_string(train.rows.size()) + " ranks)");
   settings_.resolve(train.count());
   norm_ = settings_.normalization_for(train);
   initialize(train.rows);
@@ -170,7 +176,7 @@ TrainResult NeuralReducer::train(const Matrix& X) {
   Vector p = parameters();
   const TrainSettings& t = settings_.train;
   TrainResult r = settings_.optimizer == "tao"
-                      ? train_tao(p, X.cols(), loss, t.batch_size, t.epochs, t.progress, type())
+                      ? train_tao(p, parameter_layout(), X.cols(), loss, t.batch_size, t.epochs, t.progress, type())
                       : train_adam(p, X.cols(), loss, t, type());
   set_parameters(p);
   return r;

@@ -274,9 +274,10 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
   split.rows = RowPartition::split(PETSC_COMM_WORLD, 23);
   split.X = whole.X.middleRows(split.rows.begin, split.rows.local());
   split.t = whole.t;
+  for (const char* optimizer : {"adam", "tao"})
   for (int pod_modes : {0, 5})
   for (const char* type : {"ae", "ri-ae", "meta-ae"}) {
-    INFO(type << ", POD stage of " << pod_modes << " modes");
+    INFO(type << ", POD stage of " << pod_modes << " modes, optimizer " << optimizer);
     // Not meta-ae with a POD stage: its barely trained decoder leaves large-residual
     // samples where Gauss–Newton converges slowly, so round-off in the K coordinates moves
     // the encodings by more than 1e-10 (its encoder's optimality is tested below).
@@ -290,23 +291,43 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
       s.normalize = std::string(type) != "meta-ae";
       // With a POD stage the networks are replicated and see K coordinates.
       s.pod_modes = pod_modes;
+      // TAO: one distributed vector over the ranks (its inner products count every
+      // parameter once, else its iterates would differ from the serial ones).
+      s.optimizer = optimizer;
       if (auto* a = dynamic_cast<Autoencoder*>(r)) a->settings() = s;
       if (auto* m = dynamic_cast<MetaAutoencoder*>(r)) {
         m->settings() = s;
         m->latent_penalty() = 0.01;  // fixes the latent scale the outer loss leaves free
+        // With TAO, the implicit gradient's two solves (decoder, then θ₀): ae and ri-ae
+        // already cover TAO on a generic batch loss.
+        if (std::string(optimizer) == "tao") m->gradient() = MetaAutoencoder::Gradient::implicit;
       }
     }
     dist->fit(split);
     serial->fit(whole);
     const Matrix Ud = dist->encode(split.X), Us = serial->encode(whole.X);
-    CHECK((Ud - Us).norm() <= 1e-10 * Us.norm());
     const Matrix Xd = dist->decode(Ud), Xs = serial->decode(Us);
-    CHECK((Xd - Xs.middleRows(split.rows.begin, split.rows.local())).norm() <= 1e-10 * Xs.norm());
+    // The implicit route's inner solves stop at the Gauss–Newton tolerance, and this barely
+    // trained decoder leaves the encoder's minimizer flat in some direction: the same saved
+    // model encodes the same states 2e-7 apart on 1 and 2 ranks. There the iterates are not
+    // comparable to round-off, but what TAO minimizes is: the final outer loss, and the
+    // reconstruction error, second order in the encodings' flat-direction offsets.
+    const bool flat = std::string(type) == "meta-ae" && std::string(optimizer) == "tao";
+    if (flat) {
+      const auto& md = dynamic_cast<MetaAutoencoder&>(*dist);
+      const auto& ms = dynamic_cast<MetaAutoencoder&>(*serial);
+      CHECK(md.training().best_loss == Approx(ms.training().best_loss).epsilon(1e-10));
+      const double ed = allreduce_sum(split.rows.comm, (Xd - split.X).squaredNorm());
+      CHECK(ed == Approx((Xs - whole.X).squaredNorm()).epsilon(1e-10));
+    } else {
+      CHECK((Ud - Us).norm() <= 1e-10 * Us.norm());
+      CHECK((Xd - Xs.middleRows(split.rows.begin, split.rows.local())).norm() <= 1e-10 * Xs.norm());
+    }
     // One file whatever the number of ranks: written split, read whole.
-    const std::string path = dir.path(std::string(type) + std::to_string(pod_modes) + ".h5");
+    const std::string path = dir.path(std::string(type) + std::to_string(pod_modes) + optimizer + ".h5");
     save_model(path, *dist, split, "data.h5", 0.0);
     ModelFile back = load_model(path, MPI_COMM_SELF);
-    CHECK((back.reducer->encode(whole.X) - Ud).norm() <= 1e-10 * Us.norm());
+    if (!flat) CHECK((back.reducer->encode(whole.X) - Ud).norm() <= 1e-10 * Us.norm());
   }
 }
 

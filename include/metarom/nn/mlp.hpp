@@ -53,6 +53,11 @@ class Mlp {
   Eigen::Map<const Matrix> weight(int l) const;
   Eigen::Map<Vector> bias(int l);
   Eigen::Map<const Vector> bias(int l) const;
+  // For each entry of parameters(): true where it is this rank's own block of a split layer
+  // (the first weight for Split::input, the last weight and bias for Split::output), false
+  // where it is replicated on every rank. Optimizers that see the ranks' parameters as one
+  // vector (TAO) count each replicated entry once.
+  std::vector<bool> distributed_parameters() const;
   // The same blocks inside any vector laid out like parameters() (a gradient), so code
   // outside Mlp never depends on the flat layout.
   Eigen::Map<Matrix> weight_in(Vector& v, int l) const;

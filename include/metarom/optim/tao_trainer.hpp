@@ -4,16 +4,38 @@
 // (-tao_type, LMVM by default; -tao_max_it, -tao_gatol, -tao_monitor, ... apply). The outer
 // problem of the meta-autoencoder is deterministic in this mode, which TAO's line searches
 // need.
+//
+// Many ranks: the networks' parameters are split like the states (each rank its block of
+// the split layer) plus replicated entries (every other layer). TAO's vector is one MPI Vec
+// holding each rank's own block and, on rank 0 only, the replicated entries, so its norms,
+// inner products and quasi-Newton updates count every parameter once. Before each
+// evaluation the replicated entries are broadcast from rank 0, so the copies cannot drift
+// apart by round-off, and rank 0's replicated gradient (every rank computes the same one)
+// enters the gradient Vec.
+#include <mpi.h>
+
 #include <string>
+#include <vector>
 
 #include "metarom/optim/trainer.hpp"
 
 namespace metarom {
 
-// loss_grad is called with batches covering every sample; the objective is the
-// sample-weighted mean of the batch losses. `iterations` caps TAO's iterations (options may
-// override). On return `params` holds TAO's solution.
-TrainResult train_tao(Vector& params, Index samples, const BatchLoss& loss_grad, int batch_size, int iterations,
-                      bool progress, const std::string& what);
+struct ParameterLayout {
+  MPI_Comm comm = MPI_COMM_SELF;
+  std::vector<bool> distributed;  // per parameter: this rank's own (true) or replicated (false)
+
+  // Every parameter replicated (one rank, or networks that are not split).
+  static ParameterLayout replicated(Index size, MPI_Comm comm = MPI_COMM_SELF) {
+    return {comm, std::vector<bool>(static_cast<size_t>(size), false)};
+  }
+};
+
+// loss_grad is called with batches covering every sample, on every rank of layout.comm with
+// the same batches; it returns the loss summed over the ranks and the gradient laid out like
+// params. The objective is the sample-weighted mean of the batch losses. `iterations` caps
+// TAO's iterations (options may override). On return `params` holds TAO's solution.
+TrainResult train_tao(Vector& params, const ParameterLayout& layout, Index samples, const BatchLoss& loss_grad,
+                      int batch_size, int iterations, bool progress, const std::string& what);
 
 }  // namespace metarom

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "metarom/nn/mlp.hpp"
-#include "metarom/optim/trainer.hpp"
+#include "metarom/optim/tao_trainer.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/reducers/reducer.hpp"
 
@@ -110,6 +110,9 @@ class NeuralReducer : public Reducer {
     Mlp::Split first, decoder;
   };
   Layout layout(const RowPartition& state_rows) const;
+  // How parameters() (or one network's) lie over the ranks, for TAO's distributed vector.
+  ParameterLayout parameter_layout() const;
+  ParameterLayout parameter_layout(const Mlp& net) const;
   // The columns `idx` of X (a mini-batch).
   static Matrix batch_columns(const Matrix& X, const std::vector<Index>& idx);
 
