@@ -2,7 +2,7 @@
 // options alone:
 //   -dll_append libmetarom.so -ts_type rom -ts_rom_model model.h5 [-ts_rom_ts_type rk ...]
 //   [-ts_rom_dynamics auto|learned|galerkin] [-ts_rom_dt dt] [-ts_rom_latent_file traj.h5]
-// Three routes for the latent ODE, the cheapest the model allows (auto):
+// Four routes for the latent ODE, the cheapest the model allows (auto):
 //   learned   the model carries learned latent dynamics (fit -latent_dynamics learned):
 //             du/dt = c + Au + H(u ⊗ u), O(r³) per evaluation; the application's right-hand
 //             side is never called, so implicit-only applications run too;
@@ -12,7 +12,12 @@
 //             so a stage costs two n x K products and one f, and J⁺f = (∂y/∂u)⁺ (VᵀV)⁻¹Vᵀf
 //             is K-dimensional work. A linear application (TSComputeRHSFunctionLinear with
 //             TSComputeRHSJacobianConstant) is projected once, A_r = (VᵀV)⁻¹VᵀAV, and never
-//             called again. Other reducers form J(u) per stage (manifold Galerkin).
+//             called again. Other reducers form J(u) per stage (manifold Galerkin);
+//   implicit  applications with an IFunction (implicit, IMEX, DAE): the projected residual
+//             J(u)ᵀ[F(t, φ(u), J(u)u̇) − G(t, φ(u))] = 0 advanced by an implicit latent TS
+//             (application_implicit.hpp), over the application's steps by default.
+// The application's monitors are called at every latent step with the decoded state
+// (-ts_rom_monitor 0 skips them).
 // The latent ODE is advanced by a PETSc TS of its own (options prefix <app prefix>ts_rom_)
 // from the application's start time to its final time (or max steps): by default with the
 // step chosen by an error estimate (Dormand–Prince RK5(4), -ts_rom_tolerance 1e-7 relative
@@ -30,7 +35,9 @@
 #include <memory>
 #include <string>
 
+#include "plugin/app_basis.hpp"
 #include "plugin/app_state.hpp"
+#include "plugin/application_implicit.hpp"
 #include "metarom/error.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
@@ -79,45 +86,17 @@ class ApplicationModel : public FullOrderModel {
   mutable long long calls_ = 0;
 };
 
-// The galerkin route for decoders x = x̄ + V y(u) with a constant V (POD: y = u; neural
-// reducers with a POD stage: y = ψ(u), V = sΦ): V and x̄ held in the application's own
-// Vec ordering, so no state is permuted per stage.
+// The galerkin route for decoders of AppBasis's form: a stage costs two n x K products and
+// one application right-hand side.
 class ApplicationGalerkin : public LatentDynamics {
  public:
   // damping δ ≥ 0: the staged network's least-squares solve is (JsᵀJs + μI)⁻¹Js with
   // μ = δ λ_max(JsᵀJs) at the first state (as ManifoldGalerkinRom).
   ApplicationGalerkin(TS ts, const AppState& state, const Reducer& reducer, double damping)
-      : ts_(ts), reducer_(reducer) {
+      : ts_(ts), basis_(ts, state, reducer) {
     damped_.delta = damping;
-    const int r = reducer.latent_dim();
-    const Normalization* norm = reducer.normalization();
-    pod_ = reducer.affine_decoder();
-    Matrix V;
-    Vector xbar;
-    if (pod_) {
-      V = reducer.decoder_jacobian(Vector::Zero(r));
-      xbar = reducer.decode(Matrix::Zero(r, 1)).col(0);
-    } else {
-      V = norm->undo_linear(Matrix::Identity(norm->modes, norm->modes));
-      xbar = norm->undo(Matrix::Zero(norm->modes, 1)).col(0);
-    }
     METAROM_PETSC(VecDuplicate(ts->vec_sol, x_.address()));
     METAROM_PETSC(VecDuplicate(ts->vec_sol, f_.address()));
-    // Permute V and x̄ into the Vec's ordering once (natural → global for a DMDA).
-    const Index K = V.cols(), local = state.rows().local();
-    V_.resize(local, K);
-    for (Index k = 0; k <= K; ++k) {
-      state.from_rows(k < K ? Vector(V.col(k)) : xbar, x_);
-      const PetscScalar* p;
-      METAROM_PETSC(VecGetArrayRead(x_, &p));
-      if (k < K) V_.col(k) = Eigen::Map<const Vector>(p, local);
-      else xbar_ = Eigen::Map<const Vector>(p, local);
-      METAROM_PETSC(VecRestoreArrayRead(x_, &p));
-    }
-    comm_ = state.rows().comm;
-    Matrix M = V_.transpose() * V_;
-    allreduce_sum(comm_, M.data(), M.size());
-    mass_ = M.ldlt();
     // A linear application: project its constant operator once.
     TSRHSFunction rhs = nullptr;
     TSRHSJacobian jac = nullptr;
@@ -125,68 +104,49 @@ class ApplicationGalerkin : public LatentDynamics {
     METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
     METAROM_PETSC(TSGetRHSJacobian(ts, &A, nullptr, &jac, nullptr));
     if (rhs == TSComputeRHSFunctionLinear && jac == TSComputeRHSJacobianConstant && A) {
-      Matrix AV(local, K + 1);
+      const Index K = basis_.V().cols();
+      Matrix AV(basis_.V().rows(), K + 1);
       for (Index k = 0; k <= K; ++k) {
-        set_state(k < K ? Vector(V_.col(k)) : xbar_);
+        AppBasis::write(k < K ? Vector(basis_.V().col(k)) : basis_.xbar(), x_);
         METAROM_PETSC(MatMult(A, x_, f_));
-        AV.col(k) = read(f_);
+        AV.col(k) = basis_.read(f_);
       }
-      Matrix P = V_.transpose() * AV;
-      allreduce_sum(comm_, P.data(), P.size());
-      const Matrix red = mass_.solve(P);
+      const Matrix red = basis_.mass().solve(basis_.project(AV));
       Ar_ = red.leftCols(K);
       cr_ = red.col(K);
     }
   }
-  int dim() const override { return reducer_.latent_dim(); }
+  int dim() const override { return basis_.reducer().latent_dim(); }
   bool linear() const { return Ar_.size() > 0; }
   long long rhs_calls() const { return calls_; }
   std::string name() const override { return linear() ? "galerkin (projected operator)" : "galerkin"; }
   Vector rhs(double t, const Vector& u) const override {
-    const Vector y = pod_ ? u : Vector(reducer_.network_decode(u).col(0));
+    const Vector y = basis_.y(u);
     Vector g;
     if (linear()) {
       g = cr_ + Ar_ * y;
     } else {
-      set_state(xbar_ + V_ * y);
+      AppBasis::write(basis_.xbar() + basis_.V() * y, x_);
       METAROM_PETSC(TSComputeRHSFunction(ts_, t, x_, f_));
       ++calls_;
-      Vector p = V_.transpose() * read(f_);
-      allreduce_sum(comm_, p.data(), p.size());
-      g = mass_.solve(p);
+      g = basis_.mass().solve(basis_.project(basis_.read(f_)));
     }
-    if (pod_) return g;
-    const Matrix Js = reducer_.network_jacobian(u);
+    if (basis_.pod()) return g;
+    const Matrix Js = basis_.dy(u);
     return damped_(Js.transpose() * Js, Js.transpose() * g, "TS rom");
   }
   Matrix jacobian(double t, const Vector& u) const override {
-    if (linear() && pod_) return Ar_;
+    if (linear() && basis_.pod()) return Ar_;
     // Finite differences (2r application right-hand sides): only implicit latent types chosen
     // by -ts_rom_ts_type ask for it; the default latent integrator is explicit.
     return LatentDynamics::jacobian(t, u);
   }
 
  private:
-  void set_state(const Vector& x) const {
-    PetscScalar* p;
-    METAROM_PETSC(VecGetArray(x_, &p));
-    Eigen::Map<Vector>(p, x.size()) = x;
-    METAROM_PETSC(VecRestoreArray(x_, &p));
-  }
-  Vector read(Vec v) const {
-    const PetscScalar* p;
-    METAROM_PETSC(VecGetArrayRead(v, &p));
-    Vector out = Eigen::Map<const Vector>(p, V_.rows());
-    METAROM_PETSC(VecRestoreArrayRead(v, &p));
-    return out;
-  }
   TS ts_;
-  const Reducer& reducer_;
-  bool pod_ = false;
-  MPI_Comm comm_ = MPI_COMM_SELF;
-  Matrix V_, Ar_;
-  Vector xbar_, cr_;
-  Eigen::LDLT<Matrix> mass_;
+  AppBasis basis_;
+  Matrix Ar_;
+  Vector cr_;
   VecHandle x_, f_;
   mutable long long calls_ = 0;
   DampedNormalSolve damped_;
@@ -204,12 +164,15 @@ struct RomSettings {
   std::string model, latent_file, dynamics = "auto";
   std::unique_ptr<Prepared> prepared;
   PetscReal dt = 0, tolerance = 1e-7, damping = -1;
+  PetscBool monitor = PETSC_TRUE;  // call the application's monitors at every latent step
   // Filled by the solve, for TSView.
   std::string reducer, route;
   int latent_dim = 0;
   double seconds = 0;
   std::string latent_ts;
-  long long latent_steps = 0, rhs_calls = 0;
+  long long latent_steps = 0, rhs_calls = 0, jacobian_calls = 0;
+  bool implicit = false;
+  std::string step_rule;
   double first_dt = 0;
 };
 
@@ -271,18 +234,15 @@ void solve(TS ts) {
   if (learned && !m.dynamics)
     throw Error("TS rom: -ts_rom_dynamics learned, but " + s.model +
                 " carries no latent dynamics (fit it with -latent_dynamics learned)");
-  if (!learned) {
-    TSRHSFunction rhs = nullptr;
-    METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
-    if (!rhs) {
-      TSIFunction ifun = nullptr;
-      METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
-      throw Error(ifun ? "TS rom: this application defines its equations only in implicit form (TSSetIFunction); the "
-                         "galerkin route needs the explicit right-hand side du/dt = f(t, u) set with TSSetRHSFunction "
-                         "(a model fitted with -latent_dynamics learned needs neither)"
-                       : "TS rom: the application sets no right-hand side function (TSSetRHSFunction)");
-    }
-  }
+  // An application with an IFunction (implicit, IMEX or DAE form) takes the implicit route.
+  TSRHSFunction rhs = nullptr;
+  TSIFunction ifun = nullptr;
+  METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
+  METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
+  const bool implicit = !learned && ifun;
+  if (!learned && !rhs && !ifun)
+    throw Error("TS rom: the application sets neither a right-hand side (TSSetRHSFunction) nor an implicit function "
+                "(TSSetIFunction)");
   const TimeGrid app = application_grid(ts);
   // The latent step: -ts_rom_dt (fixed), else chosen by the error estimate; the first step
   // is the application's or, for learned dynamics, half the training samples' spacing.
@@ -295,13 +255,18 @@ void solve(TS ts) {
     first = std::min(app.t_final - app.t0, m.dynamics->report().sample_dt / 2);
     grid = TimeGrid{app.t0, app.t_final, std::max(1, static_cast<int>(std::lround((app.t_final - app.t0) / first))), 1};
   }
-  const double tolerance = s.dt > 0 ? 0.0 : s.tolerance;
+  // The implicit route steps over the application's grid (or -ts_rom_dt) with a fixed step.
+  if (implicit) grid = s.dt > 0 ? grid : app;
+  const double tolerance = s.dt > 0 || implicit ? 0.0 : s.tolerance;
 
   std::unique_ptr<ApplicationModel> model;
   std::unique_ptr<ApplicationGalerkin> fast;
   std::unique_ptr<ManifoldGalerkinRom> manifold;
+  std::unique_ptr<ApplicationImplicit> implicit_form;
   const LatentDynamics* g = m.dynamics.get();
-  if (!learned) {
+  if (implicit) {
+    implicit_form = std::make_unique<ApplicationImplicit>(ts, state, *m.reducer);
+  } else if (!learned) {
     const Normalization* norm = m.reducer->normalization();
     if (m.reducer->affine_decoder() || (norm && norm->modes > 0)) {
       fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer,
@@ -314,14 +279,31 @@ void solve(TS ts) {
     }
   }
   s.route = learned ? "learned latent dynamics (the application's right-hand side is not called)"
+            : implicit_form
+                ? fmt::format("{} on the application's implicit function, {}", implicit_form->name(),
+                              implicit_form->jacobian_text())
             : fast  ? fmt::format("{} on the application's right-hand side, basis in its Vec ordering",
                                   fast->linear() ? "Galerkin with its operator projected once" : "Galerkin")
                     : "manifold Galerkin on the application's right-hand side";
   const char* prefix = nullptr;
   METAROM_PETSC(TSGetOptionsPrefix(ts, &prefix));
   const std::string latent_prefix = std::string(prefix ? prefix : "") + "ts_rom_";
+  // The application's monitors see every latent step's decoded state, time, step number
+  // and step size, as in a full run (-ts_monitor, -ts_monitor_solution_vtk, its own).
+  LatentMonitor monitor;
+  double last_t = app.t0;
+  if (s.monitor && ts->numbermonitors > 0)
+    monitor = [&](long long step, double t, const Vector& u) {
+      state.from_rows(m.reducer->decode(u).col(0), ts->vec_sol);
+      if (step > 0) ts->time_step = t - last_t;
+      last_t = t;
+      ts->ptime = t;
+      ts->steps = static_cast<PetscInt>(step);
+      METAROM_PETSC(TSMonitor(ts, static_cast<PetscInt>(step), t, ts->vec_sol));
+    };
   const RomRun run = run_rom(*m.reducer, state.to_rows(ts->vec_sol), [&](const Vector& u0) {
-    return integrate_latent(*g, u0, grid, latent_prefix, "", tolerance);
+    if (implicit_form) return integrate_latent(*implicit_form, u0, grid, latent_prefix, "", monitor);
+    return integrate_latent(*g, u0, grid, latent_prefix, "", tolerance, monitor);
   });
   const LatentTrajectory& traj = run.latent;
   state.from_rows(run.final_state.col(0), ts->vec_sol);
@@ -331,7 +313,10 @@ void solve(TS ts) {
   s.latent_ts = traj.ts_type;
   s.latent_steps = traj.steps;
   s.first_dt = tolerance > 0 ? first : grid.dt();
-  s.rhs_calls = fast ? fast->rhs_calls() : model ? model->rhs_calls() : 0;
+  s.rhs_calls = fast ? fast->rhs_calls() : model ? model->rhs_calls() : implicit_form ? implicit_form->residual_calls() : 0;
+  s.jacobian_calls = implicit_form ? implicit_form->jacobian_calls() : 0;
+  s.implicit = implicit_form != nullptr;
+  s.step_rule = s.dt > 0 ? "fixed step -ts_rom_dt" : tolerance > 0 ? "step chosen by the error estimate" : "the application's fixed step";
   ts->ptime = traj.t(traj.t.size() - 1);
   ts->steps = static_cast<PetscInt>(traj.steps);
   ts->reason = app.t_final >= ts->max_time * (1 - 1e-12) ? TS_CONVERGED_TIME : TS_CONVERGED_ITS;
@@ -371,8 +356,11 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_latent_file",
                           "Write the latent and decoded trajectory to this file", "TS", s.latent_file));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_ts_type",
-                          "Latent integrator (any TS type; default rk: 5dp adaptive, or 4 with -ts_rom_dt)", "TS",
-                          latent_ts));
+                          "Latent integrator (any TS type; default rk: 5dp adaptive, or 4 with -ts_rom_dt; beuler "
+                          "for applications in implicit form)",
+                          "TS", latent_ts));
+  PetscCall(PetscOptionsBool("-ts_rom_monitor", "Call the application's monitors at every latent step (decoded state)",
+                             "TS", s.monitor, &s.monitor, nullptr));
   PetscOptionsHeadEnd();
   PetscCheck(s.tolerance > 0, PetscObjectComm(reinterpret_cast<PetscObject>(ts)), PETSC_ERR_ARG_OUTOFRANGE,
              "-ts_rom_tolerance must be > 0");
@@ -407,8 +395,11 @@ PetscErrorCode view(TS ts, PetscViewer viewer) {
                                      "  latent TS %s: %lld steps (%s, first step %g) in %g s; %lld application "
                                      "right-hand side evaluations\n",
                                      s.latent_ts.c_str(), s.latent_steps,
-                                     s.dt > 0 ? "fixed step -ts_rom_dt" : "step chosen by the error estimate",
+                                     s.step_rule.c_str(),
                                      s.first_dt, s.seconds, s.rhs_calls));
+    if (s.implicit)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  (implicit route: %lld evaluations of the implicit function F - G, %lld of its Jacobian)\n",
+                                       s.rhs_calls, s.jacobian_calls));
   }
   PetscFunctionReturn(0);
 }

@@ -32,10 +32,35 @@ Matrix LatentDynamics::jacobian(double t, const Vector& u) const {
   return J;
 }
 
+Matrix ImplicitLatentDynamics::jacobian(double t, const Vector& u, const Vector& udot, double shift) const {
+  const Index r = u.size();
+  Matrix J(r, r);
+  for (Index k = 0; k < r; ++k) {
+    const double h = 1e-6 * (1.0 + std::abs(u(k)));
+    Vector up = u, um = u, vp = udot, vm = udot;
+    up(k) += h;
+    um(k) -= h;
+    vp(k) += shift * h;
+    vm(k) -= shift * h;
+    J.col(k) = (residual(t, up, vp) - residual(t, um, vm)) / (2 * h);
+  }
+  return J;
+}
+
 namespace {
+
+// The latent ODE a TS advances: explicit (g) or implicit (F), one of the two set.
+struct LatentForm {
+  const LatentDynamics* g = nullptr;
+  const ImplicitLatentDynamics* F = nullptr;
+  int dim() const { return g ? g->dim() : F->dim(); }
+  std::string name() const { return g ? g->name() : F->name(); }
+};
 
 struct LatentContext {
   const LatentDynamics* g;
+  const ImplicitLatentDynamics* F;
+  const LatentMonitor* monitor;
   int stride;
   std::vector<double> data, times;
   std::string error;  // what a callback threw, for the report
@@ -83,6 +108,57 @@ PetscErrorCode latent_jacobian(TS, PetscReal t, Vec u, Mat A, Mat P, void* ctx) 
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode latent_ifunction(TS, PetscReal t, Vec u, Vec udot, Vec f, void* ctx) {
+  auto* c = static_cast<LatentContext*>(ctx);
+  const PetscScalar *pu, *pv;
+  PetscScalar* pf;
+  PetscInt r;
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(u, &r));
+  PetscCall(VecGetArrayRead(u, &pu));
+  PetscCall(VecGetArrayRead(udot, &pv));
+  PetscCall(VecGetArray(f, &pf));
+  PetscCall(petsc_guard(
+      PETSC_COMM_SELF,
+      [&] {
+        Eigen::Map<Vector>(pf, r) = c->F->residual(t, Eigen::Map<const Vector>(pu, r), Eigen::Map<const Vector>(pv, r));
+      },
+      &c->error));
+  PetscCall(VecRestoreArray(f, &pf));
+  PetscCall(VecRestoreArrayRead(udot, &pv));
+  PetscCall(VecRestoreArrayRead(u, &pu));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode latent_ijacobian(TS, PetscReal t, Vec u, Vec udot, PetscReal shift, Mat A, Mat P, void* ctx) {
+  auto* c = static_cast<LatentContext*>(ctx);
+  const PetscScalar *pu, *pv;
+  PetscScalar* pa;
+  PetscInt r;
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(u, &r));
+  PetscCall(VecGetArrayRead(u, &pu));
+  PetscCall(VecGetArrayRead(udot, &pv));
+  PetscCall(MatDenseGetArray(P, &pa));
+  PetscCall(petsc_guard(
+      PETSC_COMM_SELF,
+      [&] {
+        Eigen::Map<Matrix>(pa, r, r) =
+            c->F->jacobian(t, Eigen::Map<const Vector>(pu, r), Eigen::Map<const Vector>(pv, r), shift);
+      },
+      &c->error));
+  PetscCall(MatDenseRestoreArray(P, &pa));
+  PetscCall(VecRestoreArrayRead(udot, &pv));
+  PetscCall(VecRestoreArrayRead(u, &pu));
+  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+  if (A != P) {
+    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
   PetscFunctionBeginUser;
@@ -105,6 +181,12 @@ PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
   }
   c->good_step = step;
   c->good_t = t;
+  if (c->monitor && *c->monitor) {
+    PetscCall(VecGetArrayRead(u, &pu));
+    const Vector state = Eigen::Map<const Vector>(pu, r);
+    PetscCall(VecRestoreArrayRead(u, &pu));
+    PetscCall(petsc_guard(PETSC_COMM_SELF, [&] { (*c->monitor)(step, t, state); }, &c->error));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -121,13 +203,14 @@ bool implicit_run(const std::string& prefix, const std::string& implicit_type) {
   return set ? !explicit_ts_type(type) : !implicit_type.empty();
 }
 
-LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
+LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u0, const TimeGrid& grid,
                                          const std::string& prefix, const std::string& implicit_type,
-                                         double adaptive_tolerance, PetscInt lag) {
-  const bool adaptive = adaptive_tolerance > 0 && implicit_type.empty();
-  const PetscInt r = g.dim();
-  if (u0.size() != r) throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", g.name(), u0.size(), r));
-  LatentContext ctx{&g, adaptive ? 1 : grid.stride, {}, {}, {}};
+                                         double adaptive_tolerance, PetscInt lag, const LatentMonitor& monitor) {
+  const bool adaptive = adaptive_tolerance > 0 && implicit_type.empty() && form.g;
+  const PetscInt r = form.dim();
+  if (u0.size() != r)
+    throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", form.name(), u0.size(), r));
+  LatentContext ctx{form.g, form.F, &monitor, adaptive ? 1 : grid.stride, {}, {}, {}};
   MatHandle J;
   VecHandle u;
   METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, J.address()));
@@ -140,8 +223,13 @@ LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& 
   METAROM_PETSC(TSCreate(PETSC_COMM_SELF, ts.address()));
   METAROM_PETSC(TSSetOptionsPrefix(ts, prefix.c_str()));
   METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
-  METAROM_PETSC(TSSetRHSFunction(ts, nullptr, latent_rhs, &ctx));
-  METAROM_PETSC(TSSetRHSJacobian(ts, J, J, latent_jacobian, &ctx));
+  if (form.g) {
+    METAROM_PETSC(TSSetRHSFunction(ts, nullptr, latent_rhs, &ctx));
+    METAROM_PETSC(TSSetRHSJacobian(ts, J, J, latent_jacobian, &ctx));
+  } else {
+    METAROM_PETSC(TSSetIFunction(ts, nullptr, latent_ifunction, &ctx));
+    METAROM_PETSC(TSSetIJacobian(ts, J, J, latent_ijacobian, &ctx));
+  }
   if (!implicit_type.empty()) {
     METAROM_PETSC(TSSetType(ts, implicit_type.c_str()));
   } else {
@@ -192,7 +280,7 @@ LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& 
     const std::string why = !ctx.error.empty() ? ctx.error
                             : reason < 0       ? std::string(TSConvergedReasons[reason])
                                                : "PETSc error " + std::to_string(ierr);
-    throw Error(fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", g.name(), t, why));
+    throw Error(fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", form.name(), t, why));
   }
   TSType type;
   METAROM_PETSC(TSGetType(ts, &type));
@@ -206,26 +294,40 @@ LatentTrajectory integrate_latent_lagged(const LatentDynamics& g, const Vector& 
   return out;
 }
 
-}  // namespace
-
-LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
-                                  const std::string& prefix, const std::string& implicit_type,
-                                  double adaptive_tolerance) {
+LatentTrajectory integrate_with_retry(const LatentForm& form, const Vector& u0, const TimeGrid& grid,
+                                      const std::string& prefix, const std::string& implicit_type,
+                                      double adaptive_tolerance, const LatentMonitor& monitor) {
   // Implicit types rebuild the Jacobian every 10th Newton iteration, across steps: with a
   // fixed step it changes slowly, and a converged Newton solve does not depend on it (heat,
   // r = 20: half the cost per step, errors unchanged to the digits printed). Where the lagged
   // Jacobian lets a Newton solve fail (a stiff, poorly trained decoder), the integration is
   // run again with a fresh Jacobian at every iteration. (An explicit integration has no
   // Jacobian to refresh: its failure stands. Options may still pick an implicit type for
-  // an explicit default, so the retry keys on the type actually used.)
+  // an explicit default, so the retry keys on the type actually used.) A monitor sees the
+  // states of both runs, the first one's up to its failure.
   try {
-    return integrate_latent_lagged(g, u0, grid, prefix, implicit_type, adaptive_tolerance, 10);
+    return integrate_latent_lagged(form, u0, grid, prefix, implicit_type, adaptive_tolerance, 10, monitor);
   } catch (const Error& e) {
-    if (!std::string(e.what()).starts_with(g.name() + ": the latent time integration failed") ||
+    if (!std::string(e.what()).starts_with(form.name() + ": the latent time integration failed") ||
         !implicit_run(prefix, implicit_type))
       throw;
-    return integrate_latent_lagged(g, u0, grid, prefix, implicit_type, adaptive_tolerance, 1);
+    return integrate_latent_lagged(form, u0, grid, prefix, implicit_type, adaptive_tolerance, 1, monitor);
   }
+}
+
+}  // namespace
+
+LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
+                                  const std::string& prefix, const std::string& implicit_type,
+                                  double adaptive_tolerance, const LatentMonitor& monitor) {
+  return integrate_with_retry(LatentForm{&g, nullptr}, u0, grid, prefix, implicit_type, adaptive_tolerance, monitor);
+}
+
+LatentTrajectory integrate_latent(const ImplicitLatentDynamics& F, const Vector& u0, const TimeGrid& grid,
+                                  const std::string& prefix, const std::string& implicit_type,
+                                  const LatentMonitor& monitor) {
+  return integrate_with_retry(LatentForm{nullptr, &F}, u0, grid, prefix, implicit_type.empty() ? TSBEULER : implicit_type,
+                              0, monitor);
 }
 
 QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer)

@@ -7,7 +7,11 @@
      -series_out f.h5  write every -series_stride-th state with HDF5 timestepping
      -compare_to f.h5  read a final state written by -final_out and print the relative
                        error of this run's final state against it
-     -implicit_only    define the equations by TSSetIFunction only (F = u_t - f)     */
+     -implicit_only    define the equations by TSSetIFunction only (F = u_t - f), with its
+                       Jacobian (TSSetIJacobian), backward Euler
+     -monitor_norm     print every step's number, time and the state's 2-norm (a TSMonitor)
+     -imex             the IMEX form: F = u_t - nu u_xx (TSSetIFunction, TSSetIJacobian),
+                       G = -(u^2/2)_x (TSSetRHSFunction), ARKIMEX                             */
 #include <petscdmda.h>
 #include <petscts.h>
 #include <petscviewerhdf5.h>
@@ -18,6 +22,7 @@ typedef struct {
   PetscReal nu;
   PetscInt series_stride;
   PetscViewer series;
+  PetscReal diffusion, advection; /* weights of the two terms in RHS (1 or 0) */
 } AppCtx;
 
 static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ptr) {
@@ -43,7 +48,7 @@ static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ptr) {
   for (i = xs; i < xs + xm; i++) {
     const PetscScalar diff = app->nu * (u[i - 1] - 2 * u[i] + u[i + 1]) / (h * h);
     const PetscScalar adv = (u[i + 1] * u[i + 1] - u[i - 1] * u[i - 1]) / (4 * h);
-    f[i] = diff - adv;
+    f[i] = app->diffusion * diff - app->advection * adv;
   }
   PetscCall(DMDAVecRestoreArrayRead(da, Ul, &u));
   PetscCall(DMDAVecRestoreArray(da, F, &f));
@@ -51,10 +56,59 @@ static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ptr) {
   PetscFunctionReturn(0);
 }
 
+/* F = u_t - f_I, f_I the implicit part: everything (-implicit_only) or the diffusion (-imex). */
 static PetscErrorCode IFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *ptr) {
+  AppCtx *app = (AppCtx *)ptr;
+  AppCtx part = *app;
   PetscFunctionBeginUser;
-  PetscCall(RHS(ts, t, U, F, ptr));
+  part.advection = 1 - app->advection; /* the terms the RHS leaves out */
+  part.diffusion = 1 - app->diffusion;
+  PetscCall(RHS(ts, t, U, F, &part));
   PetscCall(VecAYPX(F, -1.0, Udot));
+  PetscFunctionReturn(0);
+}
+
+/* shift I - df_I/du: periodic tridiagonal. */
+static PetscErrorCode IJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal shift, Mat A, Mat P, void *ptr) {
+  AppCtx *app = (AppCtx *)ptr;
+  const PetscReal wd = 1 - app->diffusion, wa = 1 - app->advection;
+  DM da;
+  Vec Ul;
+  const PetscScalar *u;
+  PetscInt i, xs, xm, M;
+  PetscReal h;
+
+  PetscFunctionBeginUser;
+  (void)t;
+  (void)Udot;
+  PetscCall(TSGetDM(ts, &da));
+  PetscCall(DMDAGetInfo(da, NULL, &M, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+  h = 1.0 / M;
+  PetscCall(DMGetLocalVector(da, &Ul));
+  PetscCall(DMGlobalToLocalBegin(da, U, INSERT_VALUES, Ul));
+  PetscCall(DMGlobalToLocalEnd(da, U, INSERT_VALUES, Ul));
+  PetscCall(DMDAVecGetArrayRead(da, Ul, &u));
+  PetscCall(DMDAGetCorners(da, &xs, NULL, NULL, &xm, NULL, NULL));
+  for (i = xs; i < xs + xm; i++) {
+    MatStencil row = {0}, col[3] = {{0}};
+    PetscScalar v[3];
+    row.i = i;
+    col[0].i = i - 1;
+    col[1].i = i;
+    col[2].i = i + 1;
+    v[0] = -(wd * app->nu / (h * h) + wa * u[i - 1] / (2 * h));
+    v[1] = shift + wd * 2 * app->nu / (h * h);
+    v[2] = -(wd * app->nu / (h * h) - wa * u[i + 1] / (2 * h));
+    PetscCall(MatSetValuesStencil(P, 1, &row, 3, col, v, INSERT_VALUES));
+  }
+  PetscCall(DMDAVecRestoreArrayRead(da, Ul, &u));
+  PetscCall(DMRestoreLocalVector(da, &Ul));
+  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+  if (A != P) {
+    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -70,10 +124,21 @@ static PetscErrorCode Series(TS ts, PetscInt step, PetscReal t, Vec U, void *ptr
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode MonitorNorm(TS ts, PetscInt step, PetscReal t, Vec U, void *ptr) {
+  PetscReal norm;
+  PetscFunctionBeginUser;
+  (void)ptr;
+  PetscCall(VecNorm(U, NORM_2, &norm));
+  PetscCall(PetscPrintf(PetscObjectComm((PetscObject)ts), "monitor %" PetscInt_FMT " %.10g %.15e\n", step, (double)t,
+                        (double)norm));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv) {
-  AppCtx app = {0.02, 10, NULL};
+  AppCtx app = {0.02, 10, NULL, 1, 1};
   PetscInt n = 200, i, xs, xm;
-  PetscBool implicit_only = PETSC_FALSE;
+  PetscBool implicit_only = PETSC_FALSE, imex = PETSC_FALSE, monitor_norm = PETSC_FALSE;
+  Mat J;
   char final_out[PETSC_MAX_PATH_LEN] = "", series_out[PETSC_MAX_PATH_LEN] = "", compare_to[PETSC_MAX_PATH_LEN] = "";
   DM da;
   TS ts;
@@ -94,6 +159,8 @@ int main(int argc, char **argv) {
                                sizeof compare_to, NULL));
   PetscCall(PetscOptionsBool("-implicit_only", "Define the equations by an IFunction only", NULL, implicit_only,
                              &implicit_only, NULL));
+  PetscCall(PetscOptionsBool("-monitor_norm", "Print each step's state norm", NULL, monitor_norm, &monitor_norm, NULL));
+  PetscCall(PetscOptionsBool("-imex", "IMEX form: diffusion implicit, advection explicit", NULL, imex, &imex, NULL));
   PetscOptionsEnd();
 
   PetscCall(DMDACreate1d(PETSC_COMM_WORLD, DM_BOUNDARY_PERIODIC, n, 1, 1, NULL, &da));
@@ -112,9 +179,20 @@ int main(int argc, char **argv) {
 
   PetscCall(TSCreate(PETSC_COMM_WORLD, &ts));
   PetscCall(TSSetDM(ts, da));
-  if (implicit_only) {
+  if (implicit_only || imex) {
+    /* RHS keeps what the IFunction leaves out: nothing, or the advection. */
+    app.diffusion = 0;
+    app.advection = imex ? 1 : 0;
+    PetscCall(DMCreateMatrix(da, &J));
     PetscCall(TSSetIFunction(ts, NULL, IFunction, &app));
-    PetscCall(TSSetType(ts, TSBEULER));
+    PetscCall(TSSetIJacobian(ts, J, J, IJacobian, &app));
+    PetscCall(MatDestroy(&J)); /* the TS holds it */
+    if (imex) {
+      PetscCall(TSSetRHSFunction(ts, NULL, RHS, &app));
+      PetscCall(TSSetType(ts, TSARKIMEX));
+    } else {
+      PetscCall(TSSetType(ts, TSBEULER));
+    }
   } else {
     PetscCall(TSSetRHSFunction(ts, NULL, RHS, &app));
     PetscCall(TSSetType(ts, TSRK));
@@ -127,6 +205,7 @@ int main(int argc, char **argv) {
     PetscCall(PetscViewerHDF5PushTimestepping(app.series));
     PetscCall(TSMonitorSet(ts, Series, &app, NULL));
   }
+  if (monitor_norm) PetscCall(TSMonitorSet(ts, MonitorNorm, NULL, NULL));
   PetscCall(TSSetFromOptions(ts));
   PetscCall(TSSolve(ts, U));
 

@@ -8,6 +8,7 @@
 //                         advection term as an r x r x r tensor);
 //   ManifoldGalerkinRom   any reducer with a decoder Jacobian: g(u) = J(u)⁺ f(t, φ(u)),
 //                         J = ∂φ/∂u, one r x r least-squares solve per evaluation.
+#include <functional>
 #include <memory>
 
 #include "metarom/rom/galerkin_rom.hpp"
@@ -26,6 +27,23 @@ class LatentDynamics {
   virtual std::string name() const = 0;
 };
 
+// A latent ODE in implicit form, F(t, u, u̇) = 0 (r equations): the reduction of an
+// application that states its equations as F(t, x, ẋ) = 0 (the PETSc plugin's implicit,
+// IMEX and DAE programs).
+class ImplicitLatentDynamics {
+ public:
+  virtual ~ImplicitLatentDynamics() = default;
+  virtual int dim() const = 0;
+  virtual Vector residual(double t, const Vector& u, const Vector& udot) const = 0;
+  // shift ∂F/∂u̇ + ∂F/∂u (TS's IJacobian); the default is a central finite difference of
+  // residual() along u with u̇ moving as shift·δu (as TS's stages do).
+  virtual Matrix jacobian(double t, const Vector& u, const Vector& udot, double shift) const;
+  virtual std::string name() const = 0;
+};
+
+// Called with every latent state the TS accepts (step 0, the initial state, included).
+using LatentMonitor = std::function<void(long long step, double t, const Vector& u)>;
+
 // Advances u0 over `grid` (its dt and stride), recording every stride steps; explicit TS
 // types use g, implicit ones g and its Jacobian (their Newton solves use a direct LU of the
 // r x r Jacobian by default). Default type (-<prefix>ts_type overrides it): classical RK4,
@@ -35,7 +53,13 @@ class LatentDynamics {
 // and atol = tol·max|u0|, grid.dt the first step, every accepted step recorded.
 LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
                                   const std::string& prefix = "rom_", const std::string& implicit_type = "",
-                                  double adaptive_tolerance = 0);
+                                  double adaptive_tolerance = 0, const LatentMonitor& monitor = {});
+// The implicit form: an implicit TS type (default `implicit_type`, "beuler" when empty;
+// -<prefix>ts_type overrides), with fixed steps over the grid (options may choose an
+// adaptor), Newton on F with its Jacobian, lagged as above.
+LatentTrajectory integrate_latent(const ImplicitLatentDynamics& F, const Vector& u0, const TimeGrid& grid,
+                                  const std::string& prefix, const std::string& implicit_type = "",
+                                  const LatentMonitor& monitor = {});
 
 class QuadraticGalerkinRom : public LatentDynamics {
  public:

@@ -1,0 +1,101 @@
+#include "plugin/application_implicit.hpp"
+
+namespace metarom {
+
+ApplicationImplicit::ApplicationImplicit(TS ts, const AppState& state, const Reducer& reducer)
+    : ts_(ts), state_(state), reducer_(reducer) {
+  if (AppBasis::applies(reducer)) basis_ = std::make_unique<AppBasis>(ts, state, reducer);
+  Vec sol;
+  METAROM_PETSC(TSGetSolution(ts, &sol));
+  for (VecHandle* v : {&x_, &xdot_, &f_, &w_, &g_}) METAROM_PETSC(VecDuplicate(sol, v->address()));
+  TSIFunction ifun = nullptr;
+  TSRHSFunction rhs = nullptr;
+  TSIJacobian ijac = nullptr;
+  TSRHSJacobian rjac = nullptr;
+  METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
+  METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
+  METAROM_PETSC(TSGetIJacobian(ts, nullptr, nullptr, &ijac, nullptr));
+  METAROM_PETSC(TSGetRHSJacobian(ts, nullptr, nullptr, &rjac, nullptr));
+  imex_ = ifun && rhs;
+  // The application's matrices, when it computes the Jacobians its form needs.
+  if ((!ifun || ijac) && (!rhs || rjac)) source_ = JacobianSource::application;
+  else if (ifun && ijac) source_ = JacobianSource::ijacobian_and_rhs_differences;
+  if (source_ != JacobianSource::differences) METAROM_PETSC(TSGetIJacobian(ts, &A_, &P_, nullptr, nullptr));
+}
+
+std::string ApplicationImplicit::jacobian_text() const {
+  switch (source_) {
+    case JacobianSource::application: return "Jacobian projected from its IJacobian";
+    case JacobianSource::ijacobian_and_rhs_differences:
+      return "Jacobian projected from its IJacobian, its right-hand side's by differences along the basis (no "
+             "RHSJacobian set)";
+    default: return "Jacobian by finite differences (the application sets no IJacobian)";
+  }
+}
+
+Matrix ApplicationImplicit::set_state(const Vector& u, const Vector& udot) const {
+  if (basis_) {
+    const Matrix Js = basis_->dy(u);
+    AppBasis::write(basis_->xbar() + basis_->V() * basis_->y(u), x_);
+    AppBasis::write(basis_->V() * (Js * udot), xdot_);
+    return Js;
+  }
+  const Matrix J = reducer_.decoder_jacobian(u);
+  state_.from_rows(reducer_.decode(u).col(0), x_);
+  state_.from_rows(J * udot, xdot_);
+  return J;
+}
+
+Matrix ApplicationImplicit::project(const Matrix& J, const Matrix& v) const {
+  if (basis_) return J.transpose() * basis_->project(v);  // (∂y/∂u)ᵀ Vᵀv
+  Matrix p = J.transpose() * v;
+  allreduce_sum(state_.rows().comm, p.data(), p.size());
+  return p;
+}
+
+Vector ApplicationImplicit::local(Vec w) const { return basis_ ? AppBasis::read(w) : state_.to_rows(w); }
+
+Vector ApplicationImplicit::residual(double t, const Vector& u, const Vector& udot) const {
+  const Matrix J = set_state(u, udot);
+  METAROM_PETSC(TSComputeIFunction(ts_, t, x_, xdot_, f_, PETSC_FALSE));  // F − G
+  ++calls_;
+  return project(J, local(f_)).col(0);
+}
+
+Matrix ApplicationImplicit::jacobian(double t, const Vector& u, const Vector& udot, double shift) const {
+  if (source_ == JacobianSource::differences) return ImplicitLatentDynamics::jacobian(t, u, udot, shift);
+  ++jacobian_calls_;
+  const Matrix J = set_state(u, udot);
+  // imex = true: shift F_ẋ + F_x only, G_x below.
+  const bool split = source_ == JacobianSource::ijacobian_and_rhs_differences;
+  METAROM_PETSC(TSComputeIJacobian(ts_, t, x_, xdot_, shift, A_, P_, split ? PETSC_TRUE : PETSC_FALSE));
+  PetscReal xmax = 0;
+  if (split) METAROM_PETSC(VecNorm(x_, NORM_INFINITY, &xmax));
+  // The application's matrix applied to the tangent directions: V's K columns with a basis
+  // (then (∂y/∂u)ᵀ VᵀAV ∂y/∂u), else J's r columns.
+  const Matrix& D = basis_ ? basis_->V() : J;
+  Matrix AD(D.rows(), D.cols());
+  for (Index k = 0; k < D.cols(); ++k) {
+    if (basis_) AppBasis::write(D.col(k), w_);
+    else state_.from_rows(D.col(k), w_);
+    METAROM_PETSC(MatMult(A_, w_, f_));
+    AD.col(k) = local(f_);
+    if (split) {
+      // − G_x d by central differences, the step scaled to the state and the direction
+      // (both norms over all ranks, so every rank takes the same step).
+      PetscReal dmax;
+      METAROM_PETSC(VecNorm(w_, NORM_INFINITY, &dmax));
+      if (dmax == 0) continue;
+      const double h = 1e-6 * (1 + xmax) / dmax;
+      METAROM_PETSC(VecWAXPY(g_, h, w_, x_));
+      METAROM_PETSC(TSComputeRHSFunction(ts_, t, g_, f_));
+      const Vector plus = local(f_);
+      METAROM_PETSC(VecWAXPY(g_, -h, w_, x_));
+      METAROM_PETSC(TSComputeRHSFunction(ts_, t, g_, f_));
+      AD.col(k) -= (plus - local(f_)) / (2 * h);
+    }
+  }
+  return basis_ ? Matrix(project(J, AD) * J) : project(J, AD);
+}
+
+}  // namespace metarom

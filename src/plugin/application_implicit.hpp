@@ -1,0 +1,66 @@
+#pragma once
+#include <petscts.h>
+
+#include <memory>
+#include <string>
+
+#include "metarom/io/petsc_handle.hpp"
+#include "metarom/reducers/reducer.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "plugin/app_basis.hpp"
+#include "plugin/app_state.hpp"
+
+namespace metarom {
+
+// The implicit route: an application stating its equations as F(t, x, ẋ) = 0 (TSSetIFunction;
+// with TSSetRHSFunction too, the IMEX form F(t, x, ẋ) = G(t, x)), reduced by Galerkin
+// projection onto the decoder's tangent space:
+//   F_r(t, u, u̇) = J(u)ᵀ [F(t, φ(u), J(u)u̇) − G(t, φ(u))] = 0,
+// itself an implicit ODE, advanced by an implicit latent TS. TSComputeIFunction with
+// imex = false forms F − G (ẋ − G for an application with a right-hand side only), so the
+// three forms take one path, and algebraic rows (a DAE's boundary rows) enter the projected
+// residual like the others. Its Jacobian, shift ∂F_r/∂u̇ + ∂F_r/∂u, is the application's
+// IJacobian (TSComputeIJacobian, imex = false: shift F_ẋ + F_x − G_x) projected,
+// J(u)ᵀ(shift F_ẋ + F_x − G_x)J(u): exact for POD; for nonlinear decoders the Gauss–Newton
+// approximation, which drops the terms in ∂J/∂u (the residual, hence the solution, stays
+// exact; only Newton's convergence rate may change). An IMEX application that sets no
+// RHSJacobian (ARKIMEX does not need one) gets G_x along the tangent directions by central
+// differences of G (2 right-hand sides per direction) beside its projected IJacobian; one
+// without an IJacobian gets finite differences of F_r (2r residuals per Jacobian).
+class ApplicationImplicit : public ImplicitLatentDynamics {
+ public:
+  // `ts`: the application's, its solution Vec set; `state` and `reducer` outlive this.
+  ApplicationImplicit(TS ts, const AppState& state, const Reducer& reducer);
+  int dim() const override { return reducer_.latent_dim(); }
+  std::string name() const override { return imex_ ? "implicit Galerkin (IMEX form)" : "implicit Galerkin"; }
+  Vector residual(double t, const Vector& u, const Vector& udot) const override;
+  Matrix jacobian(double t, const Vector& u, const Vector& udot, double shift) const override;
+  // How the latent Jacobian is formed: from the application's Jacobians alone, from its
+  // IJacobian with G_x by differences (IMEX without RHSJacobian), or by differences of F_r.
+  enum class JacobianSource { application, ijacobian_and_rhs_differences, differences };
+  JacobianSource jacobian_source() const { return source_; }
+  std::string jacobian_text() const;
+  long long residual_calls() const { return calls_; }
+  long long jacobian_calls() const { return jacobian_calls_; }
+
+ private:
+  // Sets x_ = φ(u), xdot_ = J(u)u̇ in the application's ordering; returns J(u) in the form
+  // the projection needs (∂y/∂u with a basis, else J in metarom's rows).
+  Matrix set_state(const Vector& u, const Vector& udot) const;
+  // Jᵀv summed over the ranks, v in the ordering set_state's J belongs to.
+  Matrix project(const Matrix& J, const Matrix& v) const;
+  // The application's Vec w in that ordering.
+  Vector local(Vec w) const;
+
+  TS ts_;
+  const AppState& state_;
+  const Reducer& reducer_;
+  std::unique_ptr<AppBasis> basis_;
+  bool imex_ = false;
+  Mat A_ = nullptr, P_ = nullptr;  // the application's (borrowed)
+  JacobianSource source_ = JacobianSource::differences;
+  VecHandle x_, xdot_, f_, w_, g_;
+  mutable long long calls_ = 0, jacobian_calls_ = 0;
+};
+
+}  // namespace metarom
