@@ -11,6 +11,7 @@ packages=(
   openmpi-bin libopenmpi-dev                # mpiexec
   libfmt-dev nlohmann-json3-dev             # text formatting, JSON output
   catch2                                    # Catch2 2.13 (tests)
+  libpetsc3.18-dev-examples                 # PETSc's TS tutorials: the plugin's tutorial bench (tests)
   python3-matplotlib python3-h5py python3-numpy  # figures of the main job (compare_plots.py)
 )
 if [ "${1:-}" = "--bench" ]; then
