@@ -1,5 +1,7 @@
 #include "plugin/application_implicit.hpp"
 
+#include <cmath>
+
 namespace metarom {
 
 ApplicationImplicit::ApplicationImplicit(TS ts, const AppState& state, const Reducer& reducer)
@@ -31,6 +33,41 @@ std::string ApplicationImplicit::jacobian_text() const {
              "RHSJacobian set)";
     default: return "Jacobian by finite differences (the application sets no IJacobian)";
   }
+}
+
+void ApplicationImplicit::find_algebraic_rows(const Vector& u0) {
+  if (source_ == JacobianSource::differences) return;
+  set_state(u0, Vector::Zero(u0.size()));
+  const PetscBool imex = source_ == JacobianSource::application ? PETSC_FALSE : PETSC_TRUE;
+  MatHandle D;
+  VecHandle rowmax;
+  METAROM_PETSC(TSComputeIJacobian(ts_, 0, x_, xdot_, 0.0, A_, P_, imex));
+  METAROM_PETSC(MatDuplicate(A_, MAT_COPY_VALUES, D.address()));
+  METAROM_PETSC(TSComputeIJacobian(ts_, 0, x_, xdot_, 1.0, A_, P_, imex));
+  METAROM_PETSC(MatAYPX(D, -1.0, A_, DIFFERENT_NONZERO_PATTERN));  // F_ẋ = J(1) − J(0)
+  METAROM_PETSC(VecDuplicate(x_, rowmax.address()));
+  // Matrix types without MatGetRowMaxAbs leave the check off.
+  METAROM_PETSC(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
+  const PetscErrorCode ierr = MatGetRowMaxAbs(D, rowmax, nullptr);
+  METAROM_PETSC(PetscPopErrorHandler());
+  if (ierr) return;
+  METAROM_PETSC(VecDuplicate(x_, algebraic_.address()));
+  PetscInt lo, hi;
+  METAROM_PETSC(VecGetOwnershipRange(rowmax, &lo, &hi));
+  const Vector m = AppBasis::read(rowmax);
+  Vector mask = (m.array() == 0).cast<double>();
+  AppBasis::write(mask, algebraic_);
+  algebraic_count_ = static_cast<long long>(std::llround(allreduce_sum(state_.rows().comm, mask.sum())));
+}
+
+double ApplicationImplicit::algebraic_residual(double t, const Vector& u) const {
+  if (algebraic_count_ <= 0) return 0;
+  set_state(u, Vector::Zero(u.size()));  // algebraic rows do not depend on ẋ
+  METAROM_PETSC(TSComputeIFunction(ts_, t, x_, xdot_, f_, PETSC_FALSE));
+  METAROM_PETSC(VecPointwiseMult(f_, f_, algebraic_));
+  PetscReal worst;
+  METAROM_PETSC(VecNorm(f_, NORM_INFINITY, &worst));
+  return worst;
 }
 
 Matrix ApplicationImplicit::set_state(const Vector& u, const Vector& udot) const {

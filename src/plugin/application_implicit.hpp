@@ -31,6 +31,8 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
  public:
   // `ts`: the application's, its solution Vec set; `state` and `reducer` outlive this.
   ApplicationImplicit(TS ts, const AppState& state, const Reducer& reducer);
+  // Finds the algebraic rows (below) at the latent state u0; call once before the solve.
+  void prepare_dae_check(const Vector& u0) { find_algebraic_rows(u0); }
   int dim() const override { return reducer_.latent_dim(); }
   std::string name() const override { return imex_ ? "implicit Galerkin (IMEX form)" : "implicit Galerkin"; }
   Vector residual(double t, const Vector& u, const Vector& udot) const override;
@@ -40,6 +42,12 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
   enum class JacobianSource { application, ijacobian_and_rhs_differences, differences };
   JacobianSource jacobian_source() const { return source_; }
   std::string jacobian_text() const;
+  // DAE check: the rows of F with no ẋ dependence (a zero row of F_ẋ, found from the
+  // application's IJacobian at shifts 1 and 0 at the state φ(u0)), and the largest |F_i| over
+  // them at φ(u). Not available (count −1) without an IJacobian or for matrix types without
+  // MatGetRowMaxAbs.
+  long long algebraic_rows() const { return algebraic_count_; }
+  double algebraic_residual(double t, const Vector& u) const;
   long long residual_calls() const { return calls_; }
   long long jacobian_calls() const { return jacobian_calls_; }
 
@@ -59,6 +67,9 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
   bool imex_ = false;
   Mat A_ = nullptr, P_ = nullptr;  // the application's (borrowed)
   JacobianSource source_ = JacobianSource::differences;
+  VecHandle algebraic_;  // 1 on algebraic rows, 0 elsewhere
+  long long algebraic_count_ = -1;
+  void find_algebraic_rows(const Vector& u0);
   VecHandle x_, xdot_, f_, w_, g_;
   mutable long long calls_ = 0, jacobian_calls_ = 0;
 };

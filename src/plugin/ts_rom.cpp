@@ -173,6 +173,9 @@ struct RomSettings {
   long long latent_steps = 0, rhs_calls = 0, jacobian_calls = 0;
   bool implicit = false;
   std::string step_rule;
+  long long algebraic_rows = -1;
+  double algebraic_residual = 0;
+  PetscReal dae_tolerance = 1e-8;
   double first_dt = 0;
 };
 
@@ -302,7 +305,10 @@ void solve(TS ts) {
       METAROM_PETSC(TSMonitor(ts, static_cast<PetscInt>(step), t, ts->vec_sol));
     };
   const RomRun run = run_rom(*m.reducer, state.to_rows(ts->vec_sol), [&](const Vector& u0) {
-    if (implicit_form) return integrate_latent(*implicit_form, u0, grid, latent_prefix, "", monitor);
+    if (implicit_form) {
+      implicit_form->prepare_dae_check(u0);
+      return integrate_latent(*implicit_form, u0, grid, latent_prefix, "", monitor);
+    }
     return integrate_latent(*g, u0, grid, latent_prefix, "", tolerance, monitor);
   });
   const LatentTrajectory& traj = run.latent;
@@ -316,6 +322,22 @@ void solve(TS ts) {
   s.rhs_calls = fast ? fast->rhs_calls() : model ? model->rhs_calls() : implicit_form ? implicit_form->residual_calls() : 0;
   s.jacobian_calls = implicit_form ? implicit_form->jacobian_calls() : 0;
   s.implicit = implicit_form != nullptr;
+  if (implicit_form) {
+    // DAE check: the decoded final state against the program's algebraic rows, relative to
+    // the state's size (a boundary row u_b = g holds to round-off for a basis whose snapshots
+    // satisfy it; other constraints hold only in the projected sense).
+    s.algebraic_rows = implicit_form->algebraic_rows();
+    PetscReal scale;
+    METAROM_PETSC(VecNorm(ts->vec_sol, NORM_INFINITY, &scale));
+    s.algebraic_residual = implicit_form->algebraic_residual(traj.t(traj.t.size() - 1), traj.U.col(traj.U.cols() - 1)) /
+                           std::max(1.0, static_cast<double>(scale));
+    if (s.algebraic_rows > 0 && s.algebraic_residual > s.dae_tolerance)
+      METAROM_PETSC(PetscPrintf(PetscObjectComm(reinterpret_cast<PetscObject>(ts)),
+                                "TS rom: warning: the decoded final state violates the program's %lld algebraic rows "
+                                "by %g (relative to max|x|; -ts_rom_dae_tolerance %g): the reduced basis satisfies "
+                                "them only approximately\n",
+                                s.algebraic_rows, s.algebraic_residual, static_cast<double>(s.dae_tolerance)));
+  }
   s.step_rule = s.dt > 0 ? "fixed step -ts_rom_dt" : tolerance > 0 ? "step chosen by the error estimate" : "the application's fixed step";
   ts->ptime = traj.t(traj.t.size() - 1);
   ts->steps = static_cast<PetscInt>(traj.steps);
@@ -359,6 +381,10 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
                           "Latent integrator (any TS type; default rk: 5dp adaptive, or 4 with -ts_rom_dt; beuler "
                           "for applications in implicit form)",
                           "TS", latent_ts));
+  PetscCall(PetscOptionsReal("-ts_rom_dae_tolerance",
+                             "Implicit route: warn when the decoded final state violates the program's algebraic rows by "
+                             "more than this (relative to max|x|)",
+                             "TS", s.dae_tolerance, &s.dae_tolerance, nullptr));
   PetscCall(PetscOptionsBool("-ts_rom_monitor", "Call the application's monitors at every latent step (decoded state)",
                              "TS", s.monitor, &s.monitor, nullptr));
   PetscOptionsHeadEnd();
@@ -397,9 +423,15 @@ PetscErrorCode view(TS ts, PetscViewer viewer) {
                                      s.latent_ts.c_str(), s.latent_steps,
                                      s.step_rule.c_str(),
                                      s.first_dt, s.seconds, s.rhs_calls));
-    if (s.implicit)
+    if (s.implicit) {
       PetscCall(PetscViewerASCIIPrintf(viewer, "  (implicit route: %lld evaluations of the implicit function F - G, %lld of its Jacobian)\n",
                                        s.rhs_calls, s.jacobian_calls));
+      if (s.algebraic_rows < 0)
+        PetscCall(PetscViewerASCIIPrintf(viewer, "  algebraic rows: not checked (no IJacobian, or its matrix type has no MatGetRowMaxAbs)\n"));
+      else
+        PetscCall(PetscViewerASCIIPrintf(viewer, "  algebraic rows: %lld; largest residual of the decoded final state on them %g (relative to max|x|)\n",
+                                         s.algebraic_rows, s.algebraic_residual));
+    }
   }
   PetscFunctionReturn(0);
 }
