@@ -42,6 +42,17 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
   enum class JacobianSource { application, ijacobian_and_rhs_differences, differences };
   JacobianSource jacobian_source() const { return source_; }
   std::string jacobian_text() const;
+  // One backward-Euler step of the least-squares Petrov–Galerkin (LSPG) variant: u_{k+1} =
+  // argmin_u ‖F(t_{k+1}, φ(u), (φ(u) − φ(u_k))/Δt) − G(t_{k+1}, φ(u))‖², the time-discrete
+  // residual minimized over the latent space instead of projected, by Gauss–Newton with
+  // ∂R/∂u = (F_ẋ/Δt + F_x − G_x) J(u) from the program's IJacobian at shift 1/Δt, each step's
+  // least-squares problem solved by a distributed SVD (TSQR) of ∂R/∂u. Needs the program's
+  // Jacobians (JacobianSource::application).
+  struct LspgSettings {
+    int max_iterations = 20;
+    double tolerance = 1e-10;  // stop when ‖δ‖ ≤ tol (1 + ‖u‖)
+  };
+  Vector lspg_step(double t_next, double dt, const Vector& uk, const LspgSettings& s) const;
   // DAE check: the rows of F with no ẋ dependence (a zero row of F_ẋ, found from the
   // application's IJacobian at shifts 1 and 0 at the state φ(u0)), and the largest |F_i| over
   // them at φ(u). Not available (count −1) without an IJacobian or for matrix types without
@@ -70,7 +81,7 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
   VecHandle algebraic_;  // 1 on algebraic rows, 0 elsewhere
   long long algebraic_count_ = -1;
   void find_algebraic_rows(const Vector& u0);
-  VecHandle x_, xdot_, f_, w_, g_;
+  VecHandle x_, xdot_, f_, w_, g_, xk_;
   mutable long long calls_ = 0, jacobian_calls_ = 0;
 };
 

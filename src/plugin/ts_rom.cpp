@@ -162,6 +162,7 @@ struct Prepared {
 
 struct RomSettings {
   std::string model, latent_file, dynamics = "auto";
+  std::string implicit_method = "galerkin";  // the implicit route: galerkin or lspg
   std::unique_ptr<Prepared> prepared;
   PetscReal dt = 0, tolerance = 1e-7, damping = -1;
   PetscBool monitor = PETSC_TRUE;  // call the application's monitors at every latent step
@@ -191,7 +192,10 @@ TimeGrid application_grid(TS ts) {
   if (steps < 1 || steps > 100000000LL)
     throw Error(fmt::format("TS rom: set a final time (-ts_max_time) or a number of steps (-ts_max_steps); got {} steps",
                             steps));
-  const double t_end = std::min(tf, t0 + static_cast<double>(steps) * dt);
+  // The controller's contract: TS_EXACTFINALTIME_STEPOVER ends on the step that passes the
+  // final time (as the full run does); MATCHSTEP and INTERPOLATE end at the final time.
+  const double last = t0 + static_cast<double>(steps) * dt;
+  const double t_end = ts->exact_final_time == TS_EXACTFINALTIME_STEPOVER ? last : std::min(tf, last);
   return TimeGrid{t0, t_end, static_cast<int>(steps), 1};
 }
 
@@ -230,6 +234,8 @@ void solve(TS ts) {
   RomSettings& s = *settings(ts);
   if (s.dynamics != "auto" && s.dynamics != "learned" && s.dynamics != "galerkin")
     throw Error("TS rom: -ts_rom_dynamics must be auto, learned or galerkin, got '" + s.dynamics + "'");
+  if (s.implicit_method != "galerkin" && s.implicit_method != "lspg")
+    throw Error("TS rom: -ts_rom_implicit_method must be galerkin or lspg, got '" + s.implicit_method + "'");
   prepare(ts, ts->vec_sol);
   const AppState& state = *s.prepared->state;
   ModelFile& m = s.prepared->m;
@@ -283,8 +289,11 @@ void solve(TS ts) {
   }
   s.route = learned ? "learned latent dynamics (the application's right-hand side is not called)"
             : implicit_form
-                ? fmt::format("{} on the application's implicit function, {}", implicit_form->name(),
-                              implicit_form->jacobian_text())
+                ? (s.implicit_method == "lspg"
+                       ? std::string("LSPG (backward-Euler residual minimized by Gauss-Newton) on the application's "
+                                     "implicit function and its IJacobian")
+                       : fmt::format("{} on the application's implicit function, {}", implicit_form->name(),
+                                     implicit_form->jacobian_text()))
             : fast  ? fmt::format("{} on the application's right-hand side, basis in its Vec ordering",
                                   fast->linear() ? "Galerkin with its operator projected once" : "Galerkin")
                     : "manifold Galerkin on the application's right-hand side";
@@ -307,6 +316,11 @@ void solve(TS ts) {
   const RomRun run = run_rom(*m.reducer, state.to_rows(ts->vec_sol), [&](const Vector& u0) {
     if (implicit_form) {
       implicit_form->prepare_dae_check(u0);
+      if (s.implicit_method == "lspg")
+        return march_latent(
+            u0, grid,
+            [&](const Vector& u, double t_next, double dt) { return implicit_form->lspg_step(t_next, dt, u, {}); },
+            "lspg (backward Euler)", monitor);
       return integrate_latent(*implicit_form, u0, grid, latent_prefix, "", monitor);
     }
     return integrate_latent(*g, u0, grid, latent_prefix, "", tolerance, monitor);
@@ -381,6 +395,10 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
                           "Latent integrator (any TS type; default rk: 5dp adaptive, or 4 with -ts_rom_dt; beuler "
                           "for applications in implicit form)",
                           "TS", latent_ts));
+  PetscCall(option_string(PetscOptionsObject, "-ts_rom_implicit_method",
+                          "Implicit route: galerkin (the projected residual, any implicit latent TS) or lspg (the "
+                          "backward-Euler residual minimized by Gauss-Newton)",
+                          "TS", s.implicit_method));
   PetscCall(PetscOptionsReal("-ts_rom_dae_tolerance",
                              "Implicit route: warn when the decoded final state violates the program's algebraic rows by "
                              "more than this (relative to max|x|)",

@@ -68,94 +68,69 @@ struct LatentContext {
   double good_t = NAN;
 };
 
+// The callbacks below copy the small latent Vecs (r values) in and out, inside petsc_guard so
+// what a model throws becomes a PETSc error with the message kept for the report.
+Vector latent_values(Vec v) {
+  PetscInt r;
+  METAROM_PETSC(VecGetLocalSize(v, &r));
+  Vector x(r);
+  copy_from_vec(v, x.data());
+  return x;
+}
+
+// The r x r dense Jacobian into P (and A assembled too, when distinct).
+void set_dense(Mat A, Mat P, const Matrix& J) {
+  PetscScalar* pa;
+  METAROM_PETSC(MatDenseGetArray(P, &pa));
+  Eigen::Map<Matrix>(pa, J.rows(), J.cols()) = J;
+  METAROM_PETSC(MatDenseRestoreArray(P, &pa));
+  for (Mat M : {P, A}) {
+    METAROM_PETSC(MatAssemblyBegin(M, MAT_FINAL_ASSEMBLY));
+    METAROM_PETSC(MatAssemblyEnd(M, MAT_FINAL_ASSEMBLY));
+    if (A == P) break;
+  }
+}
+
 PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
-  const PetscScalar* pu;
-  PetscScalar* pf;
-  PetscInt r;
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(u, &r));
-  PetscCall(VecGetArrayRead(u, &pu));
-  PetscCall(VecGetArray(f, &pf));
   PetscCall(petsc_guard(
-      PETSC_COMM_SELF, [&] { Eigen::Map<Vector>(pf, r) = c->g->rhs(t, Eigen::Map<const Vector>(pu, r)); },
+      PETSC_COMM_SELF,
+      [&] {
+        const Vector g = c->g->rhs(t, latent_values(u));
+        copy_to_vec(g.data(), f);
+      },
       &c->error));
-  PetscCall(VecRestoreArray(f, &pf));
-  PetscCall(VecRestoreArrayRead(u, &pu));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode latent_jacobian(TS, PetscReal t, Vec u, Mat A, Mat P, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
-  const PetscScalar* pu;
-  PetscScalar* pa;
-  PetscInt r;
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(u, &r));
-  PetscCall(VecGetArrayRead(u, &pu));
-  PetscCall(MatDenseGetArray(P, &pa));
   PetscCall(petsc_guard(
-      PETSC_COMM_SELF, [&] { Eigen::Map<Matrix>(pa, r, r) = c->g->jacobian(t, Eigen::Map<const Vector>(pu, r)); },
-      &c->error));
-  PetscCall(MatDenseRestoreArray(P, &pa));
-  PetscCall(VecRestoreArrayRead(u, &pu));
-  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
-  if (A != P) {
-    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
-  }
+      PETSC_COMM_SELF, [&] { set_dense(A, P, c->g->jacobian(t, latent_values(u))); }, &c->error));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode latent_ifunction(TS, PetscReal t, Vec u, Vec udot, Vec f, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
-  const PetscScalar *pu, *pv;
-  PetscScalar* pf;
-  PetscInt r;
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(u, &r));
-  PetscCall(VecGetArrayRead(u, &pu));
-  PetscCall(VecGetArrayRead(udot, &pv));
-  PetscCall(VecGetArray(f, &pf));
   PetscCall(petsc_guard(
       PETSC_COMM_SELF,
       [&] {
-        Eigen::Map<Vector>(pf, r) = c->F->residual(t, Eigen::Map<const Vector>(pu, r), Eigen::Map<const Vector>(pv, r));
+        const Vector F = c->F->residual(t, latent_values(u), latent_values(udot));
+        copy_to_vec(F.data(), f);
       },
       &c->error));
-  PetscCall(VecRestoreArray(f, &pf));
-  PetscCall(VecRestoreArrayRead(udot, &pv));
-  PetscCall(VecRestoreArrayRead(u, &pu));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode latent_ijacobian(TS, PetscReal t, Vec u, Vec udot, PetscReal shift, Mat A, Mat P, void* ctx) {
   auto* c = static_cast<LatentContext*>(ctx);
-  const PetscScalar *pu, *pv;
-  PetscScalar* pa;
-  PetscInt r;
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(u, &r));
-  PetscCall(VecGetArrayRead(u, &pu));
-  PetscCall(VecGetArrayRead(udot, &pv));
-  PetscCall(MatDenseGetArray(P, &pa));
   PetscCall(petsc_guard(
-      PETSC_COMM_SELF,
-      [&] {
-        Eigen::Map<Matrix>(pa, r, r) =
-            c->F->jacobian(t, Eigen::Map<const Vector>(pu, r), Eigen::Map<const Vector>(pv, r), shift);
-      },
+      PETSC_COMM_SELF, [&] { set_dense(A, P, c->F->jacobian(t, latent_values(u), latent_values(udot), shift)); },
       &c->error));
-  PetscCall(MatDenseRestoreArray(P, &pa));
-  PetscCall(VecRestoreArrayRead(udot, &pv));
-  PetscCall(VecRestoreArrayRead(u, &pu));
-  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
-  if (A != P) {
-    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
-  }
   PetscFunctionReturn(0);
 }
 
@@ -436,26 +411,35 @@ Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
   return u;  // the last iterate: LSPG's tolerance is a target, not a requirement
 }
 
-LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) const {
+LatentTrajectory march_latent(const Vector& u0, const TimeGrid& grid, const LatentStep& step, const std::string& ts_type,
+                              const LatentMonitor& monitor) {
   std::vector<double> data(u0.data(), u0.data() + u0.size()), times{grid.t0};
   const double dt = grid.dt();
   const double start = MPI_Wtime();
+  if (monitor) monitor(0, grid.t0, u0);
   Vector u = u0;
   for (int k = 1; k <= grid.steps; ++k) {
-    u = step(u, grid.t0 + k * dt, dt);
+    const double t = grid.t0 + k * dt;
+    u = step(u, t, dt);
     if (k % grid.stride == 0) {
       data.insert(data.end(), u.data(), u.data() + u.size());
-      times.push_back(grid.t0 + k * dt);
+      times.push_back(t);
     }
+    if (monitor) monitor(k, t, u);
   }
   LatentTrajectory out;
   out.seconds = MPI_Wtime() - start;
-  out.ts_type = "lspg-beuler";
+  out.ts_type = ts_type;
   out.steps = grid.steps;
   const Index count = static_cast<Index>(times.size());
   out.U = Eigen::Map<Matrix>(data.data(), u0.size(), count);
   out.t = Eigen::Map<Vector>(times.data(), count);
   return out;
+}
+
+LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) const {
+  return march_latent(
+      u0, grid, [&](const Vector& u, double t_next, double dt) { return step(u, t_next, dt); }, "lspg-beuler");
 }
 
 namespace {

@@ -75,6 +75,30 @@ done
 # Jacobian): the same bound as on the RHS route above (its backward-Euler steps differ from
 # the RK full run by 1.6e-4, far below it).
 reduced "$dir/meta.h5" 1.5e-2 -implicit_only
+# The LSPG variant (the backward-Euler residual minimized over the latent space) with POD: held
+# to the Galerkin run's bound (both are optimal in the same subspace, Galerkin for the
+# projected, LSPG for the full residual).
+reduced "$dir/pod.h5" 2e-3 -implicit_only -ts_rom_implicit_method lspg -ts_view
+grep -q "LSPG (backward-Euler residual" "$dir/red.txt" && ok || fail "-ts_rom_implicit_method lspg: route not named"
+expect_failure "must be galerkin or lspg" "$app" -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/pod.h5" \
+  -implicit_only -ts_rom_implicit_method nope
+# Learned latent dynamics from a recording of the implicit program (finite-difference
+# velocities): the program's implicit function is never called, the same bound.
+par "$app" -implicit_only $fixed -dll_append "$lib" -ts_save_trajectory -ts_trajectory_type metarom \
+  -ts_trajectory_metarom_file "$dir/isnaps.h5" -ts_trajectory_metarom_stride 30 -final_out "$dir/ifull.h5" \
+  > "$dir/irec.txt" 2>&1 && ok || fail "recording the implicit program: $(cat "$dir/irec.txt")"
+par "$metarom" fit pod -i "$dir/isnaps.h5" -o "$dir/ipod.h5" -r 8 -latent_dynamics learned -quiet > "$dir/ifit.txt" 2>&1 \
+  && ok || fail "fit pod -latent_dynamics learned on the implicit recording: $(cat "$dir/ifit.txt")"
+if par "$app" -implicit_only -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/ipod.h5" -compare_to "$dir/ifull.h5" \
+     -ts_view > "$dir/ired.txt" 2>&1; then
+  err=$(grep -o "final state relative error [0-9.e+-]*" "$dir/ired.txt" | awk '{print $5}')
+  echo "plugin (np=$np): learned dynamics from the implicit program: $err"
+  [ -n "$err" ] && below "$err" 2e-3 && ok || fail "learned dynamics from the implicit program: error '$err'"
+  grep -q "learned latent dynamics" "$dir/ired.txt" && grep -q " 0 application right-hand side evaluations" "$dir/ired.txt" \
+    && ok || fail "learned route on the implicit program: $(grep -i 'latent' "$dir/ired.txt")"
+else
+  fail "learned dynamics on the implicit program: $(cat "$dir/ired.txt")"
+fi
 # The application's monitors during a reduced run: called once per latent step (steps 0 …
 # 300 of the fixed grid) with the decoded state: its norms follow the full run's to the
 # ROM's accuracy (POD r = 8: the final error bound above, 2e-3).
@@ -98,7 +122,8 @@ expect_failure "no such file" "$app" -dll_append "$lib" -ts_type rom -ts_rom_mod
 # 5. -help lists the plugin's types and options.
 par "$app" -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/pod.h5" -ts_save_trajectory \
   -ts_trajectory_type metarom -ts_trajectory_metarom_file "$dir/h.h5" -help > "$dir/help.txt" 2>&1
-for want in -ts_rom_model -ts_rom_latent_file -ts_rom_ts_type -ts_trajectory_metarom_file -ts_trajectory_metarom_stride; do
+for want in -ts_rom_model -ts_rom_latent_file -ts_rom_ts_type -ts_rom_monitor -ts_rom_implicit_method -ts_rom_dae_tolerance \
+  -ts_trajectory_metarom_file -ts_trajectory_metarom_stride; do
   grep -q -- "$want" "$dir/help.txt" && ok || fail "-help does not list $want"
 done
 # Without -ts_type rom: the TS types PETSc offers include rom, the trajectory types metarom.

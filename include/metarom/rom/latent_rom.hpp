@@ -61,6 +61,13 @@ LatentTrajectory integrate_latent(const ImplicitLatentDynamics& F, const Vector&
                                   const std::string& prefix, const std::string& implicit_type = "",
                                   const LatentMonitor& monitor = {});
 
+// A latent trajectory by a one-step map, u_{k+1} = step(u_k, t_{k+1}, Δt), over the grid's
+// fixed steps (the LSPG variants' own time loops), recording every stride-th state; the
+// monitor sees every state. `ts_type` names the scheme in the result.
+using LatentStep = std::function<Vector(const Vector& u, double t_next, double dt)>;
+LatentTrajectory march_latent(const Vector& u0, const TimeGrid& grid, const LatentStep& step, const std::string& ts_type,
+                              const LatentMonitor& monitor = {});
+
 class QuadraticGalerkinRom : public LatentDynamics {
  public:
   QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer);
