@@ -211,7 +211,12 @@ void NeuralReducer::load_networks(const h5::Group& g, const RowPartition& rows) 
 }
 
 void NeuralReducer::view_training(std::ostream& os) const {
-  if (!result_.epoch_loss.empty())
+  if (result_.epoch_loss.empty()) return;
+  // TAO's history holds one loss per objective evaluation, and best_epoch its iterations.
+  if (settings_.optimizer == "tao")
+    os << fmt::format("  trained by TAO: {} iterations, {} objective evaluations in {:.1f} s; final loss {:.6e}\n",
+                      result_.best_epoch, result_.epoch_loss.size(), result_.seconds, result_.best_loss);
+  else
     os << fmt::format("  trained {} epochs in {:.1f} s; best mean batch loss {:.6e} (epoch {})\n",
                       result_.epoch_loss.size(), result_.seconds, result_.best_loss, result_.best_epoch + 1);
 }
