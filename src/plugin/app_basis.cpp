@@ -18,13 +18,14 @@ AppBasis::AppBasis(TS ts, const AppState& state, const Reducer& reducer) : reduc
     xbar = norm->undo(Matrix::Zero(norm->modes, 1)).col(0);
   }
   Vec sol;
+  VecHandle x;  // V's columns and x̄ pass through it into the Vec's ordering
   METAROM_PETSC(TSGetSolution(ts, &sol));
-  METAROM_PETSC(VecDuplicate(sol, x_.address()));
+  METAROM_PETSC(VecDuplicate(sol, x.address()));
   const Index K = V.cols(), local = state.rows().local();
   V_.resize(local, K);
   for (Index k = 0; k <= K; ++k) {
-    state.from_rows(k < K ? Vector(V.col(k)) : xbar, x_);
-    const Vector v = read(x_);
+    state.from_rows(k < K ? Vector(V.col(k)) : xbar, x);
+    const Vector v = read(x);
     if (k < K) V_.col(k) = v;
     else xbar_ = v;
   }

@@ -25,7 +25,6 @@ class AppBasis {
   bool pod() const { return pod_; }
   const Matrix& V() const { return V_; }
   const Vector& xbar() const { return xbar_; }
-  MPI_Comm comm() const { return comm_; }
   const Eigen::LDLT<Matrix>& mass() const { return mass_; }  // VᵀV
   // y(u) and ∂y/∂u (the identity for POD).
   Vector y(const Vector& u) const { return pod_ ? u : Vector(reducer_.network_decode(u).col(0)); }
@@ -55,7 +54,6 @@ class AppBasis {
   Matrix V_;
   Vector xbar_;
   Eigen::LDLT<Matrix> mass_;
-  VecHandle x_;
 };
 
 }  // namespace metarom

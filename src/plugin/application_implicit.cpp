@@ -69,8 +69,7 @@ Vector ApplicationImplicit::lspg_step(double t_next, double dt, const Vector& uk
     const Matrix Japp = basis_ ? Matrix(basis_->V() * J) : J;
     Matrix AJ(Japp.rows(), r);
     for (Index k = 0; k < r; ++k) {
-      if (basis_) AppBasis::write(Japp.col(k), w_);
-      else state_.from_rows(Japp.col(k), w_);
+      store(Japp.col(k), w_);
       METAROM_PETSC(MatMult(A_, w_, g_));
       AJ.col(k) = local(g_);
     }
@@ -106,8 +105,6 @@ void ApplicationImplicit::find_algebraic_rows(const Vector& u0) {
   METAROM_PETSC(PetscPopErrorHandler());
   if (ierr) return;
   METAROM_PETSC(VecDuplicate(x_, algebraic_.address()));
-  PetscInt lo, hi;
-  METAROM_PETSC(VecGetOwnershipRange(rowmax, &lo, &hi));
   const Vector m = AppBasis::read(rowmax);
   Vector mask = (m.array() == 0).cast<double>();
   AppBasis::write(mask, algebraic_);
@@ -146,6 +143,11 @@ Matrix ApplicationImplicit::project(const Matrix& J, const Matrix& v) const {
 
 Vector ApplicationImplicit::local(Vec w) const { return basis_ ? AppBasis::read(w) : state_.to_rows(w); }
 
+void ApplicationImplicit::store(const Vector& v, Vec w) const {
+  if (basis_) AppBasis::write(v, w);
+  else state_.from_rows(v, w);
+}
+
 Vector ApplicationImplicit::residual(double t, const Vector& u, const Vector& udot) const {
   const Matrix J = set_state(u, udot);
   METAROM_PETSC(TSComputeIFunction(ts_, t, x_, xdot_, f_, PETSC_FALSE));  // F − G
@@ -167,8 +169,7 @@ Matrix ApplicationImplicit::jacobian(double t, const Vector& u, const Vector& ud
   const Matrix& D = basis_ ? basis_->V() : J;
   Matrix AD(D.rows(), D.cols());
   for (Index k = 0; k < D.cols(); ++k) {
-    if (basis_) AppBasis::write(D.col(k), w_);
-    else state_.from_rows(D.col(k), w_);
+    store(D.col(k), w_);
     METAROM_PETSC(MatMult(A_, w_, f_));
     AD.col(k) = local(f_);
     if (split) {

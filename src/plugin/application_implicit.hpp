@@ -31,8 +31,6 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
  public:
   // `ts`: the application's, its solution Vec set; `state` and `reducer` outlive this.
   ApplicationImplicit(TS ts, const AppState& state, const Reducer& reducer);
-  // Finds the algebraic rows (below) at the latent state u0; call once before the solve.
-  void prepare_dae_check(const Vector& u0) { find_algebraic_rows(u0); }
   int dim() const override { return reducer_.latent_dim(); }
   std::string name() const override { return imex_ ? "implicit Galerkin (IMEX form)" : "implicit Galerkin"; }
   Vector residual(double t, const Vector& u, const Vector& udot) const override;
@@ -56,7 +54,8 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
   // DAE check: the rows of F with no ẋ dependence (a zero row of F_ẋ, found from the
   // application's IJacobian at shifts 1 and 0 at the state φ(u0)), and the largest |F_i| over
   // them at φ(u). Not available (count −1) without an IJacobian or for matrix types without
-  // MatGetRowMaxAbs.
+  // MatGetRowMaxAbs. find_algebraic_rows: once, at the initial latent state, before the solve.
+  void find_algebraic_rows(const Vector& u0);
   long long algebraic_rows() const { return algebraic_count_; }
   double algebraic_residual(double t, const Vector& u) const;
   long long residual_calls() const { return calls_; }
@@ -68,8 +67,9 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
   Matrix set_state(const Vector& u, const Vector& udot) const;
   // Jᵀv summed over the ranks, v in the ordering set_state's J belongs to.
   Matrix project(const Matrix& J, const Matrix& v) const;
-  // The application's Vec w in that ordering.
+  // The application's Vec w in that ordering, and a vector in that ordering into w.
   Vector local(Vec w) const;
+  void store(const Vector& v, Vec w) const;
 
   TS ts_;
   const AppState& state_;
@@ -80,7 +80,6 @@ class ApplicationImplicit : public ImplicitLatentDynamics {
   JacobianSource source_ = JacobianSource::differences;
   VecHandle algebraic_;  // 1 on algebraic rows, 0 elsewhere
   long long algebraic_count_ = -1;
-  void find_algebraic_rows(const Vector& u0);
   VecHandle x_, xdot_, f_, w_, g_, xk_;
   mutable long long calls_ = 0, jacobian_calls_ = 0;
 };

@@ -42,7 +42,6 @@
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/rom_run.hpp"
-#include "metarom/reducers/normalization.hpp"
 #include "metarom/plugin/plugin.hpp"
 #include "metarom/reducers/model_file.hpp"
 #include "metarom/reducers/reducer.hpp"
@@ -276,8 +275,7 @@ void solve(TS ts) {
   if (implicit) {
     implicit_form = std::make_unique<ApplicationImplicit>(ts, state, *m.reducer);
   } else if (!learned) {
-    const Normalization* norm = m.reducer->normalization();
-    if (m.reducer->affine_decoder() || (norm && norm->modes > 0)) {
+    if (AppBasis::applies(*m.reducer)) {
       fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer,
                                                    s.damping >= 0 ? s.damping : default_manifold_damping(*m.reducer));
       g = fast.get();
@@ -315,7 +313,7 @@ void solve(TS ts) {
     };
   const RomRun run = run_rom(*m.reducer, state.to_rows(ts->vec_sol), [&](const Vector& u0) {
     if (implicit_form) {
-      implicit_form->prepare_dae_check(u0);
+      implicit_form->find_algebraic_rows(u0);
       if (s.implicit_method == "lspg")
         return march_latent(
             u0, grid,

@@ -58,8 +58,7 @@ struct LatentForm {
 };
 
 struct LatentContext {
-  const LatentDynamics* g;
-  const ImplicitLatentDynamics* F;
+  LatentForm form;
   const LatentMonitor* monitor;
   int stride;
   std::vector<double> data, times;
@@ -97,7 +96,7 @@ PetscErrorCode latent_rhs(TS, PetscReal t, Vec u, Vec f, void* ctx) {
   PetscCall(petsc_guard(
       PETSC_COMM_SELF,
       [&] {
-        const Vector g = c->g->rhs(t, latent_values(u));
+        const Vector g = c->form.g->rhs(t, latent_values(u));
         copy_to_vec(g.data(), f);
       },
       &c->error));
@@ -108,7 +107,7 @@ PetscErrorCode latent_jacobian(TS, PetscReal t, Vec u, Mat A, Mat P, void* ctx) 
   auto* c = static_cast<LatentContext*>(ctx);
   PetscFunctionBeginUser;
   PetscCall(petsc_guard(
-      PETSC_COMM_SELF, [&] { set_dense(A, P, c->g->jacobian(t, latent_values(u))); }, &c->error));
+      PETSC_COMM_SELF, [&] { set_dense(A, P, c->form.g->jacobian(t, latent_values(u))); }, &c->error));
   PetscFunctionReturn(0);
 }
 
@@ -118,7 +117,7 @@ PetscErrorCode latent_ifunction(TS, PetscReal t, Vec u, Vec udot, Vec f, void* c
   PetscCall(petsc_guard(
       PETSC_COMM_SELF,
       [&] {
-        const Vector F = c->F->residual(t, latent_values(u), latent_values(udot));
+        const Vector F = c->form.F->residual(t, latent_values(u), latent_values(udot));
         copy_to_vec(F.data(), f);
       },
       &c->error));
@@ -129,7 +128,7 @@ PetscErrorCode latent_ijacobian(TS, PetscReal t, Vec u, Vec udot, PetscReal shif
   auto* c = static_cast<LatentContext*>(ctx);
   PetscFunctionBeginUser;
   PetscCall(petsc_guard(
-      PETSC_COMM_SELF, [&] { set_dense(A, P, c->F->jacobian(t, latent_values(u), latent_values(udot), shift)); },
+      PETSC_COMM_SELF, [&] { set_dense(A, P, c->form.F->jacobian(t, latent_values(u), latent_values(udot), shift)); },
       &c->error));
   PetscFunctionReturn(0);
 }
@@ -141,14 +140,15 @@ PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
   PetscInt r;
   PetscCall(VecGetLocalSize(u, &r));
   PetscCall(VecGetArrayRead(u, &pu));
+  const Vector state = Eigen::Map<const Vector>(pu, r);
+  PetscCall(VecRestoreArrayRead(u, &pu));
   // A diverging ROM stops at the first state that is not finite (explicit types would carry
   // Inf and NaN to the end otherwise), saying where and when.
-  const bool finite = Eigen::Map<const Vector>(pu, r).allFinite();
+  const bool finite = state.allFinite();
   if (finite && step % c->stride == 0) {
-    c->data.insert(c->data.end(), pu, pu + r);
+    c->data.insert(c->data.end(), state.data(), state.data() + r);
     c->times.push_back(t);
   }
-  PetscCall(VecRestoreArrayRead(u, &pu));
   if (!finite) {
     c->error = fmt::format("the latent state is not finite at step {}, t = {:.6g}; the last finite one: step {}, t = {:.6g}",
                            step, t, c->good_step, c->good_t);
@@ -156,12 +156,8 @@ PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
   }
   c->good_step = step;
   c->good_t = t;
-  if (c->monitor && *c->monitor) {
-    PetscCall(VecGetArrayRead(u, &pu));
-    const Vector state = Eigen::Map<const Vector>(pu, r);
-    PetscCall(VecRestoreArrayRead(u, &pu));
+  if (c->monitor && *c->monitor)
     PetscCall(petsc_guard(PETSC_COMM_SELF, [&] { (*c->monitor)(step, t, state); }, &c->error));
-  }
   PetscFunctionReturn(0);
 }
 
@@ -185,7 +181,7 @@ LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u
   const PetscInt r = form.dim();
   if (u0.size() != r)
     throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", form.name(), u0.size(), r));
-  LatentContext ctx{form.g, form.F, &monitor, adaptive ? 1 : grid.stride, {}, {}, {}};
+  LatentContext ctx{form, &monitor, adaptive ? 1 : grid.stride, {}, {}, {}};
   MatHandle J;
   VecHandle u;
   METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, J.address()));

@@ -24,11 +24,6 @@ namespace metarom {
 struct ParameterLayout {
   MPI_Comm comm = MPI_COMM_SELF;
   std::vector<bool> distributed;  // per parameter: this rank's own (true) or replicated (false)
-
-  // Every parameter replicated (one rank, or networks that are not split).
-  static ParameterLayout replicated(Index size, MPI_Comm comm = MPI_COMM_SELF) {
-    return {comm, std::vector<bool>(static_cast<size_t>(size), false)};
-  }
 };
 
 // loss_grad is called with batches covering every sample, on every rank of layout.comm with
