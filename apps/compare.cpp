@@ -16,13 +16,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
 #include "cli.hpp"
 #include "compare_report.hpp"
+#include "metarom/io/text_file.hpp"
 #include "metarom/error.hpp"
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
@@ -335,6 +335,20 @@ int cmd_compare(const std::string&) {
 
   nlohmann::json results = nlohmann::json::array();
   const std::vector<std::string> items = split_list(reducers);
+  // Inputs checked before any work: a damaged model file or a latent dimension the training
+  // set cannot give stops the comparison with its message (a row that fails later, a ROM
+  // that diverges, say, is reported in its row instead).
+  for (const std::string& item : items) {
+    if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
+      load_model(item, comm, [&](const ModelFile&) { return rows; });
+      continue;
+    }
+    std::unique_ptr<Reducer> probe = create_reducer(item);
+    for (const int r : dims) {
+      probe->set_latent_dim(r);
+      probe->check_latent_dim(train.n(), train.count(), train_path);
+    }
+  }
   for (const int r : dims) {
     // One latent size keeps the plain file names; several get an _r<r> suffix.
     const std::string tag = dims.size() > 1 ? fmt::format("_r{}", r) : "";
@@ -430,8 +444,8 @@ int cmd_compare(const std::string&) {
   // Report: the numbers above, as JSON and as Markdown written from that JSON alone.
   const std::string md = compare_markdown(all);
   if (is_root()) {
-    std::ofstream(out + "/compare.json") << all.dump(1) << "\n";
-    std::ofstream(out + "/compare.md") << md;
+    write_text_file(out + "/compare.json", all.dump(1) + "\n");
+    write_text_file(out + "/compare.md", md);
   }
   MPI_Barrier(comm);
   // Figures: drawn from the files just written.

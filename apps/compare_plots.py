@@ -24,6 +24,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def save(fig, path, dpi):
+    """Writes the figure under a temporary name and renames it into place: an interrupted
+    run never leaves a partial image under the final name."""
+    root, ext = os.path.splitext(path)
+    temp = "%s.tmp%d%s" % (root, os.getpid(), ext)
+    fig.savefig(temp, dpi=dpi)
+    os.replace(temp, path)
+
+
 def style(r):
     """Line style of a row: solid for Galerkin-type ROMs, dashed learned, dotted closures."""
     return "--" if r["rom"] == "learned" else ":" if r["rom"].endswith("+closure") else "-"
@@ -58,7 +67,7 @@ def field_panels(d, c, ok, mean, name, title):
         ax.set_title(label, fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(os.path.join(d, name), dpi=110)
+    save(fig, os.path.join(d, name), dpi=110)
 
 
 def main(d):
@@ -78,7 +87,7 @@ def main(d):
     if ok:
         ax.legend(fontsize=6, ncol=2 if len(ok) > 8 else 1)
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "error_vs_time.png"), dpi=110)
+    save(fig, os.path.join(d, "error_vs_time.png"), dpi=110)
 
     pod = [r for r in c["results"] if "singular_values" in r]
     if pod:
@@ -97,7 +106,7 @@ def main(d):
         a2.set_ylabel("1 − captured energy")
         a2.set_title("energy Σσ² not captured")
         fig.tight_layout()
-        fig.savefig(os.path.join(d, "singular_values.png"), dpi=110)
+        save(fig, os.path.join(d, "singular_values.png"), dpi=110)
 
     field_panels(d, c, ok, False, "fields_final.png", f'{c["model"]}: final state, r = {dims}')
     field_panels(d, c, ok, True, "mean_fields.png", f'{c["model"]}: time-mean state over the run, r = {dims}')
@@ -116,7 +125,7 @@ def main(d):
         ax.set_title(f'{c["model"]}: ROM error against r (x: failed)')
         ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(os.path.join(d, "error_vs_r.png"), dpi=110)
+        save(fig, os.path.join(d, "error_vs_r.png"), dpi=110)
 
     if "full_energy_in_time" in c:
         fig, ax = plt.subplots(figsize=(9, 5))
@@ -136,7 +145,7 @@ def main(d):
         ax.set_title(f'{c["model"]}: kinetic energy, r = {dims}')
         ax.legend(fontsize=6, ncol=2 if len(ok) > 8 else 1)
         fig.tight_layout()
-        fig.savefig(os.path.join(d, "energy_vs_time.png"), dpi=110)
+        save(fig, os.path.join(d, "energy_vs_time.png"), dpi=110)
     print("figures written to", d)
 
 

@@ -211,6 +211,7 @@ int cmd_fit(const std::string& operand) {
   }
   const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
   progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
+  reducer->check_latent_dim(train.n(), train.count(), in);
   MPI_Barrier(PETSC_COMM_WORLD);
   const double start = MPI_Wtime();
   reducer->fit(train);

@@ -25,17 +25,21 @@ std::string layout_text(const FieldLayout& l) {
 std::string snapshot_text(const h5::Group& root) {
   const long long n = stored_state_size(root);
   const Vector t = root.read_vector("time");
-  const auto shape = root.shape("states");
-  std::string s = fmt::format("  states: n = {} values per state, N = {} snapshots\n", n, shape[0]);
-  if (t.size() != shape[0])
-    throw Error(fmt::format("{}: has {} times for {} snapshots", root.where("time"), t.size(), shape[0]));
+  // read_snapshot_header validates the file (an incomplete recording's /time counts its states).
+  const SnapshotSet header = read_snapshot_header(root, RowPartition::split(root.comm(), n));
+  std::string s = fmt::format("  states: n = {} values per state, N = {} snapshots\n", n, t.size());
+  if (!header.complete)
+    s += fmt::format("  INCOMPLETE: a recording that stopped before it finished; it holds the {} states written "
+                     "before it stopped\n",
+                     t.size());
   if (t.size() > 0) s += fmt::format("  time: {:.6g} .. {:.6g}\n", t(0), t(t.size() - 1));
   if (root.has("parameters")) s += fmt::format("  parameters: {} per snapshot\n", root.shape("parameters")[1]);
   for (const std::string& name : root.names()) {
     if (name == "states" || name == "time" || name == "parameters" || name == "latent" || name == "layout" ||
         name == "provenance")
       continue;
-    if (root.shape(name) == shape) s += fmt::format("  derived field: {} (same shape as the states)\n", name);
+    const auto fshape = root.shape(name);
+    if (fshape.size() == 2 && fshape[1] == n && fshape[0] >= t.size()) s += fmt::format("  derived field: {} (same shape as the states)\n", name);
   }
   s += layout_text(read_layout(root));
   if (root.has("latent")) s += fmt::format("  latent states: r = {}\n", root.shape("latent")[1]);

@@ -12,6 +12,7 @@ grid lines of the interior x in [0.1, 0.9]. Re = 450 should give four gyres (San
 usage: qg_mean_gyres.py OUT.png FILE.h5 [FILE.h5 ...]
 Needs Debian's python3-h5py, python3-numpy and python3-matplotlib.
 """
+import os
 import sys
 from collections import Counter
 
@@ -69,7 +70,10 @@ def main():
     ax.set_title(f"time-mean ψ, t in [{t0:.2f}, {t1:.2f}]\n{count} snapshots, {gyres} gyres")
     fig.colorbar(cs, ax=ax, shrink=0.8)
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    root, ext = os.path.splitext(out)
+    temp = "%s.tmp%d%s" % (root, os.getpid(), ext)  # renamed into place: never a partial image
+    fig.savefig(temp, dpi=120)
+    os.replace(temp, out)
     print(f"time-mean streamfunction over t in [{t0:.3f}, {t1:.3f}] ({count} snapshots, grid {nx} x {ny})")
     print(f"  min {mean.min():.4f}, max {mean.max():.4f}")
     print(f"  sign runs per north-south line: {dict(sorted(histogram.items()))}")

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <ctime>
+#include <limits>
 
 #include "metarom/error.hpp"
 
@@ -22,6 +23,17 @@ const T& get_as(const std::map<std::string, AttributeValue>& m, const std::strin
 
 long long Attributes::get_int(const std::string& key, const std::string& context) const {
   return get_as<long long>(values_, key, context, "an integer");
+}
+
+long long Attributes::get_int(const std::string& key, const std::string& context, long long lo, long long hi) const {
+  const long long v = get_int(key, context);
+  if (v < lo || v > hi)
+    throw Error(fmt::format("{}: attribute '{}' is {}, expected an integer in [{}, {}]", context, key, v, lo, hi));
+  return v;
+}
+
+int Attributes::get_count(const std::string& key, const std::string& context, int lo) const {
+  return static_cast<int>(get_int(key, context, lo, std::numeric_limits<int>::max()));
 }
 
 double Attributes::get_double(const std::string& key, const std::string& context) const {

@@ -102,6 +102,11 @@ AttributeValue read_attribute(hid_t attr, const std::string& context) {
   const bool scalar = H5Sget_simple_extent_type(space.get()) == H5S_SCALAR;
   const H5T_class_t cls = H5Tget_class(type.get());
   if (count < 0) throw Error(context + ": unreadable attribute");
+  // The declared count against the bytes stored (each value takes at least one) before any
+  // allocation: an absurd size in a damaged file is an error, not an allocation failure.
+  if (static_cast<hsize_t>(count) > H5Aget_storage_size(attr))
+    throw Error(fmt::format("{}: declares {} values but stores {} bytes (damaged file)", context, count,
+                            H5Aget_storage_size(attr)));
   if (cls == H5T_INTEGER) {
     std::vector<long long> v(count);
     if (count > 0 && H5Aread(attr, H5T_NATIVE_LLONG, v.data()) < 0) throw Error(context + ": unreadable attribute");
@@ -248,6 +253,19 @@ Id Group::open_dataset(const std::string& name, int expected_rank, std::vector<h
   return ds;
 }
 
+void Group::check_stored(const Id& ds, const std::string& name, long double values) const {
+  // Sizes come from the file: nothing is allocated for a data set before its declared size
+  // is checked against the bytes the file stores for it. Uncompressed values take 8 bytes
+  // each; compressed ones (h5py's gzip, say) rarely shrink a thousandfold.
+  const long double stored = static_cast<long double>(H5Dget_storage_size(ds.get()));
+  Id dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+  const bool filtered = dcpl.valid() && H5Pget_nfilters(dcpl.get()) > 0;
+  if (values * 8 > (filtered ? 1000 : 1) * stored)
+    throw Error(fmt::format("{}: declares {:.0f} values but the file stores {:.0f} bytes of data for it (truncated, "
+                            "damaged or never written)",
+                            where(name), static_cast<double>(values), static_cast<double>(stored)));
+}
+
 void Group::check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const {
   long long bad = -1;
   for (long long i = 0; i < count; ++i)
@@ -281,6 +299,15 @@ void Group::write_slab(const std::string& name, const std::vector<hsize_t>& dims
   Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
         H5Dclose);
   if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+  write_selection(ds, name, start, count, data, comm);
+}
+
+void Group::write_selection(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
+                            const std::vector<hsize_t>& count, const double* data, MPI_Comm comm) {
+  const int rank = static_cast<int>(count.size());
+  hsize_t mine = 1;
+  for (hsize_t c : count) mine *= c;
+  Id space(H5Dget_space(ds.get()), H5Sclose);
   Id mem(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
   if (mine > 0) {
     H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
@@ -291,6 +318,58 @@ void Group::write_slab(const std::string& name, const std::vector<hsize_t>& dims
   Id dxpl = transfer(comm);
   if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), data) < 0)
     throw Error(fmt::format("{}: write failed", where(name)));
+}
+
+void Group::create_growing_rows(const std::string& name, long long n) {
+  const hsize_t dims[2] = {0, static_cast<hsize_t>(n)}, max[2] = {H5S_UNLIMITED, static_cast<hsize_t>(n)};
+  // One chunk per snapshot, capped at 2^24 values as write_rows' chunks.
+  const hsize_t chunk[2] = {1, std::max<hsize_t>(1, std::min<hsize_t>(dims[1], hsize_t(1) << 24))};
+  Id space(H5Screate_simple(2, dims, max), H5Sclose);
+  Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), 2, chunk);
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose);
+  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+}
+
+void Group::create_growing_vector(const std::string& name) {
+  const hsize_t dims = 0, max = H5S_UNLIMITED, chunk = 1024;
+  Id space(H5Screate_simple(1, &dims, &max), H5Sclose);
+  Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), 1, &chunk);
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose);
+  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+}
+
+hsize_t Group::grow(const Id& ds, const std::string& name, hsize_t rows) {
+  Id space(H5Dget_space(ds.get()), H5Sclose);
+  std::vector<hsize_t> dims(H5Sget_simple_extent_ndims(space.get()));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  const hsize_t old = dims.at(0);
+  dims[0] += rows;
+  if (H5Dset_extent(ds.get(), dims.data()) < 0) throw Error(fmt::format("{}: cannot extend the data set", where(name)));
+  return old;
+}
+
+void Group::append_rows(const std::string& name, const Matrix& local, const RowPartition& rows) {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 2, dims);
+  if (local.rows() != rows.local() || static_cast<long long>(dims[1]) != rows.global)
+    throw Error(fmt::format("{}: {} local rows of {} given for a data set of rows {}", where(name), local.rows(),
+                            rows.global, dims[1]));
+  const hsize_t cols = static_cast<hsize_t>(local.cols());
+  const hsize_t first = grow(ds, name, cols);
+  write_selection(ds, name, {first, static_cast<hsize_t>(rows.begin)}, {cols, static_cast<hsize_t>(rows.local())},
+                  local.data(), rows.comm);
+}
+
+void Group::append_vector(const std::string& name, const Vector& v) {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, 1, dims);
+  const hsize_t n = static_cast<hsize_t>(v.size());
+  const hsize_t first = grow(ds, name, n);
+  write_selection(ds, name, {first}, {comm_rank(comm_) == 0 ? n : 0}, v.data(), comm_);
 }
 
 void Group::read_slab(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
@@ -326,6 +405,7 @@ Matrix Group::read_rows(const std::string& name, const RowPartition& rows, long 
   if (static_cast<long long>(dims[1]) != rows.global || (expected_cols >= 0 && static_cast<long long>(dims[0]) != expected_cols))
     throw Error(fmt::format("{}: has shape [{}, {}], expected [{}, {}]", where(name), dims[0], dims[1],
                             expected_cols >= 0 ? std::to_string(expected_cols) : "N", rows.global));
+  check_stored(ds, name, static_cast<long double>(dims[0]) * dims[1]);
   Matrix local(rows.local(), static_cast<Index>(dims[0]));
   read_slab(ds, name, {0, static_cast<hsize_t>(rows.begin)}, {dims[0], static_cast<hsize_t>(rows.local())},
             local.data(), rows.comm);
@@ -341,6 +421,7 @@ Matrix Group::read_rows_window(const std::string& name, const RowPartition& rows
   if (first < 0 || count < 0 || first + count > static_cast<long long>(dims[0]))
     throw Error(fmt::format("{}: columns [{}, {}) asked of a matrix with {}", where(name), first, first + count,
                             dims[0]));
+  check_stored(ds, name, static_cast<long double>(count) * dims[1]);
   Matrix local(rows.local(), static_cast<Index>(count));
   read_slab(ds, name, {static_cast<hsize_t>(first), static_cast<hsize_t>(rows.begin)},
             {static_cast<hsize_t>(count), static_cast<hsize_t>(rows.local())}, local.data(), rows.comm);
@@ -361,6 +442,7 @@ Matrix Group::read_columns(const std::string& name, const RowPartition& cols, lo
   if (static_cast<long long>(dims[0]) != cols.global || static_cast<long long>(dims[1]) != expected_rows)
     throw Error(fmt::format("{}: has shape [{}, {}], expected [{}, {}]", where(name), dims[0], dims[1], cols.global,
                             expected_rows));
+  check_stored(ds, name, static_cast<long double>(dims[0]) * dims[1]);
   Matrix local(static_cast<Index>(dims[1]), cols.local());
   read_slab(ds, name, {static_cast<hsize_t>(cols.begin), 0}, {static_cast<hsize_t>(cols.local()), dims[1]},
             local.data(), cols.comm);
@@ -379,6 +461,7 @@ Vector Group::read_vector_rows(const std::string& name, const RowPartition& rows
   Id ds = open_dataset(name, 1, dims);
   if (static_cast<long long>(dims[0]) != rows.global)
     throw Error(fmt::format("{}: has length {}, expected {}", where(name), dims[0], rows.global));
+  check_stored(ds, name, dims[0]);
   Vector local(rows.local());
   read_slab(ds, name, {static_cast<hsize_t>(rows.begin)}, {static_cast<hsize_t>(rows.local())}, local.data(),
             rows.comm);
@@ -400,6 +483,7 @@ Matrix Group::read_matrix(const std::string& name, long long expected_rows, long
     throw Error(fmt::format("{}: has shape [{}, {}], expected [{}, {}]", where(name), cols, rows,
                             expected_cols >= 0 ? std::to_string(expected_cols) : "any",
                             expected_rows >= 0 ? std::to_string(expected_rows) : "any"));
+  check_stored(ds, name, static_cast<long double>(dims[0]) * dims[1]);
   Matrix m(rows, cols);
   read_slab(ds, name, {0, 0}, {dims[0], dims[1]}, m.data(), MPI_COMM_SELF);
   return m;
@@ -415,6 +499,7 @@ Vector Group::read_vector(const std::string& name, long long expected_size) cons
   Id ds = open_dataset(name, 1, dims);
   if (expected_size >= 0 && static_cast<long long>(dims[0]) != expected_size)
     throw Error(fmt::format("{}: has length {}, expected {}", where(name), dims[0], expected_size));
+  check_stored(ds, name, dims[0]);
   Vector v(static_cast<Index>(dims[0]));
   read_slab(ds, name, {0}, {dims[0]}, v.data(), MPI_COMM_SELF);
   return v;
@@ -442,6 +527,29 @@ File File::create(const std::string& path, MPI_Comm comm) {
   }
   Id g(H5Gopen2(f.get(), "/", H5P_DEFAULT), H5Gclose);
   return File(std::move(f), Group(std::move(g), path, "/", comm), path, temp, comm);
+}
+
+File File::create_partial(const std::string& path, MPI_Comm comm) {
+  silence_hdf5();
+  const std::string partial = partial_name(path);
+  std::error_code ec;
+  int exists = comm_rank(comm) == 0 && std::filesystem::exists(partial, ec);
+  MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
+  if (exists)
+    throw Error(fmt::format("{}: exists, an earlier recording to {} that did not finish (it holds the states recorded "
+                            "before that run stopped; `metarom info` shows them): move or remove it first",
+                            partial, path));
+  Id fapl = file_access(comm);
+  Id f(H5Fcreate(partial.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), H5Fclose);
+  if (!f.valid()) throw Error(fmt::format("{}: cannot create file (no permission, missing directory or disk full?)", partial));
+  Id g(H5Gopen2(f.get(), "/", H5P_DEFAULT), H5Gclose);
+  File file(std::move(f), Group(std::move(g), partial, "/", comm), path, partial, comm);
+  file.keep_uncommitted_ = true;
+  return file;
+}
+
+void File::flush() {
+  if (H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0) throw Error(fmt::format("{}: flush failed", temp_.empty() ? path_ : temp_));
 }
 
 File File::open(const std::string& path, MPI_Comm comm) {
@@ -487,7 +595,7 @@ void File::commit() {
 File::~File() {
   if (file_.valid() || !temp_.empty()) {
     close();
-    if (!temp_.empty() && comm_rank(comm_) == 0) {
+    if (!temp_.empty() && !keep_uncommitted_ && comm_rank(comm_) == 0) {
       std::error_code ec;
       std::filesystem::remove(temp_, ec);  // an aborted write leaves nothing behind
     }

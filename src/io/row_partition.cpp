@@ -35,12 +35,20 @@ void allreduce_sum(MPI_Comm comm, double* data, long long count) {
   int size = 1;
   MPI_Comm_size(comm, &size);
   if (size == 1 || count == 0) return;
+  // Summed on rank 0 and broadcast, not MPI_Allreduce: MPI does not promise that an
+  // allreduce's floating-point result is bitwise equal on every rank (its algorithms add in
+  // rank-dependent orders on 3 or more ranks), and every decision taken on reduced values —
+  // a Levenberg–Marquardt step accepted, a convergence test, a tolerance — must be the same
+  // on every rank, or the ranks part ways and hang. The broadcast makes them equal.
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
   // MPI counts are int: reduce in pieces so very large buffers work too.
   const long long piece = INT_MAX / 2;
   for (long long off = 0; off < count; off += piece) {
     const int c = static_cast<int>(count - off < piece ? count - off : piece);
-    if (MPI_Allreduce(MPI_IN_PLACE, data + off, c, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS)
-      throw Error("MPI_Allreduce failed");
+    if (MPI_Reduce(rank == 0 ? MPI_IN_PLACE : data + off, data + off, c, MPI_DOUBLE, MPI_SUM, 0, comm) != MPI_SUCCESS ||
+        MPI_Bcast(data + off, c, MPI_DOUBLE, 0, comm) != MPI_SUCCESS)
+      throw Error("MPI reduction failed");
   }
 }
 

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/text_file.hpp"
 
 namespace metarom {
 
@@ -60,8 +60,14 @@ FieldLayout read_layout(const h5::Group& g) {
   };
   layout.lower = doubles("lower");
   layout.upper = doubles("upper");
-  for (long long d : layout.dims)
+  long double points = 1;
+  for (long long d : layout.dims) {
     if (d <= 0) throw Error(fmt::format("{}: grid dimensions must be positive, got {}", ctx, to_string(layout.dims)));
+    points *= d;
+  }
+  // Checked before anything multiplies them in 64-bit integers (FieldLayout::size()).
+  if (points * std::max<size_t>(layout.fields.size(), 1) > 1e15L)
+    throw Error(fmt::format("{}: grid dimensions {} describe more than 1e15 values per state", ctx, to_string(layout.dims)));
   return layout;
 }
 
@@ -92,7 +98,11 @@ SnapshotSet read_snapshot_header(const h5::Group& g, const RowPartition& rows) {
   s.rows = rows;
   s.X.resize(rows.local(), 0);
   s.t = g.read_vector("time");
-  if (s.t.size() != shape[0])
+  const Attributes root = g.read_attributes();
+  s.complete = !root.has("complete") || root.get_int("complete", g.where()) != 0;
+  // A recording stopped before it finished (SnapshotStream) may hold states written after
+  // the last time: /time counts the complete ones.
+  if (s.t.size() != shape[0] && (s.complete || s.t.size() > shape[0]))
     throw Error(fmt::format("{}: has {} times, but {} holds {} snapshots", g.where("time"), s.t.size(), g.where("states"),
                             shape[0]));
   if (g.has("parameters")) s.mu = g.read_matrix("parameters", -1, shape[0]);
@@ -106,7 +116,10 @@ SnapshotSet read_snapshot_header(const h5::Group& g, const RowPartition& rows) {
 
 SnapshotSet read_snapshot_content(const h5::Group& g, const RowPartition& rows) {
   SnapshotSet s = read_snapshot_header(g, rows);
-  s.X = g.read_rows("states", rows, s.t.size());
+  if (s.t.size() == 0)
+    throw Error(fmt::format("{}: holds no snapshots{}", g.where("states"),
+                            s.complete ? "" : " (a recording that stopped before its first states were written)"));
+  s.X = s.complete ? g.read_rows("states", rows, s.t.size()) : g.read_rows_window("states", rows, 0, s.t.size());
   return s;
 }
 
@@ -152,7 +165,8 @@ void write_xdmf(const std::string& h5path, const SnapshotSet& set, const std::ve
 
   std::string x = "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n"
                   "  <Grid Name=\"snapshots\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
-  for (Index j = 0; j < set.count(); ++j) {
+  const Index count = set.t.size();  // the times, not X's columns: a recording's writer holds no states
+  for (Index j = 0; j < count; ++j) {
     x += fmt::format("   <Grid Name=\"t{}\" GridType=\"Uniform\">\n    <Time Value=\"{:.17g}\"/>\n", j, set.t(j));
     x += fmt::format("    <Topology TopologyType=\"2DCoRectMesh\" Dimensions=\"{} {}\"/>\n", ny, nx);
     x += fmt::format(
@@ -169,15 +183,13 @@ void write_xdmf(const std::string& h5path, const SnapshotSet& set, const std::ve
           "      <DataItem Dimensions=\"3 2\" Format=\"XML\">{} {} 1 {} 1 {}</DataItem>\n"
           "      <DataItem Dimensions=\"{} {}\" NumberType=\"Float\" Precision=\"8\" "
           "Format=\"HDF\">{}:/{}</DataItem>\n     </DataItem>\n    </Attribute>\n",
-          arrays[a].first, ny, nx, j, offset, stride, n / nf, set.count(), n, file, arrays[a].second);
+          arrays[a].first, ny, nx, j, offset, stride, n / nf, count, n, file, arrays[a].second);
     }
     x += "   </Grid>\n";
   }
   x += "  </Grid>\n </Domain>\n</Xdmf>\n";
   const std::string out = std::filesystem::path(h5path).replace_extension(".xmf").string();
-  std::ofstream os(out);
-  os << x;
-  if (!os) throw Error(fmt::format("{}: cannot write the XDMF side file", out));
+  write_text_file(out, x);
 }
 
 void check_snapshot_kind(const h5::Group& root) {
@@ -202,8 +214,9 @@ Matrix read_derived_field(const std::string& path, const std::string& name, cons
   h5::File f = h5::File::open(path, rows.comm);
   check_snapshot_kind(f.root());
   if (!f.root().has(name)) return Matrix(rows.local(), 0);
-  const std::vector<long long> states = f.root().shape("states");
-  return f.root().read_rows(name, rows, states.at(0));
+  const SnapshotSet header = read_snapshot_header(f.root(), rows);
+  const Index count = header.t.size();
+  return header.complete ? f.root().read_rows(name, rows, count) : f.root().read_rows_window(name, rows, 0, count);
 }
 
 void write_trajectory(const std::string& path, const SnapshotSet& decoded, const Matrix& latent) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "metarom/error.hpp"
@@ -199,6 +200,19 @@ Mlp Mlp::load(const h5::Group& g, Split split, const RowPartition& rows) {
     const std::string name = a.get_string("hidden_activation", g.where());
     if (name == "identity") act = Activation::identity;
     else if (name != "tanh") throw Error(g.where() + ": unknown hidden activation '" + name + "' (tanh, identity)");
+  }
+  // The widths against the stored layers before the network allocates anything from them.
+  if (w.size() < 2) throw Error(fmt::format("{}: attribute 'widths' lists {} width(s), a network needs 2 or more", g.where(), w.size()));
+  for (size_t l = 0; l < w.size(); ++l) {
+    if (w[l] < 1 || w[l] > std::numeric_limits<int>::max())
+      throw Error(fmt::format("{}: attribute 'widths' holds {}, widths must be in [1, 2^31)", g.where(), w[l]));
+    if (l + 1 == w.size()) break;
+    const std::string W = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
+    const std::vector<long long> expected{w[l], w[l + 1]};  // a w[l+1] x w[l] matrix, stored [cols, rows]
+    if (g.shape(W) != expected || g.shape(b) != std::vector<long long>{w[l + 1]})
+      throw Error(fmt::format("{}: layer {} is stored as {} and {}, but 'widths' {} asks for [{}, {}] and [{}]",
+                              g.where(), l + 1, to_string(g.shape(W)), to_string(g.shape(b)), to_string(w), w[l],
+                              w[l + 1], w[l + 1]));
   }
   Mlp m(std::vector<int>(w.begin(), w.end()), act, split, rows);
   const int last = m.layer_count() - 1;

@@ -1,14 +1,17 @@
 // TSTrajectory type "metarom": records the states of any PETSc TS run into a metarom
 // snapshot file (data/FORMAT.md), by options alone:
 //   -ts_save_trajectory -ts_trajectory_type metarom -ts_trajectory_metarom_file snaps.h5
-//   [-ts_trajectory_metarom_stride k] [-ts_trajectory_metarom_rhs]
+//   [-ts_trajectory_metarom_stride k] [-ts_trajectory_metarom_rhs] [-ts_trajectory_metarom_flush m]
 // With -ts_trajectory_metarom_rhs the right-hand side f(t_k, x_k) of every recorded state is
 // stored too (data set /rhs), so `metarom fit -latent_dynamics learned` gets exact latent
 // velocities instead of finite differences.
-// Every k-th step (step 0 included) is kept in memory, in the DMDA's natural ordering when
-// the TS has a DMDA (app_state.hpp), and written collectively — each rank its own rows —
-// when the trajectory is destroyed (TSDestroy) or reset, so one file results whatever the
-// number of ranks. Provenance names the program and the TS type.
+// Every k-th step (step 0 included) is kept, in the DMDA's natural ordering when the TS has a
+// DMDA (app_state.hpp), and streamed to snaps.h5.partial every m kept states (SnapshotStream:
+// each rank writes its own rows, flushed), renamed to snaps.h5 when the trajectory is
+// destroyed (TSDestroy) or reset. A program that crashes, is killed or never destroys its TS
+// leaves snaps.h5.partial, a valid snapshot file marked incomplete holding every state
+// streamed before it stopped. Memory: m + 1 states (the newest is held back because TSSolve
+// sets its last step twice). Provenance names the program and the TS type.
 #include <petsc/private/tsimpl.h>
 
 #include <memory>
@@ -18,6 +21,7 @@
 #include "plugin/app_state.hpp"
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
+#include "metarom/io/snapshot_stream.hpp"
 #include "metarom/plugin/plugin.hpp"
 #include "metarom/version.hpp"
 
@@ -27,41 +31,51 @@ namespace {
 
 struct Recorder {
   std::string file = "trajectory.h5";
-  PetscInt stride = 1;
+  PetscInt stride = 1, flush_every = 16;
   std::unique_ptr<AppState> state;
   PetscBool rhs = PETSC_FALSE;
-  std::vector<double> data, times, velocities;
+  std::unique_ptr<SnapshotStream> stream;
+  std::vector<double> data, times, velocities;  // kept states not yet streamed, local rows
   VecHandle f;
   PetscInt last_step = -1;
   std::string program, ts_type;
-  bool written = false;
 };
 
 Recorder* recorder(TSTrajectory tj) { return static_cast<Recorder*>(tj->data); }
 
-void write_recorded(Recorder& r) {
-  if (!r.state || r.times.empty()) return;
-  SnapshotSet s;
-  s.rows = r.state->rows();
-  const Index local = s.rows.local(), count = static_cast<Index>(r.times.size());
-  s.X = Eigen::Map<const Matrix>(r.data.data(), local, count);
-  s.t = Eigen::Map<const Vector>(r.times.data(), count);
-  s.layout = r.state->layout();
-  s.provenance.set("model", "petsc-ts");
-  s.provenance.set("program", r.program);
-  s.provenance.set("ts_type", r.ts_type);
-  s.provenance.set("snapshot_stride", static_cast<long long>(r.stride));
-  s.provenance.set("mpi_ranks", s.rows.size());
-  s.provenance.set("metarom_version", std::string(version_string));
-  s.provenance.set("created", iso_time_now());
-  std::vector<DerivedField> derived;
-  if (r.rhs) derived.push_back({"rhs", Eigen::Map<const Matrix>(r.velocities.data(), local, count)});
-  write_snapshots(r.file, s, derived);
-  if (s.layout.dims.size() == 1 || s.layout.dims.size() == 2) write_xdmf(r.file, s);
-  r.written = true;
-  r.data.clear();
-  r.times.clear();
-  r.velocities.clear();
+void open_stream(Recorder& r) {
+  Attributes p;
+  p.set("model", "petsc-ts");
+  p.set("program", r.program);
+  p.set("ts_type", r.ts_type);
+  p.set("snapshot_stride", static_cast<long long>(r.stride));
+  p.set("mpi_ranks", r.state->rows().size());
+  p.set("metarom_version", std::string(version_string));
+  p.set("created", iso_time_now());
+  std::vector<std::string> derived;
+  if (r.rhs) derived.push_back("rhs");
+  r.stream = std::make_unique<SnapshotStream>(r.file, r.state->rows(), r.state->layout(), p, derived);
+}
+
+// Streams the first `count` held states.
+void stream_held(Recorder& r, Index count) {
+  if (count == 0) return;
+  const Index local = r.state->rows().local();
+  const Index values = local * count;
+  std::vector<Matrix> derived;
+  if (r.rhs) derived.push_back(Eigen::Map<const Matrix>(r.velocities.data(), local, count));
+  r.stream->append(Eigen::Map<const Matrix>(r.data.data(), local, count),
+                   Eigen::Map<const Vector>(r.times.data(), count), derived);
+  r.data.erase(r.data.begin(), r.data.begin() + values);
+  if (r.rhs) r.velocities.erase(r.velocities.begin(), r.velocities.begin() + values);
+  r.times.erase(r.times.begin(), r.times.begin() + count);
+}
+
+void finish_recording(Recorder& r) {
+  if (!r.stream) return;
+  stream_held(r, static_cast<Index>(r.times.size()));
+  r.stream->finish();
+  r.stream.reset();
   r.last_step = -1;
 }
 
@@ -79,6 +93,7 @@ PetscErrorCode set(TSTrajectory tj, TS ts, PetscInt step, PetscReal t, Vec x) {
       METAROM_PETSC(TSGetType(ts, &type));
       r.ts_type = type ? type : "";
     }
+    if (!r.stream) open_stream(r);
     const Vector v = r.state->to_rows(x);
     Vector fv;
     if (r.rhs) {
@@ -100,6 +115,8 @@ PetscErrorCode set(TSTrajectory tj, TS ts, PetscInt step, PetscReal t, Vec x) {
     r.data.insert(r.data.end(), v.data(), v.data() + v.size());
     r.times.push_back(t);
     r.last_step = step;
+    // Stream all but the newest state, which TSSolve may set again.
+    if (static_cast<PetscInt>(r.times.size()) > r.flush_every) stream_held(r, static_cast<Index>(r.times.size()) - 1);
   }));
   PetscFunctionReturn(0);
 }
@@ -112,18 +129,23 @@ PetscErrorCode set_from_options(TSTrajectory tj, PetscOptionItems* PetscOptionsO
                           "TSTrajectory", r.file));
   PetscCall(PetscOptionsInt("-ts_trajectory_metarom_stride", "Keep every k-th step (step 0 included)", "TSTrajectory",
                             r.stride, &r.stride, nullptr));
+  PetscCall(PetscOptionsInt("-ts_trajectory_metarom_flush",
+                            "Stream the kept states to the file every m of them (memory: m + 1 states)", "TSTrajectory",
+                            r.flush_every, &r.flush_every, nullptr));
   PetscCall(PetscOptionsBool("-ts_trajectory_metarom_rhs",
                              "Also record the right-hand side f(t, x) of each kept state (exact latent velocities)",
                              "TSTrajectory", r.rhs, &r.rhs, nullptr));
   PetscOptionsHeadEnd();
   PetscCheck(r.stride >= 1, PetscObjectComm(reinterpret_cast<PetscObject>(tj)), PETSC_ERR_ARG_OUTOFRANGE,
              "-ts_trajectory_metarom_stride must be >= 1, got %" PetscInt_FMT, r.stride);
+  PetscCheck(r.flush_every >= 1, PetscObjectComm(reinterpret_cast<PetscObject>(tj)), PETSC_ERR_ARG_OUTOFRANGE,
+             "-ts_trajectory_metarom_flush must be >= 1, got %" PetscInt_FMT, r.flush_every);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode flush(TSTrajectory tj) {
   PetscFunctionBeginUser;
-  PetscCall(petsc_guard(PetscObjectComm(reinterpret_cast<PetscObject>(tj)), [&] { write_recorded(*recorder(tj)); }));
+  PetscCall(petsc_guard(PetscObjectComm(reinterpret_cast<PetscObject>(tj)), [&] { finish_recording(*recorder(tj)); }));
   PetscFunctionReturn(0);
 }
 
@@ -142,8 +164,11 @@ PetscErrorCode view(TSTrajectory tj, PetscViewer viewer) {
   PetscFunctionBeginUser;
   PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(viewer), PETSCVIEWERASCII, &ascii));
   if (ascii)
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  metarom snapshots: file %s, every %" PetscInt_FMT " step(s), %zu held\n",
-                                     r.file.c_str(), r.stride, r.times.size()));
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "  metarom snapshots: file %s, every %" PetscInt_FMT
+                                     " step(s), streamed every %" PetscInt_FMT " state(s); %lld written, %zu held\n",
+                                     r.file.c_str(), r.stride, r.flush_every,
+                                     r.stream ? static_cast<long long>(r.stream->count()) : 0LL, r.times.size()));
   PetscFunctionReturn(0);
 }
 

@@ -153,12 +153,12 @@ LinearInverseMap LinearInverseMap::load(const std::string& path, MPI_Comm comm) 
   const Attributes a = g.read_attributes();
   LinearInverseMap m;
   const long long n = a.get_int("n", g.where()), mm = a.get_int("m", g.where());
-  const int ell = static_cast<int>(a.get_int("rank", g.where()));
+  const int ell = a.get_count("rank", g.where(), 1);
   if (n < 1 || mm < 1 || ell < 1 || ell > std::min(n, mm))
     throw Error(fmt::format("{}: sizes n = {}, m = {}, rank {} are not those of an inverse map", g.where(), n, mm, ell));
   m.settings_.noise = a.get_double("noise", g.where());
   m.settings_.energy = a.get_double("energy_requested", g.where());
-  m.settings_.rank = static_cast<int>(a.get_int("rank_requested", g.where()));
+  m.settings_.rank = a.get_count("rank_requested", g.where());
   m.risk_ = a.get_double("risk", g.where());
   m.prior_energy_ = a.get_double("prior_energy", g.where());
   m.unique_ = a.get_int("unique", g.where()) != 0;

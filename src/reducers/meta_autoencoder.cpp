@@ -228,9 +228,9 @@ void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   load_networks(g, rows);
   GaussNewtonEncoder check(decoder_);
   const Attributes a = g.read_attributes();
-  train_gn_.iterations = static_cast<int>(a.get_int("gn_iterations", g.where()));
+  train_gn_.iterations = a.get_count("gn_iterations", g.where());
   train_gn_.damping = encode_gn_.damping = a.get_double("gn_damping", g.where());
-  encode_gn_.iterations = static_cast<int>(a.get_int("gn_max_iterations", g.where()));
+  encode_gn_.iterations = a.get_count("gn_max_iterations", g.where());
   encode_gn_.tolerance = a.get_double("gn_tolerance", g.where());
   gradient_ = a.get_string("gradient", g.where()) == "implicit" ? Gradient::implicit : Gradient::unrolled;
   latent_penalty_ = a.has("latent_penalty") ? a.get_double("latent_penalty", g.where()) : 0.0;

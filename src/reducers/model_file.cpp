@@ -49,8 +49,8 @@ ModelFile load_model(const std::string& path, MPI_Comm comm,
   ModelFile m;
   const h5::Group tg = f.root().open_group("training");
   const Attributes ta = tg.read_attributes();
-  m.n = ta.get_int("n", tg.where());
-  m.training_count = ta.get_int("count", tg.where());
+  m.n = ta.get_int("n", tg.where(), 1, 1LL << 50);  // a state size, checked before it sizes anything
+  m.training_count = ta.get_int("count", tg.where(), 0, 1LL << 50);
   m.training_file = ta.has("file") ? ta.get_string("file", tg.where()) : "";
   m.fit_seconds = ta.has("fit_seconds") ? ta.get_double("fit_seconds", tg.where()) : 0.0;
   m.layout = read_layout(tg);
@@ -60,7 +60,11 @@ ModelFile load_model(const std::string& path, MPI_Comm comm,
   if (rows.global != m.n)
     throw Error(fmt::format("{}: the model is for states of size {}, the target has {}", path, m.n, rows.global));
   const h5::Group rg = f.root().open_group("reducer");
-  m.reducer = create_reducer(rg.read_attributes().get_string("type", rg.where()));
+  try {
+    m.reducer = create_reducer(rg.read_attributes().get_string("type", rg.where()));
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", rg.where(), e.what()));
+  }
   m.reducer->load(rg, rows);
   if (f.root().has("latent_dynamics")) {
     auto d = std::make_shared<LearnedDynamics>(LearnedDynamics::load(f.root().open_group("latent_dynamics")));

@@ -80,7 +80,7 @@ void Normalization::load(const h5::Group& g, const RowPartition& rows) {
   const Attributes a = g.read_attributes();
   scale = a.get_double("normalization_scale", g.where());
   if (!(scale > 0)) throw Error(g.where() + ": normalization_scale must be positive");
-  modes = a.has("normalization_pod_modes") ? static_cast<int>(a.get_int("normalization_pod_modes", g.where())) : 0;
+  modes = a.has("normalization_pod_modes") ? a.get_count("normalization_pod_modes", g.where()) : 0;
   if (modes < 0) throw Error(g.where() + ": normalization_pod_modes must be >= 0");
   if (modes > 0) basis = g.read_rows("normalization_basis", rows, modes);
 }

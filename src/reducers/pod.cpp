@@ -328,16 +328,16 @@ void Pod::save(h5::Group& g) const {
 
 void Pod::load(const h5::Group& g, const RowPartition& rows) {
   const Attributes a = g.read_attributes();
-  const int r = static_cast<int>(a.get_int("latent_dim", g.where()));
+  const int r = a.get_count("latent_dim", g.where(), 1);
   settings_.center = a.get_int("centered", g.where()) != 0;
   settings_.energy = a.get_double("energy_requested", g.where());
-  settings_.latent_dim = static_cast<int>(a.get_int("latent_dim_requested", g.where()));
+  settings_.latent_dim = a.get_count("latent_dim_requested", g.where());
   // Files written before the randomized route have no "svd": exact.
   settings_.svd = a.has("svd") ? a.get_string("svd", g.where()) : "exact";
   sigma_error_bound_ = sketch_residual_ = sigma_change_ = 0;
   if (settings_.svd == "randomized") {
-    settings_.oversampling = static_cast<int>(a.get_int("oversampling", g.where()));
-    settings_.power_iterations = static_cast<int>(a.get_int("power_iterations", g.where()));
+    settings_.oversampling = a.get_count("oversampling", g.where());
+    settings_.power_iterations = a.get_count("power_iterations", g.where());
     settings_.seed = a.get_int("seed", g.where());
     sigma_error_bound_ = a.get_double("sigma_error_bound", g.where());
     sigma_change_ = a.get_double("sigma_change", g.where());
@@ -352,11 +352,11 @@ void Pod::load(const h5::Group& g, const RowPartition& rows) {
   if (sigma_.size() < r) throw Error(fmt::format("{}: fewer singular values than r = {}", g.where("singular_values"), r));
   modes_.resize(0, 0);
   if (settings_.svd == "incremental") {
-    settings_.oversampling = static_cast<int>(a.get_int("oversampling", g.where()));
-    settings_.incremental_rank = static_cast<int>(a.get_int("incremental_rank", g.where()));
+    settings_.oversampling = a.get_count("oversampling", g.where());
+    settings_.incremental_rank = a.get_count("incremental_rank", g.where());
     settings_.memory_mb = a.get_double("memory_mb", g.where());
     block_used_ = a.get_int("block_columns", g.where());
-    settings_.block_columns = static_cast<int>(a.get_int("block_columns_requested", g.where()));
+    settings_.block_columns = a.get_count("block_columns_requested", g.where());
     blocks_ = a.get_int("blocks", g.where());
     count_ = a.get_int("count", g.where());
     energy_ = a.get_double("energy", g.where());

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -33,6 +34,18 @@ void Reducer::set_from_options(const std::string& prefix) {
   METAROM_PETSC(latent_dim_option(petsc_prefix(prefix), latent_dim_setting(), &r, &set));
   if (set) set_latent_dim(static_cast<int>(r));
   read_options(prefix);
+}
+
+void Reducer::check_latent_dim(long long n, long long N, const std::string& data) const {
+  const int r = latent_dim_setting();
+  const bool by_energy = type() == "pod" && r == 0;
+  if (r < 0 || (r == 0 && !by_energy))
+    throw Error(fmt::format("{}: -r must be {} (the latent dimension), got {}", type(),
+                            type() == "pod" ? ">= 0 (0: chosen by -pod_energy)" : ">= 1", r));
+  if (r > std::min(n, N))
+    throw Error(fmt::format("{}: latent dimension r = {} exceeds min(n, N) = {} of {} (n = {} values per state, N = {} "
+                            "snapshots)",
+                            type(), r, std::min(n, N), data, n, N));
 }
 
 namespace {

@@ -604,19 +604,19 @@ void SparseAutoencoder::save(h5::Group& g) const {
 void SparseAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   const Attributes a = g.read_attributes();
   Settings& s = settings_;
-  s.latent_dim = static_cast<int>(a.get_int("latent_dim", g.where()));
+  s.latent_dim = a.get_count("latent_dim", g.where(), 1);
   if (s.latent_dim < 1) throw Error(fmt::format("{}: latent_dim {} < 1", g.where(), s.latent_dim));
   s.lambda = a.get_double("lambda", g.where());
   s.encoder_activation = sparse_activation(a.get_string("encoder_activation", g.where()));
   s.decoder_activation = sparse_activation(a.get_string("decoder_activation", g.where()));
   s.optimizer = a.get_string("optimizer", g.where());
-  s.epochs = static_cast<int>(a.get_int("epochs", g.where()));
-  s.batch_size = static_cast<int>(a.get_int("batch_size", g.where()));
-  s.encoder_steps = static_cast<int>(a.get_int("encoder_steps", g.where()));
-  s.decoder_steps = static_cast<int>(a.get_int("decoder_steps", g.where()));
+  s.epochs = a.get_count("epochs", g.where());
+  s.batch_size = a.get_count("batch_size", g.where());
+  s.encoder_steps = a.get_count("encoder_steps", g.where());
+  s.decoder_steps = a.get_count("decoder_steps", g.where());
   s.encoder_step = a.get_double("encoder_step", g.where());
   s.decoder_step = a.get_double("decoder_step", g.where());
-  s.prox_iterations = static_cast<int>(a.get_int("prox_iterations", g.where()));
+  s.prox_iterations = a.get_count("prox_iterations", g.where());
   s.learning_rate = a.get_double("learning_rate", g.where());
   // Files from before the binary encoders lack these; their activations do not use them.
   const Settings defaults;
@@ -624,11 +624,11 @@ void SparseAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   s.epsilon_final = a.has("epsilon_final") ? a.get_double("epsilon_final", g.where()) : defaults.epsilon_final;
   epsilon_ = a.has("width") ? a.get_double("width", g.where()) : s.epsilon;
   if (!(epsilon_ > 0)) throw Error(fmt::format("{}: the smooth step's width {} is not positive", g.where(), epsilon_));
-  s.decoder_refit = a.has("decoder_refit") ? static_cast<int>(a.get_int("decoder_refit", g.where())) : 0;
+  s.decoder_refit = a.has("decoder_refit") ? a.get_count("decoder_refit", g.where()) : 0;
   s.binary_threshold =
       a.has("binary_threshold") ? a.get_string("binary_threshold", g.where()) : defaults.binary_threshold;
   s.regression_iterations = a.has("regression_iterations")
-                                ? static_cast<int>(a.get_int("regression_iterations", g.where()))
+                                ? a.get_count("regression_iterations", g.where())
                                 : defaults.regression_iterations;
   regression_residual_ = a.has("regression_residual") ? a.get_double("regression_residual", g.where()) : NAN;
   s.seed = a.get_int("seed", g.where());

@@ -86,7 +86,7 @@ LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
   rep.automatic = a.get_int("lambda_automatic", g.where()) != 0;
   rep.holdout_error = a.get_double("holdout_error", g.where());
   rep.residual = a.get_double("residual", g.where());
-  rep.candidates = static_cast<int>(a.get_int("candidates", g.where()));
+  rep.candidates = a.get_count("candidates", g.where());
   rep.samples = a.get_int("samples", g.where());
   rep.velocities = a.get_string("velocities", g.where());
   rep.sample_dt = a.get_double("sample_dt", g.where());

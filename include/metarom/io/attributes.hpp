@@ -26,6 +26,10 @@ class Attributes {
 
   // Typed look-ups; throw metarom::Error naming `context` and the key when absent or of another type.
   long long get_int(const std::string& key, const std::string& context) const;
+  // An integer in [lo, hi] (a size or count read from a file: checked before it sizes anything).
+  long long get_int(const std::string& key, const std::string& context, long long lo, long long hi) const;
+  // A count or size held in an int: get_int in [lo, INT_MAX].
+  int get_count(const std::string& key, const std::string& context, int lo = 0) const;
   double get_double(const std::string& key, const std::string& context) const;  // an integer converts
   std::string get_string(const std::string& key, const std::string& context) const;
   std::vector<long long> get_ints(const std::string& key, const std::string& context) const;

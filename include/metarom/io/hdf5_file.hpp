@@ -68,6 +68,16 @@ class Group {
   // read at once (one contiguous slab of the data set's rows). Collective over rows.comm.
   Matrix read_rows_window(const std::string& name, const RowPartition& rows, long long first, long long count) const;
 
+  // Data arriving over time (a recording): a data set of dims [0, n] (create_growing_rows) or
+  // [0] (create_growing_vector) that grows along its first dimension, one chunk per row.
+  // append_rows extends it by local.cols() rows, each rank writing its own columns of them
+  // (rows: the partition of n); append_vector extends a 1-D one by v (replicated values,
+  // rank 0 writes). Collective.
+  void create_growing_rows(const std::string& name, long long n);
+  void create_growing_vector(const std::string& name);
+  void append_rows(const std::string& name, const Matrix& local, const RowPartition& rows);
+  void append_vector(const std::string& name, const Vector& v);
+
   // A matrix (a x n) whose columns are split by `cols` (each rank holds columns
   // [cols.begin, cols.end)), stored as [n, a] like a replicated matrix: the first layer of a
   // network whose input is a distributed state.
@@ -92,8 +102,14 @@ class Group {
   // with no data.
   void write_slab(const std::string& name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
                   const std::vector<hsize_t>& count, const double* data, MPI_Comm comm, bool chunk_rows = false);
+  void write_selection(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
+                       const std::vector<hsize_t>& count, const double* data, MPI_Comm comm);
+  // Extends a growing data set by `rows` along its first dimension; returns the old length.
+  hsize_t grow(const Id& ds, const std::string& name, hsize_t rows);
   void read_slab(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
                  const std::vector<hsize_t>& count, double* data, MPI_Comm comm) const;
+  // Throws unless the file stores enough bytes for `values` values of the data set.
+  void check_stored(const Id& ds, const std::string& name, long double values) const;
   void check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const;
 
   Id id_;
@@ -109,6 +125,13 @@ class File {
   static File create(const std::string& path, MPI_Comm comm);
   // Opens an existing file read-only; a missing or non-HDF5 file is a clear error.
   static File open(const std::string& path, MPI_Comm comm);
+  // Creates `path` + ".partial" for a file written over time (a recording): flush() makes
+  // what was written so far durable against a killed process, commit() renames it to `path`.
+  // Unlike create(), an uncommitted file is kept (it holds the data written before the
+  // program stopped). Refuses to overwrite an existing partial file: it may be the only
+  // copy of an earlier, interrupted recording. Collective over comm.
+  static File create_partial(const std::string& path, MPI_Comm comm);
+  static std::string partial_name(const std::string& path) { return path + ".partial"; }
 
   File(File&&) noexcept = default;
   File& operator=(File&&) = delete;
@@ -118,6 +141,9 @@ class File {
   Group& root() { return root_; }
   const Group& root() const { return root_; }
   void commit();
+  // Writes everything buffered to the operating system (a killed process loses nothing
+  // written before); not an fsync. Collective.
+  void flush();
 
  private:
   File(Id file, Group root, std::string path, std::string temp, MPI_Comm comm);
@@ -127,6 +153,7 @@ class File {
   Group root_;
   std::string path_, temp_;  // temp_ empty: opened for reading, or committed
   MPI_Comm comm_;
+  bool keep_uncommitted_ = false;  // create_partial: the uncommitted file holds a recording
 };
 
 // Root attributes every metarom file carries: metarom_format (kind) and metarom_version.

@@ -23,7 +23,9 @@ struct RowPartition {
   bool distributed() const { return size() > 1; }
 };
 
-// Sum a buffer of doubles over the ranks of comm in place (no-op on one rank).
+// Sum a buffer of doubles over the ranks of comm in place (no-op on one rank); the result is
+// bitwise the same on every rank (reduced on rank 0 and broadcast), so decisions taken on it
+// agree. allreduce_max is exact, hence equal everywhere too.
 void allreduce_sum(MPI_Comm comm, double* data, long long count);
 double allreduce_sum(MPI_Comm comm, double value);
 double allreduce_max(MPI_Comm comm, double value);

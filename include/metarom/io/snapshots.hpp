@@ -33,6 +33,7 @@ struct SnapshotSet {
   FieldLayout layout;     // may be empty for unstructured data
   Attributes provenance;  // model, its parameters, metarom version, creation time
   RowPartition rows;      // which rows of each state this rank holds
+  bool complete = true;   // false: a recording that stopped before it finished (SnapshotStream)
 
   long long n() const { return rows.global; }
   Index count() const { return X.cols(); }
