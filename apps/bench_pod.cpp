@@ -76,7 +76,8 @@ void run_growth(MPI_Comm comm, Index m, Index N, Index r, Index s, double noise,
                   RowPartition::split(comm, m).size(), r, r + 40));
   say("       m       N    exact (s)  ×base  randomized (s)  ×base  incremental (s)  ×base\n");
   double base[3] = {0, 0, 0};
-  for (const auto& [mm, nn] : {std::pair<Index, Index>{m, N}, {2 * m, N}, {m, 2 * N}}) {
+  for (const auto& size : {std::pair<Index, Index>{m, N}, {2 * m, N}, {m, 2 * N}}) {
+    const Index mm = size.first, nn = size.second;  // plain variables: lambdas below capture them
     const RowPartition rows = RowPartition::split(comm, mm);
     const Matrix X = test_matrix(rows, nn, s, noise);
     const double te = seconds(comm, [&] { distributed_thin_svd(X, comm); });

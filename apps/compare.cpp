@@ -336,14 +336,19 @@ int cmd_compare(const std::string&) {
   nlohmann::json results = nlohmann::json::array();
   const std::vector<std::string> items = split_list(reducers);
   // Inputs checked before any work: a damaged model file or a latent dimension the training
-  // set cannot give stops the comparison with its message (a row that fails later, a ROM
-  // that diverges, say, is reported in its row instead).
+  // set cannot give stops the comparison with its message (a row that fails later — an
+  // unknown reducer type, a ROM that diverges — is reported in its row instead).
   for (const std::string& item : items) {
     if (item.size() > 3 && item.substr(item.size() - 3) == ".h5") {
       load_model(item, comm, [&](const ModelFile&) { return rows; });
       continue;
     }
-    std::unique_ptr<Reducer> probe = create_reducer(item);
+    std::unique_ptr<Reducer> probe;
+    try {
+      probe = create_reducer(item);
+    } catch (const Error&) {
+      continue;
+    }
     for (const int r : dims) {
       probe->set_latent_dim(r);
       probe->check_latent_dim(train.n(), train.count(), train_path);

@@ -3,9 +3,11 @@
 #include <fmt/ranges.h>
 
 #include "cli.hpp"
+#include "file_check.hpp"
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/snapshots.hpp"
+#include "metarom/version.hpp"
 
 namespace metarom::cli {
 
@@ -69,9 +71,22 @@ std::string model_text(const h5::Group& root, const std::string& group) {
 }  // namespace
 
 int cmd_info(const std::string& operand) {
-  std::vector<Option> opts;
+  bool check = false;
+  std::vector<Option> opts{
+      {"-check", "Check the file against the documented schema (data/FORMAT.md); exit 1 on any difference", &check}};
   common_options(opts, "metarom info FILE.h5");
+  if (help_requested()) return 0;
   const std::string path = require(operand, "FILE.h5", "(the file to describe)");
+  if (check) {
+    const std::vector<std::string> problems = check_file_schema(path, PETSC_COMM_WORLD);
+    std::string text;
+    for (const auto& p : problems) text += p + "\n";
+    text += problems.empty() ? path + ": conforms to the documented schema (format version " +
+                                   std::to_string(format_version) + ")\n"
+                             : fmt::format("{}: {} difference(s) from the documented schema\n", path, problems.size());
+    print(text);
+    return problems.empty() ? 0 : 1;
+  }
   h5::File f = h5::File::open(path, PETSC_COMM_WORLD);
   const std::string kind = h5::check_header(f.root());
   const long long version = f.root().read_attributes().get_int("metarom_version", f.root().where());

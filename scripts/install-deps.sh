@@ -12,6 +12,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev             # text formatting, JSON output
   catch2                                    # Catch2 2.13 (tests)
   libpetsc3.18-dev-examples                 # PETSc's TS tutorials: the plugin's tutorial bench (tests)
+  clang libclang-rt-14-dev                  # the sanitizer and libFuzzer build (tests: scripts/sanitize.sh)
   python3-matplotlib python3-h5py python3-numpy  # figures of the main job (compare_plots.py)
 )
 if [ "${1:-}" = "--bench" ]; then

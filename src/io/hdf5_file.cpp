@@ -284,11 +284,8 @@ void Group::write_slab(const std::string& name, const std::vector<hsize_t>& dims
   const int rank = static_cast<int>(dims.size());
   Id space(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose);
   Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  hsize_t total = 1, mine = 1;
-  for (int d = 0; d < rank; ++d) {
-    total *= dims[d];
-    mine *= count[d];
-  }
+  hsize_t total = 1;
+  for (int d = 0; d < rank; ++d) total *= dims[d];
   if (chunk_rows && total > 0) {
     // One chunk per row (per snapshot), capped so very long states still chunk.
     std::vector<hsize_t> chunk = dims;

@@ -23,7 +23,6 @@ Mlp::Mlp(std::vector<int> widths, Activation hidden, Split split, const RowParti
     if (rows_.global != split_width)
       throw Error(fmt::format("Mlp: the row partition covers {} values, the split layer has {}", rows_.global,
                               split_width));
-    if (split_ == Split::input && split_ == Split::output) throw Error("Mlp: cannot split both ends");
   }
   Index total = 0;
   for (int l = 0; l < layer_count(); ++l) {

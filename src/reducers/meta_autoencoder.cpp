@@ -212,7 +212,7 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
 void MetaAutoencoder::save(h5::Group& g) const {
   Attributes a;
   a.set("latent_dim", latent_dim());
-  a.set("hidden", decoder_.widths()[1]);
+  a.set("hidden", std::vector<long long>{decoder_.widths()[1]});  // a list, as the autoencoders'
   a.set("gn_iterations", train_gn_.iterations);
   a.set("gn_damping", train_gn_.damping);
   a.set("gn_max_iterations", encode_gn_.iterations);

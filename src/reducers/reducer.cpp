@@ -38,10 +38,11 @@ void Reducer::set_from_options(const std::string& prefix) {
 
 void Reducer::check_latent_dim(long long n, long long N, const std::string& data) const {
   const int r = latent_dim_setting();
-  const bool by_energy = type() == "pod" && r == 0;
-  if (r < 0 || (r == 0 && !by_energy))
+  // POD and the linear autoencoder choose r by an energy fraction when it is 0.
+  const bool energy_rule = type() == "pod" || type() == "linear-ae";
+  if (r < 0 || (r == 0 && !energy_rule))
     throw Error(fmt::format("{}: -r must be {} (the latent dimension), got {}", type(),
-                            type() == "pod" ? ">= 0 (0: chosen by -pod_energy)" : ">= 1", r));
+                            energy_rule ? ">= 0 (0: chosen by an energy fraction)" : ">= 1", r));
   if (r > std::min(n, N))
     throw Error(fmt::format("{}: latent dimension r = {} exceeds min(n, N) = {} of {} (n = {} values per state, N = {} "
                             "snapshots)",

@@ -262,4 +262,21 @@ done
 expect_failure "states of 1600 values" rom -m "$dir/pod.h5" -heat_nx 20 -quiet
 [ ! -e "$dir/x.h5" ] && ok || fail "a failed fit left $dir/x.h5 behind"
 
+# Every metarom file this script's commands wrote conforms to the documented schema
+# (info -check), whatever its kind; files that are not metarom's (MNIST, PETSc VecView
+# input, the text file above) are skipped by the message that says so.
+checked=0
+kinds=""
+while IFS= read -r f; do
+  run info "$f" -check > "$dir/check.txt" 2>&1
+  if grep -q "not a metarom file\|not an HDF5 file" "$dir/check.txt"; then continue; fi
+  if grep -q "conforms to the documented schema" "$dir/check.txt"; then
+    ok
+    checked=$((checked + 1))
+    kinds="$kinds $(run info "$f" 2>/dev/null | head -n1 | awk '{print $3}')"
+  else fail "$f does not conform: $(cat "$dir/check.txt")"; fi
+done < <(find "$dir" -name '*.h5' | sort)
+echo "cli (np=$np): info -check: $checked files conform (kinds:$(echo "$kinds" | tr ' ' '\n' | sort | uniq -c | awk '{printf " %s %s", $2, $1}'))"
+[ "$checked" -ge 20 ] && ok || fail "only $checked metarom files checked"
+
 summary "cli (np=$np)"

@@ -74,6 +74,8 @@ for i in 1 2 3 4 5 6; do
     # A valid, readable file marked incomplete, holding a prefix of the reference.
     "$exe" info "$dir/rec.h5.partial" > "$dir/info.txt" 2>&1 && grep -q INCOMPLETE "$dir/info.txt" && ok \
       || fail "kill at $d s: the partial recording is not a readable, incomplete file: $(cat "$dir/info.txt")"
+    "$exe" info "$dir/rec.h5.partial" -check > "$dir/info.txt" 2>&1 && ok \
+      || fail "kill at $d s: the partial recording does not conform to the schema: $(cat "$dir/info.txt")"
     count=$("$py" - "$dir/rec.h5.partial" "$dir/ref.h5" << 'PY'
 import sys, h5py, numpy as np
 with h5py.File(sys.argv[1], "r") as p, h5py.File(sys.argv[2], "r") as r:
@@ -122,6 +124,10 @@ for i in 1 2 3 4; do
   [ "$(killed_at "$(delay 0.3 "$t_fit")" "$exe" $fit -o "$dir/ae.h5" -ae_checkpoint "$dir/ck.h5")" = killed ] \
     && kills=$((kills + 1))
   [ ! -e "$dir/ae.h5" ] || "$exe" info "$dir/ae.h5" > /dev/null 2>&1 && ok || fail "a killed fit left a broken model file"
+done
+for f in "$dir"/ck.h5 "$dir"/ck.h5.rank[0-9]; do  # one checkpoint per rank on several ranks
+  [ -e "$f" ] || continue
+  "$exe" info "$f" -check > "$dir/info.txt" 2>&1 && ok || fail "checkpoint $f does not conform: $(cat "$dir/info.txt")"
 done
 par "$exe" $fit -o "$dir/ae.h5" -ae_checkpoint "$dir/ck.h5" > "$dir/resume.txt" 2>&1 && ok \
   || fail "resumed fit: $(cat "$dir/resume.txt")"

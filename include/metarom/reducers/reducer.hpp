@@ -36,7 +36,7 @@ class Reducer {
   virtual void set_progress(bool) {}
   virtual void fit(const SnapshotSet& train) = 0;
   // Throws, naming `data`, unless the latent dimension asked for fits a set of N states of n
-  // values: 1 <= r <= min(n, N) (POD also takes r = 0: chosen by energy). Programs call it
+  // values: 1 <= r <= min(n, N) (POD and linear-ae also take r = 0: chosen by energy). Programs call it
   // before fit(), so a bad -r fails at once with the data's sizes in the message.
   void check_latent_dim(long long n, long long N, const std::string& data) const;
 
