@@ -59,8 +59,9 @@ Vector ApplicationImplicit::lspg_step(double t_next, double dt, const Vector& uk
     // A Gauss–Newton step that no longer lowers ‖R‖ ends the iteration: the residual has
     // reached its round-off floor (on PETSc's ex17, rows scaled by 1/h² = 4e8 beside boundary
     // rows of scale 1, the step test alone never passed).
-    PetscReal norm;
-    METAROM_PETSC(VecNorm(f_, NORM_2, &norm));
+    // Every rank takes the same decision: the norm is summed on rank 0 and broadcast
+    // (allreduce_sum), not by VecNorm, whose MPI_Allreduce need not agree bitwise.
+    const double norm = std::sqrt(allreduce_sum(state_.rows().comm, local(f_).squaredNorm()));
     if (norm >= previous * (1 - 1e-12)) return u;
     previous = norm;
     METAROM_PETSC(TSComputeIJacobian(ts_, t_next, x_, xdot_, 1.0 / dt, A_, P_, PETSC_FALSE));
