@@ -10,6 +10,7 @@
 #include "metarom/error.hpp"
 #include "metarom/models/heat.hpp"
 #include "metarom/models/qg.hpp"
+#include "metarom/io/snapshot_stream.hpp"
 #include "metarom/io/snapshots.hpp"
 
 namespace metarom::cli {
@@ -68,6 +69,7 @@ int cmd_simulate(const std::string& operand) {
   std::vector<DerivedField> derived;
   nlohmann::json j{{"model", model}};
   std::string summary;
+  try {
   if (model == "heat") {
     HeatConfig config;
     config.set_from_options(PETSC_COMM_WORLD);
@@ -127,6 +129,17 @@ int cmd_simulate(const std::string& operand) {
                           burgers.newton_iterations(), g.steps);
   } else {
     throw Error("unknown model '" + model + "' (known: heat, qg, burgers)");
+  }
+  } catch (const DivergedError& e) {
+    // The finite snapshots recorded before the state blew up are kept, in OUT.partial: a
+    // snapshot file marked incomplete (as a stopped recording), never under the final name.
+    const SnapshotSet& good = e.good();
+    if (good.count() == 0) throw;
+    {
+      SnapshotStream partial(out, good.rows, good.layout, good.provenance);
+      partial.append(good.X, good.t);
+    }  // not finished: stays OUT.partial, marked incomplete
+    throw Error(fmt::format("{}; they are in {}", e.what(), h5::File::partial_name(out)));
   }
 
   const std::vector<Written> files = write_outputs(out, set, split, derived);

@@ -338,15 +338,14 @@ PetscErrorCode burgers_monitor(TS, PetscInt step, PetscReal t, Vec x, void* ctx)
 SnapshotSet BurgersModel::simulate_from(const Vector& x0, bool progress) {
   Impl& m = *impl_;
   const TimeGrid& tg = m.config.time;
-  std::vector<double> data, times;
+  SnapshotRecorder recorder("burgers", m.rows);
+  Vector local(m.rows.local());
   int last_tenth = -1;
   const double start_wall = MPI_Wtime();
   TsContext ctx{&m, [&](PetscInt step, PetscReal t, Vec x) {
                   if (step % tg.stride == 0) {
-                    const size_t at = data.size();
-                    data.resize(at + m.rows.local());
-                    copy_from_vec(x, data.data() + at);
-                    times.push_back(t);
+                    copy_from_vec(x, local.data());
+                    recorder.keep(step, t, local.data());
                   }
                   const int tenth = static_cast<int>(10 * step / tg.steps);
                   if (progress && tenth != last_tenth) {
@@ -391,7 +390,11 @@ SnapshotSet BurgersModel::simulate_from(const Vector& x0, bool progress) {
   METAROM_PETSC(TSSetUp(ts));
   MPI_Barrier(m.comm);
   const double start = MPI_Wtime();
-  METAROM_PETSC(TSSolve(ts, x));
+  try {
+    METAROM_PETSC(TSSolve(ts, x));
+  } catch (const Error&) {
+    recorder.rethrow(layout(), provenance());
+  }
   MPI_Barrier(m.comm);
   m.seconds = MPI_Wtime() - start;
   PetscInt newton;
@@ -404,14 +407,7 @@ SnapshotSet BurgersModel::simulate_from(const Vector& x0, bool progress) {
   METAROM_PETSC(TSGetType(ts, &type));
   m.ts_type = type ? type : "";
 
-  SnapshotSet s;
-  s.rows = m.rows;
-  const Index count = static_cast<Index>(times.size());
-  s.X = Eigen::Map<Matrix>(data.data(), m.rows.local(), count);
-  s.t = Eigen::Map<Vector>(times.data(), count);
-  s.layout = layout();
-  s.provenance = provenance();
-  return s;
+  return recorder.set(layout(), provenance());
 }
 
 }  // namespace metarom

@@ -236,14 +236,13 @@ Matrix HeatModel::rhs(double, const Matrix& X) const { return apply(X); }
 SnapshotSet HeatModel::simulate_from(const Vector& x0, bool progress) {
   Impl& m = *impl_;
   const TimeGrid& tg = m.config.time;
-  std::vector<double> data, times;
+  SnapshotRecorder recorder("heat", m.rows);
+  Vector natural(m.rows.local());
   int last_tenth = -1;
   auto record = [&](PetscInt step, PetscReal t, Vec x) {
     if (step % tg.stride == 0) {
-      const size_t at = data.size();
-      data.resize(at + m.rows.local());
-      m.to_natural(x, data.data() + at);
-      times.push_back(t);
+      m.to_natural(x, natural.data());
+      recorder.keep(step, t, natural.data());
     }
     const int tenth = static_cast<int>(10 * step / tg.steps);
     if (progress && tenth != last_tenth) {
@@ -267,7 +266,11 @@ SnapshotSet HeatModel::simulate_from(const Vector& x0, bool progress) {
   METAROM_PETSC(VecDuplicate(m.global, x.address()));
   check_initial_state(x0, m.rows, "heat");
   m.to_global(x0.data(), x);
-  m.seconds = ode.solve(x);
+  try {
+    m.seconds = ode.solve(x);
+  } catch (const Error&) {
+    recorder.rethrow(layout(), provenance());
+  }
 
   KSPType ksptype;
   PCType pctype;
@@ -278,14 +281,7 @@ SnapshotSet HeatModel::simulate_from(const Vector& x0, bool progress) {
   m.ksp_type = ksptype ? ksptype : "";
   m.pc_type = pctype ? pctype : "";
 
-  SnapshotSet s;
-  s.rows = m.rows;
-  const Index count = static_cast<Index>(times.size());
-  s.X = Eigen::Map<Matrix>(data.data(), m.rows.local(), count);
-  s.t = Eigen::Map<Vector>(times.data(), count);
-  s.layout = layout();
-  s.provenance = provenance();
-  return s;
+  return recorder.set(layout(), provenance());
 }
 
 }  // namespace metarom

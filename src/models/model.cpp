@@ -109,3 +109,39 @@ std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, cons
 }
 
 }  // namespace metarom
+
+namespace metarom {
+
+void SnapshotRecorder::keep(long long step, double t, const double* local) {
+  const Index n = rows_.local();
+  bool finite = std::isfinite(t);
+  for (Index i = 0; finite && i < n; ++i) finite = std::isfinite(local[i]);
+  if (!every_rank(rows_.comm, finite)) {
+    diverged_ = true;
+    where_ = fmt::format("step {}, t = {:.6g}", step, t);
+    throw Error(fmt::format("{}: the state is not finite (NaN/Inf) at {}", model_, where_));
+  }
+  data_.insert(data_.end(), local, local + n);
+  times_.push_back(t);
+}
+
+SnapshotSet SnapshotRecorder::set(FieldLayout layout, Attributes provenance) const {
+  SnapshotSet s;
+  s.rows = rows_;
+  const Index count = static_cast<Index>(times_.size());
+  s.X = Eigen::Map<const Matrix>(data_.data(), rows_.local(), count);
+  s.t = Eigen::Map<const Vector>(times_.data(), count);
+  s.layout = std::move(layout);
+  s.provenance = std::move(provenance);
+  return s;
+}
+
+void SnapshotRecorder::rethrow(FieldLayout layout, Attributes provenance) const {
+  if (!diverged_) throw;
+  throw DivergedError(fmt::format("{}: the state is not finite (NaN/Inf) at {}; {} finite snapshot(s) were recorded "
+                                  "before",
+                                  model_, where_, times_.size()),
+                      set(std::move(layout), std::move(provenance)));
+}
+
+}  // namespace metarom

@@ -525,24 +525,17 @@ SnapshotSet QgModel::simulate_from(const Vector& x0, bool progress) {
   check_initial_state(x0, m.rows, "qg");
   Vector psi = x0;
   const TimeGrid& g = m.grid;
-  std::vector<double> data, times;
-  data.reserve(static_cast<size_t>(g.snapshots()) * m.rows.local());
+  SnapshotRecorder recorder("qg", m.rows);
   Progress p(progress, m.comm, "window", g.steps);
-  m.seconds = advance(psi, g.t0, g.steps, [&](int step, double t, const Vector& x) {
-    if (step % g.stride == 0) {
-      data.insert(data.end(), x.data(), x.data() + x.size());
-      times.push_back(t);
-    }
-    p(step, t, [&] { return m.energy(x); });
-  });
-  SnapshotSet s;
-  s.rows = m.rows;
-  const Index count = static_cast<Index>(times.size());
-  s.X = Eigen::Map<Matrix>(data.data(), m.rows.local(), count);
-  s.t = Eigen::Map<Vector>(times.data(), count);
-  s.layout = layout();
-  s.provenance = provenance();
-  return s;
+  try {
+    m.seconds = advance(psi, g.t0, g.steps, [&](int step, double t, const Vector& x) {
+      if (step % g.stride == 0) recorder.keep(step, t, x.data());
+      p(step, t, [&] { return m.energy(x); });
+    });
+  } catch (const Error&) {
+    recorder.rethrow(layout(), provenance());
+  }
+  return recorder.set(layout(), provenance());
 }
 
 }  // namespace metarom

@@ -9,7 +9,9 @@
 #include <petscmat.h>
 
 #include <string>
+#include <vector>
 
+#include "metarom/error.hpp"
 #include "metarom/io/attributes.hpp"
 #include "metarom/io/snapshots.hpp"
 
@@ -71,6 +73,39 @@ class LinearStructure : public QuadraticStructure {
 
 // Refuses an initial state that does not hold the model's local rows (or is not finite).
 void check_initial_state(const Vector& x0, const RowPartition& rows, const std::string& model);
+
+// A run stopped because its state was no longer finite: `good` holds the snapshots recorded
+// before (times, layout and provenance filled), so a program can save them.
+class DivergedError : public Error {
+ public:
+  DivergedError(const std::string& what, SnapshotSet good) : Error(what), good_(std::move(good)) {}
+  const SnapshotSet& good() const { return good_; }
+
+ private:
+  SnapshotSet good_;
+};
+
+// The snapshots a model keeps while it runs, each checked for NaN/Inf on every rank as it
+// arrives (a collective decision): the first state that is not finite throws Error, and
+// diverged() then says where; set() gives the finite snapshots kept before it.
+class SnapshotRecorder {
+ public:
+  SnapshotRecorder(std::string model, RowPartition rows) : model_(std::move(model)), rows_(std::move(rows)) {}
+  void keep(long long step, double t, const double* local);  // local: rows().local() values
+  bool diverged() const { return diverged_; }
+  // The snapshots kept so far, with `layout` and `provenance`.
+  SnapshotSet set(FieldLayout layout, Attributes provenance) const;
+  // Called in a catch block: rethrows the error that stopped a run, as DivergedError with the
+  // kept snapshots when the state diverged.
+  [[noreturn]] void rethrow(FieldLayout layout, Attributes provenance) const;
+
+ private:
+  std::string model_;
+  RowPartition rows_;
+  std::vector<double> data_, times_;
+  bool diverged_ = false;
+  std::string where_;
+};
 
 class FullOrderModel {
  public:
