@@ -22,7 +22,10 @@ supp=$(pwd)/tests/sanitize
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" ctest --test-dir "$build" --output-on-failure
+# The command-line scripts (cli, cli_mpi2) are left out here: their autoencoder training runs
+# six times slower under the sanitizers (12 min each, measured) and would put CI past its
+# limit; the library code they drive runs sanitized in the Catch2 suite and the other scripts.
+ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" ctest --test-dir "$build" --output-on-failure -j2 -E '^cli'
 leaks="detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1"
 ASAN_OPTIONS=$leaks "$build/tests/metarom_tests" > "$build/leaks.txt" 2>&1 \
   && ASAN_OPTIONS=$leaks mpiexec -n 2 "$build/tests/metarom_tests" >> "$build/leaks.txt" 2>&1 \
