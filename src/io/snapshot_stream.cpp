@@ -26,7 +26,7 @@ SnapshotStream::SnapshotStream(const std::string& path, const RowPartition& rows
   for (const std::string& d : derived_) root.create_growing_rows(d, rows_.global);
   write_layout(root, layout_);
   root.create_group("provenance").write_attributes(provenance);
-  file_.flush();
+  file_.publish_partial();  // NAME.partial appears only now, readable
 }
 
 void SnapshotStream::append(const Matrix& states, const Vector& t, const std::vector<Matrix>& derived) {

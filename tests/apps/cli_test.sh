@@ -181,11 +181,21 @@ expect_failure "name the canonical autoencoder" fit ae-corrected -i "$dir/heat.h
 # heat set (simulate heat with no option) reconstructs it to a relative error <= 1e-3, the
 # documented target (compare's rows train with the same defaults).
 if run simulate heat -o "$dir/heatd.h5" -quiet > "$dir/simd.txt" 2>&1; then ok; else fail "simulate heat: $(cat "$dir/simd.txt")"; fi
+# Under the sanitizers (METAROM_TEST_SANITIZED=1, set by scripts/sanitize.sh) these trainings
+# run six to ten times slower (the meta-autoencoder's alone 161 s, measured): there the same
+# fits, with every other default, stop after 20 epochs and only their run is checked; the
+# error target is checked by the ordinary build.
+budget=
+[ "${METAROM_TEST_SANITIZED:-0}" = 1 ] && budget="-ae_epochs 20"
 for t in ae ri-ae meta-ae; do
-  run fit $t -i "$dir/heatd.h5" -o "$dir/d_$t.h5" -r 5 -quiet > "$dir/d_$t.txt" 2>&1 || fail "fit $t with defaults: $(cat "$dir/d_$t.txt")"
+  run fit $t -i "$dir/heatd.h5" -o "$dir/d_$t.h5" -r 5 $budget -quiet > "$dir/d_$t.txt" 2>&1 || fail "fit $t with defaults: $(cat "$dir/d_$t.txt")"
   run eval -m "$dir/d_$t.h5" -i "$dir/heatd.h5" -drift_steps 1 -json > "$dir/d_$t.json" 2>&1 || fail "eval $t: $(cat "$dir/d_$t.json")"
   e=$(json_number "$dir/d_$t.json" rel_error)
-  [ -n "$e" ] && below "$e" 1e-3 && ok || fail "fit $t -r 5 with the defaults: relative error '$e' (want <= 1e-3)"
+  if [ -n "$budget" ]; then
+    [ -n "$e" ] && ok || fail "eval $t after 20 epochs: $(cat "$dir/d_$t.json")"
+  else
+    [ -n "$e" ] && below "$e" 1e-3 && ok || fail "fit $t -r 5 with the defaults: relative error '$e' (want <= 1e-3)"
+  fi
 done
 expect_failure "-from names the autoencoder for ae-corrected only" fit pod -i "$dir/heat.h5" -o "$dir/x.h5" -from "$dir/ae.h5"
 # TAO training on the states split over the ranks minimizes the same objective as on one rank:

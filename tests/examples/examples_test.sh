@@ -33,7 +33,9 @@ grep -q "warning" "$dir/make.txt" && fail "examples build with warnings: $(grep 
 printf '#include <metarom/metarom.hpp>\n#include <cstdio>\nint main() { std::puts(metarom::version_string); }\n' \
   > "$dir/v.cpp"
 pcdir=$(dirname "$(ls "$prefix"/lib*/pkgconfig/metarom.pc)")
-if PKG_CONFIG_PATH=$pcdir c++ "$dir/v.cpp" -o "$dir/v" $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs metarom) \
+# CXX, CXXFLAGS and LDFLAGS as CMake takes them (the sanitizer build sets them).
+if PKG_CONFIG_PATH=$pcdir ${CXX:-c++} ${CXXFLAGS:-} "$dir/v.cpp" -o "$dir/v" \
+     $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs metarom) ${LDFLAGS:-} \
      > "$dir/pc.txt" 2>&1 && [ "$("$dir/v")" = "$("$prefix/bin/metarom" --version | awk '{print $2}')" ]; then ok
 else fail "pkg-config metarom: $(cat "$dir/pc.txt")"; fi
 

@@ -1,9 +1,12 @@
 // tests for src/io/hdf5_file.cpp: atomic creation, distributed row blocks, attributes, and
 // clear errors for files that are missing, not HDF5, truncated or not metarom's.
+#include <hdf5.h>
 #include <petscsys.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
@@ -91,6 +94,45 @@ TEST_CASE("an aborted write leaves no file and keeps an existing one", "[io][hdf
     ++entries;
   }
   CHECK(entries == 1);  // no temporary file left behind
+}
+
+namespace {
+std::vector<std::string> names_in(const std::string& directory) {
+  std::vector<std::string> names;
+  for (auto& e : std::filesystem::directory_iterator(directory)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+
+TEST_CASE("a partial file appears under its name only once it is a readable HDF5 file", "[io][hdf5][mpi]") {
+  ScratchDir dir;
+  const std::string path = dir.path("rec.h5");
+  const std::string where = std::filesystem::path(path).parent_path().string();
+  {
+    h5::File f = h5::File::create_partial(path, PETSC_COMM_WORLD);
+    f.root().write_vector("v", Vector::Constant(3, 1.0));
+    metarom::test::barrier();
+    // Before publish_partial() (a process killed here): no rec.h5.partial, one staging file.
+    const auto staged = names_in(where);
+    REQUIRE(staged.size() == 1);
+    CHECK(staged[0].rfind("rec.h5.partial.new", 0) == 0);
+    f.publish_partial();
+    metarom::test::barrier();
+    CHECK(names_in(where) == std::vector<std::string>{"rec.h5.partial"});
+    // Readable by another process while still open for writing (a reader after a kill).
+    CHECK(H5Fis_hdf5((path + ".partial").c_str()) > 0);
+  }  // never committed: the published partial file stays
+  metarom::test::barrier();
+  CHECK(names_in(where) == std::vector<std::string>{"rec.h5.partial"});
+  CHECK(h5::File::open(path + ".partial", PETSC_COMM_WORLD).root().read_vector("v", 3)(2) == 1.0);
+  if (metarom::test::world_rank() == 0) std::filesystem::remove(path + ".partial");
+  metarom::test::barrier();
+  {
+    h5::File f = h5::File::create_partial(path, PETSC_COMM_WORLD);
+  }  // abandoned before publish_partial(): nothing left behind
+  metarom::test::barrier();
+  CHECK(names_in(where).empty());
 }
 
 TEST_CASE("opening bad files gives errors that name the file", "[io][hdf5][errors]") {

@@ -125,12 +125,16 @@ class File {
   static File create(const std::string& path, MPI_Comm comm);
   // Opens an existing file read-only; a missing or non-HDF5 file is a clear error.
   static File open(const std::string& path, MPI_Comm comm);
-  // Creates `path` + ".partial" for a file written over time (a recording): flush() makes
-  // what was written so far durable against a killed process, commit() renames it to `path`.
-  // Unlike create(), an uncommitted file is kept (it holds the data written before the
-  // program stopped). Refuses to overwrite an existing partial file: it may be the only
-  // copy of an earlier, interrupted recording. Collective over comm.
+  // Creates a file written over time (a recording), under a staging name until
+  // publish_partial() has flushed what the caller wrote first (the header and layout) and
+  // renamed it to `path` + ".partial", so a ".partial" file is always a readable HDF5 file,
+  // whenever the process is killed. Then flush() makes what was written so far durable
+  // against a killed process, and commit() renames it to `path`. Unlike create(), a
+  // published, uncommitted file is kept (it holds the data written before the program
+  // stopped). Refuses to overwrite an existing partial file: it may be the only copy of an
+  // earlier, interrupted recording. Collective over comm.
   static File create_partial(const std::string& path, MPI_Comm comm);
+  void publish_partial();
   static std::string partial_name(const std::string& path) { return path + ".partial"; }
 
   File(File&&) noexcept = default;
@@ -153,7 +157,7 @@ class File {
   Group root_;
   std::string path_, temp_;  // temp_ empty: opened for reading, or committed
   MPI_Comm comm_;
-  bool keep_uncommitted_ = false;  // create_partial: the uncommitted file holds a recording
+  bool keep_uncommitted_ = false;  // published partial file: the uncommitted file holds a recording
 };
 
 // Root attributes every metarom file carries: metarom_format (kind) and metarom_version.
