@@ -44,7 +44,6 @@ rm -rf "$corpus" "$findings" && mkdir -p "$corpus" "$findings" && cp tests/fuzz/
 ASAN_OPTIONS=detect_leaks=0 "$build/tests/metarom_fuzz_readers" -fork=1 -ignore_crashes=1 -ignore_ooms=1 \
   -ignore_timeouts=1 -max_total_time="${FUZZ_SECONDS:-60}" -timeout=30 -rss_limit_mb=2048 \
   -artifact_prefix="$findings/" "$corpus" > "$build/fuzz.log" 2>&1 || true
-grep -E "^#[0-9]+: cov" "$build/fuzz.log" | tail -n 1 \
-  | awk '{ sub("#", "", $1); sub(":", "", $1); print "sanitize: fuzzing ran " $1 " inputs (coverage " $3 ", corpus " $7 ", oom/timeout/crash " $10 ")" }'
+grep -E "^#[0-9]+: cov" "$build/fuzz.log" | tail -n 1 | sed -E 's|^#([0-9]+): cov: ([0-9]+) .*corp: ([0-9]+) .*oom/timeout/crash: ([0-9/]+) .*|sanitize: fuzzing ran \1 inputs (coverage \2, corpus \3, oom/timeout/crash \4)|'
 /usr/bin/python3 tests/fuzz/triage.py "$build/tests/metarom_fuzz_readers" "$findings"
 echo "sanitize: suite and fuzzing passed"

@@ -26,7 +26,10 @@ struct Checkpoint {
   double best_loss = 0;
 };
 
-void save_checkpoint(const std::string& path, const Checkpoint& c, const TrainSettings& s) {
+// keep_previous (several ranks): the file it replaces stays as PATH.prev, so that ranks
+// killed between their writes (one rank's file after epoch e + 1, another's after e) still
+// share a checkpoint to resume from.
+void save_checkpoint(const std::string& path, const Checkpoint& c, const TrainSettings& s, bool keep_previous) {
   h5::File f = h5::File::create(path, MPI_COMM_SELF);
   h5::write_header(f.root(), "checkpoint");
   Attributes a;
@@ -43,6 +46,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, const TrainSe
   f.root().write_vector("adam_m", c.m);
   f.root().write_vector("adam_v", c.v);
   f.root().write_vector("losses", Eigen::Map<const Vector>(c.losses.data(), c.losses.size()));
+  if (keep_previous) {
+    std::error_code ec;  // no file yet (the first epoch): nothing to keep
+    std::filesystem::rename(path, path + ".prev", ec);
+  }
   f.commit();
 }
 
@@ -67,40 +74,57 @@ Checkpoint load_checkpoint(const std::string& path, const TrainSettings& s, Inde
   return c;
 }
 
-// Whether to resume from this rank's checkpoint file, decided by all ranks together: each
-// reads its own (one per rank for distributed networks), then they agree — every rank has
-// one, all readable and after the same epoch — or all fail with the same message. Ranks that
-// resumed at different epochs would wait on each other's reductions forever.
+// One checkpoint file this rank could resume from: epochs = -1 missing, -2 unreadable.
+struct Candidate {
+  long long epochs = -1;
+  Checkpoint c;
+  std::string problem;
+};
+
+Candidate read_candidate(const std::string& path, const TrainSettings& s, Index size) {
+  Candidate k;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return k;
+  try {
+    k.c = load_checkpoint(path, s, size);
+    k.epochs = static_cast<long long>(k.c.losses.size());
+  } catch (const std::exception& e) {
+    k.problem = e.what();
+    k.epochs = -2;
+  }
+  return k;
+}
+
+// Whether to resume, and from which epoch, decided by all ranks together: each reads its own
+// file (one per rank for distributed networks) and, on several ranks, the one before it
+// (PATH.prev). They resume from the latest epoch every rank holds — a kill between two ranks'
+// writes leaves them one epoch apart, and the earlier one is then everyone's .prev or latest
+// — or all fail with the same message. Ranks that resumed at different epochs would wait on
+// each other's reductions forever.
 bool agreed_checkpoint(const std::string& path, const TrainSettings& s, Index size, int ranks, Checkpoint& c,
                        const std::string& what) {
-  std::error_code ec;
-  const bool exists = std::filesystem::exists(path, ec);
-  std::string problem;
-  long long epochs = -1;  // -1: no file
-  if (exists) {
-    try {
-      c = load_checkpoint(path, s, size);
-      epochs = static_cast<long long>(c.losses.size());
-    } catch (const std::exception& e) {
-      problem = e.what();
-      epochs = -2;  // unreadable
-    }
-  }
-  // [min, max] of the epochs over the ranks (exact in doubles); −2 at the bottom: some rank
-  // failed to read its file.
-  const long long lo = static_cast<long long>(-allreduce_max(MPI_COMM_WORLD, -double(epochs)));
-  const long long hi = static_cast<long long>(allreduce_max(MPI_COMM_WORLD, double(epochs)));
-  if (lo == -2) {
-    if (!problem.empty()) throw Error(problem);
+  const Candidate latest = read_candidate(path, s, size);
+  const Candidate prev = ranks > 1 ? read_candidate(path + ".prev", s, size) : Candidate{};
+  const bool unreadable = latest.epochs == -2 || prev.epochs == -2;
+  if (!every_rank(MPI_COMM_WORLD, !unreadable)) {
+    if (unreadable) throw Error(latest.epochs == -2 ? latest.problem : prev.problem);
     throw Error(fmt::format("{}: another rank's checkpoint ({}.rank*) is unreadable; its error is on that rank", what,
                             s.checkpoint));
   }
-  if (lo != hi)
-    throw Error(fmt::format("{}: the ranks' checkpoint files {}.rank* disagree ({} ranks, after epochs {} to {}, -1 meaning "
-                            "missing; this rank: {}), so no rank resumes: remove them to start afresh, or restore a "
-                            "consistent set",
-                            what, s.checkpoint, ranks, lo, hi, epochs));
-  return lo >= 0;
+  // The latest epoch each rank holds; its minimum over the ranks is the one to resume from
+  // (exact in doubles).
+  const long long have = std::max(latest.epochs, prev.epochs);
+  const long long lo = static_cast<long long>(-allreduce_max(MPI_COMM_WORLD, -double(have)));
+  const long long hi = static_cast<long long>(allreduce_max(MPI_COMM_WORLD, double(have)));
+  if (hi < 0) return false;  // no checkpoint anywhere: a fresh start
+  const bool holds = lo >= 0 && (latest.epochs == lo || prev.epochs == lo);
+  if (!every_rank(MPI_COMM_WORLD, holds))
+    throw Error(fmt::format("{}: the ranks' checkpoint files {}.rank* disagree ({} ranks, latest epochs {} to {}, -1 "
+                            "meaning missing; this rank: {}), so no rank resumes: remove them to start afresh, or "
+                            "restore a consistent set",
+                            what, s.checkpoint, ranks, lo, hi, have));
+  c = latest.epochs == lo ? latest.c : prev.c;
+  return true;
 }
 
 }  // namespace
@@ -157,7 +181,7 @@ TrainResult train_adam(Vector& params, Index samples, const BatchLoss& loss_grad
       c.m = adam.first_moment();
       c.v = adam.second_moment();
       c.adam_steps = adam.steps();
-      save_checkpoint(checkpoint, c, s);
+      save_checkpoint(checkpoint, c, s, size > 1);
     }
     if (progress) {
       const double elapsed = MPI_Wtime() - start;

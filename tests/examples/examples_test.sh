@@ -19,8 +19,11 @@ for f in bin/metarom include/metarom/metarom.hpp include/metarom/version.hpp sha
   [ -e "$prefix/$f" ] && ok || fail "not installed: $f"
 done
 ls "$prefix"/lib*/libmetarom.so > /dev/null 2>&1 && ok || fail "libmetarom.so not installed"
-# No source path compiled into what is installed (figures' script found from bin/).
-if grep -rlaF "$src" "$prefix/bin" "$prefix"/lib* > "$dir/paths.txt" 2>/dev/null; then
+# No source path compiled into what is installed (figures' script found from bin/). Not
+# under the sanitizers (METAROM_TEST_SANITIZED=1): AddressSanitizer's descriptions of global
+# variables name their source files by full path, whatever -ffile-prefix-map says (clang 14).
+if [ "${METAROM_TEST_SANITIZED:-0}" = 1 ]; then ok
+elif grep -rlaF "$src" "$prefix/bin" "$prefix"/lib* > "$dir/paths.txt" 2>/dev/null; then
   fail "source path $src in: $(cat "$dir/paths.txt")"
 else ok; fi
 

@@ -1,6 +1,7 @@
 // tests for src/optim/trainer.cpp: the ranks agree on resuming from their checkpoint files —
-// a consistent set resumes everywhere, a set with a file missing on one rank, an unreadable
-// file or files from different epochs fail on every rank with one message (never a hang).
+// a consistent set resumes everywhere, files one epoch apart (a kill between the ranks'
+// writes) resume from the epoch all hold, a set with no common epoch or an unreadable file
+// fails on every rank with one message (never a hang).
 #include <petscsys.h>
 
 #include <cstdio>
@@ -48,20 +49,35 @@ TEST_CASE("checkpoints resume only when every rank's file agrees", "[optim][trai
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size > 1) {
-    // Rank 1's file missing: every rank refuses, none resumes alone.
-    if (test::world_rank() == 1) std::remove(own_file(base).c_str());
+    // Rank 1's files missing (its latest and the one before): every rank refuses, none
+    // resumes alone.
+    if (test::world_rank() == 1) {
+      std::remove(own_file(base).c_str());
+      std::remove((own_file(base) + ".prev").c_str());
+    }
     MPI_Barrier(MPI_COMM_WORLD);
     CHECK_THROWS_WITH(train(base, 7), Catch::Contains("disagree") && Catch::Contains("remove them to start afresh"));
-    // Files after different epochs: rank 1's from a run stopped after epoch 1, rank 0's
-    // after epoch 2 (a kill between the ranks' writes leaves such a set).
+    // Files after different epochs: rank 1's latest from a run stopped after epoch 1, rank
+    // 0's after epoch 2 (a kill between the ranks' writes leaves such a set). Both hold
+    // epoch 1 (rank 0 as its previous file): they resume there, to the losses of a run never
+    // interrupted (the same data, seed and steps: bit for bit).
     ScratchDir other;
-    const std::string early = other.path("early.h5"), late = other.path("late.h5");
+    const std::string early = other.path("early.h5"), late = other.path("late.h5"), lone = other.path("lone.h5");
     train(early, 1);
     train(late, 2);
     if (test::world_rank() == 1)
       std::filesystem::copy_file(own_file(early), own_file(late), std::filesystem::copy_options::overwrite_existing);
     MPI_Barrier(MPI_COMM_WORLD);
-    CHECK_THROWS_WITH(train(late, 4), Catch::Contains("after epochs 1 to 2"));
+    const TrainResult after_kill = train(late, 4);
+    CHECK(after_kill.resumed_from == 1);
+    CHECK(after_kill.epoch_loss == train(other.path("uninterrupted.h5"), 4).epoch_loss);
+    // Without rank 0's previous file no epoch is common to both: every rank refuses.
+    train(lone, 2);
+    if (test::world_rank() == 1)
+      std::filesystem::copy_file(own_file(early), own_file(lone), std::filesystem::copy_options::overwrite_existing);
+    if (test::world_rank() == 0) std::remove((own_file(lone) + ".prev").c_str());
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK_THROWS_WITH(train(lone, 4), Catch::Contains("latest epochs 1 to 2"));
   }
   // An unreadable file on one rank (random bytes): every rank fails, that rank with its error.
   ScratchDir bad;
