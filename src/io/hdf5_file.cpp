@@ -254,6 +254,10 @@ Id Group::open_dataset(const std::string& name, int expected_rank, std::vector<h
 }
 
 void Group::check_stored(const Id& ds, const std::string& name, long double values) const {
+  h5::check_stored(ds, where(name), values);
+}
+
+void check_stored(const Id& ds, const std::string& where, long double values) {
   // Sizes come from the file: nothing is allocated for a data set before its declared size
   // is checked against the bytes the file stores for it. Uncompressed values take 8 bytes
   // each; compressed ones (h5py's gzip, say) rarely shrink a thousandfold.
@@ -263,7 +267,7 @@ void Group::check_stored(const Id& ds, const std::string& name, long double valu
   if (values * 8 > (filtered ? 1000 : 1) * stored)
     throw Error(fmt::format("{}: declares {:.0f} values but the file stores {:.0f} bytes of data for it (truncated, "
                             "damaged or never written)",
-                            where(name), static_cast<double>(values), static_cast<double>(stored)));
+                            where, static_cast<double>(values), static_cast<double>(stored)));
 }
 
 void Group::check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const {

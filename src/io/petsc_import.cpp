@@ -74,6 +74,9 @@ SnapshotSet import_petsc_vec(const std::string& path, const PetscImportSettings&
     if (H5Aread(a.get(), H5T_NATIVE_INT, &v) >= 0) timestepping = v != 0;
   }
   if (timestepping && rank < 2) throw Error(where + ": timestepping data need a time and a state dimension");
+  long double values = 1;  // in long double: absurd dimensions must not overflow before the check
+  for (int d = 0; d < rank; ++d) values *= static_cast<long double>(dims[d]);
+  h5::check_stored(ds, where, values);  // found by fuzzing: 2^51 values declared, allocated unchecked
   const long long steps = timestepping ? static_cast<long long>(dims[0]) : 1;
   long long n = 1;
   for (int d = timestepping ? 1 : 0; d < rank; ++d) n *= static_cast<long long>(dims[d]);

@@ -160,6 +160,10 @@ class File {
   bool keep_uncommitted_ = false;  // published partial file: the uncommitted file holds a recording
 };
 
+// Throws unless the file stores enough bytes for `values` values of data set `ds` (named
+// `where` in the message): call before allocating for a size read from a file.
+void check_stored(const Id& ds, const std::string& where, long double values);
+
 // Root attributes every metarom file carries: metarom_format (kind) and metarom_version.
 void write_header(Group& root, const std::string& kind);
 // Checks the header and returns the kind; `expected` empty accepts any kind.
