@@ -291,8 +291,8 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
       s.normalize = std::string(type) != "meta-ae";
       // With a POD stage the networks are replicated and see K coordinates.
       s.pod_modes = pod_modes;
-      // TAO: one distributed vector over the ranks (its inner products count every
-      // parameter once, else its iterates would differ from the serial ones).
+      // TAO: rank 0's vector of every parameter (its inner products count each one once,
+      // else its iterates would differ from the serial ones).
       s.optimizer = optimizer;
       if (auto* a = dynamic_cast<Autoencoder*>(r)) a->settings() = s;
       if (auto* m = dynamic_cast<MetaAutoencoder*>(r)) {

@@ -6,12 +6,16 @@
 // need.
 //
 // Many ranks: the networks' parameters are split like the states (each rank its block of
-// the split layer) plus replicated entries (every other layer). TAO's vector is one MPI Vec
-// holding each rank's own block and, on rank 0 only, the replicated entries, so its norms,
-// inner products and quasi-Newton updates count every parameter once. Before each
-// evaluation the replicated entries are broadcast from rank 0, so the copies cannot drift
-// apart by round-off, and rank 0's replicated gradient (every rank computes the same one)
-// enters the gradient Vec.
+// the split layer) plus replicated entries (every other layer). TAO runs on rank 0 alone,
+// on a sequential vector holding every parameter once (each rank's block in rank order,
+// then the replicated entries), so its norms, inner products and quasi-Newton updates count
+// every parameter once, and each of its decisions (a line-search step accepted, convergence)
+// is taken once: decisions taken on every rank from allreduced values need not agree
+// bitwise, and ranks that part ways hang. The other ranks serve its evaluations: rank 0's
+// iterate is scattered (the replicated entries broadcast, so the copies cannot drift apart),
+// every rank evaluates its part, the gradient blocks are gathered and rank 0's objective is
+// the one TAO sees. A failure on any rank stops every rank with one message. Rank 0 holds
+// all the parameters (the networks, not the data).
 #include <mpi.h>
 
 #include <string>
