@@ -22,7 +22,6 @@
 #include <fmt/format.h>
 #include <petscsys.h>
 
-#include <Eigen/SVD>
 #include <cmath>
 #include <iostream>
 #include <random>
@@ -32,6 +31,7 @@
 #include "metarom/models/heat.hpp"
 #include "metarom/program.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
+#include "metarom/linalg/svd.hpp"
 #include "metarom/reducers/linear_inverse_map.hpp"
 
 using namespace metarom;
@@ -117,8 +117,8 @@ void run() {
     const SnapshotSet run = model.simulate_from(Vector::Unit(n, j), false);
     A.col(j) = run.X.col(run.count() - 1);
   }
-  Eigen::BDCSVD<Matrix> svd(A, Eigen::ComputeFullU | Eigen::ComputeFullV);
-  const Vector& s = svd.singularValues();
+  const ThinSvd svd = thin_svd(A);  // A is square: thin is full
+  const Vector& s = svd.sigma;
 
   std::mt19937_64 gen(static_cast<unsigned long long>(seed));
   const Matrix F = prior_factor(cfg.nx, cfg.ny), AF = A * F;
@@ -143,10 +143,10 @@ void run() {
     const Matrix Bn = AX + E, Bt = AXt + Et;
 
     // Tikhonov's α: the best of a log grid from 1e-8 σ_1 to σ_1 on the noisy training pairs.
-    const Matrix UtB = svd.matrixU().transpose() * Bn, UtBt = svd.matrixU().transpose() * Bt;
+    const Matrix UtB = svd.U.transpose() * Bn, UtBt = svd.U.transpose() * Bt;
     auto tikhonov = [&](const Matrix& UtY, double alpha) {
       const Vector f = s.cwiseQuotient((s.array().square() + alpha * alpha).matrix());
-      return Matrix(svd.matrixV() * (f.asDiagonal() * UtY));
+      return Matrix(svd.V * (f.asDiagonal() * UtY));
     };
     double best_alpha = 0, best = INFINITY;
     for (int g = 0; g <= 80; ++g) {
@@ -181,7 +181,7 @@ void run() {
       emp.settings().rank = static_cast<int>(l);
       emp.fit(X, rows, Bn, rows);
       const Errors ee = errors(emp.apply(Bt), Xt);
-      const Matrix Xs = svd.matrixV().leftCols(l) *
+      const Matrix Xs = svd.V.leftCols(l) *
                         (s.head(l).cwiseInverse().asDiagonal() * UtBt.topRows(l));
       const Errors et = errors(Xs, Xt);
       bayes += fmt::format(" {:.4f} [{:.4f}] |", eb.relative, eb.risk);

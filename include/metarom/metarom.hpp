@@ -13,7 +13,10 @@
 #include "metarom/io/row_partition.hpp"
 #include "metarom/io/snapshots.hpp"
 
+#include "metarom/linalg/incremental_svd.hpp"
+#include "metarom/linalg/optimal_low_rank_map.hpp"
 #include "metarom/linalg/randomized_svd.hpp"
+#include "metarom/linalg/svd.hpp"
 #include "metarom/linalg/tsqr.hpp"
 
 #include "metarom/models/burgers.hpp"

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <Eigen/SVD>
 #include <cmath>
 
 #include "metarom/error.hpp"
@@ -68,14 +67,14 @@ void IncrementalSvd::update(const Matrix& C) {
   K.topLeftCorner(k, k) = state_.sigma.asDiagonal();
   K.topRightCorner(k, m) = P;
   K.bottomRightCorner(q, m) = rs.sigma.head(q).asDiagonal() * rs.V.leftCols(q).transpose();
-  const Eigen::BDCSVD<Matrix> small(K, Eigen::ComputeThinU);
-  const Vector& s = small.singularValues();
+  const ThinSvd small = thin_svd(K, SvdVectors::left);
+  const Vector& s = small.sigma;
   Index keep = std::min<Index>(max_rank_, s.size());
   while (keep > 0 && s(keep - 1) <= 1e-14 * s(0)) --keep;  // numerically zero: nothing to keep
   if (keep < s.size()) state_.dropped = std::max(state_.dropped, s(keep));
   Matrix UQ(U.rows(), k + q);
   UQ << U, rs.U.leftCols(q);
-  state_.U = UQ * small.matrixU().leftCols(keep);
+  state_.U = UQ * small.U.leftCols(keep);
   state_.sigma = s.head(keep);
 }
 

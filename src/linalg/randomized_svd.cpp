@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <Eigen/QR>
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -47,19 +46,19 @@ RandomizedSvd randomized_svd(const Matrix& X, MPI_Comm comm, const RandomizedSvd
   for (int it = 0; it < s.power_iterations; ++it) {
     Matrix Z = X.transpose() * Q;  // N x k, summed over the ranks
     allreduce_sum(comm, Z.data(), Z.size());
-    if (it + 1 == s.power_iterations) previous = Eigen::BDCSVD<Matrix>(Z).singularValues();
+    if (it + 1 == s.power_iterations) previous = thin_svd(Z, SvdVectors::none).sigma;
     Q = distributed_thin_svd(X * orthonormal_columns(Z), comm).U;
   }
   // B = QᵀX (k x N, replicated) and its exact SVD (Alg. 5.1).
   Matrix B = Q.transpose() * X;
   allreduce_sum(comm, B.data(), B.size());
   const double x2 = allreduce_sum(comm, X.squaredNorm());
-  Eigen::BDCSVD<Matrix> svd(B, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  const ThinSvd svd = thin_svd(B);
 
   RandomizedSvd out;
-  out.svd.sigma = svd.singularValues();
-  out.svd.U = Q * svd.matrixU();
-  out.svd.V = svd.matrixV();
+  out.svd.sigma = svd.sigma;
+  out.svd.U = Q * svd.U;
+  out.svd.V = svd.V;
   fix_singular_vector_signs(out.svd);  // as the exact route fixes them
   const double e2 = std::max(0.0, x2 - B.squaredNorm());
   out.residual = std::sqrt(e2);

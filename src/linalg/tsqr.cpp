@@ -2,7 +2,6 @@
 
 #include <Eigen/Householder>
 #include <Eigen/QR>
-#include <Eigen/SVD>
 #include <vector>
 
 #include "metarom/error.hpp"
@@ -46,13 +45,8 @@ ThinSvd distributed_thin_svd(const Matrix& local, MPI_Comm comm) {
 
   Matrix Q2, R;
   thin_qr(stack, Q2, R);
-  Eigen::BDCSVD<Matrix> svd(R, Eigen::ComputeFullU | Eigen::ComputeFullV);
-  const Index K = R.rows();
-
-  ThinSvd out;
-  out.sigma = svd.singularValues().head(K);
-  out.V = svd.matrixV().leftCols(K);
-  Matrix Ur = svd.matrixU().leftCols(K);
+  ThinSvd out = thin_svd(R);  // R is K x N with K <= N: its thin U is K x K
+  const Matrix Ur = out.U;
   int offset = 0;
   for (int i = 0; i < rank; ++i) offset += k[i];
   out.U = Q1 * (Q2.middleRows(offset, my_k) * Ur);

@@ -4,13 +4,13 @@
 #include <petscsys.h>
 
 #include <Eigen/Cholesky>
-#include <Eigen/SVD>
 #include <cmath>
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
+#include "metarom/linalg/svd.hpp"
 #include "metarom/linalg/tsqr.hpp"
 
 namespace metarom {
@@ -76,9 +76,9 @@ void LinearAutoencoder::fit_second_moment(const Matrix& Gamma, const RowPartitio
   mean_.resize(0);
   route_ = "second_moment";
   // Replicated on every rank (the same deterministic SVD), each keeping its rows of U.
-  Eigen::BDCSVD<Matrix> svd(Matrix(llt.matrixL()), Eigen::ComputeThinU);
-  sigma_ = svd.singularValues();
-  finish_fit(svd.matrixU().middleRows(rows.begin, rows.local()), fmt::format("B ({} values)", rows.global));
+  const ThinSvd svd = thin_svd(Matrix(llt.matrixL()), SvdVectors::left);
+  sigma_ = svd.sigma;
+  finish_fit(svd.U.middleRows(rows.begin, rows.local()), fmt::format("B ({} values)", rows.global));
 }
 
 void LinearAutoencoder::finish_fit(const Matrix& U, const std::string& matrix) {

@@ -6,17 +6,12 @@
 // it is the serial thin SVD (QR, then SVD of R).
 #include <mpi.h>
 
+#include "metarom/linalg/svd.hpp"
 #include "metarom/types.hpp"
 
 namespace metarom {
 
-struct ThinSvd {
-  Matrix U;      // local rows of the left singular vectors, m_local x K
-  Vector sigma;  // K singular values, descending
-  Matrix V;      // N x K right singular vectors (replicated)
-};
-
-// K = min(m, N) with m the global row count. Signs are fixed so that the entry of largest
+// U: the local rows (m_local x K), V: N x K, K = min(m, N) with m the global row count. Signs are fixed so that the entry of largest
 // magnitude in each column of V is positive, so results do not depend on the rank count.
 ThinSvd distributed_thin_svd(const Matrix& local_rows, MPI_Comm comm);
 
