@@ -15,11 +15,12 @@ namespace {
 // What rank 0 tells the other ranks next.
 enum Command : int { evaluate = 1, finish = 2, fail = 3 };
 
-void broadcast(MPI_Comm comm, std::string& text) {
+// `text` from rank `from` to every rank.
+void broadcast(MPI_Comm comm, int from, std::string& text) {
   long long n = static_cast<long long>(text.size());
-  MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm);
+  MPI_Bcast(&n, 1, MPI_LONG_LONG, from, comm);
   text.resize(static_cast<std::size_t>(n));
-  MPI_Bcast(text.data(), static_cast<int>(n), MPI_CHAR, 0, comm);
+  MPI_Bcast(text.data(), static_cast<int>(n), MPI_CHAR, from, comm);
 }
 
 // The lowest failing rank's message on every rank ("" when no rank failed): a failure on
@@ -28,10 +29,7 @@ std::string first_error(MPI_Comm comm, int rank, int size, std::string local) {
   int first = local.empty() ? size : rank;
   MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
   if (first == size) return {};
-  long long n = static_cast<long long>(local.size());
-  MPI_Bcast(&n, 1, MPI_LONG_LONG, first, comm);
-  local.resize(static_cast<std::size_t>(n));
-  MPI_Bcast(local.data(), static_cast<int>(n), MPI_CHAR, first, comm);
+  broadcast(comm, first, local);
   return fmt::format("{}{}", size > 1 ? fmt::format("rank {}: ", first) : "", local);
 }
 
@@ -210,7 +208,7 @@ TrainResult train_tao(Vector& params, const ParameterLayout& parameter_layout, I
     int command = error.empty() ? finish : fail;
     MPI_Bcast(&command, 1, MPI_INT, 0, layout.comm);
     if (command == fail) {
-      broadcast(layout.comm, error);
+      broadcast(layout.comm, 0, error);
       throw Error(fmt::format("{}: {}", what, error));
     }
   } else {
@@ -227,7 +225,7 @@ TrainResult train_tao(Vector& params, const ParameterLayout& parameter_layout, I
       }
       if (command == fail) {
         std::string error;
-        broadcast(layout.comm, error);
+        broadcast(layout.comm, 0, error);
         throw Error(fmt::format("{}: {}", what, error));
       }
       break;
