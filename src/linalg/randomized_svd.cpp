@@ -53,12 +53,9 @@ RandomizedSvd randomized_svd(const Matrix& X, MPI_Comm comm, const RandomizedSvd
   Matrix B = Q.transpose() * X;
   allreduce_sum(comm, B.data(), B.size());
   const double x2 = allreduce_sum(comm, X.squaredNorm());
-  const ThinSvd svd = thin_svd(B);
-
   RandomizedSvd out;
-  out.svd.sigma = svd.sigma;
-  out.svd.U = Q * svd.U;
-  out.svd.V = svd.V;
+  out.svd = thin_svd(B);
+  out.svd.U = Q * out.svd.U;  // B's left vectors lifted to the rows of X (a product: no aliasing)
   fix_singular_vector_signs(out.svd);  // as the exact route fixes them
   const double e2 = std::max(0.0, x2 - B.squaredNorm());
   out.residual = std::sqrt(e2);

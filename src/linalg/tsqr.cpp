@@ -46,10 +46,9 @@ ThinSvd distributed_thin_svd(const Matrix& local, MPI_Comm comm) {
   Matrix Q2, R;
   thin_qr(stack, Q2, R);
   ThinSvd out = thin_svd(R);  // R is K x N with K <= N: its thin U is K x K
-  const Matrix Ur = out.U;
   int offset = 0;
   for (int i = 0; i < rank; ++i) offset += k[i];
-  out.U = Q1 * (Q2.middleRows(offset, my_k) * Ur);
+  out.U = Q1 * (Q2.middleRows(offset, my_k) * out.U);  // products evaluate into a temporary
   fix_singular_vector_signs(out);
   return out;
 }
