@@ -5,6 +5,8 @@
 #include <fmt/ranges.h>
 #include <petscsys.h>
 
+#include <unistd.h>
+
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
+#include "metarom/io/row_partition.hpp"
 #include "metarom/version.hpp"
 
 namespace {
@@ -64,6 +67,37 @@ void report_unused_options(const std::string& command) {
   PetscOptionsLeftRestore(nullptr, &n, &names, &values);
 }
 
+// An error on one rank or all. Errors found in data every rank reads (a damaged file, a bad
+// option) reach every rank at once: they wait for each other (a few seconds at most) and the
+// error is printed once, by rank 0, with its message (the lowest failing rank's). A rank that
+// failed alone would leave the others waiting in a collective call: after the wait it prints
+// its message with its rank and aborts the job.
+void report_error(const std::string& command, const std::string& what, MPI_Comm comm) {
+  int size = 1, rank = 0;
+  MPI_Comm_size(comm, &size);
+  MPI_Comm_rank(comm, &rank);
+  if (size == 1) {
+    std::cerr << "metarom " << command << ": error: " << what << "\n";
+    return;
+  }
+  MPI_Request request;
+  MPI_Ibarrier(comm, &request);
+  int all = 0;
+  const double deadline = MPI_Wtime() + 5.0;
+  while (!all && MPI_Wtime() < deadline) {
+    MPI_Test(&request, &all, MPI_STATUS_IGNORE);
+    if (!all) usleep(1000);
+  }
+  if (all) {
+    const std::string first = metarom::first_error(comm, what);  // every rank failed: "rank 0: ..."
+    if (rank == 0) std::cerr << "metarom " << command << ": error: " << first.substr(first.find(": ") + 2) << "\n";
+    return;
+  }
+  std::cerr << "metarom " << command << ": [rank " << rank << "] error: " << what << "\n";
+  std::cerr.flush();
+  MPI_Abort(PETSC_COMM_WORLD, 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,6 +129,10 @@ int main(int argc, char** argv) {
   char** pargs = pargv.data();
   if (PetscInitialize(&pargc, &pargs, nullptr, usage)) return 2;
 
+  // Used only on the error path, so that waiting there for the other ranks cannot meet a
+  // collective call of the command's own.
+  MPI_Comm error_comm;
+  MPI_Comm_dup(PETSC_COMM_WORLD, &error_comm);
   int rc = 0;
   try {
     using namespace metarom::cli;
@@ -112,16 +150,10 @@ int main(int argc, char** argv) {
     else throw metarom::Error("unknown command '" + command + "' (run 'metarom help')");
     if (!help_requested()) report_unused_options(command);
   } catch (const std::exception& e) {
-    int size = 1, rank = 0;
-    MPI_Comm_size(PETSC_COMM_WORLD, &size);
-    MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-    if (size == 1) std::cerr << "metarom " << command << ": error: " << e.what() << "\n";
-    else std::cerr << "metarom " << command << ": [rank " << rank << "] error: " << e.what() << "\n";
-    std::cerr.flush();
-    // A rank that failed alone would leave the others waiting in a collective call.
-    if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1);
+    report_error(command, e.what(), error_comm);
     rc = 1;
   }
+  MPI_Comm_free(&error_comm);
   PetscFinalize();
   return rc;
 }

@@ -4,7 +4,7 @@
 # build-sanitize/ (-O2: at -O1 Eigen's kernels are not inlined and the suite's training runs
 # ten times slower; the readers also carry libFuzzer's coverage), then the whole test suite
 # (serial and 2 ranks) under the sanitizers, and the HDF5 readers' fuzz target on the seed
-# corpus tests/fuzz/corpus for FUZZ_SECONDS (default 60). Any sanitizer report fails the run.
+# corpus tests/fuzz/corpus and the malformed-file corpus for FUZZ_SECONDS (default 60). Any sanitizer report fails the run.
 # Leaks: checked on the Catch2 suite (the library's code, serial and 2 ranks), with full
 # stacks (fast_unwind_on_malloc=0: the system libraries have no frame pointers, and truncated
 # stacks cannot be told apart) and the suppressions of tests/sanitize/lsan.supp — OpenMPI's
@@ -40,6 +40,9 @@ ctest --test-dir "$build" --output-on-failure -j2
 corpus=$build/fuzz-corpus
 findings=$build/fuzz-findings
 rm -rf "$corpus" "$findings" && mkdir -p "$corpus" "$findings" && cp tests/fuzz/corpus/* "$corpus"/
+# The malformed-file corpus the suite made (tests/apps/make_malformed_corpus.sh) seeds it too:
+# structure-aware faults that byte mutations of a file rarely reach.
+cp "$build"/tests/malformed-corpus/*.h5 "$corpus"/ 2>/dev/null || true
 ASAN_OPTIONS=detect_leaks=0 "$build/tests/metarom_fuzz_readers" -fork=1 -ignore_crashes=1 -ignore_ooms=1 \
   -ignore_timeouts=1 -max_total_time="${FUZZ_SECONDS:-60}" -timeout=30 -rss_limit_mb=2048 \
   -artifact_prefix="$findings/" "$corpus" > "$build/fuzz.log" 2>&1 || true

@@ -3,6 +3,9 @@
 # defines how to run its program on np ranks.
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# OpenMPI's session directories under this script's own: programs of tests run side by side
+# raced for /tmp/ompi.HOST.UID (one removed it as another created its job directory there).
+export OMPI_MCA_orte_tmpdir_base=$dir
 fails=0
 passes=0
 ok() { passes=$((passes + 1)); }

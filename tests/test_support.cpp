@@ -10,6 +10,7 @@
 #include <random>
 
 #include "metarom/error.hpp"
+#include "metarom/io/hdf5_file.hpp"
 
 namespace metarom::test {
 
@@ -153,6 +154,47 @@ Matrix gather_rows(const Matrix& local, const RowPartition& rows) {
   full.middleRows(rows.begin, rows.local()) = local;
   allreduce_sum(rows.comm, full.data(), full.size());
   return full;
+}
+
+SnapshotSet sample_set(MPI_Comm comm, long long nx, long long ny, Index N) {
+  SnapshotSet s;
+  s.rows = RowPartition::split(comm, nx * ny);
+  s.X.resize(s.rows.local(), N);
+  for (Index j = 0; j < N; ++j)
+    for (Index i = 0; i < s.rows.local(); ++i) s.X(i, j) = std::cos(0.1 * (s.rows.begin + i) + 0.7 * j);
+  s.t = Vector::LinSpaced(N, 0.0, 1.0);
+  s.mu = Matrix::Constant(2, N, 3.5);
+  s.layout.dims = {nx, ny};
+  s.layout.fields = {"u"};
+  s.layout.lower = {0.0, 0.0};
+  s.layout.upper = {1.0, 2.0};
+  s.provenance.set("model", "test");
+  s.provenance.set("kappa", 0.5);
+  return s;
+}
+
+void write_damaged(const std::string& path, const std::function<void(h5::Group&)>& edit) {
+  if (test::world_rank() == 0) {
+    SnapshotSet s = sample_set(MPI_COMM_SELF, 4, 3, 6);
+    h5::File f = h5::File::create(path, MPI_COMM_SELF);
+    h5::write_header(f.root(), "snapshots");
+    write_snapshot_content(f.root(), s);
+    edit(f.root());
+    f.commit();
+  }
+  test::barrier();
+}
+
+void replace_with_doubles(h5::Group& g, const std::string& name, std::vector<hsize_t> dims, double fill) {
+  H5Ldelete(g.id(), name.c_str(), H5P_DEFAULT);
+  hid_t space = dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  hid_t ds = H5Dcreate2(g.id(), name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  size_t count = 1;
+  for (auto d : dims) count *= d;
+  std::vector<double> data(count, fill);
+  H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
+  H5Dclose(ds);
+  H5Sclose(space);
 }
 
 }  // namespace metarom::test

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests: scratch directories every rank agrees on, and checks that
 // an error message names what it should.
+#include <hdf5.h>
 #include <mpi.h>
 #include <petscdmda.h>
 
@@ -14,6 +15,10 @@
 #include "metarom/io/snapshots.hpp"
 #include "metarom/reducers/model_file.hpp"
 #include "metarom/types.hpp"
+
+namespace metarom::h5 {
+class Group;
+}
 
 namespace metarom::test {
 
@@ -57,6 +62,14 @@ class ScopedOptions {
 
 // Runs f, requires it to throw metarom::Error whose message contains every string in `parts`.
 void require_error(const std::function<void()>& f, const std::vector<std::string>& parts);
+
+// A small gridded snapshot set (nx x ny points, N snapshots, 2 parameters) on comm's rows.
+SnapshotSet sample_set(MPI_Comm comm, long long nx, long long ny, Index N);
+// Writes sample_set(4 x 3 points, 6 snapshots) as a snapshot file on rank 0 (serial HDF5),
+// letting `edit` damage its root group first; every rank waits for it.
+void write_damaged(const std::string& path, const std::function<void(h5::Group&)>& edit);
+// Replaces data set `name` of g by a double data set of dims `dims` filled with `fill`.
+void replace_with_doubles(h5::Group& g, const std::string& name, std::vector<hsize_t> dims, double fill);
 
 // The rows of `full` this rank owns under PETSc's default split over comm, as a snapshot
 // set with times 0 .. 1.

@@ -125,6 +125,7 @@ AttributeValue read_attribute(hid_t attr, const std::string& context) {
       std::vector<char*> ptrs(count, nullptr);
       Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
       H5Tset_size(mem.get(), H5T_VARIABLE);
+      H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // h5py writes UTF-8: HDF5 converts no character sets
       if (H5Aread(attr, mem.get(), ptrs.data()) < 0) throw Error(context + ": unreadable attribute");
       for (char* p : ptrs) v.emplace_back(p ? p : "");
       H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
@@ -182,6 +183,7 @@ std::vector<std::string> Group::names() const {
 
 Group Group::open_group(const std::string& name) const {
   if (!has(name)) throw Error(fmt::format("{}: group is missing", where(name)));
+  check_link(name);
   Id g(H5Gopen2(id_.get(), name.c_str(), H5P_DEFAULT), H5Gclose);
   if (!g.valid()) throw Error(fmt::format("{}: is not a group", where(name)));
   return Group(std::move(g), file_, join_path(path_, name), comm_);
@@ -233,8 +235,20 @@ std::vector<long long> Group::shape(const std::string& name) const {
   return {dims.begin(), dims.end()};
 }
 
+void Group::check_link(const std::string& name) const {
+  // metarom writes hard links only: a soft link may dangle or loop, an external one reads
+  // another file, so neither is followed.
+  H5L_info_t info;
+  if (H5Lget_info(id_.get(), name.c_str(), &info, H5P_DEFAULT) < 0)
+    throw Error(fmt::format("{}: unreadable link", where(name)));
+  if (info.type != H5L_TYPE_HARD)
+    throw Error(fmt::format("{}: is {} link, not an object (metarom files hold no links)", where(name),
+                            info.type == H5L_TYPE_SOFT ? "a soft" : info.type == H5L_TYPE_EXTERNAL ? "an external" : "a user-defined"));
+}
+
 Id Group::open_dataset(const std::string& name, int expected_rank, std::vector<hsize_t>& dims) const {
   if (!has(name)) throw Error(fmt::format("{}: data set is missing", where(name)));
+  check_link(name);
   Id ds(H5Dopen2(id_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.valid()) throw Error(fmt::format("{}: is not a data set", where(name)));
   Id space(H5Dget_space(ds.get()), H5Sclose);
@@ -242,15 +256,36 @@ Id Group::open_dataset(const std::string& name, int expected_rank, std::vector<h
   if (rank < 0) throw Error(fmt::format("{}: unreadable data space", where(name)));
   dims.assign(rank, 0);
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  if (expected_rank >= 0) {
-    if (rank != expected_rank)
-      throw Error(fmt::format("{}: has rank {}, expected a {}-D data set", where(name), rank, expected_rank));
-    Id type(H5Dget_type(ds.get()), H5Tclose);
-    const H5T_class_t cls = H5Tget_class(type.get());
-    if (cls != H5T_FLOAT)
-      throw Error(fmt::format("{}: has type {}, expected floating point", where(name), type_class_name(cls)));
+  if (expected_rank == -1) return ds;  // shape only
+  if (expected_rank >= 0 && rank != expected_rank)
+    throw Error(fmt::format("{}: has rank {}, expected a {}-D data set", where(name), rank, expected_rank));
+  Id type(H5Dget_type(ds.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_FLOAT)
+    throw Error(fmt::format("{}: has type {}, expected floating point", where(name), type_class_name(cls)));
+  // Values are doubles (data/FORMAT.md); a narrower type would be widened silently and a
+  // wider one rounded, so both are refused.
+  if (H5Tget_size(type.get()) != 8)
+    throw Error(fmt::format("{}: has {}-bit floating-point values, expected 64-bit (double)", where(name),
+                            8 * H5Tget_size(type.get())));
+  Id dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+  const int filters = dcpl.valid() ? H5Pget_nfilters(dcpl.get()) : 0;
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0;
+    size_t nelem = 0;
+    char fname[64] = "";
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), i, &flags, &nelem, nullptr, sizeof fname, fname, nullptr);
+    if (id < 0 || H5Zfilter_avail(id) <= 0)
+      throw Error(fmt::format("{}: is stored with filter {} ('{}'), which this HDF5 library does not have", where(name),
+                              static_cast<long long>(id), fname));
   }
   return ds;
+}
+
+std::vector<long long> Group::dataset_shape(const std::string& name) const {
+  std::vector<hsize_t> dims;
+  Id ds = open_dataset(name, -2, dims);
+  return {dims.begin(), dims.end()};
 }
 
 void Group::check_stored(const Id& ds, const std::string& name, long double values) const {

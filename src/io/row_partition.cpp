@@ -1,5 +1,7 @@
 #include "metarom/io/row_partition.hpp"
 
+#include <fmt/format.h>
+
 #include <climits>
 
 #include "metarom/error.hpp"
@@ -63,6 +65,24 @@ bool every_rank(MPI_Comm comm, bool condition) {
   int c = condition ? 1 : 0;
   if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &c, 1, MPI_INT, MPI_LAND, comm);
   return c != 0;
+}
+
+void broadcast(MPI_Comm comm, int from, std::string& text) {
+  long long n = static_cast<long long>(text.size());
+  MPI_Bcast(&n, 1, MPI_LONG_LONG, from, comm);
+  text.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(text.data(), static_cast<int>(n), MPI_CHAR, from, comm);
+}
+
+std::string first_error(MPI_Comm comm, std::string local) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  int first = local.empty() ? size : rank;
+  if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
+  if (first == size) return {};
+  if (size > 1) broadcast(comm, first, local);
+  return fmt::format("{}{}", size > 1 ? fmt::format("rank {}: ", first) : "", local);
 }
 
 double allreduce_max(MPI_Comm comm, double value) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "metarom/error.hpp"
+#include "metarom/io/file_schema.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/text_file.hpp"
 
@@ -196,6 +197,7 @@ void check_snapshot_kind(const h5::Group& root) {
   const std::string kind = h5::check_header(root);
   if (kind != "snapshots" && kind != "trajectory")
     throw Error(fmt::format("{}: holds a '{}', expected a 'snapshots' or 'trajectory' file", root.file(), kind));
+  h5::check_structure(root, kind);
 }
 
 SnapshotSet read_snapshots(const std::string& path, MPI_Comm comm) {

@@ -8,30 +8,13 @@
 
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
+#include "metarom/io/row_partition.hpp"
 
 namespace metarom {
 
 namespace {
 // What rank 0 tells the other ranks next.
 enum Command : int { evaluate = 1, finish = 2, fail = 3 };
-
-// `text` from rank `from` to every rank.
-void broadcast(MPI_Comm comm, int from, std::string& text) {
-  long long n = static_cast<long long>(text.size());
-  MPI_Bcast(&n, 1, MPI_LONG_LONG, from, comm);
-  text.resize(static_cast<std::size_t>(n));
-  MPI_Bcast(text.data(), static_cast<int>(n), MPI_CHAR, from, comm);
-}
-
-// The lowest failing rank's message on every rank ("" when no rank failed): a failure on
-// any rank stops all of them, with one text.
-std::string first_error(MPI_Comm comm, int rank, int size, std::string local) {
-  int first = local.empty() ? size : rank;
-  MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
-  if (first == size) return {};
-  broadcast(comm, first, local);
-  return fmt::format("{}{}", size > 1 ? fmt::format("rank {}: ", first) : "", local);
-}
 
 // Every parameter once, in rank 0's vector: each rank's distributed block in rank order,
 // then the replicated entries.
@@ -115,7 +98,7 @@ double evaluate_everywhere(TaoContext& c, const double* x, double* g) {
     } catch (const std::exception& e) {
       error = *e.what() ? e.what() : "unknown error";
     }
-    error = first_error(l.comm, l.rank, l.size, error);
+    error = first_error(l.comm, error);
     if (!error.empty()) throw Error(error);
   }
   l.gather(c.grad, g);

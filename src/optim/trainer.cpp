@@ -11,6 +11,7 @@
 #include <random>
 
 #include "metarom/error.hpp"
+#include "metarom/io/file_schema.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/row_partition.hpp"
 
@@ -55,7 +56,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, const TrainSe
 
 Checkpoint load_checkpoint(const std::string& path, const TrainSettings& s, Index size) {
   h5::File f = h5::File::open(path, MPI_COMM_SELF);
-  h5::check_header(f.root(), "checkpoint");
+  h5::check_structure(f.root(), "checkpoint");
   const Attributes a = f.root().read_attributes();
   const std::string ctx = f.root().where();
   if (a.get_int("seed", ctx) != static_cast<long long>(s.seed) || a.get_int("batch_size", ctx) != s.batch_size ||

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "metarom/error.hpp"
+#include "metarom/io/file_schema.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
@@ -148,7 +149,7 @@ void LinearInverseMap::save(const std::string& path, const SnapshotSet& train, c
 
 LinearInverseMap LinearInverseMap::load(const std::string& path, MPI_Comm comm) {
   h5::File f = h5::File::open(path, comm);
-  h5::check_header(f.root(), "inverse_map");
+  h5::check_structure(f.root(), "inverse_map");
   const h5::Group g = f.root().open_group("map");
   const Attributes a = g.read_attributes();
   LinearInverseMap m;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "metarom/error.hpp"
+#include "metarom/io/file_schema.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 
@@ -45,7 +46,7 @@ void save_model(const std::string& path, const Reducer& reducer, const SnapshotS
 ModelFile load_model(const std::string& path, MPI_Comm comm,
                      const std::function<RowPartition(const ModelFile&)>& rows_for) {
   h5::File f = h5::File::open(path, comm);
-  h5::check_header(f.root(), "model");
+  h5::check_structure(f.root(), "model");
   ModelFile m;
   const h5::Group tg = f.root().open_group("training");
   const Attributes ta = tg.read_attributes();

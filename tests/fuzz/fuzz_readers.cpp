@@ -1,5 +1,6 @@
-// libFuzzer target for metarom's HDF5 readers: each input is taken as an HDF5 file and read
-// as a snapshot set, as a model file and as a PETSc VecView file. A reader may refuse the
+// libFuzzer target for metarom's HDF5 readers: each input is taken as an HDF5 file, checked
+// against the documented schema (check_file: structure and values, as `info -check`) and read
+// as a snapshot set, as a model file, as an inverse map and as a PETSc VecView file. A reader may refuse the
 // input only with metarom::Error (the message a user sees); anything else — a crash, a
 // sanitizer report, another exception, an allocation failure — is a bug the fuzzer reports.
 // Built by the sanitizer configuration with clang (cmake -DMETAROM_FUZZ=ON); run on the
@@ -13,8 +14,10 @@
 #include <string>
 
 #include "metarom/error.hpp"
+#include "metarom/io/file_schema.hpp"
 #include "metarom/io/petsc_import.hpp"
 #include "metarom/io/snapshots.hpp"
+#include "metarom/reducers/linear_inverse_map.hpp"
 #include "metarom/reducers/model_file.hpp"
 
 namespace {
@@ -39,6 +42,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   {
     std::ofstream os(input_path, std::ios::binary | std::ios::trunc);
     os.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  try {
+    metarom::check_file(input_path, MPI_COMM_SELF);
+  } catch (const metarom::Error&) {
+  }
+  try {
+    metarom::LinearInverseMap::load(input_path, MPI_COMM_SELF);
+  } catch (const metarom::Error&) {
   }
   try {
     metarom::read_snapshots(input_path, MPI_COMM_SELF);

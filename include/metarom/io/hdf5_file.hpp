@@ -57,6 +57,9 @@ class Group {
 
   // Shape of a data set (throws naming it when missing).
   std::vector<long long> shape(const std::string& name) const;
+  // Shape of a data set as every reader checks it before reading: a hard link to a data set
+  // of 64-bit floating-point values whose filters this HDF5 library has (throws naming it).
+  std::vector<long long> dataset_shape(const std::string& name) const;
 
   // A matrix whose rows are split over the ranks by `rows` (each rank holds rows
   // [rows.begin, rows.end) of every column); stored as [cols, rows.global].
@@ -96,7 +99,10 @@ class Group {
   hid_t id() const { return id_.get(); }
 
  private:
+  // expected_rank -1: any rank, nothing else checked (shape()); -2: any rank, type and
+  // filters checked as for a read; >= 0: that rank too.
   Id open_dataset(const std::string& name, int expected_rank, std::vector<hsize_t>& dims) const;
+  void check_link(const std::string& name) const;
   // Each rank writes (reads) the block [start, start + count) of a data set of dims `dims`
   // from (into) `data`, stored row-major; collective over comm. An empty count takes part
   // with no data.

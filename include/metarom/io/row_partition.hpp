@@ -4,6 +4,8 @@
 // ownership of the PETSc Vec that holds the state, so bases and snapshots line up with it.
 #include <mpi.h>
 
+#include <string>
+
 namespace metarom {
 
 struct RowPartition {
@@ -33,5 +35,10 @@ double allreduce_max(MPI_Comm comm, double value);
 // (throwing on one rank only would leave the others waiting in their next reduction; values
 // reduced with floating-point sums need not be bitwise equal everywhere, decisions must be).
 bool every_rank(MPI_Comm comm, bool condition);
+// `text` from rank `from` to every rank of comm.
+void broadcast(MPI_Comm comm, int from, std::string& text);
+// The lowest failing rank's message on every rank, prefixed "rank K: " on several ranks
+// ("" when `local` is empty everywhere): one failure stops all ranks with one text.
+std::string first_error(MPI_Comm comm, std::string local);
 
 }  // namespace metarom
