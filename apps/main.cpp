@@ -89,8 +89,8 @@ void report_error(const std::string& command, const std::string& what, MPI_Comm 
     if (!all) usleep(1000);
   }
   if (all) {
-    const std::string first = metarom::first_error(comm, what);  // every rank failed: "rank 0: ..."
-    if (rank == 0) std::cerr << "metarom " << command << ": error: " << first.substr(first.find(": ") + 2) << "\n";
+    const std::string first = metarom::first_error(comm, what, false);  // every rank failed: rank 0's
+    if (rank == 0) std::cerr << "metarom " << command << ": error: " << first << "\n";
     return;
   }
   std::cerr << "metarom " << command << ": [rank " << rank << "] error: " << what << "\n";

@@ -436,10 +436,9 @@ void check_model(Scope& root) {
   const long long n = check_training(root).value_or(-1);
   long long r = -1;
   if (auto red = root.group("reducer")) {
-    if (red->group().read_attributes().has("latent_dim")) {
-      const auto& v = red->group().read_attributes().values().at("latent_dim");
-      if (auto p = std::get_if<long long>(&v)) r = *p;
-    }
+    const Attributes a = red->group().read_attributes();
+    if (a.has("latent_dim"))
+      if (auto p = std::get_if<long long>(&a.values().at("latent_dim"))) r = *p;
     check_reducer(*red, n);
   }
   if (auto d = root.group("latent_dynamics", false)) {

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <utility>
 
 #include "metarom/error.hpp"
+#include "metarom/io/text_file.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom::h5 {
@@ -27,6 +29,13 @@ int comm_rank(MPI_Comm comm) {
   return r;
 }
 
+// Throws `error` (the lowest failing rank's) on every rank when any rank of comm failed: the
+// ranks take the next collective HDF5 call, or the file's close, together.
+void agree(MPI_Comm comm, const std::string& error) {
+  const std::string first = first_error(comm, error, false);  // the message names file and object
+  if (!first.empty()) throw Error(first);
+}
+
 // HDF5 prints its own error stack on every failed call; metarom reports errors itself.
 void silence_hdf5() {
   static bool done = false;
@@ -38,6 +47,7 @@ void silence_hdf5() {
 
 Id file_access(MPI_Comm comm) {
   Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_sieve_buf_size(fapl.get(), 0);
   if (comm_size(comm) > 1) H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL);
   return fapl;
 }
@@ -63,6 +73,13 @@ const char* type_class_name(H5T_class_t c) {
     case H5T_ARRAY: return "array";
     default: return "another non-numeric type";
   }
+}
+
+// A data set's values go to the file when written, not into HDF5's chunk cache.
+Id direct_access() {
+  Id dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+  H5Pset_chunk_cache(dapl.get(), 0, 0, 1.0);
+  return dapl;
 }
 
 // Scalar, 1-D, or (for an empty list) a null data space, which HDF5 allows for attributes.
@@ -191,7 +208,7 @@ Group Group::open_group(const std::string& name) const {
 
 Group Group::create_group(const std::string& name) {
   Id g(H5Gcreate2(id_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  if (!g.valid()) throw Error(fmt::format("{}: cannot create group", where(name)));
+  agree(comm_, g.valid() ? "" : fmt::format("{}: cannot create group{}", where(name), write_failure(file_, errno)));
   return Group(std::move(g), file_, join_path(path_, name), comm_);
 }
 
@@ -214,6 +231,7 @@ void Group::write_attributes(const Attributes& attrs) {
   const hid_t loc = id_.get();
   for (const auto& [key, value] : attrs) {
     if (H5Aexists(loc, key.c_str()) > 0) H5Adelete(loc, key.c_str());
+    std::string error;
     try {
       if (auto p = std::get_if<long long>(&value)) write_numeric_attribute(loc, key, H5T_NATIVE_LLONG, p, 1, true);
       else if (auto p = std::get_if<double>(&value)) write_numeric_attribute(loc, key, H5T_NATIVE_DOUBLE, p, 1, true);
@@ -224,8 +242,9 @@ void Group::write_attributes(const Attributes& attrs) {
         write_numeric_attribute(loc, key, H5T_NATIVE_DOUBLE, p->data(), p->size(), false);
       else if (auto p = std::get_if<std::vector<std::string>>(&value)) write_string_attribute(loc, key, *p, false);
     } catch (const Error& e) {
-      throw Error(where() + ": " + e.what());
+      error = where() + ": " + e.what() + write_failure(file_, errno);
     }
+    agree(comm_, error);  // attribute writes are collective
   }
 }
 
@@ -249,7 +268,7 @@ void Group::check_link(const std::string& name) const {
 Id Group::open_dataset(const std::string& name, int expected_rank, std::vector<hsize_t>& dims) const {
   if (!has(name)) throw Error(fmt::format("{}: data set is missing", where(name)));
   check_link(name);
-  Id ds(H5Dopen2(id_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  Id ds(H5Dopen2(id_.get(), name.c_str(), direct_access().get()), H5Dclose);
   if (!ds.valid()) throw Error(fmt::format("{}: is not a data set", where(name)));
   Id space(H5Dget_space(ds.get()), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
@@ -318,9 +337,32 @@ void Group::check_finite(const std::string& name, const double* data, long long 
                             bad >= 0 ? fmt::format(" (first at local element {})", bad) : ""));
 }
 
+void Group::reserve(const std::string& name, long double values) const {
+  // Parallel HDF5 1.10 does not recover from an I/O error on one rank: the ranks part ways
+  // inside its collective calls (measured: a 2-rank fit hung in H5Dcreate2 on a full disk,
+  // one rank allocating chunks, the other returned). So the space is checked first, on rank
+  // 0 for all, leaving 64 KiB for the metadata; a disk filled meanwhile by another program
+  // still fails in HDF5.
+  std::string error;
+  if (comm_rank(comm_) == 0) {
+    std::filesystem::path dir = std::filesystem::path(file_).parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    const auto space = std::filesystem::space(dir, ec);
+    const long double need = values * 8 + (1 << 16);
+    if (!ec && static_cast<long double>(space.available) < need)
+      error = fmt::format("{}: no space left on the file system: {:.0f} bytes needed, {} free in {}", where(name),
+                          static_cast<double>(need), space.available, dir.string());
+  }
+  agree(comm_, error);
+}
+
 void Group::write_slab(const std::string& name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
                        const std::vector<hsize_t>& count, const double* data, MPI_Comm comm, bool chunk_rows) {
   const int rank = static_cast<int>(dims.size());
+  long double values = 1;
+  for (hsize_t d : dims) values *= d;
+  reserve(name, values);
   Id space(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose);
   Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   hsize_t total = 1;
@@ -332,9 +374,9 @@ void Group::write_slab(const std::string& name, const std::vector<hsize_t>& dims
     chunk[rank - 1] = std::min<hsize_t>(dims[rank - 1], hsize_t(1) << 24);
     H5Pset_chunk(dcpl.get(), rank, chunk.data());
   }
-  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), direct_access().get()),
         H5Dclose);
-  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+  agree(comm_, ds.valid() ? "" : fmt::format("{}: cannot create data set{}", where(name), write_failure(file_, errno)));
   write_selection(ds, name, start, count, data, comm);
 }
 
@@ -352,8 +394,11 @@ void Group::write_selection(const Id& ds, const std::string& name, const std::ve
     H5Sselect_none(mem.get());
   }
   Id dxpl = transfer(comm);
-  if (H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), data) < 0)
-    throw Error(fmt::format("{}: write failed", where(name)));
+  errno = 0;
+  const bool ok = H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), data) >= 0;
+  // Every rank stops together: one that threw alone would close the file (a collective
+  // call) while the others wait in their next write (measured: a 2-rank fit hung on a full disk).
+  agree(comm, ok ? "" : fmt::format("{}: write failed{}", where(name), write_failure(file_, errno)));
 }
 
 void Group::create_growing_rows(const std::string& name, long long n) {
@@ -363,9 +408,9 @@ void Group::create_growing_rows(const std::string& name, long long n) {
   Id space(H5Screate_simple(2, dims, max), H5Sclose);
   Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(dcpl.get(), 2, chunk);
-  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), direct_access().get()),
         H5Dclose);
-  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+  agree(comm_, ds.valid() ? "" : fmt::format("{}: cannot create data set{}", where(name), write_failure(file_, errno)));
 }
 
 void Group::create_growing_vector(const std::string& name) {
@@ -373,9 +418,9 @@ void Group::create_growing_vector(const std::string& name) {
   Id space(H5Screate_simple(1, &dims, &max), H5Sclose);
   Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(dcpl.get(), 1, &chunk);
-  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+  Id ds(H5Dcreate2(id_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), direct_access().get()),
         H5Dclose);
-  if (!ds.valid()) throw Error(fmt::format("{}: cannot create data set", where(name)));
+  agree(comm_, ds.valid() ? "" : fmt::format("{}: cannot create data set{}", where(name), write_failure(file_, errno)));
 }
 
 hsize_t Group::grow(const Id& ds, const std::string& name, hsize_t rows) {
@@ -384,7 +429,8 @@ hsize_t Group::grow(const Id& ds, const std::string& name, hsize_t rows) {
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   const hsize_t old = dims.at(0);
   dims[0] += rows;
-  if (H5Dset_extent(ds.get(), dims.data()) < 0) throw Error(fmt::format("{}: cannot extend the data set", where(name)));
+  const bool ok = H5Dset_extent(ds.get(), dims.data()) >= 0;
+  agree(comm_, ok ? "" : fmt::format("{}: cannot extend the data set{}", where(name), write_failure(file_, errno)));
   return old;
 }
 
@@ -395,6 +441,7 @@ void Group::append_rows(const std::string& name, const Matrix& local, const RowP
     throw Error(fmt::format("{}: {} local rows of {} given for a data set of rows {}", where(name), local.rows(),
                             rows.global, dims[1]));
   const hsize_t cols = static_cast<hsize_t>(local.cols());
+  reserve(name, static_cast<long double>(cols) * dims[1]);
   const hsize_t first = grow(ds, name, cols);
   write_selection(ds, name, {first, static_cast<hsize_t>(rows.begin)}, {cols, static_cast<hsize_t>(rows.local())},
                   local.data(), rows.comm);
@@ -404,6 +451,7 @@ void Group::append_vector(const std::string& name, const Vector& v) {
   std::vector<hsize_t> dims;
   Id ds = open_dataset(name, 1, dims);
   const hsize_t n = static_cast<hsize_t>(v.size());
+  reserve(name, n);
   const hsize_t first = grow(ds, name, n);
   write_selection(ds, name, {first}, {comm_rank(comm_) == 0 ? n : 0}, v.data(), comm_);
 }
@@ -422,8 +470,8 @@ void Group::read_slab(const Id& ds, const std::string& name, const std::vector<h
     H5Sselect_none(mem.get());
   }
   Id dxpl = transfer(comm);
-  if (H5Dread(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), data) < 0)
-    throw Error(fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
+  const bool ok = H5Dread(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), dxpl.get(), data) >= 0;
+  agree(comm, ok ? "" : fmt::format("{}: read failed (truncated or corrupt file?)", where(name)));
   check_finite(name, data, static_cast<long long>(mine), comm);
 }
 
@@ -577,13 +625,18 @@ File File::create(const std::string& path, MPI_Comm comm) {
   silence_hdf5();
   const std::string temp = staging_name(path, ".tmp", comm);
   Id fapl = file_access(comm);
+  errno = 0;
   Id f(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!f.valid()) {
+    const int err = errno;
+    std::error_code ec;  // created empty before the failure (a full disk): not left behind
+    if (comm_rank(comm) == 0) std::filesystem::remove(temp, ec);
     const auto dir = std::filesystem::path(path).parent_path();
+    const std::string why = write_failure(path, err);
     throw Error(fmt::format("{}: cannot create file{}", path,
                             !dir.empty() && !std::filesystem::is_directory(dir)
                                 ? fmt::format(" (directory '{}' does not exist)", dir.string())
-                                : " (no permission or disk full?)"));
+                                : why.empty() ? " (no permission?)" : why));
   }
   Id g(H5Gopen2(f.get(), "/", H5P_DEFAULT), H5Gclose);
   return File(std::move(f), Group(std::move(g), path, "/", comm), path, temp, comm);
@@ -620,7 +673,9 @@ void File::publish_partial() {
 }
 
 void File::flush() {
-  if (H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0) throw Error(fmt::format("{}: flush failed", temp_.empty() ? path_ : temp_));
+  errno = 0;
+  const bool ok = H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) >= 0;
+  agree(comm_, ok ? "" : fmt::format("{}: flush failed{}", temp_.empty() ? path_ : temp_, write_failure(path_, errno)));
 }
 
 File File::open(const std::string& path, MPI_Comm comm) {
@@ -645,7 +700,9 @@ void File::close() {
 
 void File::commit() {
   if (temp_.empty()) return;
-  if (H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) < 0) throw Error(fmt::format("{}: flush failed", temp_));
+  errno = 0;
+  const bool ok = H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) >= 0;
+  agree(comm_, ok ? "" : fmt::format("{}: cannot write the file{}", path_, write_failure(path_, errno)));
   close();
   const std::string temp = std::exchange(temp_, "");  // a failed rename keeps the data under temp
   rename_on_root(temp, path_, comm_, "into place");
@@ -653,6 +710,15 @@ void File::commit() {
 
 File::~File() {
   if (file_.valid() || !temp_.empty()) {
+    // An aborted write: its data are worthless, and on a full file system HDF5 could not close
+    // the file (the close flushes what it holds into no space) and crashed terminating with it
+    // still open (measured: SIGSEGV in H5F__close_cb at MPI_Finalize). Values go straight to
+    // the file (no chunk cache, no sieve buffer: a full disk fails the write that meets it),
+    // and the file, truncated first, gives its space back for the metadata the close flushes.
+    if (!temp_.empty() && !keep_uncommitted_ && comm_rank(comm_) == 0) {
+      std::error_code ec;  // best effort: the file is removed below all the same
+      std::filesystem::resize_file(temp_, 0, ec);
+    }
     close();
     if (!temp_.empty() && !keep_uncommitted_ && comm_rank(comm_) == 0) {
       std::error_code ec;

@@ -74,7 +74,7 @@ void broadcast(MPI_Comm comm, int from, std::string& text) {
   MPI_Bcast(text.data(), static_cast<int>(n), MPI_CHAR, from, comm);
 }
 
-std::string first_error(MPI_Comm comm, std::string local) {
+std::string first_error(MPI_Comm comm, std::string local, bool name_rank) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -82,7 +82,7 @@ std::string first_error(MPI_Comm comm, std::string local) {
   if (size > 1) MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm);
   if (first == size) return {};
   if (size > 1) broadcast(comm, first, local);
-  return fmt::format("{}{}", size > 1 ? fmt::format("rank {}: ", first) : "", local);
+  return fmt::format("{}{}", size > 1 && name_rank ? fmt::format("rank {}: ", first) : "", local);
 }
 
 double allreduce_max(MPI_Comm comm, double value) {

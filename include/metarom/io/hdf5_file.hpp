@@ -117,6 +117,8 @@ class Group {
   // Throws unless the file stores enough bytes for `values` values of the data set.
   void check_stored(const Id& ds, const std::string& name, long double values) const;
   void check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const;
+  // Throws on every rank unless the file system holds room for `values` more values of `name`.
+  void reserve(const std::string& name, long double values) const;
 
   Id id_;
   std::string file_, path_;

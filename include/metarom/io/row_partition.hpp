@@ -38,7 +38,8 @@ bool every_rank(MPI_Comm comm, bool condition);
 // `text` from rank `from` to every rank of comm.
 void broadcast(MPI_Comm comm, int from, std::string& text);
 // The lowest failing rank's message on every rank, prefixed "rank K: " on several ranks
-// ("" when `local` is empty everywhere): one failure stops all ranks with one text.
-std::string first_error(MPI_Comm comm, std::string local);
+// unless `name_rank` is false ("" when `local` is empty everywhere): one failure stops all
+// ranks with one text.
+std::string first_error(MPI_Comm comm, std::string local, bool name_rank = true);
 
 }  // namespace metarom

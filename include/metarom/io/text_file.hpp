@@ -8,4 +8,9 @@ namespace metarom {
 
 void write_text_file(const std::string& path, const std::string& text);
 
+// Why writing `path` failed, as the end of a message (": ..."), when the system can tell: a
+// full file system (errno `err` ENOSPC or EDQUOT, or under 1 MiB left where `path` lives) is
+// said so with the space left; otherwise empty.
+std::string write_failure(const std::string& path, int err);
+
 }  // namespace metarom
