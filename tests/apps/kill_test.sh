@@ -7,7 +7,9 @@
 #  - `simulate` and `compare` leave every earlier file byte-identical and no partial file
 #    under a final name (each output is either the earlier one or a complete new one);
 #  - `fit` resumed from its checkpoint after any number of kills ends on the same model,
-#    bit for bit, as an uninterrupted fit.
+#    bit for bit, as an uninterrupted fit;
+#  - on several ranks, one rank killed alone (fit with Adam and with TAO, a ROM run) ends the
+#    job non-zero within 60 s.
 # The random moments come from KILL_SEED (printed; set it to repeat a run).
 # usage: kill_test.sh /path/to/metarom /path/to/metarom_ts_app /path/to/libmetarom.so NP [mpiexec]
 set -u
@@ -158,4 +160,40 @@ for i in 1 2 3 4; do
   [ "$(md5sum < "$dir/input.h5")" = "$(md5sum < "$dir/heat.h5")" ] && ok || fail "compare changed its input"
 done
 echo "kill test (np=$np): simulate ($t_sim s) and compare ($t_cmp s) killed 4 times each: earlier files intact"
+
+# 5. On several ranks, one rank killed alone (SIGKILL to the last rank only) in the middle of
+# training with Adam, training with TAO and a ROM run: the job must end, with a non-zero
+# status, within 60 s — never hang with the other ranks waiting for it.
+one_rank_killed() {  # one_rank_killed WHAT SECONDS command...
+  local what=$1 after=$2
+  shift 2
+  "$mpiexec" -n "$np" "$@" > "$dir/one.txt" 2>&1 &
+  local pid=$! t0 ranks=() waited=0
+  sleep "$after"
+  mapfile -t ranks < <(pgrep -P "$pid")
+  if [ ${#ranks[@]} -lt "$np" ]; then
+    wait "$pid" 2> /dev/null
+    fail "$what: ended before a rank could be killed ($after s): $(head -c 400 "$dir/one.txt")"
+    return
+  fi
+  t0=$(date +%s.%N)
+  kill -KILL "${ranks[$((${#ranks[@]} - 1))]}"
+  while kill -0 "$pid" 2> /dev/null && [ $waited -lt 600 ]; do sleep 0.1; waited=$((waited + 1)); done
+  if kill -0 "$pid" 2> /dev/null; then
+    fail "$what: still running 60 s after one of its ranks was killed"
+    kill -KILL $(pgrep -P "$pid") "$pid" 2> /dev/null
+    wait "$pid" 2> /dev/null
+    return
+  fi
+  wait "$pid"
+  local rc=$?
+  [ $rc -ne 0 ] && ok || fail "$what: exited 0 after one of its ranks was killed"
+  echo "kill test (np=$np): $what: one rank killed after $after s; the job ended (status $rc) $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s later"
+}
+if [ "$np" -gt 1 ]; then
+  long="-i $dir/input.h5 -r 3 -ae_hidden 16 -ae_epochs 1000000 -quiet -o $dir/never.h5"
+  one_rank_killed "fit ae (Adam)" 1.5 "$exe" fit ae $long -ae_batch_size 8
+  one_rank_killed "fit ae (TAO)" 1.5 "$exe" fit ae $long -ae_optimizer tao -ae_pod_modes 0
+  one_rank_killed "rom (manifold Galerkin)" 1.5 "$exe" rom -m "$dir/ae_ref.h5" -heat_steps 1000000 -quiet
+fi
 summary "kill test (np=$np)"
