@@ -213,17 +213,17 @@ class Scope {
   // leave the others waiting in a collective one). The lowest failing rank's message, on
   // every rank.
   std::string stream_values(const std::string& name, const std::vector<long long>& s, long long timed) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(r_.comm, &rank);
+    MPI_Comm_size(r_.comm, &size);
     std::string error;
     try {
-      if (s.size() == 1) {
-        if (r_.comm == MPI_COMM_SELF || RowPartition::split(r_.comm, 1).local() == 1) g_.read_vector(name);
+      if (s.size() == 1 && rank == 0) {
+        g_.read_vector(name);
       } else if (s.size() == 2 && s[1] > 0) {
         const long long rows = timed >= 0 ? std::min(timed, s[0]) : s[0];
         const RowPartition all = RowPartition::serial(s[1]);
         const long long block = std::max(1LL, (1LL << 22) / s[1]);
-        int rank = 0, size = 1;
-        MPI_Comm_rank(r_.comm, &rank);
-        MPI_Comm_size(r_.comm, &size);
         for (long long first = rank * block; first < rows; first += size * block)
           g_.read_rows_window(name, all, first, std::min(block, rows - first));
       }
@@ -247,11 +247,11 @@ void check_layout(Scope& parent, bool required) {
     else parent.note("group 'layout' is documented but missing (read as unstructured data)");
     return;
   }
-  l->attr("dims", Type::ints, Need::if_present);
-  l->attr("fields", Type::strings, Need::if_present);
-  l->attr("ordering", Type::string, Need::if_present);
-  for (const char* key : {"dims", "fields", "ordering"})
-    if (!l->group().read_attributes().has(key)) l->note(fmt::format("attribute '{}' is documented but missing", key));
+  const Attributes a = l->group().read_attributes();
+  for (const auto& [key, type] : {std::pair{"dims", Type::ints}, {"fields", Type::strings}, {"ordering", Type::string}}) {
+    l->attr(key, type, Need::if_present);  // read_layout does without each
+    if (!a.has(key)) l->note(fmt::format("attribute '{}' is documented but missing", key));
+  }
   l->attrs({"lower", "upper"}, Type::numbers, Need::if_present);
   try {
     read_layout(parent.group());

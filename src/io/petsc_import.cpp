@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
@@ -15,8 +16,10 @@ namespace metarom {
 
 namespace {
 
-// Every data set below `group`, by path.
-void list_datasets(hid_t file, const std::string& group, std::vector<std::string>& out) {
+// Every data set below `group`, by path, through hard links only and each group once: a
+// link cycle (a group linked below itself, a soft link to an ancestor) recursed without end
+// (found by the malformed-file corpus).
+void list_datasets(hid_t file, const std::string& group, std::vector<std::string>& out, std::set<haddr_t>& seen) {
   H5G_info_t info;
   if (H5Gget_info_by_name(file, group.c_str(), &info, H5P_DEFAULT) < 0) return;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
@@ -25,6 +28,8 @@ void list_datasets(hid_t file, const std::string& group, std::vector<std::string
     std::string name(static_cast<size_t>(len), '\0');
     H5Lget_name_by_idx(file, group.c_str(), H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
     const std::string path = (group == "/" ? "/" : group + "/") + name;
+    H5L_info_t linfo;
+    if (H5Lget_info(file, path.c_str(), &linfo, H5P_DEFAULT) < 0 || linfo.type != H5L_TYPE_HARD) continue;
     H5O_info_t oinfo;
 #if H5_VERSION_GE(1, 12, 0)
     if (H5Oget_info_by_name(file, path.c_str(), &oinfo, H5O_INFO_BASIC, H5P_DEFAULT) < 0) continue;
@@ -32,7 +37,7 @@ void list_datasets(hid_t file, const std::string& group, std::vector<std::string
     if (H5Oget_info_by_name(file, path.c_str(), &oinfo, H5P_DEFAULT) < 0) continue;
 #endif
     if (oinfo.type == H5O_TYPE_DATASET) out.push_back(path);
-    else if (oinfo.type == H5O_TYPE_GROUP) list_datasets(file, path, out);
+    else if (oinfo.type == H5O_TYPE_GROUP && seen.insert(oinfo.addr).second) list_datasets(file, path, out, seen);
   }
 }
 
@@ -45,7 +50,14 @@ SnapshotSet import_petsc_vec(const std::string& path, const PetscImportSettings&
   h5::Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) throw Error(path + ": cannot open");
   std::vector<std::string> sets;
-  list_datasets(file.get(), "/", sets);
+  std::set<haddr_t> seen;
+  H5O_info_t root;
+#if H5_VERSION_GE(1, 12, 0)
+  if (H5Oget_info_by_name(file.get(), "/", &root, H5O_INFO_BASIC, H5P_DEFAULT) >= 0) seen.insert(root.addr);
+#else
+  if (H5Oget_info_by_name(file.get(), "/", &root, H5P_DEFAULT) >= 0) seen.insert(root.addr);
+#endif
+  list_datasets(file.get(), "/", sets, seen);
   std::string name = s.dataset;
   if (name.empty()) {
     if (sets.size() != 1)

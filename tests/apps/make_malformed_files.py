@@ -191,6 +191,7 @@ ATTRS = [  # base, object, attribute, value to set (None: delete it), case name
     ("snap", "/layout", "dims", np.array([0, 8]), "dims_zero"),
     ("snap", "/layout", "dims", np.array([10**10, 10**10]), "dims_absurd"),
     ("snap", "/layout", "fields", 3, "fields_int"),
+    ("snap", "/layout", "fields", np.array([b"u", b"v"]), "fields_mismatch"),
     ("pod", "/", "metarom_version", 99, "newer_version"),
     ("pod", "/", "metarom_format", "modell", "format_unknown"),
     ("pod", "/reducer", "type", None, "no_type"),
@@ -232,7 +233,7 @@ ATTRS = [  # base, object, attribute, value to set (None: delete it), case name
 ]
 for base, obj, key, value, name in ATTRS:
     edit = attr_del(obj, key) if value is None else attr_set(obj, key, value)
-    if name == "dims_mismatch" or name == "pod_modes_mismatch" or name.endswith("latent_dim_mismatch"):
+    if name in ("dims_mismatch", "fields_mismatch", "pod_modes_mismatch") or name.endswith("latent_dim_mismatch"):
         must = obj  # the sizes disagree: the group holding the attribute is named
     elif name in ("newer_version",):
         must = "format version 99"
