@@ -345,14 +345,11 @@ void Group::reserve(const std::string& name, long double values) const {
   // still fails in HDF5.
   std::string error;
   if (comm_rank(comm_) == 0) {
-    std::filesystem::path dir = std::filesystem::path(file_).parent_path();
-    if (dir.empty()) dir = ".";
-    std::error_code ec;
-    const auto space = std::filesystem::space(dir, ec);
+    const FreeSpace free = free_space(file_);
     const long double need = values * 8 + (1 << 16);
-    if (!ec && static_cast<long double>(space.available) < need)
+    if (free.bytes >= 0 && static_cast<long double>(free.bytes) < need)
       error = fmt::format("{}: no space left on the file system: {:.0f} bytes needed, {} free in {}", where(name),
-                          static_cast<double>(need), space.available, dir.string());
+                          static_cast<double>(need), free.bytes, free.dir);
   }
   agree(comm_, error);
 }

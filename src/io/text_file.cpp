@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -11,14 +12,19 @@
 
 namespace metarom {
 
-std::string write_failure(const std::string& path, int err) {
+FreeSpace free_space(const std::string& path) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
   const auto space = std::filesystem::space(dir, ec);
-  if (err == ENOSPC || err == EDQUOT || (!ec && space.available < (1u << 20)))
-    return fmt::format(": no space left on the file system ({} bytes free in {})", ec ? 0 : space.available,
-                       dir.string());
+  return {dir.string(), ec ? -1 : static_cast<long long>(space.available)};
+}
+
+std::string write_failure(const std::string& path, int err) {
+  const FreeSpace free = free_space(path);
+  if (err == ENOSPC || err == EDQUOT || (free.bytes >= 0 && free.bytes < (1 << 20)))
+    return fmt::format(": no space left on the file system ({} bytes free in {})", std::max(free.bytes, 0LL),
+                       free.dir);
   return "";
 }
 
