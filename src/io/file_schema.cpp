@@ -291,7 +291,7 @@ void check_snapshots(Scope& root, bool trajectory, bool incomplete) {
   // by the snapshot readers: their non-finite values are notes.
   root.report().values_as_notes = true;
   if (trajectory) root.data("latent", {N, -1});
-  for (const auto& name : root.unseen_objects()) root.data(name, {incomplete ? -1 : N, n});
+  for (const auto& name : root.unseen_objects()) root.data(name, {incomplete ? -1 : N, n}, true, incomplete ? timed : -1);
   root.report().values_as_notes = false;
 }
 
