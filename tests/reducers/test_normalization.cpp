@@ -46,10 +46,16 @@ TEST_CASE("the POD stage keeps the leading centered POD modes", "[reducers][norm
   const SnapshotSet whole = distribute(X, MPI_COMM_SELF);
   serial.fit(whole, K);
   CHECK((serial.apply(whole.X).cwiseAbs() - Y.cwiseAbs()).norm() < 1e-10 * Y.norm());  // up to the modes' signs
-  // Jacobians map through the linear part alone, s Φ (the documented map x̄ + sΦy without
-  // its offset), formed here from the fitted modes and scale.
-  const Matrix Z = norm.scale * norm.basis * Y;
-  CHECK((Z - norm.undo_linear(Y)).norm() < 1e-12 * Z.norm());
+  // Jacobians map through the linear part alone: undo is affine, so its difference quotient
+  // along any direction E (exact for any step) is undo_linear(E), and undo(0) is the offset x̄.
+  const Matrix E = test::random_matrix(K, 3, 11, 1.0);
+  const Matrix Y3 = Y.leftCols(3);
+  const Matrix D = norm.undo(Y3 + 0.5 * E) - norm.undo(Y3);
+  const Matrix L = norm.undo_linear(E);
+  // Round-off of the two undo calls: relative 1e-12 of the states they return.
+  const auto global_norm = [&](const Matrix& M) { return std::sqrt(allreduce_sum(s.rows.comm, M.squaredNorm())); };
+  CHECK(global_norm(2 * D - L) < 1e-12 * (global_norm(norm.undo(Y3)) + global_norm(L)));
+  CHECK(global_norm(L) == Approx(norm.scale * E.norm()).epsilon(1e-12));  // Φ has orthonormal columns
 }
 
 TEST_CASE("scaling alone: unit RMS about the mean, and the identity when not fitted", "[reducers][normalization]") {
