@@ -34,7 +34,7 @@
 #include "metarom/models/model.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/reducers/pod.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {

@@ -7,7 +7,7 @@
 #include "metarom/error.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/reducers/metrics.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {

@@ -15,7 +15,7 @@
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/io/snapshot_reader.hpp"
 #include "metarom/reducers/pod.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/linear_autoencoder.hpp"
 #include "metarom/reducers/linear_inverse_map.hpp"
 #include "metarom/reducers/reducer.hpp"

@@ -9,7 +9,7 @@
 #include "metarom/io/row_partition.hpp"
 #include "metarom/io/snapshots.hpp"
 #include "metarom/reducers/linear_inverse_map.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom::cli {

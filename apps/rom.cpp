@@ -19,7 +19,7 @@
 #include "metarom/rom/rom_run.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/models/model.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {

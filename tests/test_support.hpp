@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "metarom/io/snapshots.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/types.hpp"
 
 namespace metarom::h5 {

@@ -36,7 +36,7 @@
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/reducers/neural_reducer.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/reducers/reducer.hpp"

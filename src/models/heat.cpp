@@ -10,7 +10,7 @@
 
 #include "metarom/error.hpp"
 #include "models/laplacian.hpp"
-#include "rom/linear_ode.hpp"
+#include "models/linear_ode.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/version.hpp"
 

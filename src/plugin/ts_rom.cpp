@@ -43,7 +43,7 @@
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/rom_run.hpp"
 #include "metarom/plugin/plugin.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/reducer.hpp"
 
 namespace metarom {

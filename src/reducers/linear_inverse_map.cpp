@@ -10,7 +10,7 @@
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/reducers/reducer_file.hpp"
 #include "metarom/reducers/pod.hpp"
 
 namespace metarom {

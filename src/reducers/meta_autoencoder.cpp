@@ -5,7 +5,7 @@
 #include <petscsys.h>
 
 #include "metarom/error.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/reducers/reducer_file.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/optim/tao_trainer.hpp"
@@ -255,13 +255,15 @@ void CorrectedAutoencoder::fit(const SnapshotSet& train) {
   train.validate(type() + " fit");
   if (corrected_from_.empty())
     throw Error("ae-corrected: name the canonical autoencoder model to correct with -ae_corrected_from (--from)");
-  ModelFile m = load_model(corrected_from_, train.rows.comm, [&](const ModelFile&) { return train.rows; });
-  auto* ae = dynamic_cast<Autoencoder*>(m.reducer.get());
-  if (!ae || m.reducer->type() != "ae")
-    throw Error(fmt::format("ae-corrected: {} holds a '{}' model, expected 'ae'", corrected_from_, m.reducer->type()));
-  if (m.n != train.n())
-    throw Error(fmt::format("ae-corrected: {} is for states of {} values, the data have {}", corrected_from_, m.n,
-                            train.n()));
+  std::unique_ptr<Reducer> reducer;
+  try {
+    reducer = load_reducer(corrected_from_, train.rows);
+  } catch (const Error& e) {
+    throw Error(fmt::format("ae-corrected: {}", e.what()));
+  }
+  auto* ae = dynamic_cast<Autoencoder*>(reducer.get());
+  if (!ae || reducer->type() != "ae")
+    throw Error(fmt::format("ae-corrected: {} holds a '{}' model, expected 'ae'", corrected_from_, reducer->type()));
   correct(*ae);
   result_ = TrainResult{};
 }

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "metarom/error.hpp"
-#include "rom/linear_ode.hpp"
+#include "models/linear_ode.hpp"
 #include "metarom/io/petsc_handle.hpp"
 
 namespace metarom {

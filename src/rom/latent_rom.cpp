@@ -12,7 +12,7 @@
 
 #include "metarom/error.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
-#include "rom/linear_ode.hpp"
+#include "models/linear_ode.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/io/petsc_handle.hpp"
 

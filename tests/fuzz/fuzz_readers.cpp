@@ -18,7 +18,7 @@
 #include "metarom/io/petsc_import.hpp"
 #include "metarom/io/snapshots.hpp"
 #include "metarom/reducers/linear_inverse_map.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 
 namespace {
 std::string input_path;

@@ -11,7 +11,7 @@
 
 #include "metarom/reducers/autoencoder.hpp"
 #include "metarom/reducers/metrics.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "metarom/reducers/linear_autoencoder.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;

@@ -10,7 +10,7 @@
 #include "metarom/models/heat.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/reducers/metrics.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"
 

@@ -11,7 +11,7 @@
 #include <cmath>
 #include <string>
 
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/sparse_autoencoder.hpp"
 #include "test_support.hpp"
 

@@ -12,7 +12,7 @@
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/models/qg.hpp"
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/reducer.hpp"
 #include "test_support.hpp"
 

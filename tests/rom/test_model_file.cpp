@@ -1,9 +1,9 @@
-// tests for src/reducers/model_file.cpp: a POD model file read back bit for bit with what
+// tests for src/rom/model_file.cpp (and the reducer part, src/reducers/reducer_file.cpp): a POD model file read back bit for bit with what
 // it was fitted on, a state size that does not match refused, an unknown reducer type
 // named. (Neural reducers' and learned dynamics' round trips are tested with them.)
 #include <petscsys.h>
 
-#include "metarom/reducers/model_file.hpp"
+#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"
 

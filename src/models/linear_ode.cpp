@@ -1,4 +1,4 @@
-#include "rom/linear_ode.hpp"
+#include "models/linear_ode.hpp"
 
 #include <cstring>
 

@@ -2,7 +2,8 @@
 // Model files (data/FORMAT.md, kind `model`): a fitted reducer together with what it was
 // fitted on (provenance and layout of the training snapshots, so the full-order model can
 // be rebuilt: create_model_from_provenance) and, optionally, learned latent dynamics.
-// The reducer inside is created by type name from the registry (reducer.hpp).
+// The reducer's groups are read and written by reducers/reducer_file.hpp; this adds the
+// dynamics. To load a model and run its ROM in one step, see rom/reduced_model.hpp.
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "metarom/io/row_partition.hpp"
 #include "metarom/io/snapshots.hpp"
 #include "metarom/reducers/reducer.hpp"
+#include "metarom/reducers/reducer_file.hpp"
 
 namespace metarom {
 
@@ -29,13 +31,6 @@ struct ModelFile {
   std::shared_ptr<const LearnedDynamics> dynamics;
 };
 
-// The group /training of model and inverse-map files: size, count, file, fit time, creation
-// time, layout and provenance of the set fitted on. `train` may be a header without states
-// (snapshot_reader.hpp): the count is that of its times unless `count` is given (>= 0; an
-// appended model counts every snapshot it has seen).
-void write_training_group(h5::Group& root, const SnapshotSet& train, const std::string& training_file,
-                          double fit_seconds, long long count = -1);
-
 // `dynamics` (optional) is saved in the group /latent_dynamics.
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
                 const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr,
@@ -45,5 +40,7 @@ void save_model(const std::string& path, const Reducer& reducer, const SnapshotS
 // of n over comm when rows_for is empty.
 ModelFile load_model(const std::string& path, MPI_Comm comm,
                      const std::function<RowPartition(const ModelFile& header)>& rows_for = nullptr);
+// ... with the reducer's rows distributed as `rows` (on rows.comm).
+ModelFile load_model(const std::string& path, const RowPartition& rows);
 
 }  // namespace metarom
