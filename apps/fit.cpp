@@ -127,7 +127,7 @@ int fit_pod_stream(const Common& c, const std::string& in, const std::string& ou
   if (!append.empty()) {
     previous = load_model(append, PETSC_COMM_WORLD);
     pod = dynamic_cast<Pod*>(previous.reducer.get());
-    if (!pod || previous.reducer->type() != "pod" || pod->settings().svd != "incremental")
+    if (!pod || previous.reducer->kind() != ReducerKind::pod || pod->settings().svd != "incremental")
       throw Error(fmt::format("-append {}: holds a {} model{}, not an incremental POD (fit pod -pod_svd incremental)",
                               append, previous.reducer->type(),
                               pod ? fmt::format(" fitted by the {} SVD route", pod->settings().svd) : ""));

@@ -262,7 +262,7 @@ void CorrectedAutoencoder::fit(const SnapshotSet& train) {
     throw Error(fmt::format("ae-corrected: {}", e.what()));
   }
   auto* ae = dynamic_cast<Autoencoder*>(reducer.get());
-  if (!ae || reducer->type() != "ae")
+  if (!ae || reducer->kind() != ReducerKind::ae)
     throw Error(fmt::format("ae-corrected: {} holds a '{}' model, expected 'ae'", corrected_from_, reducer->type()));
   correct(*ae);
   result_ = TrainResult{};

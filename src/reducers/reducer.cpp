@@ -38,8 +38,7 @@ void Reducer::set_from_options(const std::string& prefix) {
 
 void Reducer::check_latent_dim(long long n, long long N, const std::string& data) const {
   const int r = latent_dim_setting();
-  // POD and the linear autoencoder choose r by an energy fraction when it is 0.
-  const bool energy_rule = type() == "pod" || type() == "linear-ae";
+  const bool energy_rule = chooses_latent_dim_by_energy();
   if (r < 0 || (r == 0 && !energy_rule))
     throw Error(fmt::format("{}: -r must be {} (the latent dimension), got {}", type(),
                             energy_rule ? ">= 0 (0: chosen by an energy fraction)" : ">= 1", r));
@@ -50,21 +49,47 @@ void Reducer::check_latent_dim(long long n, long long N, const std::string& data
 }
 
 namespace {
+// The one table of the built-in reducers: kind, name, how to make one.
+struct BuiltinReducer {
+  ReducerKind kind;
+  const char* name;
+  std::unique_ptr<Reducer> (*make)();
+};
+template <class T>
+std::unique_ptr<Reducer> make() {
+  return std::make_unique<T>();
+}
+constexpr BuiltinReducer builtin_reducers[] = {
+    {ReducerKind::pod, "pod", make<Pod>},
+    {ReducerKind::linear_ae, "linear-ae", make<LinearAutoencoder>},
+    {ReducerKind::sparse_ae, "sparse-ae", make<SparseAutoencoder>},
+    {ReducerKind::ae, "ae", make<Autoencoder>},
+    {ReducerKind::ri_ae, "ri-ae", make<RightInvertibleAutoencoder>},
+    {ReducerKind::meta_ae, "meta-ae", make<MetaAutoencoder>},
+    {ReducerKind::ae_corrected, "ae-corrected", make<CorrectedAutoencoder>},
+};
+
 std::map<std::string, ReducerFactory>& registry() {
   static std::map<std::string, ReducerFactory> r;
   static std::once_flag builtins;
   std::call_once(builtins, [] {
-    r["pod"] = [] { return std::make_unique<Pod>(); };
-    r["linear-ae"] = [] { return std::make_unique<LinearAutoencoder>(); };
-    r["sparse-ae"] = [] { return std::make_unique<SparseAutoencoder>(); };
-    r["ae"] = [] { return std::make_unique<Autoencoder>(); };
-    r["ri-ae"] = [] { return std::make_unique<RightInvertibleAutoencoder>(); };
-    r["meta-ae"] = [] { return std::make_unique<MetaAutoencoder>(); };
-    r["ae-corrected"] = [] { return std::make_unique<CorrectedAutoencoder>(); };
+    for (const auto& b : builtin_reducers) r[b.name] = b.make;
   });
   return r;
 }
 }  // namespace
+
+std::string reducer_kind_name(ReducerKind kind) {
+  for (const auto& b : builtin_reducers)
+    if (b.kind == kind) return b.name;
+  throw Error("reducer_kind_name: a custom reducer names itself (override Reducer::type)");
+}
+
+ReducerKind reducer_kind_from_name(const std::string& name) {
+  for (const auto& b : builtin_reducers)
+    if (name == b.name) return b.kind;
+  return ReducerKind::custom;
+}
 
 void register_reducer(const std::string& type, ReducerFactory factory) { registry()[type] = std::move(factory); }
 

@@ -71,15 +71,13 @@ LatentTrajectory LinearGalerkinRom::solve(const Vector& u0, const TimeGrid& grid
   Eigen::Map<Vector>(p, r) = u0;
   METAROM_PETSC(VecRestoreArray(u, &p));
 
-  std::vector<double> data, times;
-  data.reserve(static_cast<size_t>(grid.snapshots()) * r);
+  LatentRecorder recorded(r, grid.snapshots());
   auto record = [&](PetscInt step, PetscReal t, Vec x) {
     if (step % grid.stride) return;
     const PetscScalar* px;
     METAROM_PETSC(VecGetArrayRead(x, &px));
-    data.insert(data.end(), px, px + r);
+    recorded.add(t, px);
     METAROM_PETSC(VecRestoreArrayRead(x, &px));
-    times.push_back(t);
   };
   LinearOdeTs ode(A, c, grid, prefix, TSCN, record);
   use_direct_solves(ode.ts());  // r x r dense systems
@@ -88,13 +86,17 @@ LatentTrajectory LinearGalerkinRom::solve(const Vector& u0, const TimeGrid& grid
   METAROM_PETSC(TSAdaptSetType(adapt, TSADAPTNONE));  // the full model's grid, step for step
   ode.set_from_options();
 
+  const double seconds = ode.solve(u);
+  return recorded.finish(seconds, ode.type(), grid.steps);
+}
+
+LatentTrajectory LatentRecorder::finish(double seconds, std::string ts_type, long long steps) const {
   LatentTrajectory out;
-  out.seconds = ode.solve(u);
-  out.ts_type = ode.type();
-  out.steps = grid.steps;
-  const Index count = static_cast<Index>(times.size());
-  out.U = Eigen::Map<Matrix>(data.data(), r, count);
-  out.t = Eigen::Map<Vector>(times.data(), count);
+  out.seconds = seconds;
+  out.ts_type = std::move(ts_type);
+  out.steps = steps;
+  out.U = Eigen::Map<const Matrix>(data_.data(), r_, count());
+  out.t = Eigen::Map<const Vector>(times_.data(), count());
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "metarom/rom/latent_rom.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <petscts.h>
 
 #include <Eigen/Cholesky>
@@ -61,7 +62,7 @@ struct LatentContext {
   LatentForm form;
   const LatentMonitor* monitor;
   int stride;
-  std::vector<double> data, times;
+  LatentRecorder recorded;
   std::string error;  // what a callback threw, for the report
   PetscInt good_step = -1;  // the last step whose state was finite
   double good_t = NAN;
@@ -145,10 +146,7 @@ PetscErrorCode latent_record(TS, PetscInt step, PetscReal t, Vec u, void* ctx) {
   // A diverging ROM stops at the first state that is not finite (explicit types would carry
   // Inf and NaN to the end otherwise), saying where and when.
   const bool finite = state.allFinite();
-  if (finite && step % c->stride == 0) {
-    c->data.insert(c->data.end(), state.data(), state.data() + r);
-    c->times.push_back(t);
-  }
+  if (finite && step % c->stride == 0) c->recorded.add(t, state.data());
   if (!finite) {
     c->error = fmt::format("the latent state is not finite at step {}, t = {:.6g}; the last finite one: step {}, t = {:.6g}",
                            step, t, c->good_step, c->good_t);
@@ -181,7 +179,7 @@ LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u
   const PetscInt r = form.dim();
   if (u0.size() != r)
     throw Error(fmt::format("{}: initial latent state has {} entries, r = {}", form.name(), u0.size(), r));
-  LatentContext ctx{form, &monitor, adaptive ? 1 : grid.stride, {}, {}, {}};
+  LatentContext ctx{form, &monitor, adaptive ? 1 : grid.stride, LatentRecorder(r, grid.snapshots()), {}};
   MatHandle J;
   VecHandle u;
   METAROM_PETSC(MatCreateSeqDense(PETSC_COMM_SELF, r, r, nullptr, J.address()));
@@ -244,8 +242,7 @@ LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u
   METAROM_PETSC(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr));
   const PetscErrorCode ierr = TSSolve(ts, u);
   METAROM_PETSC(PetscPopErrorHandler());
-  LatentTrajectory out;
-  out.seconds = MPI_Wtime() - start;
+  const double seconds = MPI_Wtime() - start;
   if (ierr) {
     TSConvergedReason reason;
     PetscReal t;
@@ -254,18 +251,14 @@ LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u
     const std::string why = !ctx.error.empty() ? ctx.error
                             : reason < 0       ? std::string(TSConvergedReasons[reason])
                                                : "PETSc error " + std::to_string(ierr);
-    throw Error(fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", form.name(), t, why));
+    throw LatentIntegrationError(
+        fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", form.name(), t, why));
   }
   TSType type;
   METAROM_PETSC(TSGetType(ts, &type));
-  out.ts_type = type ? type : "";
   PetscInt steps;
   METAROM_PETSC(TSGetStepNumber(ts, &steps));
-  out.steps = steps;
-  const Index count = static_cast<Index>(ctx.times.size());
-  out.U = Eigen::Map<Matrix>(ctx.data.data(), r, count);
-  out.t = Eigen::Map<Vector>(ctx.times.data(), count);
-  return out;
+  return ctx.recorded.finish(seconds, type ? type : "", steps);
 }
 
 LatentTrajectory integrate_with_retry(const LatentForm& form, const Vector& u0, const TimeGrid& grid,
@@ -281,10 +274,8 @@ LatentTrajectory integrate_with_retry(const LatentForm& form, const Vector& u0, 
   // states of both runs, the first one's up to its failure.
   try {
     return integrate_latent_lagged(form, u0, grid, prefix, implicit_type, adaptive_tolerance, 10, monitor);
-  } catch (const Error& e) {
-    if (!std::string(e.what()).starts_with(form.name() + ": the latent time integration failed") ||
-        !implicit_run(prefix, implicit_type))
-      throw;
+  } catch (const LatentIntegrationError&) {
+    if (!implicit_run(prefix, implicit_type)) throw;
     return integrate_latent_lagged(form, u0, grid, prefix, implicit_type, adaptive_tolerance, 1, monitor);
   }
 }
@@ -409,7 +400,8 @@ Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
 
 LatentTrajectory march_latent(const Vector& u0, const TimeGrid& grid, const LatentStep& step, const std::string& ts_type,
                               const LatentMonitor& monitor) {
-  std::vector<double> data(u0.data(), u0.data() + u0.size()), times{grid.t0};
+  LatentRecorder recorded(u0.size(), grid.snapshots());
+  recorded.add(grid.t0, u0.data());
   const double dt = grid.dt();
   const double start = MPI_Wtime();
   if (monitor) monitor(0, grid.t0, u0);
@@ -417,20 +409,10 @@ LatentTrajectory march_latent(const Vector& u0, const TimeGrid& grid, const Late
   for (int k = 1; k <= grid.steps; ++k) {
     const double t = grid.t0 + k * dt;
     u = step(u, t, dt);
-    if (k % grid.stride == 0) {
-      data.insert(data.end(), u.data(), u.data() + u.size());
-      times.push_back(t);
-    }
+    if (k % grid.stride == 0) recorded.add(t, u.data());
     if (monitor) monitor(k, t, u);
   }
-  LatentTrajectory out;
-  out.seconds = MPI_Wtime() - start;
-  out.ts_type = ts_type;
-  out.steps = grid.steps;
-  const Index count = static_cast<Index>(times.size());
-  out.U = Eigen::Map<Matrix>(data.data(), u0.size(), count);
-  out.t = Eigen::Map<Vector>(times.data(), count);
-  return out;
+  return recorded.finish(MPI_Wtime() - start, ts_type, grid.steps);
 }
 
 LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) const {
@@ -461,50 +443,104 @@ double LatentRomSettings::damping_for(const Reducer& reducer) const {
   return manifold_damping >= 0 ? manifold_damping : default_manifold_damping(reducer);
 }
 
+namespace {
+// The one table of ROM kinds and their names.
+struct RomKindName {
+  RomKind kind;
+  const char* name;
+};
+constexpr RomKindName rom_kind_table[] = {{RomKind::automatic, "auto"},
+                                          {RomKind::galerkin, "galerkin"},
+                                          {RomKind::manifold_galerkin, "manifold-galerkin"},
+                                          {RomKind::lspg, "lspg"},
+                                          {RomKind::learned, "learned"}};
+}  // namespace
+
+std::string rom_kind_name(RomKind kind) {
+  for (const auto& [k, name] : rom_kind_table)
+    if (k == kind) return name;
+  throw Error("rom_kind_name: not a ROM kind");
+}
+
+std::vector<std::string> rom_kind_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : rom_kind_table) names.emplace_back(entry.name);
+  return names;
+}
+
+RomKind rom_kind_from_name(const std::string& name) {
+  for (const auto& [k, n] : rom_kind_table)
+    if (name == n) return k;
+  throw Error(fmt::format("ROM type must be {}, got '{}'", fmt::join(rom_kind_names(), ", "), name));
+}
+
+std::shared_ptr<const LatentDynamics> galerkin_dynamics(RomKind kind, const FullOrderModel& model,
+                                                        const Reducer& reducer, const LatentRomSettings& settings) {
+  if (kind == RomKind::galerkin) return std::make_shared<QuadraticGalerkinRom>(model, reducer);
+  if (kind == RomKind::manifold_galerkin)
+    return std::make_shared<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
+  throw Error("a closure corrects a Galerkin ROM (galerkin or manifold-galerkin), not '" + rom_kind_name(kind) + "'");
+}
+
 std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type, const FullOrderModel& model,
                                                         const Reducer& reducer, const LatentRomSettings& settings) {
-  if (type == "galerkin") return std::make_shared<QuadraticGalerkinRom>(model, reducer);
-  if (type == "manifold-galerkin")
-    return std::make_shared<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
-  throw Error("a closure corrects a Galerkin ROM (galerkin or manifold-galerkin), not '" + type + "'");
+  return galerkin_dynamics(rom_kind_from_name(type), model, reducer, settings);
+}
+
+RomKind LatentRom::resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer) {
+  if (kind != RomKind::automatic) return kind;
+  return reducer.affine_decoder() && model.quadratic_structure() ? RomKind::galerkin : RomKind::manifold_galerkin;
 }
 
 std::string LatentRom::resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer) {
-  if (type == "auto") return reducer.affine_decoder() && model.quadratic_structure() ? "galerkin" : "manifold-galerkin";
-  if (type != "galerkin" && type != "manifold-galerkin" && type != "lspg" && type != "learned")
-    throw Error("ROM type must be auto, galerkin, manifold-galerkin, lspg or learned, got '" + type + "'");
-  return type;
+  return rom_kind_name(resolve(rom_kind_from_name(type), model, reducer));
 }
 
 LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
                      std::shared_ptr<const LatentDynamics> learned, const LatentRomSettings& settings)
-    : type_(resolve(type, model, reducer)), implicit_type_(model.implicit_ts_type()), prefix_(settings.prefix) {
-  if (type_ == "learned") {
-    if (!learned)
-      throw Error("learned ROM: the model file carries no latent dynamics (fit it with -latent_dynamics learned)");
-    if (learned->dim() != reducer.latent_dim())
-      throw Error(fmt::format("learned ROM: dynamics for r = {}, the reducer has r = {}", learned->dim(),
-                              reducer.latent_dim()));
-    // A closure (learned_dynamics.hpp) corrects the reducer's Galerkin ROM, rebuilt here.
-    auto closure = std::dynamic_pointer_cast<const LearnedDynamics>(learned);
-    if (closure && !closure->report().closure_of.empty())
-      dynamics_ = std::make_shared<ClosedDynamics>(
-          galerkin_dynamics(closure->report().closure_of, model, reducer, settings), closure);
-    else
-      dynamics_ = std::move(learned);
-  } else if (type_ == "galerkin" && model.linear_operator()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
-  else if (type_ == "galerkin") dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
-  else if (type_ == "manifold-galerkin")
-    dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
-  else lspg_ = std::make_unique<ManifoldLspgRom>(model, reducer);
+    : LatentRom(rom_kind_from_name(type), model, reducer, std::move(learned), settings) {}
+
+LatentRom::LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& reducer,
+                     std::shared_ptr<const LatentDynamics> learned, const LatentRomSettings& settings)
+    : kind_(resolve(kind, model, reducer)), implicit_type_(model.implicit_ts_type()), prefix_(settings.prefix) {
+  switch (kind_) {
+    case RomKind::learned: {
+      if (!learned)
+        throw Error("learned ROM: the model file carries no latent dynamics (fit it with -latent_dynamics learned)");
+      if (learned->dim() != reducer.latent_dim())
+        throw Error(fmt::format("learned ROM: dynamics for r = {}, the reducer has r = {}", learned->dim(),
+                                reducer.latent_dim()));
+      // A closure (learned_dynamics.hpp) corrects the reducer's Galerkin ROM, rebuilt here.
+      auto closure = std::dynamic_pointer_cast<const LearnedDynamics>(learned);
+      if (closure && !closure->report().closure_of.empty())
+        dynamics_ = std::make_shared<ClosedDynamics>(
+            galerkin_dynamics(closure->report().closure_of, model, reducer, settings), closure);
+      else
+        dynamics_ = std::move(learned);
+      break;
+    }
+    case RomKind::galerkin:
+      if (model.linear_operator()) linear_ = std::make_unique<LinearGalerkinRom>(model, reducer);
+      else dynamics_ = std::make_unique<QuadraticGalerkinRom>(model, reducer);
+      break;
+    case RomKind::manifold_galerkin:
+      dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
+      break;
+    case RomKind::lspg:
+      lspg_ = std::make_unique<ManifoldLspgRom>(model, reducer);
+      break;
+    case RomKind::automatic:
+      throw Error("LatentRom: the automatic kind did not resolve");  // resolve() never returns it
+  }
 }
 
 LatentRom::~LatentRom() = default;
+LatentRom::LatentRom(LatentRom&&) noexcept = default;
 
 LatentTrajectory LatentRom::solve(const Vector& u0, const TimeGrid& grid) const {
   if (linear_) return linear_->solve(u0, grid);
   if (lspg_) return lspg_->solve(u0, grid);
-  if (type_ == "learned" && implicit_type_.empty()) {
+  if (kind_ == RomKind::learned && implicit_type_.empty()) {
     // Learned operators can be stiffer than the snapshot spacing the ROM steps by: RK4 then
     // takes as many substeps as its stability at u0 needs (the same rule the λ search
     // integrates with), still recording at the grid's snapshots.

@@ -56,3 +56,35 @@ TEST_CASE("neural reducers under prefixes: latent dimension, network and meta se
   Autoencoder ae;
   test::require_error([&] { ae.set_from_options("bad_"); }, {"-reducer_latent_dim", ">= 1"});
 }
+
+TEST_CASE("reducer kinds and their names come from one table", "[reducers][registry]") {
+  // Every name the command line and model files use (data/FORMAT.md's reducer types).
+  const std::vector<std::pair<ReducerKind, std::string>> expected{
+      {ReducerKind::pod, "pod"},       {ReducerKind::linear_ae, "linear-ae"}, {ReducerKind::sparse_ae, "sparse-ae"},
+      {ReducerKind::ae, "ae"},         {ReducerKind::ri_ae, "ri-ae"},         {ReducerKind::meta_ae, "meta-ae"},
+      {ReducerKind::ae_corrected, "ae-corrected"}};
+  CHECK(reducer_types().size() >= expected.size());
+  for (const auto& [kind, name] : expected) {
+    INFO(name);
+    CHECK(reducer_kind_name(kind) == name);
+    CHECK(reducer_kind_from_name(name) == kind);
+    const auto r = create_reducer(name);
+    CHECK(r->kind() == kind);
+    CHECK(r->type() == name);
+  }
+  // Only POD and the linear autoencoder choose r by energy (-r 0).
+  CHECK(create_reducer("pod")->chooses_latent_dim_by_energy());
+  CHECK(create_reducer("linear-ae")->chooses_latent_dim_by_energy());
+  CHECK_FALSE(create_reducer("meta-ae")->chooses_latent_dim_by_energy());
+  CHECK(reducer_kind_from_name("no-such") == ReducerKind::custom);
+  test::require_error([] { reducer_kind_name(ReducerKind::custom); }, {"custom reducer"});
+  // A program's own type: registered by name, custom kind, its own type name.
+  struct Renamed : Pod {
+    ReducerKind kind() const override { return ReducerKind::custom; }
+    std::string type() const override { return "test-renamed-pod"; }
+  };
+  register_reducer("test-renamed-pod", [] { return std::make_unique<Renamed>(); });
+  const auto custom = create_reducer("test-renamed-pod");
+  CHECK(custom->kind() == ReducerKind::custom);
+  CHECK(custom->type() == "test-renamed-pod");
+}

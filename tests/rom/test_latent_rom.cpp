@@ -87,6 +87,23 @@ TEST_CASE("a latent ROM that fails is reported, not a crash", "[rom]") {
   // error of its own: the run stops at the first state that is not finite, saying when.
   test::require_error([&] { integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 40, 1}, "rk_"); },
                       {"blow-up", "not finite at step", "the last finite one: step"});
+  // Both are the typed failure a caller can tell from other errors.
+  CHECK_THROWS_AS(integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 40, 1}, "rk_"), LatentIntegrationError);
+  CHECK_THROWS_AS(integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 4, 1}, "blow_"), LatentIntegrationError);
+}
+
+TEST_CASE("ROM kinds and their names come from one table", "[rom]") {
+  const std::vector<std::pair<RomKind, std::string>> expected{{RomKind::automatic, "auto"},
+                                                              {RomKind::galerkin, "galerkin"},
+                                                              {RomKind::manifold_galerkin, "manifold-galerkin"},
+                                                              {RomKind::lspg, "lspg"},
+                                                              {RomKind::learned, "learned"}};
+  CHECK(rom_kind_names().size() == expected.size());
+  for (const auto& [kind, name] : expected) {
+    CHECK(rom_kind_name(kind) == name);
+    CHECK(rom_kind_from_name(name) == kind);
+  }
+  test::require_error([] { rom_kind_from_name("galerkn"); }, {"auto, galerkin, manifold-galerkin, lspg, learned", "galerkn"});
 }
 
 TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi]") {

@@ -16,7 +16,7 @@ namespace metarom {
 class Autoencoder : public NeuralReducer {
  public:
   Autoencoder() : NeuralReducer("encoder") {}
-  std::string type() const override { return "ae"; }
+  ReducerKind kind() const override { return ReducerKind::ae; }
   void fit(const SnapshotSet& train) override;
 
   Matrix encode(const Matrix& X) const override { return first_.forward(norm_.apply(X)); }
@@ -40,7 +40,7 @@ class Autoencoder : public NeuralReducer {
 
 class RightInvertibleAutoencoder : public Autoencoder {
  public:
-  std::string type() const override { return "ri-ae"; }
+  ReducerKind kind() const override { return ReducerKind::ri_ae; }
   double batch_loss(const Matrix& X, Vector& grad) const override;
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;

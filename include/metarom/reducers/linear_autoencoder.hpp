@@ -22,7 +22,8 @@ namespace metarom {
 
 class LinearAutoencoder : public Pod {
  public:
-  std::string type() const override { return "linear-ae"; }
+  ReducerKind kind() const override { return ReducerKind::linear_ae; }
+  bool chooses_latent_dim_by_energy() const override { return true; }
   // Snapshot route.
   void fit(const SnapshotSet& train) override;
   // Second-moment route: Gamma replicated (n x n) on every rank of rows.comm.

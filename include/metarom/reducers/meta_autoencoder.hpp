@@ -25,7 +25,7 @@ class MetaAutoencoder : public NeuralReducer {
   enum class Gradient { unrolled, implicit };
   MetaAutoencoder() : NeuralReducer("initial_encoder") {}
 
-  std::string type() const override { return "meta-ae"; }
+  ReducerKind kind() const override { return ReducerKind::meta_ae; }
   void fit(const SnapshotSet& train) override;
 
   // Gauss–Newton from θ₀(x): to convergence (adaptive Levenberg–Marquardt, encoding_solver())
@@ -83,7 +83,7 @@ class MetaAutoencoder : public NeuralReducer {
 // (-ae_corrected_from, or `fit ae-corrected --from`) and corrects it; nothing is trained.
 class CorrectedAutoencoder : public MetaAutoencoder {
  public:
-  std::string type() const override { return "ae-corrected"; }
+  ReducerKind kind() const override { return ReducerKind::ae_corrected; }
   void fit(const SnapshotSet& train) override;
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;

@@ -35,7 +35,7 @@ class Pod : public Reducer {
     double memory_mb = 1024;
   };
 
-  std::string type() const override { return "pod"; }
+  ReducerKind kind() const override { return ReducerKind::pod; }
   void fit(const SnapshotSet& train) override;
   // The incremental route over a file read block by block: memory bounded by the block, not
   // by the set. Any route's settings other than incremental are refused.
@@ -52,6 +52,7 @@ class Pod : public Reducer {
   Matrix decode(const Matrix& U) const override;
   Matrix decoder_jacobian(const Vector& u) const override;
   bool affine_decoder() const override { return true; }
+  bool chooses_latent_dim_by_energy() const override { return true; }
   int latent_dim() const override { return static_cast<int>(basis_.cols()); }
   void set_latent_dim(int r) override { settings_.latent_dim = r; }
 

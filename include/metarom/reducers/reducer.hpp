@@ -19,11 +19,22 @@ class Group;
 }
 struct Normalization;
 
+// The reducers metarom provides. Their names — on the command line (fit TYPE), in model
+// files (/reducer's type) and in reports — come from one table: reducer_kind_name and
+// reducer_kind_from_name. A type a program registers itself (register_reducer) is `custom`.
+enum class ReducerKind { pod, linear_ae, sparse_ae, ae, ri_ae, meta_ae, ae_corrected, custom };
+std::string reducer_kind_name(ReducerKind kind);  // "pod", "linear-ae", ...; throws for custom
+// The built-in kind of `name`; custom for other names (registered or not).
+ReducerKind reducer_kind_from_name(const std::string& name);
+
 class Reducer {
  public:
   virtual ~Reducer() = default;
 
-  virtual std::string type() const = 0;
+  virtual ReducerKind kind() const { return ReducerKind::custom; }
+  // The type's name: the kind's for built-in reducers; a custom reducer overrides it with the
+  // name it is registered under.
+  virtual std::string type() const { return reducer_kind_name(kind()); }
   // Reads this reducer's settings from the PETSc options database under `prefix`, as
   // PETSc's XSetFromOptions does: -<prefix>reducer_latent_dim (read here, for every type),
   // then the type's own options (-<prefix>pod_energy, -<prefix>ae_hidden, ...). Two
@@ -43,6 +54,9 @@ class Reducer {
   virtual Matrix encode(const Matrix& X) const = 0;  // local rows of n x N -> r x N
   virtual Matrix decode(const Matrix& U) const = 0;  // r x N -> local rows of n x N
   virtual Matrix decoder_jacobian(const Vector& u) const = 0;  // local rows of n x r
+  // True when a latent dimension of 0 asks the fit to choose r by an energy fraction (POD and
+  // the linear autoencoder).
+  virtual bool chooses_latent_dim_by_energy() const { return false; }
   // True when decode(u) = decode(0) + J u exactly (POD, linear autoencoders): the latent
   // dynamics of a linear model then reduce to fixed r x r operators.
   virtual bool affine_decoder() const { return false; }

@@ -74,7 +74,7 @@ class SparseAutoencoder : public Reducer {
     bool progress = false;
   };
 
-  std::string type() const override { return "sparse-ae"; }
+  ReducerKind kind() const override { return ReducerKind::sparse_ae; }
   void set_latent_dim(int r) override { settings_.latent_dim = r; }
   void set_progress(bool on) override { settings_.progress = on; }
   void fit(const SnapshotSet& train) override;

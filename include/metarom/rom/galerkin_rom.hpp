@@ -5,6 +5,10 @@
 // M = JᵀJ (the identity for POD). A_r and c are formed once, so the online cost does not
 // depend on n. The latent ODE is advanced by a PETSc TS on a sequential Vec of size r
 // (options prefix "rom_": -rom_ts_type, -rom_ts_dt is set from the time grid, ...).
+#include <string>
+#include <vector>
+
+#include "metarom/error.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/reducers/reducer.hpp"
 
@@ -19,6 +23,30 @@ struct LatentTrajectory {
   double seconds = 0;    // wall time of the latent time integration
   std::string ts_type;   // TS type that ran
   long long steps = 0;   // time steps taken
+};
+
+// Collects the recorded states of a latent time integration (every integrator's one way of
+// building its LatentTrajectory).
+class LatentRecorder {
+ public:
+  explicit LatentRecorder(Index r, Index expected = 0) : r_(r) { data_.reserve(static_cast<size_t>(expected * r)); }
+  void add(double t, const double* u) {
+    data_.insert(data_.end(), u, u + r_);
+    times_.push_back(t);
+  }
+  Index count() const { return static_cast<Index>(times_.size()); }
+  LatentTrajectory finish(double seconds, std::string ts_type, long long steps) const;
+
+ private:
+  Index r_;
+  std::vector<double> data_, times_;
+};
+
+// A latent time integration that failed (diverged, a Newton solve that did not converge, a
+// state that is not finite): a result to report, not a crash.
+class LatentIntegrationError : public Error {
+ public:
+  using Error::Error;
 };
 
 class LinearGalerkinRom {

@@ -10,6 +10,8 @@
 //                         J = ∂φ/∂u, one r x r least-squares solve per evaluation.
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/models/model.hpp"
@@ -125,9 +127,20 @@ struct LatentRomSettings {
   double damping_for(const Reducer& reducer) const;
 };
 
-// The Galerkin ROM named `type` ("galerkin": operators projected once, or
-// "manifold-galerkin", with the settings' damping) as latent dynamics: the ROM a learned
+// The kinds of latent ROM. Their names — on the command line (-rom_type), in files (a
+// closure's closure_of, a trajectory's provenance) and in reports — come from one table:
+// rom_kind_name and rom_kind_from_name (which throws listing the names).
+enum class RomKind { automatic, galerkin, manifold_galerkin, lspg, learned };
+std::string rom_kind_name(RomKind kind);       // "auto", "galerkin", "manifold-galerkin", "lspg", "learned"
+RomKind rom_kind_from_name(const std::string& name);
+std::vector<std::string> rom_kind_names();
+
+// The Galerkin ROM of kind `kind` (galerkin: operators projected once, or
+// manifold_galerkin, with the settings' damping) as latent dynamics: the ROM a learned
 // closure corrects.
+std::shared_ptr<const LatentDynamics> galerkin_dynamics(RomKind kind, const FullOrderModel& model,
+                                                        const Reducer& reducer, const LatentRomSettings& settings = {});
+// ... by name ("galerkin" or "manifold-galerkin").
 std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type, const FullOrderModel& model,
                                                         const Reducer& reducer, const LatentRomSettings& settings = {});
 
@@ -139,16 +152,23 @@ std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type,
 // online time stepping.
 class LatentRom {
  public:
+  LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& reducer,
+            std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {});
+  // ... by name (rom_kind_from_name).
   LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
             std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {});
   ~LatentRom();
-  // The type "auto" resolves to; other names are checked and returned unchanged.
+  LatentRom(LatentRom&&) noexcept;
+  // The kind `automatic` resolves to for this model and reducer; other kinds unchanged.
+  static RomKind resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer);
+  // ... by name: the name of the resolved kind (throws on an unknown name).
   static std::string resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
-  const std::string& type() const { return type_; }
+  RomKind kind() const { return kind_; }
+  std::string type() const { return rom_kind_name(kind_); }
   LatentTrajectory solve(const Vector& u0, const TimeGrid& grid) const;
 
  private:
-  std::string type_;
+  RomKind kind_;
   std::string implicit_type_;  // the model's: the latent TS's default type ("" explicit)
   std::string prefix_;         // the latent TS's options prefix
   std::unique_ptr<LinearGalerkinRom> linear_;
