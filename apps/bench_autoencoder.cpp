@@ -77,7 +77,7 @@ void run() {
   const double ae_epoch = seconds_per_epoch(ae, data, static_cast<int>(epochs));
   MetaAutoencoder meta;
   meta.settings() = s;
-  meta.latent_penalty() = 0;  // the paper's outer loss
+  meta.set_latent_penalty(0);  // the paper's outer loss
   const double meta_epoch = seconds_per_epoch(meta, data, static_cast<int>(epochs));
 
   std::string out = fmt::format("Autoencoder training, 784-100-5 (tanh), float64, 1 thread, Adam, batch 100, {} samples\n",

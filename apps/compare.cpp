@@ -124,11 +124,11 @@ nlohmann::json reducer_only_fields(Reducer& reducer, const SnapshotSet& train, c
     j["singular_values"] = std::vector<double>(pod->singular_values().data(),
                                                pod->singular_values().data() + pod->singular_values().size());
   if (auto* meta = dynamic_cast<MetaAutoencoder*>(&reducer)) {
-    meta->evaluation_iterations() = 4;
+    meta->set_evaluation_iterations(4);
     nlohmann::json p = reconstruction_fields(reducer, train, test);
     p["iterations"] = 4;
     j["paper_protocol"] = p;
-    meta->evaluation_iterations() = 0;
+    meta->set_evaluation_iterations(0);
   }
   return j;
 }
@@ -182,7 +182,7 @@ int cmd_compare(const std::string&) {
   rom_settings.set_from_options("rom_");
 
   // The full model, rebuilt from the training set's provenance; the data read in its rows.
-  const SnapshotSet header = read_snapshots(train_path, MPI_COMM_SELF);  // provenance (and n) on every rank
+  const SnapshotSet header = read_snapshot_header(train_path, comm);  // provenance without the states
   std::unique_ptr<FullOrderModel> fom = create_model_from_provenance(comm, header.provenance, train_path);
   const RowPartition rows = fom->rows();
   const SnapshotSet train = read_snapshots(train_path, rows);

@@ -35,7 +35,7 @@ int cmd_eval(const std::string&) {
   if (eval_iterations < 0) throw Error("-meta_eval_iterations must be >= 0 (0: encode to convergence)");
   std::string encoder;
   if (auto* meta = dynamic_cast<MetaAutoencoder*>(model.reducer.get())) {
-    meta->evaluation_iterations() = eval_iterations;
+    meta->set_evaluation_iterations(eval_iterations);
     encoder = eval_iterations > 0
                   ? fmt::format("{} Gauss–Newton steps from θ₀ (the paper's protocol)", eval_iterations)
                   : std::string("Gauss–Newton solved to convergence");

@@ -180,7 +180,7 @@ int cmd_fit(const std::string& operand) {
   if (!from.empty()) {
     auto* corrected = dynamic_cast<CorrectedAutoencoder*>(reducer.get());
     if (!corrected) throw Error("-from names the autoencoder for ae-corrected only, not " + type);
-    corrected->corrected_from() = from;
+    corrected->set_corrected_from(from);
   }
   // Training progress unless told to be quiet (-ae_monitor decides when given).
   PetscBool monitor_set = PETSC_FALSE;
@@ -201,7 +201,7 @@ int cmd_fit(const std::string& operand) {
   // from the provenance when it names one (heat, qg), the snapshots then read in its rows.
   std::unique_ptr<FullOrderModel> fom;
   if (dynamics == "closure" || (dynamics == "learned" && inference.velocity != "fd")) {
-    const SnapshotSet header = read_snapshots(in, MPI_COMM_SELF);
+    const SnapshotSet header = read_snapshot_header(in, PETSC_COMM_WORLD);
     const std::string model = header.provenance.has("model") ? header.provenance.get_string("model", in) : "";
     if (model == "heat" || model == "qg" || model == "burgers")
       fom = create_model_from_provenance(PETSC_COMM_WORLD, header.provenance, in);

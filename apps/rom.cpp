@@ -15,11 +15,10 @@
 #include "metarom/error.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/latent_rom.hpp"
-#include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/rom_run.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/models/model.hpp"
-#include "metarom/rom/model_file.hpp"
+#include "metarom/rom/reduced_model.hpp"
 #include "metarom/reducers/reducer.hpp"
 
 namespace metarom::cli {
@@ -35,21 +34,14 @@ int cmd_rom(const std::string&) {
   require(model_path, "-m", "model.h5");
   const MPI_Comm comm = PETSC_COMM_WORLD;
 
-  // Build the full model named by the model file's provenance first, so the reducer's rows
-  // are read in the full model's own distribution.
-  std::unique_ptr<FullOrderModel> fom;
-  ModelFile model = load_model(model_path, comm, [&](const ModelFile& header) {
-    fom = create_model_from_provenance(comm, header.training_provenance, model_path + ":/training/provenance");
-    if (fom->rows().global != header.n)
-      throw Error(fmt::format("{}: the model is for states of {} values, the rebuilt {} model has {} (grid options "
-                              "changed?)",
-                              model_path, header.n, fom->name(), fom->rows().global));
-    return fom->rows();
-  });
-  const Reducer& reducer = *model.reducer;
+  // The full model rebuilt from the model file's provenance, the reducer read in its rows.
+  ReducedModel model = load_reduced_model(model_path, comm);
+  FullOrderModel* fom = &model.full_model();
+  const Reducer& reducer = model.reducer();
   const TimeGrid& grid = fom->time_grid();
   const int r = reducer.latent_dim();
-  rom_type = LatentRom::resolve(rom_type, *fom, reducer);  // checked before the full model runs
+  const RomKind kind = LatentRom::resolve(rom_kind_from_name(rom_type), *fom, reducer);  // before the full model runs
+  rom_type = rom_kind_name(kind);
   if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
     throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {} and the steps {}", dt_multiple,
                             grid.stride, grid.steps));
@@ -65,23 +57,20 @@ int cmd_rom(const std::string&) {
   double t0 = MPI_Wtime();
   LatentRomSettings settings;
   settings.set_from_options("rom_");
-  const LatentRom rom(rom_type, *fom, reducer, model.dynamics, settings);
+  const LatentRom rom = model.rom(kind, settings);
   const double projection_seconds = MPI_Wtime() - t0;
 
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the
   // full run's first snapshot: both runs start from the same given state, and neither
   // timing includes making it.
-  const RomRun run = run_rom(rom, reducer, full.X.leftCols(1), rom_grid);
+  const RomRun run = model.run(rom, full.X.col(0), rom_grid);
   const LatentTrajectory& traj = run.latent;
   const double rom_seconds = run.online_seconds;
   if (traj.U.cols() != full.count())
     throw Error(fmt::format("rom: the ROM recorded {} states, the full model {} (adaptive time steps?)",
                             traj.U.cols(), full.count()));
-  Attributes provenance = full.provenance;
-  provenance.set("rom", rom_type);
-  provenance.set("rom_model_file", model_path);
-  provenance.set("rom_ts_type", traj.ts_type);
-  const SnapshotSet decoded = decode_trajectory(reducer, traj, full.rows, full.layout, provenance);
+  SnapshotSet decoded = model.decode(run);
+  decoded.provenance.set("rom", rom_type);
 
   const MPI_Comm rc = full.rows.comm;
   const RomErrors errors = rom_errors(decoded.X, full.X, rc);

@@ -51,7 +51,7 @@ void run() {
   meta.settings() = s;
   meta.training_solver().iterations = 4;
   meta.training_solver().damping = meta.encoding_solver().damping = 1e-3;  // γ this program was checked with
-  meta.latent_penalty() = 0;  // the paper's outer loss (3.20) alone
+  meta.set_latent_penalty(0);  // the paper's outer loss (3.20) alone
   std::cerr << "training meta-ae (I = 4 unrolled Gauss–Newton steps)\n";
   meta.fit(train);
 
@@ -60,9 +60,9 @@ void run() {
   const ReconstructionMetrics m_tr = reconstruction_metrics(meta, train, 1),
                               m_te = reconstruction_metrics(meta, test, 100);
   // The paper's protocol: the encoder is I = 4 Gauss–Newton steps from θ₀ at test time too.
-  meta.evaluation_iterations() = 4;
+  meta.set_evaluation_iterations(4);
   const ReconstructionMetrics p_tr = reconstruction_metrics(meta, train, 1), p_te = reconstruction_metrics(meta, test, 100);
-  meta.evaluation_iterations() = 0;
+  meta.set_evaluation_iterations(0);
   std::string t = fmt::format(
       "Table 5.1 reproduction: MNIST {} train / {} test images, r = {}, h = {}, {} epochs, batch {}, Adam lr {}, "
       "seed {}\n\n",

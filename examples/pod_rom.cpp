@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     if (argc < 2) throw Error("usage: pod_rom snaps.h5 [options]");
     const MPI_Comm comm = PETSC_COMM_WORLD;
     // The model first, so the snapshots are read in its rows.
-    const SnapshotSet header = read_snapshots(argv[1], MPI_COMM_SELF);
+    const SnapshotSet header = read_snapshot_header(argv[1], comm);  // no states yet
     const auto model = create_model_from_provenance(comm, header.provenance, argv[1]);
     const SnapshotSet snaps = read_snapshots(argv[1], model->rows());
 

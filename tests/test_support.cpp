@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <hdf5.h>
 #include <petscsys.h>
 #include <unistd.h>
 

@@ -1,17 +1,22 @@
 #pragma once
 // Everything metarom offers to programs, layer by layer (docs/design.md describes the
-// layers). Programs may include single headers instead.
+// layers): every public header. Programs may include single headers instead. The test
+// `headers` checks that this list is complete and that each header compiles alone.
 #include "metarom/error.hpp"
 #include "metarom/program.hpp"
 #include "metarom/types.hpp"
 #include "metarom/version.hpp"
 
 #include "metarom/io/attributes.hpp"
+#include "metarom/io/file_schema.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/io/petsc_import.hpp"
 #include "metarom/io/row_partition.hpp"
+#include "metarom/io/snapshot_reader.hpp"
+#include "metarom/io/snapshot_stream.hpp"
 #include "metarom/io/snapshots.hpp"
+#include "metarom/io/text_file.hpp"
 
 #include "metarom/linalg/incremental_svd.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
@@ -28,23 +33,29 @@
 #include "metarom/nn/mlp.hpp"
 
 #include "metarom/optim/adam.hpp"
+#include "metarom/optim/fista.hpp"
 #include "metarom/optim/tao_trainer.hpp"
 #include "metarom/optim/trainer.hpp"
 
 #include "metarom/reducers/autoencoder.hpp"
 #include "metarom/reducers/gauss_newton_encoder.hpp"
+#include "metarom/reducers/linear_autoencoder.hpp"
+#include "metarom/reducers/linear_inverse_map.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/reducers/neural_reducer.hpp"
-#include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/reducers/reducer.hpp"
+#include "metarom/reducers/reducer_file.hpp"
+#include "metarom/reducers/sparse_autoencoder.hpp"
 
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/model_file.hpp"
+#include "metarom/rom/reduced_model.hpp"
 #include "metarom/rom/rom_run.hpp"
 
 #include "metarom/plugin/plugin.hpp"

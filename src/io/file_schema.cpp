@@ -1,6 +1,7 @@
 #include "metarom/io/file_schema.hpp"
 
 #include <fmt/format.h>
+#include <hdf5.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>

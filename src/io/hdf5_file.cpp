@@ -1,7 +1,10 @@
 #include "metarom/io/hdf5_file.hpp"
 
 #include <fmt/format.h>
+#include <hdf5.h>
 #include <unistd.h>
+
+#include <type_traits>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +16,11 @@
 #include "metarom/error.hpp"
 #include "metarom/io/text_file.hpp"
 #include "metarom/version.hpp"
+
+// hdf5_file.hpp holds HDF5's identifiers and sizes without including hdf5.h.
+static_assert(std::is_same_v<hid_t, metarom::h5::Hid>, "hid_t");
+static_assert(std::is_same_v<herr_t, metarom::h5::Herr>, "herr_t");
+static_assert(std::is_same_v<hsize_t, metarom::h5::Hsize>, "hsize_t");
 
 namespace metarom::h5 {
 

@@ -206,6 +206,12 @@ SnapshotSet read_snapshots(const std::string& path, MPI_Comm comm) {
   return read_snapshot_content(f.root(), RowPartition::split(comm, stored_state_size(f.root())));
 }
 
+SnapshotSet read_snapshot_header(const std::string& path, MPI_Comm comm) {
+  h5::File f = h5::File::open(path, comm);
+  check_snapshot_kind(f.root());
+  return read_snapshot_header(f.root(), RowPartition::split(comm, stored_state_size(f.root())));
+}
+
 SnapshotSet read_snapshots(const std::string& path, const RowPartition& rows) {
   h5::File f = h5::File::open(path, rows.comm);
   check_snapshot_kind(f.root());

@@ -32,6 +32,23 @@ if cmake -S "$src/examples" -B "$dir/build" -DCMAKE_PREFIX_PATH="$prefix" > "$di
 else fail "examples against the installed package: $(cat "$dir/conf.txt" "$dir/make.txt" | tail -30)"; fi
 grep -q "warning" "$dir/make.txt" && fail "examples build with warnings: $(grep -A3 warning "$dir/make.txt")" || ok
 
+# A C++-only project (no C language enabled) finds the package and builds against the
+# umbrella header: find_package(metarom) asks for nothing but the languages the caller uses.
+mkdir -p "$dir/cxx_only"
+cat > "$dir/cxx_only/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(consumer CXX)
+find_package(metarom REQUIRED)
+add_executable(consumer consumer.cpp)
+target_link_libraries(consumer PRIVATE metarom::metarom)
+CMAKE
+printf '#include <metarom/metarom.hpp>\n#include <cstdio>\nint main() { std::puts(metarom::version_string); }\n' \
+  > "$dir/cxx_only/consumer.cpp"
+if cmake -S "$dir/cxx_only" -B "$dir/cxx_only/build" -DCMAKE_PREFIX_PATH="$prefix" > "$dir/cxx.txt" 2>&1 \
+   && cmake --build "$dir/cxx_only/build" >> "$dir/cxx.txt" 2>&1 \
+   && [ "$("$dir/cxx_only/build/consumer")" = "$("$prefix/bin/metarom" --version | awk '{print $2}')" ]; then ok
+else fail "a CXX-only project against the installed package: $(tail -30 "$dir/cxx.txt")"; fi
+
 # pkg-config users: one compiler line.
 printf '#include <metarom/metarom.hpp>\n#include <cstdio>\nint main() { std::puts(metarom::version_string); }\n' \
   > "$dir/v.cpp"
@@ -60,6 +77,15 @@ for n in 1 2; do
   else fail "record_and_reduce (np=$n): $(cat rec.txt)"; fi
   "$prefix/bin/metarom" info snaps.h5 2>&1 | grep -q "N = 501 snapshots" && ok || fail "recorded file: $(cat rec.txt)"
 done
+# The load-and-run API: a POD model fitted by the command line, loaded and run by a few lines
+# of C++ (its error is POD-Galerkin's on this linear run: r = 10 is exact to 1e-3, as above).
+"$prefix/bin/metarom" fit pod -i heat.h5 -o pod10.h5 -r 10 -quiet > fit.txt 2>&1 && ok || fail "fit pod: $(cat fit.txt)"
+for n in 1 2; do
+  np=$n
+  if par "$ex/load_and_run" pod10.h5 > load.txt 2>&1 && below "$(relerr load.txt)" 1e-3 && grep -q "galerkin ROM of a pod" load.txt
+  then ok
+  else fail "load_and_run (np=$n): $(cat load.txt)"; fi
+done
 np=1
 # A short training: the run, the saved model and the printed metrics are checked, not
 # the accuracy of 30 epochs.
@@ -67,5 +93,5 @@ if "$ex/meta_autoencoder" heat.h5 meta.h5 -reducer_latent_dim 3 -ae_hidden 16 -a
      > meta.txt 2>&1 && grep -q "meta-autoencoder  MSE" meta.txt \
    && "$prefix/bin/metarom" info meta.h5 2>&1 | grep -q "meta-ae"; then ok
 else fail "meta_autoencoder: $(cat meta.txt)"; fi
-cat pod.txt rec.txt meta.txt
+cat pod.txt load.txt rec.txt meta.txt
 summary examples

@@ -2,6 +2,7 @@
 // Each damaged file is checked both ways: check_file reports the fault (structure or values),
 // and the reader of the kind refuses the file with the same object named — a file passes the
 // check exactly when the reader accepts it.
+#include <hdf5.h>
 #include <petscsys.h>
 
 #include <limits>

@@ -1,5 +1,6 @@
 // tests for src/io/snapshots.cpp: the snapshot-set schema (data/FORMAT.md) round-trips on
 // any number of ranks, and every malformed input gives an error naming file and object.
+#include <hdf5.h>
 #include <petscsys.h>
 
 #include <cmath>

@@ -87,7 +87,7 @@ TEST_CASE("canonical and right-invertible autoencoder gradients match finite dif
 
   RightInvertibleAutoencoder ri;
   ri.settings() = small_settings();
-  ri.lambda() = 0.7;
+  ri.set_lambda(0.7);
   ri.initialize(12);
   ri.batch_loss(data.X, grad);
   CHECK(fd_check(ri.parameters(), grad, [&](const Vector& p) {
@@ -106,7 +106,7 @@ TEST_CASE("meta-autoencoder gradients match finite differences of the outer loss
   meta.training_solver() = GaussNewtonSettings{4, 1e-2, 0};
   Vector grad;
   SECTION("unrolled through I = 4 Gauss–Newton steps: every weight of θ₀ and φ") {
-    meta.latent_penalty() = 0;  // the outer loss alone
+    meta.set_latent_penalty(0);  // the outer loss alone
     meta.batch_loss(data.X, grad);
     CHECK(fd_check(meta.parameters(), grad, [&](const Vector& p) {
             MetaAutoencoder m = meta;
@@ -115,7 +115,7 @@ TEST_CASE("meta-autoencoder gradients match finite differences of the outer loss
           }) < 1e-5);
   }
   SECTION("unrolled with a latent penalty β‖u‖²/r") {
-    meta.latent_penalty() = 0.3;
+    meta.set_latent_penalty(0.3);
     meta.batch_loss(data.X, grad);
     CHECK(fd_check(meta.parameters(), grad, [&](const Vector& p) {
             MetaAutoencoder m = meta;
@@ -124,7 +124,7 @@ TEST_CASE("meta-autoencoder gradients match finite differences of the outer loss
           }) < 1e-5);
   }
   SECTION("implicit: the decoder block is the envelope-theorem gradient") {
-    meta.gradient() = MetaAutoencoder::Gradient::implicit;
+    meta.set_gradient(MetaAutoencoder::Gradient::implicit);
     meta.encoding_solver() = GaussNewtonSettings{200, 1e-8, 1e-13};
     meta.batch_loss(data.X, grad);
     const Index n0 = meta.initial_encoder().parameters().size();
@@ -252,7 +252,7 @@ TEST_CASE("Theorem 3.9: with a linear decoder the meta-autoencoder finds the POD
   meta.settings().activation = Mlp::Activation::identity;
   meta.settings().optimizer = "tao";
   meta.settings().train.batch_size = N;
-  meta.gradient() = MetaAutoencoder::Gradient::implicit;
+  meta.set_gradient(MetaAutoencoder::Gradient::implicit);
   meta.encoding_solver() = GaussNewtonSettings{20, 1e-12, 1e-14};
   meta.fit(data);
   // The decoder's column space span(W₂W₁) against the POD basis.
@@ -297,10 +297,10 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
       if (auto* a = dynamic_cast<Autoencoder*>(r)) a->settings() = s;
       if (auto* m = dynamic_cast<MetaAutoencoder*>(r)) {
         m->settings() = s;
-        m->latent_penalty() = 0.01;  // fixes the latent scale the outer loss leaves free
+        m->set_latent_penalty(0.01);  // fixes the latent scale the outer loss leaves free
         // With TAO, the implicit gradient's two solves (decoder, then θ₀): ae and ri-ae
         // already cover TAO on a generic batch loss.
-        if (std::string(optimizer) == "tao") m->gradient() = MetaAutoencoder::Gradient::implicit;
+        if (std::string(optimizer) == "tao") m->set_gradient(MetaAutoencoder::Gradient::implicit);
       }
     }
     dist->fit(split);
@@ -364,7 +364,7 @@ TEST_CASE("with a POD stage the Gauss–Newton encoder still minimizes the state
   MetaAutoencoder meta;
   meta.settings() = small_settings(20);
   meta.settings().pod_modes = 6;
-  meta.latent_penalty() = 1e-2;  // identifiable latent coordinates (see the header)
+  meta.set_latent_penalty(1e-2);  // identifiable latent coordinates (see the header)
   meta.fit(data);
   const Normalization& norm = *meta.normalization();
   REQUIRE(norm.modes == 6);
@@ -400,7 +400,7 @@ TEST_CASE("-meta_eval_iterations encodes with exactly I Gauss–Newton steps fro
   meta.training_solver().damping = 1e-2;
   for (int I : {1, 4}) {
     INFO("I = " << I);
-    meta.evaluation_iterations() = I;
+    meta.set_evaluation_iterations(I);
     const Matrix U = meta.encode(data.X);
     Matrix expected = meta.initial_encoder().forward(data.X);  // identity normalization: x as given
     for (Index j = 0; j < data.X.cols(); ++j) {
@@ -417,8 +417,8 @@ TEST_CASE("-meta_eval_iterations encodes with exactly I Gauss–Newton steps fro
     CHECK((U - expected).norm() <= 1e-10 * expected.norm());
   }
   // 0: solved to convergence, a different (stationary) point than four steps.
-  meta.evaluation_iterations() = 0;
+  meta.set_evaluation_iterations(0);
   const Matrix converged = meta.encode(data.X);
-  meta.evaluation_iterations() = 4;
+  meta.set_evaluation_iterations(4);
   CHECK((converged - meta.encode(data.X)).norm() > 1e-8 * converged.norm());
 }

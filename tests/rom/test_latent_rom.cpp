@@ -178,7 +178,7 @@ TEST_CASE("manifold Galerkin through a POD stage is J⁺f of the full state, n-i
     ManifoldGalerkinRom rom(*model, ae);
     REQUIRE(rom.reduced_stage());
     CHECK(rom.damping() == 1e-4);  // the default for a nonlinear decoder
-    rom.damping() = 0;             // the exact J⁺f
+    rom.set_damping(0);             // the exact J⁺f
     for (unsigned seed : {1u, 2u}) {
       const Vector u = test::random_matrix(3, 1, seed).col(0);
       const Matrix J = ae.decoder_jacobian(u);
@@ -192,7 +192,7 @@ TEST_CASE("manifold Galerkin through a POD stage is J⁺f of the full state, n-i
       // Damped: (JᵀJ + μI)⁻¹Jᵀf with μ = δ λ_max(JᵀJ) at the first state evaluated (this one);
       // scale-free, so the staged route's normalized coordinates give the same.
       ManifoldGalerkinRom damped(*model, ae);
-      damped.damping() = 1e-3;
+      damped.set_damping(1e-3);
       Matrix N = normal.leftCols(3);
       const double mu = 1e-3 * Eigen::SelfAdjointEigenSolver<Matrix>(N).eigenvalues().maxCoeff();
       N.diagonal().array() += mu;
@@ -235,7 +235,7 @@ TEST_CASE("the analytic manifold Galerkin Jacobian matches finite differences", 
     for (double delta : {0.0, 1e-2}) {
       INFO("damping " << delta);
       ManifoldGalerkinRom rom(*model, ae);
-      rom.damping() = delta;
+      rom.set_damping(delta);
       const Vector u = test::random_matrix(3, 1, 5).col(0);
       (void)rom.rhs(0.0, u);  // fixes μ at this state, as an integration does
       const Matrix J = rom.jacobian(0.0, u);

@@ -6,8 +6,12 @@
 // Storage convention: an Eigen matrix with `a` rows and `b` columns is stored as an
 // HDF5 data set of dims [b, a] (its columns are the data set's rows), so snapshot j is
 // row j of /states when read by h5py or h5dump.
-#include <hdf5.h>
-
+//
+// HDF5's own header stays out of this one (a program that includes metarom's headers does
+// not get HDF5's macros and names): identifiers and sizes are held in the fixed-width types
+// that HDF5 1.10 defines them as (hid_t = int64_t, herr_t = int, hsize_t = unsigned long
+// long), checked against HDF5's definitions where the library includes it.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,23 +21,28 @@
 
 namespace metarom::h5 {
 
+using Hid = std::int64_t;         // hid_t
+using Herr = int;                 // herr_t
+using Hsize = unsigned long long;  // hsize_t
+using Dims = std::vector<Hsize>;
+
 // One HDF5 identifier, closed with the function it was created for.
 class Id {
  public:
-  using Closer = herr_t (*)(hid_t);
+  using Closer = Herr (*)(Hid);
   Id() = default;
-  Id(hid_t id, Closer close) : id_(id), close_(close) {}
+  Id(Hid id, Closer close) : id_(id), close_(close) {}
   Id(const Id&) = delete;
   Id& operator=(const Id&) = delete;
   Id(Id&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
   Id& operator=(Id&& o) noexcept;
   ~Id() { reset(); }
   void reset();
-  hid_t get() const { return id_; }
+  Hid get() const { return id_; }
   bool valid() const { return id_ >= 0; }
 
  private:
-  hid_t id_ = -1;
+  Hid id_ = -1;
   Closer close_ = nullptr;
 };
 
@@ -96,24 +105,24 @@ class Group {
   void write_vector(const std::string& name, const Vector& v);
   Vector read_vector(const std::string& name, long long expected_size = -1) const;
 
-  hid_t id() const { return id_.get(); }
+  Hid id() const { return id_.get(); }
 
  private:
   // expected_rank -1: any rank, nothing else checked (shape()); -2: any rank, type and
   // filters checked as for a read; >= 0: that rank too.
-  Id open_dataset(const std::string& name, int expected_rank, std::vector<hsize_t>& dims) const;
+  Id open_dataset(const std::string& name, int expected_rank, Dims& dims) const;
   void check_link(const std::string& name) const;
   // Each rank writes (reads) the block [start, start + count) of a data set of dims `dims`
   // from (into) `data`, stored row-major; collective over comm. An empty count takes part
   // with no data.
-  void write_slab(const std::string& name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& start,
-                  const std::vector<hsize_t>& count, const double* data, MPI_Comm comm, bool chunk_rows = false);
-  void write_selection(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
-                       const std::vector<hsize_t>& count, const double* data, MPI_Comm comm);
+  void write_slab(const std::string& name, const Dims& dims, const Dims& start,
+                  const Dims& count, const double* data, MPI_Comm comm, bool chunk_rows = false);
+  void write_selection(const Id& ds, const std::string& name, const Dims& start,
+                       const Dims& count, const double* data, MPI_Comm comm);
   // Extends a growing data set by `rows` along its first dimension; returns the old length.
-  hsize_t grow(const Id& ds, const std::string& name, hsize_t rows);
-  void read_slab(const Id& ds, const std::string& name, const std::vector<hsize_t>& start,
-                 const std::vector<hsize_t>& count, double* data, MPI_Comm comm) const;
+  Hsize grow(const Id& ds, const std::string& name, Hsize rows);
+  void read_slab(const Id& ds, const std::string& name, const Dims& start,
+                 const Dims& count, double* data, MPI_Comm comm) const;
   // Throws unless the file stores enough bytes for `values` values of the data set.
   void check_stored(const Id& ds, const std::string& name, long double values) const;
   void check_finite(const std::string& name, const double* data, long long count, MPI_Comm comm) const;

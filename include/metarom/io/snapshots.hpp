@@ -67,6 +67,10 @@ void write_xdmf(const std::string& h5path, const SnapshotSet& set, const std::ve
 SnapshotSet read_snapshots(const std::string& path, MPI_Comm comm);
 // Same, with the rows this rank holds chosen by `rows` (rows.global must equal n).
 SnapshotSet read_snapshots(const std::string& path, const RowPartition& rows);
+// Everything but the states — times, layout, provenance, n — checked like a full read, with
+// X holding this rank's rows of PETSc's default split over comm and no columns: what a
+// program needs before it decides how to distribute the states (rebuilding the full model).
+SnapshotSet read_snapshot_header(const std::string& path, MPI_Comm comm);
 
 // The parts shared by snapshot and trajectory files, for writers of related kinds.
 void write_snapshot_content(h5::Group& g, const SnapshotSet& set);

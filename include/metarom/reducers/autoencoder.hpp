@@ -44,7 +44,8 @@ class RightInvertibleAutoencoder : public Autoencoder {
   double batch_loss(const Matrix& X, Vector& grad) const override;
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
-  double& lambda() { return lambda_; }
+  double lambda() const { return lambda_; }
+  void set_lambda(double lambda) { lambda_ = lambda; }
 
  protected:
   void read_options(const std::string& prefix) override;  // also -<prefix>ri_lambda

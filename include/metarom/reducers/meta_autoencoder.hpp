@@ -49,10 +49,13 @@ class MetaAutoencoder : public NeuralReducer {
 
   GaussNewtonSettings& training_solver() { return train_gn_; }    // inside training (unrolled: I steps)
   GaussNewtonSettings& encoding_solver() { return encode_gn_; }   // encode(): to convergence
-  Gradient& gradient() { return gradient_; }
-  int& evaluation_iterations() { return eval_iterations_; }
-  double& latent_penalty() { return latent_penalty_; }
-  Mlp& initial_encoder() { return first_; }
+  Gradient gradient() const { return gradient_; }
+  void set_gradient(Gradient g) { gradient_ = g; }
+  int evaluation_iterations() const { return eval_iterations_; }
+  void set_evaluation_iterations(int I) { eval_iterations_ = I; }
+  double latent_penalty() const { return latent_penalty_; }
+  void set_latent_penalty(double p) { latent_penalty_ = p; }
+  const Mlp& initial_encoder() const { return first_; }
   // From a canonical autoencoder (Algorithm 4.1).
   void correct(const Autoencoder& ae);
 
@@ -87,7 +90,8 @@ class CorrectedAutoencoder : public MetaAutoencoder {
   void fit(const SnapshotSet& train) override;
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
-  std::string& corrected_from() { return corrected_from_; }
+  const std::string& corrected_from() const { return corrected_from_; }
+  void set_corrected_from(std::string path) { corrected_from_ = std::move(path); }
 
  protected:
   void read_options(const std::string& prefix) override;  // also -<prefix>ae_corrected_from

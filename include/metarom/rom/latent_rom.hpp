@@ -229,7 +229,8 @@ class ManifoldGalerkinRom : public LatentDynamics {
   // decoder flattens (J → 0) the latent velocity then goes to zero instead of growing, so
   // a trajectory that leaves the decoder's range stalls rather than running into
   // saturation; where σ²(J) ≫ μ it changes nothing.
-  double& damping() { return damped_.delta; }
+  double damping() const { return damped_.delta; }
+  void set_damping(double delta) { damped_.delta = delta; }
 
  private:
   Matrix solve(const Matrix& normal, const Matrix& rhs) const { return damped_(normal, rhs, "manifold Galerkin ROM"); }
