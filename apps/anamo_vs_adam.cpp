@@ -68,15 +68,15 @@ void run() {
       s.lambda = 0.1;
       s.encoder_activation = s.decoder_activation = SparseAutoencoder::Activation::sigmoid;
       s.seed = seed;
-      s.optimizer = m == 0 ? "anamo" : "adam";
+      s.optimizer = m == 0 ? SparseAutoencoder::Optimizer::anamo : SparseAutoencoder::Optimizer::adam;
       s.epochs = m == 0 ? 10 : 200;
       ae.set_from_options();
-      s.optimizer = m == 0 ? "anamo" : "adam";  // the two arms whatever the options say
+      s.optimizer = m == 0 ? SparseAutoencoder::Optimizer::anamo : SparseAutoencoder::Optimizer::adam;  // the two arms whatever the options say
       ae.fit(train);
       // Gradient steps per history entry: J_e + J_d per ANAMO outer iteration, 1 per Adam epoch.
       const int per = m == 0 ? s.encoder_steps + s.decoder_steps : 1;
       for (size_t k = 0; k < ae.history().size(); ++k)
-        curves << fmt::format("{},{},{},{:.10e}\n", seed, s.optimizer, k * per, ae.history()[k]);
+        curves << fmt::format("{},{},{},{:.10e}\n", seed, to_string(s.optimizer), k * per, ae.history()[k]);
       results[m][0] = ae.history().back();
       results[m][1] = bias(ae, test);
     }

@@ -237,6 +237,11 @@ void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   settings_.hidden = {decoder_.widths()[1]};
 }
 
+std::string MetaAutoencoder::settings_summary() const {
+  return fmt::format("{}, I = {} unrolled Gauss–Newton steps, latent penalty β = {:g}", NeuralReducer::settings_summary(),
+                     train_gn_.iterations, latent_penalty_);
+}
+
 void MetaAutoencoder::view(std::ostream& os) const {
   os << fmt::format("{}: r = {}, initial encoder {}, decoder {}; Gauss–Newton: {} steps in training ({} gradient), "
                     "damping {}, encoding up to {} steps to tolerance {}\n",

@@ -210,6 +210,13 @@ void NeuralReducer::load_networks(const h5::Group& g, const RowPartition& rows) 
   settings_.latent_dim = decoder_.input_dim();
 }
 
+std::string NeuralReducer::settings_summary() const {
+  const NeuralSettings& s = settings_;
+  return fmt::format("hidden {}, POD stage K = {} (centred), batch {}, {} epochs, Adam lr {:g}, seed {}",
+                     fmt::join(s.hidden, ","), s.pod_modes, s.train.batch_size, s.train.epochs, s.train.learning_rate,
+                     s.train.seed);
+}
+
 void NeuralReducer::view_training(std::ostream& os) const {
   if (result_.epoch_loss.empty()) return;
   // TAO's history holds one loss per objective evaluation, and best_epoch its iterations.

@@ -9,6 +9,8 @@
 #include <iostream>
 #include <numeric>
 #include <random>
+#include <type_traits>
+#include <variant>
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
@@ -34,6 +36,23 @@ SparseAutoencoder::Activation sparse_activation(const std::string& name) {
   for (const Act a : {Act::sigmoid, Act::identity, Act::step, Act::smoothstep})
     if (name == to_string(a)) return a;
   throw Error(fmt::format("sparse-ae: activation must be sigmoid, identity, step or smoothstep, got '{}'", name));
+}
+
+using Opt = SparseAutoencoder::Optimizer;
+
+const char* to_string(SparseAutoencoder::Optimizer o) {
+  switch (o) {
+    case Opt::anamo: return "anamo";
+    case Opt::adam: return "adam";
+    case Opt::codes: return "codes";
+  }
+  return "?";
+}
+
+SparseAutoencoder::Optimizer sparse_optimizer(const std::string& name) {
+  for (const Opt o : {Opt::anamo, Opt::adam, Opt::codes})
+    if (name == to_string(o)) return o;
+  throw Error(fmt::format("sparse-ae: the optimizer must be anamo, adam or codes, got '{}'", name));
 }
 
 namespace {
@@ -91,86 +110,135 @@ double binary_threshold(const std::string& rule, double lo, double hi) {
 // Activations whose range is [0, 1]: their codes are boxed and their ℓ₁ norm is their sum.
 bool unit_range(Act a) { return a != Act::identity; }
 
-PetscErrorCode sparse_options(const char* prefix, SparseAutoencoder::Settings* s, std::string* enc, std::string* dec) {
-  PetscReal lambda = s->lambda, e = s->encoder_step, d = s->decoder_step, lr = s->learning_rate, eps = s->epsilon,
-            eps_final = s->epsilon_final;
-  PetscInt epochs = s->epochs, batch = s->batch_size, je = s->encoder_steps, jd = s->decoder_steps,
-           k = s->prox_iterations, seed = static_cast<PetscInt>(s->seed), refit = s->decoder_refit,
-           regression = s->regression_iterations;
-  char buf[64];
-  PetscBool set = PETSC_FALSE;
+// The settings, listed once: the option -<prefix>sparse_<name> reads each, and the model
+// file's attribute <name> stores it. `missing`: how a file written before the setting existed
+// is read (required, or the default, or 0).
+using Settings = SparseAutoencoder::Settings;
+enum class Missing { required, default_value, zero };
+struct SettingField {
+  const char* name;
+  const char* help;  // nullptr: not an option of its own (latent_dim: -reducer_latent_dim)
+  std::variant<double Settings::*, int Settings::*, long long Settings::*, std::string Settings::*, Act Settings::*,
+               Opt Settings::*>
+      member;
+  Missing missing = Missing::required;
+};
+const std::vector<SettingField>& setting_fields() {
+  static const std::vector<SettingField> fields{
+      {"latent_dim", nullptr, &Settings::latent_dim},
+      {"lambda", "Weight lambda of the l1 term on the codes", &Settings::lambda},
+      {"encoder_activation", "sigmoid, identity, step (binary) or smoothstep", &Settings::encoder_activation},
+      {"decoder_activation", "sigmoid or identity", &Settings::decoder_activation},
+      {"optimizer", "anamo (Gur Alg. 1; Alg. 2 with a step encoder), adam or codes (Alg. 3)", &Settings::optimizer},
+      {"epochs", "Passes over the set (ANAMO: outer iterations)", &Settings::epochs},
+      {"batch_size", "Mini-batch size (0: the whole set)", &Settings::batch_size},
+      {"encoder_steps", "ANAMO: FISTA steps J_e on the encoder per batch", &Settings::encoder_steps},
+      {"decoder_steps", "ANAMO: accelerated-gradient steps J_d on the decoder per batch", &Settings::decoder_steps},
+      {"encoder_step", "ANAMO: encoder step e (0: 1/L, L the gradient's Lipschitz bound)", &Settings::encoder_step},
+      {"decoder_step", "ANAMO: decoder step d (0: 1/L)", &Settings::decoder_step},
+      {"prox_iterations", "ANAMO: inner iterations K of the encoder's prox", &Settings::prox_iterations},
+      {"learning_rate", "Adam: learning rate", &Settings::learning_rate},
+      {"epsilon", "Width of the smooth step (and the step's surrogate) at the first epoch", &Settings::epsilon,
+       Missing::default_value},
+      {"epsilon_final", "Its width at the last epoch (geometric schedule)", &Settings::epsilon_final,
+       Missing::default_value},
+      {"decoder_refit", "codes, step encoder: decoder steps on the binarized codes (0: Gur's Alg. 3 as printed)",
+       &Settings::decoder_refit, Missing::zero},
+      {"binary_threshold", "codes, step encoder: binary codes step(h - t), t midrange (per code) or a number",
+       &Settings::binary_threshold, Missing::default_value},
+      {"regression_iterations", "codes: steps of the encoder's logistic regression", &Settings::regression_iterations,
+       Missing::default_value},
+      {"seed", "Seed of the initial weights and batches", &Settings::seed},
+  };
+  return fields;
+}
+
+// Reads every setting with an option under `prefix` (one PetscOptionsBegin block); the named
+// choices (activations, optimizer) come back as text in `choices`, converted (and checked)
+// by the caller.
+using Choices = std::vector<std::pair<const SettingField*, std::string>>;
+PetscErrorCode sparse_options(const char* prefix, Settings* s, Choices* choices) {
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Sparse autoencoder", "SparseAutoencoder");
-  PetscCall(PetscOptionsReal("-sparse_lambda", "Weight lambda of the l1 term on the codes", "SparseAutoencoder", lambda,
-                             &lambda, nullptr));
-  PetscCall(PetscOptionsString("-sparse_encoder_activation", "sigmoid, identity, step (binary) or smoothstep", "SparseAutoencoder", enc->c_str(),
-                               buf, sizeof buf, &set));
-  if (set) *enc = buf;
-  PetscCall(PetscOptionsString("-sparse_decoder_activation", "sigmoid or identity", "SparseAutoencoder", dec->c_str(),
-                               buf, sizeof buf, &set));
-  if (set) *dec = buf;
-  PetscCall(PetscOptionsString("-sparse_optimizer", "anamo (Gur Alg. 1; Alg. 2 with a step encoder), adam or codes (Alg. 3)",
-                               "SparseAutoencoder",
-                               s->optimizer.c_str(), buf, sizeof buf, &set));
-  if (set) s->optimizer = buf;
-  PetscCall(PetscOptionsInt("-sparse_epochs", "Passes over the set (ANAMO: outer iterations)", "SparseAutoencoder",
-                            epochs, &epochs, nullptr));
-  PetscCall(PetscOptionsInt("-sparse_batch_size", "Mini-batch size (0: the whole set)", "SparseAutoencoder", batch,
-                            &batch, nullptr));
-  PetscCall(PetscOptionsInt("-sparse_encoder_steps", "ANAMO: FISTA steps J_e on the encoder per batch",
-                            "SparseAutoencoder", je, &je, nullptr));
-  PetscCall(PetscOptionsInt("-sparse_decoder_steps", "ANAMO: accelerated-gradient steps J_d on the decoder per batch",
-                            "SparseAutoencoder", jd, &jd, nullptr));
-  PetscCall(PetscOptionsReal("-sparse_encoder_step", "ANAMO: encoder step e (0: 1/L, L the gradient's Lipschitz bound)",
-                             "SparseAutoencoder", e, &e, nullptr));
-  PetscCall(PetscOptionsReal("-sparse_decoder_step", "ANAMO: decoder step d (0: 1/L)", "SparseAutoencoder", d, &d,
-                             nullptr));
-  PetscCall(PetscOptionsInt("-sparse_prox_iterations", "ANAMO: inner iterations K of the encoder's prox",
-                            "SparseAutoencoder", k, &k, nullptr));
-  PetscCall(PetscOptionsReal("-sparse_learning_rate", "Adam: learning rate", "SparseAutoencoder", lr, &lr, nullptr));
-  PetscCall(PetscOptionsReal("-sparse_epsilon", "Width of the smooth step (and the step's surrogate) at the first epoch",
-                             "SparseAutoencoder", eps, &eps, nullptr));
-  PetscCall(PetscOptionsReal("-sparse_epsilon_final", "Its width at the last epoch (geometric schedule)",
-                             "SparseAutoencoder", eps_final, &eps_final, nullptr));
-  PetscCall(PetscOptionsInt("-sparse_decoder_refit",
-                            "codes, step encoder: decoder steps on the binarized codes (0: Gur's Alg. 3 as printed)",
-                            "SparseAutoencoder", refit, &refit, nullptr));
-  PetscCall(PetscOptionsString("-sparse_binary_threshold",
-                               "codes, step encoder: binary codes step(h - t), t midrange (per code) or a number",
-                               "SparseAutoencoder", s->binary_threshold.c_str(), buf, sizeof buf, &set));
-  if (set) s->binary_threshold = buf;
-  PetscCall(PetscOptionsInt("-sparse_regression_iterations", "codes: steps of the encoder's logistic regression",
-                            "SparseAutoencoder", regression, &regression, nullptr));
-  PetscCall(PetscOptionsInt("-sparse_seed", "Seed of the initial weights and batches", "SparseAutoencoder", seed, &seed,
-                            nullptr));
+  for (const SettingField& f : setting_fields()) {
+    if (!f.help) continue;
+    const std::string option = std::string("-sparse_") + f.name;
+    char buf[64];
+    PetscBool set = PETSC_FALSE;
+    if (auto m = std::get_if<double Settings::*>(&f.member)) {
+      PetscReal v = s->**m;
+      PetscCall(PetscOptionsReal(option.c_str(), f.help, "SparseAutoencoder", v, &v, nullptr));
+      s->**m = v;
+    } else if (auto m = std::get_if<int Settings::*>(&f.member)) {
+      PetscInt v = s->**m;
+      PetscCall(PetscOptionsInt(option.c_str(), f.help, "SparseAutoencoder", v, &v, nullptr));
+      s->**m = static_cast<int>(v);
+    } else if (auto m = std::get_if<long long Settings::*>(&f.member)) {
+      PetscInt v = static_cast<PetscInt>(s->**m);
+      PetscCall(PetscOptionsInt(option.c_str(), f.help, "SparseAutoencoder", v, &v, nullptr));
+      s->**m = v;
+    } else {
+      // Strings and the named choices: read as text, converted (and checked) after.
+      const std::string current = std::visit(
+          [&](auto m) -> std::string {
+            using T = std::remove_cvref_t<decltype(s->*m)>;
+            if constexpr (std::is_same_v<T, std::string>) return s->*m;
+            else if constexpr (std::is_same_v<T, Act> || std::is_same_v<T, Opt>) return to_string(s->*m);
+            else return "";
+          },
+          f.member);
+      PetscCall(PetscOptionsString(option.c_str(), f.help, "SparseAutoencoder", current.c_str(), buf, sizeof buf, &set));
+      if (set) {
+        if (auto m = std::get_if<std::string Settings::*>(&f.member)) s->**m = buf;
+        else choices->emplace_back(&f, buf);
+      }
+    }
+  }
   PetscOptionsEnd();
-  s->lambda = lambda;
-  s->encoder_step = e;
-  s->decoder_step = d;
-  s->learning_rate = lr;
-  s->epochs = static_cast<int>(epochs);
-  s->batch_size = static_cast<int>(batch);
-  s->encoder_steps = static_cast<int>(je);
-  s->decoder_steps = static_cast<int>(jd);
-  s->prox_iterations = static_cast<int>(k);
-  s->epsilon = eps;
-  s->epsilon_final = eps_final;
-  s->decoder_refit = static_cast<int>(refit);
-  s->regression_iterations = static_cast<int>(regression);
-  s->seed = seed;
   PetscFunctionReturn(0);
+}
+
+void write_settings(const Settings& s, Attributes& a) {
+  for (const SettingField& f : setting_fields())
+    std::visit(
+        [&](auto m) {
+          using T = std::remove_cvref_t<decltype(s.*m)>;
+          if constexpr (std::is_same_v<T, Act> || std::is_same_v<T, Opt>) a.set(f.name, std::string(to_string(s.*m)));
+          else a.set(f.name, s.*m);
+        },
+        f.member);
+}
+
+void read_settings(const Attributes& a, const std::string& where, Settings& s) {
+  const Settings defaults;
+  for (const SettingField& f : setting_fields())
+    std::visit(
+        [&](auto m) {
+          using T = std::remove_cvref_t<decltype(s.*m)>;
+          if (!a.has(f.name) && f.missing != Missing::required) {
+            s.*m = f.missing == Missing::zero ? T{} : defaults.*m;
+            return;
+          }
+          if constexpr (std::is_same_v<T, double>) s.*m = a.get_double(f.name, where);
+          else if constexpr (std::is_same_v<T, int>) s.*m = a.get_count(f.name, where);
+          else if constexpr (std::is_same_v<T, long long>) s.*m = a.get_int(f.name, where);
+          else if constexpr (std::is_same_v<T, std::string>) s.*m = a.get_string(f.name, where);
+          else if constexpr (std::is_same_v<T, Act>) s.*m = sparse_activation(a.get_string(f.name, where));
+          else s.*m = sparse_optimizer(a.get_string(f.name, where));
+        },
+        f.member);
 }
 
 }  // namespace
 
 void SparseAutoencoder::read_options(const std::string& prefix) {
-  std::string enc = to_string(settings_.encoder_activation), dec = to_string(settings_.decoder_activation);
-  METAROM_PETSC(sparse_options(petsc_prefix(prefix), &settings_, &enc, &dec));
-  settings_.encoder_activation = sparse_activation(enc);
-  settings_.decoder_activation = sparse_activation(dec);
+  Choices choices;
+  METAROM_PETSC(sparse_options(petsc_prefix(prefix), &settings_, &choices));
+  for (const auto& [field, text] : choices) {
+    if (auto m = std::get_if<Act Settings::*>(&field->member)) settings_.**m = sparse_activation(text);
+    else if (auto o = std::get_if<Opt Settings::*>(&field->member)) settings_.**o = sparse_optimizer(text);
+  }
   const Settings& s = settings_;
-  if (s.optimizer != "anamo" && s.optimizer != "adam" && s.optimizer != "codes")
-    throw Error(fmt::format("-{}sparse_optimizer must be anamo, adam or codes, got '{}'", prefix, s.optimizer));
   if (!(s.lambda >= 0) || s.epochs < 1 || s.batch_size < 0 || s.encoder_steps < 0 || s.decoder_steps < 0 ||
       s.prox_iterations < 0 || !(s.encoder_step >= 0) || !(s.decoder_step >= 0) || !(s.learning_rate > 0) ||
       !(s.epsilon > 0) || !(s.epsilon_final > 0) || s.decoder_refit < 0 || s.regression_iterations < 0)
@@ -188,7 +256,7 @@ void SparseAutoencoder::check_settings() const {
                             "steps are for the encoder)",
                             to_string(s.decoder_activation)));
   binary_threshold(s.binary_threshold, 0, 1);  // throws on a malformed rule
-  if (s.optimizer == "codes" && s.encoder_activation == Act::smoothstep)
+  if (s.optimizer == Opt::codes && s.encoder_activation == Act::smoothstep)
     throw Error("sparse-ae: -sparse_optimizer codes (Gur Alg. 3) fits identity, sigmoid or step encoders by "
                 "regression; train the smooth step with anamo or adam");
 }
@@ -435,36 +503,56 @@ double SparseAutoencoder::epsilon_at(int epoch) const {
   return s.epsilon * std::pow(s.epsilon_final / s.epsilon, double(epoch) / double(s.epochs - 1));
 }
 
+void SparseAutoencoder::train_epochs(const Matrix& X, const std::function<void(int)>& start,
+                                     const std::function<void(const std::vector<Index>&)>& step,
+                                     const std::function<double()>& objective, const std::string& label,
+                                     const std::string& lower) {
+  const Settings& s = settings_;
+  const Index N = X.cols();
+  const Index batch = s.batch_size > 0 ? std::min<Index>(s.batch_size, N) : N;
+  std::mt19937_64 gen(static_cast<unsigned long long>(s.seed) + 1);
+  std::vector<Index> order(N);
+  std::iota(order.begin(), order.end(), 0);
+  history_.assign(1, objective());
+  for (int epoch = 0; epoch < s.epochs; ++epoch) {
+    start(epoch);
+    if (batch < N) std::shuffle(order.begin(), order.end(), gen);
+    for (Index b0 = 0; b0 < N; b0 += batch)
+      step(std::vector<Index>(order.begin() + b0, order.begin() + std::min(N, b0 + batch)));
+    history_.push_back(objective());
+    if (!std::isfinite(history_.back()))
+      throw Error(fmt::format("sparse-ae: the {} became {} at epoch {}; lower {}", label, history_.back(), epoch + 1,
+                              lower));
+    if (s.progress && rows_.rank() == 0 && (epoch + 1) % std::max(1, s.epochs / 10) == 0)
+      std::cerr << fmt::format("  sparse-ae ({}): epoch {}/{}  {} {:.6e}\n", to_string(s.optimizer), epoch + 1, s.epochs,
+                               label, history_.back());
+  }
+}
+
+namespace {
+Matrix columns(const Matrix& X, const std::vector<Index>& cols) {
+  Matrix B(X.rows(), static_cast<Index>(cols.size()));
+  for (size_t j = 0; j < cols.size(); ++j) B.col(static_cast<Index>(j)) = X.col(cols[j]);
+  return B;
+}
+}  // namespace
+
 void SparseAutoencoder::fit_codes(const SnapshotSet& train) {
   const Settings& s = settings_;
   const Matrix& X = train.X;
   const Index N = X.cols();
-  const Index batch = s.batch_size > 0 ? std::min<Index>(s.batch_size, N) : N;
   // Random initial codes (Alg. 3, step 1): the random initial encoder's.
   Matrix H = encode(X);
-  auto objective = [&] { return reconstruction(p_, H, X) + s.lambda * H.cwiseAbs().sum() / double(N); };
-  history_.assign(1, objective());
-  std::mt19937_64 gen(static_cast<unsigned long long>(s.seed) + 1);
-  std::vector<Index> order(N);
-  std::iota(order.begin(), order.end(), 0);
-  for (int epoch = 0; epoch < s.epochs; ++epoch) {
-    if (batch < N) std::shuffle(order.begin(), order.end(), gen);
-    for (Index b0 = 0; b0 < N; b0 += batch) {
-      const Index count = std::min(batch, N - b0);
-      Matrix Xb(X.rows(), count), Hb(H.rows(), count);
-      for (Index j = 0; j < count; ++j) Xb.col(j) = X.col(order[b0 + j]), Hb.col(j) = H.col(order[b0 + j]);
-      Hb = solve_codes(Xb, Hb, s.encoder_steps);
-      fit_decoder(Xb, Hb, s.decoder_steps);
-      for (Index j = 0; j < count; ++j) H.col(order[b0 + j]) = Hb.col(j);
-    }
-    history_.push_back(objective());
-    if (!std::isfinite(history_.back()))
-      throw Error(fmt::format("sparse-ae: the codes' objective became {} at epoch {}; lower -sparse_decoder_step",
-                              history_.back(), epoch + 1));
-    if (s.progress && rows_.rank() == 0 && (epoch + 1) % std::max(1, s.epochs / 10) == 0)
-      std::cerr << fmt::format("  sparse-ae (codes): epoch {}/{}  objective {:.6e}\n", epoch + 1, s.epochs,
-                               history_.back());
-  }
+  train_epochs(
+      X, [](int) {},
+      [&](const std::vector<Index>& cols) {
+        const Matrix Xb = columns(X, cols);
+        const Matrix Hb = solve_codes(Xb, columns(H, cols), s.encoder_steps);
+        fit_decoder(Xb, Hb, s.decoder_steps);
+        for (size_t j = 0; j < cols.size(); ++j) H.col(cols[j]) = Hb.col(static_cast<Index>(j));
+      },
+      [&] { return reconstruction(p_, H, X) + s.lambda * H.cwiseAbs().sum() / double(N); }, "codes' objective",
+      "-sparse_decoder_step");
   if (s.encoder_activation == Act::step) {
     for (Index k = 0; k < H.rows(); ++k) {
       const double t = binary_threshold(s.binary_threshold, H.row(k).minCoeff(), H.row(k).maxCoeff());
@@ -481,48 +569,35 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
   check_settings();
   initialize(train.rows);
   regression_residual_ = NAN;
+  const Settings& s = settings_;
   const double start = MPI_Wtime();
-  if (settings_.optimizer == "codes") {
+  if (s.optimizer == Opt::codes) {
     fit_codes(train);
     seconds_ = MPI_Wtime() - start;
     return;
   }
   const Index N = train.count();
-  const Index batch = settings_.batch_size > 0 ? std::min<Index>(settings_.batch_size, N) : N;
-  std::mt19937_64 gen(static_cast<unsigned long long>(settings_.seed) + 1);
-  std::vector<Index> order(N);
-  std::iota(order.begin(), order.end(), 0);
-  Adam adam(p_.size(), Adam::Settings{settings_.learning_rate});
-  history_.assign(1, loss(p_, train.X).total(settings_.lambda));
+  const bool whole_batch = s.batch_size <= 0 || s.batch_size >= N;
+  Adam adam(p_.size(), Adam::Settings{s.learning_rate});
   // λ_max of the batch's Gram matrix, the costliest part of the encoder's step (B² n): the
   // same every epoch when the batch is the whole set, so computed once then.
-  const double whole_gram = batch == N && settings_.optimizer == "anamo" && settings_.encoder_step == 0
+  const double whole_gram = whole_batch && s.optimizer == Opt::anamo && s.encoder_step == 0
                                 ? largest_eigenvalue(augmented_gram(rows_, train.X))
                                 : 0;
-  for (int epoch = 0; epoch < settings_.epochs; ++epoch) {
-    epsilon_ = epsilon_at(epoch);
-    if (batch < N) std::shuffle(order.begin(), order.end(), gen);
-    for (Index b0 = 0; b0 < N; b0 += batch) {
-      const Index count = std::min(batch, N - b0);
-      Matrix Xb(train.X.rows(), count);
-      for (Index j = 0; j < count; ++j) Xb.col(j) = train.X.col(order[b0 + j]);
-      if (settings_.optimizer == "anamo") {
-        anamo_step(Xb, whole_gram);
-      } else {
-        Vector gf, gg;
-        loss(p_, Xb, &gf, &gg);
-        adam.step(p_, Vector(gf + settings_.lambda * gg));
-      }
-    }
-    history_.push_back(loss(p_, train.X).total(settings_.lambda));
-    if (!std::isfinite(history_.back()))
-      throw Error(fmt::format("sparse-ae: the loss became {} at epoch {} ({}); lower the steps", history_.back(),
-                              epoch + 1, settings_.optimizer == "anamo" ? "-sparse_encoder_step/-sparse_decoder_step"
-                                                                        : "-sparse_learning_rate"));
-    if (settings_.progress && rows_.rank() == 0 && (epoch + 1) % std::max(1, settings_.epochs / 10) == 0)
-      std::cerr << fmt::format("  sparse-ae ({}): epoch {}/{}  loss {:.6e}\n", settings_.optimizer, epoch + 1,
-                               settings_.epochs, history_.back());
-  }
+  train_epochs(
+      train.X, [&](int epoch) { epsilon_ = epsilon_at(epoch); },
+      [&](const std::vector<Index>& cols) {
+        const Matrix Xb = columns(train.X, cols);
+        if (s.optimizer == Opt::anamo) {
+          anamo_step(Xb, whole_gram);
+        } else {
+          Vector gf, gg;
+          loss(p_, Xb, &gf, &gg);
+          adam.step(p_, Vector(gf + s.lambda * gg));
+        }
+      },
+      [&] { return loss(p_, train.X).total(s.lambda); }, "loss",
+      s.optimizer == Opt::anamo ? "-sparse_encoder_step/-sparse_decoder_step" : "-sparse_learning_rate");
   seconds_ = MPI_Wtime() - start;
 }
 
@@ -569,27 +644,9 @@ Matrix SparseAutoencoder::decoder_jacobian(const Vector& u) const {
 void SparseAutoencoder::save(h5::Group& g) const {
   const Settings& s = settings_;
   Attributes a;
-  a.set("latent_dim", s.latent_dim);
-  a.set("lambda", s.lambda);
-  a.set("encoder_activation", to_string(s.encoder_activation));
-  a.set("decoder_activation", to_string(s.decoder_activation));
-  a.set("optimizer", s.optimizer);
-  a.set("epochs", s.epochs);
-  a.set("batch_size", s.batch_size);
-  a.set("encoder_steps", s.encoder_steps);
-  a.set("decoder_steps", s.decoder_steps);
-  a.set("encoder_step", s.encoder_step);
-  a.set("decoder_step", s.decoder_step);
-  a.set("prox_iterations", s.prox_iterations);
-  a.set("learning_rate", s.learning_rate);
-  a.set("epsilon", s.epsilon);
-  a.set("epsilon_final", s.epsilon_final);
+  write_settings(s, a);
   a.set("width", epsilon_);
-  a.set("decoder_refit", s.decoder_refit);
-  a.set("binary_threshold", s.binary_threshold);
-  a.set("regression_iterations", s.regression_iterations);
   if (std::isfinite(regression_residual_)) a.set("regression_residual", regression_residual_);
-  a.set("seed", s.seed);
   a.set("train_seconds", seconds_);
   g.write_attributes(a);
   const int l = s.latent_dim;
@@ -604,34 +661,11 @@ void SparseAutoencoder::save(h5::Group& g) const {
 void SparseAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   const Attributes a = g.read_attributes();
   Settings& s = settings_;
-  s.latent_dim = a.get_count("latent_dim", g.where(), 1);
+  read_settings(a, g.where(), s);
   if (s.latent_dim < 1) throw Error(fmt::format("{}: latent_dim {} < 1", g.where(), s.latent_dim));
-  s.lambda = a.get_double("lambda", g.where());
-  s.encoder_activation = sparse_activation(a.get_string("encoder_activation", g.where()));
-  s.decoder_activation = sparse_activation(a.get_string("decoder_activation", g.where()));
-  s.optimizer = a.get_string("optimizer", g.where());
-  s.epochs = a.get_count("epochs", g.where());
-  s.batch_size = a.get_count("batch_size", g.where());
-  s.encoder_steps = a.get_count("encoder_steps", g.where());
-  s.decoder_steps = a.get_count("decoder_steps", g.where());
-  s.encoder_step = a.get_double("encoder_step", g.where());
-  s.decoder_step = a.get_double("decoder_step", g.where());
-  s.prox_iterations = a.get_count("prox_iterations", g.where());
-  s.learning_rate = a.get_double("learning_rate", g.where());
-  // Files from before the binary encoders lack these; their activations do not use them.
-  const Settings defaults;
-  s.epsilon = a.has("epsilon") ? a.get_double("epsilon", g.where()) : defaults.epsilon;
-  s.epsilon_final = a.has("epsilon_final") ? a.get_double("epsilon_final", g.where()) : defaults.epsilon_final;
   epsilon_ = a.has("width") ? a.get_double("width", g.where()) : s.epsilon;
   if (!(epsilon_ > 0)) throw Error(fmt::format("{}: the smooth step's width {} is not positive", g.where(), epsilon_));
-  s.decoder_refit = a.has("decoder_refit") ? a.get_count("decoder_refit", g.where()) : 0;
-  s.binary_threshold =
-      a.has("binary_threshold") ? a.get_string("binary_threshold", g.where()) : defaults.binary_threshold;
-  s.regression_iterations = a.has("regression_iterations")
-                                ? a.get_count("regression_iterations", g.where())
-                                : defaults.regression_iterations;
   regression_residual_ = a.has("regression_residual") ? a.get_double("regression_residual", g.where()) : NAN;
-  s.seed = a.get_int("seed", g.where());
   seconds_ = a.get_double("train_seconds", g.where());
   check_settings();
   rows_ = rows;
@@ -652,14 +686,14 @@ void SparseAutoencoder::view(std::ostream& os) const {
   const std::string width = steps ? fmt::format(", smooth-step width ε {} -> {}", s.epsilon, epsilon_) : "";
   const auto step_text = [](double v) { return v > 0 ? fmt::format("{}", v) : std::string("1/L"); };
   std::string method;
-  if (s.optimizer == "anamo") {
+  if (s.optimizer == Opt::anamo) {
     method = fmt::format("{} ({} epochs, J_e = {}, J_d = {}, e = {}, d = {}, prox iterations {}{}{})",
                          s.encoder_activation == Act::step ? "ANAMO with a binary encoder (Gur Alg. 2)"
                                                            : "ANAMO (Gur Alg. 1)",
                          s.epochs, s.encoder_steps, s.decoder_steps, step_text(s.encoder_step),
                          step_text(s.decoder_step), s.prox_iterations, width,
                          s.encoder_activation == Act::step ? "; the step's gradient from the smooth step's" : "");
-  } else if (s.optimizer == "codes") {
+  } else if (s.optimizer == Opt::codes) {
     method = fmt::format(
         "codes (Gur Alg. 3: {} epochs, J_e = {} FISTA steps on the codes, J_d = {} on the decoder{}; encoder by {}, "
         "residual mean‖E(x) − h‖² {:.3e})",
@@ -678,7 +712,7 @@ void SparseAutoencoder::view(std::ostream& os) const {
   os << fmt::format("sparse autoencoder: ℓ = {}, λ = {}, encoder {}, decoder {}, trained by {} in {:.2f} s; {} "
                     "{:.6e} -> {:.6e}\n",
                     s.latent_dim, s.lambda, to_string(s.encoder_activation), to_string(s.decoder_activation), method,
-                    seconds_, s.optimizer == "codes" ? "objective in the codes" : "loss f + λg",
+                    seconds_, s.optimizer == Opt::codes ? "objective in the codes" : "loss f + λg",
                     history_.empty() ? NAN : history_.front(), history_.empty() ? NAN : history_.back());
 }
 

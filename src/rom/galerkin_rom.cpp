@@ -13,6 +13,20 @@
 namespace metarom {
 
 
+Matrix galerkin_project(const Matrix& V, const Matrix& F, MPI_Comm comm, const std::string& what) {
+  const Index r = V.cols();
+  if (F.rows() != V.rows())
+    throw Error(fmt::format("{}: the basis has {} local rows, the vectors projected {}", what, V.rows(), F.rows()));
+  Matrix prod(r, r + F.cols());
+  prod.leftCols(r) = V.transpose() * V;
+  prod.rightCols(F.cols()) = V.transpose() * F;
+  allreduce_sum(comm, prod.data(), prod.size());
+  const Eigen::LDLT<Matrix> M(prod.leftCols(r));
+  if (M.info() != Eigen::Success || M.rcond() < 1e-12)
+    throw Error(what + ": the basis' columns are (nearly) linearly dependent");
+  return M.solve(prod.rightCols(F.cols()));
+}
+
 void require_same_rows(const FullOrderModel& model, const Reducer& reducer, const std::string& what) {
   const RowPartition &a = reducer.rows(), &b = model.rows();
   if (a.global != b.global || a.begin != b.begin || a.end != b.end)
@@ -35,15 +49,7 @@ LinearGalerkinRom::LinearGalerkinRom(const FullOrderModel& model, const Reducer&
   Matrix AJ(J.rows(), r + 1);
   AJ.leftCols(r) = A->apply(J);
   AJ.col(r) = A->apply(xbar);
-  // [JᵀJ | JᵀAJ | JᵀAx̄] in one allreduce.
-  Matrix prod(r, 2 * r + 1);
-  prod.leftCols(r) = J.transpose() * J;
-  prod.rightCols(r + 1) = J.transpose() * AJ;
-  allreduce_sum(comm, prod.data(), prod.size());
-  Eigen::LDLT<Matrix> M(prod.leftCols(r));
-  if (M.info() != Eigen::Success || M.rcond() < 1e-12)
-    throw Error("linear Galerkin ROM: the decoder's columns are (nearly) linearly dependent");
-  const Matrix rhs = M.solve(prod.rightCols(r + 1));
+  const Matrix rhs = galerkin_project(J, AJ, comm, "linear Galerkin ROM");  // [A_r | c]
   Ar_ = rhs.leftCols(r);
   c_ = rhs.col(r);
 }

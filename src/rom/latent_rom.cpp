@@ -339,14 +339,8 @@ QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Ve
       full.middleCols(1, r) += q->apply_quadratic_term(Xb, U) + q->apply_quadratic_term(U, Xb);
     }
   }
-  // Galerkin projection with M = UᵀU (the identity for POD), one allreduce.
-  Matrix prod(r, r + full.cols());
-  prod.leftCols(r) = U.transpose() * U;
-  prod.rightCols(full.cols()) = U.transpose() * full;
-  allreduce_sum(comm, prod.data(), prod.size());
-  Eigen::LDLT<Matrix> M(prod.leftCols(r));
-  if (M.info() != Eigen::Success) throw Error("POD-Galerkin ROM: the basis is (nearly) linearly dependent");
-  const Matrix red = M.solve(prod.rightCols(full.cols()));
+  // Galerkin projection with M = UᵀU (the identity for POD).
+  const Matrix red = galerkin_project(U, full, comm, "POD-Galerkin ROM");
   cr_ = red.col(0);
   Ar_ = red.middleCols(1, r);
   Tr_ = quadratic ? Matrix(red.rightCols(r * r)) : Matrix::Zero(r, r * r);

@@ -181,7 +181,7 @@ TEST_CASE("sparse-ae training lowers the loss; the codes' l1 norm falls as lambd
       SparseAutoencoder ae;
       ae.settings().latent_dim = 6;
       ae.settings().lambda = 0.01;
-      ae.settings().optimizer = opt;
+      ae.settings().optimizer = sparse_optimizer(opt);
       ae.settings().encoder_activation = a;
       ae.settings().epochs = 50;
       ae.settings().learning_rate = 1e-2;
@@ -201,7 +201,7 @@ TEST_CASE("sparse-ae training lowers the loss; the codes' l1 norm falls as lambd
       SparseAutoencoder ae;
       ae.settings().latent_dim = 6;
       ae.settings().lambda = lambda;
-      ae.settings().optimizer = opt;
+      ae.settings().optimizer = sparse_optimizer(opt);
       ae.settings().epochs = 50;
       ae.fit(s);
       const double l1 = ae.encode(s.X).cwiseAbs().sum() / 30;
@@ -218,7 +218,7 @@ TEST_CASE("sparse-ae refuses combinations the methods do not define", "[reducers
   a.settings().decoder_activation = Act::step;
   CHECK_THROWS_WITH(a.fit(s), Catch::Contains("decoder's activation must be sigmoid or identity"));
   SparseAutoencoder b;
-  b.settings().optimizer = "codes";
+  b.settings().optimizer = SparseAutoencoder::Optimizer::codes;
   b.settings().encoder_activation = Act::smoothstep;
   CHECK_THROWS_WITH(b.fit(s), Catch::Contains("train the smooth step with anamo or adam"));
   SparseAutoencoder c;
@@ -244,7 +244,7 @@ TEST_CASE("sparse-ae models round-trip through HDF5 bit for bit", "[reducers][sp
   for (const char* opt : {"codes", "anamo"}) {
     SparseAutoencoder b;
     b.settings().latent_dim = 5;
-    b.settings().optimizer = opt;
+    b.settings().optimizer = sparse_optimizer(opt);
     b.settings().encoder_activation = std::string(opt) == "codes" ? Act::step : Act::smoothstep;
     b.settings().binary_threshold = "0.25";
     b.settings().epochs = 3;
@@ -271,7 +271,7 @@ TEST_CASE("sparse-ae fits the same model on any rank count", "[reducers][sparse-
       for (SparseAutoencoder* ae : {&one, &many}) {
         ae->settings().latent_dim = 4;
         ae->settings().lambda = 0.01;
-        ae->settings().optimizer = opt;
+        ae->settings().optimizer = sparse_optimizer(opt);
         ae->settings().encoder_activation = a;
         ae->settings().epochs = 20;
         ae->settings().batch_size = 5;

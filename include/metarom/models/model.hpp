@@ -122,6 +122,10 @@ class FullOrderModel {
   // diffusion, "beuler" where the full model's own scheme is backward Euler); empty:
   // explicit classical RK4.
   virtual std::string implicit_ts_type() const { return ""; }
+  // The latent ROM's default step as a multiple of the full model's (compare's
+  // -rom_dt_multiple 0): 1, or more where the full step is bound by the grid's stability limit
+  // rather than by accuracy, so the smooth latent ODE can take longer steps.
+  virtual int default_rom_dt_multiple() const { return 1; }
 
   // Capabilities (above): the operator of a linear model; the polynomial structure of a
   // model with a quadratic (or linear) right-hand side. nullptr where the model has none.

@@ -74,6 +74,8 @@ class QgModel : public FullOrderModel, public QuadraticStructure {
   // ghosts) and Z = ½ Σ ω² h_x h_y with ω = −Δ_h ψ, per column.
   Matrix energy_enstrophy(const Matrix& Psi) const override;
   bool chaotic() const override { return true; }
+  // Explicit RK4 at the CFL limit of the grid: latent ROMs step at the snapshot spacing.
+  int default_rom_dt_multiple() const override { return time_grid().stride; }
   Vector spin_up(bool progress) const;
   // Advances ψ from t0 over `steps` steps of dt, calling record(step, t, ψ) at step 0 and
   // after each step; returns the TSSolve wall time.

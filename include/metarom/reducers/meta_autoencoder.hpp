@@ -36,6 +36,8 @@ class MetaAutoencoder : public NeuralReducer {
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
   void view(std::ostream& os) const override;
+  // The neural settings and the Gauss–Newton steps and latent penalty of training.
+  std::string settings_summary() const override;
 
   // Training loss of a batch at the current weights and its gradient with respect to
   // [θ₀ parameters, decoder parameters], in the configured gradient mode. Unrolled: the

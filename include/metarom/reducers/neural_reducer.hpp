@@ -77,6 +77,8 @@ class NeuralReducer : public Reducer {
   Mlp& decoder() { return decoder_; }
   const Mlp& decoder() const { return decoder_; }
   const TrainResult& training() const { return result_; }
+  // Networks, POD stage and training settings.
+  std::string settings_summary() const override;
   // Builds untrained, seeded networks for states split as `rows`, laid out for the
   // current normalization (as fit() does once the normalization is fitted).
   void initialize(const RowPartition& rows);

@@ -59,6 +59,7 @@ class Pod : public Reducer {
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
   void view(std::ostream& os) const override;
+  std::string settings_summary() const override { return settings_.center ? "centred" : "not centred"; }
 
   Settings& settings() { return settings_; }
   const Settings& settings() const { return settings_; }

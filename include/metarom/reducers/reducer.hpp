@@ -75,6 +75,8 @@ class Reducer {
   virtual void save(h5::Group& g) const = 0;
   virtual void load(const h5::Group& g, const RowPartition& rows) = 0;
   virtual void view(std::ostream& os) const = 0;
+  // The settings it was fitted with, in one line for reports ("" when it has none to say).
+  virtual std::string settings_summary() const { return ""; }
 
   const RowPartition& rows() const { return rows_; }
 

@@ -43,7 +43,9 @@
 // Distributed by rows like the states: W_e's columns and W_d's rows (and b_d) are split, one
 // allreduce per encode and per backward pass.
 #include <cmath>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "metarom/reducers/reducer.hpp"
 
@@ -52,11 +54,12 @@ namespace metarom {
 class SparseAutoencoder : public Reducer {
  public:
   enum class Activation { sigmoid, identity, step, smoothstep };  // the last two: encoder only
+  enum class Optimizer { anamo, adam, codes };                     // header: Gur Alg. 1/2, Adam, Alg. 3
   struct Settings {
     int latent_dim = 5;  // ℓ (may exceed n)
     double lambda = 1e-3;
     Activation encoder_activation = Activation::identity, decoder_activation = Activation::identity;
-    std::string optimizer = "anamo";  // anamo | adam | codes
+    Optimizer optimizer = Optimizer::anamo;
     int epochs = 200;                 // passes over the set (ANAMO: outer iterations)
     int batch_size = 0;               // 0: the whole set
     int encoder_steps = 5, decoder_steps = 15;  // J_e, J_d
@@ -148,6 +151,13 @@ class SparseAutoencoder : public Reducer {
   void anamo_step(const Matrix& X, double gram);
   // Alg. 3 over the training set (after initialize()).
   void fit_codes(const SnapshotSet& train);
+  // The one epoch loop of every optimizer: per epoch, `start(epoch)`, then `step` on each
+  // mini-batch (the columns of X in a seeded shuffled order, or all of them), then the
+  // training objective appended to history_, checked finite (else the error names `lower`,
+  // the settings to lower), and a progress line (`label`).
+  void train_epochs(const Matrix& X, const std::function<void(int epoch)>& start,
+                    const std::function<void(const std::vector<Index>& batch)>& step,
+                    const std::function<double()>& objective, const std::string& label, const std::string& lower);
   // The smooth step's width at an epoch of the schedule.
   double epsilon_at(int epoch) const;
   // The encoder's largest slope (1 for identity and sigmoid, as before; 1.5/ε for the steps).
@@ -171,5 +181,7 @@ class SparseAutoencoder : public Reducer {
 
 const char* to_string(SparseAutoencoder::Activation a);
 SparseAutoencoder::Activation sparse_activation(const std::string& name);  // throws on others
+const char* to_string(SparseAutoencoder::Optimizer o);                      // "anamo", "adam", "codes"
+SparseAutoencoder::Optimizer sparse_optimizer(const std::string& name);    // throws on others
 
 }  // namespace metarom

@@ -14,6 +14,13 @@
 
 namespace metarom {
 
+// The Galerkin projection onto the span of V (local rows; full column rank, not necessarily
+// orthonormal): (VᵀV)⁻¹VᵀF for the columns of F (local rows), VᵀV and VᵀF formed in one
+// allreduce over comm. Every Galerkin ROM's offline projection — linear, quadratic, and the
+// plugin's projection of an application's operator — is this one. Throws, naming `what`,
+// when V's columns are (nearly) linearly dependent.
+Matrix galerkin_project(const Matrix& V, const Matrix& F, MPI_Comm comm, const std::string& what);
+
 // Throws (naming `what`) unless the reducer's rows are distributed exactly like the model's.
 void require_same_rows(const FullOrderModel& model, const Reducer& reducer, const std::string& what);
 
