@@ -2,13 +2,14 @@
 """Figures for `metarom compare` (run by it; or by hand: compare_plots.py DIR).
 
 Reads DIR/compare.json and the trajectories it names, and writes
-  DIR/error_vs_time.png    relative error of every ROM against the full model over time,
+  DIR/error_vs_time.png    relative error of every ROM against the full model over time, a row
+                           of panels per reducer, a column per latent dimension (line style: kind of ROM),
   DIR/singular_values.png  POD singular values and captured energy (when POD was compared),
   DIR/fields_final.png     the full model's final state beside every ROM's (2-D grids; the
                            first field of several, e.g. u of Burgers' (u, v)),
   DIR/error_vs_r.png       ROM error over the run against r, one line per reducer (several r),
   DIR/energy_vs_time.png   kinetic energy E(t) of the full model, its perturbed twin and every ROM (flows that
-                           define it, QG),
+                           define it, QG), panels as error_vs_time.png,
   DIR/mean_fields.png      the time-mean field of the full model beside every ROM's.
 Needs Debian's python3-matplotlib, python3-h5py and python3-numpy.
 """
@@ -22,6 +23,7 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 
 def save(fig, path, dpi):
@@ -29,13 +31,59 @@ def save(fig, path, dpi):
     run never leaves a partial image under the final name."""
     root, ext = os.path.splitext(path)
     temp = "%s.tmp%d%s" % (root, os.getpid(), ext)
-    fig.savefig(temp, dpi=dpi)
+    fig.savefig(temp, dpi=dpi, bbox_inches="tight")  # legends placed outside the axes included
+    plt.close(fig)
     os.replace(temp, path)
+
+
+KINDS = [("-", "the reducer's own ROM (Galerkin-type)"), ("--", "+learned: learned latent dynamics"),
+         (":", "+closure: Galerkin ROM plus a learned closure")]
 
 
 def style(r):
     """Line style of a row: solid for Galerkin-type ROMs, dashed learned, dotted closures."""
     return "--" if r["rom"] == "learned" else ":" if r["rom"].endswith("+closure") else "-"
+
+
+def family(r):
+    """The reducer a row belongs to (pod, ae, meta-ae, or a model file's type), whatever its ROM."""
+    return r["reducer"].split("+")[0]
+
+
+def small_multiples(d, c, rows, name, ylabel, title, draw, references=None, extra=()):
+    """Small multiples: a row of panels per reducer, a column per latent dimension, shared
+    axes; in each panel the reducer's own ROM (solid), its learned dynamics (dashed) and its
+    closure (dotted), over the references; one legend below the panels, outside the data."""
+    dims = c["latent_dims"]
+    families = list(dict.fromkeys(family(r) for r in c["results"]))
+    colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
+    fig, axes = plt.subplots(len(families), len(dims), sharex=True, sharey=True,
+                             figsize=(3.2 * len(dims) + 0.8, 2.3 * len(families) + 0.9), squeeze=False)
+    for i, fam in enumerate(families):
+        for j, dim in enumerate(dims):
+            ax = axes[i][j]
+            if references:
+                references(ax)
+            for r in rows:
+                if r["latent_dim"] == dim and family(r) == fam:
+                    draw(ax, r, color=colours[fam], ls=style(r), lw=1.1)
+            ax.grid(True, which="major", lw=0.3, alpha=0.5)
+            if i == 0:
+                ax.set_title(f"r = {dim}")
+            if i == len(families) - 1:
+                ax.set_xlabel("t")
+            if j == 0:
+                ax.set_ylabel(f"{fam}\n{ylabel}", fontsize=8)
+    handles = [Line2D([], [], color="0.3", ls=ls, lw=1.2) for ls, _ in KINDS] + [h for h, _ in extra]
+    labels = [text for _, text in KINDS] + [text for _, text in extra]
+    failed = [r for r in c["results"] if r.get("rom_status") is not None and r.get("rom_status") != "ok"]
+    if failed:
+        title += f' ({len(failed)} ROM run(s) failed or blew up: see compare.md)'
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(labels), 3),
+               fontsize=8, frameon=False)
+    save(fig, os.path.join(d, name), dpi=110)
 
 
 def grid_of(path, mean=False):
@@ -76,18 +124,9 @@ def main(d):
     ok = [r for r in c["results"] if r.get("rom_status") == "ok"]
     dims = ", ".join(str(k) for k in c["latent_dims"])
 
-    fig, ax = plt.subplots(figsize=(9, 5))
-    ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))  # 20 distinct colours: many rows
-    for r in ok:
-        ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), style(r),
-                    label=f'{r["reducer"]}, r = {r["latent_dim"]} ({r["rom"]})')
-    ax.set_xlabel("t")
-    ax.set_ylabel("‖x_rom − x‖ / ‖x‖")
-    ax.set_title(f'{c["model"]}: ROM error against the full model, r = {dims}')
-    if ok:
-        ax.legend(fontsize=6, ncol=2 if len(ok) > 8 else 1)
-    fig.tight_layout()
-    save(fig, os.path.join(d, "error_vs_time.png"), dpi=110)
+    small_multiples(d, c, ok, "error_vs_time.png", "‖x_rom − x‖ / ‖x‖",
+                    f'{c["model"]}: ROM error against the full model',
+                    lambda ax, r, **kw: ax.semilogy(r["times"], np.maximum(r["rom_error_in_time"], 1e-16), **kw))
 
     pod = [r for r in c["results"] if "singular_values" in r]
     if pod:
@@ -123,29 +162,28 @@ def main(d):
         ax.set_xlabel("r")
         ax.set_ylabel("‖X_rom − X‖_F / ‖X‖_F over the run")
         ax.set_title(f'{c["model"]}: ROM error against r (x: failed)')
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
         fig.tight_layout()
         save(fig, os.path.join(d, "error_vs_r.png"), dpi=110)
 
     if "full_energy_in_time" in c:
-        fig, ax = plt.subplots(figsize=(9, 5))
-        ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))
-        ax.plot(c["full_times"], c["full_energy_in_time"], "k-", lw=2, label="full model")
         fl = c.get("floor", {})
+
+        def references(ax):
+            ax.plot(c["full_times"], c["full_energy_in_time"], "k-", lw=2)
+            if "energy_in_time" in fl:
+                ax.plot(c["full_times"], fl["energy_in_time"], color="0.55", lw=1.5)
+            ax.axvline(c["t_train"], color="k", lw=0.8, ls=":")
+
+        extra = [(Line2D([], [], color="k", lw=2), "full model")]
         if "energy_in_time" in fl:
-            ax.plot(c["full_times"], fl["energy_in_time"], color="0.55", lw=1.5,
-                    label=f'full model, start perturbed by {fl["perturbation"]:g} (floor)')
-        for r in ok:
-            if "energy_in_time" in r:
-                ax.plot(r["times"], r["energy_in_time"], style(r), lw=0.9,
-                        label=f'{r["reducer"]}, r = {r["latent_dim"]} ({r["rom"]})')
-        ax.axvline(c["t_train"], color="k", lw=0.8, ls=":")
-        ax.set_xlabel("t (dotted: end of the training window)")
-        ax.set_ylabel("E(t) = ½∫|∇ψ|²")
-        ax.set_title(f'{c["model"]}: kinetic energy, r = {dims}')
-        ax.legend(fontsize=6, ncol=2 if len(ok) > 8 else 1)
-        fig.tight_layout()
-        save(fig, os.path.join(d, "energy_vs_time.png"), dpi=110)
+            extra.append((Line2D([], [], color="0.55", lw=1.5),
+                          f'full model, start perturbed by {fl["perturbation"]:g} (floor)'))
+        extra.append((Line2D([], [], color="k", lw=0.8, ls=":"), "end of the training window"))
+        small_multiples(d, c, [r for r in ok if "energy_in_time" in r], "energy_vs_time.png", "E(t) = ½∫|∇ψ|²",
+                        f'{c["model"]}: kinetic energy',
+                        lambda ax, r, **kw: ax.plot(r["times"], r["energy_in_time"], **kw),
+                        references=references, extra=extra)
     print("figures written to", d)
 
 

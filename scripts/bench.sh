@@ -10,14 +10,14 @@
 #   ROMs         online µs per step and speedup of every reducer's ROM on the default heat set
 #                (metarom compare);
 #   plugin       the PETSc plugin's reduced runs against the application (scripts/bench-plugin.sh).
-# Writes the outputs with the machine and date to docs/benchmarks.md (or the file given).
+# Writes the outputs with the machine and date to docs/bench-suite.md (or the file given).
 # Takes about 20 minutes on 2 cores. --quick runs small sizes (a check of the suite itself).
 # usage: bash scripts/bench.sh [--quick] [output.md]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
-out=${1:-docs/benchmarks.md}
+out=${1:-docs/bench-suite.md}
 bash scripts/install-deps.sh --bench
 [ -x build/metarom ] && [ -x build/metarom_bench_pod ] || bash scripts/build.sh
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1

@@ -2,9 +2,22 @@
 # Installs what is missing, builds, and runs every test (serial and 2-rank MPI) with CTest;
 # then the sanitizer stage (scripts/sanitize.sh): the same suite built by clang with
 # AddressSanitizer and UndefinedBehaviorSanitizer, and the HDF5 readers fuzzed for a minute.
+# --quick: the quick tier only (CTest label `quick`: every module once, about two minutes
+# after an incremental build; no sanitizer stage), for the edit–test loop. CI runs everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=1 ;;
+    *) echo "usage: scripts/run-tests.sh [--quick]" >&2; exit 2 ;;
+  esac
+done
 bash scripts/install-deps.sh
 bash scripts/build.sh
+if [ "$quick" = 1 ]; then
+  ctest --test-dir build --output-on-failure -j2 -L quick
+  exit 0
+fi
 ctest --test-dir build --output-on-failure -j2  # two at a time, the longest first
 bash scripts/sanitize.sh

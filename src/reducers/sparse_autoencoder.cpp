@@ -236,7 +236,13 @@ void SparseAutoencoder::read_options(const std::string& prefix) {
   METAROM_PETSC(sparse_options(petsc_prefix(prefix), &settings_, &choices));
   for (const auto& [field, text] : choices) {
     if (auto m = std::get_if<Act Settings::*>(&field->member)) settings_.**m = sparse_activation(text);
-    else if (auto o = std::get_if<Opt Settings::*>(&field->member)) settings_.**o = sparse_optimizer(text);
+    else if (auto o = std::get_if<Opt Settings::*>(&field->member)) {
+      try {
+        settings_.**o = sparse_optimizer(text);
+      } catch (const Error&) {
+        throw Error(fmt::format("-{}sparse_optimizer must be anamo, adam or codes, got '{}'", prefix, text));
+      }
+    }
   }
   const Settings& s = settings_;
   if (!(s.lambda >= 0) || s.epochs < 1 || s.batch_size < 0 || s.encoder_steps < 0 || s.decoder_steps < 0 ||
