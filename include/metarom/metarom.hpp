@@ -52,8 +52,10 @@
 
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/latent_integration.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/manifold_rom.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "metarom/rom/reduced_model.hpp"
 #include "metarom/rom/rom_run.hpp"

@@ -96,14 +96,77 @@ LatentTrajectory LinearGalerkinRom::solve(const Vector& u0, const TimeGrid& grid
   return recorded.finish(seconds, ode.type(), grid.steps);
 }
 
-LatentTrajectory LatentRecorder::finish(double seconds, std::string ts_type, long long steps) const {
-  LatentTrajectory out;
-  out.seconds = seconds;
-  out.ts_type = std::move(ts_type);
-  out.steps = steps;
-  out.U = Eigen::Map<const Matrix>(data_.data(), r_, count());
-  out.t = Eigen::Map<const Vector>(times_.data(), count());
-  return out;
+
+QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer)
+    : QuadraticGalerkinRom(model,
+                           [&] {
+                             if (!reducer.affine_decoder())
+                               throw Error("POD-Galerkin ROM: reducer '" + reducer.type() +
+                                           "' has a nonlinear decoder (use manifold Galerkin)");
+                             require_same_rows(model, reducer, "POD-Galerkin ROM");
+                             return Vector(reducer.decode(Matrix::Zero(reducer.latent_dim(), 1)).col(0));
+                           }(),
+                           reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim()))) {}
+
+QuadraticGalerkinRom::QuadraticGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& U) {
+  const QuadraticStructure* q = model.quadratic_structure();
+  if (!q)
+    throw Error("POD-Galerkin ROM: model '" + model.name() + "' has no quadratic structure (use manifold Galerkin)");
+  if (U.rows() != model.rows().local() || xbar.size() != U.rows())
+    throw Error(fmt::format("POD-Galerkin ROM: the basis has {} local rows, the model {}", U.rows(), model.rows().local()));
+  const Index r = U.cols();
+  const MPI_Comm comm = model.rows().comm;
+  const bool centered = allreduce_max(comm, xbar.size() ? xbar.cwiseAbs().maxCoeff() : 0.0) > 0;
+  // Full-order pieces, local rows: [c + Lx̄ + B(x̄, x̄) | LU + B(x̄, U) + B(U, x̄) | B(U_j, U_k)]
+  // (a linear model has no B: its n x r² block is not formed).
+  const bool quadratic = !model.linear_operator();
+  Matrix full(U.rows(), 1 + r + (quadratic ? r * r : 0));
+  full.col(0) = q->constant_term();
+  full.middleCols(1, r) = q->apply_linear_term(U);
+  if (quadratic) {
+    Matrix V(U.rows(), r * r), W(U.rows(), r * r);
+    for (Index k = 0; k < r; ++k)
+      for (Index j = 0; j < r; ++j) {
+        V.col(j + r * k) = U.col(j);
+        W.col(j + r * k) = U.col(k);
+      }
+    full.rightCols(r * r) = q->apply_quadratic_term(V, W);
+  }
+  if (centered) {
+    const Matrix xb = xbar;
+    full.col(0) += q->apply_linear_term(xb).col(0);
+    if (quadratic) {
+      full.col(0) += q->apply_quadratic_term(xb, xb).col(0);
+      const Matrix Xb = xbar.replicate(1, r);
+      full.middleCols(1, r) += q->apply_quadratic_term(Xb, U) + q->apply_quadratic_term(U, Xb);
+    }
+  }
+  // Galerkin projection with M = UᵀU (the identity for POD).
+  const Matrix red = galerkin_project(U, full, comm, "POD-Galerkin ROM");
+  cr_ = red.col(0);
+  Ar_ = red.middleCols(1, r);
+  Tr_ = quadratic ? Matrix(red.rightCols(r * r)) : Matrix::Zero(r, r * r);
+  quadratic_ = quadratic && Tr_.cwiseAbs().maxCoeff() > 0;
+}
+
+Vector QuadraticGalerkinRom::rhs(double, const Vector& u) const {
+  if (!quadratic_) return cr_ + Ar_ * u;
+  const Index r = u.size();
+  Vector kron(r * r);
+  for (Index k = 0; k < r; ++k) kron.segment(r * k, r) = u(k) * u;
+  return cr_ + Ar_ * u + Tr_ * kron;
+}
+
+Matrix QuadraticGalerkinRom::jacobian(double, const Vector& u) const {
+  if (!quadratic_) return Ar_;
+  const Index r = u.size();
+  Matrix J = Ar_;
+  // ∂/∂u_j Σ_jk T[:, j + rk] u_j u_k = Σ_k T[:, j + rk] u_k + Σ_k T[:, k + rj] u_k
+  for (Index k = 0; k < r; ++k) {
+    J.noalias() += Tr_.middleCols(r * k, r) * u(k);
+    J.col(k).noalias() += Tr_.middleCols(r * k, r) * u;
+  }
+  return J;
 }
 
 }  // namespace metarom

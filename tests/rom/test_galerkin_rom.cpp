@@ -1,6 +1,7 @@
 // tests for src/rom/galerkin_rom.cpp: the projected operator against the discrete
 // eigenvalues, exactness on an invariant subspace, and the latent time integration against
-// closed forms (Crank–Nicolson's amplification matrix, the matrix exponential).
+// closed forms (Crank–Nicolson's amplification matrix, the matrix exponential); the quadratic
+// POD-Galerkin operators against the projected QG right-hand side.
 #include <petscsys.h>
 
 #include <Eigen/Eigenvalues>
@@ -12,6 +13,7 @@
 #include "metarom/error.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/models/heat.hpp"
+#include "metarom/models/qg.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "test_support.hpp"
@@ -113,4 +115,35 @@ TEST_CASE("Galerkin ROM refuses a reducer on other rows", "[rom][galerkin]") {
   pod.settings().latent_dim = 2;
   pod.fit(s);
   test::require_error([&] { LinearGalerkinRom(heat, pod); }, {"do not match", "31 in all", "30 in all"});
+}
+
+TEST_CASE("quadratic POD-Galerkin operators equal the projected QG right-hand side", "[rom][galerkin][qg][mpi]") {
+  QgConfig c;
+  c.nx = 15;
+  c.ny = 31;
+  c.spinup_time = 0.02;
+  c.window = 0.01;
+  c.stride = 10;
+  QgModel qg(PETSC_COMM_WORLD, c);
+  const SnapshotSet s = qg.simulate(false);
+  for (bool centered : {false, true}) {
+    INFO("centered " << centered);
+    Pod pod;
+    pod.settings().latent_dim = 4;
+    pod.settings().center = centered;
+    pod.fit(s);
+    const QuadraticGalerkinRom rom(qg, pod);
+    // For any u: g(u) = Uᵀ f(x̄ + U u) (U orthonormal), because f is exactly quadratic.
+    Vector u(4);
+    u << 0.3, -1.2, 0.7, 2.0;
+    const Matrix x = pod.decode(u);
+    Matrix projected = pod.basis().transpose() * qg.rhs(0.0, x);
+    allreduce_sum(s.rows.comm, projected.data(), projected.size());
+    const Vector g = rom.rhs(0.0, u);
+    CHECK((g - projected.col(0)).norm() < 1e-9 * projected.norm());
+    // The analytic Jacobian against finite differences.
+    const Matrix J = rom.jacobian(0.0, u);
+    const Matrix Jfd = rom.LatentDynamics::jacobian(0.0, u);
+    CHECK((J - Jfd).norm() < 1e-6 * J.norm());
+  }
 }

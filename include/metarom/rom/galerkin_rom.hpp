@@ -1,6 +1,12 @@
 #pragma once
-// POD-Galerkin latent ROM of a linear full-order model dx/dt = A x (docs/methods.md, "Latent-space
-// reduced models"). With an affine decoder x = x̄ + J u, the Galerkin condition
+// Galerkin latent ROMs of affine decoders (docs/methods.md, "Latent-space reduced models"):
+// the shared projection, and
+//   LinearGalerkinRom     a linear full-order model dx/dt = A x advanced by a linear TS;
+//   QuadraticGalerkinRom  models f(x) = c + Lx + B(x, x) and an affine decoder x = x̄ + Uu:
+//                         g(u) = c_r + A_r u + T_r(u, u), all projected once, so the online
+//                         cost does not depend on n (the QG advection term as an r x r x r
+//                         tensor).
+// For the linear model: With an affine decoder x = x̄ + J u, the Galerkin condition
 // Jᵀ(dx/dt - A x) = 0 gives du/dt = A_r u + c with A_r = M⁻¹JᵀAJ, c = M⁻¹JᵀAx̄ and
 // M = JᵀJ (the identity for POD). A_r and c are formed once, so the online cost does not
 // depend on n. The latent ODE is advanced by a PETSc TS on a sequential Vec of size r
@@ -11,6 +17,7 @@
 #include "metarom/error.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/reducers/reducer.hpp"
+#include "metarom/rom/latent_integration.hpp"
 
 namespace metarom {
 
@@ -23,38 +30,6 @@ Matrix galerkin_project(const Matrix& V, const Matrix& F, MPI_Comm comm, const s
 
 // Throws (naming `what`) unless the reducer's rows are distributed exactly like the model's.
 void require_same_rows(const FullOrderModel& model, const Reducer& reducer, const std::string& what);
-
-struct LatentTrajectory {
-  Vector t;              // recorded times
-  Matrix U;              // r x T latent states at those times
-  double seconds = 0;    // wall time of the latent time integration
-  std::string ts_type;   // TS type that ran
-  long long steps = 0;   // time steps taken
-};
-
-// Collects the recorded states of a latent time integration (every integrator's one way of
-// building its LatentTrajectory).
-class LatentRecorder {
- public:
-  explicit LatentRecorder(Index r, Index expected = 0) : r_(r) { data_.reserve(static_cast<size_t>(expected * r)); }
-  void add(double t, const double* u) {
-    data_.insert(data_.end(), u, u + r_);
-    times_.push_back(t);
-  }
-  Index count() const { return static_cast<Index>(times_.size()); }
-  LatentTrajectory finish(double seconds, std::string ts_type, long long steps) const;
-
- private:
-  Index r_;
-  std::vector<double> data_, times_;
-};
-
-// A latent time integration that failed (diverged, a Newton solve that did not converge, a
-// state that is not finite): a result to report, not a crash.
-class LatentIntegrationError : public Error {
- public:
-  using Error::Error;
-};
 
 class LinearGalerkinRom {
  public:
@@ -72,6 +47,26 @@ class LinearGalerkinRom {
  private:
   Matrix Ar_;
   Vector c_;
+};
+
+class QuadraticGalerkinRom : public LatentDynamics {
+ public:
+  QuadraticGalerkinRom(const FullOrderModel& model, const Reducer& reducer);
+  // For the affine map x = x̄ + V y (local rows of x̄ and V; V of full column rank, not
+  // necessarily orthonormal): dy/dt = (VᵀV)⁻¹Vᵀ f(x̄ + V y).
+  QuadraticGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& V);
+  int dim() const override { return static_cast<int>(Ar_.rows()); }
+  Vector rhs(double t, const Vector& u) const override;
+  Matrix jacobian(double t, const Vector& u) const override;
+  std::string name() const override { return "pod-galerkin"; }
+  const Vector& constant() const { return cr_; }
+  const Matrix& linear() const { return Ar_; }
+  const Matrix& tensor() const { return Tr_; }  // r x r², T_r(u, v) = T_r (v ⊗ u)
+
+ private:
+  Vector cr_;
+  Matrix Ar_, Tr_;
+  bool quadratic_ = true;  // false when T_r = 0 (linear models): rhs and Jacobian skip it
 };
 
 }  // namespace metarom

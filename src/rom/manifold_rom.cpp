@@ -1,0 +1,139 @@
+#include "metarom/rom/manifold_rom.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "metarom/error.hpp"
+#include "metarom/reducers/normalization.hpp"
+
+namespace metarom {
+
+Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
+  const Index r = uk.size();
+  const MPI_Comm comm = model_.rows().comm;
+  const Vector xk = reducer_.decode(uk).col(0);
+  Vector u = uk;
+  for (int it = 0; it < s_.max_iterations; ++it) {
+    const Vector x = reducer_.decode(u).col(0);
+    const Vector R = x - xk - dt * model_.rhs(t_next, x).col(0);
+    const Matrix J = reducer_.decoder_jacobian(u);
+    const Matrix JR = J - dt * model_.apply_jacobian(t_next, x, J);
+    Matrix normal(r, r + 1);
+    normal.leftCols(r) = JR.transpose() * JR;
+    normal.col(r) = JR.transpose() * R;
+    allreduce_sum(comm, normal.data(), normal.size());
+    normal.leftCols(r).diagonal().array() += s_.damping;
+    Eigen::LDLT<Matrix> H(normal.leftCols(r));
+    if (H.info() != Eigen::Success) throw Error("manifold LSPG: singular normal equations");
+    const Vector delta = -H.solve(normal.col(r));
+    if (!delta.allFinite()) throw Error(fmt::format("manifold LSPG: the Gauss–Newton step at t = {:.6g} is not finite", t_next));
+    u += delta;
+    if (delta.norm() <= s_.tolerance * (1 + u.norm())) return u;
+  }
+  return u;  // the last iterate: LSPG's tolerance is a target, not a requirement
+}
+
+
+LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) const {
+  return march_latent(
+      u0, grid, [&](const Vector& u, double t_next, double dt) { return step(u, t_next, dt); }, "lspg-beuler");
+}
+
+
+Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string& what) {
+  if (!N.allFinite() || !c.allFinite()) throw Error(what + ": JᵀJ or Jᵀf is not finite at the current latent state");
+  // Well conditioned (the usual case): Cholesky, a few µs at r = 20.
+  const Eigen::LLT<Matrix> llt(N);
+  if (llt.info() == Eigen::Success && llt.rcond() > 1e-10) return llt.solve(c);
+  // An eigen-decomposition of the r x r normal matrix costs nothing next to decoding.
+  Eigen::SelfAdjointEigenSolver<Matrix> eig(N);
+  if (eig.info() != Eigen::Success) throw Error(what + ": the eigen-decomposition of JᵀJ failed");
+  const Vector& lambda = eig.eigenvalues();
+  if (!(lambda.maxCoeff() > 0)) throw Error(what + ": the decoder Jacobian is zero at the current latent state");
+  const double cut = 1e-14 * lambda.maxCoeff();
+  Matrix y = eig.eigenvectors().transpose() * c;
+  for (Index i = 0; i < y.rows(); ++i) y.row(i) *= lambda(i) > cut ? 1 / lambda(i) : 0.0;
+  return eig.eigenvectors() * y;
+}
+
+ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping)
+    : model_(model), reducer_(reducer) {
+  require_same_rows(model, reducer, "manifold Galerkin ROM");
+  const Normalization* norm = reducer.normalization();
+  if (norm && norm->modes > 0 && model.quadratic_structure())
+    stage_ = std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
+  damped_.delta = damping >= 0 ? damping : default_manifold_damping(reducer);
+}
+
+double default_manifold_damping(const Reducer& reducer) { return reducer.affine_decoder() ? 0.0 : 1e-4; }
+
+Matrix DampedNormalSolve::operator()(Matrix N, const Matrix& c, const std::string& what) const {
+  if (delta > 0) {
+    if (mu_ < 0) mu_ = delta * Eigen::SelfAdjointEigenSolver<Matrix>(N, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
+    N.diagonal().array() += mu_;
+  }
+  return pseudo_inverse_solve(N, c, what);
+}
+
+ManifoldGalerkinRom::~ManifoldGalerkinRom() = default;
+
+const ManifoldGalerkinRom::Network& ManifoldGalerkinRom::network(const Vector& u) const {
+  if (last_.u.size() != u.size() || last_.u != u) {
+    last_.y = reducer_.network_decode(u).col(0);
+    last_.Js = reducer_.network_jacobian(u);
+    last_.u = u;
+  }
+  return last_;
+}
+
+Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
+  const Index r = u.size();
+  if (stage_) {
+    // Replicated K-dimensional work only: ψ(u), the stage's Galerkin RHS and ∂ψ/∂u.
+    const Network& net = network(u);
+    return solve(net.Js.transpose() * net.Js, net.Js.transpose() * stage_->rhs(t, net.y));
+  }
+  const Matrix x = reducer_.decode(u);
+  const Matrix f = model_.rhs(t, x);
+  const Matrix J = reducer_.decoder_jacobian(u);
+  Matrix prod(r, r + 1);
+  prod.leftCols(r) = J.transpose() * J;
+  prod.col(r) = J.transpose() * f.col(0);
+  allreduce_sum(model_.rows().comm, prod.data(), prod.size());
+  return solve(prod.leftCols(r), prod.col(r));
+}
+
+Matrix ManifoldGalerkinRom::jacobian(double t, const Vector& u) const {
+  const Index r = u.size();
+  if (stage_) {
+    // g = N⁻¹JsᵀG(ψ(u)), N = JsᵀJs (+ μI): ∂g/∂u = N⁻¹[C(G − Js g) + Jsᵀ G_y Js − Jsᵀ D(g)] with
+    // C(v) = Σ_k v_k ∇²ψ_k and D(w) = Σ_m w_m ∂Js/∂u_m (the network's second derivatives;
+    // exact). Without them, the Gauss–Newton part N⁻¹Jsᵀ G_y Js.
+    const Network& net = network(u);
+    const Vector& y = net.y;
+    const Matrix& Js = net.Js;
+    const Matrix N = Js.transpose() * Js;
+    Matrix inner = Js.transpose() * (stage_->jacobian(t, y) * Js);
+    const Vector G = stage_->rhs(t, y);
+    const Vector g = solve(N, Js.transpose() * G);
+    const Matrix C = reducer_.network_hessian_contraction(u, G - Js * g);
+    const Matrix D = reducer_.network_jacobian_derivative(u, g);
+    if (C.size() && D.size()) inner += C - Js.transpose() * D;
+    return solve(N, inner);
+  }
+  const Vector x = reducer_.decode(u).col(0);
+  const Matrix J = reducer_.decoder_jacobian(u);
+  Matrix prod(r, 2 * r);
+  prod.leftCols(r) = J.transpose() * J;
+  prod.rightCols(r) = J.transpose() * model_.apply_jacobian(t, x, J);
+  allreduce_sum(model_.rows().comm, prod.data(), prod.size());
+  return solve(prod.leftCols(r), prod.rightCols(r));
+}
+
+
+}  // namespace metarom

@@ -1,0 +1,38 @@
+// tests for src/rom/latent_integration.cpp: a latent ODE that blows up is reported, at the
+// step and time it happened, as the typed LatentIntegrationError, not a crash.
+#include <petscsys.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <cmath>
+
+#include "metarom/reducers/autoencoder.hpp"
+#include "metarom/error.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/rom/latent_integration.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/models/qg.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+
+TEST_CASE("a latent ROM that fails is reported, not a crash", "[rom]") {
+  // du/dt = u² blows up at t = 1 from u = 1.
+  struct Blowup : LatentDynamics {
+    int dim() const override { return 1; }
+    Vector rhs(double, const Vector& u) const override { return u.array().square(); }
+    std::string name() const override { return "blow-up"; }
+  } g;
+  const test::ScopedOptions beuler{{"-blow_ts_type", "beuler"}};
+  test::require_error([&] { integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 4, 1}, "blow_"); },
+                      {"blow-up", "failed"});
+  // Explicit RK4 (dt = 0.05) carries the blow-up past t = 1 into Inf and NaN without an
+  // error of its own: the run stops at the first state that is not finite, saying when.
+  test::require_error([&] { integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 40, 1}, "rk_"); },
+                      {"blow-up", "not finite at step", "the last finite one: step"});
+  // Both are the typed failure a caller can tell from other errors.
+  CHECK_THROWS_AS(integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 40, 1}, "rk_"), LatentIntegrationError);
+  CHECK_THROWS_AS(integrate_latent(g, Vector::Ones(1), TimeGrid{0.0, 2.0, 4, 1}, "blow_"), LatentIntegrationError);
+}

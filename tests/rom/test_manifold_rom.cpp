@@ -1,0 +1,191 @@
+// tests for src/rom/manifold_rom.cpp: manifold Galerkin with a linear orthonormal decoder is
+// POD-Galerkin to round-off, through a POD stage it is J⁺f of the full state at a cost free
+// of n, its least-squares solve is the pseudo-inverse and its Jacobian matches finite
+// differences; LSPG with a linear decoder is the linear LSPG step.
+#include <petscsys.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <cmath>
+
+#include "metarom/reducers/autoencoder.hpp"
+#include "metarom/error.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/manifold_rom.hpp"
+#include "metarom/reducers/metrics.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/models/qg.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+
+TEST_CASE("manifold Galerkin with a linear orthonormal decoder is POD-Galerkin", "[rom][galerkin][mpi]") {
+  HeatConfig c;
+  c.nx = c.ny = 20;
+  c.time = TimeGrid{0.0, 0.02, 40, 4};
+  HeatModel heat(PETSC_COMM_WORLD, c);
+  const SnapshotSet s = heat.simulate(false);
+  Pod pod;
+  pod.settings().latent_dim = 4;
+  pod.fit(s);
+  const QuadraticGalerkinRom galerkin(heat, pod);
+  const ManifoldGalerkinRom manifold(heat, pod);
+  const Vector u0 = pod.encode(s.X.leftCols(1)).col(0);
+  const LatentTrajectory a = integrate_latent(galerkin, u0, c.time), b = integrate_latent(manifold, u0, c.time);
+  REQUIRE(a.U.cols() == s.count());
+  CHECK((a.U - b.U).norm() < 1e-12 * a.U.norm());
+  // And the linear Galerkin ROM with the same integrator (RK4) agrees.
+  const LatentTrajectory l = [&] {
+    const test::ScopedOptions rk4{{"-lin_ts_type", "rk"}, {"-lin_ts_rk_type", "4"}};
+    return LinearGalerkinRom(heat, pod).solve(u0, c.time, "lin_");
+  }();
+  CHECK((a.U - l.U).norm() < 1e-12 * a.U.norm());
+}
+
+TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi]") {
+  HeatConfig c;
+  c.nx = c.ny = 16;
+  c.time = TimeGrid{0.0, 0.02, 20, 5};
+  HeatModel heat(PETSC_COMM_WORLD, c);
+  const SnapshotSet s = heat.simulate(false);
+  Pod pod;
+  pod.settings().latent_dim = 3;
+  pod.fit(s);
+  const ManifoldLspgRom lspg(heat, pod);
+  const Vector u0 = pod.encode(s.X.leftCols(1)).col(0);
+  // Linear LSPG with backward Euler: u₁ = argmin ‖Ψu − Uu₀‖, Ψ = (I − Δt A)U.
+  const double dt = c.time.dt();
+  const Matrix& U = pod.basis();
+  const Matrix Psi = U - dt * heat.apply(U);
+  Matrix normal(3, 4);
+  normal.leftCols(3) = Psi.transpose() * Psi;
+  normal.col(3) = Psi.transpose() * (U * u0);
+  allreduce_sum(s.rows.comm, normal.data(), normal.size());
+  const Vector expected = normal.leftCols(3).ldlt().solve(normal.col(3));
+  const Vector u1 = lspg.step(u0, dt, dt);
+  CHECK((u1 - expected).norm() < 1e-10 * expected.norm());
+  // Over the run it tracks the full model as well as backward Euler allows.
+  const LatentTrajectory traj = lspg.solve(u0, c.time);
+  REQUIRE(traj.U.cols() == s.count());
+  const double err = std::sqrt(distributed_squared_distance(pod.decode(traj.U), s.X, s.rows.comm) /
+                               allreduce_sum(s.rows.comm, s.X.squaredNorm()));
+  CHECK(err < 5e-2);
+}
+
+namespace {
+// A linear (heat) and a quadratic (QG) model on small grids, and an autoencoder with a POD
+// stage (r = 3, K = 5, one hidden layer of 8) briefly trained on a model's snapshots.
+HeatConfig small_heat() {
+  HeatConfig hc;
+  hc.nx = hc.ny = 12;
+  hc.time = TimeGrid{0.0, 0.02, 20, 2};
+  return hc;
+}
+QgConfig small_qg() {
+  QgConfig qc;
+  qc.nx = 15;
+  qc.ny = 31;
+  qc.spinup_time = 0.02;
+  qc.window = 0.01;
+  qc.stride = 10;
+  return qc;
+}
+void fit_staged_autoencoder(Autoencoder& ae, const SnapshotSet& s) {
+  ae.settings().latent_dim = 3;
+  ae.settings().hidden = {8};
+  ae.settings().pod_modes = 5;
+  ae.settings().train.epochs = 3;
+  ae.settings().train.progress = false;
+  ae.fit(s);
+}
+}  // namespace
+
+TEST_CASE("manifold Galerkin through a POD stage is J⁺f of the full state, n-independent", "[rom][manifold][mpi]") {
+  // decode(u) = x̄ + sΦψ(u): J⁺f = (∂ψ/∂u)⁺ Φᵀf/s exactly, and Φᵀf/s is the POD-Galerkin
+  // right-hand side of the stage, precomputed for linear (heat) and quadratic (QG) models.
+  const HeatConfig hc = small_heat();
+  HeatModel heat(PETSC_COMM_WORLD, hc);
+  QgModel qg(PETSC_COMM_WORLD, small_qg());
+  for (FullOrderModel* model : {static_cast<FullOrderModel*>(&heat), static_cast<FullOrderModel*>(&qg)}) {
+    INFO(model->name());
+    const SnapshotSet s = model->simulate(false);
+    Autoencoder ae;
+    fit_staged_autoencoder(ae, s);
+    ManifoldGalerkinRom rom(*model, ae);
+    REQUIRE(rom.reduced_stage());
+    CHECK(rom.damping() == 1e-4);  // the default for a nonlinear decoder
+    rom.set_damping(0);             // the exact J⁺f
+    for (unsigned seed : {1u, 2u}) {
+      const Vector u = test::random_matrix(3, 1, seed).col(0);
+      const Matrix J = ae.decoder_jacobian(u);
+      const Matrix f = model->rhs(0.0, ae.decode(u));
+      Matrix normal(3, 4);
+      normal.leftCols(3) = J.transpose() * J;
+      normal.col(3) = J.transpose() * f.col(0);
+      allreduce_sum(s.rows.comm, normal.data(), normal.size());
+      const Vector direct = normal.leftCols(3).ldlt().solve(normal.col(3));
+      CHECK((rom.rhs(0.0, u) - direct).norm() < 1e-9 * direct.norm());
+      // Damped: (JᵀJ + μI)⁻¹Jᵀf with μ = δ λ_max(JᵀJ) at the first state evaluated (this one);
+      // scale-free, so the staged route's normalized coordinates give the same.
+      ManifoldGalerkinRom damped(*model, ae);
+      damped.set_damping(1e-3);
+      Matrix N = normal.leftCols(3);
+      const double mu = 1e-3 * Eigen::SelfAdjointEigenSolver<Matrix>(N).eigenvalues().maxCoeff();
+      N.diagonal().array() += mu;
+      const Vector expect = N.ldlt().solve(normal.col(3));
+      CHECK((damped.rhs(0.0, u) - expect).norm() < 1e-9 * expect.norm());
+      CHECK((expect - direct).norm() > 1e-6 * direct.norm());  // the damping does act
+    }
+  }
+  // Stiff models get an implicit latent integrator by default.
+  const SnapshotSet s = heat.simulate(false);
+  Pod pod;
+  pod.settings().latent_dim = 3;
+  pod.fit(s);
+  const LatentRom rom("manifold-galerkin", heat, pod);
+  CHECK(rom.solve(pod.encode(s.X.leftCols(1)).col(0), hc.time).ts_type == "cn");
+}
+
+TEST_CASE("the least-squares solve is the pseudo-inverse, also when J loses rank", "[rom][manifold]") {
+  Matrix J = test::random_matrix(9, 4, 3);
+  J.col(3) = J.col(0) - 2 * J.col(1);  // rank 3
+  const Vector b = test::random_matrix(9, 1, 4).col(0);
+  const Vector x = pseudo_inverse_solve(J.transpose() * J, J.transpose() * b, "test");
+  const Vector ref = J.completeOrthogonalDecomposition().solve(b);  // the minimum-norm solution
+  CHECK((x - ref).norm() < 1e-10 * ref.norm());
+  test::require_error([&] { pseudo_inverse_solve(Matrix::Zero(2, 2), Vector::Zero(2), "zero J"); },
+                      {"zero J", "Jacobian is zero"});
+}
+
+TEST_CASE("the analytic manifold Galerkin Jacobian matches finite differences", "[rom][manifold][jacobian][mpi]") {
+  // With a POD stage and one hidden layer: exact (second derivatives of the network), on a
+  // linear (heat) and a quadratic (QG) model; POD through the direct route: exact as well.
+  const HeatConfig hc = small_heat();
+  HeatModel heat(PETSC_COMM_WORLD, hc);
+  QgModel qg(PETSC_COMM_WORLD, small_qg());
+  for (FullOrderModel* model : {static_cast<FullOrderModel*>(&heat), static_cast<FullOrderModel*>(&qg)}) {
+    INFO(model->name());
+    const SnapshotSet s = model->simulate(false);
+    Autoencoder ae;
+    fit_staged_autoencoder(ae, s);
+    for (double delta : {0.0, 1e-2}) {
+      INFO("damping " << delta);
+      ManifoldGalerkinRom rom(*model, ae);
+      rom.set_damping(delta);
+      const Vector u = test::random_matrix(3, 1, 5).col(0);
+      (void)rom.rhs(0.0, u);  // fixes μ at this state, as an integration does
+      const Matrix J = rom.jacobian(0.0, u);
+      const Matrix Jfd = rom.LatentDynamics::jacobian(0.0, u);  // central differences: O(h²) ≈ 1e-12 relative
+      CHECK((J - Jfd).norm() < 1e-6 * J.norm());
+    }
+    Pod pod;
+    pod.settings().latent_dim = 3;
+    pod.fit(s);
+    const ManifoldGalerkinRom direct(*model, pod);
+    const Vector u = pod.encode(s.X.col(1)).col(0);
+    CHECK((direct.jacobian(0.0, u) - direct.LatentDynamics::jacobian(0.0, u)).norm() <
+          1e-6 * direct.jacobian(0.0, u).norm());
+  }
+}
