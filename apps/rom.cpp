@@ -31,6 +31,9 @@ int cmd_rom(const std::string&) {
                            {"-rom_type", "auto, galerkin, manifold-galerkin, lspg or learned", &rom_type},
                            {"-rom_dt_multiple", "ROM time step as a multiple of the full model's", &dt_multiple}};
   const Common c = common_options(opts, "metarom rom");
+  LatentRomSettings settings;  // -rom_manifold_damping; the latent TS reads -rom_ts_* itself
+  settings.set_from_options("rom_");
+  if (help_requested()) return 0;  // the ROM's options are listed now
   require(model_path, "-m", "model.h5");
   const MPI_Comm comm = PETSC_COMM_WORLD;
 
@@ -55,8 +58,6 @@ int cmd_rom(const std::string&) {
   // Offline: whatever the ROM precomputes.
   MPI_Barrier(comm);
   double t0 = MPI_Wtime();
-  LatentRomSettings settings;
-  settings.set_from_options("rom_");
   const LatentRom rom = model.rom(kind, settings);
   const double projection_seconds = MPI_Wtime() - t0;
 
