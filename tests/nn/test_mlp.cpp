@@ -76,14 +76,17 @@ TEST_CASE("MLP is the (5.1) network and round-trips through HDF5 bit for bit", "
   const Matrix expected = (net.weight(1) * ((net.weight(0) * X).colwise() + net.bias(0)).array().tanh().matrix())
                               .colwise() + net.bias(1);
   CHECK((net.forward(X) - expected).norm() < 1e-14);
+  // Every rank runs this serial test in the shared scratch directory: one file per rank, or
+  // the ranks race creating the same file (seen as "truncated or corrupt" under mpiexec -n 2).
   test::ScratchDir dir;
+  const std::string path = dir.path("mlp-" + std::to_string(test::world_rank()) + ".h5");
   {
-    h5::File f = h5::File::create(dir.path("mlp.h5"), MPI_COMM_SELF);
+    h5::File f = h5::File::create(path, MPI_COMM_SELF);
     h5::Group g = f.root().create_group("net");
     net.save(g);
     f.commit();
   }
-  h5::File f = h5::File::open(dir.path("mlp.h5"), MPI_COMM_SELF);
+  h5::File f = h5::File::open(path, MPI_COMM_SELF);
   const Mlp back = Mlp::load(f.root().open_group("net"));
   CHECK(back.widths() == net.widths());
   CHECK((back.parameters() - net.parameters()).norm() == 0.0);
