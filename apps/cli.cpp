@@ -6,6 +6,9 @@
 
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
+#include "metarom/models/burgers.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/models/qg.hpp"
 
 namespace metarom::cli {
 
@@ -72,6 +75,13 @@ void print(const std::string& text) {
 
 void progress(const Common& c, const std::string& text) {
   if (!c.quiet && !c.json && is_root()) std::cerr << text << std::flush;
+}
+
+void list_model_options() {
+  if (!help_requested()) return;
+  HeatConfig().set_from_options(PETSC_COMM_WORLD);
+  QgConfig().set_from_options(PETSC_COMM_WORLD);
+  BurgersConfig().set_from_options(PETSC_COMM_WORLD);
 }
 
 std::string require(const std::string& value, const char* option, const char* what) {

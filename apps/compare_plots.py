@@ -10,7 +10,9 @@ Reads DIR/compare.json and the trajectories it names, and writes
   DIR/error_vs_r.png       ROM error over the run against r, one line per reducer (several r),
   DIR/energy_vs_time.png   kinetic energy E(t) of the full model, its perturbed twin and every ROM (flows that
                            define it, QG), panels as error_vs_time.png,
-  DIR/mean_fields.png      the time-mean field of the full model beside every ROM's.
+  DIR/mean_fields.png      the time-mean field of the full model beside every ROM's,
+  DIR/prediction.png       with -test_parameters over one parameter: every ROM's largest error in time
+                           against the parameter (training values and trained range marked).
 Needs Debian's python3-matplotlib, python3-h5py and python3-numpy.
 """
 import json
@@ -37,12 +39,19 @@ def save(fig, path, dpi):
 
 
 KINDS = [("-", "the reducer's own ROM (Galerkin-type)"), ("--", "+learned: learned latent dynamics"),
-         (":", "+closure: Galerkin ROM plus a learned closure")]
+         (":", "+closure: Galerkin ROM plus a learned closure"), ("-.", "manifold LSPG (-roms lspg)")]
 
 
 def style(r):
-    """Line style of a row: solid for Galerkin-type ROMs, dashed learned, dotted closures."""
+    """Line style of a row: solid for Galerkin-type ROMs, dashed learned, dotted closures, dash-dot LSPG."""
+    if r["rom"] == "lspg":
+        return "-."
     return "--" if r["rom"] == "learned" else ":" if r["rom"].endswith("+closure") else "-"
+
+
+def label(r):
+    """A row's name in legends: the reducer, and the ROM where it is not the reducer's own."""
+    return r["reducer"] + (" (lspg)" if r["rom"] == "lspg" else "")
 
 
 def family(r):
@@ -152,8 +161,8 @@ def main(d):
 
     if len(c["latent_dims"]) > 1:
         fig, ax = plt.subplots(figsize=(6, 4))
-        for name in dict.fromkeys(r["reducer"] for r in c["results"]):
-            rows = [r for r in c["results"] if r["reducer"] == name]
+        for name in dict.fromkeys(label(r) for r in c["results"]):
+            rows = [r for r in c["results"] if label(r) == name]
             good = [r for r in rows if r.get("rom_status") == "ok" and np.isfinite(r["rom_rel_error"])]
             line, = ax.semilogy([r["latent_dim"] for r in good], [r["rom_rel_error"] for r in good], "o-", label=name)
             failed = [r["latent_dim"] for r in rows if r not in good]
@@ -184,7 +193,34 @@ def main(d):
                         f'{c["model"]}: kinetic energy',
                         lambda ax, r, **kw: ax.plot(r["times"], r["energy_in_time"], **kw),
                         references=references, extra=extra)
+    prediction_figure(d, c)
     print("figures written to", d)
+
+
+def prediction_figure(d, c):
+    """Every ROM's largest error in time over the points of -test_parameters, against the one
+    parameter they vary; training values as ticks on the axis, the trained range shaded."""
+    rows = [r for r in c["results"] if "case" in r and r["case"].get("names")]
+    if not rows or not c.get("cases") or len(rows[0]["case"]["names"]) != 1:
+        return
+    name = rows[0]["case"]["names"][0]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for r in rows:
+        points = [r["case"] | {k: r[k] for k in ("rom_status", "rom_max_rel_error") if k in r}] + r.get("cases", [])
+        good = sorted((p["values"][0], p["rom_max_rel_error"]) for p in points
+                      if p.get("rom_status") == "ok" and p.get("names") == [name])
+        if good:
+            x, y = zip(*good)
+            ax.semilogy(x, y, "o", ls=style(r), ms=4, label=f'{label(r)}, r = {r["latent_dim"]}')
+    for rg in c.get("parameter_ranges", []):
+        if rg["name"] == name:
+            ax.axvspan(rg["lo"], rg["hi"], color="0.9", zorder=0, label="trained range")
+    ax.set_xlabel(name)
+    ax.set_ylabel("max_k ‖x_rom(t_k) − x(t_k)‖ / ‖x(t_k)‖")
+    ax.set_title(f'{c["model"]}: prediction error over the parameter')
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    fig.tight_layout()
+    save(fig, os.path.join(d, "prediction.png"), dpi=110)
 
 
 if __name__ == "__main__":

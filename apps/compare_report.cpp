@@ -16,6 +16,72 @@ namespace metarom::cli {
 namespace {
 std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
 double num(const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; }
+// Prediction: every ROM at every point (held-out parameters, replayed trajectories, a run with
+// a changed setting), and per ROM the largest error over the held-out points inside the trained
+// range and over all of them. Empty for a plain replay of one run.
+std::string prediction_markdown(const nlohmann::json& all) {
+  const nlohmann::json& primary = all["primary_case"];
+  const bool plain = primary.value("label", "replay") == "replay" && all["cases"].empty();
+  if (plain) return "";
+  std::string ranges;
+  for (const auto& r : all["parameter_ranges"])
+    ranges += fmt::format("{}{} ∈ [{:g}, {:g}]", ranges.empty() ? "" : ", ", r["name"].get<std::string>(), num(r, "lo"),
+                          num(r, "hi"));
+  std::string md = fmt::format(
+      "\n## Prediction\n\nThe reducers were fitted on `{}`: {} trajectories{}. Every ROM then ran at the points below "
+      "against a full-model run there: **held-out** (parameters never trained on), **replay** (a training trajectory "
+      "rerun) or **predicted** (one run with a setting changed from the training set's). Errors: the largest "
+      "relative error over time max_k ‖x_rom(t_k) − x(t_k)‖/‖x(t_k)‖, and ‖X_rom − X‖_F/‖X‖_F over the run; "
+      "speedup against the full model's run at the same point.\n\n"
+      "| reducer | r | ROM | point | kind | max error in time | error over run | speedup | extrapolates |\n"
+      "|---|---|---|---|---|---|---|---|---|\n",
+      all["train"].get<std::string>(), all.value("train_trajectories", 1), ranges.empty() ? "" : " (" + ranges + ")");
+  struct Worst {
+    double inside = 0, all = 0;
+    int points = 0;
+    bool failed = false;
+  };
+  std::string worst_rows;
+  for (const auto& j : all["results"]) {
+    if (!j.contains("case")) continue;
+    std::vector<nlohmann::json> points{j};
+    points.back()["label"] = j["case"]["label"];
+    points.back()["parameters"] = j["case"]["parameters"];
+    points.back()["extrapolates"] = j["case"]["extrapolates"];
+    if (j.contains("cases"))
+      for (const auto& c : j["cases"]) points.push_back(c);
+    Worst w;
+    for (const auto& p : points) {
+      const bool ok = p.value("rom_status", "") == "ok";
+      const auto extrapolates = p["extrapolates"].get<std::vector<std::string>>();
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", j["reducer"].get<std::string>(),
+                        j["latent_dim"].get<int>(), j["rom"].get<std::string>(),
+                        p["parameters"].get<std::string>().empty() ? "—" : p["parameters"].get<std::string>(),
+                        p["label"].get<std::string>(), ok ? sci(num(p, "rom_max_rel_error")) : p.value("rom_status", "—"),
+                        ok ? sci(num(p, "rom_rel_error")) : "—",
+                        ok ? fmt::format("{:.0f}x", num(p, "speedup")) : "—",
+                        extrapolates.empty() ? "no" : fmt::format("{}", fmt::join(extrapolates, "; ")));
+      if (p["label"] != "held-out") continue;
+      ++w.points;
+      if (!ok) {
+        w.failed = true;
+        continue;
+      }
+      w.all = std::max(w.all, num(p, "rom_max_rel_error"));
+      if (extrapolates.empty()) w.inside = std::max(w.inside, num(p, "rom_max_rel_error"));
+    }
+    if (w.points > 0)
+      worst_rows += fmt::format("| {} | {} | {} | {} | {} | {}{} |\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
+                                j["rom"].get<std::string>(), w.points, sci(w.inside), sci(w.all),
+                                w.failed ? " (and a point that failed)" : "");
+  }
+  if (!worst_rows.empty())
+    md += "\nLargest error in time over the held-out points, inside the trained range and everywhere:\n\n"
+          "| reducer | r | ROM | held-out points | inside the range | everywhere |\n|---|---|---|---|---|---|\n" +
+          worst_rows;
+  return md;
+}
+
 }  // namespace
 
 std::string compare_markdown(const nlohmann::json& all) {
@@ -63,6 +129,8 @@ std::string compare_markdown(const nlohmann::json& all) {
         "J⁺f, λ chosen on the last 20 % of the training span, or by statistics over twice the span for chaotic "
         "flows); rows `+closure`: the reducer's Galerkin ROM plus a closure c + Au + H(u ⊗ u) learned the same way "
         "from what Galerkin misses (u̇ − g(u)). Their fit time is the reducer's + the dynamics'.\n";
+
+  md += prediction_markdown(all);
 
   // The meta-autoencoders under the paper's evaluation protocol.
   std::string paper;

@@ -105,7 +105,7 @@ nlohmann::json reducer_only_fields(Reducer& reducer, const SnapshotSet& train, c
 
 ComparePlan ComparePlan::from_options(Common& common) {
   ComparePlan p;
-  std::string dynamics = "learned,closure";
+  std::string dynamics = "learned,closure", test_parameters, test_mode = "grid", roms = "auto";
   p.reducers = "pod,ae,meta-ae";
   p.r_list = "10";
   std::vector<Option> opts{
@@ -125,8 +125,24 @@ ComparePlan ComparePlan::from_options(Common& common) {
       {"-floor_perturbation",
        "Chaotic models: also run the full model from its initial state perturbed by this relative size and score "
        "it like a ROM, the predictability floor (0: skip)",
-       &p.floor_perturbation}};
+       &p.floor_perturbation},
+      {"-test_parameters",
+       "Predict: run the full model and every ROM at parameters not trained on, NAME=V1,V2,... (a value may be LO:HI:COUNT), "
+       "parameters separated by ';' (the first point is the primary run; the reducers are fitted on -i only)",
+       &test_parameters},
+      {"-test_parameters_mode", "grid (every combination of the -test_parameters values) or list", &test_mode},
+      {"-replay", "With -test_parameters: also rerun every training trajectory (labelled replay)", &p.replay},
+      {"-roms",
+       "ROMs per reducer, comma separated: auto (Galerkin for affine decoders, manifold Galerkin otherwise) and any of "
+       "galerkin, manifold-galerkin, lspg (rows of their own)",
+       &roms}};
   common = common_options(opts, "metarom compare");
+  if (test_mode != "grid" && test_mode != "list")
+    throw Error("compare: -test_parameters_mode is grid or list, got '" + test_mode + "'");
+  if (!test_parameters.empty())
+    p.held_out = ParameterSweep::parse(
+        test_parameters, test_mode == "grid" ? ParameterSweep::Mode::grid : ParameterSweep::Mode::list, "-test_parameters");
+  list_model_options();
   require(p.train_path, "-i", "train.h5");
   if (!(p.floor_perturbation >= 0))
     throw Error(fmt::format("compare: -floor_perturbation must be >= 0, got {}", p.floor_perturbation));
@@ -140,6 +156,11 @@ ComparePlan ComparePlan::from_options(Common& common) {
       throw Error("compare: -latent_dynamics lists learned, closure or none, got '" + kind + "'");
     p.dynamics_rows.push_back(kind);
   }
+  for (const std::string& name : split_list(roms)) {
+    const RomKind kind = rom_kind_from_name(name);
+    if (kind == RomKind::learned) throw Error("compare: -roms lists Galerkin-type ROMs; learned rows come from -latent_dynamics");
+    if (kind != RomKind::automatic) p.extra_roms.push_back(kind);
+  }
   if (!p.dynamics_rows.empty()) p.inference.set_from_options();
   p.rom_settings.set_from_options("rom_");
   return p;
@@ -148,18 +169,82 @@ ComparePlan ComparePlan::from_options(Common& common) {
 CompareRun::CompareRun(const ComparePlan& plan, const Common& common) : plan_(plan), common_(common) {
   const MPI_Comm comm = PETSC_COMM_WORLD;
   std::filesystem::create_directories(plan.out);
-  // The full model, rebuilt from the training set's provenance; the data read in its rows.
+  // The full model, rebuilt from the training set's provenance (options applied); the data
+  // read in its rows.
   const SnapshotSet header = read_snapshot_header(plan.train_path, comm);  // provenance without the states
-  fom_ = create_model_from_provenance(comm, header.provenance, plan.train_path);
-  rows_ = fom_->rows();
+  std::unique_ptr<FullOrderModel> base = create_model_from_provenance(comm, header.provenance, plan.train_path);
+  rows_ = base->rows();
   train_ = read_snapshots(plan.train_path, rows_);
   if (!plan.test_path.empty()) test_ = read_snapshots(plan.test_path, rows_);
-  const TimeGrid& grid = fom_->time_grid();
-  const int dt_multiple = plan.dt_multiple == 0 ? fom_->default_rom_dt_multiple() : plan.dt_multiple;
+  ranges_ = parameter_ranges(train_);
+
+  // The points the ROMs run at: the held-out parameters (and the training trajectories with
+  // -replay), or every training trajectory of a parametric set, or the one run of today's
+  // sets (replayed, or predicted where an option changed a setting).
+  struct Point {
+    std::string label;
+    std::vector<std::string> names;
+    Vector values;
+  };
+  std::vector<Point> points;
+  // A test point that is a training trajectory's parameter vector is a replay, whatever it was asked as.
+  auto trained_at = [&](const std::vector<std::string>& names, const Vector& v) {
+    if (names != train_.parameter_names) return false;
+    for (Index j = 0; j < train_.trajectory_count(); ++j)
+      if (train_.trajectory_parameters(j) == v) return true;
+    return false;
+  };
+  for (const Vector& v : plan.held_out.points)
+    points.push_back({trained_at(plan.held_out.names, v) ? "replay" : "held-out", plan.held_out.names, v});
+  if (points.empty() || plan.replay)
+    for (Index j = 0; j < train_.trajectory_count() && !train_.parameter_names.empty(); ++j)
+      points.push_back({"replay", train_.parameter_names, train_.trajectory_parameters(j)});
+  const Attributes base_settings = base->provenance();
+  auto describe = [](const Point& pt) {
+    std::string d;
+    for (size_t q = 0; q < pt.names.size(); ++q)
+      d += fmt::format("{}{} = {:g}", q ? ", " : "", pt.names[q], pt.values(static_cast<Index>(q)));
+    return d;
+  };
+  for (size_t i = 0; i < points.size(); ++i) {
+    Case c;
+    c.label = points[i].label;
+    c.parameters = describe(points[i]);
+    c.names = points[i].names;
+    c.values.assign(points[i].values.data(), points[i].values.data() + points[i].values.size());
+    c.fom = create_model(comm, with_parameters(base_settings, points[i].names, points[i].values, "-test_parameters"),
+                         "compare: " + c.parameters);
+    if (c.fom->rows().global != rows_.global)
+      throw Error(fmt::format("compare: at {} the model has states of {} values, the training set {}", c.parameters,
+                              c.fom->rows().global, rows_.global));
+    c.extrapolates = extrapolated_settings(train_.provenance, ranges_, c.fom->provenance());
+    if (i == 0) {
+      fom_ = std::move(c.fom);
+      primary_ = std::move(c);
+    } else {
+      cases_.push_back(std::move(c));
+    }
+  }
+  if (points.empty()) {
+    fom_ = std::move(base);
+    primary_.extrapolates = extrapolated_settings(train_.provenance, ranges_, fom_->provenance());
+    primary_.label = primary_.extrapolates.empty() ? "replay" : "predicted";
+  }
+  for (const Case* c : std::initializer_list<const Case*>{&primary_})
+    for (const std::string& e : c->extrapolates)
+      progress(common_, fmt::format("compare: warning: {} extrapolates: {}\n", c->parameters.empty() ? "the run" : c->parameters, e));
+  for (const Case& c : cases_)
+    for (const std::string& e : c.extrapolates) progress(common_, fmt::format("compare: warning: {} extrapolates: {}\n", c.parameters, e));
+  rom_grid_ = rom_grid_for(*fom_);
+  check_inputs();
+}
+
+TimeGrid CompareRun::rom_grid_for(const FullOrderModel& fom) const {
+  const TimeGrid& grid = fom.time_grid();
+  const int dt_multiple = plan_.dt_multiple == 0 ? fom.default_rom_dt_multiple() : plan_.dt_multiple;
   if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
     throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {}", dt_multiple, grid.stride));
-  rom_grid_ = TimeGrid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
-  check_inputs();
+  return TimeGrid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
 }
 
 void CompareRun::check_inputs() const {
@@ -214,6 +299,14 @@ void CompareRun::run_reference() {
   }
   write_snapshots(plan_.out + "/full.h5", full_);
   write_xdmf(plan_.out + "/full.h5", full_);
+  // The further points' reference runs (kept in memory: each ROM is scored against them).
+  for (size_t i = 0; i < cases_.size(); ++i) {
+    Case& c = cases_[i];
+    progress(common_, fmt::format("compare: full model at point {} of {} ({}, {})\n", i + 2, cases_.size() + 1,
+                                  c.parameters, c.label));
+    c.full = c.fom->simulate(false);
+    c.fom_seconds = c.fom->solve_seconds();
+  }
   // Kinetic energy of the full run (flows that define it), for the E(t) figure.
   full_energy_ = fom_->energy_enstrophy(full_.X);
   // The recorded states inside the training window [t0, t_train], the rest beyond it.
@@ -277,6 +370,42 @@ void CompareRun::run_rom_row(nlohmann::json& j, RomKind kind, const Reducer& red
   } catch (const std::exception& e) {
     j["rom_status"] = std::string("failed: ") + e.what();
   }
+  // The same ROM at every further point, scored against that point's reference run.
+  j["case"] = case_fields(primary_);
+  if (j.value("rom_status", "") == "ok") {
+    const auto in_time = j["rom_error_in_time"].get<std::vector<double>>();
+    j["rom_max_rel_error"] = *std::max_element(in_time.begin(), in_time.end());
+  }
+  if (cases_.empty()) return;
+  j["cases"] = nlohmann::json::array();
+  for (const Case& c : cases_) j["cases"].push_back(case_row(c, kind, reducer, learned));
+}
+
+nlohmann::json CompareRun::case_fields(const Case& c) const {
+  return {{"label", c.label}, {"parameters", c.parameters}, {"names", c.names}, {"values", c.values},
+          {"extrapolates", c.extrapolates}};
+}
+
+nlohmann::json CompareRun::case_row(const Case& c, RomKind kind, const Reducer& reducer,
+                                    const std::shared_ptr<const LatentDynamics>& learned) const {
+  nlohmann::json j = case_fields(c);
+  try {
+    const LatentRom rom(kind, *c.fom, reducer, learned, plan_.rom_settings);
+    const RomRun run = run_rom(rom, reducer, c.full.X.leftCols(1), rom_grid_for(*c.fom));
+    const SnapshotSet decoded = decode_trajectory(reducer, run.latent, rows_, c.full.layout, c.full.provenance);
+    const RomErrors errors = rom_errors(decoded.X, c.full.X, rows_.comm);
+    j["rom_status"] = errors.finite ? "ok" : "blew up (NaN/Inf)";
+    if (errors.finite) {
+      j["rom_rel_error"] = errors.rel_error;
+      j["rom_final_rel_error"] = errors.final_rel_error;
+      j["rom_max_rel_error"] = *std::max_element(errors.in_time.begin(), errors.in_time.end());
+      j["online_seconds"] = run.online_seconds;
+      j["speedup"] = c.fom_seconds / run.online_seconds;
+    }
+  } catch (const std::exception& e) {
+    j["rom_status"] = std::string("failed: ") + e.what();
+  }
+  return j;
 }
 
 CompareRun::Fitted CompareRun::fit(const std::string& item, int r, const std::string& tag, nlohmann::json& j) const {
@@ -286,7 +415,7 @@ CompareRun::Fitted CompareRun::fit(const std::string& item, int r, const std::st
   if (ComparePlan::is_model_file(item)) {
     ModelFile m = load_model(item, rows_);
     j["reducer"] = m.reducer->type() + " (" + item + ")";
-    j["fit_seconds"] = m.fit_seconds;
+    j["fit_seconds"] = m.training.fit_seconds;
     f.reducer = std::move(m.reducer);
     f.saved = m.dynamics;
     f.from_file = true;
@@ -368,6 +497,14 @@ std::vector<nlohmann::json> CompareRun::reducer_rows(const std::string& item, in
     }
     run_rom_row(j, rom_kind, reducer, nullptr, reducer.type() + tag);
     rows.push_back(j);
+    // Further ROM kinds (-roms), each a row of its own with the reducer's fields.
+    for (const RomKind kind : plan_.extra_roms) {
+      if (kind == rom_kind) continue;
+      nlohmann::json k = reducer_fields;
+      k["rom"] = rom_kind_name(kind);
+      run_rom_row(k, kind, reducer, nullptr, reducer.type() + "_" + rom_kind_name(kind) + tag);
+      rows.push_back(k);
+    }
     for (const std::string& kind : plan_.dynamics_rows) rows.push_back(dynamics_row(kind, reducer_fields, fitted, rom_kind, tag));
   } catch (const std::exception& e) {
     j["status"] = std::string("failed: ") + e.what();
@@ -406,6 +543,18 @@ nlohmann::json CompareRun::summary(const nlohmann::json& results) {
                      {"reference", reference_},
                      {"results", results}};
   if (test_) all["test_count"] = test_->count();
+  all["train_trajectories"] = train_.trajectory_count();
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const ParameterRange& r : ranges_) ranges.push_back({{"name", r.name}, {"lo", r.lo}, {"hi", r.hi}});
+  all["parameter_ranges"] = ranges;
+  all["primary_case"] = case_fields(primary_);
+  nlohmann::json cases = nlohmann::json::array();
+  for (const Case& c : cases_) {
+    nlohmann::json k = case_fields(c);
+    k["fom_seconds"] = c.fom_seconds;
+    cases.push_back(k);
+  }
+  all["cases"] = cases;
   if (twin_) all["floor"] = floor;
   if (full_energy_.size()) {
     all["full_energy_in_time"] = std::vector<double>(full_energy_.row(0).begin(), full_energy_.row(0).end());

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "metarom/io/snapshots.hpp"
+#include "metarom/io/trajectory_set.hpp"
 #include "metarom/models/model.hpp"
+#include "metarom/models/parameter_sweep.hpp"
 #include "metarom/reducers/reducer.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
@@ -27,6 +29,7 @@ struct ComparePlan {
   std::vector<int> dims;                   // latent sizes
   std::vector<std::string> items;          // reducer types or saved model files
   std::vector<std::string> dynamics_rows;  // "learned", "closure": extra rows per reducer
+  std::vector<RomKind> extra_roms;         // -roms beyond the automatic one (lspg: rows of its own)
   int dt_multiple = 0;                     // 0: the model's default
   bool plots = true;
   double floor_perturbation = 1e-6;
@@ -34,6 +37,10 @@ struct ComparePlan {
   OperatorInference inference;
   LatentRomSettings rom_settings;
   std::string r_list, reducers;  // as given, for progress lines
+  // Prediction: parameter vectors not trained on (-test_parameters), each a reference run of
+  // the full model and every ROM; with -replay also the training trajectories, labelled.
+  ParameterSweep held_out;
+  bool replay = false;
 
   // Reads the command's options (and the ones of operator inference and the ROMs).
   static ComparePlan from_options(Common& common);
@@ -70,8 +77,30 @@ class CompareRun {
   nlohmann::json dynamics_row(const std::string& kind, const nlohmann::json& reducer_fields, const Fitted& fitted,
                               RomKind rom_kind, const std::string& tag) const;
 
+  // A further point at which every ROM runs against the full model (the first point is the
+  // primary run below: fom_, full_): a held-out parameter vector or a replayed training
+  // trajectory.
+  struct Case {
+    std::string label;                      // "held-out", "replay" or "predicted" (a setting changed)
+    std::string parameters;                 // "burgers_amplitude = 1" (empty: none)
+    std::vector<std::string> names;         // the point's parameters and values
+    std::vector<double> values;
+    std::vector<std::string> extrapolates;  // settings outside what was trained on
+    std::unique_ptr<FullOrderModel> fom;
+    SnapshotSet full;                       // its reference run
+    double fom_seconds = 0;
+  };
+  nlohmann::json case_fields(const Case& c) const;
+  // The ROM of `kind` run at case c, scored against its reference run.
+  nlohmann::json case_row(const Case& c, RomKind kind, const Reducer& reducer,
+                          const std::shared_ptr<const LatentDynamics>& learned) const;
+  TimeGrid rom_grid_for(const FullOrderModel& fom) const;
+
   const ComparePlan& plan_;
   const Common& common_;
+  Case primary_;                      // label, parameters and extrapolation of the primary run
+  std::vector<Case> cases_;           // the further points
+  std::vector<ParameterRange> ranges_;  // of the training set's parameters
   std::unique_ptr<FullOrderModel> fom_;
   RowPartition rows_;
   SnapshotSet train_;

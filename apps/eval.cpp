@@ -27,8 +27,8 @@ int cmd_eval(const std::string&) {
   require(in, "-i", "snaps.h5");
   const SnapshotSet set = read_snapshots(in, PETSC_COMM_WORLD);
   ModelFile model = load_model(model_path, PETSC_COMM_WORLD, [&](const ModelFile& header) {
-    if (header.n != set.n())
-      throw Error(fmt::format("{} is for states of {} values, {} has {}", model_path, header.n, in, set.n()));
+    if (header.training.n != set.n())
+      throw Error(fmt::format("{} is for states of {} values, {} has {}", model_path, header.training.n, in, set.n()));
     return set.rows;
   });
   if (drift_steps < 1) throw Error("-drift_steps must be >= 1");

@@ -136,16 +136,16 @@ int fit_pod_stream(const Common& c, const std::string& in, const std::string& ou
     const Pod* given = dynamic_cast<const Pod*>(fresh.get());
     pod->settings().block_columns = given->settings().block_columns;
     pod->settings().memory_mb = given->settings().memory_mb;
-    files = previous.training_file + ", " + in;
+    files = previous.training.file + ", " + in;
   }
   const SnapshotReader reader(in, PETSC_COMM_WORLD);
   progress(c, fmt::format("fit pod: {} snapshots of {} values from {}, read block by block{}\n", reader.count(),
-                          reader.n(), in, append.empty() ? "" : fmt::format(" after the {} of {}", previous.training_count, append)));
+                          reader.n(), in, append.empty() ? "" : fmt::format(" after the {} of {}", previous.training.count, append)));
   MPI_Barrier(PETSC_COMM_WORLD);
   const double start = MPI_Wtime();
   if (append.empty()) pod->fit_stream(reader);
   else pod->append_stream(reader);
-  const double seconds = MPI_Wtime() - start + previous.fit_seconds;
+  const double seconds = MPI_Wtime() - start + previous.training.fit_seconds;
   save_model(out, *pod, reader.header(), files, seconds, nullptr, pod->incremental_count());
   report_fit(c, "pod", out, *pod, reader.n(), pod->incremental_count(), seconds, nullptr, 0);
   return 0;

@@ -8,6 +8,7 @@
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/row_partition.hpp"
 #include "metarom/io/snapshots.hpp"
+#include "metarom/io/trajectory_set.hpp"
 #include "metarom/reducers/linear_inverse_map.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "metarom/version.hpp"
@@ -27,6 +28,25 @@ std::string layout_text(const FieldLayout& l) {
                      fmt::join(l.fields, ", "), l.ordering);
 }
 
+// A parametric set's trajectories, one line each (the first 20), with the parameters' ranges.
+std::string trajectories_text(const SnapshotSet& h) {
+  if (h.trajectory_count() == 1 && h.parameter_names.empty()) return "";
+  std::string s = fmt::format("  trajectories: {}\n", h.trajectory_count());
+  const Index shown = std::min<Index>(h.trajectory_count(), 20);
+  for (Index j = 0; j < shown; ++j) {
+    const Index b = h.trajectory_begin(j), e = h.trajectory_end(j);
+    std::string mu;
+    const Vector p = h.trajectory_parameters(j);
+    for (size_t q = 0; q < h.parameter_names.size() && q < static_cast<size_t>(p.size()); ++q)
+      mu += fmt::format("{}{} = {:g}", q ? ", " : "", h.parameter_names[q], p(static_cast<Index>(q)));
+    s += fmt::format("    {:>3}: snapshots {}..{}, t = {:.6g} .. {:.6g}{}\n", j, b, e - 1, h.t(b), h.t(e - 1),
+                     mu.empty() ? "" : ": " + mu);
+  }
+  if (shown < h.trajectory_count()) s += fmt::format("    ... and {} more\n", h.trajectory_count() - shown);
+  for (const ParameterRange& r : parameter_ranges(h)) s += fmt::format("  range of {}: [{:g}, {:g}]\n", r.name, r.lo, r.hi);
+  return s;
+}
+
 std::string snapshot_text(const h5::Group& root) {
   const long long n = stored_state_size(root);
   const Vector t = root.read_vector("time");
@@ -38,10 +58,13 @@ std::string snapshot_text(const h5::Group& root) {
                      "before it stopped\n",
                      t.size());
   if (t.size() > 0) s += fmt::format("  time: {:.6g} .. {:.6g}\n", t(0), t(t.size() - 1));
-  if (root.has("parameters")) s += fmt::format("  parameters: {} per snapshot\n", root.shape("parameters")[1]);
+  if (root.has("parameters"))
+    s += fmt::format("  parameters: {} per snapshot{}\n", root.shape("parameters")[1],
+                     header.parameter_names.empty() ? "" : fmt::format(" ({})", fmt::join(header.parameter_names, ", ")));
+  s += trajectories_text(header);
   for (const std::string& name : root.names()) {
     if (name == "states" || name == "time" || name == "parameters" || name == "latent" || name == "layout" ||
-        name == "provenance")
+        name == "provenance" || name == "trajectories")
       continue;
     const auto fshape = root.shape(name);
     if (fshape.size() == 2 && fshape[1] == n && fshape[0] >= t.size()) s += fmt::format("  derived field: {} (same shape as the states)\n", name);

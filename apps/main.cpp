@@ -25,7 +25,10 @@ const char* usage =
     "usage: metarom COMMAND [OPERAND] [options]\n"
     "\n"
     "commands:\n"
-    "  simulate MODEL -o snaps.h5         run a full model (heat, qg, burgers), write snapshots\n"
+    "  simulate MODEL -o snaps.h5         run a full model (heat, qg, burgers), write snapshots;\n"
+    "                                     -sweep NAME=V1,V2,...: one run per value, one set\n"
+    "  merge A.h5 B.h5 ... -o set.h5      join snapshot sets into a parametric set; split it by\n"
+    "                                     trajectory (-hold_out) or time window (-split)\n"
     "  fit TYPE -i snaps.h5 -o model.h5 [-r R]\n"
     "                                     fit a reducer: pod, linear-ae, sparse-ae, ae, ri-ae,\n"
     "                                     meta-ae, ae-corrected -from ae_model.h5; or\n"
@@ -136,11 +139,12 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     using namespace metarom::cli;
-    if (command != "info" && operands.size() > 1)
+    if (command != "info" && command != "merge" && operands.size() > 1)
       throw metarom::Error(fmt::format("metarom {} takes one operand before its options, given {}: {}", command,
                                        operands.size(), fmt::join(operands, " ")));
     if (command == "info") rc = cmd_info(operands);
     else if (command == "simulate") rc = cmd_simulate(operand);
+    else if (command == "merge") rc = cmd_merge(operands);
     else if (command == "fit") rc = cmd_fit(operand);
     else if (command == "eval") rc = cmd_eval(operand);
     else if (command == "rom") rc = cmd_rom(operand);

@@ -7,8 +7,11 @@
 //            dynamics saved in the model file (fit -latent_dynamics learned);
 //   -rom_dt_multiple k  the ROM steps k full-model steps at a time (k divides the stride).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
@@ -33,7 +36,8 @@ int cmd_rom(const std::string&) {
   const Common c = common_options(opts, "metarom rom");
   LatentRomSettings settings;  // -rom_manifold_damping; the latent TS reads -rom_ts_* itself
   settings.set_from_options("rom_");
-  if (help_requested()) return 0;  // the ROM's options are listed now
+  list_model_options();
+  if (help_requested()) return 0;  // the ROM's and the models' options are listed now
   require(model_path, "-m", "model.h5");
   const MPI_Comm comm = PETSC_COMM_WORLD;
 
@@ -52,6 +56,11 @@ int cmd_rom(const std::string&) {
 
   progress(c, fmt::format("rom: full {} model, n = {}, {} steps; {} reducer, r = {}; {} ROM, {} steps\n", fom->name(),
                           fom->rows().global, grid.steps, reducer.type(), r, rom_type, rom_grid.steps));
+  // A run at settings the reducer was not trained on predicts; outside the trained range it
+  // extrapolates, and says so (on stderr, and in the output).
+  const std::vector<std::string> extrapolates = model.extrapolation();
+  if (is_root())
+    for (const std::string& e : extrapolates) std::fprintf(stderr, "metarom rom: warning: extrapolates: %s\n", e.c_str());
   const SnapshotSet full = fom->simulate(!c.quiet && !c.json);
   const double fom_seconds = fom->solve_seconds();
 
@@ -77,6 +86,7 @@ int cmd_rom(const std::string&) {
   const RomErrors errors = rom_errors(decoded.X, full.X, rc);
   const bool finite = errors.finite;
   const double rel_error = errors.rel_error, final_rel_error = errors.final_rel_error;
+  const double max_rel_error = *std::max_element(errors.in_time.begin(), errors.in_time.end());
   // The best any ROM in this latent space can do: the reconstruction of the full trajectory.
   const Matrix projected = reducer.decode(reducer.encode(full.X));
   const double projection_error =
@@ -91,6 +101,8 @@ int cmd_rom(const std::string&) {
   if (c.json) {
     nlohmann::json j{{"rel_error", finite ? nlohmann::json(rel_error) : nlohmann::json("inf")},
                      {"final_rel_error", finite ? nlohmann::json(final_rel_error) : nlohmann::json("inf")},
+                     {"max_rel_error", finite ? nlohmann::json(max_rel_error) : nlohmann::json("inf")},
+                     {"extrapolates", extrapolates},
                      {"projection_rel_error", projection_error},
                      {"fom_seconds", fom_seconds},
                      {"rom_seconds", rom_seconds},
@@ -113,14 +125,18 @@ int cmd_rom(const std::string&) {
         "full model ({}, n = {}) vs {} ROM of a {} reducer (r = {}), {} snapshots compared:\n"
         "  relative error over the run  ||X_rom - X||_F / ||X||_F   {:.3e}\n"
         "  relative error at the final time                         {:.3e}\n"
+        "  largest relative error over time                         {:.3e}\n"
         "  projection error (best possible in this latent space)    {:.3e}\n"
         "  full model   {:10.4f} s   ({} steps)\n"
         "  ROM online   {:10.6f} s   (encode x0, {} latent TS steps [{}, {:.1f} µs/step], decode; offline {:.3f} s)\n"
-        "  speedup      {:10.1f} x\n{}",
+        "  speedup      {:10.1f} x\n{}{}",
         fom->name(), fom->rows().global, rom_type, reducer.type(), r, full.count(), rel_error, final_rel_error,
+        max_rel_error,
         projection_error, fom_seconds, grid.steps, rom_seconds, rom_grid.steps, traj.ts_type,
         run.us_per_step(), projection_seconds,
-        speedup, out.empty() ? "" : fmt::format("wrote {}\n", out)));
+        speedup,
+        extrapolates.empty() ? "" : fmt::format("  extrapolates: {}\n", fmt::join(extrapolates, "; ")),
+        out.empty() ? "" : fmt::format("wrote {}\n", out)));
   }
   return 0;
 }

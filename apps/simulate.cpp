@@ -1,5 +1,6 @@
 // metarom simulate MODEL -o snaps.h5: run a full-order model and write its snapshots.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include "metarom/models/qg.hpp"
 #include "metarom/io/snapshot_stream.hpp"
 #include "metarom/io/snapshots.hpp"
+#include "metarom/io/trajectory_set.hpp"
+#include "metarom/models/parameter_sweep.hpp"
 
 namespace metarom::cli {
 
@@ -32,17 +35,25 @@ std::vector<Written> write_outputs(const std::string& out, const SnapshotSet& se
     std::vector<DerivedField> parts;
     for (const auto& d : derived) parts.push_back({d.name, d.X.middleCols(first, last - first)});
     write_snapshots(path, part, parts);
-    write_xdmf(path, part, names);
+    if (part.trajectory_count() == 1) write_xdmf(path, part, names);  // one time series per file
     return Written{path, last - first};
   };
   if (split <= 0) return {write(out, 0, set.count())};
-  if (split >= 1) throw Error(fmt::format("-split must lie in (0, 1), got {}", split));
-  const Index train = static_cast<Index>(std::floor(split * set.count()));
-  if (train < 1 || train >= set.count())
-    throw Error(fmt::format("-split {} leaves an empty train or test set of {} snapshots", split, set.count()));
   const std::filesystem::path p(out);
   const std::string stem = (p.parent_path() / p.stem()).string();
-  return {write(stem + "_train.h5", 0, train), write(stem + "_test.h5", train, set.count())};
+  if (set.trajectory_count() == 1) {
+    if (split >= 1) throw Error(fmt::format("-split must lie in (0, 1), got {}", split));
+    const Index train = static_cast<Index>(std::floor(split * set.count()));
+    if (train < 1 || train >= set.count())
+      throw Error(fmt::format("-split {} leaves an empty train or test set of {} snapshots", split, set.count()));
+    return {write(stem + "_train.h5", 0, train), write(stem + "_test.h5", train, set.count())};
+  }
+  // A parametric set: every trajectory's window split at the same fraction (no derived fields:
+  // a sweep stores none).
+  const auto [train, test] = split_time_window(set, split);
+  write_snapshots(stem + "_train.h5", train);
+  write_snapshots(stem + "_test.h5", test);
+  return {Written{stem + "_train.h5", train.count()}, Written{stem + "_test.h5", test.count()}};
 }
 
 double relative_error(const Vector& x, const Vector& ref, MPI_Comm comm) {
@@ -51,16 +62,61 @@ double relative_error(const Vector& x, const Vector& ref, MPI_Comm comm) {
 
 }  // namespace
 
+// A sweep: the model rebuilt from `base` (its settings as provenance) at every point, run,
+// and the runs joined into one parametric set (trajectory_set.hpp).
+SnapshotSet simulate_sweep(const Attributes& base, const ParameterSweep& sweep, const Common& c, nlohmann::json& j,
+                           std::string& summary) {
+  const bool show = !c.quiet && !c.json;
+  std::vector<SnapshotSet> runs;
+  std::vector<std::string> names;
+  nlohmann::json seconds = nlohmann::json::array();
+  double total = 0;
+  for (size_t i = 0; i < sweep.points.size(); ++i) {
+    const std::string where = fmt::format("-sweep point {} ({})", i + 1, sweep.describe(i));
+    auto model = create_model(PETSC_COMM_WORLD, with_parameters(base, sweep.names, sweep.points[i], "-sweep"), where);
+    progress(c, fmt::format("simulate: run {} of {}: {}\n", i + 1, sweep.points.size(), sweep.describe(i)));
+    SnapshotSet run = model->simulate(show);
+    run.parameter_names = sweep.names;
+    run.mu = sweep.points[i].replicate(1, run.count());
+    seconds.push_back(model->solve_seconds());
+    total += model->solve_seconds();
+    runs.push_back(std::move(run));
+    names.push_back(where);
+  }
+  SnapshotSet set = merge_trajectories(runs, names);
+  j["seconds"] = total;
+  j["run_seconds"] = seconds;
+  j["trajectories"] = sweep.points.size();
+  j["parameters"] = sweep.names;
+  summary = fmt::format("{} runs ({}) in {:.3f} s of time integration\n", sweep.points.size(),
+                        fmt::join(sweep.names, ", "), total);
+  return set;
+}
+
 int cmd_simulate(const std::string& operand) {
-  std::string out;
+  std::string out, sweep_text, sweep_mode = "grid";
   double split = 0;
   bool vorticity = false;
   std::vector<Option> opts{
       {"-o", "Output snapshot file (default MODEL.h5)", &out},
-      {"-split", "Train fraction F: write the first F of the window to NAME_train.h5, the rest to NAME_test.h5",
+      {"-split",
+       "Train fraction F: write the first F of every trajectory's window to NAME_train.h5, the rest to NAME_test.h5",
        &split},
+      {"-sweep",
+       "Run the model at several parameter values into one parametric set: NAME=V1,V2,... (a value may be LO:HI:COUNT), "
+       "parameters separated by ';' (names as in the provenance: burgers_amplitude, burgers_re, heat_kappa, qg_re, ...)",
+       &sweep_text},
+      {"-sweep_mode", "grid (every combination of the -sweep values) or list (the i-th values together)", &sweep_mode},
       {"-store_vorticity", "qg: also store the vorticity as /vorticity", &vorticity}};
   const Common c = common_options(opts, "metarom simulate MODEL");
+  if (sweep_mode != "grid" && sweep_mode != "list")
+    throw Error("simulate: -sweep_mode is grid or list, got '" + sweep_mode + "'");
+  const ParameterSweep sweep =
+      sweep_text.empty() ? ParameterSweep{}
+                         : ParameterSweep::parse(sweep_text,
+                                                 sweep_mode == "grid" ? ParameterSweep::Mode::grid : ParameterSweep::Mode::list,
+                                                 "-sweep");
+  if (!sweep.empty() && vorticity) throw Error("simulate: -store_vorticity applies to one run, not to a -sweep");
   const std::string model = require(operand, "MODEL", "(the model to run: heat, qg or burgers)");
   if (out.empty()) out = model + ".h5";
   const bool show = !c.quiet && !c.json;
@@ -74,6 +130,9 @@ int cmd_simulate(const std::string& operand) {
     HeatConfig config;
     config.set_from_options(PETSC_COMM_WORLD);
     if (help_requested()) return 0;
+    if (!sweep.empty()) {
+      set = simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+    } else {
     HeatModel heat(PETSC_COMM_WORLD, config);
     progress(c, fmt::format("simulate heat: {}-D, grid {}{}, kappa {}, t in [{}, {}], {} steps, snapshot every {}\n",
                             config.dim, config.nx, config.dim == 2 ? fmt::format(" x {}", config.ny) : "",
@@ -86,6 +145,7 @@ int cmd_simulate(const std::string& operand) {
     j["final_rel_error_vs_exact"] = rel;
     summary = fmt::format("time integration {:.3f} s; final-state relative error against the exact solution {:.3e}\n",
                           heat.solve_seconds(), rel);
+    }
   } else if (model == "qg") {
     QgConfig config;
     config.set_from_options(PETSC_COMM_WORLD);
@@ -95,6 +155,10 @@ int cmd_simulate(const std::string& operand) {
                             fmt::format("qg_spinup_{}x{}.h5", config.nx, config.ny))
                                .string();
     if (config.spinup_file == "none") config.spinup_file.clear();
+    if (!sweep.empty()) {
+      // Every run starts from the base configuration's spin-up state.
+      set = simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+    } else {
     QgModel qg(PETSC_COMM_WORLD, config);
     const TimeGrid g = config.window_grid();
     progress(c, fmt::format("simulate qg: grid {} x {}, Re {}, Ro {}, dt {}, spin-up to t = {} ({:.0f} days), "
@@ -113,10 +177,14 @@ int cmd_simulate(const std::string& operand) {
     j["spinup_file"] = config.spinup_file;
     summary = fmt::format("spin-up and window {:.1f} s; window {:.1f} s ({:.3f} ms per step)\n", total,
                           qg.solve_seconds(), 1e3 * qg.solve_seconds() / steps);
+    }
   } else if (model == "burgers") {
     BurgersConfig config;
     config.set_from_options(PETSC_COMM_WORLD);
     if (help_requested()) return 0;
+    if (!sweep.empty()) {
+      set = simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+    } else {
     BurgersModel burgers(PETSC_COMM_WORLD, config);
     const TimeGrid& g = config.time;
     progress(c, fmt::format("simulate burgers: grid {} x {} (boundary included), Re {}, amplitude {}, t in [{}, {}], "
@@ -127,6 +195,7 @@ int cmd_simulate(const std::string& operand) {
     j["newton_iterations"] = burgers.newton_iterations();
     summary = fmt::format("time integration {:.3f} s ({} Newton iterations in {} steps)\n", burgers.solve_seconds(),
                           burgers.newton_iterations(), g.steps);
+    }
   } else {
     throw Error("unknown model '" + model + "' (known: heat, qg, burgers)");
   }
@@ -146,7 +215,8 @@ int cmd_simulate(const std::string& operand) {
   nlohmann::json jf = nlohmann::json::array();
   for (const auto& w : files) {
     jf.push_back({{"file", w.file}, {"snapshots", w.count}});
-    summary += fmt::format("wrote {}: {} snapshots of {} values\n", w.file, w.count, set.n());
+    summary += fmt::format("wrote {}: {} snapshots of {} values{}\n", w.file, w.count, set.n(),
+                           set.trajectory_count() > 1 ? fmt::format(" in {} trajectories", set.trajectory_count()) : "");
   }
   j["files"] = jf;
   j["n"] = set.n();

@@ -16,6 +16,7 @@
 #include "metarom/io/snapshot_reader.hpp"
 #include "metarom/io/snapshot_stream.hpp"
 #include "metarom/io/snapshots.hpp"
+#include "metarom/io/trajectory_set.hpp"
 #include "metarom/io/text_file.hpp"
 
 #include "metarom/linalg/incremental_svd.hpp"
@@ -27,6 +28,7 @@
 #include "metarom/models/burgers.hpp"
 #include "metarom/models/heat.hpp"
 #include "metarom/models/model.hpp"
+#include "metarom/models/parameter_sweep.hpp"
 #include "metarom/models/poisson.hpp"
 #include "metarom/models/qg.hpp"
 

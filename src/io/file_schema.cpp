@@ -283,7 +283,27 @@ void check_snapshots(Scope& root, bool trajectory, bool incomplete) {
   if (t && states && (incomplete ? timed > N : timed != N))
     root.report().problems.push_back(fmt::format("{}: has {} times, but {} holds {} snapshots", root.group().where("time"),
                                                  timed, root.group().where("states"), N));
-  if (states) root.data("parameters", {N, -1}, false);
+  const auto mu = states ? root.data("parameters", {N, -1}, false) : std::nullopt;
+  // Format version 2: the trajectories and the parameters' names (read_trajectories).
+  if (auto tg = root.group("trajectories", false)) {
+    const auto start = tg->attr("start", Type::ints, Need::if_present);
+    const auto names = tg->attr("parameter_names", Type::strings, Need::if_present);
+    if (start && states) {
+      const auto v = as_ints(*start);
+      bool ok = v.empty() || v[0] == 0;
+      for (size_t j = 1; ok && j < v.size(); ++j) ok = v[j] > v[j - 1] && v[j] < N;
+      if (!ok) tg->problem(fmt::format("attribute 'start' must hold increasing snapshot indices from 0 below {}", N));
+    }
+    if (names) {
+      const auto& list = std::holds_alternative<std::string>(*names)
+                             ? std::vector<std::string>{std::get<std::string>(*names)}
+                             : std::get<std::vector<std::string>>(*names);
+      const long long p = mu ? (*mu)[1] : 0;
+      if (!list.empty() && static_cast<long long>(list.size()) != p)
+        tg->problem(fmt::format("names {} parameter(s), but /parameters holds {}", list.size(), p));
+    }
+    tg->finish();
+  }
   check_layout(root, false);
   check_provenance(root, false);
   if (!states) return;
@@ -429,6 +449,22 @@ std::optional<long long> check_training(Scope& root) {
   t->attr("created", Type::string, Need::written);
   check_layout(*t, true);
   check_provenance(*t, false);
+  // Format version 2: the training set's trajectories and their parameters (read_training_group).
+  if (auto tr = t->group("trajectories", false)) {
+    const auto count = tr->count("count", 1, 1LL << 40);
+    const auto names = tr->attr("parameter_names", Type::strings);
+    const auto values = tr->attr("parameter_values", Type::numbers);
+    if (count && names && values) {
+      const size_t p = std::holds_alternative<std::string>(*names) ? 1 : std::get<std::vector<std::string>>(*names).size();
+      size_t stored = 1;
+      if (auto v = std::get_if<std::vector<double>>(&*values)) stored = v->size();
+      else if (auto w = std::get_if<std::vector<long long>>(&*values)) stored = w->size();
+      if (stored != p * static_cast<size_t>(*count))
+        tr->problem(fmt::format("attribute 'parameter_values' holds {} values, {} trajectories of {} parameter(s) need {}",
+                                stored, *count, p, p * static_cast<size_t>(*count)));
+    }
+    tr->finish();
+  }
   t->finish();
   return n;
 }

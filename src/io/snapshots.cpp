@@ -29,6 +29,32 @@ void SnapshotSet::validate(const std::string& context) const {
     throw Error(fmt::format("{}: parameters for {} snapshots, states for {}", context, mu.cols(), X.cols()));
   if (!layout.dims.empty() && layout.size() != n())
     throw Error(fmt::format("{}: grid layout describes {} values per state, states have {}", context, layout.size(), n()));
+  if (!parameter_names.empty() && static_cast<Index>(parameter_names.size()) != mu.rows())
+    throw Error(fmt::format("{}: {} parameter names for {} parameters per snapshot", context, parameter_names.size(),
+                            mu.rows()));
+  for (size_t a = 0; a < parameter_names.size(); ++a)
+    for (size_t b = 0; b < a; ++b)
+      if (parameter_names[a] == parameter_names[b])
+        throw Error(fmt::format("{}: parameter '{}' is named twice", context, parameter_names[a]));
+  if (!starts.empty()) {
+    if (starts[0] != 0) throw Error(fmt::format("{}: the first trajectory starts at snapshot {}, not 0", context, starts[0]));
+    for (size_t j = 1; j < starts.size(); ++j)
+      if (starts[j] <= starts[j - 1] || starts[j] >= X.cols())
+        throw Error(fmt::format("{}: trajectory starts {} are not increasing snapshot indices below {}", context,
+                                to_string(std::vector<long long>(starts.begin(), starts.end())), X.cols()));
+  }
+}
+
+Index SnapshotSet::trajectory_end(Index j) const {
+  if (j < 0 || j >= trajectory_count())
+    throw Error(fmt::format("trajectory {} of a set of {}", j, trajectory_count()));
+  return j + 1 < trajectory_count() ? starts[j + 1] : static_cast<Index>(t.size());  // t: also in a header
+}
+
+Vector SnapshotSet::trajectory_parameters(Index j) const {
+  const Index first = trajectory_begin(j);
+  if (mu.rows() == 0 || first >= mu.cols()) return Vector();
+  return mu.col(first);
 }
 
 void write_layout(h5::Group& g, const FieldLayout& layout) {
@@ -77,6 +103,14 @@ void write_snapshot_content(h5::Group& g, const SnapshotSet& set) {
   g.write_rows("states", set.X, set.rows);
   g.write_vector("time", set.t);
   if (set.mu.size() > 0) g.write_matrix("parameters", set.mu);
+  // Format version 2: the trajectories and the parameters' names (absent: one trajectory).
+  if (set.starts.size() > 1 || !set.parameter_names.empty()) {
+    h5::Group tg = g.create_group("trajectories");
+    Attributes a;
+    a.set("start", std::vector<long long>(set.starts.begin(), set.starts.end()));
+    a.set("parameter_names", set.parameter_names);
+    tg.write_attributes(a);
+  }
   write_layout(g, set.layout);
   h5::Group pg = g.create_group("provenance");
   pg.write_attributes(set.provenance);
@@ -87,6 +121,31 @@ long long stored_state_size(const h5::Group& g) {
   if (shape.size() != 2)
     throw Error(fmt::format("{}: has rank {}, expected a 2-D data set", g.where("states"), shape.size()));
   return shape[1];
+}
+
+// /trajectories (format version 2), checked against the snapshots the file holds.
+static void read_trajectories(const h5::Group& g, SnapshotSet& s, long long stored) {
+  const h5::Group tg = g.open_group("trajectories");
+  const Attributes a = tg.read_attributes();
+  const std::string ctx = tg.where();
+  if (a.has("start")) {
+    for (long long v : a.get_ints("start", ctx)) s.starts.push_back(static_cast<Index>(v));
+    if (s.starts.size() == 1) s.starts.clear();  // one trajectory, as when absent
+  }
+  if (a.has("parameter_names")) s.parameter_names = a.get_strings("parameter_names", ctx);
+  const long long timed = s.t.size();
+  if (!s.starts.empty() && s.starts[0] != 0)
+    throw Error(fmt::format("{}: attribute 'start' begins with {}, expected 0", ctx, s.starts[0]));
+  for (size_t j = 1; j < s.starts.size(); ++j)
+    if (s.starts[j] <= s.starts[j - 1] || s.starts[j] >= stored)
+      throw Error(fmt::format("{}: attribute 'start' must hold increasing snapshot indices below {}, got {}", ctx, stored,
+                              to_string(std::vector<long long>(s.starts.begin(), s.starts.end()))));
+  // An incomplete recording keeps the trajectories that began before its last timed state.
+  while (!s.starts.empty() && s.starts.back() >= timed) s.starts.pop_back();
+  if (s.starts.size() == 1) s.starts.clear();
+  if (!s.parameter_names.empty() && static_cast<Index>(s.parameter_names.size()) != s.mu.rows())
+    throw Error(fmt::format("{}: names {} parameter(s), but {} holds {}", ctx, s.parameter_names.size(),
+                            g.where("parameters"), s.mu.rows()));
 }
 
 SnapshotSet read_snapshot_header(const h5::Group& g, const RowPartition& rows) {
@@ -107,6 +166,7 @@ SnapshotSet read_snapshot_header(const h5::Group& g, const RowPartition& rows) {
     throw Error(fmt::format("{}: has {} times, but {} holds {} snapshots", g.where("time"), s.t.size(), g.where("states"),
                             shape[0]));
   if (g.has("parameters")) s.mu = g.read_matrix("parameters", -1, shape[0]);
+  if (g.has("trajectories")) read_trajectories(g, s, shape[0]);
   s.layout = read_layout(g);
   if (!s.layout.dims.empty() && s.layout.size() != rows.global)
     throw Error(fmt::format("{}: describes {} values per state, but {} has {}", g.where("layout"), s.layout.size(),
@@ -144,6 +204,13 @@ SnapshotSet select_snapshots(const SnapshotSet& set, Index first, Index last) {
   s.X = set.X.middleCols(first, last - first);
   s.t = set.t.segment(first, last - first);
   if (set.mu.size()) s.mu = set.mu.middleCols(first, last - first);
+  s.parameter_names = set.parameter_names;
+  // The trajectories the range meets, their starts shifted (the first may begin mid-way).
+  for (Index j = 0; j < set.trajectory_count(); ++j) {
+    const Index b = std::max(set.trajectory_begin(j), first), e = std::min(set.trajectory_end(j), last);
+    if (b < e) s.starts.push_back(b - first);
+  }
+  if (s.starts.size() <= 1) s.starts.clear();
   s.layout = set.layout;
   s.provenance = set.provenance;
   return s;

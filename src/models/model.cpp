@@ -85,27 +85,38 @@ Matrix FullOrderModel::apply_jacobian(double t, const Vector& x, const Matrix& V
   return out;
 }
 
-std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
-                                                             const std::string& context) {
+namespace {
+std::unique_ptr<FullOrderModel> build_model(MPI_Comm comm, const Attributes& provenance, const std::string& context,
+                                            bool read_options) {
   if (!provenance.has("model"))
     throw Error(context + ": the provenance names no model (attribute 'model'), so the full model cannot be rebuilt");
   const std::string model = provenance.get_string("model", context);
   if (model == "heat") {
     HeatConfig config = HeatConfig::from_attributes(provenance, context);
-    config.set_from_options(comm);
+    if (read_options) config.set_from_options(comm);
     return std::make_unique<HeatModel>(comm, config);
   }
   if (model == "qg") {
     QgConfig config = QgConfig::from_attributes(provenance, context);
-    config.set_from_options(comm);
+    if (read_options) config.set_from_options(comm);
     return std::make_unique<QgModel>(comm, config);
   }
   if (model == "burgers") {
     BurgersConfig config = BurgersConfig::from_attributes(provenance, context);
-    config.set_from_options(comm);
+    if (read_options) config.set_from_options(comm);
     return std::make_unique<BurgersModel>(comm, config);
   }
   throw Error(context + ": unknown model '" + model + "' (known: heat, qg, burgers)");
+}
+}  // namespace
+
+std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
+                                                             const std::string& context) {
+  return build_model(comm, provenance, context, true);
+}
+
+std::unique_ptr<FullOrderModel> create_model(MPI_Comm comm, const Attributes& provenance, const std::string& context) {
+  return build_model(comm, provenance, context, false);
 }
 
 }  // namespace metarom

@@ -124,10 +124,10 @@ void prepare(TS ts, Vec x) {
   const MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(ts));
   auto p = std::make_unique<Prepared>();
   p->m = load_model(o.model, comm, [&](const ModelFile& header) {
-    if (header.n != state->rows().global)
+    if (header.training.n != state->rows().global)
       throw Error(fmt::format("TS rom: {} holds a reduced model for states of {} values; this application's state has {}",
-                              o.model, header.n, state->rows().global));
-    const FieldLayout& a = header.layout;
+                              o.model, header.training.n, state->rows().global));
+    const FieldLayout& a = header.training.layout;
     const FieldLayout b = state->layout();
     if (!a.dims.empty() && !b.dims.empty() && (a.dims != b.dims || a.fields.size() != b.fields.size()))
       throw Error(fmt::format("TS rom: {} was fitted on a {} grid with {} field(s); this application's DMDA is {} with {}",

@@ -21,6 +21,19 @@ void write_training_group(h5::Group& root, const SnapshotSet& train, const std::
   write_layout(tg, train.layout);
   h5::Group pg = tg.create_group("provenance");
   pg.write_attributes(train.provenance);
+  if (train.trajectory_count() > 1 || !train.parameter_names.empty()) {
+    // Trajectory-major values: trajectory j's p parameters, then j+1's.
+    std::vector<double> values;
+    for (Index j = 0; j < train.trajectory_count(); ++j) {
+      const Vector p = train.trajectory_parameters(j);
+      values.insert(values.end(), p.data(), p.data() + p.size());
+    }
+    Attributes a;
+    a.set("count", static_cast<long long>(train.trajectory_count()));
+    a.set("parameter_names", train.parameter_names);
+    a.set("parameter_values", values);
+    tg.create_group("trajectories").write_attributes(a);
+  }
 }
 
 TrainingRecord read_training_group(const h5::Group& root) {
@@ -33,6 +46,22 @@ TrainingRecord read_training_group(const h5::Group& root) {
   t.fit_seconds = ta.has("fit_seconds") ? ta.get_double("fit_seconds", tg.where()) : 0.0;
   t.layout = read_layout(tg);
   if (tg.has("provenance")) t.provenance = tg.open_group("provenance").read_attributes();
+  if (tg.has("trajectories")) {
+    const h5::Group jg = tg.open_group("trajectories");
+    const Attributes a = jg.read_attributes();
+    t.trajectories = a.get_int("count", jg.where(), 1, 1LL << 40);
+    t.parameter_names = a.get_strings("parameter_names", jg.where());
+    std::vector<double> values;
+    if (!a.has("parameter_values")) throw Error(jg.where() + ": attribute 'parameter_values' is missing");
+    const auto& raw = a.values().at("parameter_values");
+    if (auto v = std::get_if<std::vector<double>>(&raw)) values = *v;
+    else if (auto d = std::get_if<double>(&raw)) values = {*d};
+    const size_t p = t.parameter_names.size();
+    if (values.size() != p * static_cast<size_t>(t.trajectories))
+      throw Error(fmt::format("{}: {} parameter values for {} trajectories of {} parameter(s)", jg.where(), values.size(),
+                              t.trajectories, p));
+    t.parameters = Eigen::Map<const Matrix>(values.data(), static_cast<Index>(p), static_cast<Index>(t.trajectories));
+  }
   return t;
 }
 

@@ -391,6 +391,11 @@ Matrix latent_velocities(const Reducer& reducer, const Matrix& U, const Matrix& 
 LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& train, const FullOrderModel* model,
                                      const Matrix& recorded_rhs, const OperatorInference& settings,
                                      const LatentDynamics* base, const std::string& base_type) {
+  // One operator set is fitted along one trajectory (its velocities, its held-out end).
+  if (train.trajectory_count() > 1)
+    throw Error(fmt::format("learned dynamics: the training set holds {} trajectories; operators are fitted along one "
+                            "(take one with `metarom merge FILE -trajectories J`), or use the reducer's Galerkin ROM",
+                            train.trajectory_count()));
   const Matrix U = reducer.encode(train.X);
   const bool recorded = recorded_rhs.cols() > 0;
   std::string source = settings.velocity;

@@ -28,16 +28,9 @@ ModelFile load_model(const std::string& path, MPI_Comm comm,
   h5::File f = h5::File::open(path, comm);
   h5::check_structure(f.root(), "model");
   ModelFile m;
-  TrainingRecord t = read_training_group(f.root());
-  m.n = t.n;
-  m.training_count = t.count;
-  m.training_file = std::move(t.file);
-  m.fit_seconds = t.fit_seconds;
-  m.layout = std::move(t.layout);
-  m.training_provenance = std::move(t.provenance);
-
-  const RowPartition rows = rows_for ? rows_for(m) : RowPartition::split(comm, m.n);
-  m.reducer = read_reducer_group(f.root(), rows, m.n);
+  m.training = read_training_group(f.root());
+  const RowPartition rows = rows_for ? rows_for(m) : RowPartition::split(comm, m.training.n);
+  m.reducer = read_reducer_group(f.root(), rows, m.training.n);
   if (f.root().has("latent_dynamics")) {
     auto d = std::make_shared<LearnedDynamics>(LearnedDynamics::load(f.root().open_group("latent_dynamics")));
     if (d->dim() != m.reducer->latent_dim())

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "metarom/error.hpp"
+#include "metarom/io/trajectory_set.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 
 namespace metarom {
@@ -16,14 +17,19 @@ ReducedModel load_reduced_model(const std::string& path, MPI_Comm comm) {
   m.path_ = path;
   // The full model first, so the reducer's rows are read in its distribution.
   m.file_ = load_model(path, comm, [&](const ModelFile& header) {
-    m.full_ = create_model_from_provenance(comm, header.training_provenance, path + ":/training/provenance");
-    if (m.full_->rows().global != header.n)
+    m.full_ = create_model_from_provenance(comm, header.training.provenance, path + ":/training/provenance");
+    if (m.full_->rows().global != header.training.n)
       throw Error(fmt::format("{}: the model is for states of {} values, the rebuilt {} model has {} (grid options "
                               "changed?)",
-                              path, header.n, m.full_->name(), m.full_->rows().global));
+                              path, header.training.n, m.full_->name(), m.full_->rows().global));
     return m.full_->rows();
   });
   return m;
+}
+
+std::vector<std::string> ReducedModel::extrapolation() const {
+  const TrainingRecord& t = file_.training;
+  return extrapolated_settings(t.provenance, parameter_ranges(t.parameter_names, t.parameters), full_->provenance());
 }
 
 LatentRom ReducedModel::rom(RomKind kind, const LatentRomSettings& settings) const {

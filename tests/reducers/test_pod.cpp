@@ -270,7 +270,7 @@ TEST_CASE("incremental POD appended from a saved model equals a one-shot run", "
   ModelFile m = load_model(dir.path("a_model.h5"), PETSC_COMM_WORLD);
   auto* resumed = dynamic_cast<Pod*>(m.reducer.get());
   REQUIRE(resumed);
-  CHECK(m.training_count == 40);
+  CHECK(m.training.count == 40);
   CHECK(resumed->modes() == first.modes());
   resumed->append_stream(SnapshotReader(dir.path("b.h5"), PETSC_COMM_WORLD));
   CHECK(resumed->incremental_count() == N);

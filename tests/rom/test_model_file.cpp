@@ -29,9 +29,9 @@ TEST_CASE("POD models round-trip through HDF5 bit for bit", "[reducers][pod][mpi
   CHECK((back->basis() - pod.basis()).norm() == 0.0);
   CHECK((back->mean() - pod.mean()).norm() == 0.0);
   CHECK((back->singular_values() - pod.singular_values()).norm() == 0.0);
-  CHECK(m.n == 77);
-  CHECK(m.training_count == 12);
-  CHECK(m.training_file == "train.h5");
+  CHECK(m.training.n == 77);
+  CHECK(m.training.count == 12);
+  CHECK(m.training.file == "train.h5");
   require_error([&] { load_model(dir.path("pod.h5"), PETSC_COMM_WORLD, [](const ModelFile&) {
                   return RowPartition::serial(78);
                 }); },

@@ -3,6 +3,7 @@
 // theory says it must; a changed grid and a provenance without a model are refused by name.
 #include <petscsys.h>
 
+#include "metarom/io/trajectory_set.hpp"
 #include "metarom/models/heat.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/rom/reduced_model.hpp"
@@ -37,7 +38,7 @@ TEST_CASE("a saved model loads with its full model and runs its ROM", "[rom][red
   CHECK(a.global == 144);
   CHECK((a.begin == b.begin && a.end == b.end && a.global == b.global));
   CHECK(model.dynamics() == nullptr);
-  CHECK(model.file().training_count == s.count());
+  CHECK(model.file().training.count == s.count());
 
   const LatentRom rom = model.rom();
   CHECK(rom.kind() == RomKind::galerkin);  // an affine decoder on a linear model
@@ -66,4 +67,53 @@ TEST_CASE("a saved model loads with its full model and runs its ROM", "[rom][red
   save_model(dir.path("bare.h5"), pod, bare, "recording.h5", 0.1);
   require_error([&] { load_reduced_model(dir.path("bare.h5"), PETSC_COMM_WORLD); },
                 {"bare.h5", "names no model"});
+}
+
+TEST_CASE("a model fitted across a kappa sweep predicts a kappa it never saw, and says when it extrapolates",
+          "[rom][reduced_model][parametric][mpi]") {
+  ScratchDir dir;
+  HeatConfig c;
+  c.nx = c.ny = 12;
+  c.time = TimeGrid{0.0, 0.02, 40, 2};
+  // Runs at κ = 0.5 and 2, joined into one parametric set (the differing κ becomes its parameter).
+  std::vector<SnapshotSet> runs;
+  for (const double kappa : {0.5, 2.0}) {
+    auto m = create_model(PETSC_COMM_WORLD, with_parameters(c.to_attributes(), {"heat_kappa"}, Vector::Constant(1, kappa), "test"),
+                          "test");
+    runs.push_back(m->simulate(false));
+  }
+  const SnapshotSet s = merge_trajectories(runs, {"kappa 0.5", "kappa 2"});
+  REQUIRE(s.trajectory_count() == 2);
+  REQUIRE(s.parameter_names == std::vector<std::string>{"heat_kappa"});
+  // Whatever κ, the run stays in the span of the same 3 x 3 sine modes (eigenvectors of the
+  // discrete Laplacian, κ scales their decay rates only): POD r = 9 of both runs spans it, and
+  // Galerkin on that invariant subspace at any κ is the full Crank–Nicolson run up to round-off.
+  Pod pod;
+  pod.set_latent_dim(9);
+  pod.fit(s);
+  const std::string path = dir.path("pod_kappa.h5");
+  save_model(path, pod, s, "sweep.h5", 0.1);
+  {
+    const ScopedOptions held_out{{"-heat_kappa", "1.2"}};
+    ReducedModel model = load_reduced_model(path, PETSC_COMM_WORLD);
+    CHECK(model.file().training.trajectories == 2);
+    CHECK(model.file().training.parameter_names == std::vector<std::string>{"heat_kappa"});
+    CHECK(model.file().training.parameters(0, 0) == 0.5);
+    CHECK(model.file().training.parameters(0, 1) == 2.0);
+    CHECK(model.extrapolation().empty());  // 1.2 lies inside [0.5, 2]
+    const RomRun run = model.run(model.rom());
+    const SnapshotSet full = model.full_model().simulate(false);
+    CHECK(full.provenance.get_double("heat_kappa", "test") == 1.2);
+    const RomErrors e = model.errors(run, full);
+    INFO("relative error at kappa = 1.2 " << e.rel_error);
+    CHECK(e.rel_error < 1e-10);
+  }
+  {
+    const ScopedOptions outside{{"-heat_kappa", "3"}, {"-heat_ic_decay", "1.5"}};
+    ReducedModel model = load_reduced_model(path, PETSC_COMM_WORLD);
+    const std::vector<std::string> e = model.extrapolation();
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "heat_ic_decay = 1.5, trained at 2 only");
+    CHECK(e[1] == "heat_kappa = 3 outside the trained [0.5, 2]");
+  }
 }

@@ -26,10 +26,19 @@ struct FieldLayout {
   long long size() const;                 // points() * number of fields
 };
 
+// A snapshot set holds one trajectory or several (a parametric set: one run per parameter
+// vector, each with its own time axis), stored one after another: trajectory j is the
+// snapshots starts[j] .. starts[j+1]-1 (the last runs to N). Reducers see all columns;
+// ROMs and `compare` see trajectories one at a time (trajectory_set.hpp).
 struct SnapshotSet {
   Matrix X;               // local rows (rows.begin .. rows.end) of the n x N state matrix
   Vector t;               // N times (or sample indices)
   Matrix mu;              // p x N parameters per snapshot (p may be 0)
+  // Names of mu's rows (empty: unnamed, as an MNIST label). A named parameter is a setting of
+  // the model that wrote the set, named as its provenance attribute (burgers_amplitude,
+  // heat_kappa, ...), so the model can be rebuilt at any parameter vector.
+  std::vector<std::string> parameter_names;
+  std::vector<Index> starts;  // first snapshot of each trajectory (starts[0] = 0); empty: one
   FieldLayout layout;     // may be empty for unstructured data
   Attributes provenance;  // model, its parameters, metarom version, creation time
   RowPartition rows;      // which rows of each state this rank holds
@@ -37,6 +46,11 @@ struct SnapshotSet {
 
   long long n() const { return rows.global; }
   Index count() const { return X.cols(); }
+  Index trajectory_count() const { return starts.empty() ? 1 : static_cast<Index>(starts.size()); }
+  Index trajectory_begin(Index j) const { return starts.empty() ? 0 : starts.at(j); }
+  Index trajectory_end(Index j) const;
+  // The parameter vector of trajectory j (p values; empty when the set has none).
+  Vector trajectory_parameters(Index j) const;
   // Throws when the parts disagree (lengths, layout size, partition), naming `context`.
   void validate(const std::string& context) const;
 };

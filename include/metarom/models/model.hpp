@@ -159,4 +159,7 @@ namespace metarom {
 // attributes; options in the PETSc database (-heat_nx, ...) override the stored values.
 std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
                                                              const std::string& context);
+// The model exactly as `provenance` describes it, no option read: a run of a parametric set
+// (trajectory_provenance) or a point of a sweep.
+std::unique_ptr<FullOrderModel> create_model(MPI_Comm comm, const Attributes& provenance, const std::string& context);
 }  // namespace metarom

@@ -24,6 +24,11 @@ struct TrainingRecord {
   double fit_seconds = 0;
   FieldLayout layout;
   Attributes provenance;         // of the training set
+  // A parametric training set (format version 2): its trajectories' parameter vectors
+  // (p x J, rows named by parameter_names); empty for one trajectory without parameters.
+  std::vector<std::string> parameter_names;
+  Matrix parameters;
+  long long trajectories = 1;
 };
 
 // Writes /training: size, count, file, fit time, creation time, layout and provenance of the

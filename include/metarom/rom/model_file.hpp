@@ -20,12 +20,7 @@ class LearnedDynamics;
 
 struct ModelFile {
   std::unique_ptr<Reducer> reducer;
-  Attributes training_provenance;
-  FieldLayout layout;
-  long long n = 0;                // state size
-  long long training_count = 0;   // snapshots fitted on
-  std::string training_file;
-  double fit_seconds = 0;
+  TrainingRecord training;  // what it was fitted on (/training): n, count, file, layout, provenance, parameters
   // Learned latent dynamics fitted with the reducer (`fit -latent_dynamics learned`,
   // learned_dynamics.hpp), or null.
   std::shared_ptr<const LearnedDynamics> dynamics;

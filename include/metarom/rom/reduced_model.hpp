@@ -40,6 +40,11 @@ class ReducedModel {
   const FullOrderModel& full_model() const { return *full_; }
   FullOrderModel& full_model() { return *full_; }  // to simulate it
 
+  // Where the full model as rebuilt (options applied) leaves what the reducer was trained on:
+  // parameters outside their trained range, other settings changed (extrapolated_settings,
+  // io/trajectory_set.hpp); empty when it stays inside. A ROM run there extrapolates.
+  std::vector<std::string> extrapolation() const;
+
   // The latent ROM of the given kind (construction does its offline work: projections);
   // settings.prefix names its options (-rom_ts_type, -rom_manifold_damping).
   LatentRom rom(RomKind kind = RomKind::automatic, const LatentRomSettings& settings = {}) const;

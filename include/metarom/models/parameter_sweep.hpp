@@ -1,0 +1,27 @@
+#pragma once
+// Parameter vectors at which a model runs: a sweep's points, named after the model's settings
+// as they appear in its provenance (burgers_amplitude, burgers_re, heat_kappa, qg_re, ...).
+//
+// Text form, parameters separated by ';': NAME=ITEM,ITEM,... where an item is a value or
+// LO:HI:COUNT (COUNT values evenly spaced from LO to HI), e.g. burgers_amplitude=1,0.85:1.15:13. As a grid, every combination (the first name varying fastest);
+// as a list, the i-th values of every name together (lists of equal length).
+#include <string>
+#include <vector>
+
+#include "metarom/types.hpp"
+
+namespace metarom {
+
+struct ParameterSweep {
+  enum class Mode { grid, list };
+  std::vector<std::string> names;
+  std::vector<Vector> points;  // each names.size() values
+
+  // Throws naming `option` on text it cannot read (an empty list, a COUNT below 1, a name twice).
+  static ParameterSweep parse(const std::string& text, Mode mode, const std::string& option);
+  bool empty() const { return points.empty(); }
+  // "burgers_amplitude = 0.9, burgers_re = 1e4": point i for progress lines and tables.
+  std::string describe(size_t i) const;
+};
+
+}  // namespace metarom
