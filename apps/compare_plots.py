@@ -59,7 +59,7 @@ def family(r):
     return r["reducer"].split("+")[0]
 
 
-def small_multiples(d, c, rows, name, ylabel, title, draw, references=None, extra=()):
+def small_multiples(d, c, rows, name, ylabel, title, draw, references=None, extra=(), xlabel="t"):
     """Small multiples: a row of panels per reducer, a column per latent dimension, shared
     axes; in each panel the reducer's own ROM (solid), its learned dynamics (dashed) and its
     closure (dotted), over the references; one legend below the panels, outside the data."""
@@ -80,7 +80,7 @@ def small_multiples(d, c, rows, name, ylabel, title, draw, references=None, extr
             if i == 0:
                 ax.set_title(f"r = {dim}")
             if i == len(families) - 1:
-                ax.set_xlabel("t")
+                ax.set_xlabel(xlabel)
             if j == 0:
                 ax.set_ylabel(f"{fam}\n{ylabel}", fontsize=8)
     handles = [Line2D([], [], color="0.3", ls=ls, lw=1.2) for ls, _ in KINDS] + [h for h, _ in extra]
@@ -199,28 +199,33 @@ def main(d):
 
 def prediction_figure(d, c):
     """Every ROM's largest error in time over the points of -test_parameters, against the one
-    parameter they vary; training values as ticks on the axis, the trained range shaded."""
+    parameter they vary, as small multiples (a row per reducer, a column per r); the trained
+    range shaded, points outside it are extrapolation."""
     rows = [r for r in c["results"] if "case" in r and r["case"].get("names")]
     if not rows or not c.get("cases") or len(rows[0]["case"]["names"]) != 1:
         return
     name = rows[0]["case"]["names"][0]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for r in rows:
-        points = [r["case"] | {k: r[k] for k in ("rom_status", "rom_max_rel_error") if k in r}] + r.get("cases", [])
-        good = sorted((p["values"][0], p["rom_max_rel_error"]) for p in points
+    span = [(rg["lo"], rg["hi"]) for rg in c.get("parameter_ranges", []) if rg["name"] == name]
+
+    def points(r):
+        first = dict(r["case"], **{k: r[k] for k in ("rom_status", "rom_max_rel_error") if k in r})
+        return sorted((p["values"][0], p["rom_max_rel_error"]) for p in [first] + r.get("cases", [])
                       if p.get("rom_status") == "ok" and p.get("names") == [name])
+
+    def draw(ax, r, **kw):
+        good = points(r)
         if good:
             x, y = zip(*good)
-            ax.semilogy(x, y, "o", ls=style(r), ms=4, label=f'{label(r)}, r = {r["latent_dim"]}')
-    for rg in c.get("parameter_ranges", []):
-        if rg["name"] == name:
-            ax.axvspan(rg["lo"], rg["hi"], color="0.9", zorder=0, label="trained range")
-    ax.set_xlabel(name)
-    ax.set_ylabel("max_k ‖x_rom(t_k) − x(t_k)‖ / ‖x(t_k)‖")
-    ax.set_title(f'{c["model"]}: prediction error over the parameter')
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
-    fig.tight_layout()
-    save(fig, os.path.join(d, "prediction.png"), dpi=110)
+            ax.semilogy(x, y, marker="o", ms=3, **kw)
+
+    def references(ax):
+        for lo, hi in span:
+            ax.axvspan(lo, hi, color="0.92", zorder=0)
+
+    small_multiples(d, c, [r for r in rows if points(r)], "prediction.png", "max_k relative error",
+                    f'{c["model"]}: largest error in time at parameters never trained on', draw,
+                    references=references, extra=[(plt.Rectangle((0, 0), 1, 1, color="0.92"), "trained range")],
+                    xlabel=name)
 
 
 if __name__ == "__main__":

@@ -16,69 +16,80 @@ namespace metarom::cli {
 namespace {
 std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "—"; }
 double num(const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; }
-// Prediction: every ROM at every point (held-out parameters, replayed trajectories, a run with
-// a changed setting), and per ROM the largest error over the held-out points inside the trained
-// range and over all of them. Empty for a plain replay of one run.
+// Prediction: every ROM's largest error in time at every point (a column per point: held-out
+// parameters, replayed trajectories, a run with a changed setting), and per ROM the largest
+// over the held-out points inside the trained range and over all of them. Empty for a plain
+// replay of one run.
 std::string prediction_markdown(const nlohmann::json& all) {
   const nlohmann::json& primary = all["primary_case"];
-  const bool plain = primary.value("label", "replay") == "replay" && all["cases"].empty();
-  if (plain) return "";
+  if (primary.value("label", "replay") == "replay" && all["cases"].empty()) return "";
+  std::vector<nlohmann::json> points{primary};
+  for (const auto& c : all["cases"]) points.push_back(c);
   std::string ranges;
   for (const auto& r : all["parameter_ranges"])
     ranges += fmt::format("{}{} ∈ [{:g}, {:g}]", ranges.empty() ? "" : ", ", r["name"].get<std::string>(), num(r, "lo"),
                           num(r, "hi"));
-  std::string md = fmt::format(
-      "\n## Prediction\n\nThe reducers were fitted on `{}`: {} trajectories{}. Every ROM then ran at the points below "
-      "against a full-model run there: **held-out** (parameters never trained on), **replay** (a training trajectory "
-      "rerun) or **predicted** (one run with a setting changed from the training set's). Errors: the largest "
-      "relative error over time max_k ‖x_rom(t_k) − x(t_k)‖/‖x(t_k)‖, and ‖X_rom − X‖_F/‖X‖_F over the run; "
-      "speedup against the full model's run at the same point.\n\n"
-      "| reducer | r | ROM | point | kind | max error in time | error over run | speedup | extrapolates |\n"
-      "|---|---|---|---|---|---|---|---|---|\n",
-      all["train"].get<std::string>(), all.value("train_trajectories", 1), ranges.empty() ? "" : " (" + ranges + ")");
-  struct Worst {
-    double inside = 0, all = 0;
-    int points = 0;
-    bool failed = false;
+  // Column heads: the values alone when one parameter varies (its name in the text).
+  const auto names = primary.value("names", std::vector<std::string>{});
+  auto head = [&](const nlohmann::json& p) {
+    std::string h;
+    if (names.size() == 1 && p.value("names", std::vector<std::string>{}) == names)
+      h = fmt::format("{:g}", p["values"][0].get<double>());
+    else
+      h = p["parameters"].get<std::string>().empty() ? "the run" : p["parameters"].get<std::string>();
+    if (p["label"] == "replay") h += " (replay)";
+    if (!p["extrapolates"].empty()) h += " *";
+    return h;
   };
-  std::string worst_rows;
+  std::string md = fmt::format(
+      "\n## Prediction\n\nThe reducers were fitted on `{}`: {} trajectories{}. Every ROM then ran at each point below "
+      "against a full-model run there: held-out parameters never trained on, (replay) a training trajectory rerun, "
+      "or a run with a setting changed from the training set's. Each cell is the largest relative error in time, "
+      "max_k ‖x_rom(t_k) − x(t_k)‖/‖x(t_k)‖; * marks points outside what was trained on (extrapolation); the "
+      "speedup is the median over the points against the full run at each.{}\n\n",
+      all["train"].get<std::string>(), all.value("train_trajectories", 1), ranges.empty() ? "" : " (" + ranges + ")",
+      names.size() == 1 ? fmt::format(" Columns: {}.", names[0]) : "");
+  md += "| reducer | r | ROM |";
+  for (const auto& p : points) md += fmt::format(" {} |", head(p));
+  md += " held-out, inside the range | held-out, everywhere | speedup |\n|---|---|---|";
+  for (size_t i = 0; i < points.size() + 3; ++i) md += "---|";
+  md += "\n";
   for (const auto& j : all["results"]) {
     if (!j.contains("case")) continue;
-    std::vector<nlohmann::json> points{j};
-    points.back()["label"] = j["case"]["label"];
-    points.back()["parameters"] = j["case"]["parameters"];
-    points.back()["extrapolates"] = j["case"]["extrapolates"];
+    std::vector<nlohmann::json> at{j};
+    at.back()["label"] = j["case"]["label"];
+    at.back()["extrapolates"] = j["case"]["extrapolates"];
     if (j.contains("cases"))
-      for (const auto& c : j["cases"]) points.push_back(c);
-    Worst w;
-    for (const auto& p : points) {
+      for (const auto& c : j["cases"]) at.push_back(c);
+    double inside = 0, everywhere = 0;
+    int held = 0, failed = 0;
+    std::vector<double> speedups;
+    md += fmt::format("| {} | {} | {} |", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(), j["rom"].get<std::string>());
+    for (const auto& p : at) {
       const bool ok = p.value("rom_status", "") == "ok";
-      const auto extrapolates = p["extrapolates"].get<std::vector<std::string>>();
-      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", j["reducer"].get<std::string>(),
-                        j["latent_dim"].get<int>(), j["rom"].get<std::string>(),
-                        p["parameters"].get<std::string>().empty() ? "—" : p["parameters"].get<std::string>(),
-                        p["label"].get<std::string>(), ok ? sci(num(p, "rom_max_rel_error")) : p.value("rom_status", "—"),
-                        ok ? sci(num(p, "rom_rel_error")) : "—",
-                        ok ? fmt::format("{:.0f}x", num(p, "speedup")) : "—",
-                        extrapolates.empty() ? "no" : fmt::format("{}", fmt::join(extrapolates, "; ")));
+      const bool status = p.contains("rom_status");
+      const char* bad = !status ? "—" : p["rom_status"].get<std::string>().starts_with("blew") ? "blew up" : "failed";
+      md += fmt::format(" {} |", ok ? sci(num(p, "rom_max_rel_error")) : std::string(bad));
+      if (ok) speedups.push_back(num(p, "speedup"));
       if (p["label"] != "held-out") continue;
-      ++w.points;
+      ++held;
       if (!ok) {
-        w.failed = true;
+        ++failed;
         continue;
       }
-      w.all = std::max(w.all, num(p, "rom_max_rel_error"));
-      if (extrapolates.empty()) w.inside = std::max(w.inside, num(p, "rom_max_rel_error"));
+      everywhere = std::max(everywhere, num(p, "rom_max_rel_error"));
+      if (p["extrapolates"].empty()) inside = std::max(inside, num(p, "rom_max_rel_error"));
     }
-    if (w.points > 0)
-      worst_rows += fmt::format("| {} | {} | {} | {} | {} | {}{} |\n", j["reducer"].get<std::string>(), j["latent_dim"].get<int>(),
-                                j["rom"].get<std::string>(), w.points, sci(w.inside), sci(w.all),
-                                w.failed ? " (and a point that failed)" : "");
+    std::sort(speedups.begin(), speedups.end());
+    auto worst = [&](double v) {
+      if (held == 0) return std::string("—");
+      return failed ? fmt::format("— ({} of {} failed)", failed, held) : sci(v);
+    };
+    const std::string speedup = speedups.empty() ? "—" : fmt::format("{:.0f}x", speedups[speedups.size() / 2]);
+    md += fmt::format(" {} | {} | {} |\n", worst(inside), worst(everywhere), speedup);
   }
-  if (!worst_rows.empty())
-    md += "\nLargest error in time over the held-out points, inside the trained range and everywhere:\n\n"
-          "| reducer | r | ROM | held-out points | inside the range | everywhere |\n|---|---|---|---|---|---|\n" +
-          worst_rows;
+  md += "\nFailed points say why in compare.json (`cases`, `rom_status`); a ROM that fails at any held-out point has no "
+        "largest error.\n";
   return md;
 }
 

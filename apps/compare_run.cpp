@@ -200,16 +200,10 @@ CompareRun::CompareRun(const ComparePlan& plan, const Common& common) : plan_(pl
     for (Index j = 0; j < train_.trajectory_count() && !train_.parameter_names.empty(); ++j)
       points.push_back({"replay", train_.parameter_names, train_.trajectory_parameters(j)});
   const Attributes base_settings = base->provenance();
-  auto describe = [](const Point& pt) {
-    std::string d;
-    for (size_t q = 0; q < pt.names.size(); ++q)
-      d += fmt::format("{}{} = {:g}", q ? ", " : "", pt.names[q], pt.values(static_cast<Index>(q)));
-    return d;
-  };
   for (size_t i = 0; i < points.size(); ++i) {
     Case c;
     c.label = points[i].label;
-    c.parameters = describe(points[i]);
+    c.parameters = describe_parameters(points[i].names, points[i].values);
     c.names = points[i].names;
     c.values.assign(points[i].values.data(), points[i].values.data() + points[i].values.size());
     c.fom = create_model(comm, with_parameters(base_settings, points[i].names, points[i].values, "-test_parameters"),
@@ -350,7 +344,7 @@ void CompareRun::run_rom_row(nlohmann::json& j, RomKind kind, const Reducer& red
   // Errors, flow statistics, online time, speedup, cost per latent step, and the decoded
   // trajectory file (rom_run.hpp).
   try {
-    const LatentRom rom(kind, *fom_, reducer, std::move(learned), plan_.rom_settings);
+    const LatentRom rom(kind, *fom_, reducer, learned, plan_.rom_settings);
     const RomRun run = run_rom(rom, reducer, full_.X.leftCols(1), rom_grid_);
     const LatentTrajectory& traj = run.latent;
     Attributes provenance = full_.provenance;

@@ -9,7 +9,9 @@
 #include "metarom/io/row_partition.hpp"
 #include "metarom/io/snapshots.hpp"
 #include "metarom/io/trajectory_set.hpp"
+#include "metarom/models/parameter_sweep.hpp"
 #include "metarom/reducers/linear_inverse_map.hpp"
+#include "metarom/reducers/reducer_file.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "metarom/version.hpp"
 
@@ -35,10 +37,7 @@ std::string trajectories_text(const SnapshotSet& h) {
   const Index shown = std::min<Index>(h.trajectory_count(), 20);
   for (Index j = 0; j < shown; ++j) {
     const Index b = h.trajectory_begin(j), e = h.trajectory_end(j);
-    std::string mu;
-    const Vector p = h.trajectory_parameters(j);
-    for (size_t q = 0; q < h.parameter_names.size() && q < static_cast<size_t>(p.size()); ++q)
-      mu += fmt::format("{}{} = {:g}", q ? ", " : "", h.parameter_names[q], p(static_cast<Index>(q)));
+    const std::string mu = describe_parameters(h.parameter_names, h.trajectory_parameters(j));
     s += fmt::format("    {:>3}: snapshots {}..{}, t = {:.6g} .. {:.6g}{}\n", j, b, e - 1, h.t(b), h.t(e - 1),
                      mu.empty() ? "" : ": " + mu);
   }
@@ -88,6 +87,16 @@ std::string model_text(const h5::Group& root, const std::string& group) {
   }
   s += "  training set:\n" + attributes_text(tg.read_attributes(), "    ");
   s += layout_text(read_layout(tg));
+  if (tg.has("trajectories")) {
+    // A parametric training set: its runs' parameters, and their ranges (what a run is checked against).
+    const TrainingRecord t = read_training_group(root);
+    s += fmt::format("  training trajectories: {}\n", t.trajectories);
+    for (Index j = 0; j < std::min<Index>(t.parameters.cols(), 20); ++j)
+      s += fmt::format("    {:>3}: {}\n", j, describe_parameters(t.parameter_names, t.parameters.col(j)));
+    if (t.parameters.cols() > 20) s += fmt::format("    ... and {} more\n", t.parameters.cols() - 20);
+    for (const ParameterRange& r : parameter_ranges(t.parameter_names, t.parameters))
+      s += fmt::format("  trained range of {}: [{:g}, {:g}]\n", r.name, r.lo, r.hi);
+  }
   if (tg.has("provenance")) s += "  training provenance:\n" + attributes_text(tg.open_group("provenance").read_attributes(), "    ");
   if (root.has("latent_dynamics"))
     s += "  learned latent dynamics (du/dt = c + Au + H(u ⊗ u)):\n" +

@@ -89,11 +89,13 @@ ParameterSweep ParameterSweep::parse(const std::string& text, Mode mode, const s
   }
 }
 
-std::string ParameterSweep::describe(size_t i) const {
+std::string describe_parameters(const std::vector<std::string>& names, const Vector& values) {
   std::string s;
-  for (size_t q = 0; q < names.size(); ++q)
-    s += fmt::format("{}{} = {:g}", q ? ", " : "", names[q], points.at(i)(static_cast<Index>(q)));
+  for (size_t q = 0; q < names.size() && static_cast<Index>(q) < values.size(); ++q)
+    s += fmt::format("{}{} = {:g}", q ? ", " : "", names[q], values(static_cast<Index>(q)));
   return s;
 }
+
+std::string ParameterSweep::describe(size_t i) const { return describe_parameters(names, points.at(i)); }
 
 }  // namespace metarom

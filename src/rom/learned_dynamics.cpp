@@ -1,6 +1,7 @@
 #include "metarom/rom/learned_dynamics.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <petscsys.h>
 
 #include <Eigen/Eigenvalues>
@@ -12,6 +13,7 @@
 #include "metarom/error.hpp"
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/trajectory_set.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/io/petsc_handle.hpp"
@@ -229,21 +231,32 @@ ClosedDynamics::ClosedDynamics(std::shared_ptr<const LatentDynamics> base, std::
                             closure_->dim()));
 }
 
-LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, const Vector& t,
-                                       const LatentDynamics* base) const {
+LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base,
+                                       const std::vector<Index>& starts) const {
   const Index K = U.cols();
   if (t.size() != K) throw Error(fmt::format("learned dynamics: {} times for {} samples", t.size(), K));
   const bool automatic = lambda_linear < 0 || lambda_quadratic < 0;
   const double l1 = std::max(lambda_linear, 0.0), l2 = std::max(lambda_quadratic, 0.0);
   const bool by_statistics = select == "statistics";
+  // The trajectories: samples [begin, end) each, with their own times.
+  struct Segment {
+    Index begin, end;
+    Index size() const { return end - begin; }
+  };
+  std::vector<Segment> segments;
+  for (size_t j = 0; j < std::max<size_t>(starts.size(), 1); ++j) {
+    const Index b = starts.empty() ? 0 : starts[j], e = j + 1 < starts.size() ? starts[j + 1] : K;
+    if (b >= e || b < 0 || e > K) throw Error("learned dynamics: trajectory starts must increase within the samples");
+    segments.push_back({b, e});
+  }
   // A closure learns what the base ROM misses.
   Matrix target = Udot;
   if (base)
     for (Index k = 0; k < K; ++k) target.col(k) -= base->rhs(t(k), U.col(k));
-  auto integrate = [&](const LearnedDynamics& d, const Vector& times, double bound) {
-    if (!base) return integrate_rk4(d, U.col(0), times, bound);
+  auto integrate = [&](const LearnedDynamics& d, const Vector& u0, const Vector& times, double bound) {
+    if (!base) return integrate_rk4(d, u0, times, bound);
     try {
-      return integrate_rk4(ClosedDynamics(borrowed(*base), borrowed(d)), U.col(0), times, bound);
+      return integrate_rk4(ClosedDynamics(borrowed(*base), borrowed(d)), u0, times, bound);
     } catch (const Error&) {
       // The base ROM refuses a state the candidate drove it to (a manifold Galerkin ROM
       // whose decoder saturates there): the candidate blew up. The refusal follows an
@@ -251,23 +264,59 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
       return Matrix(Matrix::Constant(U.rows(), times.size(), std::numeric_limits<double>::quiet_NaN()));
     }
   };
+  // Each trajectory's times over twice its span: candidates must stay bounded past the data.
+  auto doubled = [&](const Segment& g) {
+    const Index n = g.size();
+    Vector tt(2 * n - 1);
+    tt.head(n) = t.segment(g.begin, n);
+    for (Index k = n; k < tt.size(); ++k) tt(k) = t(g.begin + k - n + 1) + (t(g.end - 1) - t(g.begin));
+    return tt;
+  };
   auto finish = [&](LearnedDynamics& d) {
     LearnedDynamics::Report& rep = d.report();
-    rep.sample_dt = K > 1 ? (t(K - 1) - t(0)) / static_cast<double>(K - 1) : 0.0;
+    double spacing = 0;
+    for (const Segment& g : segments)
+      spacing += g.size() > 1 ? (t(g.end - 1) - t(g.begin)) / static_cast<double>(g.size() - 1) : 0.0;
+    rep.sample_dt = spacing / static_cast<double>(segments.size());
     rep.selection = by_statistics ? "statistics" : "trajectory";
   };
   if (automatic) {
-    const Index train = std::clamp<Index>(static_cast<Index>(std::lround((1 - holdout) * K)), 2, K - 1);
-    if (K < 3) throw Error("learned dynamics: choosing λ needs at least 3 samples (or give both λ)");
+    // Per trajectory: its first 1 − holdout samples train, the rest are held out.
+    std::vector<Index> kept;
+    std::vector<Index> train_size;
+    for (const Segment& g : segments) {
+      if (g.size() < 3) throw Error("learned dynamics: choosing λ needs at least 3 samples per trajectory (or give both λ)");
+      const Index n = std::clamp<Index>(static_cast<Index>(std::lround((1 - holdout) * g.size())), 2, g.size() - 1);
+      train_size.push_back(n);
+      for (Index k = g.begin; k < g.begin + n; ++k) kept.push_back(k);
+    }
+    Matrix Ut(U.rows(), static_cast<Index>(kept.size())), Tt(U.rows(), static_cast<Index>(kept.size()));
+    for (size_t c = 0; c < kept.size(); ++c) {
+      Ut.col(static_cast<Index>(c)) = U.col(kept[c]);
+      Tt.col(static_cast<Index>(c)) = target.col(kept[c]);
+    }
     const double range = U.cwiseAbs().maxCoeff();
-    const Matrix Uh = U.rightCols(K - train);
-    // Candidates are integrated over twice the sampled span: the error is measured on the
-    // held-out samples (or, by statistics, over all of it), and a model must also stay within
-    // 10× the data's range over the second span, where a ROM run past the training window
-    // would go.
-    Vector tt(2 * K - 1);
-    tt.head(K) = t;
-    for (Index k = K; k < tt.size(); ++k) tt(k) = t(k - K + 1) + (t(K - 1) - t(0));
+    // A candidate's score: the relative error over every trajectory's held-out samples (or the
+    // mean statistics error); infinity when any trajectory leaves 10× the data's range.
+    auto score = [&](const LearnedDynamics& d) {
+      double num = 0, den = 0, stats = 0;
+      for (size_t j = 0; j < segments.size(); ++j) {
+        const Segment& g = segments[j];
+        const Matrix pred = integrate(d, U.col(g.begin), doubled(g), 10 * range + 1e-300);
+        if (!pred.allFinite()) return std::numeric_limits<double>::infinity();
+        const Index n = train_size[j];
+        const auto held = U.middleCols(g.begin + n, g.size() - n);
+        num += (pred.middleCols(n, g.size() - n) - held).squaredNorm();
+        den += held.squaredNorm();
+        if (by_statistics) stats += statistics_error(pred, U.middleCols(g.begin, g.size()));
+      }
+      return by_statistics ? stats / static_cast<double>(segments.size()) : std::sqrt(num / std::max(den, 1e-300));
+    };
+    auto bounded = [&](const LearnedDynamics& d) {
+      for (const Segment& g : segments)
+        if (!integrate(d, U.col(g.begin), doubled(g), 10 * range + 1e-300).allFinite()) return false;
+      return true;
+    };
     struct Candidate {
       double error, a, b;
     };
@@ -281,19 +330,15 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     for (double a : grid1)
       for (double b : grid2) {
         ++candidates;
-        const LearnedDynamics d = regress_dynamics(U.leftCols(train), target.leftCols(train), a, b);
-        const Matrix pred = integrate(d, tt, 10 * range + 1e-300);
-        if (!pred.allFinite()) continue;
-        scored.push_back({by_statistics ? statistics_error(pred, U)
-                                        : (pred.middleCols(train, K - train) - Uh).norm() / std::max(Uh.norm(), 1e-300),
-                          a, b});
+        const double e = score(regress_dynamics(Ut, Tt, a, b));
+        if (std::isfinite(e)) scored.push_back({e, a, b});
       }
     std::stable_sort(scored.begin(), scored.end(), [](const Candidate& x, const Candidate& y) { return x.error < y.error; });
     // The operators refitted on all samples must pass the same bound: the best candidate
     // whose refit does is taken.
     for (const Candidate& c : scored) {
       LearnedDynamics d = regress_dynamics(U, target, c.a, c.b);
-      if (!integrate(d, tt, 10 * range + 1e-300).allFinite()) continue;
+      if (!bounded(d)) continue;
       LearnedDynamics::Report& rep = d.report();
       rep.automatic = true;
       rep.holdout_error = c.error;
@@ -391,33 +436,69 @@ Matrix latent_velocities(const Reducer& reducer, const Matrix& U, const Matrix& 
 LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& train, const FullOrderModel* model,
                                      const Matrix& recorded_rhs, const OperatorInference& settings,
                                      const LatentDynamics* base, const std::string& base_type) {
-  // One operator set is fitted along one trajectory (its velocities, its held-out end).
-  if (train.trajectory_count() > 1)
-    throw Error(fmt::format("learned dynamics: the training set holds {} trajectories; operators are fitted along one "
-                            "(take one with `metarom merge FILE -trajectories J`), or use the reducer's Galerkin ROM",
-                            train.trajectory_count()));
   const Matrix U = reducer.encode(train.X);
+  const Index J = train.trajectory_count();
   const bool recorded = recorded_rhs.cols() > 0;
   std::string source = settings.velocity;
   if (source == "auto") source = recorded ? "recorded" : model ? "exact" : "fd";
   if (source == "exact" && recorded) source = "recorded";
+  // A parametric set: the model of each trajectory, rebuilt at its parameters (in the rows the
+  // set is held in). One operator set is fitted to all of them, which holds where the
+  // parameters enter the initial state only; where they change the right-hand side, it is
+  // refused (parameter-dependent operators would be needed).
+  std::vector<std::unique_ptr<FullOrderModel>> own;
+  if (J > 1 && model && !train.parameter_names.empty()) {
+    for (Index j = 0; j < J; ++j) {
+      own.push_back(create_model(train.rows.comm, trajectory_provenance(train, j),
+                                 fmt::format("learned dynamics: trajectory {}", j)));
+      if (own.back()->rows().begin != train.rows.begin || own.back()->rows().end != train.rows.end)
+        throw Error("learned dynamics: the rebuilt models hold other rows than the training set");
+    }
+    const Index k0 = train.trajectory_begin(0);
+    const Matrix f0 = own[0]->rhs(train.t(k0), train.X.col(k0));
+    const double scale = allreduce_sum(train.rows.comm, f0.squaredNorm());
+    for (Index j = 1; j < J; ++j) {
+      const double d = allreduce_sum(train.rows.comm, (own[j]->rhs(train.t(k0), train.X.col(k0)) - f0).squaredNorm());
+      if (d > 1e-24 * scale)
+        throw Error(fmt::format("learned dynamics: the parameters ({}) change the right-hand side (trajectory {} against "
+                                "trajectory 0): one operator set cannot fit them all; parameter-dependent learned "
+                                "operators are not built yet — use the Galerkin ROM, projected at each parameter",
+                                fmt::join(train.parameter_names, ", "), j));
+    }
+  }
+  auto model_of = [&](Index k) -> const FullOrderModel* {
+    if (own.empty()) return model;
+    Index j = 0;
+    while (j + 1 < J && train.trajectory_begin(j + 1) <= k) ++j;
+    return own[j].get();
+  };
   auto model_rhs = [&](const Matrix& X) {
     if (!model)
       throw Error("learned dynamics: " + settings.velocity +
                   " velocities need the full model's right-hand side (a heat or qg training set, or a recording "
                   "made with -ts_trajectory_metarom_rhs); use finite differences (-latent_dynamics_velocity fd)");
     Matrix F(X.rows(), X.cols());
-    for (Index k = 0; k < X.cols(); ++k) F.col(k) = model->rhs(train.t(k), X.col(k));
+    for (Index k = 0; k < X.cols(); ++k) F.col(k) = model_of(k)->rhs(train.t(k), X.col(k));
     return F;
   };
   Matrix V;
-  if (source == "fd") V = finite_difference_velocities(U, train.t);
-  else if (source == "recorded") V = latent_velocities(reducer, U, recorded_rhs);
-  else if (source == "exact") V = latent_velocities(reducer, U, model_rhs(train.X));
-  else V = latent_velocities(reducer, U, model_rhs(reducer.decode(U)));
+  if (source == "fd") {
+    // Along each trajectory (never across the seam between two).
+    V.resize(U.rows(), U.cols());
+    for (Index j = 0; j < J; ++j) {
+      const Index b = train.trajectory_begin(j), n = train.trajectory_end(j) - b;
+      V.middleCols(b, n) = finite_difference_velocities(U.middleCols(b, n), train.t.segment(b, n));
+    }
+  } else if (source == "recorded") {
+    V = latent_velocities(reducer, U, recorded_rhs);
+  } else if (source == "exact") {
+    V = latent_velocities(reducer, U, model_rhs(train.X));
+  } else {
+    V = latent_velocities(reducer, U, model_rhs(reducer.decode(U)));
+  }
   OperatorInference s = settings;
   if (s.select == "auto") s.select = model && model->chaotic() ? "statistics" : "trajectory";
-  LearnedDynamics d = s.fit(U, V, train.t, base);
+  LearnedDynamics d = s.fit(U, V, train.t, base, train.starts);
   d.report().velocities = source == "fd" ? "finite-difference" : source;
   d.report().closure_of = base ? base_type : "";
   return d;

@@ -155,6 +155,30 @@ brel=$(json_number "$dir/burom.json" rel_error)
 [ -n "$brel" ] && below "$brel" 1e-4 && ok || fail "burgers POD-Galerkin rel_error '$brel' (want < 1e-4)"
 expect_failure "at least 5 points per direction" simulate burgers -o "$dir/x.h5" -burgers_nx 3
 
+# Parametric sets: a sweep (a 2 x 2 grid) into one set, merged with a run written alone, split
+# by trajectory; a model fitted across the runs predicts and says where it extrapolates.
+if run simulate burgers $bopts -sweep "burgers_amplitude=0.9,1.1;burgers_re=100,200" -o "$dir/sw.h5" -json > "$dir/sw.json" 2>"$dir/sw.err"; then ok; else fail "simulate -sweep: $(cat "$dir/sw.err")"; fi
+grep -q '"trajectories":4' "$dir/sw.json" && ok || fail "simulate -sweep -json: $(cat "$dir/sw.json")"
+run info "$dir/sw.h5" > "$dir/swinfo.txt" 2>&1 && grep -q "trajectories: 4" "$dir/swinfo.txt" && grep -q "range of burgers_amplitude: \[0.9, 1.1\]" "$dir/swinfo.txt" \
+  && grep -q "3: snapshots 33..43, t = 0 .. 0.3: burgers_amplitude = 1.1, burgers_re = 200" "$dir/swinfo.txt" && ok || fail "info on a sweep: $(cat "$dir/swinfo.txt")"
+run info "$dir/sw.h5" -check > "$dir/swcheck.txt" 2>&1 && grep -q "conforms" "$dir/swcheck.txt" && ok || fail "info -check on a sweep: $(cat "$dir/swcheck.txt")"
+run merge "$dir/bu.h5" "$dir/sw.h5" -o "$dir/m.h5" -json > "$dir/m.json" 2>"$dir/m.err" && grep -q '"trajectories":5' "$dir/m.json" && ok || fail "merge: $(cat "$dir/m.json" "$dir/m.err")"
+run merge "$dir/m.h5" -hold_out 0,3 -o "$dir/part.h5" -json > "$dir/part.json" 2>&1 && grep -q 'part_train.h5","parameters":\["burgers_amplitude","burgers_re"\],"snapshots":33,"trajectories":3' "$dir/part.json" \
+  && grep -q 'part_test.h5","parameters":\["burgers_amplitude","burgers_re"\],"snapshots":22,"trajectories":2' "$dir/part.json" && ok || fail "merge -hold_out: $(cat "$dir/part.json")"
+expect_failure "heat.h5 holds states of 1600 values" merge "$dir/sw.h5" "$dir/heat.h5" -o "$dir/x.h5"
+expect_failure "'burgers_viscosity' is not a numeric setting" simulate burgers $bopts -sweep "burgers_viscosity=1,2" -o "$dir/x.h5"
+run fit pod -i "$dir/sw.h5" -o "$dir/swpod.h5" -r 8 -quiet > /dev/null 2>&1 && ok || fail "fit pod on a sweep"
+run rom -m "$dir/swpod.h5" -burgers_amplitude 1 -burgers_re 150 -json > "$dir/inside.json" 2>"$dir/inside.err" && grep -q '"extrapolates":\[\]' "$dir/inside.json" && ok || fail "rom inside the trained range: $(cat "$dir/inside.json" "$dir/inside.err")"
+run rom -m "$dir/swpod.h5" -burgers_amplitude 1.3 -json > "$dir/outside.json" 2>"$dir/outside.err"
+grep -q 'burgers_amplitude = 1.3 outside the trained \[0.9, 1.1\]' "$dir/outside.json" && grep -q "warning: extrapolates" "$dir/outside.err" && ok || fail "rom outside the trained range: $(cat "$dir/outside.json" "$dir/outside.err")"
+# compare at held-out points (a 2-point grid) and one training point (a replay); the learned
+# rows are refused by name (burgers_re changes the right-hand side).
+if run compare -i "$dir/sw.h5" -r 4 -reducers pod -test_parameters "burgers_amplitude=1,0.9;burgers_re=150,100" -test_parameters_mode list \
+     -latent_dynamics learned -plots 0 -o "$dir/pcmp" -json > "$dir/pcmp.json" 2>"$dir/pcmp.txt"; then ok; else fail "compare -test_parameters: $(cat "$dir/pcmp.txt")"; fi
+grep -q '"label":"held-out","names":\["burgers_amplitude","burgers_re"\],"parameters":"burgers_amplitude = 1, burgers_re = 150"' "$dir/pcmp.json" \
+  && grep -q '"label":"replay"' "$dir/pcmp.json" && ok || fail "compare -json cases: $(head -c 2000 "$dir/pcmp.json")"
+grep -q "## Prediction" "$dir/pcmp/compare.md" && grep -q "change the right-hand side" "$dir/pcmp/compare.md" && ok || fail "compare.md prediction: $(cat "$dir/pcmp/compare.md")"
+
 # Neural reducers on the heat snapshots (a few epochs), rows split over the ranks.
 nopts="-r 3 -ae_hidden 12 -ae_epochs 3 -ae_batch_size 10 -quiet"
 for t in ae ri-ae meta-ae; do

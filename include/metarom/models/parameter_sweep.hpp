@@ -24,4 +24,7 @@ struct ParameterSweep {
   std::string describe(size_t i) const;
 };
 
+// "name = value, ..." for a parameter vector (the names and values in order).
+std::string describe_parameters(const std::vector<std::string>& names, const Vector& values);
+
 }  // namespace metarom

@@ -117,7 +117,11 @@ struct OperatorInference {
   // a refit that fails the same bound passes the choice to the next-best pair.
   // With `base` (a closure): the operators are fitted to Udot − base(U) and candidates are
   // integrated as base + learned. `select` must be trajectory or statistics here.
-  LearnedDynamics fit(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base = nullptr) const;
+  // Several trajectories (`starts`: the first sample of each; empty: one): one operator set
+  // fitted on all of them; each holds out its own last samples and is integrated from its own
+  // first state, the score summed over them (statistics: their mean).
+  LearnedDynamics fit(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base = nullptr,
+                      const std::vector<Index>& starts = {}) const;
 };
 
 // g_G(u) + τ(u): a Galerkin ROM with its learned closure τ.
