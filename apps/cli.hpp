@@ -43,6 +43,7 @@ std::vector<long long> positive_ints(const std::string& list, const std::string&
 int cmd_info(const std::vector<std::string>& paths);
 int cmd_simulate(const std::string& operand);
 int cmd_merge(const std::vector<std::string>& inputs);
+int cmd_greedy(const std::string& operand);
 int cmd_fit(const std::string& operand);
 int cmd_eval(const std::string& operand);
 int cmd_rom(const std::string& operand);

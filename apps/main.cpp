@@ -29,6 +29,8 @@ const char* usage =
     "                                     -sweep NAME=V1,V2,...: one run per value, one set\n"
     "  merge A.h5 B.h5 ... -o set.h5      join snapshot sets into a parametric set; split it by\n"
     "                                     trajectory (-hold_out) or time window (-split)\n"
+    "  greedy MODEL -candidates NAME=...  choose training runs by greedy sampling (the ROM's\n"
+    "                                     full-order residual), write them and the reducer\n"
     "  fit TYPE -i snaps.h5 -o model.h5 [-r R]\n"
     "                                     fit a reducer: pod, linear-ae, sparse-ae, ae, ri-ae,\n"
     "                                     meta-ae, ae-corrected -from ae_model.h5; or\n"
@@ -145,6 +147,7 @@ int main(int argc, char** argv) {
     if (command == "info") rc = cmd_info(operands);
     else if (command == "simulate") rc = cmd_simulate(operand);
     else if (command == "merge") rc = cmd_merge(operands);
+    else if (command == "greedy") rc = cmd_greedy(operand);
     else if (command == "fit") rc = cmd_fit(operand);
     else if (command == "eval") rc = cmd_eval(operand);
     else if (command == "rom") rc = cmd_rom(operand);

@@ -54,6 +54,7 @@
 
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/greedy_sampling.hpp"
 #include "metarom/rom/latent_integration.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"

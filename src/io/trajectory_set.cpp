@@ -241,7 +241,8 @@ std::vector<std::string> extrapolated_settings(const Attributes& trained, const 
     // Time discretization is the ROM's own choice; a longer span is a time extrapolation, kept.
     if (key.ends_with("_steps") || key.ends_with("_snapshot_stride") || key.ends_with("_dt")) continue;
     const double v = as_double(value);
-    const auto range = std::find_if(ranges.begin(), ranges.end(), [&](const ParameterRange& r) { return r.name == key; });
+    const std::string& name = key;  // a structured binding cannot be captured before C++20's clang 16
+    const auto range = std::find_if(ranges.begin(), ranges.end(), [&](const ParameterRange& r) { return r.name == name; });
     if (range != ranges.end()) {
       // Relative slack for values written and read back in decimal.
       const double slack = 1e-12 * std::max({1.0, std::abs(range->lo), std::abs(range->hi)});

@@ -177,6 +177,14 @@ if run compare -i "$dir/sw.h5" -r 4 -reducers pod -test_parameters "burgers_ampl
      -latent_dynamics learned -plots 0 -o "$dir/pcmp" -json > "$dir/pcmp.json" 2>"$dir/pcmp.txt"; then ok; else fail "compare -test_parameters: $(cat "$dir/pcmp.txt")"; fi
 grep -q '"label":"held-out","names":\["burgers_amplitude","burgers_re"\],"parameters":"burgers_amplitude = 1, burgers_re = 150"' "$dir/pcmp.json" \
   && grep -q '"label":"replay"' "$dir/pcmp.json" && ok || fail "compare -json cases: $(head -c 2000 "$dir/pcmp.json")"
+# Greedy sampling: a budget of 3 runs among 5 amplitudes, validated (true errors, their rank
+# correlation with the indicator); the chosen runs and the reducer written.
+if run greedy burgers $bopts -candidates "burgers_amplitude=0.6:1.4:5" -r 4 -greedy_budget 3 -greedy_tol 1e-6 -validate \
+     -o "$dir/g.h5" -m "$dir/gm.h5" -json > "$dir/g.json" 2>"$dir/g.err"; then ok; else fail "greedy: $(cat "$dir/g.err")"; fi
+grep -q '"runs":3' "$dir/g.json" && grep -q '"converged":false' "$dir/g.json" && grep -q '"rank_correlation"' "$dir/g.json" && ok || fail "greedy -json: $(cat "$dir/g.json")"
+run info "$dir/g.h5" > "$dir/ginfo.txt" 2>&1 && grep -q "trajectories: 3" "$dir/ginfo.txt" && ok || fail "info on the greedy runs: $(cat "$dir/ginfo.txt")"
+run info "$dir/gm.h5" > "$dir/gminfo.txt" 2>&1 && grep -q "training trajectories: 3" "$dir/gminfo.txt" && ok || fail "info on the greedy model: $(cat "$dir/gminfo.txt")"
+expect_failure "-greedy_start 9 must lie in \[1, 5\]" greedy burgers $bopts -candidates "burgers_amplitude=0.6:1.4:5" -greedy_start 9 -greedy_budget 9 -o "$dir/x.h5"
 grep -q "## Prediction" "$dir/pcmp/compare.md" && grep -q "change the right-hand side" "$dir/pcmp/compare.md" && ok || fail "compare.md prediction: $(cat "$dir/pcmp/compare.md")"
 
 # Neural reducers on the heat snapshots (a few epochs), rows split over the ranks.

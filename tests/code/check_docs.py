@@ -27,10 +27,10 @@ INVOCATIONS = [
     ("simulate heat", "simulate heat"), ("simulate qg", "simulate qg"), ("simulate burgers", "simulate burgers"),
     ("fit pod", "fit pod (and linear-ae)"), ("fit linear-ae", "fit linear-ae"), ("fit sparse-ae", "fit sparse-ae"),
     ("fit meta-ae", "fit ae, ri-ae, meta-ae, ae-corrected"), ("fit linear-inverse", "fit linear-inverse"),
-    ("merge", "merge"), ("eval", "eval"), ("rom", "rom"), ("compare", "compare"), ("info", "info"),
+    ("merge", "merge"), ("greedy burgers", "greedy MODEL"), ("eval", "eval"), ("rom", "rom"), ("compare", "compare"), ("info", "info"),
     ("import-mnist", "import-mnist"), ("import-petsc", "import-petsc"),
 ]
-COMMANDS = {"simulate", "merge", "fit", "eval", "rom", "compare", "info", "import-mnist", "import-petsc", "version", "help"}
+COMMANDS = {"simulate", "merge", "greedy", "fit", "eval", "rom", "compare", "info", "import-mnist", "import-petsc", "version", "help"}
 # Options of PETSc's objects and of the runtime, under any prefix.
 PETSC_OPTION = re.compile(r"^-(?:[a-z0-9_]*_)?(?:ts|snes|ksp|pc|tao|mat|vec|dm|da|log|options|malloc|info|viewer|"
                           r"dll|help|version|on_error|fp_trap)(?:_|$)")
