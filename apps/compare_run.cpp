@@ -224,22 +224,17 @@ CompareRun::CompareRun(const ComparePlan& plan, const Common& common) : plan_(pl
     primary_.extrapolates = extrapolated_settings(train_.provenance, ranges_, fom_->provenance());
     primary_.label = primary_.extrapolates.empty() ? "replay" : "predicted";
   }
-  for (const Case* c : std::initializer_list<const Case*>{&primary_})
-    for (const std::string& e : c->extrapolates)
-      progress(common_, fmt::format("compare: warning: {} extrapolates: {}\n", c->parameters.empty() ? "the run" : c->parameters, e));
-  for (const Case& c : cases_)
-    for (const std::string& e : c.extrapolates) progress(common_, fmt::format("compare: warning: {} extrapolates: {}\n", c.parameters, e));
+  auto warn = [&](const Case& c) {
+    for (const std::string& e : c.extrapolates)
+      progress(common_, fmt::format("compare: warning: {} extrapolates: {}\n", c.parameters.empty() ? "the run" : c.parameters, e));
+  };
+  warn(primary_);
+  for (const Case& c : cases_) warn(c);
   rom_grid_ = rom_grid_for(*fom_);
   check_inputs();
 }
 
-TimeGrid CompareRun::rom_grid_for(const FullOrderModel& fom) const {
-  const TimeGrid& grid = fom.time_grid();
-  const int dt_multiple = plan_.dt_multiple == 0 ? fom.default_rom_dt_multiple() : plan_.dt_multiple;
-  if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
-    throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {}", dt_multiple, grid.stride));
-  return TimeGrid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
-}
+TimeGrid CompareRun::rom_grid_for(const FullOrderModel& fom) const { return rom_time_grid(fom, plan_.dt_multiple); }
 
 void CompareRun::check_inputs() const {
   // Inputs checked before any work: a damaged model file or a latent dimension the training

@@ -120,7 +120,7 @@ int cmd_greedy(const std::string& operand) {
       double e = std::numeric_limits<double>::infinity();
       try {
         const LatentRom rom(g.rom, *fom, *result.reducer, nullptr, g.rom_settings);
-        const RomRun run = run_rom(rom, *result.reducer, full.X.leftCols(1), fom->time_grid());
+        const RomRun run = run_rom(rom, *result.reducer, full.X.leftCols(1), rom_time_grid(*fom));
         const SnapshotSet decoded = decode_trajectory(*result.reducer, run.latent, fom->rows(), full.layout, full.provenance);
         const RomErrors errors = rom_errors(decoded.X, full.X, fom->rows().comm);
         if (errors.finite) e = *std::max_element(errors.in_time.begin(), errors.in_time.end());

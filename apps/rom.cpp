@@ -49,10 +49,7 @@ int cmd_rom(const std::string&) {
   const int r = reducer.latent_dim();
   const RomKind kind = LatentRom::resolve(rom_kind_from_name(rom_type), *fom, reducer);  // before the full model runs
   rom_type = rom_kind_name(kind);
-  if (dt_multiple < 1 || grid.stride % dt_multiple != 0 || grid.steps % dt_multiple != 0)
-    throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {} and the steps {}", dt_multiple,
-                            grid.stride, grid.steps));
-  const TimeGrid rom_grid{grid.t0, grid.t_final, grid.steps / dt_multiple, grid.stride / dt_multiple};
+  const TimeGrid rom_grid = rom_time_grid(*fom, dt_multiple);
 
   progress(c, fmt::format("rom: full {} model, n = {}, {} steps; {} reducer, r = {}; {} ROM, {} steps\n", fom->name(),
                           fom->rows().global, grid.steps, reducer.type(), r, rom_type, rom_grid.steps));

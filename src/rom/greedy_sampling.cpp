@@ -119,12 +119,7 @@ GreedyResult greedy_sampling(MPI_Comm comm, const Attributes& base, const Parame
       try {
         auto model = model_at(i);
         const LatentRom rom(settings.rom, *model, *out.reducer, nullptr, settings.rom_settings);
-        const TimeGrid& g = model->time_grid();
-        const int mult = model->default_rom_dt_multiple();
-        const TimeGrid grid = (g.stride % mult == 0 && g.steps % mult == 0)
-                                  ? TimeGrid{g.t0, g.t_final, g.steps / mult, g.stride / mult}
-                                  : g;
-        const RomRun run = run_rom(rom, *out.reducer, model->initial_state(), grid);
+        const RomRun run = run_rom(rom, *out.reducer, model->initial_state(), rom_time_grid(*model));
         const SnapshotSet decoded =
             decode_trajectory(*out.reducer, run.latent, model->rows(), model->layout(), model->provenance());
         eta = residual_indicator(*model, decoded.X, run.latent.t, settings.residual_samples, comm);

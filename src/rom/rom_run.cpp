@@ -22,6 +22,14 @@ RomRun run_rom(const Reducer& reducer, const Matrix& x0, const std::function<Lat
   return run;
 }
 
+TimeGrid rom_time_grid(const FullOrderModel& model, int dt_multiple) {
+  const TimeGrid& g = model.time_grid();
+  const int k = dt_multiple == 0 ? model.default_rom_dt_multiple() : dt_multiple;
+  if (k < 1 || g.stride % k != 0 || g.steps % k != 0)
+    throw Error(fmt::format("-rom_dt_multiple {} must divide the snapshot stride {} and the steps {}", k, g.stride, g.steps));
+  return TimeGrid{g.t0, g.t_final, g.steps / k, g.stride / k};
+}
+
 RomRun run_rom(const LatentRom& rom, const Reducer& reducer, const Matrix& x0, const TimeGrid& grid) {
   return run_rom(reducer, x0, [&](const Vector& u0) { return rom.solve(u0, grid); });
 }

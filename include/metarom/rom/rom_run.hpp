@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metarom/io/snapshots.hpp"
+#include "metarom/models/model.hpp"
 #include "metarom/reducers/reducer.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/types.hpp"
@@ -33,6 +34,11 @@ struct RomRun {
 RomRun run_rom(const Reducer& reducer, const Matrix& x0, const std::function<LatentTrajectory(const Vector&)>& advance);
 // ... with a LatentRom over `grid`.
 RomRun run_rom(const LatentRom& rom, const Reducer& reducer, const Matrix& x0, const TimeGrid& grid);
+
+// The latent ROM's time grid: the model's, each step `dt_multiple` of the model's (0: its
+// default_rom_dt_multiple()); throws, naming -rom_dt_multiple, unless that divides the
+// snapshot stride and the steps.
+TimeGrid rom_time_grid(const FullOrderModel& model, int dt_multiple = 0);
 
 // The decoded trajectory D(u(t)) with the given rows, layout and provenance.
 SnapshotSet decode_trajectory(const Reducer& reducer, const LatentTrajectory& latent, const RowPartition& rows,
