@@ -233,16 +233,13 @@ std::vector<ParameterRange> parameter_ranges(const SnapshotSet& set) {
 }
 
 std::vector<std::string> extrapolated_settings(const Attributes& trained, const std::vector<ParameterRange>& ranges,
-                                               const Attributes& run) {
+                                               const Attributes& run, const std::vector<std::string>& keys) {
   std::vector<std::string> out;
-  const std::string model = run.has("model") ? run.get_string("model", "provenance") + "_" : std::string();
-  for (const auto& [key, value] : run) {
-    if (!numeric(value) || model.size() < 2 || !key.starts_with(model) || bookkeeping(key)) continue;
-    // Time discretization is the ROM's own choice; a longer span is a time extrapolation, kept.
-    if (key.ends_with("_steps") || key.ends_with("_snapshot_stride") || key.ends_with("_dt")) continue;
-    const double v = as_double(value);
-    const std::string& name = key;  // a structured binding cannot be captured before C++20's clang 16
-    const auto range = std::find_if(ranges.begin(), ranges.end(), [&](const ParameterRange& r) { return r.name == name; });
+  for (const std::string& key : keys) {
+    const auto at = run.values().find(key);
+    if (at == run.values().end() || !numeric(at->second)) continue;
+    const double v = as_double(at->second);
+    const auto range = std::find_if(ranges.begin(), ranges.end(), [&](const ParameterRange& r) { return r.name == key; });
     if (range != ranges.end()) {
       // Relative slack for values written and read back in decimal.
       const double slack = 1e-12 * std::max({1.0, std::abs(range->lo), std::abs(range->hi)});
@@ -257,6 +254,19 @@ std::vector<std::string> extrapolated_settings(const Attributes& trained, const 
       out.push_back(fmt::format("{} = {:g}, trained at {:g} only", key, v, t));
   }
   return out;
+}
+
+std::vector<std::string> extrapolated_settings(const Attributes& trained, const std::vector<ParameterRange>& ranges,
+                                               const Attributes& run) {
+  // The model's own settings (<model>_*), time discretization aside: the ROM's own choice (a
+  // longer span is a time extrapolation, kept).
+  std::vector<std::string> keys;
+  const std::string model = run.has("model") ? run.get_string("model", "provenance") + "_" : std::string();
+  for (const auto& [key, value] : run)
+    if (numeric(value) && model.size() >= 2 && key.starts_with(model) && !bookkeeping(key) &&
+        !key.ends_with("_steps") && !key.ends_with("_snapshot_stride") && !key.ends_with("_dt"))
+      keys.push_back(key);
+  return extrapolated_settings(trained, ranges, run, keys);
 }
 
 }  // namespace metarom

@@ -32,6 +32,7 @@
 
 #include <Eigen/Cholesky>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,7 @@
 #include "plugin/app_state.hpp"
 #include "plugin/application_implicit.hpp"
 #include "metarom/error.hpp"
+#include "metarom/io/trajectory_set.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/rom_run.hpp"
@@ -80,6 +82,7 @@ struct TsRomReport {
   long long algebraic_rows = -1;
   double algebraic_residual = 0;
   double first_dt = 0;
+  std::vector<std::string> extrapolates;  // this run's parameter options outside what was trained on
 };
 
 // The TS's data: options, the prepared model, the report.
@@ -90,6 +93,23 @@ struct RomSettings {
 };
 
 RomSettings* settings(TS ts) { return static_cast<RomSettings*>(ts->data); }
+
+// Where this run's options leave what the model was trained on: the recorded parameter
+// options (-ts_trajectory_metarom_parameters; across a parametric set, their ranges), read
+// from the options database. An option not given keeps the program's default, unknown here.
+std::vector<std::string> option_extrapolation(const TrainingRecord& t) {
+  std::vector<std::string> names = t.parameter_names;
+  if (names.empty() && t.provenance.has("parameter_options"))
+    names = t.provenance.get_strings("parameter_options", "the model's training provenance");
+  Attributes run;
+  for (const std::string& name : names) {
+    PetscReal v = 0;
+    PetscBool set = PETSC_FALSE;
+    METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, ("-" + name).c_str(), &v, &set));
+    if (set) run.set(name, static_cast<double>(v));
+  }
+  return extrapolated_settings(t.provenance, parameter_ranges(t.parameter_names, t.parameters), run, names);
+}
 
 // The application's time grid: from its current time by its step to its final time, or
 // max_steps steps when that comes first.
@@ -293,6 +313,11 @@ void solve(TS ts) {
   report.seconds = run.online_seconds;
   report.reducer = m.reducer->type();
   report.latent_dim = m.reducer->latent_dim();
+  report.extrapolates = option_extrapolation(m.training);
+  int rank = 0;
+  MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(ts)), &rank);
+  if (rank == 0)
+    for (const std::string& e : report.extrapolates) std::fprintf(stderr, "TS rom: warning: extrapolates: %s\n", e.c_str());
   report.latent_ts = traj.ts_type;
   report.latent_steps = traj.steps;
   report.first_dt = route.tolerance > 0 ? route.first : route.grid.dt();
@@ -392,6 +417,8 @@ PetscErrorCode view(TS ts, PetscViewer viewer) {
                                      s.latent_ts.c_str(), s.latent_steps,
                                      s.step_rule.c_str(),
                                      s.first_dt, s.seconds, s.rhs_calls));
+    for (const std::string& e : s.extrapolates)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  extrapolates: %s\n", e.c_str()));
     if (s.implicit) {
       PetscCall(PetscViewerASCIIPrintf(viewer, "  (implicit route: %lld evaluations of the implicit function F - G, %lld of its Jacobian)\n",
                                        s.rhs_calls, s.jacobian_calls));

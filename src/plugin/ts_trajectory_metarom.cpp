@@ -15,6 +15,7 @@
 #include <petsc/private/tsimpl.h>
 
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@ struct Recorder {
   VecHandle f;
   PetscInt last_step = -1;
   std::string program, ts_type;
+  std::string parameters;  // the program's options that are the run's parameters, comma separated
 };
 
 Recorder* recorder(TSTrajectory tj) { return static_cast<Recorder*>(tj->data); }
@@ -52,6 +54,24 @@ void open_stream(Recorder& r) {
   p.set("mpi_ranks", r.state->rows().size());
   p.set("metarom_version", std::string(version_string));
   p.set("created", iso_time_now());
+  // The named options' values: runs recorded at other values merge into a parametric set
+  // (`metarom merge`: the settings in which runs differ become its parameters).
+  std::vector<std::string> names;
+  std::stringstream list(r.parameters);
+  for (std::string name; std::getline(list, name, ',');) {
+    if (name.empty()) continue;
+    if (name.front() == '-') name.erase(0, 1);
+    PetscReal v = 0;
+    PetscBool set = PETSC_FALSE;
+    METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, ("-" + name).c_str(), &v, &set));
+    if (!set)
+      throw Error(fmt::format("-ts_trajectory_metarom_parameters names '{}', but -{} is not given: give its value on the "
+                              "command line so the recording knows it",
+                              name, name));
+    p.set(name, static_cast<double>(v));
+    names.push_back(name);
+  }
+  if (!names.empty()) p.set("parameter_options", names);
   std::vector<std::string> derived;
   if (r.rhs) derived.push_back("rhs");
   r.stream = std::make_unique<SnapshotStream>(r.file, r.state->rows(), r.state->layout(), p, derived);
@@ -132,6 +152,10 @@ PetscErrorCode set_from_options(TSTrajectory tj, PetscOptionItems* PetscOptionsO
   PetscCall(PetscOptionsInt("-ts_trajectory_metarom_flush",
                             "Stream the kept states to the file every m of them (memory: m + 1 states)", "TSTrajectory",
                             r.flush_every, &r.flush_every, nullptr));
+  PetscCall(option_string(PetscOptionsObject, "-ts_trajectory_metarom_parameters",
+                          "The program's options that are this run's parameters (comma separated, e.g. nu): their values "
+                          "are recorded, so runs at other values merge into a parametric set",
+                          "TSTrajectory", r.parameters));
   PetscCall(PetscOptionsBool("-ts_trajectory_metarom_rhs",
                              "Also record the right-hand side f(t, x) of each kept state (exact latent velocities)",
                              "TSTrajectory", r.rhs, &r.rhs, nullptr));

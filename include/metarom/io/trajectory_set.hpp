@@ -51,5 +51,9 @@ std::vector<ParameterRange> parameter_ranges(const std::vector<std::string>& nam
 // model provenance. A ROM run there extrapolates.
 std::vector<std::string> extrapolated_settings(const Attributes& trained, const std::vector<ParameterRange>& ranges,
                                                const Attributes& run);
+// ... checking exactly the settings `keys` (a PETSc program's recorded options, whatever
+// their names), where `run` has them.
+std::vector<std::string> extrapolated_settings(const Attributes& trained, const std::vector<ParameterRange>& ranges,
+                                               const Attributes& run, const std::vector<std::string>& keys);
 
 }  // namespace metarom
