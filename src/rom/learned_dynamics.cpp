@@ -201,6 +201,9 @@ void OperatorInference::set_from_options(const std::string& prefix) {
   set = PETSC_FALSE;
   METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, ("-" + prefix + "select").c_str(), buf, sizeof buf, &set));
   if (set) select = buf;
+  PetscBool shared = assume_shared ? PETSC_TRUE : PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsGetBool(nullptr, nullptr, ("-" + prefix + "assume_shared").c_str(), &shared, nullptr));
+  assume_shared = shared;
   if (select != "auto" && select != "trajectory" && select != "statistics")
     throw Error(fmt::format("-{}select must be auto, trajectory or statistics, got '{}'", prefix, select));
 }
@@ -466,6 +469,11 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
                                 fmt::join(train.parameter_names, ", "), j));
     }
   }
+  if (J > 1 && !model && !train.parameter_names.empty() && !settings.assume_shared)
+    throw Error(fmt::format("learned dynamics: the training set holds {} runs at different {} and no full model to check "
+                            "whether these change the right-hand side; if they enter the initial state only, say so "
+                            "with -latent_dynamics_assume_shared (one operator set then fits every run)",
+                            J, fmt::join(train.parameter_names, ", ")));
   auto model_of = [&](Index k) -> const FullOrderModel* {
     if (own.empty()) return model;
     Index j = 0;

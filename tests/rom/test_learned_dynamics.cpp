@@ -351,6 +351,11 @@ TEST_CASE("learned dynamics fit across the runs of a parametric set where the pa
   // Finite differences along each run (the times restart at each seam; differencing across
   // one would be refused): fourth order at λ_max Δt ≈ 0.02 leaves about 1e-6 relative.
   oi.velocity = "fd";
+  // Without the full model nothing can check where the parameters enter: refused unless the
+  // user says they enter the initial state only.
+  test::require_error([&] { fit_learned_dynamics(pod, s, nullptr, Matrix(), oi); },
+                      {"3 runs at different heat_ic_decay", "-latent_dynamics_assume_shared"});
+  oi.assume_shared = true;
   const LearnedDynamics f = fit_learned_dynamics(pod, s, nullptr, Matrix(), oi);
   CHECK(f.report().velocities == "finite-difference");
   CHECK(f.report().residual < 1e-4);

@@ -106,6 +106,10 @@ struct OperatorInference {
   double holdout = 0.2;
   std::string velocity = "auto";
   std::string select = "auto";
+  // A parametric training set without a full model to check it (a PETSc program's runs): the
+  // user states that the parameters enter the initial state only, so one operator set fits
+  // every run (-latent_dynamics_assume_shared). Otherwise such a set is refused.
+  bool assume_shared = false;
   void set_from_options(const std::string& prefix = "latent_dynamics_");
 
   // Fits to latent states U (r x K) at times t with velocities Udot. Automatic λ: every pair
