@@ -60,7 +60,6 @@ double relative_error(const Vector& x, const Vector& ref, MPI_Comm comm) {
   return std::sqrt(allreduce_sum(comm, (x - ref).squaredNorm()) / allreduce_sum(comm, ref.squaredNorm()));
 }
 
-}  // namespace
 
 // A sweep: the model rebuilt from `base` (its settings as provenance) at every point, run,
 // and the runs joined into one parametric set (trajectory_set.hpp).
@@ -93,6 +92,62 @@ SnapshotSet simulate_sweep(const Attributes& base, const ParameterSweep& sweep, 
   return set;
 }
 
+// One run of each model, with what it reports (JSON fields and the summary line).
+SnapshotSet run_heat(const HeatConfig& config, const Common& c, nlohmann::json& j, std::string& summary) {
+  HeatModel heat(PETSC_COMM_WORLD, config);
+  progress(c, fmt::format("simulate heat: {}-D, grid {}{}, kappa {}, t in [{}, {}], {} steps, snapshot every {}\n",
+                          config.dim, config.nx, config.dim == 2 ? fmt::format(" x {}", config.ny) : "", config.kappa,
+                          config.time.t0, config.time.t_final, config.time.steps, config.time.stride));
+  SnapshotSet set = heat.simulate(!c.quiet && !c.json);
+  // Error of the final recorded state against the exact solution of the PDE.
+  const double rel =
+      relative_error(set.X.col(set.count() - 1), heat.exact_solution(set.t(set.count() - 1)), set.rows.comm);
+  j["seconds"] = heat.solve_seconds();
+  j["final_rel_error_vs_exact"] = rel;
+  summary = fmt::format("time integration {:.3f} s; final-state relative error against the exact solution {:.3e}\n",
+                        heat.solve_seconds(), rel);
+  return set;
+}
+
+SnapshotSet run_qg(const QgConfig& config, bool vorticity, const Common& c, std::vector<DerivedField>& derived,
+                   nlohmann::json& j, std::string& summary) {
+  QgModel qg(PETSC_COMM_WORLD, config);
+  const TimeGrid g = config.window_grid();
+  progress(c, fmt::format("simulate qg: grid {} x {}, Re {}, Ro {}, dt {}, spin-up to t = {} ({:.0f} days), "
+                          "window [{}, {}] ({} steps), snapshot every {} steps\n",
+                          config.nx, config.ny, config.re, config.ro, config.dt, config.spinup_time,
+                          config.spinup_time / QgConfig::day, g.t0, g.t_final, g.steps, g.stride));
+  MPI_Barrier(PETSC_COMM_WORLD);
+  const double start = MPI_Wtime();
+  SnapshotSet set = qg.simulate(!c.quiet && !c.json);
+  const double total = MPI_Wtime() - start;
+  if (vorticity) derived.push_back({"vorticity", qg.vorticity(set.X)});
+  const double steps = g.steps;
+  j["seconds"] = total;
+  j["window_seconds"] = qg.solve_seconds();
+  j["seconds_per_step"] = qg.solve_seconds() / steps;
+  j["spinup_file"] = config.spinup_file;
+  summary = fmt::format("spin-up and window {:.1f} s; window {:.1f} s ({:.3f} ms per step)\n", total,
+                        qg.solve_seconds(), 1e3 * qg.solve_seconds() / steps);
+  return set;
+}
+
+SnapshotSet run_burgers(const BurgersConfig& config, const Common& c, nlohmann::json& j, std::string& summary) {
+  BurgersModel burgers(PETSC_COMM_WORLD, config);
+  const TimeGrid& g = config.time;
+  progress(c, fmt::format("simulate burgers: grid {} x {} (boundary included), Re {}, amplitude {}, t in [{}, {}], "
+                          "{} steps, snapshot every {}\n",
+                          config.nx, config.ny, config.re, config.amplitude, g.t0, g.t_final, g.steps, g.stride));
+  SnapshotSet set = burgers.simulate(!c.quiet && !c.json);
+  j["seconds"] = burgers.solve_seconds();
+  j["newton_iterations"] = burgers.newton_iterations();
+  summary = fmt::format("time integration {:.3f} s ({} Newton iterations in {} steps)\n", burgers.solve_seconds(),
+                        burgers.newton_iterations(), g.steps);
+  return set;
+}
+
+}  // namespace
+
 int cmd_simulate(const std::string& operand) {
   std::string out, sweep_text, sweep_mode = "grid";
   double split = 0;
@@ -119,86 +174,37 @@ int cmd_simulate(const std::string& operand) {
   if (!sweep.empty() && vorticity) throw Error("simulate: -store_vorticity applies to one run, not to a -sweep");
   const std::string model = require(operand, "MODEL", "(the model to run: heat, qg or burgers)");
   if (out.empty()) out = model + ".h5";
-  const bool show = !c.quiet && !c.json;
 
   SnapshotSet set;
   std::vector<DerivedField> derived;
   nlohmann::json j{{"model", model}};
   std::string summary;
   try {
-  if (model == "heat") {
-    HeatConfig config;
-    config.set_from_options(PETSC_COMM_WORLD);
-    if (help_requested()) return 0;
-    if (!sweep.empty()) {
-      set = simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+    if (model == "heat") {
+      HeatConfig config;
+      config.set_from_options(PETSC_COMM_WORLD);
+      if (help_requested()) return 0;
+      set = sweep.empty() ? run_heat(config, c, j, summary) : simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+    } else if (model == "qg") {
+      QgConfig config;
+      config.set_from_options(PETSC_COMM_WORLD);
+      if (help_requested()) return 0;
+      if (config.spinup_file.empty())
+        config.spinup_file =
+            (std::filesystem::path(out).parent_path() / fmt::format("qg_spinup_{}x{}.h5", config.nx, config.ny)).string();
+      if (config.spinup_file == "none") config.spinup_file.clear();
+      // A sweep's runs all start from the base configuration's spin-up state.
+      set = sweep.empty() ? run_qg(config, vorticity, c, derived, j, summary)
+                          : simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+    } else if (model == "burgers") {
+      BurgersConfig config;
+      config.set_from_options(PETSC_COMM_WORLD);
+      if (help_requested()) return 0;
+      set = sweep.empty() ? run_burgers(config, c, j, summary)
+                          : simulate_sweep(config.to_attributes(), sweep, c, j, summary);
     } else {
-    HeatModel heat(PETSC_COMM_WORLD, config);
-    progress(c, fmt::format("simulate heat: {}-D, grid {}{}, kappa {}, t in [{}, {}], {} steps, snapshot every {}\n",
-                            config.dim, config.nx, config.dim == 2 ? fmt::format(" x {}", config.ny) : "",
-                            config.kappa, config.time.t0, config.time.t_final, config.time.steps, config.time.stride));
-    set = heat.simulate(show);
-    // Error of the final recorded state against the exact solution of the PDE.
-    const double rel = relative_error(set.X.col(set.count() - 1), heat.exact_solution(set.t(set.count() - 1)),
-                                      set.rows.comm);
-    j["seconds"] = heat.solve_seconds();
-    j["final_rel_error_vs_exact"] = rel;
-    summary = fmt::format("time integration {:.3f} s; final-state relative error against the exact solution {:.3e}\n",
-                          heat.solve_seconds(), rel);
+      throw Error("unknown model '" + model + "' (known: heat, qg, burgers)");
     }
-  } else if (model == "qg") {
-    QgConfig config;
-    config.set_from_options(PETSC_COMM_WORLD);
-    if (help_requested()) return 0;
-    if (config.spinup_file.empty())
-      config.spinup_file = (std::filesystem::path(out).parent_path() /
-                            fmt::format("qg_spinup_{}x{}.h5", config.nx, config.ny))
-                               .string();
-    if (config.spinup_file == "none") config.spinup_file.clear();
-    if (!sweep.empty()) {
-      // Every run starts from the base configuration's spin-up state.
-      set = simulate_sweep(config.to_attributes(), sweep, c, j, summary);
-    } else {
-    QgModel qg(PETSC_COMM_WORLD, config);
-    const TimeGrid g = config.window_grid();
-    progress(c, fmt::format("simulate qg: grid {} x {}, Re {}, Ro {}, dt {}, spin-up to t = {} ({:.0f} days), "
-                            "window [{}, {}] ({} steps), snapshot every {} steps\n",
-                            config.nx, config.ny, config.re, config.ro, config.dt, config.spinup_time,
-                            config.spinup_time / QgConfig::day, g.t0, g.t_final, g.steps, g.stride));
-    MPI_Barrier(PETSC_COMM_WORLD);
-    const double start = MPI_Wtime();
-    set = qg.simulate(show);
-    const double total = MPI_Wtime() - start;
-    if (vorticity) derived.push_back({"vorticity", qg.vorticity(set.X)});
-    const double steps = g.steps;
-    j["seconds"] = total;
-    j["window_seconds"] = qg.solve_seconds();
-    j["seconds_per_step"] = qg.solve_seconds() / steps;
-    j["spinup_file"] = config.spinup_file;
-    summary = fmt::format("spin-up and window {:.1f} s; window {:.1f} s ({:.3f} ms per step)\n", total,
-                          qg.solve_seconds(), 1e3 * qg.solve_seconds() / steps);
-    }
-  } else if (model == "burgers") {
-    BurgersConfig config;
-    config.set_from_options(PETSC_COMM_WORLD);
-    if (help_requested()) return 0;
-    if (!sweep.empty()) {
-      set = simulate_sweep(config.to_attributes(), sweep, c, j, summary);
-    } else {
-    BurgersModel burgers(PETSC_COMM_WORLD, config);
-    const TimeGrid& g = config.time;
-    progress(c, fmt::format("simulate burgers: grid {} x {} (boundary included), Re {}, amplitude {}, t in [{}, {}], "
-                            "{} steps, snapshot every {}\n",
-                            config.nx, config.ny, config.re, config.amplitude, g.t0, g.t_final, g.steps, g.stride));
-    set = burgers.simulate(show);
-    j["seconds"] = burgers.solve_seconds();
-    j["newton_iterations"] = burgers.newton_iterations();
-    summary = fmt::format("time integration {:.3f} s ({} Newton iterations in {} steps)\n", burgers.solve_seconds(),
-                          burgers.newton_iterations(), g.steps);
-    }
-  } else {
-    throw Error("unknown model '" + model + "' (known: heat, qg, burgers)");
-  }
   } catch (const DivergedError& e) {
     // The finite snapshots recorded before the state blew up are kept, in OUT.partial: a
     // snapshot file marked incomplete (as a stopped recording), never under the final name.

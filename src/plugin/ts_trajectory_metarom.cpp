@@ -14,6 +14,8 @@
 // sets its last step twice). Provenance names the program and the TS type.
 #include <petsc/private/tsimpl.h>
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <sstream>
 #include <string>
