@@ -64,6 +64,13 @@ ScratchDir::~ScratchDir() {
   }
 }
 
+HeatConfig heat_config(int n, const TimeGrid& time) {
+  HeatConfig c;
+  c.nx = c.ny = n;
+  c.time = time;
+  return c;
+}
+
 void require_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
   std::string message;
   try {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "metarom/io/snapshots.hpp"
+#include "metarom/models/heat.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "metarom/types.hpp"
 
@@ -34,6 +35,10 @@ class ScratchDir {
 };
 
 int world_rank();
+
+// The heat model's settings on an n x n grid over `time`, the rest its defaults: the small
+// runs many tests start from.
+HeatConfig heat_config(int n, const TimeGrid& time);
 
 // Saves `reducer` (fitted on s) as the model file `name` in dir and loads it back, rows split
 // by PETSc's default; reloaded<T> is the loaded reducer as a T (required), alive while m is.

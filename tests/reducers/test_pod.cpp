@@ -39,9 +39,7 @@ TEST_CASE("POD singular values agree with an independent SVD to 1e-10 relative",
 TEST_CASE("POD of heat snapshots agrees with an independent SVD", "[reducers][pod][heat][mpi]") {
   // The route of `metarom simulate heat` + `metarom fit pod`: simulate, write, read, fit.
   ScratchDir dir;
-  HeatConfig c;
-  c.nx = c.ny = 31;
-  c.time = TimeGrid{0.0, 0.05, 100, 2};
+  HeatConfig c = test::heat_config(31, TimeGrid{0.0, 0.05, 100, 2});
   HeatModel heat(PETSC_COMM_WORLD, c);
   write_snapshots(dir.path("heat.h5"), heat.simulate(false));
   const SnapshotSet set = read_snapshots(dir.path("heat.h5"), PETSC_COMM_WORLD);

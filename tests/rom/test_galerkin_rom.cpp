@@ -60,9 +60,7 @@ TEST_CASE("Galerkin ROM on an invariant subspace reproduces the full model", "[r
 }
 
 TEST_CASE("latent Crank–Nicolson and RK4 match their closed forms", "[rom][galerkin][mpi]") {
-  HeatConfig c;
-  c.nx = c.ny = 24;
-  c.time = TimeGrid{0.0, 0.04, 80, 10};
+  HeatConfig c = test::heat_config(24, TimeGrid{0.0, 0.04, 80, 10});
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet full = heat.simulate(false);
   Pod pod;

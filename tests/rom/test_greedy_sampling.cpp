@@ -66,9 +66,7 @@ TEST_CASE("rank correlation is Spearman's, ties by average ranks", "[rom][greedy
 }
 
 TEST_CASE("greedy sampling stops at its tolerance or at its budget", "[rom][greedy][parametric][mpi]") {
-  HeatConfig c;
-  c.nx = c.ny = 10;
-  c.time = TimeGrid{0.0, 0.02, 20, 2};
+  HeatConfig c = test::heat_config(10, TimeGrid{0.0, 0.02, 20, 2});
   const ParameterSweep candidates = ParameterSweep::parse("heat_kappa=0.5:2:5", ParameterSweep::Mode::grid, "test");
   auto pod = [] {
     auto p = std::make_unique<Pod>();

@@ -199,9 +199,7 @@ TEST_CASE("POD with re-projected velocities recovers the intrusive Galerkin oper
 
 TEST_CASE("learned dynamics and closures round-trip through a model file", "[rom][learned][closure][io][mpi]") {
   test::ScratchDir dir;
-  HeatConfig c;
-  c.nx = c.ny = 12;
-  c.time = TimeGrid{0.0, 0.02, 40, 2};
+  HeatConfig c = test::heat_config(12, TimeGrid{0.0, 0.02, 40, 2});
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet s = heat.simulate(false);
   Pod pod;
@@ -321,9 +319,7 @@ TEST_CASE("a closure of POD-Galerkin learns nothing where Galerkin is exact, and
 
 TEST_CASE("learned dynamics fit across the runs of a parametric set where the parameters enter the initial state only",
           "[rom][learned][parametric][mpi]") {
-  HeatConfig c;
-  c.nx = c.ny = 12;
-  c.time = TimeGrid{0.0, 0.02, 200, 1};
+  HeatConfig c = test::heat_config(12, TimeGrid{0.0, 0.02, 200, 1});
   auto sweep = [&](const std::string& name, std::initializer_list<double> values) {
     std::vector<SnapshotSet> runs;
     for (const double v : values)

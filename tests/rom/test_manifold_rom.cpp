@@ -22,9 +22,7 @@
 using namespace metarom;
 
 TEST_CASE("manifold Galerkin with a linear orthonormal decoder is POD-Galerkin", "[rom][galerkin][mpi]") {
-  HeatConfig c;
-  c.nx = c.ny = 20;
-  c.time = TimeGrid{0.0, 0.02, 40, 4};
+  HeatConfig c = test::heat_config(20, TimeGrid{0.0, 0.02, 40, 4});
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet s = heat.simulate(false);
   Pod pod;
@@ -45,9 +43,7 @@ TEST_CASE("manifold Galerkin with a linear orthonormal decoder is POD-Galerkin",
 }
 
 TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi]") {
-  HeatConfig c;
-  c.nx = c.ny = 16;
-  c.time = TimeGrid{0.0, 0.02, 20, 5};
+  HeatConfig c = test::heat_config(16, TimeGrid{0.0, 0.02, 20, 5});
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet s = heat.simulate(false);
   Pod pod;

@@ -16,9 +16,7 @@ using test::ScratchDir;
 
 TEST_CASE("a saved model loads with its full model and runs its ROM", "[rom][reduced_model][mpi]") {
   ScratchDir dir;
-  HeatConfig c;
-  c.nx = c.ny = 12;
-  c.time = TimeGrid{0.0, 0.02, 40, 2};
+  HeatConfig c = test::heat_config(12, TimeGrid{0.0, 0.02, 40, 2});
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet s = heat.simulate(false);
   // The initial state is a sum of 3 x 3 sine modes, eigenvectors of the discrete Laplacian:
@@ -72,9 +70,7 @@ TEST_CASE("a saved model loads with its full model and runs its ROM", "[rom][red
 TEST_CASE("a model fitted across a kappa sweep predicts a kappa it never saw, and says when it extrapolates",
           "[rom][reduced_model][parametric][mpi]") {
   ScratchDir dir;
-  HeatConfig c;
-  c.nx = c.ny = 12;
-  c.time = TimeGrid{0.0, 0.02, 40, 2};
+  HeatConfig c = test::heat_config(12, TimeGrid{0.0, 0.02, 40, 2});
   // Runs at κ = 0.5 and 2, joined into one parametric set (the differing κ becomes its parameter).
   std::vector<SnapshotSet> runs;
   for (const double kappa : {0.5, 2.0}) {
