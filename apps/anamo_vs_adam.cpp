@@ -63,15 +63,18 @@ void run() {
     double results[2][2];
     for (int m = 0; m < 2; ++m) {
       SparseAutoencoder ae;
-      auto& s = ae.settings();
+      SparseAutoencoder::Settings s = ae.settings();
       s.latent_dim = 10;
       s.lambda = 0.1;
       s.encoder_activation = s.decoder_activation = SparseAutoencoder::Activation::sigmoid;
       s.seed = seed;
       s.optimizer = m == 0 ? SparseAutoencoder::Optimizer::anamo : SparseAutoencoder::Optimizer::adam;
       s.epochs = m == 0 ? 10 : 200;
+      ae.set_settings(s);
       ae.set_from_options();
+      s = ae.settings();
       s.optimizer = m == 0 ? SparseAutoencoder::Optimizer::anamo : SparseAutoencoder::Optimizer::adam;  // the two arms whatever the options say
+      ae.set_settings(s);
       ae.fit(train);
       // Gradient steps per history entry: J_e + J_d per ANAMO outer iteration, 1 per Adam epoch.
       const int per = m == 0 ? s.encoder_steps + s.decoder_steps : 1;

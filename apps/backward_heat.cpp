@@ -173,12 +173,16 @@ void run() {
       exact += fmt::format(" {:.4f} [{:.4f}] |", ez.relative, ez.risk);
       exact_risk += fmt::format(" [{:.4f}] |", z.risk / z.c_norm2);
       LinearInverseMap map;
-      map.settings().rank = static_cast<int>(l);
-      map.settings().noise = eta;
+      auto map_settings = map.settings();
+      map_settings.rank = static_cast<int>(l);
+      map_settings.noise = eta;
+      map.set_settings(map_settings);
       map.fit(X, rows, AX, rows);
       const Errors eb = errors(map.apply(Bt), Xt);
       LinearInverseMap emp;
-      emp.settings().rank = static_cast<int>(l);
+      auto emp_settings = emp.settings();
+      emp_settings.rank = static_cast<int>(l);
+      emp.set_settings(emp_settings);
       emp.fit(X, rows, Bn, rows);
       const Errors ee = errors(emp.apply(Bt), Xt);
       const Matrix Xs = svd.V.leftCols(l) *

@@ -25,8 +25,10 @@ template <class R>
 double seconds_per_epoch(R& reducer, const SnapshotSet& data, int epochs) {
   double best = 1e300;
   for (int e = 0; e <= epochs; ++e) {
-    reducer.settings().train.epochs = 1;
-    reducer.settings().train.seed = static_cast<unsigned long long>(e);
+    auto reducer_settings = reducer.settings();
+    reducer_settings.train.epochs = 1;
+    reducer_settings.train.seed = static_cast<unsigned long long>(e);
+    reducer.set_settings(reducer_settings);
     reducer.fit(data);
     if (e > 0) best = std::min(best, reducer.training().seconds);
   }
@@ -73,10 +75,10 @@ void run() {
   s.train.learning_rate = 1e-3;
   s.pod_modes = 0;  // 784-100-5 on the pixels
   Autoencoder ae;
-  ae.settings() = s;
+  ae.set_settings(s);
   const double ae_epoch = seconds_per_epoch(ae, data, static_cast<int>(epochs));
   MetaAutoencoder meta;
-  meta.settings() = s;
+  meta.set_settings(s);
   meta.set_latent_penalty(0);  // the paper's outer loss
   const double meta_epoch = seconds_per_epoch(meta, data, static_cast<int>(epochs));
 

@@ -155,11 +155,13 @@ void run() {
   const double t_write = seconds(comm, [&] { write_snapshots(file, set); });
   set.X.resize(0, 0);  // from here on the data live in the file only
   Pod inc;
-  inc.settings().svd = "incremental";
-  inc.settings().latent_dim = static_cast<int>(r);
-  inc.settings().incremental_rank = static_cast<int>(k);
+  auto inc_settings = inc.settings();
+  inc_settings.svd = "incremental";
+  inc_settings.latent_dim = static_cast<int>(r);
+  inc_settings.incremental_rank = static_cast<int>(k);
   const double local_mb = 8.0 * double(rows.local()) * double(N) / 1048576.0;
-  inc.settings().memory_mb = fraction * allreduce_max(comm, local_mb);
+  inc_settings.memory_mb = fraction * allreduce_max(comm, local_mb);
+  inc.set_settings(inc_settings);
   const double t_inc = seconds(comm, [&] { inc.fit_stream(SnapshotReader(file, comm)); });
   const Vector e = (exact.sigma.head(r) - inc.singular_values().head(r)).cwiseAbs().cwiseQuotient(exact.sigma.head(r));
   // sin of the largest principal angle: ‖(I − U_e U_eᵀ) U_i‖₂ from the Gram matrix of the

@@ -415,8 +415,11 @@ CompareRun::Fitted CompareRun::fit(const std::string& item, int r, const std::st
   f.reducer->set_latent_dim(r);
   // Fair rows: the neural reducers' POD stage subtracts the snapshot mean, so POD (and the
   // linear autoencoder, a POD) is centred too unless -pod_center says otherwise.
-  if (auto* pod = dynamic_cast<Pod*>(f.reducer.get()))
-    if (plan_.centre_pod) pod->settings().center = true;
+  if (auto* pod = dynamic_cast<Pod*>(f.reducer.get()); pod && plan_.centre_pod) {
+    Pod::Settings s = pod->settings();
+    s.center = true;
+    pod->set_settings(s);
+  }
   MPI_Barrier(rows_.comm);
   const double start = MPI_Wtime();
   f.reducer->fit(train_);

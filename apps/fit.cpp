@@ -28,7 +28,11 @@ namespace {
 int fit_inverse_map(const Common& c, const std::string& in, const std::string& out, int r, bool r_given) {
   LinearInverseMap map;
   map.set_from_options();
-  if (r_given) map.settings().rank = r;
+  if (r_given) {
+    LinearInverseMap::Settings s = map.settings();
+    s.rank = r;
+    map.set_settings(s);
+  }
   if (help_requested()) return 0;
   require(in, "-i", "snaps.h5 (the states x, and with -inverse_lag their observations)");
   const SnapshotSet train = read_snapshots(in, PETSC_COMM_WORLD);
@@ -134,8 +138,10 @@ int fit_pod_stream(const Common& c, const std::string& in, const std::string& ou
     if (r_given) pod->set_latent_dim(r);
     // This command's block settings read the new file.
     const Pod* given = dynamic_cast<const Pod*>(fresh.get());
-    pod->settings().block_columns = given->settings().block_columns;
-    pod->settings().memory_mb = given->settings().memory_mb;
+    auto pod_settings = pod->settings();
+    pod_settings.block_columns = given->settings().block_columns;
+    pod_settings.memory_mb = given->settings().memory_mb;
+    pod->set_settings(pod_settings);
     files = previous.training.file + ", " + in;
   }
   const SnapshotReader reader(in, PETSC_COMM_WORLD);

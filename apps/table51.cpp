@@ -41,16 +41,20 @@ void run() {
   s.pod_modes = 0;  // the networks on the pixels
 
   Autoencoder ae;
-  ae.settings() = s;
+  ae.set_settings(s);
   ae.set_from_options();
   s = ae.settings();
   std::cerr << fmt::format("training ae: {} images, {} epochs, batch {}, Adam lr {}\n", train.count(), s.train.epochs,
                            s.train.batch_size, s.train.learning_rate);
   ae.fit(train);
   MetaAutoencoder meta;
-  meta.settings() = s;
-  meta.training_solver().iterations = 4;
-  meta.training_solver().damping = meta.encoding_solver().damping = 1e-3;  // γ this program was checked with
+  meta.set_settings(s);
+  // I = 4, and γ = 1e-3, the damping this program was checked with.
+  GaussNewtonSettings inner = meta.training_solver(), encode = meta.encoding_solver();
+  inner.iterations = 4;
+  inner.damping = encode.damping = 1e-3;
+  meta.set_training_solver(inner);
+  meta.set_encoding_solver(encode);
   meta.set_latent_penalty(0);  // the paper's outer loss (3.20) alone
   std::cerr << "training meta-ae (I = 4 unrolled Gauss–Newton steps)\n";
   meta.fit(train);

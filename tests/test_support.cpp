@@ -95,6 +95,14 @@ Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale) {
   return m;
 }
 
+Mlp shifted(const Mlp& net, Index k, double h) {
+  Mlp copy = net;
+  Vector p = net.parameters();
+  p(k) += h;
+  copy.set_parameters(p);
+  return copy;
+}
+
 Vector geometric_spectrum(Index count, double ratio, double first) {
   Vector s(count);
   for (Index k = 0; k < count; ++k) s(k) = first * std::pow(ratio, static_cast<double>(k));

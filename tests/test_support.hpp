@@ -14,6 +14,7 @@
 
 #include "metarom/io/snapshots.hpp"
 #include "metarom/models/heat.hpp"
+#include "metarom/nn/mlp.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "metarom/types.hpp"
 
@@ -98,6 +99,8 @@ struct DmdaField {
 
 // Entries drawn from scale · N(0, 1), seeded (the same on every rank).
 Matrix random_matrix(Index rows, Index cols, unsigned seed, double scale = 1);
+// A copy of `net` with its parameter k moved by h (finite differences over the parameters).
+Mlp shifted(const Mlp& net, Index k, double h);
 
 // The full matrix of a row-distributed one, on every rank (local rows of `rows`).
 Matrix gather_rows(const Matrix& local, const RowPartition& rows);

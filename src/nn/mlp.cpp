@@ -1,6 +1,7 @@
 #include "metarom/nn/mlp.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <limits>
@@ -77,6 +78,13 @@ Eigen::Map<Matrix> Mlp::weight(int l) {
 Eigen::Map<const Matrix> Mlp::weight(int l) const {
   return Eigen::Map<const Matrix>(theta_.data() + weight_offset(l), out_local(l), in_local(l));
 }
+void Mlp::set_parameters(const Vector& theta) {
+  if (theta.size() != theta_.size())
+    throw Error(fmt::format("Mlp: {} parameters given, the network of widths {} holds {} on this rank", theta.size(),
+                            fmt::join(widths_, "-"), theta_.size()));
+  theta_ = theta;
+}
+
 Eigen::Map<Vector> Mlp::bias(int l) { return Eigen::Map<Vector>(theta_.data() + bias_offset(l), out_local(l)); }
 Eigen::Map<const Vector> Mlp::bias(int l) const {
   return Eigen::Map<const Vector>(theta_.data() + bias_offset(l), out_local(l));

@@ -43,9 +43,21 @@ PetscErrorCode inverse_options(const char* prefix, LinearInverseMap::Settings* s
 
 void LinearInverseMap::set_from_options(const std::string& prefix) {
   METAROM_PETSC(inverse_options(petsc_prefix(prefix), &settings_));
-  if (!(settings_.noise >= 0.0) || !std::isfinite(settings_.noise))
-    throw Error(fmt::format("-{}inverse_noise must be finite and >= 0, got {}", prefix, settings_.noise));
-  if (settings_.lag < 1) throw Error(fmt::format("-{}inverse_lag must be >= 1, got {}", prefix, settings_.lag));
+  settings_.check(prefix);
+}
+
+void LinearInverseMap::set_settings(const Settings& s) {
+  s.check();
+  settings_ = s;
+}
+
+void LinearInverseMap::Settings::check(const std::string& prefix) const {
+  if (rank < 0) throw Error(fmt::format("inverse map: the rank must be >= 0 (0: by energy), got {}", rank));
+  if (!(energy > 0.0 && energy <= 1.0))
+    throw Error(fmt::format("-{}inverse_energy must lie in (0, 1], got {}", prefix, energy));
+  if (!(noise >= 0.0) || !std::isfinite(noise))
+    throw Error(fmt::format("-{}inverse_noise must be finite and >= 0, got {}", prefix, noise));
+  if (lag < 1) throw Error(fmt::format("-{}inverse_lag must be >= 1, got {}", prefix, lag));
 }
 
 void inverse_map_pairs(const LinearInverseMap::Settings& s, const SnapshotSet& train, Matrix& X, Matrix& AX,

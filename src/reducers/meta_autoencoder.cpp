@@ -74,6 +74,25 @@ GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
 }
 }  // namespace
 
+namespace {
+void check_solver(const GaussNewtonSettings& s, const char* which, int least_iterations) {
+  if (s.iterations < least_iterations || !(s.damping >= 0) || !(s.tolerance >= 0))
+    throw Error(fmt::format("meta-ae: the {} Gauss–Newton solver needs iterations >= {}, damping >= 0 and tolerance "
+                            ">= 0, got {}, {}, {}",
+                            which, least_iterations, s.iterations, s.damping, s.tolerance));
+}
+}  // namespace
+
+void MetaAutoencoder::set_training_solver(const GaussNewtonSettings& s) {
+  check_solver(s, "training", 0);
+  train_gn_ = s;
+}
+
+void MetaAutoencoder::set_encoding_solver(const GaussNewtonSettings& s) {
+  check_solver(s, "encoding", 1);
+  encode_gn_ = s;
+}
+
 void MetaAutoencoder::read_options(const std::string& prefix) {
   settings_.set_from_options(prefix);
   bool penalty_set = false;
@@ -180,7 +199,7 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
   result_ = train_tao(
       pd, parameter_layout(decoder_), Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
-        decoder_.parameters() = params;
+        decoder_.set_parameters(params);
         const Matrix X = batch_columns(Xtrain, batch);
         GaussNewtonEncoder gn(decoder_);
         const Matrix U = gn.solve(X, first_.forward(X), inner);
@@ -191,13 +210,13 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
         return scale * allreduce_sum(rows.comm, R.squaredNorm());
       },
       settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " decoder");
-  decoder_.parameters() = pd;
+  decoder_.set_parameters(pd);
   const Matrix Ustar = GaussNewtonEncoder(decoder_).solve(Xtrain, first_.forward(Xtrain), inner);
   Vector p0 = first_.parameters();
   train_tao(
       p0, parameter_layout(first_), Xtrain.cols(),
       [&](const std::vector<Index>& batch, const Vector& params, Vector& grad) {
-        first_.parameters() = params;
+        first_.set_parameters(params);
         const Matrix X = batch_columns(Xtrain, batch);
         Mlp::Tape t0;
         const Matrix D = first_.forward(X, t0) - batch_columns(Ustar, batch);
@@ -206,7 +225,7 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
         return scale * D.squaredNorm();
       },
       settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " initial encoder");
-  first_.parameters() = p0;
+  first_.set_parameters(p0);
 }
 
 void MetaAutoencoder::save(h5::Group& g) const {

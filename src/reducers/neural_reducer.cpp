@@ -76,6 +76,10 @@ PetscErrorCode neural_options(const char* prefix, NeuralSettings* s) {
 
 void NeuralSettings::set_from_options(const std::string& prefix) {
   METAROM_PETSC(neural_options(petsc_prefix(prefix), this));
+  check();
+}
+
+void NeuralSettings::check() const {
   if (latent_dim < 1) throw Error("neural reducer: -reducer_latent_dim must be >= 1");
   if (hidden.size() == 1 && hidden[0] == -1)
     throw Error("neural reducer: -ae_hidden was given no widths (give widths such as 100 or 64,32, or 0 for "
@@ -147,8 +151,8 @@ void NeuralReducer::set_parameters(const Vector& p) {
   if (p.size() != first_.parameters().size() + decoder_.parameters().size())
     throw Error(fmt::format("{}: {} parameters given, the networks have {}", type(), p.size(),
                             first_.parameters().size() + decoder_.parameters().size()));
-  first_.parameters() = p.head(first_.parameters().size());
-  decoder_.parameters() = p.tail(decoder_.parameters().size());
+  first_.set_parameters(p.head(first_.parameters().size()));
+  decoder_.set_parameters(p.tail(decoder_.parameters().size()));
 }
 
 ParameterLayout NeuralReducer::parameter_layout(const Mlp& net) const { return {rows_.comm, net.distributed_parameters()}; }

@@ -113,15 +113,27 @@ int rank_for_energy(const Vector& sigma, double fraction, double total) {
 
 void Pod::read_options(const std::string& prefix) {
   METAROM_PETSC(pod_options(petsc_prefix(prefix), &settings_));
-  if (settings_.svd != "exact" && settings_.svd != "randomized" && settings_.svd != "incremental")
-    throw Error(fmt::format("-{}pod_svd must be exact, randomized or incremental, got '{}'", prefix, settings_.svd));
-  if (settings_.oversampling < 0 || settings_.power_iterations < 0)
+  settings_.check(prefix);
+}
+
+void Pod::set_settings(const Settings& s) {
+  s.check();
+  settings_ = s;
+}
+
+void Pod::Settings::check(const std::string& prefix) const {
+  if (latent_dim < 0) throw Error(fmt::format("-{}reducer_latent_dim must be >= 0 (0: by energy), got {}", prefix, latent_dim));
+  if (!(energy > 0.0 && energy <= 1.0))
+    throw Error(fmt::format("-{}pod_energy must lie in (0, 1], got {}", prefix, energy));
+  if (svd != "exact" && svd != "randomized" && svd != "incremental")
+    throw Error(fmt::format("-{}pod_svd must be exact, randomized or incremental, got '{}'", prefix, svd));
+  if (oversampling < 0 || power_iterations < 0)
     throw Error(fmt::format("-{}pod_oversampling and -{}pod_power_iterations must be >= 0, got {} and {}", prefix,
-                            prefix, settings_.oversampling, settings_.power_iterations));
-  if (settings_.incremental_rank < 0 || settings_.block_columns < 0 || !(settings_.memory_mb > 0))
+                            prefix, oversampling, power_iterations));
+  if (incremental_rank < 0 || block_columns < 0 || !(memory_mb > 0))
     throw Error(fmt::format("-{0}pod_incremental_rank and -{0}pod_block_columns must be >= 0 and -{0}pod_memory_mb > 0, "
                             "got {1}, {2} and {3}",
-                            prefix, settings_.incremental_rank, settings_.block_columns, settings_.memory_mb));
+                            prefix, incremental_rank, block_columns, memory_mb));
 }
 
 int Pod::kept_rank() const {

@@ -244,7 +244,15 @@ void SparseAutoencoder::read_options(const std::string& prefix) {
       }
     }
   }
-  const Settings& s = settings_;
+  check_settings(settings_, prefix);
+}
+
+void SparseAutoencoder::set_settings(const Settings& s) {
+  check_settings(s, "");
+  settings_ = s;
+}
+
+void SparseAutoencoder::check_settings(const Settings& s, const std::string& prefix) {
   if (!(s.lambda >= 0) || s.epochs < 1 || s.batch_size < 0 || s.encoder_steps < 0 || s.decoder_steps < 0 ||
       s.prox_iterations < 0 || !(s.encoder_step >= 0) || !(s.decoder_step >= 0) || !(s.learning_rate > 0) ||
       !(s.epsilon > 0) || !(s.epsilon_final > 0) || s.decoder_refit < 0 || s.regression_iterations < 0)
@@ -252,11 +260,6 @@ void SparseAutoencoder::read_options(const std::string& prefix) {
                             "batch size, step counts, iterations and steps >= 0, learning rate and the widths "
                             "-{0}sparse_epsilon, -{0}sparse_epsilon_final > 0)",
                             prefix));
-  check_settings();
-}
-
-void SparseAutoencoder::check_settings() const {
-  const Settings& s = settings_;
   if (s.decoder_activation != Act::sigmoid && s.decoder_activation != Act::identity)
     throw Error(fmt::format("sparse-ae: the decoder's activation must be sigmoid or identity, got '{}' (the "
                             "steps are for the encoder)",
@@ -268,6 +271,13 @@ void SparseAutoencoder::check_settings() const {
 }
 
 Index SparseAutoencoder::encoder_size() const { return Index(settings_.latent_dim) * rows_.local() + settings_.latent_dim; }
+
+void SparseAutoencoder::set_parameters(const Vector& p) {
+  if (p.size() != p_.size())
+    throw Error(fmt::format("sparse-ae: {} parameters given, the model holds {} on this rank{}", p.size(), p_.size(),
+                            p_.size() == 0 ? " (initialize or load it first)" : ""));
+  p_ = p;
+}
 
 void SparseAutoencoder::initialize(const RowPartition& rows) {
   rows_ = rows;
@@ -572,7 +582,7 @@ void SparseAutoencoder::fit_codes(const SnapshotSet& train) {
 void SparseAutoencoder::fit(const SnapshotSet& train) {
   train.validate("sparse-ae fit");
   if (train.count() == 0 || train.n() == 0) throw Error("sparse-ae fit: the snapshot set is empty");
-  check_settings();
+  check_settings(settings_, "");
   initialize(train.rows);
   regression_residual_ = NAN;
   const Settings& s = settings_;
@@ -673,7 +683,7 @@ void SparseAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
   if (!(epsilon_ > 0)) throw Error(fmt::format("{}: the smooth step's width {} is not positive", g.where(), epsilon_));
   regression_residual_ = a.has("regression_residual") ? a.get_double("regression_residual", g.where()) : NAN;
   seconds_ = a.get_double("train_seconds", g.where());
-  check_settings();
+  check_settings(settings_, "");
   rows_ = rows;
   const int l = s.latent_dim;
   const Index nl = rows.local();

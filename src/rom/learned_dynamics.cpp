@@ -136,11 +136,13 @@ LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lam
   rhs.topRows(K) = Udot.transpose() / s;
   const Matrix O = D.colPivHouseholderQr().solve(rhs);  // p x r: [c̃ Ã H̃]ᵀ
   LearnedDynamics d(s * O.row(0).transpose(), O.middleRows(1, r).transpose(), O.bottomRows(q).transpose() / s);
-  d.report().lambda_linear = lambda_linear;
-  d.report().lambda_quadratic = lambda_quadratic;
-  d.report().samples = K;
+  LearnedDynamics::Report rep;
+  rep.lambda_linear = lambda_linear;
+  rep.lambda_quadratic = lambda_quadratic;
+  rep.samples = K;
   const double vnorm = Udot.norm();
-  d.report().residual = vnorm > 0 ? (D.topRows(K) * O - rhs.topRows(K)).norm() * s / vnorm : 0.0;
+  rep.residual = vnorm > 0 ? (D.topRows(K) * O - rhs.topRows(K)).norm() * s / vnorm : 0.0;
+  d.set_report(std::move(rep));
   return d;
 }
 
@@ -275,13 +277,13 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     for (Index k = n; k < tt.size(); ++k) tt(k) = t(g.begin + k - n + 1) + (t(g.end - 1) - t(g.begin));
     return tt;
   };
-  auto finish = [&](LearnedDynamics& d) {
-    LearnedDynamics::Report& rep = d.report();
+  auto finish = [&](LearnedDynamics& d, LearnedDynamics::Report rep) {
     double spacing = 0;
     for (const Segment& g : segments)
       spacing += g.size() > 1 ? (t(g.end - 1) - t(g.begin)) / static_cast<double>(g.size() - 1) : 0.0;
     rep.sample_dt = spacing / static_cast<double>(segments.size());
     rep.selection = by_statistics ? "statistics" : "trajectory";
+    d.set_report(std::move(rep));
   };
   if (automatic) {
     // Per trajectory: its first 1 − holdout samples train, the rest are held out.
@@ -342,11 +344,11 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     for (const Candidate& c : scored) {
       LearnedDynamics d = regress_dynamics(U, target, c.a, c.b);
       if (!bounded(d)) continue;
-      LearnedDynamics::Report& rep = d.report();
+      LearnedDynamics::Report rep = d.report();
       rep.automatic = true;
       rep.holdout_error = c.error;
       rep.candidates = candidates;
-      finish(d);
+      finish(d, std::move(rep));
       return d;
     }
     throw Error(fmt::format("learned dynamics: every one of the {} λ pairs gave a latent model that leaves 10× the "
@@ -354,7 +356,7 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
                             candidates));
   }
   LearnedDynamics d = regress_dynamics(U, target, l1, l2);
-  finish(d);
+  finish(d, d.report());
   return d;
 }
 
@@ -507,8 +509,10 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
   OperatorInference s = settings;
   if (s.select == "auto") s.select = model && model->chaotic() ? "statistics" : "trajectory";
   LearnedDynamics d = s.fit(U, V, train.t, base, train.starts);
-  d.report().velocities = source == "fd" ? "finite-difference" : source;
-  d.report().closure_of = base ? base_type : "";
+  LearnedDynamics::Report rep = d.report();
+  rep.velocities = source == "fd" ? "finite-difference" : source;
+  rep.closure_of = base ? base_type : "";
+  d.set_report(std::move(rep));
   return d;
 }
 

@@ -12,12 +12,13 @@
 using namespace metarom;
 
 using metarom::test::random_matrix;
+using metarom::test::shifted;
 
 TEST_CASE("MLP parameter gradients match finite differences", "[nn][mlp]") {
   for (const std::vector<int>& widths : {std::vector<int>{7, 5, 3}, std::vector<int>{4, 6, 5, 2}}) {
     Mlp net(widths);
     net.initialize(3);
-    net.parameters() += 0.1 * random_matrix(net.parameters().size(), 1, 4).col(0);  // nonzero biases too
+    net.set_parameters(net.parameters() + 0.1 * random_matrix(net.parameters().size(), 1, 4).col(0));  // nonzero biases too
     const Matrix X = random_matrix(widths.front(), 9, 5), C = random_matrix(widths.back(), 9, 6);
     // loss = Σ C ⊙ net(X): ∂loss/∂output = C.
     auto loss = [&](const Mlp& m) { return m.forward(X).cwiseProduct(C).sum(); };
@@ -28,9 +29,7 @@ TEST_CASE("MLP parameter gradients match finite differences", "[nn][mlp]") {
     const double eps = 1e-6;
     double worst = 0;
     for (Index k = 0; k < net.parameters().size(); ++k) {
-      Mlp p = net, m = net;
-      p.parameters()(k) += eps;
-      m.parameters()(k) -= eps;
+      const Mlp p = shifted(net, k, eps), m = shifted(net, k, -eps);
       const double fd = (loss(p) - loss(m)) / (2 * eps);
       worst = std::max(worst, std::abs(fd - grad(k)) / (1 + std::abs(fd)));
     }
@@ -185,7 +184,7 @@ TEST_CASE("views of a gradient by layer hold that layer's derivatives", "[nn][ml
   // ∂loss/∂b₂ = C 1 with H = tanh(W₁X + b₁1ᵀ): what weight_in / bias_in must show.
   Mlp net({6, 4, 3});
   net.initialize(7);
-  net.parameters() += 0.1 * random_matrix(net.parameters().size(), 1, 8).col(0);
+  net.set_parameters(net.parameters() + 0.1 * random_matrix(net.parameters().size(), 1, 8).col(0));
   const Matrix X = random_matrix(6, 5, 9), C = random_matrix(3, 5, 10);
   Mlp::Tape tape;
   net.forward(X, tape);
@@ -228,4 +227,15 @@ TEST_CASE("replicated MLP gradients are bitwise equal on every rank", "[nn][mlp]
       CHECK(allreduce_max(rows.comm, (mine - first).cwiseAbs().maxCoeff()) == 0.0);
     }
   }
+}
+
+TEST_CASE("MLP parameters are replaced whole, at the network's length only", "[nn][mlp]") {
+  Mlp net({3, 4, 2});
+  net.initialize(1);
+  const Vector p = random_matrix(net.parameters().size(), 1, 2).col(0);
+  net.set_parameters(p);
+  CHECK(net.parameters() == p);
+  CHECK(net.bias(1)(1) == p(p.size() - 1));  // the flat layout [W₁, b₁, W₂, b₂]
+  test::require_error([&] { net.set_parameters(Vector::Zero(p.size() + 1)); }, {"27 parameters given", "3-4-2", "26"});
+  CHECK(net.parameters() == p);
 }

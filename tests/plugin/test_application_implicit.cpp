@@ -131,7 +131,9 @@ TEST_CASE("the implicit route's latent Jacobian is the application's IJacobian p
       data.X = test::random_matrix(n, 12, 5).middleRows(data.rows.begin, data.rows.local());
       data.t = Vector::LinSpaced(12, 0, 1);
       Pod pod;
-      pod.settings().latent_dim = 4;
+      auto pod_settings = pod.settings();
+      pod_settings.latent_dim = 4;
+      pod.set_settings(pod_settings);
       pod.fit(data);
       const ApplicationImplicit F(ts, state, pod);
       CHECK(F.jacobian_source() == (form == 2 ? ApplicationImplicit::JacobianSource::ijacobian_and_rhs_differences

@@ -74,7 +74,7 @@ double fd_check(Vector params, const Vector& grad, Loss loss, Index first = 0, I
 TEST_CASE("canonical and right-invertible autoencoder gradients match finite differences", "[reducers][ae]") {
   const SnapshotSet data = curve_data(12, 10, 1);
   Autoencoder ae;
-  ae.settings() = small_settings();
+  ae.set_settings(small_settings());
   ae.initialize(12);
   Vector grad;
   ae.batch_loss(data.X, grad);
@@ -86,7 +86,7 @@ TEST_CASE("canonical and right-invertible autoencoder gradients match finite dif
         }) < 1e-6);
 
   RightInvertibleAutoencoder ri;
-  ri.settings() = small_settings();
+  ri.set_settings(small_settings());
   ri.set_lambda(0.7);
   ri.initialize(12);
   ri.batch_loss(data.X, grad);
@@ -101,9 +101,9 @@ TEST_CASE("canonical and right-invertible autoencoder gradients match finite dif
 TEST_CASE("meta-autoencoder gradients match finite differences of the outer loss", "[reducers][meta-ae]") {
   const SnapshotSet data = curve_data(12, 6, 2);
   MetaAutoencoder meta;
-  meta.settings() = small_settings();
+  meta.set_settings(small_settings());
   meta.initialize(12);
-  meta.training_solver() = GaussNewtonSettings{4, 1e-2, 0};
+  meta.set_training_solver(GaussNewtonSettings{4, 1e-2, 0});
   Vector grad;
   SECTION("unrolled through I = 4 Gauss–Newton steps: every weight of θ₀ and φ") {
     meta.set_latent_penalty(0);  // the outer loss alone
@@ -125,7 +125,7 @@ TEST_CASE("meta-autoencoder gradients match finite differences of the outer loss
   }
   SECTION("implicit: the decoder block is the envelope-theorem gradient") {
     meta.set_gradient(MetaAutoencoder::Gradient::implicit);
-    meta.encoding_solver() = GaussNewtonSettings{200, 1e-8, 1e-13};
+    meta.set_encoding_solver(GaussNewtonSettings{200, 1e-8, 1e-13});
     meta.batch_loss(data.X, grad);
     const Index n0 = meta.initial_encoder().parameters().size();
     CHECK(fd_check(meta.parameters(), grad, [&](const Vector& p) {
@@ -140,15 +140,19 @@ TEST_CASE("training resumed from a checkpoint equals an uninterrupted run", "[re
   test::ScratchDir dir;
   const SnapshotSet data = curve_data(10, 40, 3);
   Autoencoder full;
-  full.settings() = small_settings(4);
+  full.set_settings(small_settings(4));
   full.fit(data);
   Autoencoder first;
-  first.settings() = small_settings(2);
-  first.settings().train.checkpoint = dir.path("ckpt.h5");
+  first.set_settings(small_settings(2));
+  auto first_settings = first.settings();
+  first_settings.train.checkpoint = dir.path("ckpt.h5");
+  first.set_settings(first_settings);
   first.fit(data);
   Autoencoder resumed;
-  resumed.settings() = small_settings(4);
-  resumed.settings().train.checkpoint = dir.path("ckpt.h5");
+  resumed.set_settings(small_settings(4));
+  auto resumed_settings = resumed.settings();
+  resumed_settings.train.checkpoint = dir.path("ckpt.h5");
+  resumed.set_settings(resumed_settings);
   resumed.fit(data);
   CHECK(resumed.training().resumed_from == 2);
   CHECK(resumed.training().epoch_loss == full.training().epoch_loss);
@@ -165,8 +169,8 @@ TEST_CASE("neural models round-trip through HDF5 bit for bit", "[reducers][ae][m
     auto r = create_reducer(type);
     NeuralSettings s = small_settings(2);
     s.pod_modes = pod_modes;
-    if (auto* a = dynamic_cast<Autoencoder*>(r.get())) a->settings() = s;
-    if (auto* m = dynamic_cast<MetaAutoencoder*>(r.get())) m->settings() = s;
+    if (auto* a = dynamic_cast<Autoencoder*>(r.get())) a->set_settings(s);
+    if (auto* m = dynamic_cast<MetaAutoencoder*>(r.get())) m->set_settings(s);
     r->fit(data);
     // Serial reducers on every rank: one file each.
     const std::string path =
@@ -182,10 +186,10 @@ TEST_CASE("neural models round-trip through HDF5 bit for bit", "[reducers][ae][m
 TEST_CASE("meta-autoencoder keeps the right-inverse property the canonical one breaks", "[reducers][meta-ae]") {
   const SnapshotSet data = curve_data(16, 120, 5);
   Autoencoder ae;
-  ae.settings() = small_settings(200);
+  ae.set_settings(small_settings(200));
   ae.fit(data);
   MetaAutoencoder meta;
-  meta.settings() = small_settings(200);
+  meta.set_settings(small_settings(200));
   meta.fit(data);
   const ReconstructionMetrics ma = reconstruction_metrics(ae, data, 10), mm = reconstruction_metrics(meta, data, 10);
   INFO("right-inverse violation: ae " << ma.right_inverse << ", meta-ae " << mm.right_inverse);
@@ -196,10 +200,14 @@ TEST_CASE("meta-autoencoder keeps the right-inverse property the canonical one b
   // by c, the relative one does not.
   {
     Autoencoder scaled = ae;
-    const int last = scaled.encoder().layer_count() - 1;
-    scaled.encoder().weight(last) *= 10;
-    scaled.encoder().bias(last) *= 10;
-    scaled.decoder().weight(0) /= 10;
+    Mlp enc = ae.encoder(), dec = ae.decoder();
+    const int last = enc.layer_count() - 1;
+    enc.weight(last) *= 10;
+    enc.bias(last) *= 10;
+    dec.weight(0) /= 10;
+    Vector p(enc.parameters().size() + dec.parameters().size());
+    p << enc.parameters(), dec.parameters();
+    scaled.set_parameters(p);
     const ReconstructionMetrics ms = reconstruction_metrics(scaled, data, 1);
     CHECK(ms.mse == Approx(ma.mse).epsilon(1e-10));
     CHECK(ms.right_inverse == Approx(10 * ma.right_inverse).epsilon(1e-10));
@@ -217,9 +225,11 @@ TEST_CASE("meta-autoencoder keeps the right-inverse property the canonical one b
 TEST_CASE("meta-autoencoder trains full batch with PETSc/TAO (LMVM)", "[reducers][meta-ae][tao]") {
   const SnapshotSet data = curve_data(12, 60, 6);
   MetaAutoencoder meta;
-  meta.settings() = small_settings(40);
-  meta.settings().optimizer = "tao";
-  meta.settings().normalize = false;  // TAO's objective is then the outer loss on the raw data
+  meta.set_settings(small_settings(40));
+  auto meta_settings = meta.settings();
+  meta_settings.optimizer = "tao";
+  meta_settings.normalize = false;  // TAO's objective is then the outer loss on the raw data
+  meta.set_settings(meta_settings);
   meta.initialize(12);
   const double before = meta.outer_loss(data.X);
   meta.fit(data);
@@ -241,19 +251,23 @@ TEST_CASE("Theorem 3.9: with a linear decoder the meta-autoencoder finds the POD
   data.X.colwise() += Vector::LinSpaced(n, 1.0, 2.0);
   data.t = Vector::LinSpaced(N, 0, 1);
   Pod pod;
-  pod.settings().center = true;
-  pod.settings().latent_dim = r;
+  auto pod_settings = pod.settings();
+  pod_settings.center = true;
+  pod_settings.latent_dim = r;
+  pod.set_settings(pod_settings);
   pod.fit(data);
 
   MetaAutoencoder meta;
-  meta.settings() = small_settings(400);
-  meta.settings().latent_dim = r;
-  meta.settings().hidden = {static_cast<int>(r)};
-  meta.settings().activation = Mlp::Activation::identity;
-  meta.settings().optimizer = "tao";
-  meta.settings().train.batch_size = N;
+  meta.set_settings(small_settings(400));
+  auto meta_settings = meta.settings();
+  meta_settings.latent_dim = r;
+  meta_settings.hidden = {static_cast<int>(r)};
+  meta_settings.activation = Mlp::Activation::identity;
+  meta_settings.optimizer = "tao";
+  meta_settings.train.batch_size = N;
+  meta.set_settings(meta_settings);
   meta.set_gradient(MetaAutoencoder::Gradient::implicit);
-  meta.encoding_solver() = GaussNewtonSettings{20, 1e-12, 1e-14};
+  meta.set_encoding_solver(GaussNewtonSettings{20, 1e-12, 1e-14});
   meta.fit(data);
   // The decoder's column space span(W₂W₁) against the POD basis.
   const Matrix D = meta.decoder().weight(1) * meta.decoder().weight(0);
@@ -294,9 +308,9 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
       // TAO: rank 0's vector of every parameter (its inner products count each one once,
       // else its iterates would differ from the serial ones).
       s.optimizer = optimizer;
-      if (auto* a = dynamic_cast<Autoencoder*>(r)) a->settings() = s;
+      if (auto* a = dynamic_cast<Autoencoder*>(r)) a->set_settings(s);
       if (auto* m = dynamic_cast<MetaAutoencoder*>(r)) {
-        m->settings() = s;
+        m->set_settings(s);
         m->set_latent_penalty(0.01);  // fixes the latent scale the outer loss leaves free
         // With TAO, the implicit gradient's two solves (decoder, then θ₀): ae and ri-ae
         // already cover TAO on a generic batch loss.
@@ -334,8 +348,10 @@ TEST_CASE("neural reducers on states split over the ranks equal the serial run",
 TEST_CASE("deeper autoencoders: widths mirror, gradients match finite differences", "[reducers][ae]") {
   const SnapshotSet data = curve_data(12, 8, 8);
   Autoencoder ae;
-  ae.settings() = small_settings();
-  ae.settings().hidden = {7, 4};
+  ae.set_settings(small_settings());
+  auto ae_settings = ae.settings();
+  ae_settings.hidden = {7, 4};
+  ae.set_settings(ae_settings);
   ae.initialize(12);
   CHECK(ae.encoder().widths() == std::vector<int>{12, 7, 4, 2});
   CHECK(ae.decoder().widths() == std::vector<int>{2, 4, 7, 12});
@@ -348,7 +364,7 @@ TEST_CASE("deeper autoencoders: widths mirror, gradients match finite difference
           return a.batch_loss(data.X, g);
         }) < 1e-6);
   MetaAutoencoder meta;
-  meta.settings() = ae.settings();
+  meta.set_settings(ae.settings());
   test::require_error([&] { meta.fit(data); }, {"one hidden layer (5.1)"});
 }
 
@@ -362,14 +378,18 @@ TEST_CASE("with a POD stage the Gauss–Newton encoder still minimizes the state
   data.X = whole.X.middleRows(data.rows.begin, data.rows.local());
   data.t = whole.t;
   MetaAutoencoder meta;
-  meta.settings() = small_settings(20);
-  meta.settings().pod_modes = 6;
+  meta.set_settings(small_settings(20));
+  auto meta_settings = meta.settings();
+  meta_settings.pod_modes = 6;
+  meta.set_settings(meta_settings);
   meta.set_latent_penalty(1e-2);  // identifiable latent coordinates (see the header)
   meta.fit(data);
   const Normalization& norm = *meta.normalization();
   REQUIRE(norm.modes == 6);
-  meta.encoding_solver().iterations = 1000;  // converged beyond the default 1e-10 steps
-  meta.encoding_solver().tolerance = 1e-14;
+  GaussNewtonSettings encode = meta.encoding_solver();
+  encode.iterations = 1000;  // converged beyond the default 1e-10 steps
+  encode.tolerance = 1e-14;
+  meta.set_encoding_solver(encode);
   const Matrix noise = test::random_matrix(17, 3, 12, 0.05).middleRows(data.rows.begin, data.rows.local());
   Matrix coef = norm.basis.transpose() * noise;
   allreduce_sum(data.rows.comm, coef.data(), coef.size());
@@ -395,9 +415,11 @@ TEST_CASE("-meta_eval_iterations encodes with exactly I Gauss–Newton steps fro
   // the network's own forward pass and input Jacobian: u ← u − (γI + JᵀJ)⁻¹Jᵀ(φ(u) − x).
   const SnapshotSet data = curve_data(12, 5, 3);
   MetaAutoencoder meta;
-  meta.settings() = small_settings();
+  meta.set_settings(small_settings());
   meta.initialize(12);
-  meta.training_solver().damping = 1e-2;
+  GaussNewtonSettings train = meta.training_solver();
+  train.damping = 1e-2;
+  meta.set_training_solver(train);
   for (int I : {1, 4}) {
     INFO("I = " << I);
     meta.set_evaluation_iterations(I);
@@ -421,4 +443,20 @@ TEST_CASE("-meta_eval_iterations encodes with exactly I Gauss–Newton steps fro
   const Matrix converged = meta.encode(data.X);
   meta.set_evaluation_iterations(4);
   CHECK((converged - meta.encode(data.X)).norm() > 1e-8 * converged.norm());
+}
+
+TEST_CASE("neural settings and the meta-autoencoder's solvers are checked when set", "[reducers][meta-ae]") {
+  MetaAutoencoder meta;
+  NeuralSettings s = small_settings();
+  s.hidden = {0};
+  test::require_error([&] { meta.set_settings(s); }, {"-ae_hidden widths must be >= 1"});
+  s = small_settings();
+  s.optimizer = "sgd";
+  test::require_error([&] { meta.set_settings(s); }, {"-ae_optimizer must be adam or tao", "sgd"});
+  test::require_error([&] { meta.set_training_solver(GaussNewtonSettings{4, -1e-3}); },
+                      {"training Gauss–Newton solver", "damping >= 0"});
+  test::require_error([&] { meta.set_encoding_solver(GaussNewtonSettings{0, 1e-3}); },
+                      {"encoding Gauss–Newton solver", "iterations >= 1"});
+  CHECK(meta.training_solver().iterations == 4);  // the defaults stand
+  CHECK(meta.encoding_solver().iterations == 100);
 }

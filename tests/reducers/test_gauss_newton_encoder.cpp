@@ -9,6 +9,7 @@
 using namespace metarom;
 
 using metarom::test::random_matrix;
+using metarom::test::shifted;
 
 TEST_CASE("Gauss–Newton encoder finds the decoder's preimage", "[reducers][meta-ae][gauss-newton]") {
   Mlp dec({3, 12, 20});
@@ -31,7 +32,7 @@ TEST_CASE("Gauss–Newton encoder finds the decoder's preimage", "[reducers][met
 TEST_CASE("Gauss–Newton adjoint matches finite differences", "[reducers][meta-ae][gauss-newton]") {
   Mlp dec({3, 10, 15});
   dec.initialize(5);
-  dec.parameters() += random_matrix(dec.parameters().size(), 1, 6, 0.05).col(0);
+  dec.set_parameters(dec.parameters() + random_matrix(dec.parameters().size(), 1, 6, 0.05).col(0));
   const Matrix X = random_matrix(15, 4, 7, 0.5), U0 = random_matrix(3, 4, 8, 0.3), R = random_matrix(3, 4, 9);
   const GaussNewtonSettings s{4, 1e-2, 0};
   // loss = Σ R ⊙ U_I
@@ -47,9 +48,7 @@ TEST_CASE("Gauss–Newton adjoint matches finite differences", "[reducers][meta-
   const double eps = 1e-6;
   double worst = 0;
   for (Index k = 0; k < dec.parameters().size(); ++k) {
-    Mlp p = dec, m = dec;
-    p.parameters()(k) += eps;
-    m.parameters()(k) -= eps;
+    const Mlp p = shifted(dec, k, eps), m = shifted(dec, k, -eps);
     const double fd = (loss(p, U0) - loss(m, U0)) / (2 * eps);
     worst = std::max(worst, std::abs(fd - grad(k)) / (1 + std::abs(fd)));
   }

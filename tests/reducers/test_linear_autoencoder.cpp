@@ -146,8 +146,10 @@ TEST_CASE("linear-ae on centred snapshots spans centred POD's subspace", "[reduc
     ae.set_latent_dim(ell);
     ae.fit(sc);
     Pod pod;
-    pod.settings().latent_dim = ell;
-    pod.settings().center = true;
+    auto pod_settings = pod.settings();
+    pod_settings.latent_dim = ell;
+    pod_settings.center = true;
+    pod.set_settings(pod_settings);
     pod.fit(s);
     const Matrix U1 = test::gather_rows(ae.basis(), s.rows), U2 = test::gather_rows(pod.basis(), s.rows);
     REQUIRE(U1.cols() == ell);

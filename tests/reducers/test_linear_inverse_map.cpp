@@ -24,7 +24,9 @@ TEST_CASE("inverse map from pairs (x, x) without noise is Theorem 1's autoencode
   const Matrix X = test::matrix_with_singular_values(n, N, sigma, 12, &U);
   const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
   LinearInverseMap map;
-  map.settings().rank = 5;
+  auto map_settings = map.settings();
+  map_settings.rank = 5;
+  map.set_settings(map_settings);
   map.fit(s.X, s.rows, s.X, s.rows);
   // Z applied to the identity's columns, gathered: U_5 U_5ᵀ.
   const RowPartition& rows = s.rows;
@@ -47,8 +49,10 @@ TEST_CASE("inverse map's reported risk is the attained error on the pairs plus e
   const SnapshotSet xs = distribute(X, PETSC_COMM_WORLD), bs = distribute(AX, PETSC_COMM_WORLD);
   for (const double eta : {0.0, 1e-2}) {
     LinearInverseMap map;
-    map.settings().rank = 6;
-    map.settings().noise = eta;
+    auto map_settings = map.settings();
+    map_settings.rank = 6;
+    map_settings.noise = eta;
+    map.set_settings(map_settings);
     map.fit(xs.X, xs.rows, bs.X, bs.rows);
     const Matrix Xhat = map.apply(bs.X);
     const double attained = allreduce_sum(xs.rows.comm, (Xhat - xs.X).squaredNorm()) / N;
@@ -86,9 +90,11 @@ TEST_CASE("inverse map pairs from a lag and from an observations file; files rou
   CHECK(b_rows.global == 2 * n);
   CHECK(AXp.cols() == N);
   LinearInverseMap map;
-  map.settings() = st;
-  map.settings().rank = 4;
-  map.settings().noise = 0.1;
+  map.set_settings(st);
+  auto map_settings = map.settings();
+  map_settings.rank = 4;
+  map_settings.noise = 0.1;
+  map.set_settings(map_settings);
   map.fit(Xp, s.rows, AXp, b_rows);
   map.save(dir.path("map.h5"), s, "train.h5", 0.2);
   const LinearInverseMap back = LinearInverseMap::load(dir.path("map.h5"), PETSC_COMM_WORLD);
@@ -105,4 +111,18 @@ TEST_CASE("inverse map pairs from a lag and from an observations file; files rou
   require_error([&] { inverse_map_pairs(st, s, Xp, AXp, b_rows); }, {"11 observations", "12 states"});
   require_error([&] { LinearInverseMap::load(dir.path("obs.h5"), PETSC_COMM_WORLD); },
                 {"holds a 'snapshots'", "expected a 'inverse_map'"});
+}
+
+TEST_CASE("inverse-map settings are checked when set", "[reducers][inverse-map]") {
+  LinearInverseMap map;
+  LinearInverseMap::Settings s;
+  s.noise = -0.1;
+  require_error([&] { map.set_settings(s); }, {"-inverse_noise", "-0.1"});
+  s.noise = 0;
+  s.lag = 0;
+  require_error([&] { map.set_settings(s); }, {"-inverse_lag must be >= 1"});
+  s.lag = 2;
+  s.energy = 2;
+  require_error([&] { map.set_settings(s); }, {"-inverse_energy"});
+  CHECK(map.settings().lag == 1);  // the defaults stand
 }

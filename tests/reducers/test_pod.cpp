@@ -5,6 +5,10 @@
 
 #include <Eigen/SVD>
 #include <cmath>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "metarom/error.hpp"
 #include "metarom/models/heat.hpp"
@@ -27,7 +31,9 @@ TEST_CASE("POD singular values agree with an independent SVD to 1e-10 relative",
   for (Index k = 0; k < N; ++k) sigma(k) = 50.0 * std::pow(10.0, -5.0 * k / (N - 1));  // 50 .. 5e-4
   const Matrix X = test::matrix_with_singular_values(n, N, sigma, 11);
   Pod pod;
-  pod.settings().latent_dim = 8;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 8;
+  pod.set_settings(pod_settings);
   pod.fit(distribute(X, PETSC_COMM_WORLD));
   Eigen::JacobiSVD<Matrix> jacobi(X);
   const Vector& s = pod.singular_values();
@@ -70,8 +76,11 @@ TEST_CASE("distributed POD equals serial POD", "[reducers][pod][mpi]") {
   Vector sigma = Vector::LinSpaced(N, 10.0, 0.1);
   const Matrix X = test::matrix_with_singular_values(n, N, sigma, 3);
   Pod dist, serial;
-  dist.settings().latent_dim = serial.settings().latent_dim = 6;
-  dist.settings().center = serial.settings().center = true;
+  Pod::Settings settings;
+  settings.latent_dim = 6;
+  settings.center = true;
+  dist.set_settings(settings);
+  serial.set_settings(settings);
   dist.fit(distribute(X, PETSC_COMM_WORLD));
   serial.fit(distribute(X, MPI_COMM_SELF));
   CHECK((dist.singular_values() - serial.singular_values()).cwiseAbs().maxCoeff() < 1e-12);
@@ -96,7 +105,9 @@ TEST_CASE("POD projects, centers and reconstructs as the theory says", "[reducer
   sigma << 5, 3, 1, 0.5;
   Matrix X = test::matrix_with_singular_values(n, N, sigma, 5);
   Pod pod;
-  pod.settings().latent_dim = 4;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 4;
+  pod.set_settings(pod_settings);
   const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
   pod.fit(s);
   // Rank-4 data: exact reconstruction; the projection is idempotent.
@@ -104,15 +115,17 @@ TEST_CASE("POD projects, centers and reconstructs as the theory says", "[reducer
   CHECK(m.mse < 1e-28);
   CHECK(m.sr_mse < 1e-28);
   // Truncated to r = 2, the squared error is the discarded energy (Eckart–Young).
-  pod.settings().latent_dim = 2;
+  pod.set_latent_dim(2);
   pod.fit(s);
   const ReconstructionMetrics t = reconstruction_metrics(pod, s);
   CHECK(t.mse * n * N == Approx(1.0 + 0.25).epsilon(1e-12));
   // Centered: the basis is the leading left singular subspace of X − x̄1ᵀ, checked against
   // an independent SVD (Eigen's Jacobi) of the whole centred matrix.
   Pod centered;
-  centered.settings().center = true;
-  centered.settings().latent_dim = 2;
+  auto centered_settings = centered.settings();
+  centered_settings.center = true;
+  centered_settings.latent_dim = 2;
+  centered.set_settings(centered_settings);
   centered.fit(s);
   const Matrix Xc = X.colwise() - X.rowwise().mean();
   Eigen::JacobiSVD<Matrix> jacobi(Xc, Eigen::ComputeThinU);
@@ -130,7 +143,9 @@ TEST_CASE("zero and duplicate snapshots are reported, not dropped", "[reducers][
   X.col(2).setZero();
   X.col(6) = X.col(4);
   Pod pod;
-  pod.settings().latent_dim = 2;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 2;
+  pod.set_settings(pod_settings);
   pod.fit(distribute(X, PETSC_COMM_WORLD));
   REQUIRE(pod.warnings().size() == 2);
   CHECK(pod.warnings()[0].find("1 zero snapshot(s), first at index 2") != std::string::npos);
@@ -142,7 +157,9 @@ TEST_CASE("POD refuses impossible requests", "[reducers][pod]") {
   Vector sigma(2);
   sigma << 2, 1;
   Pod pod;
-  pod.settings().latent_dim = 9;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 9;
+  pod.set_settings(pod_settings);
   require_error([&] { pod.fit(distribute(test::matrix_with_singular_values(20, 5, sigma, 1), MPI_COMM_SELF)); },
                 {"latent dimension 9 exceeds the 5 singular values"});
   require_error([&] { pod.fit(SnapshotSet{}); }, {"empty"});
@@ -158,11 +175,15 @@ TEST_CASE("randomized POD: the exact route's basis where the sketch holds the ra
   const SnapshotSet data = distribute(test::matrix_with_singular_values(n, N, sigma, 21), PETSC_COMM_WORLD);
   Pod exact, rnd;
   for (Pod* p : {&exact, &rnd}) {
-    p->settings().latent_dim = 5;
-    p->settings().center = true;
+    auto p_settings = p->settings();
+    p_settings.latent_dim = 5;
+    p_settings.center = true;
+    p->set_settings(p_settings);
   }
-  rnd.settings().svd = "randomized";
-  rnd.settings().oversampling = 4;
+  auto rnd_settings = rnd.settings();
+  rnd_settings.svd = "randomized";
+  rnd_settings.oversampling = 4;
+  rnd.set_settings(rnd_settings);
   exact.fit(data);
   rnd.fit(data);
   REQUIRE(rnd.singular_values().size() == 9);
@@ -189,7 +210,9 @@ TEST_CASE("randomized POD: the exact route's basis where the sketch holds the ra
   CHECK((p->encode(data.X) - rnd.encode(data.X)).norm() == 0.0);
   // r by energy needs every singular value.
   Pod by_energy;
-  by_energy.settings().svd = "randomized";
+  auto by_energy_settings = by_energy.settings();
+  by_energy_settings.svd = "randomized";
+  by_energy.set_settings(by_energy_settings);
   require_error([&] { by_energy.fit(data); }, {"needs the latent dimension"});
 }
 
@@ -206,17 +229,21 @@ TEST_CASE("incremental POD of a file 4x larger than its memory bound: the exact 
   s.t = Vector::LinSpaced(N, 0, 1);
   write_snapshots(dir.path("x.h5"), s);
   Pod exact;
-  exact.settings().latent_dim = 6;
-  exact.settings().center = true;
+  auto exact_settings = exact.settings();
+  exact_settings.latent_dim = 6;
+  exact_settings.center = true;
+  exact.set_settings(exact_settings);
   exact.fit(s);
 
   Pod inc;
-  inc.settings().latent_dim = 6;
-  inc.settings().center = true;
-  inc.settings().svd = "incremental";
+  auto inc_settings = inc.settings();
+  inc_settings.latent_dim = 6;
+  inc_settings.center = true;
+  inc_settings.svd = "incremental";
   // A bound of a quarter of the file's bytes on every rank (the modes counted in it).
   const double file_mb = 8.0 * n * N / 1048576.0;
-  inc.settings().memory_mb = file_mb / 4;
+  inc_settings.memory_mb = file_mb / 4;
+  inc.set_settings(inc_settings);
   const SnapshotReader reader(dir.path("x.h5"), PETSC_COMM_WORLD);
   inc.fit_stream(reader);
   INFO("blocks " << inc.blocks_read() << " of " << inc.block_columns_used() << " columns");
@@ -237,7 +264,9 @@ TEST_CASE("incremental POD of a file 4x larger than its memory bound: the exact 
   CHECK(mem.basis() == inc.basis());
   // Too small a bound is refused with the size that would do.
   Pod tiny = inc;
-  tiny.settings().memory_mb = 1e-3;
+  auto tiny_settings = tiny.settings();
+  tiny_settings.memory_mb = 1e-3;
+  tiny.set_settings(tiny_settings);
   require_error([&] { tiny.fit_stream(reader); }, {"-pod_memory_mb 0.001 does not hold 16 modes", "MB per rank"});
 }
 
@@ -253,10 +282,12 @@ TEST_CASE("incremental POD appended from a saved model equals a one-shot run", "
   write_snapshots(dir.path("b.h5"), select_snapshots(s, 40, N));
   auto fresh = [] {
     Pod p;
-    p.settings().latent_dim = 5;
-    p.settings().center = true;
-    p.settings().svd = "incremental";
-    p.settings().block_columns = 8;
+    auto p_settings = p.settings();
+    p_settings.latent_dim = 5;
+    p_settings.center = true;
+    p_settings.svd = "incremental";
+    p_settings.block_columns = 8;
+    p.set_settings(p_settings);
     return p;
   };
   Pod whole = fresh();
@@ -278,8 +309,32 @@ TEST_CASE("incremental POD appended from a saved model equals a one-shot run", "
   CHECK(resumed->incremental_energy() == whole.incremental_energy());
   // Only an incremental POD takes more snapshots.
   Pod exact;
-  exact.settings().latent_dim = 3;
+  auto exact_settings = exact.settings();
+  exact_settings.latent_dim = 3;
+  exact.set_settings(exact_settings);
   exact.fit(s);
   require_error([&] { exact.append_stream(SnapshotReader(dir.path("b.h5"), PETSC_COMM_WORLD)); },
                 {"only an incremental POD"});
+}
+
+TEST_CASE("POD settings are checked when set, and kept unchanged by a refusal", "[reducers][pod]") {
+  Pod pod;
+  Pod::Settings good;
+  good.latent_dim = 3;
+  pod.set_settings(good);
+  CHECK(pod.settings().latent_dim == 3);
+  const std::vector<std::pair<std::function<void(Pod::Settings&)>, std::string>> faults{
+      {[](Pod::Settings& s) { s.energy = 1.5; }, "-pod_energy"},
+      {[](Pod::Settings& s) { s.energy = 0; }, "-pod_energy"},
+      {[](Pod::Settings& s) { s.svd = "bogus"; }, "-pod_svd"},
+      {[](Pod::Settings& s) { s.oversampling = -1; }, "-pod_oversampling"},
+      {[](Pod::Settings& s) { s.memory_mb = 0; }, "-pod_memory_mb"},
+      {[](Pod::Settings& s) { s.latent_dim = -1; }, "latent_dim must be >= 0"}};
+  for (const auto& [fault, message] : faults) {
+    INFO(message);
+    Pod::Settings bad;
+    fault(bad);
+    require_error([&] { pod.set_settings(bad); }, {message});
+    CHECK(pod.settings().latent_dim == 3);  // the earlier settings stand
+  }
 }

@@ -9,7 +9,10 @@
 #include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "metarom/rom/model_file.hpp"
 #include "metarom/reducers/sparse_autoencoder.hpp"
@@ -34,12 +37,14 @@ TEST_CASE("sparse-ae gradients match central differences", "[reducers][sparse-ae
     for (const int l : {3, 16}) {  // under- and overcomplete
       INFO("activation " << to_string(a) << ", ℓ = " << l);
       SparseAutoencoder ae;
-      ae.settings().latent_dim = l;
-      ae.settings().encoder_activation = a;
-      ae.settings().decoder_activation = a == Act::smoothstep ? Act::sigmoid : a;
+      auto ae_settings = ae.settings();
+      ae_settings.latent_dim = l;
+      ae_settings.encoder_activation = a;
+      ae_settings.decoder_activation = a == Act::smoothstep ? Act::sigmoid : a;
       // Wide enough that most codes sit on the smooth step's slope, not on its flat ends.
-      ae.settings().epsilon = 4;
-      ae.settings().seed = 3;
+      ae_settings.epsilon = 4;
+      ae_settings.seed = 3;
+      ae.set_settings(ae_settings);
       ae.initialize(s.rows);
       Vector p = ae.parameters();
       p += 0.1 * test::random_matrix(p.size(), 1, 5 + s.rows.rank()).col(0);  // non-zero biases
@@ -87,13 +92,17 @@ TEST_CASE("sparse-ae's smooth step is 3u² − 2u³ centred on 0, and the step i
   const SnapshotSet s = distribute(data(4, 1), MPI_COMM_SELF);
   for (const Act a : {Act::smoothstep, Act::step}) {
     SparseAutoencoder ae;
-    ae.settings().latent_dim = 7;
-    ae.settings().encoder_activation = a;
-    ae.settings().epsilon = ae.settings().epsilon_final = eps;
+    auto ae_settings = ae.settings();
+    ae_settings.latent_dim = 7;
+    ae_settings.encoder_activation = a;
+    ae_settings.epsilon = ae_settings.epsilon_final = eps;
+    ae.set_settings(ae_settings);
     ae.initialize(s.rows);
     REQUIRE(ae.epsilon() == eps);
-    ae.parameters().head(7 * 4).setZero();
-    ae.parameters().segment(7 * 4, 7) = z;
+    Vector p = ae.parameters();
+    p.head(7 * 4).setZero();
+    p.segment(7 * 4, 7) = z;
+    ae.set_parameters(p);
     CHECK((ae.encode(s.X).col(0) - (a == Act::smoothstep ? smooth : step)).cwiseAbs().maxCoeff() < 1e-15);
   }
 }
@@ -114,13 +123,17 @@ TEST_CASE("sparse-ae codes steps reach the closed-form lasso solution", "[reduce
   for (const Act a : {Act::identity, Act::sigmoid}) {
     INFO("encoder " << to_string(a));
     SparseAutoencoder ae;
-    ae.settings().latent_dim = l;
-    ae.settings().lambda = lambda;
-    ae.settings().encoder_activation = a;
+    auto ae_settings = ae.settings();
+    ae_settings.latent_dim = l;
+    ae_settings.lambda = lambda;
+    ae_settings.encoder_activation = a;
+    ae.set_settings(ae_settings);
     ae.initialize(s.rows);
     const Index E = ae.encoder_size(), nl = s.rows.local();
-    Eigen::Map<Matrix>(ae.parameters().data() + E, nl, l) = (Q * d.asDiagonal()).middleRows(s.rows.begin, nl);
-    ae.parameters().tail(nl).setZero();
+    Vector p = ae.parameters();
+    Eigen::Map<Matrix>(p.data() + E, nl, l) = (Q * d.asDiagonal()).middleRows(s.rows.begin, nl);
+    p.tail(nl).setZero();
+    ae.set_parameters(p);
     Matrix expected(l, N);
     for (Index k = 0; k < l; ++k)
       for (Index i = 0; i < N; ++i) {
@@ -143,15 +156,19 @@ TEST_CASE("sparse-ae encoder regression: least squares interpolates, logistic se
   const SnapshotSet s = distribute(test::random_matrix(n, N, 31), PETSC_COMM_WORLD);
   const Matrix targets = test::random_matrix(l, N, 32);
   SparseAutoencoder lin;
-  lin.settings().latent_dim = l;
+  auto lin_settings = lin.settings();
+  lin_settings.latent_dim = l;
+  lin.set_settings(lin_settings);
   lin.initialize(s.rows);
   CHECK(lin.fit_encoder(s.X, targets) < 1e-20);
   CHECK((lin.encode(s.X) - targets).cwiseAbs().maxCoeff() < 1e-9);
   const Matrix labels = (targets.array() > 0).cast<double>();
   SparseAutoencoder bin;
-  bin.settings().latent_dim = l;
-  bin.settings().encoder_activation = Act::step;
-  bin.settings().regression_iterations = 3000;
+  auto bin_settings = bin.settings();
+  bin_settings.latent_dim = l;
+  bin_settings.encoder_activation = Act::step;
+  bin_settings.regression_iterations = 3000;
+  bin.set_settings(bin_settings);
   bin.initialize(s.rows);
   CHECK(bin.fit_encoder(s.X, labels) == 0.0);
   CHECK(bin.encode(s.X) == labels);
@@ -160,8 +177,10 @@ TEST_CASE("sparse-ae encoder regression: least squares interpolates, logistic se
 TEST_CASE("sparse-ae decoder Jacobian matches central differences", "[reducers][sparse-ae][mpi]") {
   const SnapshotSet s = distribute(data(10, 4), PETSC_COMM_WORLD);
   SparseAutoencoder ae;
-  ae.settings().latent_dim = 4;
-  ae.settings().decoder_activation = Act::sigmoid;
+  auto ae_settings = ae.settings();
+  ae_settings.latent_dim = 4;
+  ae_settings.decoder_activation = Act::sigmoid;
+  ae.set_settings(ae_settings);
   ae.initialize(s.rows);
   const Vector u = Vector::LinSpaced(4, -0.5, 0.7);
   const Matrix J = ae.decoder_jacobian(u);
@@ -179,12 +198,14 @@ TEST_CASE("sparse-ae training lowers the loss; the codes' l1 norm falls as lambd
     for (const Act a : {Act::identity, Act::step, Act::smoothstep}) {
       if (std::string(opt) == "codes" && a == Act::smoothstep) continue;  // refused, below
       SparseAutoencoder ae;
-      ae.settings().latent_dim = 6;
-      ae.settings().lambda = 0.01;
-      ae.settings().optimizer = sparse_optimizer(opt);
-      ae.settings().encoder_activation = a;
-      ae.settings().epochs = 50;
-      ae.settings().learning_rate = 1e-2;
+      auto ae_settings = ae.settings();
+      ae_settings.latent_dim = 6;
+      ae_settings.lambda = 0.01;
+      ae_settings.optimizer = sparse_optimizer(opt);
+      ae_settings.encoder_activation = a;
+      ae_settings.epochs = 50;
+      ae_settings.learning_rate = 1e-2;
+      ae.set_settings(ae_settings);
       ae.fit(s);
       INFO(opt << ", encoder " << to_string(a));
       CHECK(ae.history().back() < 0.5 * ae.history().front());
@@ -199,10 +220,12 @@ TEST_CASE("sparse-ae training lowers the loss; the codes' l1 norm falls as lambd
     double previous = INFINITY;
     for (const double lambda : {0.0, 0.1, 1.0}) {
       SparseAutoencoder ae;
-      ae.settings().latent_dim = 6;
-      ae.settings().lambda = lambda;
-      ae.settings().optimizer = sparse_optimizer(opt);
-      ae.settings().epochs = 50;
+      auto ae_settings = ae.settings();
+      ae_settings.latent_dim = 6;
+      ae_settings.lambda = lambda;
+      ae_settings.optimizer = sparse_optimizer(opt);
+      ae_settings.epochs = 50;
+      ae.set_settings(ae_settings);
       ae.fit(s);
       const double l1 = ae.encode(s.X).cwiseAbs().sum() / 30;
       INFO(opt << ", λ = " << lambda << ": mean ‖E(x)‖₁ = " << l1);
@@ -212,27 +235,43 @@ TEST_CASE("sparse-ae training lowers the loss; the codes' l1 norm falls as lambd
   }
 }
 
-TEST_CASE("sparse-ae refuses combinations the methods do not define", "[reducers][sparse-ae]") {
-  const SnapshotSet s = distribute(data(6, 4), MPI_COMM_SELF);
-  SparseAutoencoder a;
-  a.settings().decoder_activation = Act::step;
-  CHECK_THROWS_WITH(a.fit(s), Catch::Contains("decoder's activation must be sigmoid or identity"));
-  SparseAutoencoder b;
-  b.settings().optimizer = SparseAutoencoder::Optimizer::codes;
-  b.settings().encoder_activation = Act::smoothstep;
-  CHECK_THROWS_WITH(b.fit(s), Catch::Contains("train the smooth step with anamo or adam"));
-  SparseAutoencoder c;
-  c.settings().binary_threshold = "half";
-  CHECK_THROWS_WITH(c.fit(s), Catch::Contains("must be midrange or a number, got 'half'"));
+TEST_CASE("sparse-ae refuses settings the methods do not define, when they are set", "[reducers][sparse-ae]") {
+  SparseAutoencoder ae;
+  const std::vector<std::pair<std::function<void(SparseAutoencoder::Settings&)>, std::string>> faults{
+      {[](auto& s) { s.decoder_activation = Act::step; }, "decoder's activation must be sigmoid or identity"},
+      {[](auto& s) {
+         s.optimizer = SparseAutoencoder::Optimizer::codes;
+         s.encoder_activation = Act::smoothstep;
+       },
+       "train the smooth step with anamo or adam"},
+      {[](auto& s) { s.binary_threshold = "half"; }, "must be midrange or a number, got 'half'"},
+      {[](auto& s) { s.lambda = -1; }, "sparse_lambda >= 0"},
+      {[](auto& s) { s.epochs = 0; }, "sparse_epochs >= 1"}};
+  for (const auto& [fault, message] : faults) {
+    INFO(message);
+    SparseAutoencoder::Settings bad;
+    fault(bad);
+    test::require_error([&] { ae.set_settings(bad); }, {message});
+  }
+  CHECK(ae.settings().decoder_activation == Act::identity);  // the defaults stand
+  test::require_error([&] { ae.set_parameters(Vector::Zero(4)); }, {"4 parameters given", "initialize or load it first"});
+  SparseAutoencoder::Settings s;
+  s.latent_dim = 2;
+  ae.set_settings(s);
+  ae.initialize(RowPartition::serial(3));
+  CHECK(ae.parameters().size() == 2 * 3 + 2 + 3 * 2 + 3);  // W_e, b_e, W_d, b_d
+  test::require_error([&] { ae.set_parameters(Vector::Zero(4)); }, {"4 parameters given", "holds 17"});
 }
 
 TEST_CASE("sparse-ae models round-trip through HDF5 bit for bit", "[reducers][sparse-ae][mpi]") {
   ScratchDir dir;
   const SnapshotSet s = distribute(data(15, 8), PETSC_COMM_WORLD);
   SparseAutoencoder ae;
-  ae.settings().latent_dim = 20;
-  ae.settings().encoder_activation = Act::sigmoid;
-  ae.settings().epochs = 3;
+  auto ae_settings = ae.settings();
+  ae_settings.latent_dim = 20;
+  ae_settings.encoder_activation = Act::sigmoid;
+  ae_settings.epochs = 3;
+  ae.set_settings(ae_settings);
   ae.fit(s);
   const ModelFile m = test::save_and_load(dir, "sae.h5", ae, s);
   auto* back = &test::reloaded<SparseAutoencoder>(m);
@@ -243,11 +282,13 @@ TEST_CASE("sparse-ae models round-trip through HDF5 bit for bit", "[reducers][sp
   // A binary (Alg. 3) and a smooth-step model keep their width, threshold and regression.
   for (const char* opt : {"codes", "anamo"}) {
     SparseAutoencoder b;
-    b.settings().latent_dim = 5;
-    b.settings().optimizer = sparse_optimizer(opt);
-    b.settings().encoder_activation = std::string(opt) == "codes" ? Act::step : Act::smoothstep;
-    b.settings().binary_threshold = "0.25";
-    b.settings().epochs = 3;
+    auto b_settings = b.settings();
+    b_settings.latent_dim = 5;
+    b_settings.optimizer = sparse_optimizer(opt);
+    b_settings.encoder_activation = std::string(opt) == "codes" ? Act::step : Act::smoothstep;
+    b_settings.binary_threshold = "0.25";
+    b_settings.epochs = 3;
+    b.set_settings(b_settings);
     b.fit(s);
     const ModelFile mb = test::save_and_load(dir, "b.h5", b, s);
     auto* bb = &test::reloaded<SparseAutoencoder>(mb);
@@ -269,12 +310,14 @@ TEST_CASE("sparse-ae fits the same model on any rank count", "[reducers][sparse-
       INFO(opt << ", encoder " << to_string(a));
       SparseAutoencoder one, many;
       for (SparseAutoencoder* ae : {&one, &many}) {
-        ae->settings().latent_dim = 4;
-        ae->settings().lambda = 0.01;
-        ae->settings().optimizer = sparse_optimizer(opt);
-        ae->settings().encoder_activation = a;
-        ae->settings().epochs = 20;
-        ae->settings().batch_size = 5;
+        auto ae_settings = ae->settings();
+        ae_settings.latent_dim = 4;
+        ae_settings.lambda = 0.01;
+        ae_settings.optimizer = sparse_optimizer(opt);
+        ae_settings.encoder_activation = a;
+        ae_settings.epochs = 20;
+        ae_settings.batch_size = 5;
+        ae->set_settings(ae_settings);
       }
       one.fit(self);
       many.fit(world);

@@ -36,7 +36,9 @@ TEST_CASE("Galerkin ROM on an invariant subspace reproduces the full model", "[r
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet full = heat.simulate(false);
   Pod pod;
-  pod.settings().latent_dim = 3;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 3;
+  pod.set_settings(pod_settings);
   pod.fit(full);
   LinearGalerkinRom rom(heat, pod);
 
@@ -64,7 +66,9 @@ TEST_CASE("latent Crank–Nicolson and RK4 match their closed forms", "[rom][gal
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet full = heat.simulate(false);
   Pod pod;
-  pod.settings().latent_dim = 4;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 4;
+  pod.set_settings(pod_settings);
   pod.fit(full);
   LinearGalerkinRom rom(heat, pod);
   const Matrix& Ar = rom.reduced_operator();
@@ -110,7 +114,9 @@ TEST_CASE("Galerkin ROM refuses a reducer on other rows", "[rom][galerkin]") {
   s.rows = RowPartition::serial(31);
   s.X = Matrix::Random(31, 4);
   s.t = Vector::LinSpaced(4, 0, 1);
-  pod.settings().latent_dim = 2;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 2;
+  pod.set_settings(pod_settings);
   pod.fit(s);
   test::require_error([&] { LinearGalerkinRom(heat, pod); }, {"do not match", "31 in all", "30 in all"});
 }
@@ -127,8 +133,10 @@ TEST_CASE("quadratic POD-Galerkin operators equal the projected QG right-hand si
   for (bool centered : {false, true}) {
     INFO("centered " << centered);
     Pod pod;
-    pod.settings().latent_dim = 4;
-    pod.settings().center = centered;
+    auto pod_settings = pod.settings();
+    pod_settings.latent_dim = 4;
+    pod_settings.center = centered;
+    pod.set_settings(pod_settings);
     pod.fit(s);
     const QuadraticGalerkinRom rom(qg, pod);
     // For any u: g(u) = Uᵀ f(x̄ + U u) (U orthonormal), because f is exactly quadratic.

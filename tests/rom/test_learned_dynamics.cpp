@@ -171,8 +171,10 @@ TEST_CASE("POD with re-projected velocities recovers the intrusive Galerkin oper
     INFO("centered " << centered);
     const Index r = 4;
     Pod pod;
-    pod.settings().latent_dim = static_cast<int>(r);
-    pod.settings().center = centered;
+    auto pod_settings = pod.settings();
+    pod_settings.latent_dim = static_cast<int>(r);
+    pod_settings.center = centered;
+    pod.set_settings(pod_settings);
     pod.fit(s);
     const QuadraticGalerkinRom galerkin(qg, pod);
     // Full-rank data: states on the POD subspace at 40 seeded latent points spread over the
@@ -203,7 +205,9 @@ TEST_CASE("learned dynamics and closures round-trip through a model file", "[rom
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet s = heat.simulate(false);
   Pod pod;
-  pod.settings().latent_dim = 3;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 3;
+  pod.set_settings(pod_settings);
   pod.fit(s);
   OperatorInference oi;
   LearnedDynamics d = fit_learned_dynamics(pod, s, &heat, Matrix(), oi);
@@ -260,8 +264,10 @@ TEST_CASE("a closure of POD-Galerkin learns nothing where Galerkin is exact, and
   const SnapshotSet s = qg.simulate(false);
   const Index r = 4;
   Pod pod;
-  pod.settings().latent_dim = static_cast<int>(r);
-  pod.settings().center = true;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = static_cast<int>(r);
+  pod_settings.center = true;
+  pod.set_settings(pod_settings);
   pod.fit(s);
   const auto galerkin = galerkin_dynamics("galerkin", qg, pod);
   // Re-projected velocities are Galerkin's own right-hand side: the closure's target

@@ -26,7 +26,9 @@ TEST_CASE("manifold Galerkin with a linear orthonormal decoder is POD-Galerkin",
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet s = heat.simulate(false);
   Pod pod;
-  pod.settings().latent_dim = 4;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 4;
+  pod.set_settings(pod_settings);
   pod.fit(s);
   const QuadraticGalerkinRom galerkin(heat, pod);
   const ManifoldGalerkinRom manifold(heat, pod);
@@ -47,7 +49,9 @@ TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi
   HeatModel heat(PETSC_COMM_WORLD, c);
   const SnapshotSet s = heat.simulate(false);
   Pod pod;
-  pod.settings().latent_dim = 3;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 3;
+  pod.set_settings(pod_settings);
   pod.fit(s);
   const ManifoldLspgRom lspg(heat, pod);
   const Vector u0 = pod.encode(s.X.leftCols(1)).col(0);
@@ -89,11 +93,13 @@ QgConfig small_qg() {
   return qc;
 }
 void fit_staged_autoencoder(Autoencoder& ae, const SnapshotSet& s) {
-  ae.settings().latent_dim = 3;
-  ae.settings().hidden = {8};
-  ae.settings().pod_modes = 5;
-  ae.settings().train.epochs = 3;
-  ae.settings().train.progress = false;
+  auto ae_settings = ae.settings();
+  ae_settings.latent_dim = 3;
+  ae_settings.hidden = {8};
+  ae_settings.pod_modes = 5;
+  ae_settings.train.epochs = 3;
+  ae_settings.train.progress = false;
+  ae.set_settings(ae_settings);
   ae.fit(s);
 }
 }  // namespace
@@ -138,7 +144,9 @@ TEST_CASE("manifold Galerkin through a POD stage is J⁺f of the full state, n-i
   // Stiff models get an implicit latent integrator by default.
   const SnapshotSet s = heat.simulate(false);
   Pod pod;
-  pod.settings().latent_dim = 3;
+  auto pod_settings = pod.settings();
+  pod_settings.latent_dim = 3;
+  pod.set_settings(pod_settings);
   pod.fit(s);
   const LatentRom rom("manifold-galerkin", heat, pod);
   CHECK(rom.solve(pod.encode(s.X.leftCols(1)).col(0), hc.time).ts_type == "cn");
@@ -177,7 +185,9 @@ TEST_CASE("the analytic manifold Galerkin Jacobian matches finite differences", 
       CHECK((J - Jfd).norm() < 1e-6 * J.norm());
     }
     Pod pod;
-    pod.settings().latent_dim = 3;
+    auto pod_settings = pod.settings();
+    pod_settings.latent_dim = 3;
+    pod.set_settings(pod_settings);
     pod.fit(s);
     const ManifoldGalerkinRom direct(*model, pod);
     const Vector u = pod.encode(s.X.col(1)).col(0);

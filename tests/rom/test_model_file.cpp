@@ -18,8 +18,10 @@ TEST_CASE("POD models round-trip through HDF5 bit for bit", "[reducers][pod][mpi
   sigma << 4, 3, 2, 1, 0.5;
   const SnapshotSet s = distribute(test::matrix_with_singular_values(77, 12, sigma, 2), PETSC_COMM_WORLD);
   Pod pod;
-  pod.settings().center = true;
-  pod.settings().energy = 0.95;
+  auto pod_settings = pod.settings();
+  pod_settings.center = true;
+  pod_settings.energy = 0.95;
+  pod.set_settings(pod_settings);
   pod.fit(s);
   save_model(dir.path("pod.h5"), pod, s, "train.h5", 0.5);
   ModelFile m = load_model(dir.path("pod.h5"), PETSC_COMM_WORLD);

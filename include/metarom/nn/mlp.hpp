@@ -47,8 +47,10 @@ class Mlp {
   int output_dim() const { return widths_.back(); }
   int layer_count() const { return static_cast<int>(widths_.size()) - 1; }
 
-  Vector& parameters() { return theta_; }
   const Vector& parameters() const { return theta_; }
+  // Replaces every parameter at once; refuses a vector of another length (the layout is the
+  // network's, fixed by its widths and split).
+  void set_parameters(const Vector& theta);
   Eigen::Map<Matrix> weight(int l);  // layer l = 0 .. layer_count()-1: out x in
   Eigen::Map<const Matrix> weight(int l) const;
   Eigen::Map<Vector> bias(int l);

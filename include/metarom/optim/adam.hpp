@@ -23,7 +23,7 @@ class Adam {
     v_ = v;
     t_ = t;
   }
-  Settings& settings() { return s_; }
+  const Settings& settings() const { return s_; }
 
  private:
   Settings s_;

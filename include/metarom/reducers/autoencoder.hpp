@@ -34,7 +34,6 @@ class Autoencoder : public NeuralReducer {
   // Batch loss (3.20) and its gradient with respect to [encoder parameters, decoder parameters].
   double batch_loss(const Matrix& X, Vector& grad) const override;
 
-  Mlp& encoder() { return first_; }
   const Mlp& encoder() const { return first_; }
 };
 

@@ -33,13 +33,15 @@ class LinearInverseMap {
     int lag = 1;
     // Pairs from two files: column i of this file observes snapshot i of the training file.
     std::string observations;
+    // Throws on a value out of range, naming its option under -<prefix>.
+    void check(const std::string& prefix = "") const;
   };
 
   // -<prefix>inverse_noise -<prefix>inverse_lag -<prefix>inverse_observations FILE
   // -<prefix>inverse_energy (the rank is the program's -r)
   void set_from_options(const std::string& prefix = "");
-  Settings& settings() { return settings_; }
   const Settings& settings() const { return settings_; }
+  void set_settings(const Settings& s);  // refuses values out of range (Settings::check)
 
   // X: local rows of the states (n x N, split as x_rows); AX: local rows of their
   // observations (m x N, split as b_rows, on the same communicator).

@@ -49,8 +49,12 @@ class MetaAutoencoder : public NeuralReducer {
   // must match (in implicit mode, the decoder block).
   double outer_loss(const Matrix& X) const;
 
-  GaussNewtonSettings& training_solver() { return train_gn_; }    // inside training (unrolled: I steps)
-  GaussNewtonSettings& encoding_solver() { return encode_gn_; }   // encode(): to convergence
+  // Inside training (unrolled: I steps) and in encode() (to convergence); the setters refuse
+  // negative iteration counts, damping or tolerance.
+  const GaussNewtonSettings& training_solver() const { return train_gn_; }
+  const GaussNewtonSettings& encoding_solver() const { return encode_gn_; }
+  void set_training_solver(const GaussNewtonSettings& s);
+  void set_encoding_solver(const GaussNewtonSettings& s);
   Gradient gradient() const { return gradient_; }
   void set_gradient(Gradient g) { gradient_ = g; }
   int evaluation_iterations() const { return eval_iterations_; }

@@ -47,6 +47,8 @@ struct NeuralSettings {
   // iterations) -ae_activation tanh|identity -ae_normalize -ae_pod_modes. The latent
   // dimension is the Reducer's option (-reducer_latent_dim); it is checked here.
   void set_from_options(const std::string& prefix = "");
+  // Throws on a value out of range, naming its option.
+  void check() const;
   // The automatic choices made for N training samples: the POD stage's K and the epochs.
   void resolve(Index samples);
   Normalization normalization_for(const SnapshotSet& train) const {
@@ -72,9 +74,12 @@ class NeuralReducer : public Reducer {
   // gradient with respect to parameters().
   virtual double batch_loss(const Matrix& X, Vector& grad) const = 0;
 
-  NeuralSettings& settings() { return settings_; }
   const NeuralSettings& settings() const { return settings_; }
-  Mlp& decoder() { return decoder_; }
+  // Takes effect at the next initialize() or fit(); refuses values out of range.
+  void set_settings(const NeuralSettings& s) {
+    s.check();
+    settings_ = s;
+  }
   const Mlp& decoder() const { return decoder_; }
   const TrainResult& training() const { return result_; }
   // Networks, POD stage and training settings.

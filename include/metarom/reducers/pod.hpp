@@ -33,6 +33,8 @@ class Pod : public Reducer {
     int incremental_rank = 0;
     int block_columns = 0;
     double memory_mb = 1024;
+    // Throws on a value out of range, naming its option under -<prefix>.
+    void check(const std::string& prefix = "") const;
   };
 
   ReducerKind kind() const override { return ReducerKind::pod; }
@@ -61,8 +63,9 @@ class Pod : public Reducer {
   void view(std::ostream& os) const override;
   std::string settings_summary() const override { return settings_.center ? "centred" : "not centred"; }
 
-  Settings& settings() { return settings_; }
   const Settings& settings() const { return settings_; }
+  // Takes effect at the next fit(); refuses values out of range (Settings::check).
+  void set_settings(const Settings& s);
   const Matrix& basis() const { return basis_; }  // local rows of U_r
   const Vector& mean() const { return mean_; }    // local rows of x̄ (empty when not centered)
   // Descending: all of them (exact route), the r + p computed ones (randomized).

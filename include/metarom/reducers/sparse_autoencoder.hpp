@@ -91,16 +91,18 @@ class SparseAutoencoder : public Reducer {
   void load(const h5::Group& g, const RowPartition& rows) override;
   void view(std::ostream& os) const override;
 
-  Settings& settings() { return settings_; }
   const Settings& settings() const { return settings_; }
+  // Takes effect at the next initialize() or fit(); refuses values out of range, naming them.
+  void set_settings(const Settings& s);
 
   // Seeded uniform(−1/√fan_in, 1/√fan_in) weights, zero biases, for states split as rows;
   // the smooth step's width at its first epoch.
   void initialize(const RowPartition& rows);
   // Parameters [W_e (local columns), b_e, W_d (local rows), b_d (local rows)]; the encoder
   // block is the first encoder_size() entries.
-  Vector& parameters() { return p_; }
   const Vector& parameters() const { return p_; }
+  // Replaces every parameter at once (the layout above; initialize() or load() first).
+  void set_parameters(const Vector& p);
   Index encoder_size() const;
 
   // f = mean‖x − D(E(x))‖² and g = mean‖E(x)‖₁ over the columns of X (local rows), summed
@@ -143,7 +145,9 @@ class SparseAutoencoder : public Reducer {
 
  private:
   // Combinations the methods do not define (a step decoder; Alg. 3 with the smooth step).
-  void check_settings() const;
+  // Throws on values out of range or combinations the methods cannot train (options named
+  // under -<prefix>).
+  static void check_settings(const Settings& s, const std::string& prefix);
   // ‖θ‖² of an encoder block over all ranks (the prox's choice of iterate must agree on all).
   double encoder_squared_norm(const Vector& theta) const;
   // One ANAMO update (Alg. 1, steps 3–15) on a mini-batch.

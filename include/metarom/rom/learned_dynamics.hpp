@@ -33,6 +33,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metarom/rom/latent_rom.hpp"
@@ -78,8 +79,8 @@ class LearnedDynamics : public LatentDynamics {
   const Vector& constant() const { return c_; }
   const Matrix& linear() const { return A_; }
   const Matrix& quadratic() const { return H_; }  // r x r(r+1)/2
-  Report& report() { return report_; }
   const Report& report() const { return report_; }
+  void set_report(Report report) { report_ = std::move(report); }
 
   void save(h5::Group& g) const;
   static LearnedDynamics load(const h5::Group& g);  // validates shapes, names the file
