@@ -5,7 +5,7 @@
 # ten times slower; the readers also carry libFuzzer's coverage), then the whole test suite
 # (serial and 2 ranks) under the sanitizers, and the HDF5 readers' fuzz target on the seed
 # corpus tests/fuzz/corpus and the malformed-file corpus for FUZZ_SECONDS (default 60). Any sanitizer report fails the run.
-# Leaks: checked on the Catch2 suite (the library's code, serial and 2 ranks), with full
+# Leaks: checked on the serial Catch2 suite (the library's code; not on 2 ranks), with full
 # stacks (fast_unwind_on_malloc=0: the system libraries have no frame pointers, and truncated
 # stacks cannot be told apart) and the suppressions of tests/sanitize/lsan.supp — OpenMPI's
 # allocations under MPI_Init, the same a bare PetscInitialize/PetscFinalize reports. Full
@@ -22,16 +22,18 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_C_COMPILER=clang -DCM
   -DCMAKE_C_FLAGS_SANITIZE="-O2 -g1" -DCMAKE_CXX_FLAGS_SANITIZE="-O2 -g1" -DMETAROM_FUZZ=ON -DMETAROM_BUILD_BENCHMARKS=OFF > "$build.log" 2>&1 \
   || { cat "$build.log"; exit 1; }
 cmake --build "$build" -j"$(nproc)" >> "$build.log" 2>&1 || { tail -n 60 "$build.log"; exit 1; }
-echo "sanitize: build ok (log in $build.log)"
+echo "sanitize: build ok in ${SECONDS} s (log in $build.log)"
+start=$SECONDS
 supp=$(pwd)/tests/sanitize
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export METAROM_TEST_SANITIZED=1  # the test scripts shorten their longest trainings (tests/apps/cli_test.sh)
-# The whole suite, two tests at a time, the longest first. The Catch2 suite (unit, unit_mpi2)
-# adds leak checking to these options (tests/CMakeLists.txt); each rank checks its own.
+# The whole suite, two tests at a time, the longest first. The serial Catch2 suite (unit)
+# adds leak checking to these options (tests/CMakeLists.txt).
 export ASAN_OPTIONS="halt_on_error=1:quarantine_size_mb=16:detect_leaks=0"
 ctest --test-dir "$build" --output-on-failure -j2
+echo "sanitize: suite passed in $((SECONDS - start)) s"
 # Fuzzing: a scratch copy of the seed corpus grows. Fork mode keeps going past a finding;
 # every new finding is then triaged (tests/fuzz/triage.py; the earlier ones, kept in
 # tests/fuzz/hdf5_findings, are the CTest test fuzz_findings): one inside HDF5 itself

@@ -5,8 +5,10 @@
 # `info -check` passes a file exactly when the command that reads its kind (fit for snapshot
 # sets, eval for models) accepts it. Run on NP ranks. info -check reads the whole corpus in
 # every configuration; the other commands, under the sanitizers (METAROM_TEST_SANITIZED) or on
-# several ranks, run on a sample, one file per kind and fault (the fuzz target replays the
-# whole corpus under the sanitizers: CTest fuzz_malformed).
+# several ranks, run on a sample, one file per kind and fault — under the sanitizers on several
+# ranks one file per fault, whatever its kind: the serial sanitized run covers every kind, and
+# this one the distributed reads (the fuzz target replays the whole corpus under the
+# sanitizers: CTest fuzz_malformed).
 # usage: malformed_test.sh /path/to/metarom /path/to/metarom_ts_app /path/to/libmetarom.so CORPUS NP [mpiexec]
 set -u
 exe=$(readlink -f "$1")
@@ -76,7 +78,8 @@ while IFS=$'\t' read -r name kind expect must; do
   # sanitizers or on several ranks: the sample. compare, rom and the plugin: serially, on the
   # sample (they share those readers).
   all=1
-  if [ -n "${METAROM_TEST_SANITIZED:-}" ] || [ "$np" -gt 1 ]; then sample "$name" "$kind" || all=0; fi
+  if [ -n "${METAROM_TEST_SANITIZED:-}" ] && [ "$np" -gt 1 ]; then sample "$name" "any kind" || all=0
+  elif [ -n "${METAROM_TEST_SANITIZED:-}" ] || [ "$np" -gt 1 ]; then sample "$name" "$kind" || all=0; fi
   some=0
   [ "$np" -eq 1 ] && sample "$name" "heavy:$kind" && some=1
   [ $all -eq 1 ] || continue
