@@ -5,19 +5,27 @@
 //            operators for an affine decoder (POD) on a linear or quadratic model, manifold
 //            Galerkin otherwise; lspg: manifold LSPG with backward Euler; learned: the latent
 //            dynamics saved in the model file (fit -latent_dynamics learned);
-//   -rom_dt_multiple k  the ROM steps k full-model steps at a time (k divides the stride).
+//   -rom_dt_multiple k  the ROM steps k full-model steps at a time (k divides the stride);
+//   -rom_diagnostics  the decoder Jacobian's conditioning and the latent path's distance from
+//            the encoded full run along the ROM (rom/manifold_diagnostics.hpp), also for a
+//            run that fails (up to the failure).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/latent_integration.hpp"
 #include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/manifold_diagnostics.hpp"
 #include "metarom/rom/rom_run.hpp"
 #include "metarom/reducers/metrics.hpp"
 #include "metarom/models/model.hpp"
@@ -26,13 +34,75 @@
 
 namespace metarom::cli {
 
+namespace {
+
+double median(Vector v) {
+  std::sort(v.data(), v.data() + v.size());
+  return v.size() ? v(v.size() / 2) : 0.0;
+}
+
+// About ten rows of the diagnostics along the run, and where the path leaves the data.
+std::string diagnostics_text(const ManifoldDiagnostics& d, const VelocityConsistency* v) {
+  std::string text = fmt::format(
+      "manifold diagnostics along the ROM (rho = {:.3e}, the encoded run's RMS distance from its mean; latent "
+      "scale {:.3e}):\n"
+      "  {:>9} {:>10} {:>10} {:>10} {:>12} {:>9} {:>9} {:>9}{}\n",
+      d.rho, fmt::join(d.latent_scale, " "), "t", "smin(J)", "smax(J)", "cond(J)", "cond(J) ref", "offset", "reach",
+      "reencode", v ? fmt::format(" {:>10} {:>10}", "g defect", "f(x) def.") : "");
+  const Index K = d.count(), every = std::max<Index>(1, K / 10);
+  for (Index k = 0; k < K; ++k) {
+    if (k % every != 0 && k != K - 1) continue;
+    text += fmt::format("  {:9.4g} {:10.3e} {:10.3e} {:10.3e} {:12.3e} {:9.3e} {:9.3e} {:9.3e}{}\n", d.t(k),
+                        d.sigma_min(k), d.sigma_max(k), ManifoldDiagnostics::cond(d.sigma_min(k), d.sigma_max(k)),
+                        ManifoldDiagnostics::cond(d.reference_sigma_min(k), d.reference_sigma_max(k)), d.offset(k),
+                        d.reach(k), d.reencode(k),
+                        v ? fmt::format(" {:10.3e} {:10.3e}", v->rom_defect(k), v->state_defect(k)) : "");
+  }
+  const double leaves = d.first_time_beyond(1.0);
+  text += fmt::format("  largest cond(J): {:.3e} along the ROM, {:.3e} at the encoded run; largest reach {:.3e}{}\n",
+                      d.max_cond(), d.max_reference_cond(), d.max_reach(),
+                      std::isnan(leaves) ? "" : fmt::format(" (beyond 1 from t = {:.4g})", leaves));
+  if (v)
+    text += fmt::format(
+        "  the ROM's vector field at the encoded run against the codes' velocity (rms {:.3e}): median defect {:.3e} "
+        "(f at the decoded state), {:.3e} (f at the full state)\n",
+        v->velocity_rms, median(v->rom_defect), median(v->state_defect));
+  return text;
+}
+
+nlohmann::json diagnostics_json(const ManifoldDiagnostics& d, const VelocityConsistency* v) {
+  std::vector<double> cond(d.count()), reference_cond(d.count());
+  for (Index k = 0; k < d.count(); ++k) {
+    cond[k] = ManifoldDiagnostics::cond(d.sigma_min(k), d.sigma_max(k));
+    reference_cond[k] = ManifoldDiagnostics::cond(d.reference_sigma_min(k), d.reference_sigma_max(k));
+  }
+  auto list = [](const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
+  nlohmann::json j{{"t", list(d.t)},           {"sigma_min", list(d.sigma_min)}, {"sigma_max", list(d.sigma_max)},
+                   {"cond", cond},             {"reference_cond", reference_cond}, {"offset", list(d.offset)},
+                   {"reach", list(d.reach)},   {"reencode", list(d.reencode)},   {"rho", d.rho},
+                   {"latent_scale", list(d.latent_scale)}};
+  if (v) {
+    j["velocity_rms"] = v->velocity_rms;
+    j["rom_velocity_defect"] = list(v->rom_defect);
+    j["state_velocity_defect"] = list(v->state_defect);
+  }
+  return j;
+}
+
+}  // namespace
+
 int cmd_rom(const std::string&) {
   std::string model_path, out, rom_type = "auto";
   int dt_multiple = 1;
+  bool diagnose = false;
   std::vector<Option> opts{{"-m", "Model file (from metarom fit)", &model_path},
                            {"-o", "Write the latent and decoded ROM trajectory here", &out},
                            {"-rom_type", "auto, galerkin, manifold-galerkin, lspg or learned", &rom_type},
-                           {"-rom_dt_multiple", "ROM time step as a multiple of the full model's", &dt_multiple}};
+                           {"-rom_dt_multiple", "ROM time step as a multiple of the full model's", &dt_multiple},
+                           {"-rom_diagnostics",
+                            "Print the decoder Jacobian's conditioning and the latent path's distance from the encoded "
+                            "full run along the ROM (also up to a failure)",
+                            &diagnose}};
   const Common c = common_options(opts, "metarom rom");
   LatentRomSettings settings;  // -rom_manifold_damping; the latent TS reads -rom_ts_* itself
   settings.set_from_options("rom_");
@@ -61,6 +131,13 @@ int cmd_rom(const std::string&) {
   const SnapshotSet full = fom->simulate(!c.quiet && !c.json);
   const double fom_seconds = fom->solve_seconds();
 
+  // With -rom_diagnostics, the Galerkin vector field at the encoded run (before the ROM runs:
+  // a ROM that fails is diagnosed too).
+  std::optional<VelocityConsistency> velocity;
+  if (diagnose && (kind == RomKind::manifold_galerkin || kind == RomKind::galerkin))
+    velocity = velocity_consistency(reducer, *galerkin_dynamics(kind, *fom, reducer, settings), *fom, full);
+  const VelocityConsistency* v = velocity ? &*velocity : nullptr;
+
   // Offline: whatever the ROM precomputes.
   MPI_Barrier(comm);
   double t0 = MPI_Wtime();
@@ -70,7 +147,18 @@ int cmd_rom(const std::string&) {
   // Online: encode x(t0), advance the latent ODE, decode the final state. x(t0) is the
   // full run's first snapshot: both runs start from the same given state, and neither
   // timing includes making it.
-  const RomRun run = model.run(rom, full.X.col(0), rom_grid);
+  RomRun run;
+  try {
+    run = model.run(rom, full.X.col(0), rom_grid);
+  } catch (const LatentIntegrationError& e) {
+    // Where the failing path went before it failed: printed, then the failure reported.
+    if (diagnose && e.partial().U.cols() > 0) {
+      const ManifoldDiagnostics d = manifold_diagnostics(reducer, e.partial().U, e.partial().t, full.X);
+      print(c.json ? nlohmann::json{{"error", e.what()}, {"diagnostics", diagnostics_json(d, v)}}.dump() + "\n"
+                   : diagnostics_text(d, v));
+    }
+    throw;
+  }
   const LatentTrajectory& traj = run.latent;
   const double rom_seconds = run.online_seconds;
   if (traj.U.cols() != full.count())
@@ -89,6 +177,9 @@ int cmd_rom(const std::string&) {
   const double projection_error =
       std::sqrt(distributed_squared_distance(projected, full.X, rc) / allreduce_sum(rc, full.X.squaredNorm()));
   const double speedup = fom_seconds / rom_seconds;
+
+  std::optional<ManifoldDiagnostics> diagnostics;
+  if (diagnose) diagnostics = manifold_diagnostics(reducer, traj.U, traj.t, full.X);
 
   if (!out.empty()) {
     write_trajectory(out, decoded, traj.U);
@@ -116,6 +207,7 @@ int cmd_rom(const std::string&) {
                      {"latent_steps", traj.steps},
                      {"us_per_step", run.us_per_step()}};
     if (!out.empty()) j["trajectory_file"] = out;
+    if (diagnostics) j["diagnostics"] = diagnostics_json(*diagnostics, v);
     print(j.dump() + "\n");
   } else {
     print(fmt::format(
@@ -134,6 +226,7 @@ int cmd_rom(const std::string&) {
         speedup,
         extrapolates.empty() ? "" : fmt::format("  extrapolates: {}\n", fmt::join(extrapolates, "; ")),
         out.empty() ? "" : fmt::format("wrote {}\n", out)));
+    if (diagnostics) print(diagnostics_text(*diagnostics, v));
   }
   return 0;
 }

@@ -58,6 +58,7 @@
 #include "metarom/rom/latent_integration.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/manifold_diagnostics.hpp"
 #include "metarom/rom/manifold_rom.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "metarom/rom/reduced_model.hpp"

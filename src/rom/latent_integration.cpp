@@ -246,8 +246,13 @@ LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u
     const std::string why = !ctx.error.empty() ? ctx.error
                             : reason < 0       ? std::string(TSConvergedReasons[reason])
                                                : "PETSc error " + std::to_string(ierr);
+    TSType type = nullptr;
+    PetscInt steps = 0;
+    TSGetType(ts, &type);
+    TSGetStepNumber(ts, &steps);
     throw LatentIntegrationError(
-        fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", form.name(), t, why));
+        fmt::format("{}: the latent time integration failed at t = {:.6g} ({})", form.name(), t, why),
+        ctx.recorded.finish(seconds, type ? type : "", steps));
   }
   TSType type;
   METAROM_PETSC(TSGetType(ts, &type));

@@ -53,6 +53,11 @@ for key in rel_error fom_seconds rom_seconds speedup; do
 done
 rel=$(json_number "$dir/rom.json" rel_error)
 [ -n "$rel" ] && below "$rel" 1e-2 && ok || fail "rom rel_error '$rel'"
+# -rom_diagnostics: POD's decoder Jacobian is its orthonormal modes, so every singular value
+# is 1 along the ROM and at the encoded run (cond 1), and re-encoding a decoded state is exact.
+run rom -m "$dir/pod.h5" -rom_diagnostics -quiet > "$dir/romd.txt" 2>&1 && grep -q "manifold diagnostics along the ROM" "$dir/romd.txt" \
+  && grep -q "largest cond(J): 1.000e+00 along the ROM, 1.000e+00 at the encoded run" "$dir/romd.txt" \
+  && grep -q "the ROM's vector field at the encoded run" "$dir/romd.txt" && ok || fail "rom -rom_diagnostics: $(cat "$dir/romd.txt")"
 # Learned latent dynamics: fitted with the reducer (exact velocities from the rebuilt heat
 # model), saved in the model file, run by `rom -rom_type learned`. Both ROMs live in the
 # same POD subspace, so the learned one is held to twice the Galerkin ROM's error (plus

@@ -6,6 +6,7 @@
 // through LatentRecorder and reports a failure as LatentIntegrationError.
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metarom/error.hpp"
@@ -44,6 +45,13 @@ class LatentRecorder {
 class LatentIntegrationError : public Error {
  public:
   using Error::Error;
+  LatentIntegrationError(const std::string& what, LatentTrajectory partial)
+      : Error(what), partial_(std::move(partial)) {}
+  // The states recorded before the failure (at least u0 where the integration started).
+  const LatentTrajectory& partial() const { return partial_; }
+
+ private:
+  LatentTrajectory partial_;
 };
 
 class LatentDynamics {
