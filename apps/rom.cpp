@@ -83,6 +83,7 @@ nlohmann::json diagnostics_json(const ManifoldDiagnostics& d, const VelocityCons
                    {"latent_scale", list(d.latent_scale)}};
   if (v) {
     j["velocity_rms"] = v->velocity_rms;
+    j["velocity_t"] = list(v->t);
     j["rom_velocity_defect"] = list(v->rom_defect);
     j["state_velocity_defect"] = list(v->state_defect);
   }
