@@ -134,9 +134,11 @@ int cmd_rom(const std::string&) {
 
   // With -rom_diagnostics, the Galerkin vector field at the encoded run (before the ROM runs:
   // a ROM that fails is diagnosed too).
+  // The full run's codes, encoded once: the projection error below and the diagnostics use them.
+  const Matrix codes = reducer.encode(full.X);
   std::optional<VelocityConsistency> velocity;
   if (diagnose && (kind == RomKind::manifold_galerkin || kind == RomKind::galerkin))
-    velocity = velocity_consistency(reducer, *galerkin_dynamics(kind, *fom, reducer, settings), *fom, full);
+    velocity = velocity_consistency(reducer, *galerkin_dynamics(kind, *fom, reducer, settings), *fom, full, codes);
   const VelocityConsistency* v = velocity ? &*velocity : nullptr;
 
   // Offline: whatever the ROM precomputes.
@@ -154,7 +156,7 @@ int cmd_rom(const std::string&) {
   } catch (const LatentIntegrationError& e) {
     // Where the failing path went before it failed: printed, then the failure reported.
     if (diagnose && e.partial().U.cols() > 0) {
-      const ManifoldDiagnostics d = manifold_diagnostics(reducer, e.partial().U, e.partial().t, full.X);
+      const ManifoldDiagnostics d = manifold_diagnostics(reducer, e.partial().U, e.partial().t, codes);
       print(c.json ? nlohmann::json{{"error", e.what()}, {"diagnostics", diagnostics_json(d, v)}}.dump() + "\n"
                    : diagnostics_text(d, v));
     }
@@ -174,13 +176,13 @@ int cmd_rom(const std::string&) {
   const double rel_error = errors.rel_error, final_rel_error = errors.final_rel_error;
   const double max_rel_error = *std::max_element(errors.in_time.begin(), errors.in_time.end());
   // The best any ROM in this latent space can do: the reconstruction of the full trajectory.
-  const Matrix projected = reducer.decode(reducer.encode(full.X));
+  const Matrix projected = reducer.decode(codes);
   const double projection_error =
       std::sqrt(distributed_squared_distance(projected, full.X, rc) / allreduce_sum(rc, full.X.squaredNorm()));
   const double speedup = fom_seconds / rom_seconds;
 
   std::optional<ManifoldDiagnostics> diagnostics;
-  if (diagnose) diagnostics = manifold_diagnostics(reducer, traj.U, traj.t, full.X);
+  if (diagnose) diagnostics = manifold_diagnostics(reducer, traj.U, traj.t, codes);
 
   if (!out.empty()) {
     write_trajectory(out, decoded, traj.U);

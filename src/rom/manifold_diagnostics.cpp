@@ -25,17 +25,16 @@ std::pair<double, double> decoder_jacobian_extremes(const Reducer& reducer, cons
 }
 
 ManifoldDiagnostics manifold_diagnostics(const Reducer& reducer, const Matrix& U, const Vector& t,
-                                         const Matrix& reference) {
+                                         const Matrix& R) {
   const Index K = U.cols(), r = U.rows();
   if (t.size() != K) throw Error(fmt::format("manifold diagnostics: {} times for {} latent states", t.size(), K));
-  if (reference.cols() < K)
-    throw Error(fmt::format("manifold diagnostics: {} reference states for {} latent states", reference.cols(), K));
-  if (r != reducer.latent_dim())
-    throw Error(fmt::format("manifold diagnostics: latent states of dimension {}, the reducer's is {}", r,
-                            reducer.latent_dim()));
+  if (R.cols() < K) throw Error(fmt::format("manifold diagnostics: {} reference codes for {} latent states", R.cols(), K));
+  if (r != reducer.latent_dim() || R.rows() != r)
+    throw Error(fmt::format("manifold diagnostics: latent states of dimension {} and codes of dimension {}, the "
+                            "reducer's is {}",
+                            r, R.rows(), reducer.latent_dim()));
   ManifoldDiagnostics d;
   d.t = t;
-  const Matrix R = reducer.encode(reference);  // r x K', replicated
   const Vector mean = R.rowwise().mean();
   const Matrix centred = R.colwise() - mean;
   d.latent_scale = (centred.array().square().rowwise().sum() / static_cast<double>(R.cols())).sqrt();
@@ -61,12 +60,14 @@ ManifoldDiagnostics manifold_diagnostics(const Reducer& reducer, const Matrix& U
 }
 
 VelocityConsistency velocity_consistency(const Reducer& reducer, const LatentDynamics& g, const FullOrderModel& model,
-                                         const SnapshotSet& reference) {
+                                         const SnapshotSet& reference, const Matrix& R) {
   const MPI_Comm comm = reducer.rows().comm;
   if (g.dim() != reducer.latent_dim())
     throw Error(fmt::format("velocity consistency: a latent vector field of dimension {}, the reducer's is {}", g.dim(),
                             reducer.latent_dim()));
-  const Matrix R = reducer.encode(reference.X);
+  if (R.cols() != reference.count() || R.rows() != reducer.latent_dim())
+    throw Error(fmt::format("velocity consistency: {} x {} codes for {} states of latent dimension {}", R.rows(),
+                            R.cols(), reference.count(), reducer.latent_dim()));
   const Matrix V = finite_difference_velocities(R, reference.t);
   const Index K = R.cols();
   VelocityConsistency c;

@@ -33,7 +33,7 @@ TEST_CASE("manifold diagnostics of POD: an orthonormal decoder, distances as def
     var += (U.col(j) - mean).cwiseAbs2() / N;
   }
   SECTION("on the encoded run itself") {
-    const ManifoldDiagnostics d = manifold_diagnostics(pod, U, t, s.X);
+    const ManifoldDiagnostics d = manifold_diagnostics(pod, U, t, pod.encode(s.X));
     CHECK(d.rho == Approx(std::sqrt(rho2)).epsilon(1e-13));
     CHECK((d.latent_scale - var.cwiseSqrt()).norm() < 1e-13 * var.norm());
     // J = U_r, orthonormal columns: every singular value is 1 (to the modes' orthonormality).
@@ -49,7 +49,7 @@ TEST_CASE("manifold diagnostics of POD: an orthonormal decoder, distances as def
     const double delta = 0.3 * std::sqrt(rho2);
     Matrix moved = U;
     moved.row(0).array() += delta;
-    const ManifoldDiagnostics d = manifold_diagnostics(pod, moved, t, s.X);
+    const ManifoldDiagnostics d = manifold_diagnostics(pod, moved, t, pod.encode(s.X));
     CHECK((d.offset.array() - 0.3).abs().maxCoeff() < 1e-12);
     for (Index k = 0; k < N; ++k) {
       double nearest = INFINITY;
@@ -105,7 +105,7 @@ TEST_CASE("velocity consistency: with a basis that spans the run, f at the decod
   pod.set_latent_dim(static_cast<int>(s.count()));
   pod.fit(s);
   const auto g = galerkin_dynamics("galerkin", heat, pod);
-  const VelocityConsistency v = velocity_consistency(pod, *g, heat, s);
+  const VelocityConsistency v = velocity_consistency(pod, *g, heat, s, pod.encode(s.X));
   REQUIRE(v.rom_defect.size() == s.count());
   CHECK(v.velocity_rms > 0);
   CHECK((v.rom_defect - v.state_defect).cwiseAbs().maxCoeff() < 1e-8);

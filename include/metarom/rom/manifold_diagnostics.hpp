@@ -43,11 +43,12 @@ struct ManifoldDiagnostics {
   double first_time_beyond(double level) const;
 };
 
-// U: the ROM's latent states (r x K, replicated), t their times; reference: the full run's
-// states at the same times (local rows, n x K' with K' >= K: a failed ROM run stops early).
-// Collective over the reducer's communicator.
+// U: the ROM's latent states (r x K, replicated), t their times; codes: E(x) of the full
+// run's states at the same times (r x K' with K' >= K: a failed ROM run stops early; the
+// caller encodes once what it also needs for the projection error). Collective over the
+// reducer's communicator.
 ManifoldDiagnostics manifold_diagnostics(const Reducer& reducer, const Matrix& U, const Vector& t,
-                                         const Matrix& reference);
+                                         const Matrix& codes);
 
 // The latent vector field at the encoded run against how the codes u_k = E(x(t_k)) move:
 //   rom_defect    ‖g(t_k, u_k) − u̇_k‖ / rms‖u̇‖, g the ROM's vector field (for manifold
@@ -62,8 +63,9 @@ struct VelocityConsistency {
   Vector rom_defect, state_defect;
   double velocity_rms = 0;  // rms over k of ‖u̇_k‖
 };
+// codes: reducer.encode(reference.X).
 VelocityConsistency velocity_consistency(const Reducer& reducer, const LatentDynamics& g, const FullOrderModel& model,
-                                         const SnapshotSet& reference);
+                                         const SnapshotSet& reference, const Matrix& codes);
 
 // The extreme singular values of the decoder Jacobian at u (σ_min, σ_max), from JᵀJ summed
 // over the ranks. Collective.
