@@ -23,6 +23,15 @@ struct GaussNewtonSettings {
   // residual ‖φ(u) − x‖, γ shrinks 3x after a success and grows 4x after a failure. For
   // encoding (no adjoint); the fixed-γ steps of training are differentiable.
   bool adaptive = false;
+  // λ ≥ 0: minimizes ½‖φ(u) − x‖² + ½λ‖u‖² instead. With a tanh decoder the unregularized
+  // minimizer may lie at infinity (x off the closure of φ's range: the residual keeps
+  // falling as hidden units saturate), and the iteration then never stops; λ > 0 makes the
+  // objective coercive, so a minimizer exists (docs/meta-autoencoder.md).
+  double regularization = 0;
+  // Adaptive iteration only: Newton–Levenberg–Marquardt, the Hessian with the residual's
+  // curvature (exact for the one-hidden-layer decoder at O(hr²) more per step). Gauss–Newton
+  // converges only linearly where residuals are large; Newton quadratically near a minimum.
+  bool newton = false;
 };
 
 class GaussNewtonEncoder {
@@ -34,7 +43,9 @@ class GaussNewtonEncoder {
   Matrix solve(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s);
   // The adaptive (monotone) Levenberg–Marquardt iteration; keeps nothing for backward().
   Matrix solve_adaptive(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s);
-  int iterations_done() const { return static_cast<int>(steps_.size()); }
+  // Steps of the last solve (adaptive: iterations of the damped loop, refused steps
+  // included, polishing steps not).
+  int iterations_done() const { return iterations_; }
 
   // Adjoint of the steps taken by the last solve(): given Ū = ∂loss/∂U_I, adds
   // ∂loss/∂(decoder parameters) through the steps to `grad` (decoder layout) and returns
@@ -50,7 +61,8 @@ class GaussNewtonEncoder {
   const Mlp& dec_;
   bool linear_;  // identity hidden layer: φ(u) = W₂(W₁u + b₁) + b₂
   Matrix M_, Q_, Xc_;  // W₂ᵀW₂, W₂ᵀ(X − b₂1ᵀ), X − b₂1ᵀ
-  double damping_ = 0;
+  double damping_ = 0, lambda_ = 0;  // γ and λ of the last solve()
+  int iterations_ = 0;
   std::vector<Step> steps_;
 };
 
