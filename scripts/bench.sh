@@ -112,7 +112,8 @@ bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
   echo "| AE training by TAO (LMVM, full batch, $aeepochs iterations), the same, 2 ranks against 1 | $(ratio "$tao1" "$tao2") ($(round "$tao1") → $(round "$tao2") s) | ≥ 1.6 |"
   echo "| meta-AE training by TAO (implicit gradient), the same, 2 ranks against 1 | $(ratio "$mtao1" "$mtao2") ($(round "$mtao1") → $(round "$mtao2") s) | ≥ 1.6 |"
   echo "| canonical AE throughput against PyTorch | $(grep -o 'metarom / PyTorch: [0-9.]*x' "$dir/ae.txt" | cut -d' ' -f4 || echo 'n/a') | ≥ 4× |"
-  echo "| meta-AE epoch / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
+  echo "| meta-AE epoch / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch$' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
+  echo "| meta-AE epoch with the implicit gradient (β = 1e-3) / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch (implicit)' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
   echo
   for f in pod1 pod2; do
     echo "## POD, $([ $f = pod1 ] && echo 1 rank || echo 2 ranks)"

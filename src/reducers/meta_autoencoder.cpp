@@ -41,7 +41,7 @@ PetscErrorCode meta_options(const char* prefix, GaussNewtonSettings* train, Gaus
     else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-meta_gradient must be unrolled or implicit, got %s", mode);
   }
   PetscCall(PetscOptionsReal("-meta_latent_penalty",
-                             "beta: adds beta |u|^2/r to the outer loss (fixes the latent scale; unrolled only)",
+                             "beta: adds beta |u|^2/r to the outer loss (fixes the latent scale; implicit: to the inner problem too)",
                              "Reducer", beta, &beta, &set));
   *penalty_set = set;
   PetscOptionsEnd();
@@ -66,12 +66,6 @@ PetscErrorCode corrected_options(const char* prefix, std::string* from) {
   PetscFunctionReturn(0);
 }
 
-// The implicit mode's inner solve: to convergence, whatever I is.
-GaussNewtonSettings converged(const GaussNewtonSettings& enc) {
-  GaussNewtonSettings s = enc;
-  if (s.tolerance <= 0) s.tolerance = 1e-10;
-  return s;
-}
 }  // namespace
 
 namespace {
@@ -82,6 +76,20 @@ void check_solver(const GaussNewtonSettings& s, const char* which, int least_ite
                             which, least_iterations, s.iterations, s.damping, s.tolerance));
 }
 }  // namespace
+
+double MetaAutoencoder::inner_regularization() const {
+  // β‖u‖²/r beside ‖φ(u) − x‖²/n per sample is ½‖φ(u) − x‖² + ½λ‖u‖² with λ = βn/r.
+  if (gradient_ != Gradient::implicit) return 0;
+  return latent_penalty_ * static_cast<double>(net_rows_.global) / latent_dim();
+}
+
+GaussNewtonSettings MetaAutoencoder::inner_solver() const {
+  GaussNewtonSettings s = encode_gn_;
+  if (s.tolerance <= 0) s.tolerance = 1e-10;  // to convergence, whatever I is
+  s.regularization = inner_regularization();
+  s.newton = true;
+  return s;
+}
 
 void MetaAutoencoder::set_training_solver(const GaussNewtonSettings& s) {
   check_solver(s, "training", 0);
@@ -98,13 +106,11 @@ void MetaAutoencoder::read_options(const std::string& prefix) {
   bool penalty_set = false;
   METAROM_PETSC(meta_options(petsc_prefix(prefix), &train_gn_, &encode_gn_, &gradient_,
                              &latent_penalty_, &penalty_set, &eval_iterations_));
-  // The default β serves the unrolled gradient; the envelope gradient has no penalty term.
+  // The default β serves the unrolled gradient.
   if (!penalty_set && gradient_ == Gradient::implicit) latent_penalty_ = 0;
   if (eval_iterations_ < 0) throw Error("meta-ae: -meta_eval_iterations must be >= 0 (0: encode to convergence)");
   if (train_gn_.iterations < 0 || encode_gn_.iterations < 1) throw Error("meta-ae: Gauss–Newton iterations must be >= 1");
   if (latent_penalty_ < 0) throw Error("meta-ae: -meta_latent_penalty must be >= 0");
-  if (latent_penalty_ > 0 && gradient_ == Gradient::implicit)
-    throw Error("meta-ae: -meta_latent_penalty needs -meta_gradient unrolled (the envelope gradient omits it)");
 }
 
 void MetaAutoencoder::check_architecture() const {
@@ -133,17 +139,20 @@ Matrix MetaAutoencoder::encode(const Matrix& X) const {
   const Matrix Xn = norm_.apply(X);
   GaussNewtonEncoder gn(decoder_);
   // The paper's protocol: exactly I fixed-damping steps (Algorithm 4.2 as in training).
+  const double lambda = inner_regularization();
   if (eval_iterations_ > 0)
-    return gn.solve(Xn, first_.forward(Xn), GaussNewtonSettings{eval_iterations_, train_gn_.damping, 0, false});
-  return gn.solve(Xn, first_.forward(Xn), encode_gn_);
+    return gn.solve(Xn, first_.forward(Xn), GaussNewtonSettings{eval_iterations_, train_gn_.damping, 0, false, lambda});
+  // Implicit mode: the inner problem of training, to convergence (so a code is the u* the
+  // decoder was trained at).
+  return gn.solve(Xn, first_.forward(Xn), gradient_ == Gradient::implicit ? inner_solver() : encode_gn_);
 }
 
 double MetaAutoencoder::outer_loss(const Matrix& X) const {
   GaussNewtonEncoder gn(decoder_);
   const Matrix U0 = first_.forward(X);
   const double scale = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
-  const Matrix U = gn.solve(X, U0, gradient_ == Gradient::unrolled ? train_gn_ : converged(encode_gn_));
-  const double penalty = gradient_ == Gradient::unrolled ? latent_penalty_ / (static_cast<double>(U.rows()) * X.cols()) : 0.0;
+  const Matrix U = gn.solve(X, U0, gradient_ == Gradient::unrolled ? train_gn_ : inner_solver());
+  const double penalty = latent_penalty_ / (static_cast<double>(U.rows()) * X.cols());
   return scale * allreduce_sum(net_rows_.comm, (decoder_.forward(U) - X).squaredNorm()) + penalty * U.squaredNorm();
 }
 
@@ -169,13 +178,16 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
     const Matrix U0bar = gn.backward(Ubar, gd);
     first_.backward(t0, U0bar, g0, false);
   } else {
-    // Envelope theorem: at u* (∂loss/∂u = 0) the outer gradient is ∂loss/∂φ at fixed u*.
-    const Matrix U = gn.solve(X, U0, converged(encode_gn_));
+    // Envelope theorem: u* minimizes the outer loss itself (‖φ(u) − x‖²/n + β‖u‖²/r, the
+    // inner objective up to a factor), so its gradient is ∂loss/∂φ at fixed u*; the
+    // penalty does not depend on the decoder.
+    const Matrix U = gn.solve(X, U0, inner_solver());
     const Matrix R = decoder_.forward(U, td) - X;
     decoder_.backward(td, 2 * scale * R, gd, false);
     const double sr = 1.0 / (static_cast<double>(U.rows()) * X.cols());
     first_.backward(t0, 2 * sr * (U0 - U), g0, false);
-    loss = scale * allreduce_sum(net_rows_.comm, R.squaredNorm()) + sr * (U0 - U).squaredNorm();
+    loss = scale * allreduce_sum(net_rows_.comm, R.squaredNorm()) + sr * (U0 - U).squaredNorm() +
+           latent_penalty_ * sr * U.squaredNorm();
   }
   grad.resize(g0.size() + gd.size());
   grad << g0, gd;
@@ -193,7 +205,7 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
 // the decoder with the envelope gradient; θ₀ is then fitted to the converged u* by a
 // second TAO solve of the regression ‖θ₀(x) − u*‖²/r.
 void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition& rows) {
-  const GaussNewtonSettings inner = converged(encode_gn_);
+  const GaussNewtonSettings inner = inner_solver();
   const double sn = 1.0 / static_cast<double>(rows.global);
   Vector pd = decoder_.parameters();
   result_ = train_tao(
@@ -207,7 +219,10 @@ void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition&
         const Matrix R = decoder_.forward(U, td) - X;
         const double scale = sn / static_cast<double>(X.cols());
         decoder_.backward(td, 2 * scale * R, grad, false);
-        return scale * allreduce_sum(rows.comm, R.squaredNorm());
+        // The penalty at u* too: the objective TAO sees is the minimum value, whose
+        // gradient the envelope gives.
+        return scale * allreduce_sum(rows.comm, R.squaredNorm()) +
+               latent_penalty_ * U.squaredNorm() / (static_cast<double>(U.rows()) * X.cols());
       },
       settings_.train.batch_size, settings_.train.epochs, settings_.train.progress, type() + " decoder");
   decoder_.set_parameters(pd);

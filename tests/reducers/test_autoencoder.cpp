@@ -124,6 +124,9 @@ TEST_CASE("meta-autoencoder gradients match finite differences of the outer loss
           }) < 1e-5);
   }
   SECTION("implicit: the decoder block is the envelope-theorem gradient") {
+    // β = 0: the plain inner problem; β = 0.3: the regularized one, whose minimum value
+    // (penalty included) the envelope gradient differentiates.
+    meta.set_latent_penalty(GENERATE(0.0, 0.3));
     meta.set_gradient(MetaAutoencoder::Gradient::implicit);
     meta.set_encoding_solver(GaussNewtonSettings{200, 1e-8, 1e-13});
     meta.batch_loss(data.X, grad);

@@ -5,14 +5,18 @@
 // (gauss_newton_encoder.hpp). The outer problem (4.5) over the weights is solved by Adam
 // on mini-batches, with one of two gradients:
 //   unrolled  back-propagation through I Gauss–Newton steps, as in the paper (I = 4);
-//   implicit  the inner problem solved to convergence; by the envelope theorem the outer
-//             gradient is the decoder's gradient at fixed u*, and θ₀ is trained to
-//             predict u* (loss ‖θ₀(x) − u*‖²/r).
-// An optional latent penalty β‖u‖²/r (unrolled mode) fixes the scale of the latent
-// coordinates, which the outer loss leaves free (u → cu, W₁ → W₁/c decode alike): without
-// it the inner solve may drift u into the decoder's saturated region, where ∂φ/∂u loses
-// rank and manifold Galerkin ROMs cannot be formed. The inner problem, and so the right
-// inverse θ^φ(φ(u)) = u, is unchanged.
+//   implicit  the inner problem solved to convergence (Newton–Levenberg–Marquardt); by the
+//             envelope theorem the outer gradient is the decoder's gradient at fixed u*,
+//             and θ₀ is trained to predict u* (loss ‖θ₀(x) − u*‖²/r).
+// An optional latent penalty β‖u‖²/r fixes the scale of the latent coordinates, which the
+// outer loss leaves free (u → cu, W₁ → W₁/c decode alike): without it the inner solve may
+// drift u into the decoder's saturated region, where ∂φ/∂u loses rank and manifold
+// Galerkin ROMs cannot be formed. Unrolled mode adds it to the outer loss only (the inner
+// problem, and so the right inverse θ^φ(φ(u)) = u, is unchanged); implicit mode adds it to
+// the inner problem too (λ = βn/r in GaussNewtonSettings::regularization), so that u*
+// minimizes the outer loss itself (the envelope gradient stays exact) and exists for
+// every x (a tanh decoder's plain minimizer can lie at infinity), and encode() solves
+// the same problem.
 // CorrectedAutoencoder (type "ae-corrected") is Algorithm 4.1: a trained canonical
 // autoencoder whose encoder becomes θ₀ of the Gauss–Newton encoder, without retraining.
 #include "metarom/reducers/autoencoder.hpp"
@@ -74,6 +78,10 @@ class MetaAutoencoder : public NeuralReducer {
 
  private:
   void fit_implicit_tao(const Matrix& X, const RowPartition& rows);  // X normalized
+  // Implicit mode: λ = βn/r of the regularized inner problem (0 in unrolled mode), and the
+  // solver of training's converged inner solves.
+  double inner_regularization() const;
+  GaussNewtonSettings inner_solver() const;
 
   // γ = 0.1 (the paper leaves (4.4)'s γ open): with γ = 1e-3 the unrolled steps through a
   // nearly singular JᵀJ made training diverge on QG at r = 20 (loss 1.07 after 40 epochs
