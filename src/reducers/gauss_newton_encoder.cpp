@@ -39,9 +39,25 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   // per iteration) so that accepting a step is not decided by cancellation, and the
   // gradients' W₂ᵀ(φ(u_i) − x_i) from the same residual: M t − Q would cancel once the
   // residual is small next to x (a well-fitted decoder), stalling the iteration short of
-  // the minimizer. One allreduce of the (1 + h) x B sums per iteration.
+  // the minimizer. One allreduce of the (1 + h) x B sums per iteration. With s.gram, through
+  // M and Q instead: tᵀMt − 2tᵀQ + ‖x − b₂‖², free of n, resolved to ε‖x − b₂‖².
   Matrix G;  // W₂ᵀ(φ(u) − x) of the accepted iterates
+  Vector xx;  // ‖x_i − b₂‖² (gram)
+  if (s.gram) {
+    Q_.noalias() = W2.transpose() * Xc_;
+    Matrix both(1 + h, B);
+    both.row(0) = Xc_.colwise().squaredNorm();
+    both.bottomRows(h) = Q_;
+    if (split) allreduce_sum(dec_.rows().comm, both.data(), both.size());
+    xx = both.row(0).transpose();
+    Q_ = both.bottomRows(h);
+  }
   auto residuals = [&](const Matrix& T, Matrix& g) -> Vector {
+    if (s.gram) {
+      g.noalias() = M_ * T;
+      g -= Q_;
+      return (T.cwiseProduct(g - Q_).colwise().sum().transpose() + xx).cwiseMax(0.0);
+    }
     const Matrix R = (W2 * T) - Xc_;
     Matrix both(1 + h, B);
     both.row(0) = R.colwise().squaredNorm();
@@ -62,33 +78,48 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   // The model Hessian H (Gauss–Newton's AᵀMA, or Newton's, plus λI) and the gradient g of
   // sample i at the current iterate, undamped.
   const bool direct = !split && W2.rows() < h;
-  auto model = [&](Index i, Matrix& H, Vector& g) {
-    const Vector S = linear_ ? Vector::Ones(h) : Vector(1.0 - T.col(i).array().square());
-    const Matrix A = S.asDiagonal() * W1;
-    g = A.transpose() * G.col(i) + lambda * U.col(i);
+  // The model Hessians H_i (Gauss–Newton's A_iᵀMA_i, or Newton's, plus λI) and gradients g_i
+  // of the samples `which` at the current iterates, undamped. The products with M (or W₂) of
+  // all the samples' A_i = diag(S_i)W₁ are one matrix product.
+  std::vector<Matrix> Hs;
+  std::vector<Vector> gs;
+  auto models = [&](const std::vector<Index>& which) {
+    const Index m = static_cast<Index>(which.size());
+    Matrix S(h, m), A(h, r * m);
+    for (Index j = 0; j < m; ++j) {
+      S.col(j) = linear_ ? Vector::Ones(h) : Vector(1.0 - T.col(which[j]).array().square());
+      A.middleCols(j * r, r) = S.col(j).asDiagonal() * W1;
+    }
     // JᵀJ = AᵀMA: through J = W₂A itself where that is cheaper (n < h, all rows here; on
     // the Burgers set's 32 POD coordinates and h = 100, 2.4x fewer operations).
-    if (direct) {
-      const Matrix J = W2 * A;
-      H.noalias() = J.transpose() * J;
-    } else {
-      H.noalias() = A.transpose() * (M_ * A);
+    const Matrix MA = direct ? Matrix(W2 * A) : Matrix(M_ * A);
+    Hs.resize(m);
+    gs.resize(m);
+    for (Index j = 0; j < m; ++j) {
+      const Index i = which[j];
+      const auto Ai = A.middleCols(j * r, r);
+      const auto MAi = MA.middleCols(j * r, r);
+      Matrix& H = Hs[j];
+      H.noalias() = direct ? Matrix(MAi.transpose() * MAi) : Matrix(Ai.transpose() * MAi);
+      // Newton: the residual's curvature Σ_k F_k ∇²φ_k = W₁ᵀ diag(W₂ᵀF ⊙ tanh''(z)) W₁, with
+      // tanh'' = −2tS; where H + γI is not positive definite the step is refused (γ grows).
+      if (s.newton && !linear_)
+        H.noalias() += W1.transpose() * (G.col(i).array() * -2.0 * T.col(i).array() * S.col(j).array()).matrix().asDiagonal() * W1;
+      H.diagonal().array() += lambda;
+      gs[j].noalias() = Ai.transpose() * G.col(i);
+      gs[j] += lambda * U.col(i);
     }
-    // Newton: the residual's curvature Σ_k F_k ∇²φ_k = W₁ᵀ diag(W₂ᵀF ⊙ tanh''(z)) W₁, with
-    // tanh'' = −2tS; where H + γI is not positive definite the step is refused (γ grows).
-    if (s.newton && !linear_)
-      H.noalias() += W1.transpose() * (G.col(i).array() * -2.0 * T.col(i).array() * S.array()).matrix().asDiagonal() * W1;
-    H.diagonal().array() += lambda;
   };
   auto steps = [&](const Vector& damping) {
-    Matrix P = Matrix::Zero(r, B), H;
-    Vector g;
-    for (Index i = 0; i < B; ++i) {
-      if (!active[i]) continue;
-      model(i, H, g);
-      H.diagonal().array() += damping(i);
-      const Eigen::LLT<Matrix> llt(H);
-      if (llt.info() == Eigen::Success) P.col(i) = llt.solve(g);
+    Matrix P = Matrix::Zero(r, B);
+    std::vector<Index> which;
+    for (Index i = 0; i < B; ++i)
+      if (active[i]) which.push_back(i);
+    models(which);
+    for (std::size_t j = 0; j < which.size(); ++j) {
+      Hs[j].diagonal().array() += damping(which[j]);
+      const Eigen::LLT<Matrix> llt(Hs[j]);
+      if (llt.info() == Eigen::Success) P.col(which[j]) = llt.solve(gs[j]);
     }
     return P;
   };
@@ -98,11 +129,9 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   // coarse: a Gauss–Newton step refused for the model's error, not round-off, then ends a
   // large-residual iteration with |Jᵀr| = 4e-6 |J||r|.)
   auto resolved = [&](Index i) {
-    Matrix H;
-    Vector g;
-    model(i, H, g);
-    const Eigen::LLT<Matrix> llt(H);
-    return llt.info() == Eigen::Success && g.dot(llt.solve(g)) <= 1e-14 * f(i);
+    models({i});
+    const Eigen::LLT<Matrix> llt(Hs[0]);
+    return llt.info() == Eigen::Success && gs[0].dot(llt.solve(gs[0])) <= 1e-14 * (s.gram ? f(i) + xx(i) : f(i));
   };
   iterations_ = 0;
   for (int k = 0; k < 4 * s.iterations; ++k) {

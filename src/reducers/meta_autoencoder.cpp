@@ -83,11 +83,12 @@ double MetaAutoencoder::inner_regularization() const {
   return latent_penalty_ * static_cast<double>(net_rows_.global) / latent_dim();
 }
 
-GaussNewtonSettings MetaAutoencoder::inner_solver() const {
+GaussNewtonSettings MetaAutoencoder::inner_solver(bool training) const {
   GaussNewtonSettings s = encode_gn_;
   if (s.tolerance <= 0) s.tolerance = 1e-10;  // to convergence, whatever I is
   s.regularization = inner_regularization();
   s.newton = true;
+  s.gram = training;  // no n-sized product per iteration in training
   return s;
 }
 
@@ -144,14 +145,14 @@ Matrix MetaAutoencoder::encode(const Matrix& X) const {
     return gn.solve(Xn, first_.forward(Xn), GaussNewtonSettings{eval_iterations_, train_gn_.damping, 0, false, lambda});
   // Implicit mode: the inner problem of training, to convergence (so a code is the u* the
   // decoder was trained at).
-  return gn.solve(Xn, first_.forward(Xn), gradient_ == Gradient::implicit ? inner_solver() : encode_gn_);
+  return gn.solve(Xn, first_.forward(Xn), gradient_ == Gradient::implicit ? inner_solver(false) : encode_gn_);
 }
 
 double MetaAutoencoder::outer_loss(const Matrix& X) const {
   GaussNewtonEncoder gn(decoder_);
   const Matrix U0 = first_.forward(X);
   const double scale = 1.0 / (static_cast<double>(net_rows_.global) * X.cols());
-  const Matrix U = gn.solve(X, U0, gradient_ == Gradient::unrolled ? train_gn_ : inner_solver());
+  const Matrix U = gn.solve(X, U0, gradient_ == Gradient::unrolled ? train_gn_ : inner_solver(false));
   const double penalty = latent_penalty_ / (static_cast<double>(U.rows()) * X.cols());
   return scale * allreduce_sum(net_rows_.comm, (decoder_.forward(U) - X).squaredNorm()) + penalty * U.squaredNorm();
 }
@@ -181,7 +182,7 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
     // Envelope theorem: u* minimizes the outer loss itself (‖φ(u) − x‖²/n + β‖u‖²/r, the
     // inner objective up to a factor), so its gradient is ∂loss/∂φ at fixed u*; the
     // penalty does not depend on the decoder.
-    const Matrix U = gn.solve(X, U0, inner_solver());
+    const Matrix U = gn.solve(X, U0, inner_solver(true));
     const Matrix R = decoder_.forward(U, td) - X;
     decoder_.backward(td, 2 * scale * R, gd, false);
     const double sr = 1.0 / (static_cast<double>(U.rows()) * X.cols());
@@ -205,7 +206,7 @@ void MetaAutoencoder::fit(const SnapshotSet& train) {
 // the decoder with the envelope gradient; θ₀ is then fitted to the converged u* by a
 // second TAO solve of the regression ‖θ₀(x) − u*‖²/r.
 void MetaAutoencoder::fit_implicit_tao(const Matrix& Xtrain, const RowPartition& rows) {
-  const GaussNewtonSettings inner = inner_solver();
+  const GaussNewtonSettings inner = inner_solver(true);
   const double sn = 1.0 / static_cast<double>(rows.global);
   Vector pd = decoder_.parameters();
   result_ = train_tao(

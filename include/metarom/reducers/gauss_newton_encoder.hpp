@@ -32,6 +32,11 @@ struct GaussNewtonSettings {
   // curvature (exact for the one-hidden-layer decoder at O(hr²) more per step). Gauss–Newton
   // converges only linearly where residuals are large; Newton quadratically near a minimum.
   bool newton = false;
+  // Adaptive iteration only: residuals through M = W₂ᵀW₂ and Q = W₂ᵀ(X − b₂1ᵀ), formed once,
+  // so an iteration costs no product with n rows; the objective is then resolved only to
+  // about ε‖x − b₂‖² (cancellation), so the minimizer to about √ε relative. For training's
+  // inner solves; encode() forms the residual itself.
+  bool gram = false;
 };
 
 class GaussNewtonEncoder {

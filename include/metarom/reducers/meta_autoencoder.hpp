@@ -78,10 +78,11 @@ class MetaAutoencoder : public NeuralReducer {
 
  private:
   void fit_implicit_tao(const Matrix& X, const RowPartition& rows);  // X normalized
-  // Implicit mode: λ = βn/r of the regularized inner problem (0 in unrolled mode), and the
-  // solver of training's converged inner solves.
+  // Implicit mode: λ = βn/r of the regularized inner problem (0 in unrolled mode), and its
+  // solver to convergence (Newton–Levenberg–Marquardt; in training with the residual formed
+  // through W₂ᵀW₂, GaussNewtonSettings::gram).
   double inner_regularization() const;
-  GaussNewtonSettings inner_solver() const;
+  GaussNewtonSettings inner_solver(bool training) const;
 
   // γ = 0.1 (the paper leaves (4.4)'s γ open): with γ = 1e-3 the unrolled steps through a
   // nearly singular JᵀJ made training diverge on QG at r = 20 (loss 1.07 after 40 epochs
