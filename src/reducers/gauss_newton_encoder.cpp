@@ -75,8 +75,6 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   Matrix U = U0, T = hidden(U);
   Vector f = objective(U, T, G), gamma = Vector::Constant(B, std::max(s.damping, 1e-12));
   std::vector<char> active(B, 1);
-  // The model Hessian H (Gauss–Newton's AᵀMA, or Newton's, plus λI) and the gradient g of
-  // sample i at the current iterate, undamped.
   const bool direct = !split && W2.rows() < h;
   // The model Hessians H_i (Gauss–Newton's A_iᵀMA_i, or Newton's, plus λI) and gradients g_i
   // of the samples `which` at the current iterates, undamped. The products with M (or W₂) of
@@ -232,7 +230,7 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
       H.diagonal().array() += damping_ + lambda_;
       Eigen::LLT<Matrix> llt(H);
       if (llt.info() != Eigen::Success)
-        throw Error("Gauss–Newton encoder: JᵀJ + γI is not positive definite (increase the damping)");
+        throw Error("Gauss–Newton encoder: JᵀJ + (γ + λ)I is not positive definite (increase the damping)");
       st.Hinv.middleCols(i * r, r) = llt.solve(I);
       st.P.col(i) = st.Hinv.middleCols(i * r, r) * (Ai.transpose() * st.G.col(i) + lambda_ * U.col(i));
       largest = std::max(largest, st.P.col(i).norm() / (1.0 + U.col(i).norm()));

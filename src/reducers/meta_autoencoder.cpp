@@ -66,9 +66,6 @@ PetscErrorCode corrected_options(const char* prefix, std::string* from) {
   PetscFunctionReturn(0);
 }
 
-}  // namespace
-
-namespace {
 void check_solver(const GaussNewtonSettings& s, const char* which, int least_iterations) {
   if (s.iterations < least_iterations || !(s.damping >= 0) || !(s.tolerance >= 0))
     throw Error(fmt::format("meta-ae: the {} Gauss–Newton solver needs iterations >= {}, damping >= 0 and tolerance "
