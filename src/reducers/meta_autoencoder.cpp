@@ -67,10 +67,10 @@ PetscErrorCode corrected_options(const char* prefix, std::string* from) {
 }
 
 void check_solver(const GaussNewtonSettings& s, const char* which, int least_iterations) {
-  if (s.iterations < least_iterations || !(s.damping >= 0) || !(s.tolerance >= 0))
-    throw Error(fmt::format("meta-ae: the {} Gauss–Newton solver needs iterations >= {}, damping >= 0 and tolerance "
-                            ">= 0, got {}, {}, {}",
-                            which, least_iterations, s.iterations, s.damping, s.tolerance));
+  if (s.iterations < least_iterations || !(s.damping >= 0) || !(s.tolerance >= 0) || !(s.regularization >= 0))
+    throw Error(fmt::format("meta-ae: the {} Gauss–Newton solver needs iterations >= {}, damping >= 0, tolerance "
+                            ">= 0 and regularization >= 0, got {}, {}, {}, {}",
+                            which, least_iterations, s.iterations, s.damping, s.tolerance, s.regularization));
 }
 }  // namespace
 

@@ -460,6 +460,8 @@ TEST_CASE("neural settings and the meta-autoencoder's solvers are checked when s
                       {"training Gauss–Newton solver", "damping >= 0"});
   test::require_error([&] { meta.set_encoding_solver(GaussNewtonSettings{0, 1e-3}); },
                       {"encoding Gauss–Newton solver", "iterations >= 1"});
+  test::require_error([&] { meta.set_encoding_solver(GaussNewtonSettings{100, 1e-3, 1e-10, true, -1}); },
+                      {"encoding Gauss–Newton solver", "regularization >= 0"});
   CHECK(meta.training_solver().iterations == 4);  // the defaults stand
   CHECK(meta.encoding_solver().iterations == 100);
 }
