@@ -50,12 +50,12 @@ std::string diagnostics_text(const ManifoldDiagnostics& d, const VelocityConsist
       d.rho, fmt::join(d.latent_scale, " "), "t", "smin(J)", "smax(J)", "cond(J)", "cond(J) ref", "offset", "reach",
       "reencode", v ? fmt::format(" {:>10} {:>10}", "g defect", "f(x) def.") : "");
   const Index K = d.count(), every = std::max<Index>(1, K / 10);
+  const Vector cond = d.conditioning(), reference_cond = d.reference_conditioning();
   for (Index k = 0; k < K; ++k) {
     if (k % every != 0 && k != K - 1) continue;
     text += fmt::format("  {:9.4g} {:10.3e} {:10.3e} {:10.3e} {:12.3e} {:9.3e} {:9.3e} {:9.3e}{}\n", d.t(k),
-                        d.sigma_min(k), d.sigma_max(k), ManifoldDiagnostics::cond(d.sigma_min(k), d.sigma_max(k)),
-                        ManifoldDiagnostics::cond(d.reference_sigma_min(k), d.reference_sigma_max(k)), d.offset(k),
-                        d.reach(k), d.reencode(k),
+                        d.sigma_min(k), d.sigma_max(k), cond(k), reference_cond(k), d.offset(k), d.reach(k),
+                        d.reencode(k),
                         v ? fmt::format(" {:10.3e} {:10.3e}", v->rom_defect(k), v->state_defect(k)) : "");
   }
   const double leaves = d.first_time_beyond(1.0);
@@ -71,14 +71,10 @@ std::string diagnostics_text(const ManifoldDiagnostics& d, const VelocityConsist
 }
 
 nlohmann::json diagnostics_json(const ManifoldDiagnostics& d, const VelocityConsistency* v) {
-  std::vector<double> cond(d.count()), reference_cond(d.count());
-  for (Index k = 0; k < d.count(); ++k) {
-    cond[k] = ManifoldDiagnostics::cond(d.sigma_min(k), d.sigma_max(k));
-    reference_cond[k] = ManifoldDiagnostics::cond(d.reference_sigma_min(k), d.reference_sigma_max(k));
-  }
   auto list = [](const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
   nlohmann::json j{{"t", list(d.t)},           {"sigma_min", list(d.sigma_min)}, {"sigma_max", list(d.sigma_max)},
-                   {"cond", cond},             {"reference_cond", reference_cond}, {"offset", list(d.offset)},
+                   {"cond", list(d.conditioning())}, {"reference_cond", list(d.reference_conditioning())},
+                   {"offset", list(d.offset)},
                    {"reach", list(d.reach)},   {"reencode", list(d.reencode)},   {"rho", d.rho},
                    {"latent_scale", list(d.latent_scale)}};
   if (v) {
@@ -132,10 +128,10 @@ int cmd_rom(const std::string&) {
   const SnapshotSet full = fom->simulate(!c.quiet && !c.json);
   const double fom_seconds = fom->solve_seconds();
 
-  // With -rom_diagnostics, the Galerkin vector field at the encoded run (before the ROM runs:
-  // a ROM that fails is diagnosed too).
   // The full run's codes, encoded once: the projection error below and the diagnostics use them.
   const Matrix codes = reducer.encode(full.X);
+  // With -rom_diagnostics, the Galerkin vector field at the encoded run (before the ROM runs:
+  // a ROM that fails is diagnosed too).
   std::optional<VelocityConsistency> velocity;
   if (diagnose && (kind == RomKind::manifold_galerkin || kind == RomKind::galerkin))
     velocity = velocity_consistency(reducer, *galerkin_dynamics(kind, *fom, reducer, settings), *fom, full, codes);

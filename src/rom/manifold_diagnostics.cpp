@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <Eigen/Eigenvalues>
-#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,6 +11,7 @@
 #include "metarom/error.hpp"
 #include "metarom/io/row_partition.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
+#include "metarom/rom/manifold_rom.hpp"
 
 namespace metarom {
 
@@ -79,32 +79,37 @@ VelocityConsistency velocity_consistency(const Reducer& reducer, const LatentDyn
   for (Index k = 0; k < K; ++k) {
     const Vector u = R.col(k);
     c.rom_defect(k) = (g.rhs(reference.t(k), u) - V.col(k)).norm() / scale;
-    // J⁺f(x_k) by the normal equations summed over the ranks (J has full rank on the data,
-    // where these are evaluated; a complete orthogonal decomposition takes the minimum-norm
-    // solution otherwise).
+    // J⁺f(x_k) from the normal equations summed over the ranks, solved as manifold Galerkin
+    // solves them (the minimum-norm solution also where J loses rank).
     const Matrix J = reducer.decoder_jacobian(u);
     const Matrix f = model.rhs(reference.t(k), reference.X.col(k));
     Matrix N(J.cols(), J.cols() + 1);
     N.leftCols(J.cols()) = J.transpose() * J;
     N.rightCols(1) = J.transpose() * f;
     allreduce_sum(comm, N.data(), N.size());
-    const Vector projected = N.leftCols(J.cols()).completeOrthogonalDecomposition().solve(N.rightCols(1));
+    const Vector projected = pseudo_inverse_solve(N.leftCols(J.cols()), N.rightCols(1), "velocity consistency");
     c.state_defect(k) = (projected - V.col(k)).norm() / scale;
   }
   return c;
 }
 
-double ManifoldDiagnostics::max_cond() const {
-  double m = 0;
-  for (Index k = 0; k < count(); ++k) m = std::max(m, cond(sigma_min(k), sigma_max(k)));
-  return m;
+namespace {
+Vector conditioning(const Vector& smin, const Vector& smax) {
+  Vector c(smin.size());
+  for (Index k = 0; k < smin.size(); ++k) c(k) = ManifoldDiagnostics::cond(smin(k), smax(k));
+  return c;
+}
+}  // namespace
+
+Vector ManifoldDiagnostics::conditioning() const { return metarom::conditioning(sigma_min, sigma_max); }
+
+Vector ManifoldDiagnostics::reference_conditioning() const {
+  return metarom::conditioning(reference_sigma_min, reference_sigma_max);
 }
 
-double ManifoldDiagnostics::max_reference_cond() const {
-  double m = 0;
-  for (Index k = 0; k < count(); ++k) m = std::max(m, cond(reference_sigma_min(k), reference_sigma_max(k)));
-  return m;
-}
+double ManifoldDiagnostics::max_cond() const { return count() ? conditioning().maxCoeff() : 0.0; }
+
+double ManifoldDiagnostics::max_reference_cond() const { return count() ? reference_conditioning().maxCoeff() : 0.0; }
 
 double ManifoldDiagnostics::max_reach() const { return count() ? reach.maxCoeff() : 0.0; }
 

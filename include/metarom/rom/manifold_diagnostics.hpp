@@ -35,6 +35,9 @@ struct ManifoldDiagnostics {
 
   Index count() const { return t.size(); }
   static double cond(double smin, double smax) { return smin > 0 ? smax / smin : INFINITY; }
+  // cond(J) at each recorded state, and at each reference code.
+  Vector conditioning() const;
+  Vector reference_conditioning() const;
   // Largest over the path (k < count) of cond(J(u)), of the reference cond, of reach.
   double max_cond() const;
   double max_reference_cond() const;
