@@ -14,7 +14,7 @@ for arg in "$@"; do
   esac
 done
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh --no-benchmarks  # no test runs them
 if [ "$quick" = 1 ]; then
   ctest --test-dir build --output-on-failure -j2 -L quick
   exit 0
