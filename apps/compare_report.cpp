@@ -140,6 +140,14 @@ std::string compare_markdown(const nlohmann::json& all) {
         "J⁺f, λ chosen on the last 20 % of the training span, or by statistics over twice the span for chaotic "
         "flows); rows `+closure`: the reducer's Galerkin ROM plus a closure c + Au + H(u ⊗ u) learned the same way "
         "from what Galerkin misses (u̇ − g(u)). Their fit time is the reducer's + the dynamics'.\n";
+  // Across several training runs: one operator set for all, or one per run interpolated in
+  // the parameters, and why.
+  std::string choices;
+  for (const auto& j : results)
+    if (j.contains("dynamics") && j["dynamics"].contains("parametric"))
+      choices += fmt::format("- {}, r = {}: {}\n", j.value("reducer", ""), j.value("latent_dim", 0),
+                             j["dynamics"]["parametric"].get<std::string>());
+  if (!choices.empty()) md += "\nLearned dynamics across the training runs:\n\n" + choices;
 
   md += prediction_markdown(all);
 

@@ -454,6 +454,7 @@ nlohmann::json CompareRun::dynamics_row(const std::string& kind, const nlohmann:
     l["dynamics"] = {{"velocities", rep.velocities},       {"lambda_linear", rep.lambda_linear},
                      {"lambda_quadratic", rep.lambda_quadratic}, {"holdout_error", rep.holdout_error},
                      {"selection", rep.selection},         {"residual", rep.residual}};
+    if (!rep.parametric.empty()) l["dynamics"]["parametric"] = rep.parametric;
     run_rom_row(l, RomKind::learned, reducer, d, reducer.type() + "_" + kind + tag);
   } catch (const std::exception& e) {
     l["rom_status"] = std::string("failed: ") + e.what();

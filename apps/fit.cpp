@@ -94,6 +94,7 @@ void report_fit(const Common& c, const std::string& type, const std::string& out
                               {"lambda_linear", rep.lambda_linear}, {"lambda_quadratic", rep.lambda_quadratic},
                               {"lambda_automatic", rep.automatic},   {"holdout_error", rep.holdout_error},
                               {"residual", rep.residual},            {"fit_seconds", dynamics_seconds}};
+      if (!rep.parametric.empty()) j["latent_dynamics"]["parametric"] = rep.parametric;
     }
     if (auto* lae = dynamic_cast<const LinearAutoencoder*>(&reducer)) {
       j["bayes_risk"] = lae->bayes_risk();

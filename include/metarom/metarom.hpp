@@ -61,6 +61,7 @@
 #include "metarom/rom/manifold_diagnostics.hpp"
 #include "metarom/rom/manifold_rom.hpp"
 #include "metarom/rom/model_file.hpp"
+#include "metarom/rom/parameter_interpolation.hpp"
 #include "metarom/rom/reduced_model.hpp"
 #include "metarom/rom/rom_run.hpp"
 

@@ -483,11 +483,29 @@ void check_model(Scope& root) {
     d->attr("velocities", Type::string);
     const auto dr = d->count("latent_dim", 1, 100000);
     if (dr && r >= 0 && *dr != r) d->problem(fmt::format("attribute 'latent_dim' is {}, the reducer's is {}", *dr, r));
-    if (dr) {
+    // Parameter-dependent operators: one set per run, stacked along the first dimension.
+    const auto parametric = d->string("parametric", Need::if_present);
+    if (parametric && *parametric != "interpolated")
+      d->problem(fmt::format("attribute 'parametric' is \"{}\", expected interpolated", *parametric));
+    if (parametric) {
+      const auto runs = d->count("runs", 1, 1000000);
+      const auto names = d->attr("parameter_names", Type::strings);
+      const long long p = !names ? -1
+                          : std::holds_alternative<std::string>(*names)
+                              ? 1
+                              : static_cast<long long>(std::get<std::vector<std::string>>(*names).size());
+      if (dr && runs) {
+        d->data("c", {*runs, *dr});
+        d->data("A", {*runs * *dr, *dr});
+        d->data("H", {*runs * (*dr * (*dr + 1) / 2), *dr});
+        d->data("parameter_points", {*runs, p});
+      }
+    } else if (dr) {
       d->data("c", {*dr});
       d->data("A", {*dr, *dr});
       d->data("H", {*dr * (*dr + 1) / 2, *dr});
     }
+    d->attr("parametric_choice", Type::string, Need::if_present);
     d->attrs({"lambda_linear", "lambda_quadratic", "holdout_error", "residual", "sample_dt"}, Type::number);
     d->attr("lambda_automatic", Type::integer);
     d->count("candidates", 0, INT_MAX);

@@ -97,10 +97,8 @@ RomSettings* settings(TS ts) { return static_cast<RomSettings*>(ts->data); }
 // Where this run's options leave what the model was trained on: the recorded parameter
 // options (-ts_trajectory_metarom_parameters; across a parametric set, their ranges), read
 // from the options database. An option not given keeps the program's default, unknown here.
-std::vector<std::string> option_extrapolation(const TrainingRecord& t) {
-  std::vector<std::string> names = t.parameter_names;
-  if (names.empty() && t.provenance.has("parameter_options"))
-    names = t.provenance.get_strings("parameter_options", "the model's training provenance");
+// The values of the options `names` given in the options database (those not given are absent).
+Attributes option_values(const std::vector<std::string>& names) {
   Attributes run;
   for (const std::string& name : names) {
     PetscReal v = 0;
@@ -108,7 +106,15 @@ std::vector<std::string> option_extrapolation(const TrainingRecord& t) {
     METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, ("-" + name).c_str(), &v, &set));
     if (set) run.set(name, static_cast<double>(v));
   }
-  return extrapolated_settings(t.provenance, parameter_ranges(t.parameter_names, t.parameters), run, names);
+  return run;
+}
+
+std::vector<std::string> option_extrapolation(const TrainingRecord& t) {
+  std::vector<std::string> names = t.parameter_names;
+  if (names.empty() && t.provenance.has("parameter_options"))
+    names = t.provenance.get_strings("parameter_options", "the model's training provenance");
+  return extrapolated_settings(t.provenance, parameter_ranges(t.parameter_names, t.parameters), option_values(names),
+                               names);
 }
 
 // The application's time grid: from its current time by its step to its final time, or
@@ -168,6 +174,7 @@ struct Route {
   std::unique_ptr<ApplicationGalerkin> fast;
   std::unique_ptr<ManifoldGalerkinRom> manifold;
   std::unique_ptr<ApplicationImplicit> implicit;
+  std::unique_ptr<LearnedDynamics> resolved;  // parameter-dependent learned dynamics at this run's options
   const LatentDynamics* g = nullptr;
   TimeGrid app, grid;  // the application's and the latent one
   double first = 0;    // the first latent step
@@ -176,7 +183,10 @@ struct Route {
     return fast ? fast->rhs_calls() : model ? model->rhs_calls() : implicit ? implicit->residual_calls() : 0;
   }
   std::string describe(const std::string& implicit_method) const {
-    if (learned) return "learned latent dynamics (the application's right-hand side is not called)";
+    if (learned)
+      return resolved ? fmt::format("learned latent dynamics, {} (the application's right-hand side is not called)",
+                                    resolved->report().parametric)
+                      : "learned latent dynamics (the application's right-hand side is not called)";
     if (implicit)
       return implicit_method == "lspg"
                  ? std::string("LSPG (backward-Euler residual minimized by Gauss-Newton) on the application's "
@@ -229,6 +239,18 @@ Route choose_route(TS ts, const TsRomOptions& o, const AppState& state, const Mo
   route.tolerance = o.dt > 0 || implicit ? 0.0 : o.tolerance;
 
   route.g = m.dynamics.get();
+  if (route.learned && m.dynamics->parametric()) {
+    // Operators interpolated at this run's values of the recorded parameter options, which
+    // must be given (the program's default is not known here).
+    const Attributes run = option_values(m.dynamics->parameter_names());
+    for (const std::string& name : m.dynamics->parameter_names())
+      if (!run.has(name))
+        throw Error(fmt::format("TS rom: the learned operators of {} depend on the option -{}; give it (its value in "
+                                "this run)",
+                                o.model, name));
+    route.resolved = std::make_unique<LearnedDynamics>(m.dynamics->at_settings(run, "TS rom"));
+    route.g = route.resolved.get();
+  }
   if (implicit) {
     route.implicit = std::make_unique<ApplicationImplicit>(ts, state, *m.reducer);
   } else if (!route.learned) {

@@ -103,8 +103,13 @@ LatentRom::LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& r
       if (learned->dim() != reducer.latent_dim())
         throw Error(fmt::format("learned ROM: dynamics for r = {}, the reducer has r = {}", learned->dim(),
                                 reducer.latent_dim()));
-      // A closure (learned_dynamics.hpp) corrects the reducer's Galerkin ROM, rebuilt here.
+      // Parameter-dependent operators are taken at the model's parameters; a closure
+      // (learned_dynamics.hpp) corrects the reducer's Galerkin ROM, rebuilt here.
       auto closure = std::dynamic_pointer_cast<const LearnedDynamics>(learned);
+      if (closure && closure->parametric()) {
+        closure = std::make_shared<const LearnedDynamics>(closure->at_settings(model.provenance(), "learned ROM"));
+        learned = closure;
+      }
       if (closure && !closure->report().closure_of.empty())
         dynamics_ = std::make_shared<ClosedDynamics>(
             galerkin_dynamics(closure->report().closure_of, model, reducer, settings), closure);

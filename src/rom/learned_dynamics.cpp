@@ -39,9 +39,90 @@ LearnedDynamics::LearnedDynamics(Vector c, Matrix A, Matrix H) : c_(std::move(c)
                             A_.rows(), A_.cols(), H_.rows(), H_.cols(), r));
 }
 
-Vector LearnedDynamics::rhs(double, const Vector& u) const { return c_ + A_ * u + H_ * compact_quadratic(u); }
+LearnedDynamics LearnedDynamics::interpolated(std::vector<std::string> names, Matrix points,
+                                              std::vector<LearnedDynamics> runs, Report report) {
+  if (runs.empty()) throw Error("learned dynamics: no runs to interpolate between");
+  if (static_cast<Index>(runs.size()) != points.cols() || static_cast<Index>(names.size()) != points.rows())
+    throw Error(fmt::format("learned dynamics: {} runs at {} parameter points of {} values, {} names", runs.size(),
+                            points.cols(), points.rows(), names.size()));
+  for (const LearnedDynamics& d : runs)
+    if (d.parametric() || d.dim() != runs.front().dim() || d.report().closure_of != runs.front().report().closure_of)
+      throw Error("learned dynamics: the runs to interpolate between differ in r, kind or are parametric themselves");
+  LearnedDynamics d;
+  d.report_ = std::move(report);
+  d.report_.closure_of = runs.front().report().closure_of;
+  ParameterInterpolation interpolation(std::move(points),
+                                       fmt::format("learned dynamics over {}", fmt::join(names, ", ")));
+  d.parametric_ = std::make_shared<const Parametric>(Parametric{std::move(names), std::move(interpolation), std::move(runs)});
+  return d;
+}
+
+int LearnedDynamics::dim() const {
+  return parametric_ ? parametric_->runs.front().dim() : static_cast<int>(c_.size());
+}
+
+void LearnedDynamics::check_resolved() const {
+  if (parametric_)
+    throw Error(fmt::format("learned dynamics: the operators depend on {}; resolve them at a parameter point first "
+                            "(at, at_settings)",
+                            fmt::join(parametric_->names, ", ")));
+}
+
+const std::vector<std::string>& LearnedDynamics::parameter_names() const {
+  static const std::vector<std::string> none;
+  return parametric_ ? parametric_->names : none;
+}
+
+const Matrix& LearnedDynamics::parameter_points() const {
+  static const Matrix none;
+  return parametric_ ? parametric_->interpolation.points() : none;
+}
+
+const std::vector<LearnedDynamics>& LearnedDynamics::runs() const {
+  static const std::vector<LearnedDynamics> none;
+  return parametric_ ? parametric_->runs : none;
+}
+
+LearnedDynamics LearnedDynamics::at(const Vector& mu) const {
+  if (!parametric_) return *this;
+  const Vector w = parametric_->interpolation.weights(mu);
+  const auto& runs = parametric_->runs;
+  LearnedDynamics d(Vector::Zero(runs[0].c_.size()), Matrix::Zero(runs[0].A_.rows(), runs[0].A_.cols()),
+                    Matrix::Zero(runs[0].H_.rows(), runs[0].H_.cols()));
+  for (size_t j = 0; j < runs.size(); ++j) {
+    const double a = w(static_cast<Index>(j));
+    d.c_ += a * runs[j].c_;
+    d.A_ += a * runs[j].A_;
+    d.H_ += a * runs[j].H_;
+  }
+  d.report_ = report_;
+  std::vector<std::string> at;
+  for (size_t i = 0; i < parametric_->names.size(); ++i)
+    at.push_back(fmt::format("{} = {:g}", parametric_->names[i], mu(static_cast<Index>(i))));
+  d.report_.parametric = fmt::format("interpolated at {} between {} runs", fmt::join(at, ", "), runs.size());
+  return d;
+}
+
+LearnedDynamics LearnedDynamics::at_settings(const Attributes& settings, const std::string& context) const {
+  if (!parametric_) return *this;
+  const auto& names = parametric_->names;
+  Vector mu(static_cast<Index>(names.size()));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!settings.has(names[i]))
+      throw Error(fmt::format("{}: the learned operators depend on {}, which the model's settings do not give",
+                              context, names[i]));
+    mu(static_cast<Index>(i)) = settings.get_double(names[i], context);
+  }
+  return at(mu);
+}
+
+Vector LearnedDynamics::rhs(double, const Vector& u) const {
+  check_resolved();
+  return c_ + A_ * u + H_ * compact_quadratic(u);
+}
 
 Matrix LearnedDynamics::jacobian(double, const Vector& u) const {
+  check_resolved();
   // ∂(u_i u_j)/∂u_m = δ_im u_j + δ_jm u_i.
   Matrix J = A_;
   const Index r = u.size();
@@ -69,10 +150,32 @@ void LearnedDynamics::save(h5::Group& g) const {
   a.set("sample_dt", report_.sample_dt);
   a.set("closure_of", report_.closure_of);
   a.set("selection", report_.selection);
+  if (!report_.parametric.empty()) a.set("parametric_choice", report_.parametric);
+  if (!parametric_) {
+    g.write_attributes(a);
+    g.write_vector("c", c_);
+    g.write_matrix("A", A_);
+    g.write_matrix("H", H_);
+    return;
+  }
+  // Parameter-dependent: the runs' operators stacked along the first dimension (data/FORMAT.md).
+  const auto& runs = parametric_->runs;
+  const Index J = static_cast<Index>(runs.size()), r = dim(), q = compact_quadratic_size(r);
+  a.set("parametric", "interpolated");
+  a.set("runs", static_cast<long long>(J));
+  a.set("parameter_names", parametric_->names);
   g.write_attributes(a);
-  g.write_vector("c", c_);
-  g.write_matrix("A", A_);
-  g.write_matrix("H", H_);
+  Matrix c(r, J), A(r, J * r), H(r, J * q);
+  for (Index j = 0; j < J; ++j) {
+    const LearnedDynamics& d = runs[static_cast<size_t>(j)];
+    c.col(j) = d.c_;
+    A.middleCols(j * r, r) = d.A_;
+    H.middleCols(j * q, q) = d.H_;
+  }
+  g.write_matrix("c", c);
+  g.write_matrix("A", A);
+  g.write_matrix("H", H);
+  g.write_matrix("parameter_points", parametric_->interpolation.points());
 }
 
 LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
@@ -81,7 +184,27 @@ LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
   if (form != "quadratic") throw Error(fmt::format("{}: latent dynamics of form '{}' (known: quadratic)", g.where(), form));
   const long long r = a.get_int("latent_dim", g.where());
   if (r < 1 || r > 100000) throw Error(fmt::format("{}: latent_dim {} is out of range", g.where(), r));
-  LearnedDynamics d(g.read_vector("c", r), g.read_matrix("A", r, r), g.read_matrix("H", r, compact_quadratic_size(r)));
+  const Index q = compact_quadratic_size(r);
+  const std::string parametric = a.has("parametric") ? a.get_string("parametric", g.where()) : "";
+  if (parametric != "" && parametric != "interpolated")
+    throw Error(fmt::format("{}: parametric dynamics of kind '{}' (known: interpolated)", g.where(), parametric));
+  LearnedDynamics d;
+  if (parametric.empty()) {
+    d = LearnedDynamics(g.read_vector("c", r), g.read_matrix("A", r, r), g.read_matrix("H", r, q));
+  } else {
+    const long long J = a.get_count("runs", g.where());
+    if (J < 1 || J > 1000000) throw Error(fmt::format("{}: runs {} is out of range", g.where(), J));
+    std::vector<std::string> names = a.get_strings("parameter_names", g.where());
+    const Matrix c = g.read_matrix("c", r, J), A = g.read_matrix("A", r, J * r), H = g.read_matrix("H", r, J * q);
+    Matrix points = g.read_matrix("parameter_points", static_cast<long long>(names.size()), J);
+    std::vector<LearnedDynamics> runs;
+    for (Index j = 0; j < J; ++j)
+      runs.emplace_back(c.col(j), A.middleCols(j * r, r), H.middleCols(j * q, q));
+    d.parametric_ = std::make_shared<const Parametric>(
+        Parametric{std::move(names), ParameterInterpolation(std::move(points), g.where("parameter_points")),
+                   std::move(runs)});
+    d.report_.parametric = fmt::format("interpolated between {} runs", J);
+  }
   Report& rep = d.report_;
   rep.lambda_linear = a.get_double("lambda_linear", g.where());
   rep.lambda_quadratic = a.get_double("lambda_quadratic", g.where());
@@ -97,6 +220,7 @@ LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
     throw Error(fmt::format("{}: closure of an unknown ROM '{}' (known: galerkin, manifold-galerkin)", g.where(),
                             rep.closure_of));
   if (a.has("selection")) rep.selection = a.get_string("selection", g.where());
+  if (a.has("parametric_choice")) rep.parametric = a.get_string("parametric_choice", g.where());
   return d;
 }
 
@@ -113,6 +237,17 @@ void LearnedDynamics::view(std::ostream& os) const {
   if (r.holdout_error >= 0)
     os << fmt::format(", {} {:.3e}", r.selection == "statistics" ? "statistics error" : "held-out error", r.holdout_error);
   os << fmt::format("); regression residual {:.3e}\n", r.residual);
+  if (!r.parametric.empty()) os << fmt::format("  {}\n", r.parametric);
+  if (parametric_) {
+    const Matrix& P = parametric_->interpolation.points();
+    std::vector<std::string> at;
+    for (Index j = 0; j < P.cols(); ++j) {
+      std::vector<std::string> v;
+      for (Index i = 0; i < P.rows(); ++i) v.push_back(fmt::format("{:g}", P(i, j)));
+      at.push_back(P.rows() == 1 ? v.front() : fmt::format("({})", fmt::join(v, ", ")));
+    }
+    os << fmt::format("  runs at {} = {}\n", fmt::join(parametric_->names, ", "), fmt::join(at, ", "));
+  }
 }
 
 LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lambda_linear, double lambda_quadratic) {
@@ -208,6 +343,11 @@ void OperatorInference::set_from_options(const std::string& prefix) {
   assume_shared = shared;
   if (select != "auto" && select != "trajectory" && select != "statistics")
     throw Error(fmt::format("-{}select must be auto, trajectory or statistics, got '{}'", prefix, select));
+  set = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, ("-" + prefix + "parametric").c_str(), buf, sizeof buf, &set));
+  if (set) parametric = buf;
+  if (parametric != "auto" && parametric != "shared" && parametric != "interpolated")
+    throw Error(fmt::format("-{}parametric must be auto, shared or interpolated, got '{}'", prefix, parametric));
 }
 
 namespace {
@@ -238,6 +378,17 @@ ClosedDynamics::ClosedDynamics(std::shared_ptr<const LatentDynamics> base, std::
 
 LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base,
                                        const std::vector<Index>& starts) const {
+  return fit_runs(U, Udot, t, base, starts, false).front();
+}
+
+std::vector<LearnedDynamics> OperatorInference::fit_each(const Matrix& U, const Matrix& Udot, const Vector& t,
+                                                         const std::vector<Index>& starts) const {
+  return fit_runs(U, Udot, t, nullptr, starts, true);
+}
+
+std::vector<LearnedDynamics> OperatorInference::fit_runs(const Matrix& U, const Matrix& Udot, const Vector& t,
+                                                         const LatentDynamics* base, const std::vector<Index>& starts,
+                                                         bool each) const {
   const Index K = U.cols();
   if (t.size() != K) throw Error(fmt::format("learned dynamics: {} times for {} samples", t.size(), K));
   const bool automatic = lambda_linear < 0 || lambda_quadratic < 0;
@@ -258,6 +409,29 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
   Matrix target = Udot;
   if (base)
     for (Index k = 0; k < K; ++k) target.col(k) -= base->rhs(t(k), U.col(k));
+  // The operators of trajectory j in a fit: its own (each) or the one set.
+  using Fit = std::vector<LearnedDynamics>;
+  auto of = [&](const Fit& d, size_t j) -> const LearnedDynamics& { return d[each ? j : 0]; };
+  // Regression on the columns `cols` of each trajectory (all of them: every column).
+  auto regress = [&](const std::vector<std::vector<Index>>& cols, double a, double b) {
+    Fit d;
+    auto take = [&](const std::vector<Index>& c) {
+      Matrix Us(U.rows(), static_cast<Index>(c.size())), Ts(U.rows(), static_cast<Index>(c.size()));
+      for (size_t i = 0; i < c.size(); ++i) {
+        Us.col(static_cast<Index>(i)) = U.col(c[i]);
+        Ts.col(static_cast<Index>(i)) = target.col(c[i]);
+      }
+      d.push_back(regress_dynamics(Us, Ts, a, b));
+    };
+    if (each) {
+      for (const auto& c : cols) take(c);
+    } else {
+      std::vector<Index> all;
+      for (const auto& c : cols) all.insert(all.end(), c.begin(), c.end());
+      take(all);
+    }
+    return d;
+  };
   auto integrate = [&](const LearnedDynamics& d, const Vector& u0, const Vector& times, double bound) {
     if (!base) return integrate_rk4(d, u0, times, bound);
     try {
@@ -277,37 +451,43 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     for (Index k = n; k < tt.size(); ++k) tt(k) = t(g.begin + k - n + 1) + (t(g.end - 1) - t(g.begin));
     return tt;
   };
-  auto finish = [&](LearnedDynamics& d, LearnedDynamics::Report rep) {
+  auto finish = [&](Fit& d, LearnedDynamics::Report rep) {
     double spacing = 0;
     for (const Segment& g : segments)
       spacing += g.size() > 1 ? (t(g.end - 1) - t(g.begin)) / static_cast<double>(g.size() - 1) : 0.0;
     rep.sample_dt = spacing / static_cast<double>(segments.size());
     rep.selection = by_statistics ? "statistics" : "trajectory";
-    d.set_report(std::move(rep));
+    for (LearnedDynamics& x : d) {
+      LearnedDynamics::Report own = rep;
+      own.samples = x.report().samples;
+      own.residual = x.report().residual;
+      x.set_report(std::move(own));
+    }
   };
+  std::vector<std::vector<Index>> every;
+  for (const Segment& g : segments) {
+    every.emplace_back();
+    for (Index k = g.begin; k < g.end; ++k) every.back().push_back(k);
+  }
   if (automatic) {
     // Per trajectory: its first 1 − holdout samples train, the rest are held out.
-    std::vector<Index> kept;
+    std::vector<std::vector<Index>> kept;
     std::vector<Index> train_size;
     for (const Segment& g : segments) {
       if (g.size() < 3) throw Error("learned dynamics: choosing λ needs at least 3 samples per trajectory (or give both λ)");
       const Index n = std::clamp<Index>(static_cast<Index>(std::lround((1 - holdout) * g.size())), 2, g.size() - 1);
       train_size.push_back(n);
-      for (Index k = g.begin; k < g.begin + n; ++k) kept.push_back(k);
-    }
-    Matrix Ut(U.rows(), static_cast<Index>(kept.size())), Tt(U.rows(), static_cast<Index>(kept.size()));
-    for (size_t c = 0; c < kept.size(); ++c) {
-      Ut.col(static_cast<Index>(c)) = U.col(kept[c]);
-      Tt.col(static_cast<Index>(c)) = target.col(kept[c]);
+      kept.emplace_back();
+      for (Index k = g.begin; k < g.begin + n; ++k) kept.back().push_back(k);
     }
     const double range = U.cwiseAbs().maxCoeff();
     // A candidate's score: the relative error over every trajectory's held-out samples (or the
     // mean statistics error); infinity when any trajectory leaves 10× the data's range.
-    auto score = [&](const LearnedDynamics& d) {
+    auto score = [&](const Fit& d) {
       double num = 0, den = 0, stats = 0;
       for (size_t j = 0; j < segments.size(); ++j) {
         const Segment& g = segments[j];
-        const Matrix pred = integrate(d, U.col(g.begin), doubled(g), 10 * range + 1e-300);
+        const Matrix pred = integrate(of(d, j), U.col(g.begin), doubled(g), 10 * range + 1e-300);
         if (!pred.allFinite()) return std::numeric_limits<double>::infinity();
         const Index n = train_size[j];
         const auto held = U.middleCols(g.begin + n, g.size() - n);
@@ -317,9 +497,10 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
       }
       return by_statistics ? stats / static_cast<double>(segments.size()) : std::sqrt(num / std::max(den, 1e-300));
     };
-    auto bounded = [&](const LearnedDynamics& d) {
-      for (const Segment& g : segments)
-        if (!integrate(d, U.col(g.begin), doubled(g), 10 * range + 1e-300).allFinite()) return false;
+    auto bounded = [&](const Fit& d) {
+      for (size_t j = 0; j < segments.size(); ++j)
+        if (!integrate(of(d, j), U.col(segments[j].begin), doubled(segments[j]), 10 * range + 1e-300).allFinite())
+          return false;
       return true;
     };
     struct Candidate {
@@ -335,16 +516,16 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
     for (double a : grid1)
       for (double b : grid2) {
         ++candidates;
-        const double e = score(regress_dynamics(Ut, Tt, a, b));
+        const double e = score(regress(kept, a, b));
         if (std::isfinite(e)) scored.push_back({e, a, b});
       }
     std::stable_sort(scored.begin(), scored.end(), [](const Candidate& x, const Candidate& y) { return x.error < y.error; });
     // The operators refitted on all samples must pass the same bound: the best candidate
     // whose refit does is taken.
     for (const Candidate& c : scored) {
-      LearnedDynamics d = regress_dynamics(U, target, c.a, c.b);
+      Fit d = regress(every, c.a, c.b);
       if (!bounded(d)) continue;
-      LearnedDynamics::Report rep = d.report();
+      LearnedDynamics::Report rep = d.front().report();
       rep.automatic = true;
       rep.holdout_error = c.error;
       rep.candidates = candidates;
@@ -355,8 +536,8 @@ LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, cons
                             "data's range within twice the training span; give -latent_dynamics_lambda_* to force one",
                             candidates));
   }
-  LearnedDynamics d = regress_dynamics(U, target, l1, l2);
-  finish(d, d.report());
+  Fit d = regress(every, l1, l2);
+  finish(d, d.front().report());
   return d;
 }
 
@@ -448,11 +629,14 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
   if (source == "auto") source = recorded ? "recorded" : model ? "exact" : "fd";
   if (source == "exact" && recorded) source = "recorded";
   // A parametric set: the model of each trajectory, rebuilt at its parameters (in the rows the
-  // set is held in). One operator set is fitted to all of them, which holds where the
-  // parameters enter the initial state only; where they change the right-hand side, it is
-  // refused (parameter-dependent operators would be needed).
+  // set is held in). One operator set fits all of them where the parameters enter the initial
+  // state only; where they change the right-hand side, each run gets its own, interpolated in
+  // the parameters (settings.parametric).
+  const bool several = J > 1 && !train.parameter_names.empty();
+  std::string mode = settings.assume_shared ? "shared" : settings.parametric;
+  std::string reason = "as asked (-latent_dynamics_parametric)";
   std::vector<std::unique_ptr<FullOrderModel>> own;
-  if (J > 1 && model && !train.parameter_names.empty()) {
+  if (several && model) {
     for (Index j = 0; j < J; ++j) {
       own.push_back(create_model(train.rows.comm, trajectory_provenance(train, j),
                                  fmt::format("learned dynamics: trajectory {}", j)));
@@ -462,20 +646,35 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
     const Index k0 = train.trajectory_begin(0);
     const Matrix f0 = own[0]->rhs(train.t(k0), train.X.col(k0));
     const double scale = allreduce_sum(train.rows.comm, f0.squaredNorm());
-    for (Index j = 1; j < J; ++j) {
+    Index changes = 0;
+    for (Index j = 1; j < J && !changes; ++j) {
       const double d = allreduce_sum(train.rows.comm, (own[j]->rhs(train.t(k0), train.X.col(k0)) - f0).squaredNorm());
-      if (d > 1e-24 * scale)
-        throw Error(fmt::format("learned dynamics: the parameters ({}) change the right-hand side (trajectory {} against "
-                                "trajectory 0): one operator set cannot fit them all; parameter-dependent learned "
-                                "operators are not built yet — use the Galerkin ROM, projected at each parameter",
-                                fmt::join(train.parameter_names, ", "), j));
+      if (d > 1e-24 * scale) changes = j;
+    }
+    if (changes && mode == "shared")
+      throw Error(fmt::format("learned dynamics: the parameters ({}) change the right-hand side (trajectory {} against "
+                              "trajectory 0): one operator set cannot fit them all; use one per run, interpolated in "
+                              "the parameters (-latent_dynamics_parametric interpolated or auto)",
+                              fmt::join(train.parameter_names, ", "), changes));
+    if (mode == "auto") {
+      mode = changes ? "interpolated" : "shared";
+      reason = changes ? "the parameters change the right-hand side" : "the parameters enter the initial state only";
     }
   }
-  if (J > 1 && !model && !train.parameter_names.empty() && !settings.assume_shared)
+  if (several && !model && mode == "auto")
     throw Error(fmt::format("learned dynamics: the training set holds {} runs at different {} and no full model to check "
                             "whether these change the right-hand side; if they enter the initial state only, say so "
-                            "with -latent_dynamics_assume_shared (one operator set then fits every run)",
+                            "with -latent_dynamics_parametric shared (one operator set then fits every run), else "
+                            "-latent_dynamics_parametric interpolated (one per run, interpolated in the parameters)",
                             J, fmt::join(train.parameter_names, ", ")));
+  if (mode == "interpolated" && !several)
+    throw Error("learned dynamics: -latent_dynamics_parametric interpolated needs a training set of several runs with "
+                "named parameters");
+  if (mode == "interpolated" && base)
+    throw Error(fmt::format("learned dynamics: a closure of parameter-dependent operators is not built ({} change the "
+                            "right-hand side, and with it the Galerkin ROM a closure corrects); use -latent_dynamics "
+                            "learned, or the Galerkin ROM itself",
+                            fmt::join(train.parameter_names, ", ")));
   auto model_of = [&](Index k) -> const FullOrderModel* {
     if (own.empty()) return model;
     Index j = 0;
@@ -508,10 +707,31 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
   }
   OperatorInference s = settings;
   if (s.select == "auto") s.select = model && model->chaotic() ? "statistics" : "trajectory";
+  const std::string velocities = source == "fd" ? "finite-difference" : source;
+  if (mode == "interpolated") {
+    std::vector<LearnedDynamics> runs = s.fit_each(U, V, train.t, train.starts);
+    Matrix points(static_cast<Index>(train.parameter_names.size()), J);
+    double num = 0;
+    for (Index j = 0; j < J; ++j) {
+      points.col(j) = train.trajectory_parameters(j);
+      LearnedDynamics::Report own = runs[static_cast<size_t>(j)].report();
+      const double vn = V.middleCols(train.trajectory_begin(j), train.trajectory_end(j) - train.trajectory_begin(j)).norm();
+      num += own.residual * own.residual * vn * vn;
+      own.velocities = velocities;
+      runs[static_cast<size_t>(j)].set_report(std::move(own));
+    }
+    LearnedDynamics::Report rep = runs.front().report();
+    rep.samples = U.cols();
+    rep.residual = V.norm() > 0 ? std::sqrt(num) / V.norm() : 0.0;
+    rep.parametric = fmt::format("one operator set per run, interpolated in {}: {}", fmt::join(train.parameter_names, ", "),
+                                 reason);
+    return LearnedDynamics::interpolated(train.parameter_names, std::move(points), std::move(runs), std::move(rep));
+  }
   LearnedDynamics d = s.fit(U, V, train.t, base, train.starts);
   LearnedDynamics::Report rep = d.report();
-  rep.velocities = source == "fd" ? "finite-difference" : source;
+  rep.velocities = velocities;
   rep.closure_of = base ? base_type : "";
+  if (several) rep.parametric = fmt::format("one operator set shared by {} runs: {}", J, reason);
   d.set_report(std::move(rep));
   return d;
 }

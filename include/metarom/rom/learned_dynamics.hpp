@@ -27,6 +27,14 @@
 // time-mean latent state and of the mean and standard deviation of ‖u(t)‖² (for centred POD
 // the energy of the fluctuations), against the data's.
 //
+// Parameter-dependent operators (LaSDI, Fries, He & Choi 2022): where the training runs'
+// parameters change the right-hand side (heat's κ, Burgers' Re), one operator set per run is
+// fitted — all with one λ, chosen on every run's held-out samples together — and at a new
+// parameter point μ each operator entry is interpolated between the runs' points
+// (parameter_interpolation.hpp: exact at the runs, exact for operators affine in μ). Such
+// dynamics are resolved at a point before they are integrated: at(μ), or at_settings() with
+// the settings of the model a ROM runs (LatentRom does this); rhs() refuses until then.
+//
 // Velocities: exact projections J(u_k)⁺ f(t_k, x_k) where the full right-hand side is known
 // (latent_velocities), or finite differences of the latent trajectory
 // (finite_difference_velocities, fourth order on five neighbouring samples).
@@ -37,6 +45,7 @@
 #include <vector>
 
 #include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/parameter_interpolation.hpp"
 #include "metarom/types.hpp"
 
 namespace metarom {
@@ -46,6 +55,7 @@ class Group;
 }
 class Reducer;
 class FullOrderModel;
+class Attributes;
 struct SnapshotSet;
 
 // u ⊗̂ u: the products u_i u_j, i ≤ j, ordered (0,0), (0,1), ..., (0,r-1), (1,1), ...
@@ -66,16 +76,33 @@ class LearnedDynamics : public LatentDynamics {
     double sample_dt = 0;                            // spacing of the training samples (a natural latent step)
     std::string closure_of;                          // "" or the Galerkin ROM type it corrects
     std::string selection = "trajectory";            // how λ was chosen: trajectory or statistics
+    std::string parametric;                          // "" (one operator set) or why and how it depends on μ
   };
 
   LearnedDynamics() = default;
   LearnedDynamics(Vector c, Matrix A, Matrix H);
+  // Parameter-dependent: `runs` (one operator set each, no closure mixed with plain dynamics)
+  // at the columns of `points` (d x runs), parameters named `names` (settings of the model,
+  // e.g. heat_kappa). The report is the dynamics' as a whole.
+  static LearnedDynamics interpolated(std::vector<std::string> names, Matrix points, std::vector<LearnedDynamics> runs,
+                                      Report report);
 
-  int dim() const override { return static_cast<int>(c_.size()); }
-  Vector rhs(double t, const Vector& u) const override;
-  Matrix jacobian(double t, const Vector& u) const override;  // exact
+  int dim() const override;
+  Vector rhs(double t, const Vector& u) const override;       // refused while parametric
+  Matrix jacobian(double t, const Vector& u) const override;  // exact; refused while parametric
   std::string name() const override { return "learned"; }
 
+  bool parametric() const { return parametric_ != nullptr; }
+  // The operators at the parameter point μ (values in the order of parameter_names()).
+  LearnedDynamics at(const Vector& mu) const;
+  // ... at the values `settings` (a model's provenance) gives the parameters; a missing one is
+  // refused, naming `context`. Dynamics that are not parametric are returned as they are.
+  LearnedDynamics at_settings(const Attributes& settings, const std::string& context) const;
+  const std::vector<std::string>& parameter_names() const;
+  const Matrix& parameter_points() const;      // d x runs
+  const std::vector<LearnedDynamics>& runs() const;
+
+  // Empty while parametric (see runs()).
   const Vector& constant() const { return c_; }
   const Matrix& linear() const { return A_; }
   const Matrix& quadratic() const { return H_; }  // r x r(r+1)/2
@@ -87,9 +114,16 @@ class LearnedDynamics : public LatentDynamics {
   void view(std::ostream& os) const;
 
  private:
+  struct Parametric {
+    std::vector<std::string> names;
+    ParameterInterpolation interpolation;
+    std::vector<LearnedDynamics> runs;
+  };
+  void check_resolved() const;
   Vector c_;
   Matrix A_, H_;
   Report report_;
+  std::shared_ptr<const Parametric> parametric_;
 };
 
 // The regularized regression for given λ (relative weights, see above); U and Udot are r x K.
@@ -102,6 +136,11 @@ LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lam
 //                               when the right-hand side is known, else finite differences)
 //   -<prefix>select auto|trajectory|statistics   how λ is chosen (auto: statistics for
 //                               chaotic models, the held-out trajectory error otherwise)
+//   -<prefix>parametric auto|shared|interpolated  a set of several runs: one operator set for
+//                               all (shared), or one per run interpolated in the parameters
+//                               (interpolated); auto: shared where the parameters leave the
+//                               right-hand side unchanged (checked with the full model),
+//                               interpolated where they change it
 struct OperatorInference {
   double lambda_linear = -1, lambda_quadratic = -1;  // < 0: chosen automatically
   double holdout = 0.2;
@@ -111,6 +150,7 @@ struct OperatorInference {
   // user states that the parameters enter the initial state only, so one operator set fits
   // every run (-latent_dynamics_assume_shared). Otherwise such a set is refused.
   bool assume_shared = false;
+  std::string parametric = "auto";
   void set_from_options(const std::string& prefix = "latent_dynamics_");
 
   // Fits to latent states U (r x K) at times t with velocities Udot. Automatic λ: every pair
@@ -127,6 +167,14 @@ struct OperatorInference {
   // first state, the score summed over them (statistics: their mean).
   LearnedDynamics fit(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base = nullptr,
                       const std::vector<Index>& starts = {}) const;
+  // One operator set per trajectory (`starts` as above; no closure), all with one λ: a pair's
+  // score is the held-out error over every trajectory, each under its own operators.
+  std::vector<LearnedDynamics> fit_each(const Matrix& U, const Matrix& Udot, const Vector& t,
+                                        const std::vector<Index>& starts) const;
+
+ private:
+  std::vector<LearnedDynamics> fit_runs(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base,
+                                        const std::vector<Index>& starts, bool each) const;
 };
 
 // g_G(u) + τ(u): a Galerkin ROM with its learned closure τ.
