@@ -24,7 +24,9 @@ struct Velocity {
 
 PetscErrorCode burgers_options(MPI_Comm comm, const char* prefix, BurgersConfig* c) {
   PetscInt nx = c->nx, ny = c->ny;
-  PetscReal re = c->re, a = c->amplitude;
+  PetscReal re = c->re, a = c->amplitude, w = c->width;
+  const char* const initials[] = {"sine", "gaussian", "BurgersInitial", "BURGERS_", nullptr};
+  PetscEnum initial = static_cast<PetscEnum>(c->initial);
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, prefix, "2-D viscous Burgers' equations (metarom)", "BurgersModel");
   PetscCall(PetscOptionsInt("-burgers_nx", "Grid points in x, boundary included (NM-ROM: 60)", "BurgersModel", nx, &nx,
@@ -33,11 +35,18 @@ PetscErrorCode burgers_options(MPI_Comm comm, const char* prefix, BurgersConfig*
   PetscCall(PetscOptionsReal("-burgers_re", "Reynolds number Re", "BurgersModel", re, &re, nullptr));
   PetscCall(PetscOptionsReal("-burgers_amplitude", "Amplitude a of the initial condition", "BurgersModel", a, &a,
                              nullptr));
+  PetscCall(PetscOptionsEnum("-burgers_initial",
+                             "Initial condition and domain: sine (NM-ROM, unit square) or gaussian (LaSDI, [-3, 3]^2)",
+                             "BurgersModel", initials, initial, &initial, nullptr));
+  PetscCall(PetscOptionsReal("-burgers_width", "Width w of the Gaussian initial condition a exp(-(x^2 + y^2)/w)",
+                             "BurgersModel", w, &w, nullptr));
   PetscOptionsEnd();
   c->nx = static_cast<int>(nx);
   c->ny = static_cast<int>(ny);
   c->re = re;
   c->amplitude = a;
+  c->initial = static_cast<BurgersInitial>(initial);
+  c->width = w;
   PetscFunctionReturn(0);
 }
 
@@ -47,6 +56,8 @@ void check_config(const BurgersConfig& c) {
                             c.ny));
   if (!(c.re > 0)) throw Error(fmt::format("burgers: -burgers_re must be positive, got {}", c.re));
   if (!std::isfinite(c.amplitude)) throw Error("burgers: -burgers_amplitude must be finite");
+  if (!(c.width > 0) || !std::isfinite(c.width))
+    throw Error(fmt::format("burgers: -burgers_width must be positive, got {}", c.width));
   c.time.check("burgers");
 }
 
@@ -65,6 +76,10 @@ Attributes BurgersConfig::to_attributes() const {
   a.set("burgers_ny", ny);
   a.set("burgers_re", re);
   a.set("burgers_amplitude", amplitude);
+  if (initial == BurgersInitial::gaussian) {
+    a.set("burgers_initial", "gaussian");
+    a.set("burgers_width", width);
+  }
   time.to_attributes(a, "burgers");
   return a;
 }
@@ -77,6 +92,13 @@ BurgersConfig BurgersConfig::from_attributes(const Attributes& a, const std::str
   c.ny = static_cast<int>(a.get_int("burgers_ny", ctx));
   c.re = a.get_double("burgers_re", ctx);
   c.amplitude = a.get_double("burgers_amplitude", ctx);
+  if (a.has("burgers_initial")) {
+    const std::string initial = a.get_string("burgers_initial", ctx);
+    if (initial != "sine" && initial != "gaussian")
+      throw Error(fmt::format("{}: burgers_initial is '{}' (known: sine, gaussian)", ctx, initial));
+    c.initial = initial == "gaussian" ? BurgersInitial::gaussian : BurgersInitial::sine;
+  }
+  if (a.has("burgers_width")) c.width = a.get_double("burgers_width", ctx);
   c.time = TimeGrid::from_attributes(a, "burgers", ctx);
   check_config(c);
   return c;
@@ -203,8 +225,8 @@ BurgersModel::BurgersModel(MPI_Comm comm, const BurgersConfig& config) : impl_(s
   Impl& m = *impl_;
   m.comm = comm;
   m.config = config;
-  m.hx = 1.0 / (config.nx - 1);
-  m.hy = 1.0 / (config.ny - 1);
+  m.hx = config.domain_length() / (config.nx - 1);
+  m.hy = config.domain_length() / (config.ny - 1);
   // Split in y only: each rank owns whole grid rows, so the global ordering is the natural one.
   METAROM_PETSC(DMDACreate2d(comm, DM_BOUNDARY_GHOSTED, DM_BOUNDARY_GHOSTED, DMDA_STENCIL_STAR, m.mx(), m.my(), 1,
                              PETSC_DECIDE, 2, 1, nullptr, nullptr, m.da.address()));
@@ -241,8 +263,9 @@ FieldLayout BurgersModel::layout() const {
   FieldLayout l;
   l.fields = {"u", "v"};
   l.dims = {m.mx(), m.my()};
-  l.lower = {m.hx, m.hy};
-  l.upper = {1.0 - m.hx, 1.0 - m.hy};
+  const double lo = m.config.domain_lower(), hi = lo + m.config.domain_length();
+  l.lower = {lo + m.hx, lo + m.hy};
+  l.upper = {hi - m.hx, hi - m.hy};
   return l;
 }
 
@@ -258,11 +281,13 @@ Attributes BurgersModel::provenance() const {
 Vector BurgersModel::initial_state() const {
   const Impl& m = *impl_;
   Vector x(m.rows.local());
-  const double pi = std::numbers::pi, a = m.config.amplitude;
+  const double pi = std::numbers::pi, a = m.config.amplitude, w = m.config.width, lo = m.config.domain_lower();
+  const bool gaussian = m.config.initial == BurgersInitial::gaussian;
   for (Index r = 0; r < x.size(); ++r) {
     const long long idx = m.rows.begin + r, point = idx / 2;
-    const double px = (point % m.mx() + 1) * m.hx, py = (point / m.mx() + 1) * m.hy;
-    x(r) = px <= 0.5 && py <= 0.5 ? a * std::sin(2 * pi * px) * std::sin(2 * pi * py) : 0.0;
+    const double px = lo + (point % m.mx() + 1) * m.hx, py = lo + (point / m.mx() + 1) * m.hy;
+    if (gaussian) x(r) = a * std::exp(-(px * px + py * py) / w);
+    else x(r) = px <= 0.5 && py <= 0.5 ? a * std::sin(2 * pi * px) * std::sin(2 * pi * py) : 0.0;
   }
   return x;
 }

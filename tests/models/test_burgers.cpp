@@ -149,3 +149,47 @@ TEST_CASE("Burgers backward Euler run keeps the x <-> y mirror symmetry of its i
   CHECK(back.re == c.re);
   CHECK(back.time.steps == c.time.steps);
 }
+
+TEST_CASE("Burgers with LaSDI's Gaussian initial condition lives on [-3, 3]^2", "[models][burgers][mpi]") {
+  BurgersConfig c;
+  c.nx = c.ny = 81;
+  c.re = 50;
+  c.initial = BurgersInitial::gaussian;
+  c.amplitude = 0.8;
+  c.width = 1.1;
+  BurgersModel model(PETSC_COMM_WORLD, c);
+  const RowPartition& rows = model.rows();
+  const double h = 6.0 / 80;
+  // Grid point (i, j) of the interior sits at (−3 + (i + 1)h, −3 + (j + 1)h).
+  auto at = [&](auto f) {
+    Vector out(rows.local());
+    for (Index r = 0; r < out.size(); ++r) {
+      const long long point = (rows.begin + r) / 2;
+      out(r) = f(-3 + (point % 79 + 1) * h, -3 + (point / 79 + 1) * h);
+    }
+    return out;
+  };
+  const Vector x0 = model.initial_state();
+  const Vector gauss = at([](double x, double y) { return 0.8 * std::exp(-(x * x + y * y) / 1.1); });
+  CHECK(max_norm(x0 - gauss, rows.comm) <= 1e-15);
+  // The diffusion term on this domain: for q = sin(π(x + 3)/6) sin(π(y + 3)/6), which vanishes on
+  // the boundary, Δq = −2(π/6)² q; the 5-point stencil's error at h = 0.075 is
+  // (π/6)² h²/12 ≈ 1.3e-4 relative (a grid spacing of the unit square's would be 36× off).
+  const Vector q = at([](double x, double y) { return std::sin(pi * (x + 3) / 6) * std::sin(pi * (y + 3) / 6); });
+  const Vector lap = -2 * (pi / 6) * (pi / 6) / c.re * q;
+  CHECK(max_norm(model.apply_linear_term(q).col(0) - lap, rows.comm) <= 2e-4 * max_norm(lap, rows.comm));
+  const FieldLayout l = model.layout();
+  CHECK(l.lower[0] == Approx(-3 + h));
+  CHECK(l.upper[1] == Approx(3 - h));
+  // The provenance names the initial condition and its width (a sine run's does not), and
+  // rebuilds the same model.
+  const Attributes a = model.provenance();
+  CHECK(a.get_string("burgers_initial", "test") == "gaussian");
+  const BurgersConfig back = BurgersConfig::from_attributes(a, "test");
+  CHECK(back.initial == BurgersInitial::gaussian);
+  CHECK(back.width == 1.1);
+  CHECK_FALSE(BurgersConfig().to_attributes().has("burgers_initial"));
+  BurgersConfig bad = c;
+  bad.width = 0;
+  test::require_error([&] { BurgersModel(PETSC_COMM_WORLD, bad); }, {"-burgers_width must be positive"});
+}
