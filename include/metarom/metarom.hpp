@@ -52,6 +52,7 @@
 #include "metarom/reducers/reducer_file.hpp"
 #include "metarom/reducers/sparse_autoencoder.hpp"
 
+#include "metarom/rom/affine_terms.hpp"
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/greedy_sampling.hpp"

@@ -485,10 +485,19 @@ void check_model(Scope& root) {
     if (dr && r >= 0 && *dr != r) d->problem(fmt::format("attribute 'latent_dim' is {}, the reducer's is {}", *dr, r));
     // Parameter-dependent operators: one set per run, stacked along the first dimension.
     const auto parametric = d->string("parametric", Need::if_present);
-    if (parametric && *parametric != "interpolated")
-      d->problem(fmt::format("attribute 'parametric' is \"{}\", expected interpolated", *parametric));
+    if (parametric && *parametric != "interpolated" && *parametric != "affine")
+      d->problem(fmt::format("attribute 'parametric' is \"{}\", expected interpolated or affine", *parametric));
     if (parametric) {
-      const auto runs = d->count("runs", 1, 1000000);
+      const bool affine = *parametric == "affine";
+      std::optional<long long> runs;
+      if (affine) {
+        if (const auto terms = d->attr("terms", Type::strings))
+          runs = std::holds_alternative<std::string>(*terms)
+                     ? 1LL
+                     : static_cast<long long>(std::get<std::vector<std::string>>(*terms).size());
+      } else {
+        runs = d->count("runs", 1, 1000000);
+      }
       const auto names = d->attr("parameter_names", Type::strings);
       const long long p = !names ? -1
                           : std::holds_alternative<std::string>(*names)
@@ -498,7 +507,7 @@ void check_model(Scope& root) {
         d->data("c", {*runs, *dr});
         d->data("A", {*runs * *dr, *dr});
         d->data("H", {*runs * (*dr * (*dr + 1) / 2), *dr});
-        d->data("parameter_points", {*runs, p});
+        if (!affine) d->data("parameter_points", {*runs, p});
       }
     } else if (dr) {
       d->data("c", {*dr});

@@ -5,6 +5,7 @@
 #include <petscsys.h>
 
 #include <Eigen/Eigenvalues>
+#include <Eigen/LU>
 #include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
@@ -53,7 +54,22 @@ LearnedDynamics LearnedDynamics::interpolated(std::vector<std::string> names, Ma
   d.report_.closure_of = runs.front().report().closure_of;
   ParameterInterpolation interpolation(std::move(points),
                                        fmt::format("learned dynamics over {}", fmt::join(names, ", ")));
-  d.parametric_ = std::make_shared<const Parametric>(Parametric{std::move(names), std::move(interpolation), std::move(runs)});
+  d.parametric_ = std::make_shared<const Parametric>(
+      Parametric{std::move(names), std::move(interpolation), AffineTerms(), std::move(runs)});
+  return d;
+}
+
+LearnedDynamics LearnedDynamics::affine(std::vector<std::string> names, AffineTerms terms,
+                                        std::vector<LearnedDynamics> parts, Report report) {
+  if (parts.empty() || static_cast<Index>(parts.size()) != terms.size())
+    throw Error(fmt::format("learned dynamics: {} operator sets for {} affine terms", parts.size(), terms.size()));
+  for (const LearnedDynamics& d : parts)
+    if (d.parametric() || d.dim() != parts.front().dim() || !d.report().closure_of.empty())
+      throw Error("learned dynamics: the affine parts differ in r, are closures or are parametric themselves");
+  LearnedDynamics d;
+  d.report_ = std::move(report);
+  d.parametric_ = std::make_shared<const Parametric>(
+      Parametric{std::move(names), ParameterInterpolation(), std::move(terms), std::move(parts)});
   return d;
 }
 
@@ -78,28 +94,42 @@ const Matrix& LearnedDynamics::parameter_points() const {
   return parametric_ ? parametric_->interpolation.points() : none;
 }
 
+const std::vector<std::string>& LearnedDynamics::affine_terms() const {
+  static const std::vector<std::string> none;
+  return parametric_ && parametric_->affine() ? parametric_->terms.terms() : none;
+}
+
 const std::vector<LearnedDynamics>& LearnedDynamics::runs() const {
   static const std::vector<LearnedDynamics> none;
   return parametric_ ? parametric_->runs : none;
 }
 
+namespace {
+// Σ_j w_j O_j over operator sets of one r.
+LearnedDynamics weighted_sum(const std::vector<LearnedDynamics>& parts, const Vector& w) {
+  Vector c = Vector::Zero(parts.front().constant().size());
+  Matrix A = Matrix::Zero(parts.front().linear().rows(), parts.front().linear().cols());
+  Matrix H = Matrix::Zero(parts.front().quadratic().rows(), parts.front().quadratic().cols());
+  for (size_t j = 0; j < parts.size(); ++j) {
+    const double a = w(static_cast<Index>(j));
+    c += a * parts[j].constant();
+    A += a * parts[j].linear();
+    H += a * parts[j].quadratic();
+  }
+  return LearnedDynamics(std::move(c), std::move(A), std::move(H));
+}
+}  // namespace
+
 LearnedDynamics LearnedDynamics::at(const Vector& mu) const {
   if (!parametric_) return *this;
-  const Vector w = parametric_->interpolation.weights(mu);
-  const auto& runs = parametric_->runs;
-  LearnedDynamics d(Vector::Zero(runs[0].c_.size()), Matrix::Zero(runs[0].A_.rows(), runs[0].A_.cols()),
-                    Matrix::Zero(runs[0].H_.rows(), runs[0].H_.cols()));
-  for (size_t j = 0; j < runs.size(); ++j) {
-    const double a = w(static_cast<Index>(j));
-    d.c_ += a * runs[j].c_;
-    d.A_ += a * runs[j].A_;
-    d.H_ += a * runs[j].H_;
-  }
+  const Parametric& p = *parametric_;
+  LearnedDynamics d = weighted_sum(p.runs, p.affine() ? p.terms.values(mu) : p.interpolation.weights(mu));
   d.report_ = report_;
   std::vector<std::string> at;
-  for (size_t i = 0; i < parametric_->names.size(); ++i)
-    at.push_back(fmt::format("{} = {:g}", parametric_->names[i], mu(static_cast<Index>(i))));
-  d.report_.parametric = fmt::format("interpolated at {} between {} runs", fmt::join(at, ", "), runs.size());
+  for (size_t i = 0; i < p.names.size(); ++i) at.push_back(fmt::format("{} = {:g}", p.names[i], mu(static_cast<Index>(i))));
+  d.report_.parametric = p.affine() ? fmt::format("affine in ({}), at {}", fmt::join(p.terms.terms(), ", "),
+                                                  fmt::join(at, ", "))
+                                    : fmt::format("interpolated at {} between {} runs", fmt::join(at, ", "), p.runs.size());
   return d;
 }
 
@@ -161,8 +191,9 @@ void LearnedDynamics::save(h5::Group& g) const {
   // Parameter-dependent: the runs' operators stacked along the first dimension (data/FORMAT.md).
   const auto& runs = parametric_->runs;
   const Index J = static_cast<Index>(runs.size()), r = dim(), q = compact_quadratic_size(r);
-  a.set("parametric", "interpolated");
-  a.set("runs", static_cast<long long>(J));
+  a.set("parametric", parametric_->affine() ? "affine" : "interpolated");
+  if (parametric_->affine()) a.set("terms", parametric_->terms.terms());
+  else a.set("runs", static_cast<long long>(J));
   a.set("parameter_names", parametric_->names);
   g.write_attributes(a);
   Matrix c(r, J), A(r, J * r), H(r, J * q);
@@ -175,7 +206,7 @@ void LearnedDynamics::save(h5::Group& g) const {
   g.write_matrix("c", c);
   g.write_matrix("A", A);
   g.write_matrix("H", H);
-  g.write_matrix("parameter_points", parametric_->interpolation.points());
+  if (!parametric_->affine()) g.write_matrix("parameter_points", parametric_->interpolation.points());
 }
 
 LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
@@ -186,24 +217,29 @@ LearnedDynamics LearnedDynamics::load(const h5::Group& g) {
   if (r < 1 || r > 100000) throw Error(fmt::format("{}: latent_dim {} is out of range", g.where(), r));
   const Index q = compact_quadratic_size(r);
   const std::string parametric = a.has("parametric") ? a.get_string("parametric", g.where()) : "";
-  if (parametric != "" && parametric != "interpolated")
-    throw Error(fmt::format("{}: parametric dynamics of kind '{}' (known: interpolated)", g.where(), parametric));
+  if (parametric != "" && parametric != "interpolated" && parametric != "affine")
+    throw Error(fmt::format("{}: parametric dynamics of kind '{}' (known: interpolated, affine)", g.where(), parametric));
   LearnedDynamics d;
   if (parametric.empty()) {
     d = LearnedDynamics(g.read_vector("c", r), g.read_matrix("A", r, r), g.read_matrix("H", r, q));
   } else {
-    const long long J = a.get_count("runs", g.where());
-    if (J < 1 || J > 1000000) throw Error(fmt::format("{}: runs {} is out of range", g.where(), J));
+    const bool affine = parametric == "affine";
     std::vector<std::string> names = a.get_strings("parameter_names", g.where());
+    AffineTerms terms;
+    if (affine) terms = AffineTerms(a.get_strings("terms", g.where()), names, g.where());
+    const long long J = affine ? terms.size() : a.get_count("runs", g.where());
+    if (J < 1 || J > 1000000) throw Error(fmt::format("{}: {} operator sets is out of range", g.where(), J));
     const Matrix c = g.read_matrix("c", r, J), A = g.read_matrix("A", r, J * r), H = g.read_matrix("H", r, J * q);
-    Matrix points = g.read_matrix("parameter_points", static_cast<long long>(names.size()), J);
     std::vector<LearnedDynamics> runs;
     for (Index j = 0; j < J; ++j)
       runs.emplace_back(c.col(j), A.middleCols(j * r, r), H.middleCols(j * q, q));
+    ParameterInterpolation interpolation;
+    if (!affine)
+      interpolation = ParameterInterpolation(g.read_matrix("parameter_points", static_cast<long long>(names.size()), J),
+                                             g.where("parameter_points"));
     d.parametric_ = std::make_shared<const Parametric>(
-        Parametric{std::move(names), ParameterInterpolation(std::move(points), g.where("parameter_points")),
-                   std::move(runs)});
-    d.report_.parametric = fmt::format("interpolated between {} runs", J);
+        Parametric{std::move(names), std::move(interpolation), std::move(terms), std::move(runs)});
+    d.report_.parametric = affine ? "affine in functions of the parameters" : fmt::format("interpolated between {} runs", J);
   }
   Report& rep = d.report_;
   rep.lambda_linear = a.get_double("lambda_linear", g.where());
@@ -238,7 +274,10 @@ void LearnedDynamics::view(std::ostream& os) const {
     os << fmt::format(", {} {:.3e}", r.selection == "statistics" ? "statistics error" : "held-out error", r.holdout_error);
   os << fmt::format("); regression residual {:.3e}\n", r.residual);
   if (!r.parametric.empty()) os << fmt::format("  {}\n", r.parametric);
-  if (parametric_) {
+  if (parametric_ && parametric_->affine()) {
+    os << fmt::format("  O(μ) = Σ_q θ_q(μ) O_q, θ = ({}) over {}\n", fmt::join(parametric_->terms.terms(), ", "),
+                      fmt::join(parametric_->names, ", "));
+  } else if (parametric_) {
     const Matrix& P = parametric_->interpolation.points();
     std::vector<std::string> at;
     for (Index j = 0; j < P.cols(); ++j) {
@@ -251,34 +290,51 @@ void LearnedDynamics::view(std::ostream& os) const {
 }
 
 LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lambda_linear, double lambda_quadratic) {
-  const Index r = U.rows(), K = U.cols(), q = compact_quadratic_size(r), p = 1 + r + q;
+  return regress_affine_dynamics(U, Udot, Matrix::Ones(1, U.cols()), lambda_linear, lambda_quadratic).front();
+}
+
+std::vector<LearnedDynamics> regress_affine_dynamics(const Matrix& U, const Matrix& Udot, const Matrix& Theta,
+                                                     double lambda_linear, double lambda_quadratic) {
+  const Index r = U.rows(), K = U.cols(), q = compact_quadratic_size(r), p0 = 1 + r + q, Q = Theta.rows(), p = Q * p0;
   if (Udot.rows() != r || Udot.cols() != K)
     throw Error(fmt::format("learned dynamics: {} x {} velocities for {} x {} states", Udot.rows(), Udot.cols(), r, K));
-  if (K < 1 || !U.allFinite() || !Udot.allFinite())
-    throw Error("learned dynamics: the latent states or velocities are empty or not finite");
+  if (Theta.cols() != K || Q < 1)
+    throw Error(fmt::format("learned dynamics: {} x {} term values for {} samples", Q, Theta.cols(), K));
+  if (K < 1 || !U.allFinite() || !Udot.allFinite() || !Theta.allFinite())
+    throw Error("learned dynamics: the latent states, velocities or term values are empty or not finite");
   const double s = std::max(U.cwiseAbs().maxCoeff(), 1e-300);
+  // One row per sample: θ(μ_k) ⊗ [1, ũᵀ, (ũ ⊗̂ ũ)ᵀ], ũ = u/s (one block per term).
   Matrix D(K + p, p);
   for (Index k = 0; k < K; ++k) {
     const Vector u = U.col(k) / s;
-    D(k, 0) = 1;
-    D.block(k, 1, 1, r) = u.transpose();
-    D.block(k, 1 + r, 1, q) = compact_quadratic(u).transpose();
+    const Vector uu = compact_quadratic(u);
+    for (Index t = 0; t < Q; ++t) {
+      const double th = Theta(t, k);
+      D(k, t * p0) = th;
+      D.block(k, t * p0 + 1, 1, r) = th * u.transpose();
+      D.block(k, t * p0 + 1 + r, 1, q) = th * uu.transpose();
+    }
   }
   const double scale = D.topRows(K).squaredNorm() / static_cast<double>(p);
   D.bottomRows(p).setZero();
-  for (Index i = 0; i < p; ++i) D(K + i, i) = std::sqrt((i < 1 + r ? lambda_linear : lambda_quadratic) * scale);
+  for (Index i = 0; i < p; ++i)
+    D(K + i, i) = std::sqrt((i % p0 < 1 + r ? lambda_linear : lambda_quadratic) * scale);
   Matrix rhs = Matrix::Zero(K + p, r);
   rhs.topRows(K) = Udot.transpose() / s;
-  const Matrix O = D.colPivHouseholderQr().solve(rhs);  // p x r: [c̃ Ã H̃]ᵀ
-  LearnedDynamics d(s * O.row(0).transpose(), O.middleRows(1, r).transpose(), O.bottomRows(q).transpose() / s);
+  const Matrix O = D.colPivHouseholderQr().solve(rhs);  // p x r: [c̃ Ã H̃]ᵀ per term
   LearnedDynamics::Report rep;
   rep.lambda_linear = lambda_linear;
   rep.lambda_quadratic = lambda_quadratic;
   rep.samples = K;
   const double vnorm = Udot.norm();
   rep.residual = vnorm > 0 ? (D.topRows(K) * O - rhs.topRows(K)).norm() * s / vnorm : 0.0;
-  d.set_report(std::move(rep));
-  return d;
+  std::vector<LearnedDynamics> out;
+  for (Index t = 0; t < Q; ++t) {
+    const auto b = O.middleRows(t * p0, p0);
+    out.emplace_back(s * b.row(0).transpose(), b.middleRows(1, r).transpose(), b.bottomRows(q).transpose() / s);
+    out.back().set_report(rep);
+  }
+  return out;
 }
 
 namespace {
@@ -346,8 +402,12 @@ void OperatorInference::set_from_options(const std::string& prefix) {
   set = PETSC_FALSE;
   METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, ("-" + prefix + "parametric").c_str(), buf, sizeof buf, &set));
   if (set) parametric = buf;
-  if (parametric != "auto" && parametric != "shared" && parametric != "interpolated")
-    throw Error(fmt::format("-{}parametric must be auto, shared or interpolated, got '{}'", prefix, parametric));
+  if (parametric != "auto" && parametric != "shared" && parametric != "interpolated" && parametric != "affine")
+    throw Error(fmt::format("-{}parametric must be auto, shared, interpolated or affine, got '{}'", prefix, parametric));
+  char terms[512];
+  set = PETSC_FALSE;
+  METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, ("-" + prefix + "affine").c_str(), terms, sizeof terms, &set));
+  if (set) affine = terms;
 }
 
 namespace {
@@ -378,17 +438,22 @@ ClosedDynamics::ClosedDynamics(std::shared_ptr<const LatentDynamics> base, std::
 
 LearnedDynamics OperatorInference::fit(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base,
                                        const std::vector<Index>& starts) const {
-  return fit_runs(U, Udot, t, base, starts, false).front();
+  return fit_runs(U, Udot, t, base, starts, Form::shared, Matrix()).front();
 }
 
 std::vector<LearnedDynamics> OperatorInference::fit_each(const Matrix& U, const Matrix& Udot, const Vector& t,
                                                          const std::vector<Index>& starts) const {
-  return fit_runs(U, Udot, t, nullptr, starts, true);
+  return fit_runs(U, Udot, t, nullptr, starts, Form::each, Matrix());
+}
+
+std::vector<LearnedDynamics> OperatorInference::fit_affine(const Matrix& U, const Matrix& Udot, const Vector& t,
+                                                           const Matrix& theta, const std::vector<Index>& starts) const {
+  return fit_runs(U, Udot, t, nullptr, starts, Form::affine, theta);
 }
 
 std::vector<LearnedDynamics> OperatorInference::fit_runs(const Matrix& U, const Matrix& Udot, const Vector& t,
                                                          const LatentDynamics* base, const std::vector<Index>& starts,
-                                                         bool each) const {
+                                                         Form form, const Matrix& theta) const {
   const Index K = U.cols();
   if (t.size() != K) throw Error(fmt::format("learned dynamics: {} times for {} samples", t.size(), K));
   const bool automatic = lambda_linear < 0 || lambda_quadratic < 0;
@@ -409,26 +474,39 @@ std::vector<LearnedDynamics> OperatorInference::fit_runs(const Matrix& U, const 
   Matrix target = Udot;
   if (base)
     for (Index k = 0; k < K; ++k) target.col(k) -= base->rhs(t(k), U.col(k));
-  // The operators of trajectory j in a fit: its own (each) or the one set.
+  if (form == Form::affine && theta.cols() != static_cast<Index>(segments.size()))
+    throw Error(fmt::format("learned dynamics: term values for {} trajectories, the samples hold {}", theta.cols(),
+                            segments.size()));
+  // The operators of trajectory j in a fit: its own (each), the one set (shared), or the terms'
+  // combined at its θ (affine).
   using Fit = std::vector<LearnedDynamics>;
-  auto of = [&](const Fit& d, size_t j) -> const LearnedDynamics& { return d[each ? j : 0]; };
+  auto of = [&](const Fit& d, size_t j) -> LearnedDynamics {
+    if (form == Form::each) return d[j];
+    if (form == Form::shared) return d[0];
+    return weighted_sum(d, theta.col(static_cast<Index>(j)));
+  };
   // Regression on the columns `cols` of each trajectory (all of them: every column).
   auto regress = [&](const std::vector<std::vector<Index>>& cols, double a, double b) {
     Fit d;
-    auto take = [&](const std::vector<Index>& c) {
+    auto take = [&](const std::vector<Index>& c, const std::vector<Index>& owner) {
       Matrix Us(U.rows(), static_cast<Index>(c.size())), Ts(U.rows(), static_cast<Index>(c.size()));
+      Matrix Th(form == Form::affine ? theta.rows() : 1, static_cast<Index>(c.size()));
       for (size_t i = 0; i < c.size(); ++i) {
         Us.col(static_cast<Index>(i)) = U.col(c[i]);
         Ts.col(static_cast<Index>(i)) = target.col(c[i]);
+        Th.col(static_cast<Index>(i)) = form == Form::affine ? Vector(theta.col(owner[i])) : Vector::Ones(1);
       }
-      d.push_back(regress_dynamics(Us, Ts, a, b));
+      for (LearnedDynamics& x : regress_affine_dynamics(Us, Ts, Th, a, b)) d.push_back(std::move(x));
     };
-    if (each) {
-      for (const auto& c : cols) take(c);
+    if (form == Form::each) {
+      for (const auto& c : cols) take(c, {});
     } else {
-      std::vector<Index> all;
-      for (const auto& c : cols) all.insert(all.end(), c.begin(), c.end());
-      take(all);
+      std::vector<Index> all, owner;
+      for (size_t j = 0; j < cols.size(); ++j) {
+        all.insert(all.end(), cols[j].begin(), cols[j].end());
+        owner.insert(owner.end(), cols[j].size(), static_cast<Index>(j));
+      }
+      take(all, owner);
     }
     return d;
   };
@@ -667,10 +745,11 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
                             "with -latent_dynamics_parametric shared (one operator set then fits every run), else "
                             "-latent_dynamics_parametric interpolated (one per run, interpolated in the parameters)",
                             J, fmt::join(train.parameter_names, ", ")));
-  if (mode == "interpolated" && !several)
-    throw Error("learned dynamics: -latent_dynamics_parametric interpolated needs a training set of several runs with "
-                "named parameters");
-  if (mode == "interpolated" && base)
+  if ((mode == "interpolated" || mode == "affine") && !several)
+    throw Error(fmt::format("learned dynamics: -latent_dynamics_parametric {} needs a training set of several runs "
+                            "with named parameters",
+                            mode));
+  if ((mode == "interpolated" || mode == "affine") && base)
     throw Error(fmt::format("learned dynamics: a closure of parameter-dependent operators is not built ({} change the "
                             "right-hand side, and with it the Galerkin ROM a closure corrects); use -latent_dynamics "
                             "learned, or the Galerkin ROM itself",
@@ -708,6 +787,27 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
   OperatorInference s = settings;
   if (s.select == "auto") s.select = model && model->chaotic() ? "statistics" : "trajectory";
   const std::string velocities = source == "fd" ? "finite-difference" : source;
+  if (mode == "affine") {
+    // θ(μ_j) of each run; the terms must tell the runs apart (Θ of full row rank).
+    const std::vector<std::string>& names = train.parameter_names;
+    std::string spec = settings.affine;
+    if (spec.empty()) spec = "1," + fmt::format("{}", fmt::join(names, ","));
+    AffineTerms terms(spec, names, "-latent_dynamics_affine");
+    Matrix theta(terms.size(), J);
+    for (Index j = 0; j < J; ++j) theta.col(j) = terms.values(train.trajectory_parameters(j));
+    if (!theta.allFinite())
+      throw Error(fmt::format("learned dynamics: an affine term ({}) is not finite at a training run's parameters",
+                              fmt::join(terms.terms(), ", ")));
+    if (Eigen::FullPivLU<Matrix>(theta).rank() < terms.size())
+      throw Error(fmt::format("learned dynamics: the terms ({}) take linearly dependent values over the {} runs, so "
+                              "their operators cannot be told apart; use fewer terms or more runs",
+                              fmt::join(terms.terms(), ", "), J));
+    std::vector<LearnedDynamics> parts = s.fit_affine(U, V, train.t, theta, train.starts);
+    LearnedDynamics::Report rep = parts.front().report();
+    rep.velocities = velocities;
+    rep.parametric = fmt::format("affine in ({}) over {} runs: {}", fmt::join(terms.terms(), ", "), J, reason);
+    return LearnedDynamics::affine(names, std::move(terms), std::move(parts), std::move(rep));
+  }
   if (mode == "interpolated") {
     std::vector<LearnedDynamics> runs = s.fit_each(U, V, train.t, train.starts);
     Matrix points(static_cast<Index>(train.parameter_names.size()), J);

@@ -34,6 +34,9 @@
 // (parameter_interpolation.hpp: exact at the runs, exact for operators affine in μ). Such
 // dynamics are resolved at a point before they are integrated: at(μ), or at_settings() with
 // the settings of the model a ROM runs (LatentRom does this); rhs() refuses until then.
+// Or affine in user-named functions of μ (affine_terms.hpp): O(μ) = Σ_q θ_q(μ) O_q, the O_q
+// fitted jointly to every run (one regression over θ(μ_k) ⊗ [1, u, u ⊗̂ u]); where f is affine
+// in them (heat: θ = κ; Burgers: θ = (1, 1/Re)), this form holds exactly, extrapolation included.
 //
 // Velocities: exact projections J(u_k)⁺ f(t_k, x_k) where the full right-hand side is known
 // (latent_velocities), or finite differences of the latent trajectory
@@ -45,6 +48,7 @@
 #include <vector>
 
 #include "metarom/rom/latent_rom.hpp"
+#include "metarom/rom/affine_terms.hpp"
 #include "metarom/rom/parameter_interpolation.hpp"
 #include "metarom/types.hpp"
 
@@ -86,6 +90,9 @@ class LearnedDynamics : public LatentDynamics {
   // e.g. heat_kappa). The report is the dynamics' as a whole.
   static LearnedDynamics interpolated(std::vector<std::string> names, Matrix points, std::vector<LearnedDynamics> runs,
                                       Report report);
+  // Affine: `parts` (one operator set per term of `terms`, over the parameters `names`).
+  static LearnedDynamics affine(std::vector<std::string> names, AffineTerms terms, std::vector<LearnedDynamics> parts,
+                                Report report);
 
   int dim() const override;
   Vector rhs(double t, const Vector& u) const override;       // refused while parametric
@@ -99,7 +106,9 @@ class LearnedDynamics : public LatentDynamics {
   // refused, naming `context`. Dynamics that are not parametric are returned as they are.
   LearnedDynamics at_settings(const Attributes& settings, const std::string& context) const;
   const std::vector<std::string>& parameter_names() const;
-  const Matrix& parameter_points() const;      // d x runs
+  const Matrix& parameter_points() const;      // d x runs (interpolated; empty when affine)
+  const std::vector<std::string>& affine_terms() const;  // the terms θ_q (affine; empty otherwise)
+  // The operator sets combined at a point: one per run (interpolated) or per term (affine).
   const std::vector<LearnedDynamics>& runs() const;
 
   // Empty while parametric (see runs()).
@@ -116,8 +125,10 @@ class LearnedDynamics : public LatentDynamics {
  private:
   struct Parametric {
     std::vector<std::string> names;
-    ParameterInterpolation interpolation;
-    std::vector<LearnedDynamics> runs;
+    ParameterInterpolation interpolation;  // interpolated
+    AffineTerms terms;                     // affine (terms.size() > 0)
+    std::vector<LearnedDynamics> runs;     // per run, or per term
+    bool affine() const { return terms.size() > 0; }
   };
   void check_resolved() const;
   Vector c_;
@@ -128,6 +139,10 @@ class LearnedDynamics : public LatentDynamics {
 
 // The regularized regression for given λ (relative weights, see above); U and Udot are r x K.
 LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lambda_linear, double lambda_quadratic);
+// ... affine in the values Theta (Q x K, θ(μ) at each sample): one operator set per term,
+// u̇_k ≈ Σ_q Θ_qk (c_q + A_q u_k + H_q (u_k ⊗̂ u_k)), each block regularized as above.
+std::vector<LearnedDynamics> regress_affine_dynamics(const Matrix& U, const Matrix& Udot, const Matrix& Theta,
+                                                     double lambda_linear, double lambda_quadratic);
 
 // Settings of the fit, read under an options prefix (default "latent_dynamics_"):
 //   -<prefix>lambda_linear λ₁, -<prefix>lambda_quadratic λ₂   fixed weights (default: chosen)
@@ -136,11 +151,13 @@ LearnedDynamics regress_dynamics(const Matrix& U, const Matrix& Udot, double lam
 //                               when the right-hand side is known, else finite differences)
 //   -<prefix>select auto|trajectory|statistics   how λ is chosen (auto: statistics for
 //                               chaotic models, the held-out trajectory error otherwise)
-//   -<prefix>parametric auto|shared|interpolated  a set of several runs: one operator set for
-//                               all (shared), or one per run interpolated in the parameters
-//                               (interpolated); auto: shared where the parameters leave the
-//                               right-hand side unchanged (checked with the full model),
-//                               interpolated where they change it
+//   -<prefix>parametric auto|shared|interpolated|affine  a set of several runs: one operator
+//                               set for all (shared), one per run interpolated in the parameters
+//                               (interpolated), or affine in functions of them (affine); auto:
+//                               shared where the parameters leave the right-hand side unchanged
+//                               (checked with the full model), interpolated where they change it
+//   -<prefix>affine "1,NAME,..."  the terms θ_q(μ) of the affine form (affine_terms.hpp;
+//                               default: 1 and each parameter)
 struct OperatorInference {
   double lambda_linear = -1, lambda_quadratic = -1;  // < 0: chosen automatically
   double holdout = 0.2;
@@ -151,6 +168,7 @@ struct OperatorInference {
   // every run (-latent_dynamics_assume_shared). Otherwise such a set is refused.
   bool assume_shared = false;
   std::string parametric = "auto";
+  std::string affine;  // the terms, comma separated ("": 1 and each parameter)
   void set_from_options(const std::string& prefix = "latent_dynamics_");
 
   // Fits to latent states U (r x K) at times t with velocities Udot. Automatic λ: every pair
@@ -171,10 +189,15 @@ struct OperatorInference {
   // score is the held-out error over every trajectory, each under its own operators.
   std::vector<LearnedDynamics> fit_each(const Matrix& U, const Matrix& Udot, const Vector& t,
                                         const std::vector<Index>& starts) const;
+  // Affine: one operator set per term, fitted jointly; `theta` (Q x trajectories) holds θ(μ_j)
+  // of each trajectory. A pair's score: every trajectory under Σ_q θ_qj O_q.
+  std::vector<LearnedDynamics> fit_affine(const Matrix& U, const Matrix& Udot, const Vector& t, const Matrix& theta,
+                                          const std::vector<Index>& starts) const;
 
  private:
+  enum class Form { shared, each, affine };
   std::vector<LearnedDynamics> fit_runs(const Matrix& U, const Matrix& Udot, const Vector& t, const LatentDynamics* base,
-                                        const std::vector<Index>& starts, bool each) const;
+                                        const std::vector<Index>& starts, Form form, const Matrix& theta) const;
 };
 
 // g_G(u) + τ(u): a Galerkin ROM with its learned closure τ.
