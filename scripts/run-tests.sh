@@ -19,5 +19,8 @@ if [ "$quick" = 1 ]; then
   ctest --test-dir build --output-on-failure -j2 -L quick
   exit 0
 fi
-ctest --test-dir build --output-on-failure -j2  # two at a time, the longest first
+# Two at a time, the longest first. The tutorial bench (PETSc's TS tutorials through the
+# plugin) runs once, in the sanitizer stage below: the same programs and checks, under ASan and
+# UBSan (a plain `ctest --test-dir build` runs it here too).
+ctest --test-dir build --output-on-failure -j2 -E '^tutorials'
 bash scripts/sanitize.sh

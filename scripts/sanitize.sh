@@ -3,7 +3,7 @@
 # target built by clang with AddressSanitizer and UndefinedBehaviorSanitizer in
 # build-sanitize/ (-O2: at -O1 Eigen's kernels are not inlined and the suite's training runs
 # ten times slower; the readers also carry libFuzzer's coverage; a unity build, CMakeLists.txt's
-# METAROM_UNITY_BUILD: 276 s against 405-469 s file by file, measured), then the whole test suite
+# METAROM_UNITY_BUILD), then the whole test suite
 # (serial and 2 ranks) under the sanitizers, and the HDF5 readers' fuzz target on the seed
 # corpus tests/fuzz/corpus and the malformed-file corpus for FUZZ_SECONDS (default 60). Any sanitizer report fails the run.
 # Leaks: checked on the serial Catch2 suite (the library's code; not on 2 ranks), with full
