@@ -61,6 +61,12 @@ std::vector<long long> as_ints(const AttributeValue& v) {
   return std::get<std::vector<long long>>(v);
 }
 
+// A strings-typed value (Type::strings: one string reads back as a plain string).
+std::vector<std::string> as_strings(const AttributeValue& v) {
+  if (auto p = std::get_if<std::string>(&v)) return {*p};
+  return std::get<std::vector<std::string>>(v);
+}
+
 struct Report {
   std::vector<std::string> problems, notes;
   bool values = false;  // stream every value (check_file) or the structure only (check_structure)
@@ -295,9 +301,7 @@ void check_snapshots(Scope& root, bool trajectory, bool incomplete) {
       if (!ok) tg->problem(fmt::format("attribute 'start' must hold increasing snapshot indices from 0 below {}", N));
     }
     if (names) {
-      const auto& list = std::holds_alternative<std::string>(*names)
-                             ? std::vector<std::string>{std::get<std::string>(*names)}
-                             : std::get<std::vector<std::string>>(*names);
+      const std::vector<std::string> list = as_strings(*names);
       const long long p = mu ? (*mu)[1] : 0;
       if (!list.empty() && static_cast<long long>(list.size()) != p)
         tg->problem(fmt::format("names {} parameter(s), but /parameters holds {}", list.size(), p));
@@ -455,7 +459,7 @@ std::optional<long long> check_training(Scope& root) {
     const auto names = tr->attr("parameter_names", Type::strings);
     const auto values = tr->attr("parameter_values", Type::numbers);
     if (count && names && values) {
-      const size_t p = std::holds_alternative<std::string>(*names) ? 1 : std::get<std::vector<std::string>>(*names).size();
+      const size_t p = as_strings(*names).size();
       size_t stored = 1;
       if (auto v = std::get_if<std::vector<double>>(&*values)) stored = v->size();
       else if (auto w = std::get_if<std::vector<long long>>(&*values)) stored = w->size();
@@ -491,18 +495,12 @@ void check_model(Scope& root) {
       const bool affine = *parametric == "affine";
       std::optional<long long> runs;
       if (affine) {
-        if (const auto terms = d->attr("terms", Type::strings))
-          runs = std::holds_alternative<std::string>(*terms)
-                     ? 1LL
-                     : static_cast<long long>(std::get<std::vector<std::string>>(*terms).size());
+        if (const auto terms = d->attr("terms", Type::strings)) runs = static_cast<long long>(as_strings(*terms).size());
       } else {
         runs = d->count("runs", 1, 1000000);
       }
       const auto names = d->attr("parameter_names", Type::strings);
-      const long long p = !names ? -1
-                          : std::holds_alternative<std::string>(*names)
-                              ? 1
-                              : static_cast<long long>(std::get<std::vector<std::string>>(*names).size());
+      const long long p = names ? static_cast<long long>(as_strings(*names).size()) : -1;
       if (dr && runs) {
         d->data("c", {*runs, *dr});
         d->data("A", {*runs * *dr, *dr});
