@@ -4,11 +4,12 @@ metarom_bench_pod writes with -bench_keep_file 1).
 
 Reads /states of a metarom snapshot file (N x n as stored: one snapshot per row) and times
 numpy.linalg.svd(full_matrices=False) — LAPACK's dgesdd through whichever BLAS/LAPACK numpy
-links (printed) — on it, the read not timed. Prints one JSON line: seconds, the leading
+runs on (printed: the library file its calls reach) — on it, the read not timed. Prints one JSON line: seconds, the leading
 singular values, numpy's version and its BLAS. Needs Debian's python3-numpy and python3-h5py.
 """
 import argparse
 import json
+import os
 import time
 
 import h5py
@@ -16,12 +17,19 @@ import numpy as np
 
 
 def blas_name():
-    try:
-        cfg = np.show_config(mode="dicts")  # numpy >= 1.25
-        return cfg["Build Dependencies"]["blas"]["name"]
-    except TypeError:
-        info = np.__config__.get_info("blas_opt_info")
-        return ",".join(info.get("libraries", [])) or "unknown"
+    """The BLAS numpy runs on: the shared object its calls reach (Debian's numpy links the
+    generic libblas.so.3, which the alternatives point at OpenBLAS or the reference BLAS, so
+    numpy's own build record says "blas" either way), with OpenBLAS's threads."""
+    libs = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "blas" in os.path.basename(path):
+                libs.add(os.path.realpath(path))
+    name = ", ".join(sorted(libs)) or "unknown"
+    if any("openblas" in lib for lib in libs):
+        name = "OpenBLAS (%s), %s thread(s)" % (name, os.environ.get("OPENBLAS_NUM_THREADS", "default"))
+    return name
 
 
 def main():

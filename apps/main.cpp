@@ -15,6 +15,7 @@
 #include "cli.hpp"
 #include "metarom/error.hpp"
 #include "metarom/io/row_partition.hpp"
+#include "metarom/linalg/blas.hpp"
 #include "metarom/version.hpp"
 
 namespace {
@@ -49,7 +50,8 @@ const char* usage =
     "  help                               this list (also -h, --help)\n"
     "\n"
     "common options: -json (one JSON object on stdout), -quiet (no progress), -help\n"
-    "(with a command: its options and the PETSc options it reads), any PETSc option.\n";
+    "(with a command: its options and the PETSc options it reads), -blas_threads N (BLAS\n"
+    "threads per rank; default one where ranks share a node), -blas_view, any PETSc option.\n";
 
 bool is_help(const char* a) {
   return !std::strcmp(a, "help") || !std::strcmp(a, "-h") || !std::strcmp(a, "--help") || !std::strcmp(a, "-help");
@@ -141,6 +143,7 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     using namespace metarom::cli;
+    metarom::configure_blas_threads_from_options(PETSC_COMM_WORLD);
     if (command != "info" && command != "merge" && operands.size() > 1)
       throw metarom::Error(fmt::format("metarom {} takes one operand before its options, given {}: {}", command,
                                        operands.size(), fmt::join(operands, " ")));

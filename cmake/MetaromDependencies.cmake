@@ -28,6 +28,15 @@ if(NOT MPI_FOUND)
   message(FATAL_ERROR "MPI not found: install the Debian packages 'openmpi-bin' and 'libopenmpi-dev'")
 endif()
 
+# BLAS/LAPACK: the generic libblas/liblapack, which Debian's alternatives point at OpenBLAS
+# where libopenblas-dev is installed (scripts/install-deps.sh installs it), so metarom, PETSc
+# and numpy run on one BLAS, whichever the machine selects.
+set(BLA_VENDOR Generic)
+find_package(LAPACK QUIET)
+if(NOT LAPACK_FOUND)
+  message(FATAL_ERROR "BLAS/LAPACK not found: install the Debian package 'libopenblas-dev' (or 'liblapack-dev')")
+endif()
+
 find_package(Eigen3 3.4 QUIET NO_MODULE)
 if(NOT TARGET Eigen3::Eigen)
   message(FATAL_ERROR "Eigen 3.4 not found: install the Debian package 'libeigen3-dev'")

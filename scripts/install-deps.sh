@@ -10,6 +10,7 @@ packages=(
   libfftw3-dev libfftw3-mpi-dev             # FFTW (serial and MPI) for the QG Poisson solve
   openmpi-bin libopenmpi-dev                # mpiexec
   libfmt-dev nlohmann-json3-dev             # text formatting, JSON output
+  libopenblas-dev                           # optimized BLAS/LAPACK for metarom, PETSc and numpy (alternatives)
   catch2                                    # Catch2 2.13 (tests)
   libpetsc3.18-dev-examples                 # PETSc's TS tutorials: the plugin's tutorial bench (tests)
   clang libclang-rt-14-dev                  # the sanitizer and libFuzzer build (tests: scripts/sanitize.sh)

@@ -1,19 +1,9 @@
 #include "metarom/linalg/svd.hpp"
 
-#include <Eigen/SVD>
+#include "linalg/lapack.hpp"
 
 namespace metarom {
 
-ThinSvd thin_svd(const Matrix& A, SvdVectors vectors) {
-  const unsigned options = vectors == SvdVectors::none   ? 0u
-                           : vectors == SvdVectors::left ? unsigned(Eigen::ComputeThinU)
-                                                         : unsigned(Eigen::ComputeThinU | Eigen::ComputeThinV);
-  Eigen::BDCSVD<Matrix> svd(A, options);
-  ThinSvd out;
-  out.sigma = svd.singularValues();
-  if (vectors != SvdVectors::none) out.U = svd.matrixU();
-  if (vectors == SvdVectors::both) out.V = svd.matrixV();
-  return out;
-}
+ThinSvd thin_svd(const Matrix& A, SvdVectors vectors) { return lapack::thin_svd(A, vectors); }
 
 }  // namespace metarom

@@ -42,6 +42,7 @@
 #include "plugin/application_implicit.hpp"
 #include "metarom/error.hpp"
 #include "metarom/io/trajectory_set.hpp"
+#include "metarom/linalg/blas.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/rom_run.hpp"
@@ -465,6 +466,9 @@ PetscErrorCode destroy(TS ts) {
 
 PetscErrorCode TSCreate_Rom(TS ts) {
   PetscFunctionBeginUser;
+  // The reduced run's BLAS threads, as the metarom program sets them (-blas_threads).
+  PetscCall(petsc_guard(PetscObjectComm(reinterpret_cast<PetscObject>(ts)),
+                        [&] { configure_blas_threads_from_options(PetscObjectComm(reinterpret_cast<PetscObject>(ts))); }));
   ts->data = new RomSettings;
   ts->ops->solve = solve_petsc;
   ts->ops->setfromoptions = set_from_options;

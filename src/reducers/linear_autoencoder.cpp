@@ -55,9 +55,11 @@ void LinearAutoencoder::fit(const SnapshotSet& train) {
   mean_.resize(0);
   route_ = "snapshots";
   // Γ = XXᵀ/N = BBᵀ with B = X/√N (every snapshot an equally weighted sample of x).
-  ThinSvd svd = distributed_thin_svd(train.X / std::sqrt(static_cast<double>(train.count())), rows_.comm);
-  sigma_ = svd.sigma;
-  finish_fit(svd.U, fmt::format("B ({} values, {} snapshots)", train.n(), train.count()));
+  const DistributedSvd svd(train.X / std::sqrt(static_cast<double>(train.count())), rows_.comm);
+  sigma_ = svd.sigma();
+  const std::string matrix = fmt::format("B ({} values, {} snapshots)", train.n(), train.count());
+  // Only the leading r left singular vectors are formed: O(nNr), not O(nN²).
+  finish_fit(svd.left_vectors(leading_count("linear-ae", matrix)), matrix);
 }
 
 void LinearAutoencoder::fit_second_moment(const Matrix& Gamma, const RowPartition& rows) {

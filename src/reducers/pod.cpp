@@ -256,7 +256,11 @@ void Pod::fit(const SnapshotSet& train) {
     sigma_change_ = rsvd.sigma_change;
     sketch_residual_ = rsvd.residual;
   } else if (settings_.svd == "exact") {
-    svd = distributed_thin_svd(X, rows_.comm);
+    // The leading r left singular vectors only, once σ has chosen r: O(mNr), not O(mN²).
+    const DistributedSvd exact(std::move(X), rows_.comm);
+    sigma_ = exact.sigma();
+    basis_ = exact.left_vectors(leading_count("POD", fmt::format("a {} x {} snapshot matrix", train.n(), train.count())));
+    return;
   } else {
     throw Error(fmt::format("POD: unknown SVD route '{}' (exact, randomized, incremental)", settings_.svd));
   }
@@ -265,6 +269,10 @@ void Pod::fit(const SnapshotSet& train) {
 }
 
 void Pod::keep_leading(const Matrix& U, const std::string& who, const std::string& matrix) {
+  basis_ = U.leftCols(leading_count(who, matrix));
+}
+
+int Pod::leading_count(const std::string& who, const std::string& matrix) {
   const int available = static_cast<int>(sigma_.size());
   const int r = settings_.latent_dim > 0 ? settings_.latent_dim : rank_for_energy(sigma_, settings_.energy);
   if (r > available)
@@ -273,7 +281,7 @@ void Pod::keep_leading(const Matrix& U, const std::string& who, const std::strin
     warnings_.push_back(fmt::format("singular value {} is {:.3e} of the largest: basis vectors beyond the "
                                     "numerical rank carry no information",
                                     r, sigma_(r - 1) / sigma_(0)));
-  basis_ = U.leftCols(r);
+  return r;
 }
 
 double Pod::captured_energy() const {

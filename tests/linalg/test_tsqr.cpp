@@ -28,3 +28,26 @@ TEST_CASE("TSQR thin SVD recovers prescribed singular values and vectors", "[lin
   CHECK((Ufull.transpose() * Ufull - Matrix::Identity(N, N)).cwiseAbs().maxCoeff() < 1e-13);
   CHECK(subspace_distance(Ufull.leftCols(10), U.leftCols(10)) < 1e-10);
 }
+
+TEST_CASE("TSQR SVD forms only the left singular vectors asked for, and they are X v_j / σ_j",
+          "[linalg][tsqr][mpi]") {
+  const Index n = 257, N = 30;
+  Vector sigma(N);
+  for (Index k = 0; k < N; ++k) sigma(k) = std::pow(0.7, static_cast<double>(k));  // distinct: vectors unique up to sign
+  const Matrix X = test::matrix_with_singular_values(n, N, sigma, 11);
+  const SnapshotSet s = distribute(X, PETSC_COMM_WORLD);
+  const DistributedSvd svd(s.X, PETSC_COMM_WORLD);
+  REQUIRE(svd.sigma().size() == N);
+  CHECK((svd.sigma() - sigma).cwiseAbs().maxCoeff() < 1e-14);
+  // The definition u_j = X v_j / σ_j, with V from the same factorization: an error of order
+  // eps·σ_1/σ_j (σ_5/σ_1 = 0.24, so 1e-13 leaves a factor 20 to the round-off of 300 rows).
+  const Index k = 5;
+  const Matrix Uk = svd.left_vectors(k);
+  REQUIRE(Uk.rows() == s.X.rows());
+  REQUIRE(Uk.cols() == k);
+  Matrix expected = s.X * svd.V().leftCols(k);
+  for (Index j = 0; j < k; ++j) expected.col(j) /= sigma(j);
+  CHECK((Uk - expected).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK(svd.left_vectors(0).cols() == 0);
+  CHECK_THROWS_WITH(svd.left_vectors(N + 1), Catch::Contains("31 left singular vectors asked of 30"));
+}

@@ -1,7 +1,7 @@
 #pragma once
-// The singular value decomposition A = U diag(σ) Vᵀ of a dense matrix held whole on one rank
-// (Eigen's divide-and-conquer BDCSVD), instantiated in one file: each file instantiating
-// BDCSVD itself spent about 25 s more compiling (measured, g++ -O3), and five did.
+// The singular value decomposition A = U diag(σ) Vᵀ of a dense matrix held whole on one rank:
+// LAPACK's divide and conquer (dgesdd) from the BLAS/LAPACK the process links (OpenBLAS on a
+// machine set up by scripts/install-deps.sh; 2.1-2.8x Eigen's BDCSVD on one thread, measured).
 #include "metarom/types.hpp"
 
 namespace metarom {
@@ -15,7 +15,7 @@ struct ThinSvd {
 enum class SvdVectors { none, left, both };
 
 // K = min(m, n) for A of size m x n; U and V are computed as `vectors` asks (else empty).
-// Signs are Eigen's (see fix_singular_vector_signs for a fixed convention).
+// Signs are LAPACK's (see fix_singular_vector_signs for a fixed convention).
 ThinSvd thin_svd(const Matrix& A, SvdVectors vectors = SvdVectors::both);
 
 }  // namespace metarom

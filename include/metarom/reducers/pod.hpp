@@ -94,6 +94,8 @@ class Pod : public Reducer {
   // computed σ of `matrix` (named in the message after `who`) and warning when σ_r lies below
   // the numerical rank.
   void keep_leading(const Matrix& U, const std::string& who, const std::string& matrix);
+  // r (-r, or chosen by -pod_energy from σ), checked against the singular values available.
+  int leading_count(const std::string& who, const std::string& matrix);
   // -<prefix>pod_energy, -<prefix>pod_center, -<prefix>pod_svd exact|randomized|incremental,
   // -<prefix>pod_oversampling, -<prefix>pod_power_iterations, -<prefix>pod_seed,
   // -<prefix>pod_incremental_rank, -<prefix>pod_block_columns, -<prefix>pod_memory_mb
