@@ -23,7 +23,7 @@ out=${1:-docs/bench-suite.md}
 bash scripts/install-deps.sh --bench
 bash scripts/build.sh  # incremental; builds the benchmark programs the test command leaves out
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+export OPENBLAS_NUM_THREADS=1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 python=/usr/bin/python3
@@ -96,7 +96,7 @@ bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
   echo
   echo "Written by \`bash scripts/bench.sh$([ $quick -eq 1 ] && echo ' --quick')\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB;"
-  echo "$(gcc --version | head -n1), PETSc $(pkg-config --modversion PETSc 2>/dev/null || echo '?'), metarom's BLAS: ${ours:-unknown}; numpy's: ${blas:-not run}; PyTorch: its own build, one thread."
+  echo "$(gcc --version | head -n1), PETSc $(pkg-config --modversion PETSc 2>/dev/null || echo '?'), metarom's BLAS: ${ours:-unknown}; numpy's: ${blas:-not run}; PyTorch: Debian's build, on the same libblas.so.3 (the alternatives), one thread."
   echo "Every ratio compares two figures measured in this run."
   echo
   echo "## Summary"
