@@ -47,6 +47,7 @@ DistributedSvd::DistributedSvd(Matrix local_rows, MPI_Comm comm) : local_qr_(std
 Matrix DistributedSvd::left_vectors(Index k) const {
   if (k < 0 || k > sigma_.size())
     throw Error(fmt::format("TSQR SVD: {} left singular vectors asked of {}", k, sigma_.size()));
+  if (k == 0) return Matrix(local_qr_.rows(), 0);  // (a block of an empty matrix has no data to offset)
   // U = Q₁ · (rows of Q₂ for this rank) · U_R: the reflectors applied to k columns only.
   const Matrix stacked = lapack::apply_thin_q(stack_qr_, stack_tau_, small_U_.leftCols(k));
   return lapack::apply_thin_q(local_qr_, local_tau_, stacked.middleRows(offset_, local_tau_.size()));
