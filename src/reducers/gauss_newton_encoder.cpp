@@ -15,9 +15,44 @@ GaussNewtonEncoder::GaussNewtonEncoder(const Mlp& decoder)
                             decoder.layer_count() - 1));
 }
 
+Matrix GaussNewtonEncoder::hidden(const Matrix& U) const {
+  Matrix Z = dec_.weight(0) * U;
+  Z.colwise() += dec_.bias(0);
+  return linear_ ? Z : Matrix(Z.array().tanh());
+}
+
+Matrix GaussNewtonEncoder::slopes(const Matrix& T) const {
+  return linear_ ? Matrix(Matrix::Ones(T.rows(), T.cols())) : Matrix(1.0 - T.array().square());
+}
+
+void GaussNewtonEncoder::form_gram() {
+  const auto W2 = dec_.weight(1);
+  const Index h = W2.cols();
+  // M by a rank update of its lower triangle (BLAS syrk: half a general product's work).
+  M_.setZero(h, h);
+  M_.selfadjointView<Eigen::Lower>().rankUpdate(W2.transpose());
+  if (dec_.split() == Mlp::Split::output) allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
+  Matrix full = M_.selfadjointView<Eigen::Lower>();
+  M_.swap(full);
+}
+
+Matrix GaussNewtonEncoder::gram_hessians(const Matrix& A, const Matrix& S) const {
+  const auto W1 = dec_.weight(0);
+  const auto W2 = dec_.weight(1);
+  const Index r = W1.cols(), m = S.cols();
+  if (dec_.split() != Mlp::Split::output && W2.rows() < W2.cols()) {
+    const Matrix JA = W2 * A;  // the Jacobians J_j = W₂A_j side by side
+    Matrix H(r, r * m);
+    for (Index j = 0; j < m; ++j) H.middleCols(j * r, r).noalias() = JA.middleCols(j * r, r).transpose() * JA.middleCols(j * r, r);
+    return H;
+  }
+  Matrix SMA = M_ * A;
+  for (Index j = 0; j < m; ++j) SMA.middleCols(j * r, r) = S.col(j).asDiagonal() * SMA.middleCols(j * r, r);
+  return W1.transpose() * SMA;
+}
+
 Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s) {
   const auto W1 = dec_.weight(0);
-  const auto b1 = dec_.bias(0);
   const auto W2 = dec_.weight(1);
   const auto b2 = dec_.bias(1);
   const Index r = W1.cols(), h = W1.rows(), B = X.cols();
@@ -26,15 +61,9 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   if (!(s.regularization >= 0)) throw Error("Gauss–Newton encoder: the regularization λ must be >= 0");
   const double lambda = s.regularization;
   const bool split = dec_.split() == Mlp::Split::output;
-  M_.noalias() = W2.transpose() * W2;
+  form_gram();
   Xc_ = X.colwise() - b2;
-  if (split) allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
   steps_.clear();
-  auto hidden = [&](const Matrix& U) -> Matrix {
-    Matrix Z = W1 * U;
-    Z.colwise() += b1;
-    return linear_ ? Z : Matrix(Z.array().tanh());
-  };
   // Residuals ‖φ(u_i) − x_i‖² for the whole batch, formed directly (an n-sized product
   // per iteration) so that accepting a step is not decided by cancellation, and the
   // gradients' W₂ᵀ(φ(u_i) − x_i) from the same residual: M t − Q would cancel once the
@@ -75,7 +104,6 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   Matrix U = U0, T = hidden(U);
   Vector f = objective(U, T, G), gamma = Vector::Constant(B, std::max(s.damping, 1e-12));
   std::vector<char> active(B, 1);
-  const bool direct = !split && W2.rows() < h;
   // The model Hessians H_i (Gauss–Newton's A_iᵀMA_i, or Newton's, plus λI) and gradients g_i
   // of the samples `which` at the current iterates, undamped. The products with M (or W₂) of
   // all the samples' A_i = diag(S_i)W₁ are one matrix product.
@@ -88,17 +116,14 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
       S.col(j) = linear_ ? Vector::Ones(h) : Vector(1.0 - T.col(which[j]).array().square());
       A.middleCols(j * r, r) = S.col(j).asDiagonal() * W1;
     }
-    // JᵀJ = AᵀMA: through J = W₂A itself where that is cheaper (n < h, all rows here; on
-    // the Burgers set's 32 POD coordinates and h = 100, 2.4x fewer operations).
-    const Matrix MA = direct ? Matrix(W2 * A) : Matrix(M_ * A);
+    const Matrix Hall = gram_hessians(A, S);
     Hs.resize(m);
     gs.resize(m);
     for (Index j = 0; j < m; ++j) {
       const Index i = which[j];
       const auto Ai = A.middleCols(j * r, r);
-      const auto MAi = MA.middleCols(j * r, r);
       Matrix& H = Hs[j];
-      H.noalias() = direct ? Matrix(MAi.transpose() * MAi) : Matrix(Ai.transpose() * MAi);
+      H = Hall.middleCols(j * r, r);
       // Newton: the residual's curvature Σ_k F_k ∇²φ_k = W₁ᵀ diag(W₂ᵀF ⊙ tanh''(z)) W₁, with
       // tanh'' = −2tS; where H + γI is not positive definite the step is refused (γ grows).
       if (s.newton && !linear_)
@@ -185,7 +210,6 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
 Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s) {
   if (s.adaptive) return solve_adaptive(X, U0, s);
   const auto W1 = dec_.weight(0);
-  const auto b1 = dec_.bias(0);
   const auto W2 = dec_.weight(1);
   const auto b2 = dec_.bias(1);
   const Index r = W1.cols(), h = W1.rows(), B = X.cols();
@@ -197,42 +221,38 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
   lambda_ = s.regularization;
   // Once per batch: the only products with n rows or columns.
   // W₂ and X hold this rank's rows of the state: M and Q are sums over the ranks.
-  M_.noalias() = W2.transpose() * W2;
+  form_gram();
   Xc_ = X.colwise() - b2;
   Q_.noalias() = W2.transpose() * Xc_;
-  if (dec_.split() == Mlp::Split::output) {
-    allreduce_sum(dec_.rows().comm, M_.data(), M_.size());
-    allreduce_sum(dec_.rows().comm, Q_.data(), Q_.size());
-  }
+  if (dec_.split() == Mlp::Split::output) allreduce_sum(dec_.rows().comm, Q_.data(), Q_.size());
   steps_.clear();
   iterations_ = 0;
   Matrix U = U0;
+  const Matrix I = Matrix::Identity(r, r);
   for (int k = 0; k < s.iterations; ++k) {
     Step st;
     st.U = U;
-    Matrix Z = W1 * U;
-    Z.colwise() += b1;
-    st.T = linear_ ? Z : Matrix(Z.array().tanh());
+    st.T = hidden(U);
     st.G.noalias() = M_ * st.T;
     st.G -= Q_;
-    // A_i = diag(1 − t_i²) W₁ for every sample, side by side: h x rB.
+    // A_i = diag(S_i) W₁ for every sample, side by side: h x rB; g_i = A_iᵀG_i = W₁ᵀ(S_i ⊙ G_i).
+    const Matrix S = slopes(st.T);
     Matrix A(h, r * B);
-    for (Index i = 0; i < B; ++i)
-      A.middleCols(i * r, r) = linear_ ? Matrix(W1) : Matrix((1.0 - st.T.col(i).array().square()).matrix().asDiagonal() * W1);
-    st.MA.noalias() = M_ * A;
+    for (Index i = 0; i < B; ++i) A.middleCols(i * r, r) = S.col(i).asDiagonal() * W1;
+    Matrix H = gram_hessians(A, S);
+    Matrix g = W1.transpose() * S.cwiseProduct(st.G);
+    if (lambda_ > 0) g += lambda_ * U;
     st.P.resize(r, B);
     st.Hinv.resize(r, r * B);
-    const Matrix I = Matrix::Identity(r, r);
     double largest = 0;
     for (Index i = 0; i < B; ++i) {
-      const auto Ai = A.middleCols(i * r, r);
-      Matrix H = Ai.transpose() * st.MA.middleCols(i * r, r);
-      H.diagonal().array() += damping_ + lambda_;
-      Eigen::LLT<Matrix> llt(H);
+      auto Hi = H.middleCols(i * r, r);
+      Hi.diagonal().array() += damping_ + lambda_;
+      const Eigen::LLT<Eigen::Ref<Matrix>> llt(Hi);  // in place
       if (llt.info() != Eigen::Success)
         throw Error("Gauss–Newton encoder: JᵀJ + (γ + λ)I is not positive definite (increase the damping)");
       st.Hinv.middleCols(i * r, r) = llt.solve(I);
-      st.P.col(i) = st.Hinv.middleCols(i * r, r) * (Ai.transpose() * st.G.col(i) + lambda_ * U.col(i));
+      st.P.col(i).noalias() = st.Hinv.middleCols(i * r, r) * g.col(i);
       largest = std::max(largest, st.P.col(i).norm() / (1.0 + U.col(i).norm()));
     }
     U -= st.P;
@@ -240,17 +260,32 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
     iterations_ = static_cast<int>(steps_.size());
     if (s.tolerance > 0 && largest <= s.tolerance) break;
   }
+  Ufinal_ = U;
+  Tfinal_ = hidden(U);
   return U;
+}
+
+double GaussNewtonEncoder::reconstruction_loss(double scale) const {
+  // Σ_i tᵢᵀMtᵢ − 2tᵢᵀqᵢ (M and Q are the ranks' sums) + ‖X − b₂1ᵀ‖² (this rank's rows).
+  const double gram = (Tfinal_.cwiseProduct(M_ * Tfinal_ - 2 * Q_)).sum();
+  const double xx = dec_.split() == Mlp::Split::output ? allreduce_sum(dec_.rows().comm, Xc_.squaredNorm())
+                                                       : Xc_.squaredNorm();
+  return scale * std::max(gram + xx, 0.0);
 }
 
 // Reverse mode of one step U_k = U_{k-1} − p, p_i = H_i⁻¹(g_i + λu_i), H_i = (γ + λ)I + A_iᵀMA_i,
 // g_i = A_iᵀG_i, G = MT − Q, A_i = diag(S_i)W₁, S = 1 − T², T = tanh(W₁U + b₁),
 // M = W₂ᵀW₂, Q = W₂ᵀ(X − b₂1ᵀ). With p̄ = −Ū_k and ḡ_i = H_i⁻¹p̄_i:
-//   Ā_i = G_iḡ_iᵀ − MA_i(ḡ_ip_iᵀ + p_iḡ_iᵀ),  Ḡ_i = A_iḡ_i,
-//   M̄ += Σ_i −(A_iḡ_i)(A_ip_i)ᵀ + ḠTᵀ,  Q̄ = −Ḡ,  T̄ = MḠ − 2T ⊙ S̄,  S̄_i = rowdot(Ā_i, W₁),
-//   W̄₁ += Σ_i diag(S_i)Ā_i + Z̄Uᵀ,  Z̄ = T̄ ⊙ S,  b̄₁ += Z̄1,  Ū_{k-1} = Ū_k + W₁ᵀZ̄ + λḡ.
-// M̄ and Q̄ are summed over the steps and turned into W̄₂, b̄₂ once at the end.
-Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad) const {
+//   Ā_i = G_iḡ_iᵀ − MA_i(ḡ_ip_iᵀ + p_iḡ_iᵀ) = a_iḡ_iᵀ − c_ip_iᵀ,  a = G − MD,  c = MḠ,
+//   Ḡ = S ⊙ W₁ḡ (= A_iḡ_i),  D = S ⊙ W₁p (= A_ip_i),  M̄ += Ḡ(T − D)ᵀ,  Q̄ = −Ḡ,
+//   S̄ = rowdot(Ā_i, W₁) = a ⊙ W₁ḡ − c ⊙ W₁p,  T̄ = MḠ − 2T ⊙ S̄,  Z̄ = T̄ ⊙ S,
+//   W̄₁ += Σ_i diag(S_i)Ā_i + Z̄Uᵀ = (S ⊙ a)ḡᵀ − (S ⊙ c)pᵀ + Z̄Uᵀ,  b̄₁ += Z̄1,
+//   Ū_{k-1} = Ū_k + W₁ᵀZ̄ + λḡ
+// — every term a product over the whole batch but ḡ_i = H_i⁻¹p̄_i (r x r each). M̄ and Q̄ are
+// summed over the steps and turned into W̄₂, b̄₂ once at the end. The reconstruction term
+// s Σ‖W₂t_i + b₂ − x_i‖² = s Σ(tᵢᵀMtᵢ − 2tᵢᵀqᵢ + ‖x_i − b₂‖²) seeds M̄ = sTTᵀ, Q̄ = −2sT,
+// T̄ = 2s(MT − Q) and b̄₂ = −2s(X − b₂1ᵀ)1 at U_I.
+Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad, double reconstruction_scale) const {
   const auto W1 = dec_.weight(0);
   const auto W2 = dec_.weight(1);
   const Index r = W1.cols(), h = W1.rows();
@@ -262,44 +297,55 @@ Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad) const {
   auto gb2 = dec_.bias_in(grad, 1);
 
   Matrix Ubar = Ubar_in;
-  Matrix Mbar = Matrix::Zero(h, h), Gsum;
+  Matrix Mbar = Matrix::Zero(h, h), Gsum = Matrix::Zero(h, Ubar.cols());
+  const double s = reconstruction_scale;
+  if (s > 0) {
+    const Matrix S = slopes(Tfinal_);
+    Mbar.noalias() += s * Tfinal_ * Tfinal_.transpose();
+    Gsum += 2 * s * Tfinal_;
+    const Matrix Zbar = (2 * s * (M_ * Tfinal_ - Q_)).cwiseProduct(S);
+    gW1.noalias() += Zbar * Ufinal_.transpose();
+    gb1 += Zbar.rowwise().sum();
+    Ubar.noalias() += W1.transpose() * Zbar;
+  }
   for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
     const Step& st = *it;
     const Index B = st.U.cols();
-    // S = tanh'(Z) = 1 − T² (constant 1 for a linear hidden layer, which then has no S̄ term).
-    const Matrix S = linear_ ? Matrix(Matrix::Ones(h, B)) : Matrix(1.0 - st.T.array().square());
-    Matrix Gbar(h, B), D(h, B), Tbar(h, B), Sbar(h, B), Gl(r, B);  // Gl: the ḡ_i
-    for (Index i = 0; i < B; ++i) {
-      const Matrix Ai = S.col(i).asDiagonal() * W1;
-      const Vector pbar = -Ubar.col(i);
-      const Vector gbar = st.Hinv.middleCols(i * r, r) * pbar;
-      const Vector& p = st.P.col(i);
-      Gl.col(i) = gbar;
-      const Matrix Abar = st.G.col(i) * gbar.transpose() -
-                          st.MA.middleCols(i * r, r) * (gbar * p.transpose() + p * gbar.transpose());
-      Gbar.col(i).noalias() = Ai * gbar;
-      D.col(i).noalias() = Ai * p;
-      Sbar.col(i) = Abar.cwiseProduct(W1).rowwise().sum();
-      gW1.noalias() += S.col(i).asDiagonal() * Abar;
-    }
-    Mbar.noalias() -= Gbar * D.transpose();
-    Mbar.noalias() += Gbar * st.T.transpose();
-    if (Gsum.size() == 0) Gsum = Gbar;
-    else Gsum += Gbar;
-    Tbar.noalias() = M_ * Gbar;
-    if (!linear_) Tbar.array() -= 2.0 * st.T.array() * Sbar.array();
+    const Matrix S = slopes(st.T);
+    Matrix Gl(r, B);  // the ḡ_i
+    for (Index i = 0; i < B; ++i) Gl.col(i).noalias() = -(st.Hinv.middleCols(i * r, r) * Ubar.col(i));
+    const Matrix WG = W1 * Gl, WP = W1 * st.P;
+    Matrix GD(h, 2 * B);  // [Ḡ D], then [MḠ MD] in one product
+    GD.leftCols(B) = S.cwiseProduct(WG);
+    GD.rightCols(B) = S.cwiseProduct(WP);
+    const Matrix MGD = M_ * GD;
+    const auto Gbar = GD.leftCols(B), D = GD.rightCols(B);
+    const auto c = MGD.leftCols(B);
+    const Matrix a = st.G - MGD.rightCols(B);
+    // W̄₁ += (S ⊙ a)ḡᵀ − (S ⊙ c)pᵀ, as one product.
+    Matrix SA(h, 2 * B), GP(r, 2 * B);
+    SA.leftCols(B) = S.cwiseProduct(a);
+    SA.rightCols(B) = -S.cwiseProduct(c);
+    GP.leftCols(B) = Gl;
+    GP.rightCols(B) = st.P;
+    gW1.noalias() += SA * GP.transpose();
+    Mbar.noalias() += Gbar * (st.T - D).transpose();
+    Gsum += Gbar;
+    Matrix Tbar = c;
+    if (!linear_) Tbar.array() -= 2.0 * st.T.array() * (a.cwiseProduct(WG) - c.cwiseProduct(WP)).array();
     const Matrix Zbar = Tbar.cwiseProduct(S);
     gW1.noalias() += Zbar * st.U.transpose();
     gb1 += Zbar.rowwise().sum();
     Ubar.noalias() += W1.transpose() * Zbar;
     if (lambda_ > 0) Ubar += lambda_ * Gl;
   }
-  if (!steps_.empty()) {
+  if (!steps_.empty() || s > 0) {
     // M = W₂ᵀW₂: W̄₂ += W₂(M̄ + M̄ᵀ). Q = W₂ᵀ(X − b₂1ᵀ) with Q̄ = −ΣḠ:
     // W̄₂ += (X − b₂1ᵀ)Q̄ᵀ, b̄₂ += −W₂Q̄1.
     gW2.noalias() += W2 * (Mbar + Mbar.transpose());
     gW2.noalias() -= Xc_ * Gsum.transpose();
     gb2.noalias() += W2 * Gsum.rowwise().sum();
+    if (s > 0) gb2 -= 2 * s * Xc_.rowwise().sum();
   }
   return Ubar;
 }

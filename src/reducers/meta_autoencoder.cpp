@@ -162,18 +162,19 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   Vector g0 = Vector::Zero(first_.parameters().size()), gd = Vector::Zero(decoder_.parameters().size());
   double loss;
   if (gradient_ == Gradient::unrolled) {
+    // The reconstruction ‖φ(U_I) − X‖² through W₂ᵀW₂ and W₂ᵀX, which the steps formed
+    // anyway: its value and gradient then cost no product with n rows of their own.
     const Matrix U = gn.solve(X, U0, train_gn_);
-    const Matrix R = decoder_.forward(U, td) - X;
-    loss = scale * allreduce_sum(net_rows_.comm, R.squaredNorm());
-    Matrix Ubar = decoder_.backward(td, 2 * scale * R, gd);
+    loss = gn.reconstruction_loss(scale);
+    Matrix Ubar = Matrix::Zero(U.rows(), U.cols());
     if (latent_penalty_ > 0) {
       // β‖u‖²/r per sample: the outer loss alone is invariant under u → cu, W₁ → W₁/c, and
       // the inner solve may then push u into the decoder's flat tanh region (see the header).
       const double sp = latent_penalty_ / (static_cast<double>(U.rows()) * X.cols());
       loss += sp * U.squaredNorm();
-      Ubar += 2 * sp * U;
+      Ubar = 2 * sp * U;
     }
-    const Matrix U0bar = gn.backward(Ubar, gd);
+    const Matrix U0bar = gn.backward(Ubar, gd, scale);
     first_.backward(t0, U0bar, g0, false);
   } else {
     // Envelope theorem: u* minimizes the outer loss itself (‖φ(u) − x‖²/n + β‖u‖²/r, the

@@ -125,22 +125,35 @@ TEST_CASE("Newton's encoder converges where Gauss–Newton's rate exceeds one", 
 }
 
 TEST_CASE("Gauss–Newton adjoint matches finite differences", "[reducers][meta-ae][gauss-newton]") {
-  Mlp dec({3, 10, 15});
+  // More state rows than hidden units (Hessians through M = W₂ᵀW₂), fewer (through the
+  // Jacobians W₂A_i), and a linear hidden layer (no curvature terms).
+  struct Shape {
+    int n;
+    Mlp::Activation act;
+  };
+  const Shape shape = GENERATE(Shape{15, Mlp::Activation::tanh}, Shape{6, Mlp::Activation::tanh},
+                               Shape{15, Mlp::Activation::identity});
+  Mlp dec({3, 10, shape.n}, shape.act);
   dec.initialize(5);
   dec.set_parameters(dec.parameters() + random_matrix(dec.parameters().size(), 1, 6, 0.05).col(0));
-  const Matrix X = random_matrix(15, 4, 7, 0.5), U0 = random_matrix(3, 4, 8, 0.3), R = random_matrix(3, 4, 9);
+  const Matrix X = random_matrix(shape.n, 4, 7, 0.5), U0 = random_matrix(3, 4, 8, 0.3), R = random_matrix(3, 4, 9);
   // Plain and regularized steps (λ adds a term of its own to ∂U_k/∂U_{k-1}).
   const GaussNewtonSettings s = GENERATE(GaussNewtonSettings{4, 1e-2, 0}, GaussNewtonSettings{4, 1e-2, 0, false, 0.3});
-  // loss = Σ R ⊙ U_I
+  // Without and with the reconstruction term s‖φ(U_I) − X‖², which backward() adds itself.
+  const double scale = GENERATE(0.0, 0.7);
+  // loss = Σ R ⊙ U_I + s‖φ(U_I) − X‖², the reconstruction formed directly from the decoder
   auto loss = [&](const Mlp& d, const Matrix& u0) {
     GaussNewtonEncoder gn(d);
-    return gn.solve(X, u0, s).cwiseProduct(R).sum();
+    const Matrix U = gn.solve(X, u0, s);
+    return U.cwiseProduct(R).sum() + scale * (d.forward(U) - X).squaredNorm();
   };
   GaussNewtonEncoder gn(dec);
-  gn.solve(X, U0, s);
+  const Matrix U = gn.solve(X, U0, s);
   REQUIRE(gn.iterations_done() == 4);
+  // M and Q reproduce the residual to cancellation in ‖X − b₂‖² (about 1e-15 here).
+  CHECK(std::abs(gn.reconstruction_loss(scale) - scale * (dec.forward(U) - X).squaredNorm()) < 1e-13);
   Vector grad;
-  const Matrix U0bar = gn.backward(R, grad);
+  const Matrix U0bar = gn.backward(R, grad, scale);
   const double eps = 1e-6;
   double worst = 0;
   for (Index k = 0; k < dec.parameters().size(); ++k) {

@@ -52,20 +52,37 @@ class GaussNewtonEncoder {
   // included, polishing steps not).
   int iterations_done() const { return iterations_; }
 
+  // The outer loss's reconstruction term s Σ_i ‖φ(u_i) − x_i‖² at the last solve()'s result,
+  // formed through M and Q: tᵀMt − 2tᵀq + ‖x − b₂‖² per sample, no product with n rows
+  // (resolved to about ε‖X − b₂‖², ample for a training loss).
+  double reconstruction_loss(double scale) const;
+
   // Adjoint of the steps taken by the last solve(): given Ū = ∂loss/∂U_I, adds
   // ∂loss/∂(decoder parameters) through the steps to `grad` (decoder layout) and returns
-  // ∂loss/∂U₀. (The dependence of the loss on the decoder through the final reconstruction
-  // φ(U_I) is the caller's: it is an ordinary forward/backward pass.)
-  Matrix backward(const Matrix& Ubar, Vector& grad) const;
+  // ∂loss/∂U₀. With reconstruction_scale s > 0 the loss also holds reconstruction_loss(s),
+  // whose gradient (through φ(U_I) and the steps) is added as well; with s = 0 the
+  // reconstruction is the caller's (an ordinary forward/backward pass of the decoder).
+  Matrix backward(const Matrix& Ubar, Vector& grad, double reconstruction_scale = 0) const;
 
  private:
   struct Step {
-    Matrix U, T, MA, P, G;  // U_{k-1}, tanh(W₁U + b₁), [M A_i] (h x rB), steps p_i, G = MT − Q
-    Matrix Hinv;            // [(γI + A_iᵀMA_i)⁻¹] (r x rB)
+    Matrix U, T, P, G;  // U_{k-1}, tanh(W₁U + b₁), steps p_i, G = MT − Q
+    Matrix Hinv;        // [(γI + λI + A_iᵀMA_i)⁻¹] (r x rB)
   };
+  // M = W₂ᵀW₂, summed over the ranks.
+  void form_gram();
+  // [A_1ᵀMA_1 … A_mᵀMA_m] (r x rm) for A = [A_1 … A_m] (h x rm), A_j = diag(S_j)W₁: as
+  // W₁ᵀ[diag(S_j)(MA)_j], two products over the whole batch; through the Jacobians W₂A_j
+  // where W₂ has fewer rows than columns and all of them are here (the Burgers set's 32 POD
+  // coordinates and h = 100: 3x fewer operations).
+  Matrix gram_hessians(const Matrix& A, const Matrix& S) const;
+  Matrix hidden(const Matrix& U) const;  // tanh(W₁U + b₁), or W₁U + b₁ for a linear decoder
+  Matrix slopes(const Matrix& T) const;  // S = 1 − T² (ones for a linear decoder)
+
   const Mlp& dec_;
   bool linear_;  // identity hidden layer: φ(u) = W₂(W₁u + b₁) + b₂
   Matrix M_, Q_, Xc_;  // W₂ᵀW₂, W₂ᵀ(X − b₂1ᵀ), X − b₂1ᵀ
+  Matrix Ufinal_, Tfinal_;  // U_I and its hidden state, for the reconstruction term
   double damping_ = 0, lambda_ = 0;  // γ and λ of the last solve()
   int iterations_ = 0;
   std::vector<Step> steps_;
