@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <Eigen/Cholesky>
+#include <cmath>
 
 #include "metarom/error.hpp"
 
@@ -207,6 +208,44 @@ Matrix GaussNewtonEncoder::solve_adaptive(const Matrix& X, const Matrix& U0, con
   return U;
 }
 
+namespace {
+// The inverse of a small symmetric positive definite H (r x r, r ≤ a few dozen) by Cholesky,
+// written out: one call per sample, where Eigen's LLT::solve calls the BLAS (dtrsm) with its
+// per-call overhead. False where H is not positive definite.
+bool invert_spd(Eigen::Ref<Matrix> H, Eigen::Ref<Matrix> Hinv) {
+  const Index r = H.rows();
+  for (Index j = 0; j < r; ++j) {  // H = LLᵀ, L in H's lower triangle
+    double d = H(j, j);
+    for (Index k = 0; k < j; ++k) d -= H(j, k) * H(j, k);
+    if (!(d > 0)) return false;
+    d = std::sqrt(d);
+    H(j, j) = d;
+    for (Index i = j + 1; i < r; ++i) {
+      double v = H(i, j);
+      for (Index k = 0; k < j; ++k) v -= H(i, k) * H(j, k);
+      H(i, j) = v / d;
+    }
+  }
+  for (Index j = 0; j < r; ++j) {  // L⁻¹ in Hinv's lower triangle
+    Hinv(j, j) = 1 / H(j, j);
+    for (Index i = j + 1; i < r; ++i) {
+      double v = 0;
+      for (Index k = j; k < i; ++k) v -= H(i, k) * Hinv(k, j);
+      Hinv(i, j) = v / H(i, i);
+    }
+  }
+  for (Index j = 0; j < r; ++j)  // H⁻¹ = L⁻ᵀL⁻¹, upper triangle first, then mirrored
+    for (Index i = 0; i <= j; ++i) {
+      double v = 0;
+      for (Index k = j; k < r; ++k) v += Hinv(k, i) * Hinv(k, j);
+      Hinv(i, j) = v;
+    }
+  for (Index j = 0; j < r; ++j)
+    for (Index i = j + 1; i < r; ++i) Hinv(i, j) = Hinv(j, i);
+  return true;
+}
+}  // namespace
+
 Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussNewtonSettings& s) {
   if (s.adaptive) return solve_adaptive(X, U0, s);
   const auto W1 = dec_.weight(0);
@@ -228,7 +267,6 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
   steps_.clear();
   iterations_ = 0;
   Matrix U = U0;
-  const Matrix I = Matrix::Identity(r, r);
   for (int k = 0; k < s.iterations; ++k) {
     Step st;
     st.U = U;
@@ -248,10 +286,8 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
     for (Index i = 0; i < B; ++i) {
       auto Hi = H.middleCols(i * r, r);
       Hi.diagonal().array() += damping_ + lambda_;
-      const Eigen::LLT<Eigen::Ref<Matrix>> llt(Hi);  // in place
-      if (llt.info() != Eigen::Success)
+      if (!invert_spd(Hi, st.Hinv.middleCols(i * r, r)))
         throw Error("Gauss–Newton encoder: JᵀJ + (γ + λ)I is not positive definite (increase the damping)");
-      st.Hinv.middleCols(i * r, r) = llt.solve(I);
       st.P.col(i).noalias() = st.Hinv.middleCols(i * r, r) * g.col(i);
       largest = std::max(largest, st.P.col(i).norm() / (1.0 + U.col(i).norm()));
     }

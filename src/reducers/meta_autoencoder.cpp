@@ -271,6 +271,9 @@ void MetaAutoencoder::load(const h5::Group& g, const RowPartition& rows) {
 }
 
 std::string MetaAutoencoder::settings_summary() const {
+  if (gradient_ == Gradient::implicit)
+    return fmt::format("{}, implicit (envelope) gradient: inner problem solved to convergence, latent penalty β = {:g}",
+                       NeuralReducer::settings_summary(), latent_penalty_);
   return fmt::format("{}, I = {} unrolled Gauss–Newton steps, latent penalty β = {:g}", NeuralReducer::settings_summary(),
                      train_gn_.iterations, latent_penalty_);
 }
