@@ -44,14 +44,14 @@ KINDS = [("-", "the reducer's own ROM (Galerkin-type)"), ("--", "+learned: learn
 
 def style(r):
     """Line style of a row: solid for Galerkin-type ROMs, dashed learned, dotted closures, dash-dot LSPG."""
-    if r["rom"] == "lspg":
+    if r["rom"].startswith("lspg"):
         return "-."
     return "--" if r["rom"] == "learned" else ":" if r["rom"].endswith("+closure") else "-"
 
 
 def label(r):
     """A row's name in legends: the reducer, and the ROM where it is not the reducer's own."""
-    return r["reducer"] + (" (lspg)" if r["rom"] == "lspg" else "")
+    return r["reducer"] + (" (lspg)" if r["rom"].startswith("lspg") else "")
 
 
 def family(r):

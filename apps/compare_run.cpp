@@ -495,6 +495,11 @@ std::vector<nlohmann::json> CompareRun::reducer_rows(const std::string& item, in
       if (kind == rom_kind) continue;
       nlohmann::json k = reducer_fields;
       k["rom"] = rom_kind_name(kind);
+      if (kind == RomKind::lspg) {
+        const std::string& residual = plan_.rom_settings.lspg_residual;
+        const bool stage = residual == "stage" || (residual == "auto" && ManifoldLspgRom::stage_available(*fom_, reducer));
+        k["rom"] = stage ? "lspg (stage residual)" : "lspg";
+      }
       run_rom_row(k, kind, reducer, nullptr, reducer.type() + "_" + rom_kind_name(kind) + tag);
       rows.push_back(k);
     }

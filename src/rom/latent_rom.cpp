@@ -14,22 +14,30 @@
 namespace metarom {
 
 namespace {
-PetscErrorCode rom_options(const char* prefix, double* damping) {
+PetscErrorCode rom_options(const char* prefix, double* damping, std::string* lspg_residual) {
   PetscReal delta = *damping;
+  char residual[32];
+  PetscBool set;
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Latent ROM (metarom)", "LatentRom");
   PetscCall(PetscOptionsReal("-manifold_damping",
                              "Manifold Galerkin damping delta (negative: 1e-4 for nonlinear decoders, 0 for affine)",
                              "LatentRom", delta, &delta, nullptr));
+  PetscCall(PetscOptionsString("-lspg_residual",
+                               "Manifold LSPG residual: full (n rows), stage (projected on a neural reducer's POD stage, free of n) or auto (stage where there is one)",
+                               "LatentRom", lspg_residual->c_str(), residual, sizeof residual, &set));
   PetscOptionsEnd();
   *damping = delta;
+  if (set) *lspg_residual = residual;
   PetscFunctionReturn(0);
 }
 }  // namespace
 
 void LatentRomSettings::set_from_options(const std::string& p) {
   prefix = p;
-  METAROM_PETSC(rom_options(petsc_prefix(p), &manifold_damping));
+  METAROM_PETSC(rom_options(petsc_prefix(p), &manifold_damping, &lspg_residual));
+  if (lspg_residual != "auto" && lspg_residual != "full" && lspg_residual != "stage")
+    throw Error(fmt::format("-{}lspg_residual must be auto, full or stage, got '{}'", p, lspg_residual));
 }
 
 double LatentRomSettings::damping_for(const Reducer& reducer) const {
@@ -125,7 +133,11 @@ LatentRom::LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& r
       dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer));
       break;
     case RomKind::lspg:
-      lspg_ = std::make_unique<ManifoldLspgRom>(model, reducer);
+      lspg_ = std::make_unique<ManifoldLspgRom>(
+          model, reducer,
+          ManifoldLspgRom::Settings{.residual = settings.lspg_residual == "stage"  ? ManifoldLspgRom::Residual::stage
+                                                : settings.lspg_residual == "full" ? ManifoldLspgRom::Residual::full
+                                                                                   : ManifoldLspgRom::Residual::automatic});
       break;
     case RomKind::automatic:
       throw Error("LatentRom: the automatic kind did not resolve");  // resolve() never returns it

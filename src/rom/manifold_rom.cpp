@@ -13,20 +13,46 @@
 
 namespace metarom {
 
-Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
-  const Index r = uk.size();
-  const MPI_Comm comm = model_.rows().comm;
-  const Vector xk = reducer_.decode(uk).col(0);
-  Vector u = uk;
+namespace {
+// The POD stage of a neural reducer as a K-dimensional Galerkin model (x = x̄ + V y), where
+// the reducer has one and the model is linear or quadratic; null otherwise.
+bool has_pod_stage(const FullOrderModel& model, const Reducer& reducer) {
+  const Normalization* norm = reducer.normalization();
+  return norm && norm->modes > 0 && model.quadratic_structure();
+}
+
+std::unique_ptr<QuadraticGalerkinRom> pod_stage(const FullOrderModel& model, const Reducer& reducer) {
+  if (!has_pod_stage(model, reducer)) return nullptr;
+  const Normalization* norm = reducer.normalization();
+  return std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
+}
+}  // namespace
+
+ManifoldLspgRom::ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s)
+    : model_(model), reducer_(reducer), s_(s) {
+  if (s_.residual != Residual::full) {
+    stage_ = pod_stage(model, reducer);
+    if (!stage_ && s_.residual == Residual::stage)
+      throw Error("manifold LSPG: -rom_lspg_residual stage needs a neural reducer with a POD stage (-ae_pod_modes > 0) "
+                  "and a linear or quadratic model");
+  }
+}
+
+ManifoldLspgRom::~ManifoldLspgRom() = default;
+
+bool ManifoldLspgRom::stage_available(const FullOrderModel& model, const Reducer& reducer) {
+  return has_pod_stage(model, reducer);
+}
+
+template <class F>
+Vector ManifoldLspgRom::gauss_newton(Vector u, double t_next, MPI_Comm comm, F&& residual) const {
+  const Index r = u.size();
   for (int it = 0; it < s_.max_iterations; ++it) {
-    const Vector x = reducer_.decode(u).col(0);
-    const Vector R = x - xk - dt * model_.rhs(t_next, x).col(0);
-    const Matrix J = reducer_.decoder_jacobian(u);
-    const Matrix JR = J - dt * model_.apply_jacobian(t_next, x, J);
+    const auto [R, JR] = residual(u);
     Matrix normal(r, r + 1);
     normal.leftCols(r) = JR.transpose() * JR;
     normal.col(r) = JR.transpose() * R;
-    allreduce_sum(comm, normal.data(), normal.size());
+    if (comm != MPI_COMM_NULL) allreduce_sum(comm, normal.data(), normal.size());
     normal.leftCols(r).diagonal().array() += s_.damping;
     Eigen::LDLT<Matrix> H(normal.leftCols(r));
     if (H.info() != Eigen::Success) throw Error("manifold LSPG: singular normal equations");
@@ -38,10 +64,33 @@ Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
   return u;  // the last iterate: LSPG's tolerance is a target, not a requirement
 }
 
+Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
+  if (stage_) {
+    // Replicated K-dimensional work: ψ, ∂ψ/∂u, the stage's G and ∂G/∂y.
+    const Vector yk = reducer_.network_decode(uk).col(0);
+    return gauss_newton(uk, t_next, MPI_COMM_NULL, [&](const Vector& u) {
+      const Vector y = reducer_.network_decode(u).col(0);
+      const Matrix Js = reducer_.network_jacobian(u);
+      Vector R = y - yk - dt * stage_->rhs(t_next, y);
+      Matrix JR = Js - dt * (stage_->jacobian(t_next, y) * Js);
+      return std::pair<Vector, Matrix>{std::move(R), std::move(JR)};
+    });
+  }
+  const Vector xk = reducer_.decode(uk).col(0);
+  return gauss_newton(uk, t_next, model_.rows().comm, [&](const Vector& u) {
+    const Vector x = reducer_.decode(u).col(0);
+    Vector R = x - xk - dt * model_.rhs(t_next, x).col(0);
+    const Matrix J = reducer_.decoder_jacobian(u);
+    Matrix JR = J - dt * model_.apply_jacobian(t_next, x, J);
+    return std::pair<Vector, Matrix>{std::move(R), std::move(JR)};
+  });
+}
+
 
 LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) const {
   return march_latent(
-      u0, grid, [&](const Vector& u, double t_next, double dt) { return step(u, t_next, dt); }, "lspg-beuler");
+      u0, grid, [&](const Vector& u, double t_next, double dt) { return step(u, t_next, dt); },
+      stage_ ? "lspg-beuler (stage residual)" : "lspg-beuler");
 }
 
 
@@ -64,9 +113,7 @@ Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string&
 ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping)
     : model_(model), reducer_(reducer) {
   require_same_rows(model, reducer, "manifold Galerkin ROM");
-  const Normalization* norm = reducer.normalization();
-  if (norm && norm->modes > 0 && model.quadratic_structure())
-    stage_ = std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
+  stage_ = pod_stage(model, reducer);
   damped_.delta = damping >= 0 ? damping : default_manifold_damping(reducer);
 }
 

@@ -21,6 +21,7 @@ namespace metarom {
 // (-rom_ts_type, ...).
 struct LatentRomSettings {
   double manifold_damping = -1;
+  std::string lspg_residual = "auto";  // -<prefix>lspg_residual: auto, full or stage (ManifoldLspgRom::Residual)
   std::string prefix = "rom_";
   void set_from_options(const std::string& prefix = "rom_");
   double damping_for(const Reducer& reducer) const;

@@ -92,24 +92,43 @@ class ManifoldGalerkinRom : public LatentDynamics {
 // one allreduce per iteration (the same damped solve as the meta-autoencoder's encoder).
 // The residual is not an ODE right-hand side, so LSPG runs its own time loop rather than a
 // PETSc TS.
+//
+// Residual::stage: for a neural reducer with a POD stage (φ(u) = x̄ + Vψ(u)) and a linear or
+// quadratic model, the residual projected onto the stage's span instead,
+//   u_{k+1} = argmin_u ‖ψ(u) − ψ(u_k) − Δt G(t_{k+1}, ψ(u))‖²,  G = (VᵀV)⁻¹Vᵀf(x̄ + V·),
+// with G the stage's K-dimensional Galerkin right-hand side, projected once (as manifold
+// Galerkin's): the online cost is free of n. It drops the residual's part outside the
+// stage, −Δt(I − P_V)f, which the full residual also minimizes. Residual::automatic (the
+// default) takes the stage where there is one, the full residual otherwise.
 class ManifoldLspgRom {
  public:
+  enum class Residual { automatic, full, stage };
   struct Settings {
     int max_iterations = 20;
     double tolerance = 1e-10;  // stop when ‖δ‖ ≤ tol (1 + ‖u‖)
     double damping = 1e-12;
+    Residual residual = Residual::automatic;
   };
-  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer) : model_(model), reducer_(reducer) {}
-  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s)
-      : model_(model), reducer_(reducer), s_(s) {}
+  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer) : ManifoldLspgRom(model, reducer, Settings{}) {}
+  // Throws where Residual::stage is asked for a reducer without a POD stage or a model that
+  // is not linear or quadratic.
+  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s);
+  ~ManifoldLspgRom();
   // Advances over the grid (its dt and stride); throws when a step's solve fails.
   LatentTrajectory solve(const Vector& u0, const TimeGrid& grid) const;
   Vector step(const Vector& u, double t_next, double dt) const;
+  Residual residual() const { return stage_ ? Residual::stage : Residual::full; }  // the one in use
+  // Whether Residual::stage applies: a neural reducer with a POD stage, a linear or quadratic model.
+  static bool stage_available(const FullOrderModel& model, const Reducer& reducer);
 
  private:
+  // One Gauss–Newton solve of min ‖R(u)‖² from u, R and its Jacobian from `residual`.
+  template <class F>
+  Vector gauss_newton(Vector u, double t_next, MPI_Comm comm, F&& residual) const;
   const FullOrderModel& model_;
   const Reducer& reducer_;
   Settings s_;
+  std::unique_ptr<QuadraticGalerkinRom> stage_;
 };
 
 }  // namespace metarom
