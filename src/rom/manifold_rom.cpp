@@ -14,13 +14,13 @@
 namespace metarom {
 
 namespace {
-// The POD stage of a neural reducer as a K-dimensional Galerkin model (x = x̄ + V y), where
-// the reducer has one and the model is linear or quadratic; null otherwise.
+// Whether the reducer decodes through a POD stage (x = x̄ + V y) on a linear or quadratic model.
 bool has_pod_stage(const FullOrderModel& model, const Reducer& reducer) {
   const Normalization* norm = reducer.normalization();
   return norm && norm->modes > 0 && model.quadratic_structure();
 }
 
+// That stage as a K-dimensional Galerkin model, projected once; null where there is none.
 std::unique_ptr<QuadraticGalerkinRom> pod_stage(const FullOrderModel& model, const Reducer& reducer) {
   if (!has_pod_stage(model, reducer)) return nullptr;
   const Normalization* norm = reducer.normalization();
