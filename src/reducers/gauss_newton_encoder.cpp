@@ -298,12 +298,14 @@ Matrix GaussNewtonEncoder::solve(const Matrix& X, const Matrix& U0, const GaussN
   }
   Ufinal_ = U;
   Tfinal_ = hidden(U);
+  Gfinal_.noalias() = M_ * Tfinal_;
+  Gfinal_ -= Q_;
   return U;
 }
 
 double GaussNewtonEncoder::reconstruction_loss(double scale) const {
-  // Σ_i tᵢᵀMtᵢ − 2tᵢᵀqᵢ (M and Q are the ranks' sums) + ‖X − b₂1ᵀ‖² (this rank's rows).
-  const double gram = (Tfinal_.cwiseProduct(M_ * Tfinal_ - 2 * Q_)).sum();
+  // Σ_i tᵢᵀ(Mtᵢ − qᵢ) − tᵢᵀqᵢ (M and Q are the ranks' sums) + ‖X − b₂1ᵀ‖² (this rank's rows).
+  const double gram = (Tfinal_.cwiseProduct(Gfinal_ - Q_)).sum();
   const double xx = dec_.split() == Mlp::Split::output ? allreduce_sum(dec_.rows().comm, Xc_.squaredNorm())
                                                        : Xc_.squaredNorm();
   return scale * std::max(gram + xx, 0.0);
@@ -339,7 +341,7 @@ Matrix GaussNewtonEncoder::backward(const Matrix& Ubar_in, Vector& grad, double 
     const Matrix S = slopes(Tfinal_);
     Mbar.noalias() += s * Tfinal_ * Tfinal_.transpose();
     Gsum += 2 * s * Tfinal_;
-    const Matrix Zbar = (2 * s * (M_ * Tfinal_ - Q_)).cwiseProduct(S);
+    const Matrix Zbar = (2 * s * Gfinal_).cwiseProduct(S);
     gW1.noalias() += Zbar * Ufinal_.transpose();
     gb1 += Zbar.rowwise().sum();
     Ubar.noalias() += W1.transpose() * Zbar;

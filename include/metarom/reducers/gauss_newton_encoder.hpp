@@ -82,7 +82,7 @@ class GaussNewtonEncoder {
   const Mlp& dec_;
   bool linear_;  // identity hidden layer: φ(u) = W₂(W₁u + b₁) + b₂
   Matrix M_, Q_, Xc_;  // W₂ᵀW₂, W₂ᵀ(X − b₂1ᵀ), X − b₂1ᵀ
-  Matrix Ufinal_, Tfinal_;  // U_I and its hidden state, for the reconstruction term
+  Matrix Ufinal_, Tfinal_, Gfinal_;  // U_I, its hidden state T and MT − Q, for the reconstruction term
   double damping_ = 0, lambda_ = 0;  // γ and λ of the last solve()
   int iterations_ = 0;
   std::vector<Step> steps_;
