@@ -61,35 +61,21 @@ double relative_error(const Vector& x, const Vector& ref, MPI_Comm comm) {
 }
 
 
-// A sweep: the model rebuilt from `base` (its settings as provenance) at every point, run,
-// and the runs joined into one parametric set (trajectory_set.hpp).
-SnapshotSet simulate_sweep(const Attributes& base, const ParameterSweep& sweep, const Common& c, nlohmann::json& j,
-                           std::string& summary) {
-  const bool show = !c.quiet && !c.json;
-  std::vector<SnapshotSet> runs;
-  std::vector<std::string> names;
-  nlohmann::json seconds = nlohmann::json::array();
-  double total = 0;
-  for (size_t i = 0; i < sweep.points.size(); ++i) {
-    const std::string where = fmt::format("-sweep point {} ({})", i + 1, sweep.describe(i));
-    auto model = create_model(PETSC_COMM_WORLD, with_parameters(base, sweep.names, sweep.points[i], "-sweep"), where);
+// A sweep (parameter_sweep.hpp), with what it reports.
+SnapshotSet run_sweep(const Attributes& base, const ParameterSweep& sweep, const Common& c, nlohmann::json& j,
+                      std::string& summary) {
+  SweepRuns runs = simulate_sweep(PETSC_COMM_WORLD, base, sweep, !c.quiet && !c.json, "-sweep", [&](size_t i) {
     progress(c, fmt::format("simulate: run {} of {}: {}\n", i + 1, sweep.points.size(), sweep.describe(i)));
-    SnapshotSet run = model->simulate(show);
-    run.parameter_names = sweep.names;
-    run.mu = sweep.points[i].replicate(1, run.count());
-    seconds.push_back(model->solve_seconds());
-    total += model->solve_seconds();
-    runs.push_back(std::move(run));
-    names.push_back(where);
-  }
-  SnapshotSet set = merge_trajectories(runs, names);
+  });
+  double total = 0;
+  for (double s : runs.seconds) total += s;
   j["seconds"] = total;
-  j["run_seconds"] = seconds;
+  j["run_seconds"] = runs.seconds;
   j["trajectories"] = sweep.points.size();
   j["parameters"] = sweep.names;
   summary = fmt::format("{} runs ({}) in {:.3f} s of time integration\n", sweep.points.size(),
                         fmt::join(sweep.names, ", "), total);
-  return set;
+  return std::move(runs.set);
 }
 
 // One run of each model, with what it reports (JSON fields and the summary line).
@@ -184,7 +170,7 @@ int cmd_simulate(const std::string& operand) {
       HeatConfig config;
       config.set_from_options(PETSC_COMM_WORLD);
       if (help_requested()) return 0;
-      set = sweep.empty() ? run_heat(config, c, j, summary) : simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+      set = sweep.empty() ? run_heat(config, c, j, summary) : run_sweep(config.to_attributes(), sweep, c, j, summary);
     } else if (model == "qg") {
       QgConfig config;
       config.set_from_options(PETSC_COMM_WORLD);
@@ -195,13 +181,13 @@ int cmd_simulate(const std::string& operand) {
       if (config.spinup_file == "none") config.spinup_file.clear();
       // A sweep's runs all start from the base configuration's spin-up state.
       set = sweep.empty() ? run_qg(config, vorticity, c, derived, j, summary)
-                          : simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+                          : run_sweep(config.to_attributes(), sweep, c, j, summary);
     } else if (model == "burgers") {
       BurgersConfig config;
       config.set_from_options(PETSC_COMM_WORLD);
       if (help_requested()) return 0;
       set = sweep.empty() ? run_burgers(config, c, j, summary)
-                          : simulate_sweep(config.to_attributes(), sweep, c, j, summary);
+                          : run_sweep(config.to_attributes(), sweep, c, j, summary);
     } else {
       throw Error("unknown model '" + model + "' (known: heat, qg, burgers)");
     }

@@ -15,6 +15,7 @@ packages=(
   libpetsc3.18-dev-examples                 # PETSc's TS tutorials: the plugin's tutorial bench (tests)
   clang libclang-rt-14-dev                  # the sanitizer and libFuzzer build (tests: scripts/sanitize.sh)
   python3-matplotlib python3-h5py python3-numpy  # figures of the main job (compare_plots.py)
+  python3-dev pybind11-dev python3-petsc4py python3-mpi4py python3-pytest  # the Python module and its tests
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-torch)                 # the autoencoder benchmark's PyTorch baseline

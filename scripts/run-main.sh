@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
+# Installed under /usr/local: `metarom` on PATH and `import metarom` in python3 (docs/python.md).
+cmake --install build > build/install.log 2>&1 || { cat build/install.log; exit 1; }
 mkdir -p out
 m=build/metarom
 $m simulate heat -o out/heat.h5

@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "metarom/error.hpp"
+#include "metarom/io/trajectory_set.hpp"
+#include "metarom/models/model.hpp"
 
 namespace metarom {
 
@@ -97,5 +99,26 @@ std::string describe_parameters(const std::vector<std::string>& names, const Vec
 }
 
 std::string ParameterSweep::describe(size_t i) const { return describe_parameters(names, points.at(i)); }
+
+SweepRuns simulate_sweep(MPI_Comm comm, const Attributes& base, const ParameterSweep& sweep, bool progress,
+                         const std::string& context, const std::function<void(size_t)>& before_run) {
+  if (sweep.empty()) throw Error(context + ": the sweep has no points");
+  SweepRuns out;
+  std::vector<SnapshotSet> runs;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < sweep.points.size(); ++i) {
+    const std::string where = fmt::format("{} point {} ({})", context, i + 1, sweep.describe(i));
+    auto model = create_model(comm, with_parameters(base, sweep.names, sweep.points[i], context), where);
+    if (before_run) before_run(i);
+    SnapshotSet run = model->simulate(progress);
+    run.parameter_names = sweep.names;
+    run.mu = sweep.points[i].replicate(1, run.count());
+    out.seconds.push_back(model->solve_seconds());
+    runs.push_back(std::move(run));
+    names.push_back(where);
+  }
+  out.set = merge_trajectories(runs, names);
+  return out;
+}
 
 }  // namespace metarom

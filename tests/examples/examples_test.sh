@@ -93,5 +93,19 @@ if "$ex/meta_autoencoder" heat.h5 meta.h5 -reducer_latent_dim 3 -ae_hidden 16 -a
      > meta.txt 2>&1 && grep -q "meta-autoencoder  MSE" meta.txt \
    && "$prefix/bin/metarom" info meta.h5 2>&1 | grep -q "meta-ae"; then ok
 else fail "meta_autoencoder: $(cat meta.txt)"; fi
+# The Python package as installed (when the build has it: METAROM_TEST_PYTHON=1): imported from
+# the prefix's dist-packages with nothing but PYTHONPATH, it finds the installed program, and the
+# notebook-style example runs (a short training: the run and its figure are checked).
+if [ "${METAROM_TEST_PYTHON:-0}" = 1 ]; then
+  pydir=$(ls -d "$prefix"/lib/python3*/dist-packages 2>/dev/null | head -1)
+  if [ -n "$pydir" ] && PYTHONPATH=$pydir METAROM_PROGRAM='' /usr/bin/python3 -c \
+       "import sys, metarom; assert metarom.__file__.startswith(sys.argv[1]), metarom.__file__; assert metarom.program() == sys.argv[2], metarom.program()" \
+       "$pydir" "$prefix/bin/metarom" > pyimport.txt 2>&1; then ok
+  else fail "import metarom from $prefix: $(cat pyimport.txt)"; fi
+  if PYTHONPATH=$pydir /usr/bin/python3 "$src/examples/python/heat_pod_meta.py" --epochs 30 --out py > py.txt 2>&1 \
+     && grep -q "pod   galerkin" py.txt && [ -s py/errors.png ]; then ok
+  else fail "examples/python/heat_pod_meta.py: $(cat py.txt)"; fi
+  cat py.txt
+fi
 cat pod.txt load.txt rec.txt meta.txt
 summary examples

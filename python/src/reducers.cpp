@@ -1,0 +1,195 @@
+// metarom.Reducer (and the per-type classes of python/metarom/__init__.py): every reducer of
+// the registry (reducers/reducer.hpp) built by type name, its settings given as keywords with
+// the command line's names (keyword_options.hpp), fitted on a SnapshotSet, saved as a model
+// file that `metarom rom`, `compare` and metarom.ReducedModel read.
+#include <fmt/format.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "keyword_options.hpp"
+#include "metarom/error.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/reducers/reducer.hpp"
+#include "metarom/rom/model_file.hpp"
+#include "module.hpp"
+
+namespace metarom::python {
+
+namespace {
+
+// Options PETSc objects read when the reducer works rather than when it is built.
+const std::vector<std::string> read_while_fitting{"tao_"};
+
+struct PyReducer {
+  std::unique_ptr<Reducer> reducer;
+  std::shared_ptr<KeywordOptions> options;
+  std::optional<SnapshotSet> training;  // what it was fitted on, without the states (the model file's /training)
+  std::string training_file = "(Python)";
+  double fit_seconds = 0;
+  long long count = -1;
+
+  const Reducer& fitted(const char* call) const {
+    if (!training) throw Error(fmt::format("{}.{}: the reducer is not fitted yet (call fit first)", reducer->type(), call));
+    return *reducer;
+  }
+};
+
+PyReducer make_reducer(const std::string& type, const py::object& r, bool progress, const py::kwargs& kw) {
+  PyReducer p;
+  p.reducer = create_reducer(type);
+  p.options = std::make_shared<KeywordOptions>(kw, fmt::format("Reducer('{}')", type));
+  {
+    auto scope = p.options->scope();
+    p.reducer->set_from_options();
+  }
+  p.options->check_used(read_while_fitting);
+  if (!r.is_none()) p.reducer->set_latent_dim(r.cast<int>());
+  p.reducer->set_progress(progress);
+  return p;
+}
+
+// The training set's header: everything the model file records, the states left out.
+SnapshotSet header_of(const SnapshotSet& set) {
+  SnapshotSet h = set;  // the states dropped below: cheap next to the fit
+  h.X.resize(set.rows.local(), 0);
+  return h;
+}
+
+SnapshotSet header_of(const TrainingRecord& t, const RowPartition& rows) {
+  SnapshotSet h;
+  h.rows = rows;
+  h.X.resize(rows.local(), 0);
+  h.layout = t.layout;
+  h.provenance = t.provenance;
+  h.parameter_names = t.parameter_names;
+  if (t.parameters.size() > 0 || t.trajectories > 1) {  // one column per trajectory
+    h.mu = t.parameters;
+    h.t = Vector::Zero(t.trajectories);
+    if (t.trajectories > 1)
+      for (Index j = 0; j < t.trajectories; ++j) h.starts.push_back(j);
+  }
+  return h;
+}
+
+}  // namespace
+
+void bind_reducers(py::module_& m) {
+  py::class_<PyReducer>(m, "Reducer", R"(A reducer: maps states x (n) to latent coordinates u (r) and back.
+
+Reducer(type, r=None, progress=False, **options): type is one of reducer_types() ("pod",
+"linear-ae", "sparse-ae", "ae", "ri-ae", "meta-ae", ...); r the latent dimension (POD and
+linear-ae: 0 chooses it by -pod_energy); options are the command line's without the leading
+'-' (pod_energy=0.9999, ae_hidden=100, meta_inner_steps=4, tao_type="lmvm").)")
+      .def(py::init(&make_reducer), py::arg("type"), py::arg("r") = py::none(), py::arg("progress") = false)
+      .def(
+          "fit",
+          [](PyReducer& p, const SnapshotSet& set) {
+            p.reducer->check_latent_dim(set.n(), set.count(), "the snapshot set");
+            {
+              py::gil_scoped_release release;
+              auto scope = p.options->scope();
+              MPI_Barrier(set.rows.comm);
+              const double start = MPI_Wtime();
+              p.reducer->fit(set);
+              p.fit_seconds = MPI_Wtime() - start;
+            }
+            p.training = header_of(set);
+            p.count = -1;
+            const std::string file = set.provenance.has("file") ? set.provenance.get_string("file", "provenance") : "";
+            p.training_file = file.empty() ? "(Python)" : file;
+          },
+          py::arg("set"), "Fits the reducer on the set's snapshots (all trajectories); returns None")
+      .def(
+          "encode",
+          [](const PyReducer& p, const py::handle& X) {
+            const Reducer& r = p.fitted("encode");
+            const MatrixArg x(X, "encode: X (this rank's rows of n x N)", r.rows().local());
+            Matrix out;
+            {
+              py::gil_scoped_release release;
+              out = r.encode(x.map());
+            }
+            return out;
+          },
+          py::arg("X"), "Latent coordinates (r x N) of the states X (this rank's rows, n x N)")
+      .def(
+          "decode",
+          [](const PyReducer& p, const py::handle& U) {
+            const Reducer& r = p.fitted("decode");
+            const MatrixArg u(U, "decode: U (r x N)", r.latent_dim());
+            Matrix out;
+            {
+              py::gil_scoped_release release;
+              out = r.decode(u.map());
+            }
+            return out;
+          },
+          py::arg("U"), "States (this rank's rows, n x N) of the latent coordinates U (r x N)")
+      .def(
+          "jacobian",
+          [](const PyReducer& p, const py::handle& u) {
+            const Reducer& r = p.fitted("jacobian");
+            return r.decoder_jacobian(vector_arg(u, "jacobian: u", r.latent_dim()));
+          },
+          py::arg("u"), "The decoder's Jacobian at u: this rank's rows of the n x r matrix")
+      .def(
+          "save",
+          [](const PyReducer& p, const std::string& path) {
+            const Reducer& r = p.fitted("save");
+            py::gil_scoped_release release;
+            save_model(path, r, *p.training, p.training_file, p.fit_seconds, nullptr, p.count);
+          },
+          py::arg("path"),
+          "Writes a model file (data/FORMAT.md): the command line's rom, eval and compare and ReducedModel read it")
+      .def_property_readonly("type", [](const PyReducer& p) { return p.reducer->type(); })
+      .def_property_readonly("latent_dim", [](const PyReducer& p) { return p.reducer->latent_dim(); })
+      .def_property_readonly("fitted", [](const PyReducer& p) { return p.training.has_value(); })
+      .def_property_readonly("fit_seconds", [](const PyReducer& p) { return p.fit_seconds; })
+      .def_property_readonly("settings", [](const PyReducer& p) { return p.reducer->settings_summary(); },
+                             "The settings it was fitted with, in one line")
+      .def_property_readonly(
+          "singular_values",
+          [](const PyReducer& p) -> py::object {
+            const auto* pod = dynamic_cast<const Pod*>(p.reducer.get());
+            if (!pod) return py::none();
+            return py::cast(Vector(pod->singular_values()));
+          },
+          "POD and linear-ae: the singular values of the training set; None for other reducers")
+      .def("__str__",
+           [](const PyReducer& p) {
+             std::ostringstream os;
+             if (p.training) p.reducer->view(os);
+             else os << p.reducer->type() << " (not fitted)";
+             return os.str();
+           })
+      .def("__repr__", [](const PyReducer& p) {
+        return fmt::format("Reducer('{}', r={}{})", p.reducer->type(), p.reducer->latent_dim(),
+                           p.training ? "" : ", not fitted");
+      });
+
+  m.def(
+      "load_reducer",
+      [](const std::string& path, const py::object& comm) {
+        const MPI_Comm c = communicator(comm);
+        ModelFile file;
+        {
+          py::gil_scoped_release release;
+          file = load_model(path, c);
+        }
+        PyReducer p;
+        p.reducer = std::move(file.reducer);
+        p.options = std::make_shared<KeywordOptions>(py::kwargs(), "load_reducer");
+        p.training = header_of(file.training, p.reducer->rows());
+        p.training_file = file.training.file;
+        p.fit_seconds = file.training.fit_seconds;
+        p.count = file.training.count;
+        return p;
+      },
+      py::arg("path"), py::arg("comm") = py::none(), "The reducer of a model file, rows split over comm's ranks");
+  m.def("reducer_types", &reducer_types, "The reducer types Reducer(type) accepts");
+}
+
+}  // namespace metarom::python
