@@ -9,7 +9,9 @@
 #   QG           the full model's step and its Poisson solvers (metarom_bench_qg), 1 and 2 ranks;
 #   ROMs         online µs per step and speedup of every reducer's ROM on the default heat set
 #                (metarom compare);
-#   plugin       the PETSc plugin's reduced runs against the application (scripts/bench-plugin.sh).
+#   plugin       the PETSc plugin's reduced runs against the application (scripts/bench-plugin.sh);
+#   Python       a POD fit and a 1,000-step ROM called from Python against the command line's
+#                timers (apps/bench_python.py).
 # Writes the outputs with the machine and date to docs/bench-suite.md (or the file given).
 # Takes about 20 minutes on 2 cores. --quick runs small sizes (a check of the suite itself).
 # One BLAS thread per process throughout (OPENBLAS_NUM_THREADS=1), metarom, numpy and PyTorch
@@ -90,6 +92,14 @@ build/metarom compare -i "$dir/heat.h5" -r 5 -reducers pod,linear-ae,sparse-ae,a
   -quiet > "$dir/cmp.txt" 2>&1
 section "PETSc plugin"
 bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
+section "Python module"
+pybench=n/a
+if [ -d build/python/metarom ]; then
+  PYTHONPATH=build/python METAROM_PROGRAM=build/metarom $python build/share/metarom/bench_python.py "$dir" \
+    $([ $quick -eq 1 ] && echo "--nx 32 --repeats 2") > "$dir/python.json" 2>&1 || true
+  pybench=$(cat "$dir/python.json")
+fi
+pyfield() { $python -c "import json, sys; print(f'{json.loads(sys.argv[1])[sys.argv[2]]:.3g}')" "$pybench" "$1" 2>/dev/null || echo n/a; }
 
 {
   echo "# metarom benchmarks"
@@ -123,6 +133,8 @@ bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
   echo "| neural manifold Galerkin step (ae, r = 5) against the POD-Galerkin step at the same r (time ratio) | $(ratio "$(step ae)" "$(step pod)") ($(step ae) against $(step pod) µs) | ≤ 3 |"
   echo "| meta-AE epoch / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch$' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
   echo "| meta-AE epoch with the implicit gradient (β = 1e-3) / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch (implicit)' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
+  echo "| Python: POD fit / the command line's (time ratio) | $(pyfield fit_ratio) | ≤ 1.1 |"
+  echo "| Python: 1,000-step POD-Galerkin run / the command line's (time ratio) | $(pyfield run_ratio) | ≤ 1.1 |"
   echo
   for f in pod1 pod2; do
     echo "## POD, $([ $f = pod1 ] && echo 1 rank || echo 2 ranks)"
@@ -144,5 +156,8 @@ bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
   echo
   echo "## PETSc plugin"
   echo; echo '```'; cat "$dir/plugin.txt"; echo '```'
+  echo
+  echo "## Python module (apps/bench_python.py)"
+  echo; echo '```'; echo "$pybench"; echo '```'
 } > "$out"
 echo "bench: wrote $out" >&2

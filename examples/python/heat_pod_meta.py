@@ -49,16 +49,16 @@ for name in ("pod", "meta"):
     model = metarom.ReducedModel(os.path.join(args.out, f"{name}.h5"))
     run = model.run()
     full = model.simulate()
-    errors = metarom.rom_errors(run["decoded"], full)
+    errors = metarom.rom_errors(run.decoded, full)
     runs[name] = (run, errors)
-    print(f"{name:5s} {run['rom']:18s} relative error over the run {errors['rel_error']:.3e}, "
-          f"online {run['online_seconds'] * 1e3:.2f} ms against the full model's {model.fom_seconds * 1e3:.1f} ms")
+    print(f"{name:5s} {run.rom:18s} relative error over the run {errors['rel_error']:.3e}, "
+          f"online {run.online_seconds * 1e3:.2f} ms against the full model's {model.fom_seconds * 1e3:.1f} ms")
 
 # %% The figure: relative error in time of each ROM (log scale)
 fig, ax = plt.subplots(figsize=(6, 4))
 for name, label in (("pod", "POD-Galerkin"), ("meta", "meta-AE, manifold Galerkin")):
     run, errors = runs[name]
-    ax.semilogy(run["t"], np.maximum(errors["in_time"], 1e-16), label=f"{label}, r = {r}")
+    ax.semilogy(run.t, np.maximum(errors["in_time"], 1e-16), label=f"{label}, r = {r}")
 ax.set_xlabel("t")
 ax.set_ylabel(r"$\|x_{rom}(t) - x(t)\| / \|x(t)\|$")
 ax.set_title("Heat equation, 32 x 32: ROM errors")

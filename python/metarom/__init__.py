@@ -8,9 +8,9 @@ The C++ library's concepts under the same names (docs/python.md):
     pod.fit(heat)
     pod.save("pod.h5")
     rom = metarom.ReducedModel("pod.h5")                            # the full model rebuilt
-    run = rom.run()                                                 # dict: t, latent, decoded, timings
+    run = rom.run()                                                 # a RomRun: t, latent, decoded, timings
     full = rom.simulate()
-    print(metarom.rom_errors(run["decoded"], full)["rel_error"])
+    print(metarom.rom_errors(run.decoded, full)["rel_error"])
 
 Options are keywords named as on the command line without the leading '-' (pod_energy,
 ae_hidden, meta_inner_steps, heat_steps, rom_ts_type, ...); docs/cli.md lists them with
@@ -30,6 +30,7 @@ from ._metarom import (  # noqa: F401
     Error,
     FieldLayout,
     ReducedModel,
+    RomRun,
     Reducer,
     SnapshotSet,
     __version__,

@@ -53,8 +53,16 @@ PyReducer make_reducer(const std::string& type, const py::object& r, bool progre
 
 // The training set's header: everything the model file records, the states left out.
 SnapshotSet header_of(const SnapshotSet& set) {
-  SnapshotSet h = set;  // the states dropped below: cheap next to the fit
+  SnapshotSet h;  // every part but the states (no copy of X)
   h.X.resize(set.rows.local(), 0);
+  h.t = set.t;
+  h.mu = set.mu;
+  h.parameter_names = set.parameter_names;
+  h.starts = set.starts;
+  h.layout = set.layout;
+  h.provenance = set.provenance;
+  h.rows = set.rows;
+  h.complete = set.complete;
   return h;
 }
 

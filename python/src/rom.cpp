@@ -39,38 +39,33 @@ PyReducedModel load(const std::string& path, const py::object& comm_arg, const p
   return p;
 }
 
-py::dict run(const PyReducedModel& p, const std::string& rom_type, int dt_multiple, const py::object& x0_arg) {
+// A ROM run: what the online phase produced; the decoded trajectory is formed when first asked
+// for (decoding every recorded state is not part of the online phase `metarom rom` times).
+struct PyRomRun {
+  RomRun run;
+  std::string rom;
+  double offline_seconds = 0;
+  const ReducedModel* model = nullptr;  // kept alive by the Python object (keep_alive)
+  py::object decoded;
+};
+
+PyRomRun run(const PyReducedModel& p, const std::string& rom_type, int dt_multiple, const py::object& x0_arg) {
   const ReducedModel& m = *p.model;
   const FullOrderModel& fom = m.full_model();
   const Vector x0 = x0_arg.is_none() ? fom.initial_state() : vector_arg(x0_arg, "run: x0", fom.rows().local());
-  RomKind kind;
-  RomRun r;
-  SnapshotSet decoded;
-  double offline = 0;
-  {
-    py::gil_scoped_release release;
-    auto scope = p.options->scope();
-    kind = LatentRom::resolve(rom_kind_from_name(rom_type), fom, m.reducer());
-    const TimeGrid grid = rom_time_grid(fom, dt_multiple);
-    MPI_Barrier(fom.rows().comm);
-    const double start = MPI_Wtime();
-    const LatentRom rom = m.rom(kind, p.settings);
-    offline = MPI_Wtime() - start;
-    r = m.run(rom, x0, grid);
-    decoded = m.decode(r);
-    decoded.provenance.set("rom", rom_kind_name(kind));
-  }
-  py::dict d;
-  d["rom"] = rom_kind_name(kind);
-  d["t"] = r.latent.t;
-  d["latent"] = r.latent.U;
-  d["decoded"] = to_python(std::move(decoded));
-  d["online_seconds"] = r.online_seconds;
-  d["offline_seconds"] = offline;
-  d["steps"] = r.latent.steps;
-  d["us_per_step"] = r.us_per_step();
-  d["ts_type"] = r.latent.ts_type;
-  return d;
+  PyRomRun out;
+  out.model = &m;
+  py::gil_scoped_release release;
+  auto scope = p.options->scope();
+  const RomKind kind = LatentRom::resolve(rom_kind_from_name(rom_type), fom, m.reducer());
+  out.rom = rom_kind_name(kind);
+  const TimeGrid grid = rom_time_grid(fom, dt_multiple);
+  MPI_Barrier(fom.rows().comm);
+  const double start = MPI_Wtime();
+  const LatentRom rom = m.rom(kind, p.settings);
+  out.offline_seconds = MPI_Wtime() - start;
+  out.run = m.run(rom, x0, grid);
+  return out;
 }
 
 py::dict errors(const py::handle& rom, const SnapshotSet& reference) {
@@ -91,6 +86,36 @@ py::dict errors(const py::handle& rom, const SnapshotSet& reference) {
 }  // namespace
 
 void bind_rom(py::module_& m) {
+  py::class_<PyRomRun>(m, "RomRun", "A latent ROM's run (ReducedModel.run)")
+      .def_readonly("rom", &PyRomRun::rom, "The kind that ran (auto resolved)")
+      .def_property_readonly("t", [](const PyRomRun& r) { return r.run.latent.t; }, "Recorded times")
+      .def_property_readonly("latent", [](const PyRomRun& r) { return r.run.latent.U; }, "Latent states, r x T")
+      .def_property_readonly("final_state", [](const PyRomRun& r) { return Vector(r.run.final_state.col(0)); },
+                             "D(u(T)): this rank's rows of the decoded final state")
+      .def_property_readonly(
+          "decoded",
+          [](PyRomRun& r) {
+            if (!r.decoded) {
+              SnapshotSet set;
+              {
+                py::gil_scoped_release release;
+                set = r.model->decode(r.run);
+              }
+              set.provenance.set("rom", r.rom);
+              r.decoded = to_python(std::move(set));
+            }
+            return r.decoded;
+          },
+          "The decoded states at the recorded times (a SnapshotSet, formed on first use)")
+      .def_property_readonly("online_seconds", [](const PyRomRun& r) { return r.run.online_seconds; },
+                             "Encode x0, advance the latent state, decode the final state: as `metarom rom` times it")
+      .def_readonly("offline_seconds", &PyRomRun::offline_seconds, "The ROM's construction (its projections)")
+      .def_property_readonly("steps", [](const PyRomRun& r) { return r.run.latent.steps; })
+      .def_property_readonly("us_per_step", [](const PyRomRun& r) { return r.run.us_per_step(); })
+      .def_property_readonly("ts_type", [](const PyRomRun& r) { return r.run.latent.ts_type; })
+      .def("__repr__", [](const PyRomRun& r) {
+        return fmt::format("RomRun({}: {} steps, online {:.3g} s)", r.rom, r.run.latent.steps, r.run.online_seconds);
+      });
   py::class_<PyReducedModel>(m, "ReducedModel", R"(A model file with its full-order model, ready to run ROMs.
 
 ReducedModel(path, comm=None, **options): the full model is rebuilt from the file's
@@ -107,13 +132,11 @@ rom_lspg_residual="stage"), named as on the command line without the leading '-'
           },
           py::arg("progress") = false, "The full model's run (a SnapshotSet); fom_seconds is its solve time")
       .def("run", &run, py::arg("rom") = "auto", py::arg("dt_multiple") = 1, py::arg("x0") = py::none(),
+           py::keep_alive<0, 1>(),
            R"(Runs a latent ROM from x0 (default: the full model's initial state) over the full model's time grid.
 
 rom: "auto", "galerkin", "manifold-galerkin", "lspg" or "learned" (as -rom_type); dt_multiple:
-the ROM's step as a multiple of the full model's. Returns a dict: rom (the kind that ran), t,
-latent (r x T), decoded (a SnapshotSet of the decoded states at the recorded times),
-online_seconds (encode, latent integration, decode of the final state, as `metarom rom` times
-them), offline_seconds (the ROM's projections), steps, us_per_step, ts_type.)")
+the ROM's step as a multiple of the full model's. Returns a RomRun.)")
       .def_property_readonly("fom_seconds", [](const PyReducedModel& p) { return p.model->full_model().solve_seconds(); })
       .def_property_readonly("extrapolation", [](const PyReducedModel& p) { return p.model->extrapolation(); },
                              "Where the full model as rebuilt leaves what the reducer was trained on (empty: inside)")

@@ -66,7 +66,7 @@ def test_rom_on_two_ranks(shared_dir):
     pod.save(path)
     model = metarom.ReducedModel(path, comm=comm)
     run, full = model.run(), model.simulate()
-    errors = metarom.rom_errors(run["decoded"], full)
+    errors = metarom.rom_errors(run.decoded, full)
     assert errors["rel_error"] < 1e-11  # see test_rom.py: the invariant subspace
     assert comm.allgather(errors["rel_error"]) == [errors["rel_error"]] * comm.size  # one number on every rank
 

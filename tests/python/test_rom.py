@@ -25,20 +25,20 @@ def test_galerkin_rom_on_the_invariant_subspace_is_exact(heat_pod):
     assert (model.model, model.reducer_type, model.latent_dim, model.n) == ("heat", "pod", 3, 63)
     run = model.run()
     full = model.simulate()
-    assert run["rom"] == "galerkin" and run["latent"].shape == (3, full.count)
-    np.testing.assert_allclose(run["t"], full.t, rtol=0, atol=1e-15)
+    assert run.rom == "galerkin" and run.latent.shape == (3, full.count)
+    np.testing.assert_allclose(run.t, full.t, rtol=0, atol=1e-15)
     # The three sine modes are eigenvectors of the operator: the Galerkin ROM in their span,
     # stepped by the same Crank-Nicolson scheme, is the full run up to round-off.
-    e = metarom.rom_errors(run["decoded"], full)
+    e = metarom.rom_errors(run.decoded, full)
     assert e["finite"] and e["rel_error"] < 1e-11
-    assert run["online_seconds"] > 0 and run["steps"] == 200
+    assert run.online_seconds > 0 and run.steps == 200
 
 
 def test_python_rom_agrees_with_the_command_line(heat_pod):
     run = metarom.ReducedModel(heat_pod).run()
     model = metarom.ReducedModel(heat_pod)
     full = model.simulate()
-    ours = metarom.rom_errors(run["decoded"], full)["rel_error"]
+    ours = metarom.rom_errors(run.decoded, full)["rel_error"]
     out = subprocess.run([metarom.program(), "rom", "-m", heat_pod, "-json", "-quiet"], check=True,
                          capture_output=True, text=True).stdout
     cli = json.loads(out.strip().splitlines()[-1])
@@ -50,8 +50,20 @@ def test_options_override_the_model_and_the_rom(heat_pod):
     model = metarom.ReducedModel(heat_pod, heat_kappa=3.0, rom_ts_type="beuler")
     assert any("heat_kappa" in e for e in model.extrapolation)  # trained at kappa = 1 only
     run = model.run()
-    assert run["ts_type"] == "beuler"
+    assert run.ts_type == "beuler"
     with pytest.raises(TypeError, match="unknown keyword rom_typo"):
         metarom.ReducedModel(heat_pod, rom_typo=1)
     with pytest.raises(metarom.Error):
         model.run(rom="nonsense")
+
+
+def test_compare_returns_the_report_as_a_dict(tmp_path):
+    s = metarom.simulate("heat", heat_dim=1, heat_nx=63, heat_steps=200, heat_snapshot_stride=10)
+    metarom.write(str(tmp_path / "heat.h5"), s)
+    report = metarom.compare(str(tmp_path / "heat.h5"), r=[3], reducers=["pod"], o=str(tmp_path / "out"))
+    assert report["model"] == "heat" and report["latent_dims"] == [3]
+    (row,) = [r for r in report["results"] if r["reducer"] == "pod"]
+    assert row["rom_status"] == "ok"
+    assert row["rom_rel_error"] < 1e-11  # the invariant subspace, as above
+    with pytest.raises(metarom.Error, match="compare failed"):
+        metarom.compare(str(tmp_path / "missing.h5"))
