@@ -207,10 +207,9 @@ int cmd_fit(const std::string& operand) {
   // Learned dynamics with exact velocities need the full model's right-hand side: rebuilt
   // from the provenance when it names one (heat, qg), the snapshots then read in its rows.
   std::unique_ptr<FullOrderModel> fom;
-  if (dynamics == "closure" || (dynamics == "learned" && inference.velocity != "fd")) {
+  if (dynamics != "none" && latent_dynamics_need_model(dynamics, inference)) {
     const SnapshotSet header = read_snapshot_header(in, PETSC_COMM_WORLD);
-    const std::string model = header.provenance.has("model") ? header.provenance.get_string("model", in) : "";
-    if (model == "heat" || model == "qg" || model == "burgers")
+    if (can_rebuild_model(header.provenance))
       fom = create_model_from_provenance(PETSC_COMM_WORLD, header.provenance, in);
     else if (dynamics == "closure")
       throw Error("-latent_dynamics closure corrects the Galerkin ROM of the model that made " + in +
@@ -229,10 +228,8 @@ int cmd_fit(const std::string& operand) {
     progress(c, fmt::format("fit {}: learning latent {} by operator inference\n", type,
                             dynamics == "closure" ? "closure" : "dynamics"));
     const double t0 = MPI_Wtime();
-    const std::string base_type = dynamics == "closure" ? LatentRom::resolve("auto", *fom, *reducer) : "";
-    const auto base = dynamics == "closure" ? galerkin_dynamics(base_type, *fom, *reducer, rom_settings) : nullptr;
-    learned = std::make_unique<LearnedDynamics>(fit_learned_dynamics(
-        *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference, base.get(), base_type));
+    learned = std::make_unique<LearnedDynamics>(fit_latent_dynamics(
+        dynamics, *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference, rom_settings));
     dynamics_seconds = MPI_Wtime() - t0;
   }
   save_model(out, *reducer, train, in, seconds, learned.get());

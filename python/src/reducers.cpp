@@ -11,8 +11,10 @@
 
 #include "keyword_options.hpp"
 #include "metarom/error.hpp"
+#include "metarom/models/model.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/reducers/reducer.hpp"
+#include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "module.hpp"
 
@@ -30,6 +32,11 @@ struct PyReducer {
   std::string training_file = "(Python)";
   double fit_seconds = 0;
   long long count = -1;
+  // fit(latent_dynamics=...): its settings (-latent_dynamics_*, and -rom_manifold_damping for a
+  // closure's base ROM) and the dynamics fitted, saved with the reducer.
+  OperatorInference inference;
+  LatentRomSettings rom_settings;
+  std::shared_ptr<const LearnedDynamics> dynamics;
 
   const Reducer& fitted(const char* call) const {
     if (!training) throw Error(fmt::format("{}.{}: the reducer is not fitted yet (call fit first)", reducer->type(), call));
@@ -44,6 +51,8 @@ PyReducer make_reducer(const std::string& type, const py::object& r, bool progre
   {
     auto scope = p.options->scope();
     p.reducer->set_from_options();
+    p.inference.set_from_options();
+    p.rom_settings.set_from_options("rom_");
   }
   p.options->check_used(read_while_fitting);
   if (!r.is_none()) p.reducer->set_latent_dim(r.cast<int>());
@@ -94,22 +103,39 @@ linear-ae: 0 chooses it by -pod_energy); options are the command line's without 
       .def(py::init(&make_reducer), py::arg("type"), py::arg("r") = py::none(), py::arg("progress") = false)
       .def(
           "fit",
-          [](PyReducer& p, const SnapshotSet& set) {
+          [](PyReducer& p, const SnapshotSet& set, const std::optional<std::string>& latent_dynamics) {
             p.reducer->check_latent_dim(set.n(), set.count(), "the snapshot set");
+            const std::string kind = latent_dynamics.value_or("none");
+            const bool with_model = kind != "none" && latent_dynamics_need_model(kind, p.inference);
             {
               py::gil_scoped_release release;
               auto scope = p.options->scope();
+              // Learned velocities and closures use the full model that made the set, where it is one of ours.
+              std::unique_ptr<FullOrderModel> fom;
+              if (with_model && can_rebuild_model(set.provenance)) {
+                fom = create_model_from_provenance(set.rows.comm, set.provenance, "the snapshot set");
+                if (fom->rows().begin != set.rows.begin || fom->rows().end != set.rows.end)
+                  throw Error(fmt::format("fit: the set holds rows [{}, {}) here, its {} model [{}, {}): build the set "
+                                          "with read() or simulate() for latent dynamics",
+                                          set.rows.begin, set.rows.end, fom->name(), fom->rows().begin, fom->rows().end));
+              }
               MPI_Barrier(set.rows.comm);
               const double start = MPI_Wtime();
               p.reducer->fit(set);
               p.fit_seconds = MPI_Wtime() - start;
+              p.dynamics = nullptr;
+              if (kind != "none")
+                p.dynamics = std::make_shared<const LearnedDynamics>(
+                    fit_latent_dynamics(kind, *p.reducer, set, fom.get(), Matrix(), p.inference, p.rom_settings));
             }
             p.training = header_of(set);
             p.count = -1;
             const std::string file = set.provenance.has("file") ? set.provenance.get_string("file", "provenance") : "";
             p.training_file = file.empty() ? "(Python)" : file;
           },
-          py::arg("set"), "Fits the reducer on the set's snapshots (all trajectories); returns None")
+          py::arg("set"), py::arg("latent_dynamics") = py::none(),
+          "Fits the reducer on the set's snapshots (all trajectories); latent_dynamics \"learned\" or \"closure\" "
+          "also fits latent dynamics by operator inference (as fit -latent_dynamics; options latent_dynamics_*)")
       .def(
           "encode",
           [](const PyReducer& p, const py::handle& X) {
@@ -148,7 +174,7 @@ linear-ae: 0 chooses it by -pod_energy); options are the command line's without 
           [](const PyReducer& p, const std::string& path) {
             const Reducer& r = p.fitted("save");
             py::gil_scoped_release release;
-            save_model(path, r, *p.training, p.training_file, p.fit_seconds, nullptr, p.count);
+            save_model(path, r, *p.training, p.training_file, p.fit_seconds, p.dynamics.get(), p.count);
           },
           py::arg("path"),
           "Writes a model file (data/FORMAT.md): the command line's rom, eval and compare and ReducedModel read it")
@@ -156,6 +182,15 @@ linear-ae: 0 chooses it by -pod_energy); options are the command line's without 
       .def_property_readonly("latent_dim", [](const PyReducer& p) { return p.reducer->latent_dim(); })
       .def_property_readonly("fitted", [](const PyReducer& p) { return p.training.has_value(); })
       .def_property_readonly("fit_seconds", [](const PyReducer& p) { return p.fit_seconds; })
+      .def_property_readonly(
+          "latent_dynamics",
+          [](const PyReducer& p) -> py::object {
+            if (!p.dynamics) return py::none();
+            std::ostringstream os;
+            p.dynamics->view(os);
+            return py::str(os.str());
+          },
+          "The learned latent dynamics' report (fit(latent_dynamics=...)), or None")
       .def_property_readonly("settings", [](const PyReducer& p) { return p.reducer->settings_summary(); },
                              "The settings it was fitted with, in one line")
       .def_property_readonly(
@@ -194,6 +229,7 @@ linear-ae: 0 chooses it by -pod_energy); options are the command line's without 
         p.training_file = file.training.file;
         p.fit_seconds = file.training.fit_seconds;
         p.count = file.training.count;
+        p.dynamics = file.dynamics;
         return p;
       },
       py::arg("path"), py::arg("comm") = py::none(), "The reducer of a model file, rows split over comm's ranks");

@@ -115,6 +115,12 @@ std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, cons
   return build_model(comm, provenance, context, true);
 }
 
+bool can_rebuild_model(const Attributes& provenance) {
+  if (!provenance.has("model")) return false;
+  const std::string model = provenance.get_string("model", "provenance");
+  return model == "heat" || model == "qg" || model == "burgers";
+}
+
 std::unique_ptr<FullOrderModel> create_model(MPI_Comm comm, const Attributes& provenance, const std::string& context) {
   return build_model(comm, provenance, context, false);
 }

@@ -836,4 +836,22 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
   return d;
 }
 
+bool latent_dynamics_need_model(const std::string& kind, const OperatorInference& settings) {
+  if (kind != "learned" && kind != "closure")
+    throw Error("latent dynamics are 'learned' or 'closure', got '" + kind + "'");
+  return kind == "closure" || settings.velocity != "fd";
+}
+
+LearnedDynamics fit_latent_dynamics(const std::string& kind, const Reducer& reducer, const SnapshotSet& train,
+                                    const FullOrderModel* model, const Matrix& recorded_rhs,
+                                    const OperatorInference& settings, const LatentRomSettings& rom_settings) {
+  if (kind == "learned") return fit_learned_dynamics(reducer, train, model, recorded_rhs, settings);
+  if (!latent_dynamics_need_model(kind, settings) || !model)
+    throw Error("a closure corrects the Galerkin ROM of the full model that made the snapshots, but there is none "
+                "metarom can rebuild");
+  const std::string base_type = LatentRom::resolve("auto", *model, reducer);
+  const auto base = galerkin_dynamics(base_type, *model, reducer, rom_settings);
+  return fit_learned_dynamics(reducer, train, model, recorded_rhs, settings, base.get(), base_type);
+}
+
 }  // namespace metarom

@@ -159,6 +159,9 @@ namespace metarom {
 // attributes; options in the PETSc database (-heat_nx, ...) override the stored values.
 std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
                                                              const std::string& context);
+// Whether `provenance` names a model metarom can rebuild (heat, qg, burgers); a recording of a
+// PETSc program (model "petsc-ts") or data from elsewhere names none.
+bool can_rebuild_model(const Attributes& provenance);
 // The model exactly as `provenance` describes it, no option read: a run of a parametric set
 // (trajectory_provenance) or a point of a sweep.
 std::unique_ptr<FullOrderModel> create_model(MPI_Comm comm, const Attributes& provenance, const std::string& context);
