@@ -836,17 +836,24 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
   return d;
 }
 
-bool latent_dynamics_need_model(const std::string& kind, const OperatorInference& settings) {
+namespace {
+void check_latent_dynamics_kind(const std::string& kind) {
   if (kind != "learned" && kind != "closure")
     throw Error("latent dynamics are 'learned' or 'closure', got '" + kind + "'");
+}
+}  // namespace
+
+bool latent_dynamics_need_model(const std::string& kind, const OperatorInference& settings) {
+  check_latent_dynamics_kind(kind);
   return kind == "closure" || settings.velocity != "fd";
 }
 
 LearnedDynamics fit_latent_dynamics(const std::string& kind, const Reducer& reducer, const SnapshotSet& train,
                                     const FullOrderModel* model, const Matrix& recorded_rhs,
                                     const OperatorInference& settings, const LatentRomSettings& rom_settings) {
+  check_latent_dynamics_kind(kind);
   if (kind == "learned") return fit_learned_dynamics(reducer, train, model, recorded_rhs, settings);
-  if (!latent_dynamics_need_model(kind, settings) || !model)
+  if (!model)
     throw Error("a closure corrects the Galerkin ROM of the full model that made the snapshots, but there is none "
                 "metarom can rebuild");
   const std::string base_type = LatentRom::resolve("auto", *model, reducer);

@@ -247,7 +247,7 @@ LearnedDynamics fit_learned_dynamics(const Reducer& reducer, const SnapshotSet& 
 
 // What `fit -latent_dynamics KIND` fits after the reducer, KIND "learned" (latent dynamics by
 // operator inference) or "closure" (a learned correction of the reducer's automatic Galerkin
-// ROM of `model`, with rom_settings' damping). needs_full_model says whether `model` is needed
+// ROM of `model`, with rom_settings' damping). latent_dynamics_need_model says whether `model` is needed
 // (a closure; learned dynamics unless their velocities are finite differences), where it may
 // be null otherwise; throws, naming KIND, where it is needed and missing.
 bool latent_dynamics_need_model(const std::string& kind, const OperatorInference& settings);
