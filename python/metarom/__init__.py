@@ -47,7 +47,7 @@ from ._metarom import (  # noqa: F401
 
 
 def _reducer_class(type_name, class_name, summary):
-    def __init__(self, r=None, progress=False, **options):
+    def __init__(self, r=None, progress=None, **options):
         Reducer.__init__(self, type_name, r, progress, **options)
 
     __init__.__doc__ = f"{summary}\n\nr: latent dimension; options: the command line's (see Reducer)."

@@ -44,9 +44,10 @@ std::string sweep_text(const py::handle& sweep) {
   return text;
 }
 
-SnapshotSet simulate(const std::string& model, bool progress, const py::object& comm_arg, const py::object& sweep,
+SnapshotSet simulate(const std::string& model, const py::object& progress_arg, const py::object& comm_arg, const py::object& sweep,
                      const std::string& sweep_mode, const py::kwargs& kw) {
   const MPI_Comm comm = communicator(comm_arg);
+  const bool progress = show_progress(progress_arg);
   const KeywordOptions options(kw, fmt::format("simulate('{}')", model));
   Attributes base;
   if (model == "heat") base = settings_of<HeatConfig>(comm, options);
@@ -72,7 +73,7 @@ SnapshotSet simulate(const std::string& model, bool progress, const py::object& 
 }  // namespace
 
 void bind_models(py::module_& m) {
-  m.def("simulate", &simulate, py::arg("model"), py::arg("progress") = false, py::arg("comm") = py::none(),
+  m.def("simulate", &simulate, py::arg("model"), py::arg("progress") = py::none(), py::arg("comm") = py::none(),
         py::arg("sweep") = py::none(), py::arg("sweep_mode") = "grid",
         R"(Runs a full-order model and returns its snapshots as a SnapshotSet.
 

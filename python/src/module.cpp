@@ -20,6 +20,12 @@ MPI_Comm communicator(const py::object& comm) {
   return MPI_Comm_f2c(comm.attr("py2f")().cast<MPI_Fint>());
 }
 
+bool show_progress(const py::object& progress) {
+  if (!progress.is_none()) return progress.cast<bool>();
+  const py::object err = py::module_::import("sys").attr("stderr");
+  return !err.is_none() && py::hasattr(err, "isatty") && err.attr("isatty")().cast<bool>();
+}
+
 MatrixArg::MatrixArg(const py::handle& value, const std::string& what, Index rows) {
   if (!py::isinstance<py::array>(value) && !py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value))
     throw py::type_error(fmt::format("{}: expected a NumPy array, got {}", what,

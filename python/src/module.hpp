@@ -38,6 +38,10 @@ class MatrixArg {
 // A 1-D array of `size` values (any size when size < 0), as MatrixArg converts.
 Vector vector_arg(const py::handle& value, const std::string& what, Index size = -1);
 
+// progress=None: progress lines where a person watches (stderr is a terminal), as the command
+// line shows them unless told to be quiet; True or False: as given.
+bool show_progress(const py::object& progress);
+
 // A writeable NumPy view of a matrix that `owner` (a Python object) keeps alive.
 py::array matrix_view(Matrix& M, const py::handle& owner);
 py::array vector_view(Vector& v, const py::handle& owner);

@@ -44,7 +44,8 @@ struct PyReducer {
   }
 };
 
-PyReducer make_reducer(const std::string& type, const py::object& r, bool progress, const py::kwargs& kw) {
+PyReducer make_reducer(const std::string& type, const py::object& r, const py::object& progress,
+                       const py::kwargs& kw) {
   PyReducer p;
   p.reducer = create_reducer(type);
   p.options = std::make_shared<KeywordOptions>(kw, fmt::format("Reducer('{}')", type));
@@ -56,7 +57,7 @@ PyReducer make_reducer(const std::string& type, const py::object& r, bool progre
   }
   p.options->check_used(read_while_fitting);
   if (!r.is_none()) p.reducer->set_latent_dim(r.cast<int>());
-  p.reducer->set_progress(progress);
+  p.reducer->set_progress(show_progress(progress));
   return p;
 }
 
@@ -96,11 +97,12 @@ SnapshotSet header_of(const TrainingRecord& t, const RowPartition& rows) {
 void bind_reducers(py::module_& m) {
   py::class_<PyReducer>(m, "Reducer", R"(A reducer: maps states x (n) to latent coordinates u (r) and back.
 
-Reducer(type, r=None, progress=False, **options): type is one of reducer_types() ("pod",
+Reducer(type, r=None, progress=None, **options): type is one of reducer_types() ("pod",
 "linear-ae", "sparse-ae", "ae", "ri-ae", "meta-ae", ...); r the latent dimension (POD and
-linear-ae: 0 chooses it by -pod_energy); options are the command line's without the leading
+linear-ae: 0 chooses it by -pod_energy); progress: training progress lines (None: where stderr is
+a terminal); options are the command line's without the leading
 '-' (pod_energy=0.9999, ae_hidden=100, meta_inner_steps=4, tao_type="lmvm").)")
-      .def(py::init(&make_reducer), py::arg("type"), py::arg("r") = py::none(), py::arg("progress") = false)
+      .def(py::init(&make_reducer), py::arg("type"), py::arg("r") = py::none(), py::arg("progress") = py::none())
       .def(
           "fit",
           [](PyReducer& p, const SnapshotSet& set, const std::optional<std::string>& latent_dynamics) {

@@ -125,12 +125,13 @@ rom_lspg_residual="stage"), named as on the command line without the leading '-'
       .def(py::init(&load), py::arg("path"), py::arg("comm") = py::none())
       .def(
           "simulate",
-          [](PyReducedModel& p, bool progress) {
+          [](PyReducedModel& p, const py::object& progress_arg) {
+            const bool progress = show_progress(progress_arg);
             py::gil_scoped_release release;
             auto scope = p.options->scope();
             return p.model->full_model().simulate(progress);
           },
-          py::arg("progress") = false, "The full model's run (a SnapshotSet); fom_seconds is its solve time")
+          py::arg("progress") = py::none(), "The full model's run (a SnapshotSet); fom_seconds is its solve time")
       .def("run", &run, py::arg("rom") = "auto", py::arg("dt_multiple") = 1, py::arg("x0") = py::none(),
            py::keep_alive<0, 1>(),
            R"(Runs a latent ROM from x0 (default: the full model's initial state) over the full model's time grid.

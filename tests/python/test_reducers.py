@@ -76,3 +76,11 @@ def test_meta_autoencoder_fits_and_keywords_are_checked(rng):
         metarom.POD(r=50).fit(metarom.SnapshotSet(X))
     with pytest.raises(metarom.Error, match="unknown reducer type"):
         metarom.Reducer("pca")
+
+
+def test_progress_lines_when_asked_and_none_by_default_off_a_terminal(rng, capfd):
+    X = low_rank(rng, 30, 40, np.array([4.0, 2.0, 1.0]))
+    metarom.Autoencoder(r=2, ae_hidden=8, ae_epochs=3, progress=True).fit(metarom.SnapshotSet(X))
+    assert "ae: epoch 3/3" in capfd.readouterr().err
+    metarom.Autoencoder(r=2, ae_hidden=8, ae_epochs=3).fit(metarom.SnapshotSet(X))  # stderr is not a terminal here
+    assert "epoch" not in capfd.readouterr().err
