@@ -5,7 +5,9 @@
 # own TSSolve. It is recorded every 25th step, reduced with POD (r = 20) carrying learned
 # latent dynamics, and run again with -ts_type rom: through the learned dynamics (the
 # application's right-hand side never called) and through the Galerkin route (its RHS called).
-# Each time is the best of three runs (the machine is shared); ratios are full / reduced.
+# Then the program at a viscosity never recorded, from runs at four others (learned operators
+# interpolated in nu, and affine in it). Each time is the best of three runs (the machine is
+# shared); ratios are full / reduced.
 # usage: bash scripts/bench-plugin.sh [build-dir] [grid points per direction]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,11 +44,12 @@ $m fit pod -i "$dir/plain.h5" -o "$dir/pod_fd.h5" -r 20 -latent_dynamics learned
 echo "plugin benchmark: 2-D Burgers, ${n} x ${n} x 2 fields (n = $((2 * n * n))), 2,500 RK steps; POD r = 20"
 echo "full application: TSSolve ${full} s, ${full_calls} right-hand-side evaluations"
 printf "%-52s %12s %10s %14s %10s\n" "reduced run (-ts_type rom)" "TSSolve (s)" "speedup" "final error" "rhs calls"
+ref=$dir/full.h5  # the full run the reduced ones are compared with (timed as $full)
 run() {  # run LABEL options...
   local label=$1
   shift
   local t
-  t=$(best 3 "$app" -n "$n" -dll_append "$lib" -ts_type rom -compare_to "$dir/full.h5" "$@")
+  t=$(best 3 "$app" -n "$n" -dll_append "$lib" -ts_type rom -compare_to "$ref" "$@")
   printf "%-52s %12s %9.1fx %14s %10s\n" "$label" "$t" "$(awk -v a="$full" -v b="$t" 'BEGIN { print a / b }')" \
     "$(field "final state relative error")" "$(awk '/^rhs calls/ {print $3}' "$dir/out.txt")"
 }
@@ -56,3 +59,22 @@ run "learned dynamics (recorded f), 250 RK4 steps" -ts_rom_model "$dir/pod.h5" -
 run "Galerkin on the application's RHS, adaptive step" -ts_rom_model "$dir/pod.h5" -ts_rom_dynamics galerkin
 run "Galerkin on the application's RHS, 2,500 steps" -ts_rom_model "$dir/pod.h5" -ts_rom_dynamics galerkin -ts_rom_dt 2e-4
 echo "operator inference: $(tr -d '\n' < "$dir/fit.json" | grep -o '"latent_dynamics":{[^}]*}')"
+
+# A value of the program's viscosity never recorded: recorded at nu = 0.008, 0.01, 0.012 and
+# 0.014 (-ts_trajectory_metarom_parameters nu), merged, POD r = 20 with learned operators
+# interpolated in nu and affine in (1, nu), run at nu = 0.011 against the program's own run there.
+for nu in 0.008 0.01 0.012 0.014; do
+  "$app" -n "$n" -nu $nu -dll_append "$lib" -ts_save_trajectory -ts_trajectory_type metarom \
+    -ts_trajectory_metarom_stride 25 -ts_trajectory_metarom_file "$dir/nu$nu.h5" -ts_trajectory_metarom_rhs \
+    -ts_trajectory_metarom_parameters nu > /dev/null
+done
+$m merge "$dir/nu0.008.h5" "$dir/nu0.01.h5" "$dir/nu0.012.h5" "$dir/nu0.014.h5" -o "$dir/nu.h5" -quiet > /dev/null
+for form in interpolated affine; do
+  $m fit pod -i "$dir/nu.h5" -o "$dir/pod_$form.h5" -r 20 -latent_dynamics learned -latent_dynamics_parametric $form \
+    -quiet > "$dir/fit_$form.txt" 2>&1 || { cat "$dir/fit_$form.txt"; exit 1; }  # (it warns: the runs share x0)
+done
+full=$(best 3 "$app" -n "$n" -nu 0.011 -final_out "$dir/full011.h5")
+ref=$dir/full011.h5
+echo "at nu = 0.011, recorded at 0.008, 0.01, 0.012, 0.014: full application TSSolve ${full} s"
+run "learned, interpolated in nu (recorded f), adaptive" -nu 0.011 -ts_rom_model "$dir/pod_interpolated.h5"
+run "learned, affine in (1, nu) (recorded f), adaptive" -nu 0.011 -ts_rom_model "$dir/pod_affine.h5"
