@@ -133,7 +133,8 @@ ComparePlan ComparePlan::from_options(Common& common) {
       {"-test_parameters_mode", "grid (every combination of the -test_parameters values) or list", &test_mode},
       {"-replay", "With -test_parameters: also rerun every training trajectory (labelled replay)", &p.replay},
       {"-roms",
-       "ROMs per reducer, comma separated: auto (Galerkin for affine decoders, manifold Galerkin otherwise) and any of "
+       "ROMs per reducer, comma separated: auto (Galerkin for affine decoders; manifold LSPG for neural reducers on "
+       "transport, as Burgers; manifold Galerkin otherwise) and any of "
        "galerkin, manifold-galerkin, lspg (rows of their own)",
        &roms}};
   common = common_options(opts, "metarom compare");
@@ -334,6 +335,12 @@ void CompareRun::score(nlohmann::json& j, const Matrix& X, const Vector& t) cons
   if (in_window_ < full_.count()) j["beyond_training"] = stats(in_window_, full_.count());
 }
 
+std::string CompareRun::lspg_label(const Reducer& reducer) const {
+  const std::string& residual = plan_.rom_settings.lspg_residual;
+  const bool stage = residual == "stage" || (residual == "auto" && ManifoldLspgRom::stage_available(*fom_, reducer));
+  return stage ? "lspg (stage residual)" : "lspg";
+}
+
 void CompareRun::run_rom_row(nlohmann::json& j, RomKind kind, const Reducer& reducer,
                              std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) const {
   // Errors, flow statistics, online time, speedup, cost per latent step, and the decoded
@@ -488,6 +495,7 @@ std::vector<nlohmann::json> CompareRun::reducer_rows(const std::string& item, in
       j["rom_manifold_damping"] = delta;
       if (delta > 0) j["rom"] = fmt::format("manifold-galerkin (δ = {:g})", delta);
     }
+    if (rom_kind == RomKind::lspg) j["rom"] = lspg_label(reducer);
     run_rom_row(j, rom_kind, reducer, nullptr, reducer.type() + tag);
     rows.push_back(j);
     // Further ROM kinds (-roms), each a row of its own with the reducer's fields.
@@ -495,15 +503,12 @@ std::vector<nlohmann::json> CompareRun::reducer_rows(const std::string& item, in
       if (kind == rom_kind) continue;
       nlohmann::json k = reducer_fields;
       k["rom"] = rom_kind_name(kind);
-      if (kind == RomKind::lspg) {
-        const std::string& residual = plan_.rom_settings.lspg_residual;
-        const bool stage = residual == "stage" || (residual == "auto" && ManifoldLspgRom::stage_available(*fom_, reducer));
-        k["rom"] = stage ? "lspg (stage residual)" : "lspg";
-      }
+      if (kind == RomKind::lspg) k["rom"] = lspg_label(reducer);
       run_rom_row(k, kind, reducer, nullptr, reducer.type() + "_" + rom_kind_name(kind) + tag);
       rows.push_back(k);
     }
-    for (const std::string& kind : plan_.dynamics_rows) rows.push_back(dynamics_row(kind, reducer_fields, fitted, rom_kind, tag));
+    for (const std::string& kind : plan_.dynamics_rows)
+      rows.push_back(dynamics_row(kind, reducer_fields, fitted, LatentRom::galerkin_kind(*fom_, reducer), tag));
   } catch (const std::exception& e) {
     j["status"] = std::string("failed: ") + e.what();
     rows.push_back(j);

@@ -72,6 +72,8 @@ class CompareRun {
   // Errors and flow statistics of states X (at times t) against the reference run.
   void score(nlohmann::json& j, const Matrix& X, const Vector& t) const;
   // One latent ROM of `reducer` against the reference run, its trajectory file written.
+  // An LSPG row's name: on the POD stage's residual or the full one (-rom_lspg_residual).
+  std::string lspg_label(const Reducer& reducer) const;
   void run_rom_row(nlohmann::json& j, RomKind kind, const Reducer& reducer,
                    std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) const;
   nlohmann::json dynamics_row(const std::string& kind, const nlohmann::json& reducer_fields, const Fitted& fitted,

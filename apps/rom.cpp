@@ -3,7 +3,8 @@
 // model file; PETSc options override it (-heat_steps, -qg_window, -ts_type, ...).
 //   -rom_type auto|galerkin|manifold-galerkin|lspg|learned  auto: Galerkin with precomputed
 //            operators for an affine decoder (POD) on a linear or quadratic model, manifold
-//            Galerkin otherwise; lspg: manifold LSPG with backward Euler; learned: the latent
+//            LSPG for a neural reducer with a POD stage on a transport-dominated model
+//            (Burgers), manifold Galerkin otherwise; lspg: manifold LSPG with backward Euler; learned: the latent
 //            dynamics saved in the model file (fit -latent_dynamics learned);
 //   -rom_dt_multiple k  the ROM steps k full-model steps at a time (k divides the stride);
 //   -rom_diagnostics  the decoder Jacobian's conditioning and the latent path's distance from

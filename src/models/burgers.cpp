@@ -253,6 +253,11 @@ BurgersModel::BurgersModel(MPI_Comm comm, const BurgersConfig& config) : impl_(s
 BurgersModel::~BurgersModel() = default;
 
 const RowPartition& BurgersModel::rows() const { return impl_->rows; }
+bool BurgersModel::transport_dominated() const {
+  const BurgersConfig& c = impl_->config;
+  return std::abs(c.amplitude) * std::max(impl_->hx, impl_->hy) * c.re > 2.0;
+}
+
 const BurgersConfig& BurgersModel::config() const { return impl_->config; }
 const TimeGrid& BurgersModel::time_grid() const { return impl_->config.time; }
 double BurgersModel::solve_seconds() const { return impl_->seconds; }

@@ -856,7 +856,7 @@ LearnedDynamics fit_latent_dynamics(const std::string& kind, const Reducer& redu
   if (!model)
     throw Error("a closure corrects the Galerkin ROM of the full model that made the snapshots, but there is none "
                 "metarom can rebuild");
-  const std::string base_type = LatentRom::resolve("auto", *model, reducer);
+  const std::string base_type = rom_kind_name(LatentRom::galerkin_kind(*model, reducer));
   const auto base = galerkin_dynamics(base_type, *model, reducer, rom_settings);
   return fit_learned_dynamics(reducer, train, model, recorded_rhs, settings, base.get(), base_type);
 }

@@ -138,6 +138,11 @@ class FullOrderModel {
   // Chaotic models: trajectories decorrelate from any ROM's within the run, so ROMs are
   // ranked by statistics (flow_statistics.hpp) and learned dynamics chosen by them.
   virtual bool chaotic() const { return false; }
+  // Transport-dominated models: advection outweighs diffusion at the grid scale (a cell Péclet
+  // or Reynolds number above 2), so states move as fronts. Neural reducers' manifold Galerkin
+  // ROMs of such flows leave the manifold and fail; their automatic ROM is manifold LSPG
+  // (LatentRom::resolve; measured in docs/meta-autoencoder.md).
+  virtual bool transport_dominated() const { return false; }
   // Kinetic energy and enstrophy of each column (2 x N: row 0 E, row 1 Z), for flows that
   // define them (QG); an empty matrix otherwise. Collective.
   virtual Matrix energy_enstrophy(const Matrix&) const { return Matrix(); }

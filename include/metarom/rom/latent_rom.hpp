@@ -48,7 +48,8 @@ std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type,
 // the linear CN-ready form for linear models), "manifold-galerkin", "lspg" or "learned"
 // (learned latent dynamics saved with the model, learned_dynamics.hpp: the full model is
 // never evaluated) — or "auto": Galerkin for an affine decoder on a linear or quadratic
-// model, manifold Galerkin otherwise. Construction does the offline work; solve() the
+// model, manifold LSPG for a neural reducer with a POD stage on a transport-dominated model,
+// manifold Galerkin otherwise (resolve). Construction does the offline work; solve() the
 // online time stepping.
 class LatentRom {
  public:
@@ -59,8 +60,14 @@ class LatentRom {
             std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {});
   ~LatentRom();
   LatentRom(LatentRom&&) noexcept;
-  // The kind `automatic` resolves to for this model and reducer; other kinds unchanged.
+  // The kind `automatic` resolves to for this model and reducer; other kinds unchanged: manifold
+  // LSPG on the POD stage's residual for a neural reducer with a POD stage on a
+  // transport-dominated model (FullOrderModel::transport_dominated), else galerkin_kind.
   static RomKind resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer);
+  // The Galerkin ROM the reducer allows (what a learned closure corrects): Galerkin with
+  // operators projected once for an affine decoder on a polynomial model, manifold Galerkin
+  // otherwise.
+  static RomKind galerkin_kind(const FullOrderModel& model, const Reducer& reducer);
   // ... by name: the name of the resolved kind (throws on an unknown name).
   static std::string resolve(const std::string& type, const FullOrderModel& model, const Reducer& reducer);
   RomKind kind() const { return kind_; }
