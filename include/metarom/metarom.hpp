@@ -20,6 +20,7 @@
 #include "metarom/io/text_file.hpp"
 
 #include "metarom/linalg/blas.hpp"
+#include "metarom/linalg/empirical_interpolation.hpp"
 #include "metarom/linalg/incremental_svd.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
 #include "metarom/linalg/randomized_svd.hpp"
