@@ -45,10 +45,6 @@ KeywordOptions::~KeywordOptions() { PetscOptionsDestroy(&db_); }
 KeywordOptions::Scope::Scope(const KeywordOptions& options) { METAROM_PETSC(PetscOptionsPush(options.db_)); }
 KeywordOptions::Scope::~Scope() { PetscOptionsPop(); }
 
-bool KeywordOptions::has(const std::string& name) const {
-  return std::find(names_.begin(), names_.end(), name) != names_.end();
-}
-
 void KeywordOptions::check_used(const std::vector<std::string>& later) const {
   std::vector<std::string> unused;
   for (const std::string& name : names_) {

@@ -35,7 +35,6 @@ class KeywordOptions {
   // Raises TypeError naming the keywords no setting has read, unless PETSc objects created
   // later read them (names starting with one of `later`, e.g. "tao_", "rom_ts_").
   void check_used(const std::vector<std::string>& later = {}) const;
-  bool has(const std::string& name) const;
 
  private:
   PetscOptions db_ = nullptr;

@@ -92,6 +92,16 @@ SnapshotSet header_of(const TrainingRecord& t, const RowPartition& rows) {
   return h;
 }
 
+// encode(X) (this rank's rows of states) or decode(U) (latent coordinates), the GIL released.
+Matrix encode_or_decode(const PyReducer& p, const char* call, const py::handle& A) {
+  const Reducer& r = p.fitted(call);
+  const bool encode = std::string(call) == "encode";
+  const MatrixArg a(A, encode ? "encode: X (this rank's rows of n x N)" : "decode: U (r x N)",
+                    encode ? r.rows().local() : r.latent_dim());
+  py::gil_scoped_release release;
+  return encode ? r.encode(a.map()) : r.decode(a.map());
+}
+
 }  // namespace
 
 void bind_reducers(py::module_& m) {
@@ -139,30 +149,10 @@ a terminal); options are the command line's without the leading
           "Fits the reducer on the set's snapshots (all trajectories); latent_dynamics \"learned\" or \"closure\" "
           "also fits latent dynamics by operator inference (as fit -latent_dynamics; options latent_dynamics_*)")
       .def(
-          "encode",
-          [](const PyReducer& p, const py::handle& X) {
-            const Reducer& r = p.fitted("encode");
-            const MatrixArg x(X, "encode: X (this rank's rows of n x N)", r.rows().local());
-            Matrix out;
-            {
-              py::gil_scoped_release release;
-              out = r.encode(x.map());
-            }
-            return out;
-          },
+          "encode", [](const PyReducer& p, const py::handle& X) { return encode_or_decode(p, "encode", X); },
           py::arg("X"), "Latent coordinates (r x N) of the states X (this rank's rows, n x N)")
       .def(
-          "decode",
-          [](const PyReducer& p, const py::handle& U) {
-            const Reducer& r = p.fitted("decode");
-            const MatrixArg u(U, "decode: U (r x N)", r.latent_dim());
-            Matrix out;
-            {
-              py::gil_scoped_release release;
-              out = r.decode(u.map());
-            }
-            return out;
-          },
+          "decode", [](const PyReducer& p, const py::handle& U) { return encode_or_decode(p, "decode", U); },
           py::arg("U"), "States (this rank's rows, n x N) of the latent coordinates U (r x N)")
       .def(
           "jacobian",

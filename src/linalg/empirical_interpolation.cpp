@@ -44,6 +44,13 @@ long long global_argmax(const Vector& score, const RowPartition& rows, const std
   return pick.row;
 }
 
+// The basis at the row just chosen (the last of p.rows), appended to PᵀW.
+void append_row(SamplePoints& p, const Matrix& W_local, const RowPartition& rows) {
+  const Index k = p.sampled_basis.rows();
+  p.sampled_basis.conservativeResize(k + 1, W_local.cols());
+  p.sampled_basis.row(k) = sample_rows(W_local, rows, {p.rows.back()});
+}
+
 }  // namespace
 
 Matrix sample_rows(const Matrix& X_local, const RowPartition& rows, const std::vector<long long>& at) {
@@ -87,7 +94,7 @@ SamplePoints deim_points(const Matrix& W_local, const RowPartition& rows) {
     const double scale = allreduce_max(rows.comm, W_local.rows() ? W_local.col(l).cwiseAbs().maxCoeff() : 0.0);
     if (!(best > 1e-12 * scale))
       throw Error(fmt::format("DEIM: basis column {} lies in the span of the ones before it on every row", l + 1));
-    p.sampled_basis = sample_rows(W_local, rows, p.rows);
+    append_row(p, W_local, rows);
   }
   return p;
 }
@@ -126,7 +133,7 @@ SamplePoints oversample(const SamplePoints& points, const Matrix& W_local, const
     const long long row = global_argmax(score, rows, p.rows, best);
     if (row < 0) throw Error("oversampling: no row left to add");
     p.rows.push_back(row);
-    p.sampled_basis = sample_rows(W_local, rows, p.rows);
+    append_row(p, W_local, rows);
   }
   return p;
 }
