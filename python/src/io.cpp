@@ -14,19 +14,6 @@ namespace metarom::python {
 
 namespace {
 
-// The rows each rank holds when every rank passes its own block (rank order).
-RowPartition rows_of_local_blocks(MPI_Comm comm, long long local) {
-  RowPartition rows;
-  rows.comm = comm;
-  long long begin = 0;
-  MPI_Exscan(&local, &begin, 1, MPI_LONG_LONG, MPI_SUM, comm);
-  if (rows.rank() == 0) begin = 0;  // MPI_Exscan leaves rank 0's result undefined
-  MPI_Allreduce(&local, &rows.global, 1, MPI_LONG_LONG, MPI_SUM, comm);
-  rows.begin = begin;
-  rows.end = begin + local;
-  return rows;
-}
-
 Attributes attributes_from(const py::dict& d) {
   Attributes a;
   for (const auto& [key, value] : d) {
@@ -85,7 +72,7 @@ each trajectory of a parametric set. X, t and mu are NumPy views of the set's ow
              const MatrixArg x(X, "X");
              SnapshotSet s;
              s.X = x.map();  // the set owns its states: one copy
-             s.rows = rows_of_local_blocks(communicator(comm), x.rows());
+             s.rows = RowPartition::of_local_rows(communicator(comm), x.rows());
              if (t.is_none()) s.t = Vector::LinSpaced(x.cols(), 0, static_cast<double>(x.cols() - 1));
              else s.t = vector_arg(t, "t", x.cols());
              if (!mu.is_none()) s.mu = MatrixArg(mu, "mu").map();

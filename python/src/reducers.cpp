@@ -61,19 +61,36 @@ PyReducer make_reducer(const std::string& type, const py::object& r, const py::o
   return p;
 }
 
-// The training set's header: everything the model file records, the states left out.
-SnapshotSet header_of(const SnapshotSet& set) {
-  SnapshotSet h;  // every part but the states (no copy of X)
-  h.X.resize(set.rows.local(), 0);
-  h.t = set.t;
-  h.mu = set.mu;
-  h.parameter_names = set.parameter_names;
-  h.starts = set.starts;
-  h.layout = set.layout;
-  h.provenance = set.provenance;
-  h.rows = set.rows;
-  h.complete = set.complete;
-  return h;
+// Fits p's reducer on `train` (and the latent dynamics `kind` on `set` where asked), the GIL
+// released, then keeps the training set's header for save().
+void fit_view(PyReducer& p, const SnapshotView& train, const std::string& kind, const SnapshotSet* set) {
+  p.reducer->check_latent_dim(train.n(), train.count(), "the snapshot set");
+  const bool with_model = kind != "none" && latent_dynamics_need_model(kind, p.inference);
+  {
+    py::gil_scoped_release release;
+    auto scope = p.options->scope();
+    // Learned velocities and closures use the full model that made the set, where it is one of ours.
+    std::unique_ptr<FullOrderModel> fom;
+    if (with_model && can_rebuild_model(train.provenance)) {
+      fom = create_model_from_provenance(train.rows.comm, train.provenance, "the snapshot set");
+      if (fom->rows().begin != train.rows.begin || fom->rows().end != train.rows.end)
+        throw Error(fmt::format("fit: the set holds rows [{}, {}) here, its {} model [{}, {}): build the set "
+                                "with read() or simulate() for latent dynamics",
+                                train.rows.begin, train.rows.end, fom->name(), fom->rows().begin, fom->rows().end));
+    }
+    MPI_Barrier(train.rows.comm);
+    const double start = MPI_Wtime();
+    p.reducer->fit(train);
+    p.fit_seconds = MPI_Wtime() - start;
+    p.dynamics = nullptr;
+    if (kind != "none")
+      p.dynamics = std::make_shared<const LearnedDynamics>(
+          fit_latent_dynamics(kind, *p.reducer, *set, fom.get(), Matrix(), p.inference, p.rom_settings));
+  }
+  p.training = train.header();
+  p.count = -1;
+  const std::string file = train.provenance.has("file") ? train.provenance.get_string("file", "provenance") : "";
+  p.training_file = file.empty() ? "(Python)" : file;
 }
 
 SnapshotSet header_of(const TrainingRecord& t, const RowPartition& rows) {
@@ -115,39 +132,30 @@ a terminal); options are the command line's without the leading
       .def(py::init(&make_reducer), py::arg("type"), py::arg("r") = py::none(), py::arg("progress") = py::none())
       .def(
           "fit",
-          [](PyReducer& p, const SnapshotSet& set, const std::optional<std::string>& latent_dynamics) {
-            p.reducer->check_latent_dim(set.n(), set.count(), "the snapshot set");
+          [](PyReducer& p, const py::object& data, const std::optional<std::string>& latent_dynamics,
+             const py::object& comm) {
             const std::string kind = latent_dynamics.value_or("none");
-            const bool with_model = kind != "none" && latent_dynamics_need_model(kind, p.inference);
-            {
-              py::gil_scoped_release release;
-              auto scope = p.options->scope();
-              // Learned velocities and closures use the full model that made the set, where it is one of ours.
-              std::unique_ptr<FullOrderModel> fom;
-              if (with_model && can_rebuild_model(set.provenance)) {
-                fom = create_model_from_provenance(set.rows.comm, set.provenance, "the snapshot set");
-                if (fom->rows().begin != set.rows.begin || fom->rows().end != set.rows.end)
-                  throw Error(fmt::format("fit: the set holds rows [{}, {}) here, its {} model [{}, {}): build the set "
-                                          "with read() or simulate() for latent dynamics",
-                                          set.rows.begin, set.rows.end, fom->name(), fom->rows().begin, fom->rows().end));
-              }
-              MPI_Barrier(set.rows.comm);
-              const double start = MPI_Wtime();
-              p.reducer->fit(set);
-              p.fit_seconds = MPI_Wtime() - start;
-              p.dynamics = nullptr;
-              if (kind != "none")
-                p.dynamics = std::make_shared<const LearnedDynamics>(
-                    fit_latent_dynamics(kind, *p.reducer, set, fom.get(), Matrix(), p.inference, p.rom_settings));
+            if (py::isinstance<SnapshotSet>(data)) {
+              const auto& set = data.cast<const SnapshotSet&>();
+              fit_view(p, set, kind, &set);
+              return;
             }
-            p.training = header_of(set);
-            p.count = -1;
-            const std::string file = set.provenance.has("file") ? set.provenance.get_string("file", "provenance") : "";
-            p.training_file = file.empty() ? "(Python)" : file;
+            if (kind != "none")
+              throw py::value_error("fit: latent_dynamics needs a SnapshotSet (its times and the model that made it), "
+                                    "not an array of states");
+            // An array of states: read where it lies when it is Fortran-ordered float64 (no copy).
+            const MatrixArg x(data, "fit: X (this rank's rows of n x N)");
+            SnapshotSet rest;  // every part but the states
+            rest.rows = RowPartition::of_local_rows(communicator(comm), x.rows());
+            rest.X.resize(x.rows(), 0);
+            rest.t = Vector::LinSpaced(x.cols(), 0, static_cast<double>(x.cols() - 1));
+            fit_view(p, SnapshotView(x.map(), rest), kind, nullptr);
           },
-          py::arg("set"), py::arg("latent_dynamics") = py::none(),
-          "Fits the reducer on the set's snapshots (all trajectories); latent_dynamics \"learned\" or \"closure\" "
-          "also fits latent dynamics by operator inference (as fit -latent_dynamics; options latent_dynamics_*)")
+          py::arg("data"), py::arg("latent_dynamics") = py::none(), py::arg("comm") = py::none(),
+          "Fits the reducer on a SnapshotSet's snapshots (all trajectories) or on an array X of states (this "
+          "rank's rows of n x N, one column per snapshot; read in place, without a copy, when Fortran-ordered "
+          "float64; comm: its ranks). latent_dynamics \"learned\" or \"closure\" (a SnapshotSet only) also fits "
+          "latent dynamics by operator inference (as fit -latent_dynamics; options latent_dynamics_*)")
       .def(
           "encode", [](const PyReducer& p, const py::handle& X) { return encode_or_decode(p, "encode", X); },
           py::arg("X"), "Latent coordinates (r x N) of the states X (this rank's rows, n x N)")

@@ -21,6 +21,18 @@ RowPartition RowPartition::split(MPI_Comm comm, long long n) {
   return p;
 }
 
+RowPartition RowPartition::of_local_rows(MPI_Comm comm, long long local) {
+  RowPartition p;
+  p.comm = comm;
+  long long begin = 0;
+  MPI_Exscan(&local, &begin, 1, MPI_LONG_LONG, MPI_SUM, comm);
+  if (p.rank() == 0) begin = 0;  // MPI_Exscan leaves rank 0's result undefined
+  MPI_Allreduce(&local, &p.global, 1, MPI_LONG_LONG, MPI_SUM, comm);
+  p.begin = begin;
+  p.end = begin + local;
+  return p;
+}
+
 int RowPartition::rank() const {
   int r = 0;
   MPI_Comm_rank(comm, &r);

@@ -20,7 +20,36 @@ long long FieldLayout::points() const {
 
 long long FieldLayout::size() const { return points() * static_cast<long long>(fields.empty() ? 1 : fields.size()); }
 
-void SnapshotSet::validate(const std::string& context) const {
+void SnapshotSet::validate(const std::string& context) const { SnapshotView(*this).validate(context); }
+
+SnapshotView::SnapshotView(const SnapshotSet& set) : SnapshotView(set.X, set) {}
+
+SnapshotView::SnapshotView(MatrixView states, const SnapshotSet& rest)
+    : X(states),
+      t(rest.t),
+      mu(rest.mu),
+      parameter_names(rest.parameter_names),
+      starts(rest.starts),
+      layout(rest.layout),
+      provenance(rest.provenance),
+      rows(rest.rows),
+      complete(rest.complete) {}
+
+SnapshotSet SnapshotView::header() const {
+  SnapshotSet h;
+  h.X.resize(rows.local(), 0);
+  h.t = t;
+  h.mu = mu;
+  h.parameter_names = parameter_names;
+  h.starts = starts;
+  h.layout = layout;
+  h.provenance = provenance;
+  h.rows = rows;
+  h.complete = complete;
+  return h;
+}
+
+void SnapshotView::validate(const std::string& context) const {
   if (X.rows() != rows.local())
     throw Error(fmt::format("{}: states have {} local rows, the partition owns {}", context, X.rows(), rows.local()));
   if (t.size() != X.cols())

@@ -20,7 +20,7 @@ Matrix orthonormal_columns(const Matrix& A) {
 }
 }  // namespace
 
-RandomizedSvd randomized_svd(const Matrix& X, MPI_Comm comm, const RandomizedSvdSettings& s) {
+RandomizedSvd randomized_svd(MatrixView X, MPI_Comm comm, const RandomizedSvdSettings& s) {
   const Index N = X.cols();
   const double m = allreduce_sum(comm, static_cast<double>(X.rows()));
   if (s.rank < 1) throw Error(fmt::format("randomized SVD: the rank r must be >= 1, got {}", s.rank));

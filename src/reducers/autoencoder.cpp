@@ -35,7 +35,7 @@ double Autoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   return scale * allreduce_sum(net_rows_.comm, R.squaredNorm());
 }
 
-void Autoencoder::fit(const SnapshotSet& train) { result_ = this->train(prepare_fit(train)); }
+void Autoencoder::fit(const SnapshotView& train) { result_ = this->train(prepare_fit(train)); }
 
 void Autoencoder::save(h5::Group& g) const {
   Attributes a;

@@ -39,7 +39,7 @@ void LinearAutoencoder::read_options(const std::string& prefix) {
   METAROM_PETSC(linear_ae_options(petsc_prefix(prefix), &settings_.energy, &second_moment_file_));
 }
 
-void LinearAutoencoder::fit(const SnapshotSet& train) {
+void LinearAutoencoder::fit(const SnapshotView& train) {
   train.validate("linear-ae fit");
   if (train.count() == 0 || train.n() == 0) throw Error("linear-ae fit: the snapshot set is empty");
   if (!second_moment_file_.empty()) {

@@ -60,7 +60,7 @@ void LinearInverseMap::Settings::check(const std::string& prefix) const {
   if (lag < 1) throw Error(fmt::format("-{}inverse_lag must be >= 1, got {}", prefix, lag));
 }
 
-void inverse_map_pairs(const LinearInverseMap::Settings& s, const SnapshotSet& train, Matrix& X, Matrix& AX,
+void inverse_map_pairs(const LinearInverseMap::Settings& s, const SnapshotView& train, Matrix& X, Matrix& AX,
                        RowPartition& b_rows) {
   if (!s.observations.empty()) {
     const SnapshotSet obs = read_snapshots(s.observations, train.rows.comm);

@@ -193,7 +193,7 @@ double MetaAutoencoder::batch_loss(const Matrix& X, Vector& grad) const {
   return loss;
 }
 
-void MetaAutoencoder::fit(const SnapshotSet& train) {
+void MetaAutoencoder::fit(const SnapshotView& train) {
   const Matrix X = prepare_fit(train);
   if (settings_.optimizer == "tao" && gradient_ == Gradient::implicit) fit_implicit_tao(X, net_rows_);
   else result_ = this->train(X);
@@ -292,7 +292,7 @@ void CorrectedAutoencoder::read_options(const std::string& prefix) {
   METAROM_PETSC(corrected_options(petsc_prefix(prefix), &corrected_from_));
 }
 
-void CorrectedAutoencoder::fit(const SnapshotSet& train) {
+void CorrectedAutoencoder::fit(const SnapshotView& train) {
   train.validate(type() + " fit");
   if (corrected_from_.empty())
     throw Error("ae-corrected: name the canonical autoencoder model to correct with -ae_corrected_from (--from)");

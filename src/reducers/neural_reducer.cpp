@@ -164,7 +164,7 @@ ParameterLayout NeuralReducer::parameter_layout() const {
   return p;
 }
 
-Matrix NeuralReducer::prepare_fit(const SnapshotSet& train) {
+Matrix NeuralReducer::prepare_fit(const SnapshotView& train) {
   train.validate(type() + " fit");
   settings_.resolve(train.count());
   norm_ = settings_.normalization_for(train);

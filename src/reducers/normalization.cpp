@@ -12,8 +12,8 @@
 
 namespace metarom {
 
-void Normalization::fit(const SnapshotSet& train, int pod_modes) {
-  const Matrix& X = train.X;
+void Normalization::fit(const SnapshotView& train, int pod_modes) {
+  const MatrixView X = train.X;
   const RowPartition& rows = train.rows;
   comm = rows.comm;
   mean = X.rowwise().mean();
@@ -34,7 +34,7 @@ void Normalization::fit(const SnapshotSet& train, int pod_modes) {
   scale = ss > 0 ? std::sqrt(ss / count) : 1.0;
 }
 
-Matrix Normalization::apply(const Matrix& X) const {
+Matrix Normalization::apply(MatrixView X) const {
   if (mean.size() == 0 && modes == 0) return X;
   if (modes == 0) return (X.colwise() - mean) / scale;
   Matrix Y = basis.transpose() * (X.colwise() - mean);
@@ -56,7 +56,7 @@ RowPartition Normalization::network_rows(const RowPartition& state_rows) const {
   return modes > 0 ? RowPartition::serial(modes) : state_rows;
 }
 
-Normalization Normalization::for_training(bool normalize, int pod_modes, const SnapshotSet& train) {
+Normalization Normalization::for_training(bool normalize, int pod_modes, const SnapshotView& train) {
   Normalization n;
   if (normalize || pod_modes > 0) n.fit(train, pod_modes);
   return n;

@@ -56,7 +56,7 @@ PetscErrorCode pod_options(const char* prefix, Pod::Settings* s) {
 
 // Zero snapshots and exact duplicates, found through a cheap signature (squared norm and a
 // fixed pseudo-random projection, one allreduce), confirmed entry by entry.
-std::vector<std::string> find_degenerate_snapshots(const Matrix& X, const RowPartition& rows) {
+std::vector<std::string> find_degenerate_snapshots(MatrixView X, const RowPartition& rows) {
   const Index N = X.cols();
   Vector w(X.rows());
   for (Index i = 0; i < X.rows(); ++i) {
@@ -217,7 +217,7 @@ void Pod::append_stream(const SnapshotReader& reader) {
                               reader.path()));
 }
 
-void Pod::fit(const SnapshotSet& train) {
+void Pod::fit(const SnapshotView& train) {
   train.validate("POD fit");
   if (train.count() == 0 || train.n() == 0) throw Error("POD fit: the snapshot set is empty");
   if (settings_.latent_dim < 0) throw Error(fmt::format("POD: latent dimension must be >= 0, got {}", settings_.latent_dim));
@@ -231,12 +231,15 @@ void Pod::fit(const SnapshotSet& train) {
     return;
   }
   modes_.resize(0, 0);
-  Matrix X = train.X;
+  // The exact route factors a working copy in place, centred or not; the randomized route
+  // reads the states where they are (a caller's array: no copy) unless it centres them.
+  Matrix X;
   if (settings_.center) {
-    mean_ = X.rowwise().mean();
-    X.colwise() -= mean_;
+    mean_ = train.X.rowwise().mean();
+    X = train.X.colwise() - mean_;
   } else {
     mean_.resize(0);
+    if (settings_.svd != "randomized") X = train.X;
   }
   ThinSvd svd;
   sigma_error_bound_ = sketch_residual_ = sigma_change_ = 0;
@@ -250,7 +253,7 @@ void Pod::fit(const SnapshotSet& train) {
     rs.oversampling = settings_.oversampling;
     rs.power_iterations = settings_.power_iterations;
     rs.seed = static_cast<unsigned long long>(settings_.seed);
-    RandomizedSvd rsvd = randomized_svd(X, rows_.comm, rs);
+    RandomizedSvd rsvd = randomized_svd(settings_.center ? MatrixView(X) : train.X, rows_.comm, rs);
     svd = std::move(rsvd.svd);
     sigma_error_bound_ = rsvd.sigma_error_bound;
     sigma_change_ = rsvd.sigma_change;

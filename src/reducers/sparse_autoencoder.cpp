@@ -300,7 +300,7 @@ void SparseAutoencoder::initialize(const RowPartition& rows) {
   p_.tail(nl).setZero();
 }
 
-SparseAutoencoder::Loss SparseAutoencoder::loss(const Vector& p, const Matrix& X, Vector* grad_f, Vector* grad_g) const {
+SparseAutoencoder::Loss SparseAutoencoder::loss(const Vector& p, MatrixView X, Vector* grad_f, Vector* grad_g) const {
   const int l = settings_.latent_dim;
   const Index nl = rows_.local(), B = X.cols();
   if (X.rows() != nl || p.size() != p_.size())
@@ -335,7 +335,7 @@ SparseAutoencoder::Loss SparseAutoencoder::loss(const Vector& p, const Matrix& X
   return out;
 }
 
-double SparseAutoencoder::reconstruction(const Vector& p, const Matrix& H, const Matrix& X, Vector* grad_decoder,
+double SparseAutoencoder::reconstruction(const Vector& p, const Matrix& H, MatrixView X, Vector* grad_decoder,
                                          Matrix* grad_codes) const {
   const int l = settings_.latent_dim;
   const Index nl = rows_.local(), B = X.cols();
@@ -368,7 +368,7 @@ double largest_eigenvalue(const Matrix& S) {
 
 // G = mean x̃x̃ᵀ's Gram form X̃ᵀX̃ (B × B, summed over ranks), x̃ = [x; 1]: the same non-zero
 // eigenvalues as Σ x̃x̃ᵀ, at the cost of the batch size.
-Matrix augmented_gram(const RowPartition& rows, const Matrix& X) {
+Matrix augmented_gram(const RowPartition& rows, MatrixView X) {
   Matrix G = X.transpose() * X;
   allreduce_sum(rows.comm, G.data(), G.size());
   G.array() += 1.0;  // the bias's row of ones
@@ -403,7 +403,7 @@ double SparseAutoencoder::decoder_lipschitz(const Matrix& H) const {
   return std::max(2.0 * largest_eigenvalue(Ht * Ht.transpose()) / double(H.cols()), 1e-300);
 }
 
-void SparseAutoencoder::fit_decoder(const Matrix& X, const Matrix& H, int iterations) {
+void SparseAutoencoder::fit_decoder(MatrixView X, const Matrix& H, int iterations) {
   const Index E = encoder_size();
   Vector work = p_;
   auto grad_phi = [&](const Vector& ph) {
@@ -422,7 +422,7 @@ double SparseAutoencoder::encoder_squared_norm(const Vector& theta) const {
   return allreduce_sum(rows_.comm, theta.head(w).squaredNorm()) + theta.segment(w, settings_.latent_dim).squaredNorm();
 }
 
-void SparseAutoencoder::anamo_step(const Matrix& X, double gram) {
+void SparseAutoencoder::anamo_step(MatrixView X, double gram) {
   const Index E = encoder_size();
   const double lambda = settings_.lambda;
   Vector work = p_;  // [θ, φ] with φ fixed while the encoder moves
@@ -456,10 +456,10 @@ void SparseAutoencoder::anamo_step(const Matrix& X, double gram) {
           : 1.0 / encoder_lipschitz(X.cols(), gram > 0 ? gram : largest_eigenvalue(augmented_gram(rows_, X)));
   p_.head(E) = fista(grad_theta, prox, Vector(p_.head(E)), e, settings_.encoder_steps);
   // Decoder: J_d accelerated-gradient steps on φ ↦ f(φ, θ^{k+1}).
-  fit_decoder(X, encode(X), settings_.decoder_steps);
+  fit_decoder(X, encode_with(p_, X), settings_.decoder_steps);
 }
 
-Matrix SparseAutoencoder::solve_codes(const Matrix& X, const Matrix& H0, int iterations) const {
+Matrix SparseAutoencoder::solve_codes(MatrixView X, const Matrix& H0, int iterations) const {
   const int l = settings_.latent_dim;
   const Index B = X.cols();
   // ∇_H f = (2/B) W_dᵀ(diag σ_d') r: Lipschitz ≤ 2 λ_max(W_dᵀW_d)/B (σ_d' ≤ 1).
@@ -481,7 +481,7 @@ Matrix SparseAutoencoder::solve_codes(const Matrix& X, const Matrix& H0, int ite
   return Eigen::Map<const Matrix>(h.data(), l, B);
 }
 
-double SparseAutoencoder::fit_encoder(const Matrix& X, const Matrix& H) {
+double SparseAutoencoder::fit_encoder(MatrixView X, const Matrix& H) {
   const int l = settings_.latent_dim;
   const Index nl = rows_.local(), B = X.cols(), E = encoder_size();
   const Matrix G = augmented_gram(rows_, X);
@@ -510,7 +510,7 @@ double SparseAutoencoder::fit_encoder(const Matrix& X, const Matrix& H) {
     const double step = 4.0 * double(B) / std::max(largest_eigenvalue(G), 1e-300);
     p_.head(E) = accelerated_gradient(grad, Vector(p_.head(E)), step, settings_.regression_iterations);
   }
-  return (encode(X) - H).squaredNorm() / double(B);
+  return (encode_with(p_, X) - H).squaredNorm() / double(B);
 }
 
 double SparseAutoencoder::epsilon_at(int epoch) const {
@@ -519,7 +519,7 @@ double SparseAutoencoder::epsilon_at(int epoch) const {
   return s.epsilon * std::pow(s.epsilon_final / s.epsilon, double(epoch) / double(s.epochs - 1));
 }
 
-void SparseAutoencoder::train_epochs(const Matrix& X, const std::function<void(int)>& start,
+void SparseAutoencoder::train_epochs(MatrixView X, const std::function<void(int)>& start,
                                      const std::function<void(const std::vector<Index>&)>& step,
                                      const std::function<double()>& objective, const std::string& label,
                                      const std::string& lower) {
@@ -546,19 +546,19 @@ void SparseAutoencoder::train_epochs(const Matrix& X, const std::function<void(i
 }
 
 namespace {
-Matrix columns(const Matrix& X, const std::vector<Index>& cols) {
+Matrix columns(MatrixView X, const std::vector<Index>& cols) {
   Matrix B(X.rows(), static_cast<Index>(cols.size()));
   for (size_t j = 0; j < cols.size(); ++j) B.col(static_cast<Index>(j)) = X.col(cols[j]);
   return B;
 }
 }  // namespace
 
-void SparseAutoencoder::fit_codes(const SnapshotSet& train) {
+void SparseAutoencoder::fit_codes(const SnapshotView& train) {
   const Settings& s = settings_;
-  const Matrix& X = train.X;
+  const MatrixView X = train.X;
   const Index N = X.cols();
   // Random initial codes (Alg. 3, step 1): the random initial encoder's.
-  Matrix H = encode(X);
+  Matrix H = encode_with(p_, X);
   train_epochs(
       X, [](int) {},
       [&](const std::vector<Index>& cols) {
@@ -579,7 +579,7 @@ void SparseAutoencoder::fit_codes(const SnapshotSet& train) {
   regression_residual_ = fit_encoder(X, H);
 }
 
-void SparseAutoencoder::fit(const SnapshotSet& train) {
+void SparseAutoencoder::fit(const SnapshotView& train) {
   train.validate("sparse-ae fit");
   if (train.count() == 0 || train.n() == 0) throw Error("sparse-ae fit: the snapshot set is empty");
   check_settings(settings_, "");
@@ -617,7 +617,7 @@ void SparseAutoencoder::fit(const SnapshotSet& train) {
   seconds_ = MPI_Wtime() - start;
 }
 
-Matrix SparseAutoencoder::preactivation(const Vector& p, const Matrix& X) const {
+Matrix SparseAutoencoder::preactivation(const Vector& p, MatrixView X) const {
   const int l = settings_.latent_dim;
   const Index nl = rows_.local();
   Matrix z = Eigen::Map<const Matrix>(p.data(), l, nl) * X;
@@ -626,7 +626,7 @@ Matrix SparseAutoencoder::preactivation(const Vector& p, const Matrix& X) const 
   return z;
 }
 
-Matrix SparseAutoencoder::encode_with(const Vector& p, const Matrix& X) const {
+Matrix SparseAutoencoder::encode_with(const Vector& p, MatrixView X) const {
   return activate(settings_.encoder_activation, preactivation(p, X), epsilon_);
 }
 

@@ -162,3 +162,22 @@ TEST_CASE("selecting snapshots keeps times, parameters and rows", "[io][snapshot
   CHECK((part.X - s.X.middleCols(2, 3)).norm() == 0.0);
   require_error([&] { select_snapshots(s, 4, 7); }, {"[4, 7)", "[0, 6)"});
 }
+
+TEST_CASE("a snapshot view reads states held elsewhere, with the parts of a header", "[io][snapshots]") {
+  const SnapshotSet s = sample_set(PETSC_COMM_WORLD, 4, 4, 6);
+  const Matrix outside = s.X;  // states a caller holds (a NumPy array in Python)
+  const SnapshotSet rest = SnapshotView(s).header();
+  CHECK(rest.X.rows() == s.X.rows());
+  CHECK(rest.X.cols() == 0);  // a header: no states
+  CHECK(rest.t == s.t);
+  CHECK(rest.mu == s.mu);
+  CHECK(rest.starts == s.starts);
+  CHECK(rest.provenance.get_string("model", "header") == "test");
+  const SnapshotView v(outside, rest);
+  CHECK(v.X.data() == outside.data());  // read in place
+  CHECK(v.count() == 6);
+  CHECK(v.n() == s.n());
+  v.validate("view");
+  const Matrix short_one = outside.leftCols(5);
+  require_error([&] { SnapshotView(short_one, rest).validate("view"); }, {"view", "6 times for 5 snapshots"});
+}

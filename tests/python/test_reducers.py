@@ -84,3 +84,52 @@ def test_progress_lines_when_asked_and_none_by_default_off_a_terminal(rng, capfd
     assert "ae: epoch 3/3" in capfd.readouterr().err
     metarom.Autoencoder(r=2, ae_hidden=8, ae_epochs=3).fit(metarom.SnapshotSet(X))  # stderr is not a terminal here
     assert "epoch" not in capfd.readouterr().err
+
+
+def test_fit_on_an_array_equals_fit_on_a_set(rng):
+    X = low_rank(rng, 150, 20, np.array([6.0, 2.0, 1.0, 0.5]))
+    from_set = metarom.POD(r=3)
+    from_set.fit(metarom.SnapshotSet(X))
+    for data in (X, np.ascontiguousarray(X), X.astype(np.float32)):  # read in place; C order and float32 copied
+        pod = metarom.POD(r=3)
+        pod.fit(data)
+        # float32: the data's own rounding (6e-8 relative) moves every singular value by up to
+        # about 6e-8 sigma_1, the zero ones included. float64: the same fit up to round-off
+        # (Eigen's reductions may sum in another order on memory of another alignment).
+        tol = 6.0 * (1e-6 if data.dtype == np.float32 else 1e-13)
+        np.testing.assert_allclose(pod.singular_values, from_set.singular_values, rtol=0, atol=tol)
+    with pytest.raises(ValueError, match="latent_dynamics needs a SnapshotSet"):
+        metarom.POD(r=3).fit(X, latent_dynamics="learned")
+    with pytest.raises(ValueError, match="2-D"):
+        metarom.POD(r=3).fit(X[:, 0])
+
+
+# Run in a fresh interpreter: its peak resident memory (ru_maxrss) then measures this fit alone.
+PEAK_SCRIPT = """
+import resource, sys
+import numpy as np
+import metarom
+n, N = 8192, 1024  # 64 MiB of float64
+X = np.random.default_rng(1).standard_normal((N, n)).T  # Fortran-ordered as made: no temporary copy
+how = sys.argv[1]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+pod = metarom.POD(r=5, pod_svd="randomized", pod_center=False)
+pod.fit(X if how == "array" else metarom.SnapshotSet(X))
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024.0)  # MiB
+"""
+
+
+def test_fit_on_a_fortran_array_does_not_copy_it():
+    import os
+    import sys
+    peak = {}
+    for how in ("array", "set"):
+        out = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, how], check=True, capture_output=True, text=True,
+                             env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+        peak[how] = float(out.stdout.split()[-1])
+    # The matrix is 64 MiB. Built into a SnapshotSet it is copied once (the set owns its states):
+    # the peak grows by at least that. Fitted as an array, uncentred randomized POD reads it in
+    # place: what grows is the sketch (8192 x 15 doubles, 1 MiB) and the library's own work
+    # space, far below one copy.
+    assert peak["set"] >= 60, peak
+    assert peak["array"] < 32, peak

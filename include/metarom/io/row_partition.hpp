@@ -18,6 +18,9 @@ struct RowPartition {
   static RowPartition split(MPI_Comm comm, long long n);
   // Everything on one rank (MPI_COMM_SELF), for serial work.
   static RowPartition serial(long long n) { return split(MPI_COMM_SELF, n); }
+  // The split where each rank holds the `local` rows it passes, in rank order (collective):
+  // data a caller distributed its own way (a NumPy array per rank).
+  static RowPartition of_local_rows(MPI_Comm comm, long long local);
 
   long long local() const { return end - begin; }
   int rank() const;

@@ -55,6 +55,34 @@ struct SnapshotSet {
   void validate(const std::string& context) const;
 };
 
+// What reducers fit on: a snapshot set's states as a read-only view, the other parts (times,
+// parameters, layout, provenance, partition) by reference. Built from a SnapshotSet without a
+// copy (implicitly, so fit(set) reads as before), or from states held elsewhere — a caller's
+// NumPy array — with a set holding every other part (its own X unused: a header), so large
+// data are never copied on the way in. The viewed objects must outlive the view.
+struct SnapshotView {
+  SnapshotView(const SnapshotSet& set);  // NOLINT(google-explicit-constructor): a set is a view of itself
+  SnapshotView(MatrixView states, const SnapshotSet& rest);
+
+  MatrixView X;  // local rows of the n x N state matrix
+  const Vector& t;
+  const Matrix& mu;
+  const std::vector<std::string>& parameter_names;
+  const std::vector<Index>& starts;
+  const FieldLayout& layout;
+  const Attributes& provenance;
+  const RowPartition& rows;
+  bool complete;
+
+  long long n() const { return rows.global; }
+  Index count() const { return X.cols(); }
+  Index trajectory_count() const { return starts.empty() ? 1 : static_cast<Index>(starts.size()); }
+  // The parts as a set with no states (X: local rows, no columns): what a model file records.
+  SnapshotSet header() const;
+  // Throws when the parts disagree (lengths, layout size, partition), naming `context`.
+  void validate(const std::string& context) const;
+};
+
 // A field derived from the states (e.g. vorticity from the streamfunction), stored beside
 // /states as /<name> with the same shape.
 struct DerivedField {

@@ -39,6 +39,6 @@ struct RandomizedSvd {
   double sigma_change = std::numeric_limits<double>::quiet_NaN();
 };
 
-RandomizedSvd randomized_svd(const Matrix& local_rows, MPI_Comm comm, const RandomizedSvdSettings& s);
+RandomizedSvd randomized_svd(MatrixView local_rows, MPI_Comm comm, const RandomizedSvdSettings& s);
 
 }  // namespace metarom

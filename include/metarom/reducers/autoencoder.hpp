@@ -17,7 +17,7 @@ class Autoencoder : public NeuralReducer {
  public:
   Autoencoder() : NeuralReducer("encoder") {}
   ReducerKind kind() const override { return ReducerKind::ae; }
-  void fit(const SnapshotSet& train) override;
+  void fit(const SnapshotView& train) override;
 
   Matrix encode(const Matrix& X) const override { return first_.forward(norm_.apply(X)); }
   Matrix network_hessian_contraction(const Vector& u, const Vector& v) const override {

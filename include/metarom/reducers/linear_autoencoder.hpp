@@ -25,7 +25,7 @@ class LinearAutoencoder : public Pod {
   ReducerKind kind() const override { return ReducerKind::linear_ae; }
   bool chooses_latent_dim_by_energy() const override { return true; }
   // Snapshot route.
-  void fit(const SnapshotSet& train) override;
+  void fit(const SnapshotView& train) override;
   // Second-moment route: Gamma replicated (n x n) on every rank of rows.comm.
   void fit_second_moment(const Matrix& Gamma, const RowPartition& rows);
 

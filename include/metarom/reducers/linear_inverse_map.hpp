@@ -81,7 +81,7 @@ class LinearInverseMap {
 // The pairs the settings name, from a training snapshot set split as `train.rows`:
 // (x_i, x_{i+lag}) from the set itself, or (x_i, column i of the observations file).
 // X and AX are returned as local rows.
-void inverse_map_pairs(const LinearInverseMap::Settings& s, const SnapshotSet& train, Matrix& X, Matrix& AX,
+void inverse_map_pairs(const LinearInverseMap::Settings& s, const SnapshotView& train, Matrix& X, Matrix& AX,
                        RowPartition& b_rows);
 
 }  // namespace metarom

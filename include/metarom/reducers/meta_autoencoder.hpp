@@ -30,7 +30,7 @@ class MetaAutoencoder : public NeuralReducer {
   MetaAutoencoder() : NeuralReducer("initial_encoder") {}
 
   ReducerKind kind() const override { return ReducerKind::meta_ae; }
-  void fit(const SnapshotSet& train) override;
+  void fit(const SnapshotView& train) override;
 
   // Gauss–Newton from θ₀(x): to convergence (adaptive Levenberg–Marquardt, encoding_solver())
   // by default; with evaluation_iterations() = I > 0, exactly I steps of fixed damping γ, the
@@ -102,7 +102,7 @@ class MetaAutoencoder : public NeuralReducer {
 class CorrectedAutoencoder : public MetaAutoencoder {
  public:
   ReducerKind kind() const override { return ReducerKind::ae_corrected; }
-  void fit(const SnapshotSet& train) override;
+  void fit(const SnapshotView& train) override;
   void save(h5::Group& g) const override;
   void load(const h5::Group& g, const RowPartition& rows) override;
   const std::string& corrected_from() const { return corrected_from_; }

@@ -51,7 +51,7 @@ struct NeuralSettings {
   void check() const;
   // The automatic choices made for N training samples: the POD stage's K and the epochs.
   void resolve(Index samples);
-  Normalization normalization_for(const SnapshotSet& train) const {
+  Normalization normalization_for(const SnapshotView& train) const {
     return Normalization::for_training(normalize, pod_modes, train);
   }
   // Encoder {n, hidden..., r} and decoder {r, reversed hidden..., n} layer widths.
@@ -101,7 +101,7 @@ class NeuralReducer : public Reducer {
 
   // fit()'s common start: the set validated, the automatic settings resolved, the
   // normalization fitted and the networks built; returns the normalized states.
-  Matrix prepare_fit(const SnapshotSet& train);
+  Matrix prepare_fit(const SnapshotView& train);
   // Minimizes batch_loss over parameters() with the optimizer the settings name.
   TrainResult train(const Matrix& X);
   // The normalization and both networks (with the training results as attributes) into a

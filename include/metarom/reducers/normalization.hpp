@@ -32,8 +32,8 @@ struct Normalization {
 
   // pod_modes > 0: POD stage with K = pod_modes (at most the snapshot count); otherwise
   // scaling only.
-  void fit(const SnapshotSet& train, int pod_modes);
-  Matrix apply(const Matrix& X) const;          // local rows of states -> what networks see
+  void fit(const SnapshotView& train, int pod_modes);
+  Matrix apply(MatrixView X) const;             // local rows of states -> what networks see
   Matrix undo(const Matrix& Y) const;           // back to local rows of states: x̄ + sΦY
   Matrix undo_linear(const Matrix& J) const;    // the linear part alone: sΦJ (Jacobians)
   // The rows the networks are laid out on: K replicated coordinates after a POD stage
@@ -43,7 +43,7 @@ struct Normalization {
   void save(h5::Group& g, const RowPartition& rows) const;
   void load(const h5::Group& g, const RowPartition& rows);
   // Fitted to the training states when asked (normalize or pod_modes > 0), the identity otherwise.
-  static Normalization for_training(bool normalize, int pod_modes, const SnapshotSet& train);
+  static Normalization for_training(bool normalize, int pod_modes, const SnapshotView& train);
 };
 
 }  // namespace metarom

@@ -38,7 +38,7 @@ class Pod : public Reducer {
   };
 
   ReducerKind kind() const override { return ReducerKind::pod; }
-  void fit(const SnapshotSet& train) override;
+  void fit(const SnapshotView& train) override;
   // The incremental route over a file read block by block: memory bounded by the block, not
   // by the set. Any route's settings other than incremental are refused.
   void fit_stream(const SnapshotReader& reader);

@@ -45,7 +45,7 @@ class Reducer {
   // the latent dimension r, and progress lines while fitting.
   virtual void set_latent_dim(int r) = 0;
   virtual void set_progress(bool) {}
-  virtual void fit(const SnapshotSet& train) = 0;
+  virtual void fit(const SnapshotView& train) = 0;
   // Throws, naming `data`, unless the latent dimension asked for fits a set of N states of n
   // values: 1 <= r <= min(n, N) (POD and linear-ae also take r = 0: chosen by energy). Programs call it
   // before fit(), so a bad -r fails at once with the data's sizes in the message.

@@ -80,7 +80,7 @@ class SparseAutoencoder : public Reducer {
   ReducerKind kind() const override { return ReducerKind::sparse_ae; }
   void set_latent_dim(int r) override { settings_.latent_dim = r; }
   void set_progress(bool on) override { settings_.progress = on; }
-  void fit(const SnapshotSet& train) override;
+  void fit(const SnapshotView& train) override;
 
   Matrix encode(const Matrix& X) const override;
   Matrix decode(const Matrix& U) const override;
@@ -113,7 +113,7 @@ class SparseAutoencoder : public Reducer {
     double f = 0, g = 0;
     double total(double lambda) const { return f + lambda * g; }
   };
-  Loss loss(const Vector& p, const Matrix& X, Vector* grad_f = nullptr, Vector* grad_g = nullptr) const;
+  Loss loss(const Vector& p, MatrixView X, Vector* grad_f = nullptr, Vector* grad_g = nullptr) const;
 
   // The loss history of the last fit: f + λg over the training set after each epoch
   // (entry 0: at the initial weights; with codes, the objective in the codes h̃), and the
@@ -125,14 +125,14 @@ class SparseAutoencoder : public Reducer {
 
   // Alg. 3's pieces. f = mean‖x − D(h)‖² over the columns of H (ℓ × B) and X, summed over
   // ranks, with the gradients in the decoder block (the tail of parameters()) and in H.
-  double reconstruction(const Vector& p, const Matrix& H, const Matrix& X, Vector* grad_decoder = nullptr,
+  double reconstruction(const Vector& p, const Matrix& H, MatrixView X, Vector* grad_decoder = nullptr,
                         Matrix* grad_codes = nullptr) const;
   // J FISTA steps on the codes H of the batch X with the decoder fixed (exact prox, above).
-  Matrix solve_codes(const Matrix& X, const Matrix& H0, int iterations) const;
+  Matrix solve_codes(MatrixView X, const Matrix& H0, int iterations) const;
   // J accelerated-gradient steps on the decoder with the codes H fixed (step 1/L).
-  void fit_decoder(const Matrix& X, const Matrix& H, int iterations);
+  void fit_decoder(MatrixView X, const Matrix& H, int iterations);
   // Fit the encoder to the codes H of X (above); returns mean‖E(x) − h‖² over the columns.
-  double fit_encoder(const Matrix& X, const Matrix& H);
+  double fit_encoder(MatrixView X, const Matrix& H);
 
  protected:
   // -<prefix>sparse_lambda -sparse_encoder_activation -sparse_decoder_activation
@@ -152,14 +152,14 @@ class SparseAutoencoder : public Reducer {
   double encoder_squared_norm(const Vector& theta) const;
   // One ANAMO update (Alg. 1, steps 3–15) on a mini-batch.
   // gram: λ_max of X̃ᵀX̃ when known (> 0), else computed.
-  void anamo_step(const Matrix& X, double gram);
+  void anamo_step(MatrixView X, double gram);
   // Alg. 3 over the training set (after initialize()).
-  void fit_codes(const SnapshotSet& train);
+  void fit_codes(const SnapshotView& train);
   // The one epoch loop of every optimizer: per epoch, `start(epoch)`, then `step` on each
   // mini-batch (the columns of X in a seeded shuffled order, or all of them), then the
   // training objective appended to history_, checked finite (else the error names `lower`,
   // the settings to lower), and a progress line (`label`).
-  void train_epochs(const Matrix& X, const std::function<void(int epoch)>& start,
+  void train_epochs(MatrixView X, const std::function<void(int epoch)>& start,
                     const std::function<void(const std::vector<Index>& batch)>& step,
                     const std::function<double()>& objective, const std::string& label, const std::string& lower);
   // The smooth step's width at an epoch of the schedule.
@@ -167,12 +167,12 @@ class SparseAutoencoder : public Reducer {
   // The encoder's largest slope (1 for identity and sigmoid, as before; 1.5/ε for the steps).
   double encoder_slope_bound() const;
   // z = W_e x + b_e over the columns of X.
-  Matrix preactivation(const Vector& p, const Matrix& X) const;
+  Matrix preactivation(const Vector& p, MatrixView X) const;
   // For a batch of B states whose X̃ᵀX̃ has largest eigenvalue gram.
   double encoder_lipschitz(Index B, double gram) const;
   double decoder_gram_max() const;  // λ_max(W_dᵀW_d) over all ranks
   // E(X) and D(U) with parameters p laid out like parameters() (no size checks).
-  Matrix encode_with(const Vector& p, const Matrix& X) const;
+  Matrix encode_with(const Vector& p, MatrixView X) const;
   Matrix decode_with(const Vector& p, const Matrix& U) const;
   double decoder_lipschitz(const Matrix& H) const;  // H: the codes
   Settings settings_;
