@@ -16,8 +16,6 @@
 #include "metarom/error.hpp"
 #include "metarom/io/snapshots.hpp"
 #include "metarom/io/trajectory_set.hpp"
-#include "metarom/models/burgers.hpp"
-#include "metarom/models/heat.hpp"
 #include "metarom/models/parameter_sweep.hpp"
 #include "metarom/models/qg.hpp"
 #include "metarom/rom/greedy_sampling.hpp"
@@ -30,16 +28,6 @@ namespace {
 
 // The model's settings from its options, as provenance (what create_model rebuilds it from).
 Attributes model_settings(const std::string& model, const std::string& out) {
-  if (model == "heat") {
-    HeatConfig c;
-    c.set_from_options(PETSC_COMM_WORLD);
-    return c.to_attributes();
-  }
-  if (model == "burgers") {
-    BurgersConfig c;
-    c.set_from_options(PETSC_COMM_WORLD);
-    return c.to_attributes();
-  }
   if (model == "qg") {
     QgConfig c;
     c.set_from_options(PETSC_COMM_WORLD);
@@ -49,7 +37,7 @@ Attributes model_settings(const std::string& model, const std::string& out) {
     if (c.spinup_file == "none") c.spinup_file.clear();
     return c.to_attributes();
   }
-  throw Error("greedy: unknown model '" + model + "' (known: heat, qg, burgers)");
+  return model_settings_from_options(PETSC_COMM_WORLD, model, "greedy");
 }
 
 std::string sci(double v) { return std::isfinite(v) ? fmt::format("{:.3e}", v) : "inf (the ROM failed)"; }
@@ -80,7 +68,7 @@ int cmd_greedy(const std::string& operand) {
   const Common c = common_options(opts, "metarom greedy MODEL");
   list_model_options();
   if (help_requested()) return 0;
-  const std::string model = require(operand, "MODEL", "(the model: heat, qg or burgers)");
+  const std::string model = require(operand, "MODEL", "(the model: heat, qg, burgers or reaction)");
   if (out.empty()) out = model + "_greedy.h5";
   if (model_out.empty()) model_out = model + "_greedy_model.h5";
   if (mode != "grid" && mode != "list") throw Error("greedy: -candidates_mode is grid or list, got '" + mode + "'");

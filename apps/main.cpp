@@ -26,7 +26,7 @@ const char* usage =
     "usage: metarom COMMAND [OPERAND] [options]\n"
     "\n"
     "commands:\n"
-    "  simulate MODEL -o snaps.h5         run a full model (heat, qg, burgers), write snapshots;\n"
+    "  simulate MODEL -o snaps.h5         run a full model (heat, qg, burgers, reaction), write snapshots;\n"
     "                                     -sweep NAME=V1,V2,...: one run per value, one set\n"
     "  merge A.h5 B.h5 ... -o set.h5      join snapshot sets into a parametric set; split it by\n"
     "                                     trajectory (-hold_out) or time window (-split)\n"

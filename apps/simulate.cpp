@@ -11,6 +11,7 @@
 #include "metarom/error.hpp"
 #include "metarom/models/heat.hpp"
 #include "metarom/models/qg.hpp"
+#include "metarom/models/reaction.hpp"
 #include "metarom/io/snapshot_stream.hpp"
 #include "metarom/io/snapshots.hpp"
 #include "metarom/io/trajectory_set.hpp"
@@ -132,6 +133,21 @@ SnapshotSet run_burgers(const BurgersConfig& config, const Common& c, nlohmann::
   return set;
 }
 
+SnapshotSet run_reaction(const ReactionConfig& config, const Common& c, nlohmann::json& j, std::string& summary) {
+  ReactionModel reaction(PETSC_COMM_WORLD, config);
+  const TimeGrid& g = config.time;
+  progress(c, fmt::format("simulate reaction: grid {} x {}, kappa {}, lambda {}, amplitude {}, t in [{}, {}], {} steps, "
+                          "snapshot every {}\n",
+                          config.nx, config.ny, config.kappa, config.lambda, config.amplitude, g.t0, g.t_final, g.steps,
+                          g.stride));
+  SnapshotSet set = reaction.simulate(!c.quiet && !c.json);
+  j["seconds"] = reaction.solve_seconds();
+  j["newton_iterations"] = reaction.newton_iterations();
+  summary = fmt::format("time integration {:.3f} s ({} Newton iterations in {} steps)\n", reaction.solve_seconds(),
+                        reaction.newton_iterations(), g.steps);
+  return set;
+}
+
 }  // namespace
 
 int cmd_simulate(const std::string& operand) {
@@ -158,7 +174,7 @@ int cmd_simulate(const std::string& operand) {
                                                  sweep_mode == "grid" ? ParameterSweep::Mode::grid : ParameterSweep::Mode::list,
                                                  "-sweep");
   if (!sweep.empty() && vorticity) throw Error("simulate: -store_vorticity applies to one run, not to a -sweep");
-  const std::string model = require(operand, "MODEL", "(the model to run: heat, qg or burgers)");
+  const std::string model = require(operand, "MODEL", "(the model to run: heat, qg, burgers or reaction)");
   if (out.empty()) out = model + ".h5";
 
   SnapshotSet set;
@@ -188,8 +204,14 @@ int cmd_simulate(const std::string& operand) {
       if (help_requested()) return 0;
       set = sweep.empty() ? run_burgers(config, c, j, summary)
                           : run_sweep(config.to_attributes(), sweep, c, j, summary);
+    } else if (model == "reaction") {
+      ReactionConfig config;
+      config.set_from_options(PETSC_COMM_WORLD);
+      if (help_requested()) return 0;
+      set = sweep.empty() ? run_reaction(config, c, j, summary)
+                          : run_sweep(config.to_attributes(), sweep, c, j, summary);
     } else {
-      throw Error("unknown model '" + model + "' (known: heat, qg, burgers)");
+      throw Error(fmt::format("unknown model '{}' (known: {})", model, fmt::join(model_names(), ", ")));
     }
   } catch (const DivergedError& e) {
     // The finite snapshots recorded before the state blew up are kept, in OUT.partial: a

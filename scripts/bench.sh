@@ -10,6 +10,9 @@
 #   ROMs         online µs per step and speedup of every reducer's ROM on the default heat set
 #                (metarom compare);
 #   plugin       the PETSc plugin's reduced runs against the application (scripts/bench-plugin.sh);
+#   hyper-reduction  POD-Galerkin ROMs of the reaction-diffusion model u_t = Δu + λe^u with f
+#                everywhere, hyper-reduced (DEIM) and learned, at two grid sizes
+#                (metarom_bench_hyper_reduction);
 #   Python       a POD fit and a 1,000-step ROM called from Python against the command line's
 #                timers (apps/bench_python.py).
 # Writes the outputs with the machine and date to docs/bench-suite.md (or the file given).
@@ -36,6 +39,7 @@ if [ $quick -eq 1 ]; then
   aeepochs=2
   growthsize="-bench_m 4096 -bench_n 200"
   plugin_n=32
+  hrsizes="32 64"
 else
   podsize=""
   qgsize=""
@@ -43,6 +47,7 @@ else
   aeepochs=20
   growthsize=""
   plugin_n=128
+  hrsizes="96 192"
 fi
 section() { echo "== $1" >&2; }
 # seconds_of FILE LABEL: the number before " s" on the line holding LABEL.
@@ -92,6 +97,17 @@ build/metarom compare -i "$dir/heat.h5" -r 5 -reducers pod,linear-ae,sparse-ae,a
   -quiet > "$dir/cmp.txt" 2>&1
 section "PETSc plugin"
 bash scripts/bench-plugin.sh build $plugin_n > "$dir/plugin.txt" 2>&1
+section "Hyper-reduction"
+for nx in $hrsizes; do
+  build/metarom_bench_hyper_reduction -reaction_nx "$nx" -reaction_ny "$nx" > "$dir/hr$nx.txt" 2>&1
+done
+hrsmall=${hrsizes% *}
+hrlarge=${hrsizes#* }
+# hrfield SIZE ROW KEY: a number from the JSON line of the run at SIZE.
+hrfield() {
+  $python -c "import json, sys; d = json.loads(open(sys.argv[1]).read().splitlines()[-1]); v = d[sys.argv[2]] if sys.argv[3] == '-' else d[sys.argv[2]][sys.argv[3]]; print(v if isinstance(v, int) else f'{v:.3g}')" \
+    "$dir/hr$1.txt" "$2" "$3" 2>/dev/null || echo n/a
+}
 section "Python module"
 pybench=n/a
 if [ -d build/python/metarom ]; then
@@ -133,7 +149,10 @@ pyfield() { $python -c "import json, sys; print(f'{json.loads(sys.argv[1])[sys.a
   echo "| neural manifold Galerkin step (ae, r = 5) against the POD-Galerkin step at the same r (time ratio) | $(ratio "$(step ae)" "$(step pod)") ($(step ae) against $(step pod) µs) | ≤ 3 |"
   echo "| meta-AE epoch / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch$' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
   echo "| meta-AE epoch with the implicit gradient (β = 1e-3) / canonical epoch | $(grep -o '= [0-9.]*x a canonical epoch (implicit)' "$dir/ae.txt" | cut -d' ' -f2) | ≤ 2× |"
-  echo "| Python: POD fit / the command line's (time ratio) | $(pyfield fit_ratio) | ≤ 1.1 |"
+  echo "| hyper-reduced POD-Galerkin (DEIM) on the reaction model, n = $(hrfield "$hrlarge" n -), r = 10: error over the run, against the Galerkin ROM's (f everywhere) | $(hrfield "$hrlarge" hyper error) against $(hrfield "$hrlarge" galerkin error) | ≤ 2×, ≤ 1e-3 |"
+  echo "| the same: speedup over the full model's solve (Galerkin ROM with f everywhere; learned quadratic dynamics, error) | $(hrfield "$hrlarge" hyper speedup)× ($(hrfield "$hrlarge" galerkin speedup)×; $(hrfield "$hrlarge" learned speedup)×, $(hrfield "$hrlarge" learned error)) | ≥ 50× |"
+  echo "| the same: latent step and right-hand-side evaluation at n = $(hrfield "$hrlarge" n -) against n = $(hrfield "$hrsmall" n -) (time ratios) | $(ratio "$(hrfield "$hrlarge" hyper microseconds_per_step)" "$(hrfield "$hrsmall" hyper microseconds_per_step)"), $(ratio "$(hrfield "$hrlarge" hyper microseconds_per_evaluation)" "$(hrfield "$hrsmall" hyper microseconds_per_evaluation)") | ≤ 1.3 |"
+  echo "| Python: POD fit / the command line's (time ratio; on a Fortran-ordered array, read in place) | $(pyfield fit_ratio) ($(pyfield array_fit_ratio)) | ≤ 1.1 |"
   echo "| Python: 1,000-step POD-Galerkin run / the command line's (time ratio) | $(pyfield run_ratio) | ≤ 1.1 |"
   echo
   for f in pod1 pod2; do
@@ -157,6 +176,10 @@ pyfield() { $python -c "import json, sys; print(f'{json.loads(sys.argv[1])[sys.a
   echo "## PETSc plugin"
   echo; echo '```'; cat "$dir/plugin.txt"; echo '```'
   echo
+  for nx in $hrsizes; do
+    echo "## Hyper-reduction, reaction model on $nx x $nx (metarom_bench_hyper_reduction)"
+    echo; echo '```'; head -n -1 "$dir/hr$nx.txt"; echo '```'; echo
+  done
   echo "## Python module (apps/bench_python.py)"
   echo; echo '```'; echo "$pybench"; echo '```'
 } > "$out"

@@ -33,6 +33,7 @@
 #include "metarom/models/parameter_sweep.hpp"
 #include "metarom/models/poisson.hpp"
 #include "metarom/models/qg.hpp"
+#include "metarom/models/reaction.hpp"
 
 #include "metarom/nn/mlp.hpp"
 
@@ -58,6 +59,7 @@
 #include "metarom/rom/flow_statistics.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/greedy_sampling.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/latent_integration.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"

@@ -1,15 +1,15 @@
-// metarom.simulate: the library's full-order models (heat, qg, burgers; models/*.hpp) run from
+// metarom.simulate: the library's full-order models (heat, qg, burgers, reaction; models/*.hpp) run from
 // Python, one run or a sweep over parameter values, as `metarom simulate MODEL` runs them.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <pybind11/stl.h>
 
 #include "keyword_options.hpp"
 #include "metarom/error.hpp"
-#include "metarom/models/burgers.hpp"
-#include "metarom/models/heat.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/models/parameter_sweep.hpp"
-#include "metarom/models/qg.hpp"
 #include "module.hpp"
 
 namespace metarom::python {
@@ -18,14 +18,6 @@ namespace {
 
 // The models' PETSc solvers read their own options when they are set up (-ts_type, ...).
 const std::vector<std::string> read_while_running{"ts_", "snes_", "ksp_", "pc_"};
-
-template <class Config>
-Attributes settings_of(MPI_Comm comm, const KeywordOptions& options) {
-  Config config;
-  auto scope = options.scope();
-  config.set_from_options(comm);
-  return config.to_attributes();
-}
 
 // A sweep given as {"burgers_amplitude": [0.9, 1.1], ...} or as simulate -sweep's text.
 std::string sweep_text(const py::handle& sweep) {
@@ -49,11 +41,13 @@ SnapshotSet simulate(const std::string& model, const py::object& progress_arg, c
   const MPI_Comm comm = communicator(comm_arg);
   const bool progress = show_progress(progress_arg);
   const KeywordOptions options(kw, fmt::format("simulate('{}')", model));
+  if (std::find(model_names().begin(), model_names().end(), model) == model_names().end())
+    throw py::value_error(fmt::format("simulate: unknown model '{}' (known: {})", model, fmt::join(model_names(), ", ")));
   Attributes base;
-  if (model == "heat") base = settings_of<HeatConfig>(comm, options);
-  else if (model == "qg") base = settings_of<QgConfig>(comm, options);
-  else if (model == "burgers") base = settings_of<BurgersConfig>(comm, options);
-  else throw py::value_error(fmt::format("simulate: unknown model '{}' (known: heat, qg, burgers)", model));
+  {
+    auto scope = options.scope();
+    base = model_settings_from_options(comm, model, "simulate");
+  }
   options.check_used(read_while_running);
   if (sweep_mode != "grid" && sweep_mode != "list")
     throw py::value_error("simulate: sweep_mode is 'grid' or 'list', got '" + sweep_mode + "'");
@@ -77,7 +71,7 @@ void bind_models(py::module_& m) {
         py::arg("sweep") = py::none(), py::arg("sweep_mode") = "grid",
         R"(Runs a full-order model and returns its snapshots as a SnapshotSet.
 
-model: "heat", "qg" or "burgers"; options are the model's command-line options without the
+model: "heat", "qg", "burgers" or "reaction"; options are the model's command-line options without the
 leading '-' (heat_nx=64, heat_steps=200, burgers_amplitude=0.9, qg_window=5, ...); the set's
 provenance records them, so a model fitted on it can rebuild the full model (ReducedModel).
 sweep: {name: values} (or simulate -sweep's text) runs the model at every point and returns

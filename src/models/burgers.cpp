@@ -12,6 +12,7 @@
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/version.hpp"
+#include "models/nonlinear_ode.hpp"
 
 namespace metarom {
 
@@ -336,107 +337,28 @@ Matrix BurgersModel::apply_jacobian(double, const Vector& x, const Matrix& V) co
   return m.columns(V, nullptr, [&](Vec in, Vec, Vec out) { METAROM_PETSC(MatMult(m.jacobian, in, out)); });
 }
 
-namespace {
-struct TsContext {
-  BurgersModel::Impl* model;
-  std::function<void(PetscInt, PetscReal, Vec)> record;
-};
-
-PetscErrorCode burgers_rhs(TS, PetscReal, Vec x, Vec f, void* ctx) {
-  PetscFunctionBeginUser;
-  PetscCallCXX(static_cast<TsContext*>(ctx)->model->rhs(x, f));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode burgers_jacobian(TS, PetscReal, Vec x, Mat J, Mat P, void* ctx) {
-  PetscFunctionBeginUser;
-  PetscCallCXX(static_cast<TsContext*>(ctx)->model->assemble_jacobian(x, P));
-  if (J != P) {
-    PetscCall(MatAssemblyBegin(J, MAT_FINAL_ASSEMBLY));
-    PetscCall(MatAssemblyEnd(J, MAT_FINAL_ASSEMBLY));
-  }
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode burgers_monitor(TS, PetscInt step, PetscReal t, Vec x, void* ctx) {
-  PetscFunctionBeginUser;
-  PetscCallCXX(static_cast<TsContext*>(ctx)->record(step, t, x));
-  PetscFunctionReturn(0);
-}
-}  // namespace
-
 SnapshotSet BurgersModel::simulate_from(const Vector& x0, bool progress) {
   Impl& m = *impl_;
-  const TimeGrid& tg = m.config.time;
   SnapshotRecorder recorder("burgers", m.rows);
-  Vector local(m.rows.local());
-  int last_tenth = -1;
-  const double start_wall = MPI_Wtime();
-  TsContext ctx{&m, [&](PetscInt step, PetscReal t, Vec x) {
-                  if (step % tg.stride == 0) {
-                    copy_from_vec(x, local.data());
-                    recorder.keep(step, t, local.data());
-                  }
-                  const int tenth = static_cast<int>(10 * step / tg.steps);
-                  if (progress && tenth != last_tenth) {
-                    last_tenth = tenth;
-                    const double elapsed = MPI_Wtime() - start_wall;
-                    METAROM_PETSC(PetscFPrintf(m.comm, PETSC_STDERR,
-                                               "  burgers: step %" PetscInt_FMT "/%d  t = %.4f  %.1f s elapsed\n", step,
-                                               tg.steps, (double)t, elapsed));
-                  }
-                }};
-  TSHandle ts;
-  METAROM_PETSC(TSCreate(m.comm, ts.address()));
-  METAROM_PETSC(TSSetDM(ts, m.da));
-  METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
-  METAROM_PETSC(TSSetType(ts, TSBEULER));
-  METAROM_PETSC(TSSetRHSFunction(ts, nullptr, burgers_rhs, &ctx));
-  MatHandle J;
-  METAROM_PETSC(MatDuplicate(m.jacobian, MAT_DO_NOT_COPY_VALUES, J.address()));
-  METAROM_PETSC(TSSetRHSJacobian(ts, J, J, burgers_jacobian, &ctx));
-  METAROM_PETSC(TSSetTime(ts, tg.t0));
-  METAROM_PETSC(TSSetTimeStep(ts, tg.dt()));
-  METAROM_PETSC(TSSetMaxSteps(ts, tg.steps));
-  METAROM_PETSC(TSSetMaxTime(ts, tg.t_final));
-  METAROM_PETSC(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
-  METAROM_PETSC(TSMonitorSet(ts, burgers_monitor, &ctx, nullptr));
-  // Newton to a residual far below the time-discretization error (NM-ROM: 1e-8); a failed
-  // Newton solve ends the run with PETSc's message instead of a silently rejected step.
-  SNES snes;
-  KSP ksp;
-  METAROM_PETSC(TSGetSNES(ts, &snes));
-  METAROM_PETSC(SNESSetTolerances(snes, 1e-12, 1e-10, PETSC_DEFAULT, 20, PETSC_DEFAULT));
-  METAROM_PETSC(SNESGetKSP(snes, &ksp));
-  METAROM_PETSC(KSPSetTolerances(ksp, 1e-12, 1e-14, PETSC_DEFAULT, PETSC_DEFAULT));
-  METAROM_PETSC(TSSetMaxSNESFailures(ts, 1));
-  METAROM_PETSC(TSSetFromOptions(ts));
-
   VecHandle x;
   METAROM_PETSC(DMCreateGlobalVector(m.da, x.address()));
   check_initial_state(x0, m.rows, "burgers");
   copy_to_vec(x0.data(), x);
-  METAROM_PETSC(TSSetSolution(ts, x));
-  METAROM_PETSC(TSSetUp(ts));
-  MPI_Barrier(m.comm);
-  const double start = MPI_Wtime();
+  NonlinearOde ode;
+  ode.model = "burgers";
+  ode.da = m.da;
+  ode.jacobian = m.jacobian;
+  ode.default_type = TSBEULER;
+  ode.rhs = [&](Vec a, Vec f) { m.rhs(a, f); };
+  ode.assemble_jacobian = [&](Vec a, Mat J) { m.assemble_jacobian(a, J); };
   try {
-    METAROM_PETSC(TSSolve(ts, x));
+    const NonlinearOdeRun run = integrate_nonlinear_ode(m.comm, ode, m.config.time, x, recorder, progress);
+    m.seconds = run.seconds;
+    m.newton = run.newton;
+    m.ts_type = run.ts_type;
   } catch (const Error&) {
     recorder.rethrow(layout(), provenance());
   }
-  MPI_Barrier(m.comm);
-  m.seconds = MPI_Wtime() - start;
-  PetscInt newton;
-  METAROM_PETSC(TSGetSNESIterations(ts, &newton));
-  m.newton = newton;
-  TSConvergedReason reason;
-  METAROM_PETSC(TSGetConvergedReason(ts, &reason));
-  if (reason < 0) throw Error(fmt::format("burgers: the time integration failed ({})", TSConvergedReasons[reason]));
-  TSType type;
-  METAROM_PETSC(TSGetType(ts, &type));
-  m.ts_type = type ? type : "";
-
   return recorder.set(layout(), provenance());
 }
 

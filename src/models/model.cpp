@@ -1,11 +1,15 @@
 #include "metarom/models/model.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <petscsys.h>
 
 #include <cmath>
 
 #include "metarom/models/burgers.hpp"
+#include "metarom/models/reaction.hpp"
 #include "metarom/error.hpp"
 #include "metarom/models/heat.hpp"
 #include "metarom/io/petsc_handle.hpp"
@@ -106,9 +110,31 @@ std::unique_ptr<FullOrderModel> build_model(MPI_Comm comm, const Attributes& pro
     if (read_options) config.set_from_options(comm);
     return std::make_unique<BurgersModel>(comm, config);
   }
-  throw Error(context + ": unknown model '" + model + "' (known: heat, qg, burgers)");
+  if (model == "reaction") {
+    ReactionConfig config = ReactionConfig::from_attributes(provenance, context);
+    if (read_options) config.set_from_options(comm);
+    return std::make_unique<ReactionModel>(comm, config);
+  }
+  throw Error(fmt::format("{}: unknown model '{}' (known: {})", context, model, fmt::join(model_names(), ", ")));
 }
 }  // namespace
+
+const std::vector<std::string>& model_names() {
+  static const std::vector<std::string> names{"heat", "qg", "burgers", "reaction"};
+  return names;
+}
+
+Attributes model_settings_from_options(MPI_Comm comm, const std::string& model, const std::string& context) {
+  auto read = [&](auto config) {
+    config.set_from_options(comm);
+    return config.to_attributes();
+  };
+  if (model == "heat") return read(HeatConfig{});
+  if (model == "qg") return read(QgConfig{});
+  if (model == "burgers") return read(BurgersConfig{});
+  if (model == "reaction") return read(ReactionConfig{});
+  throw Error(fmt::format("{}: unknown model '{}' (known: {})", context, model, fmt::join(model_names(), ", ")));
+}
 
 std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
                                                              const std::string& context) {
@@ -118,7 +144,7 @@ std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, cons
 bool can_rebuild_model(const Attributes& provenance) {
   if (!provenance.has("model")) return false;
   const std::string model = provenance.get_string("model", "provenance");
-  return model == "heat" || model == "qg" || model == "burgers";
+  return std::find(model_names().begin(), model_names().end(), model) != model_names().end();
 }
 
 std::unique_ptr<FullOrderModel> create_model(MPI_Comm comm, const Attributes& provenance, const std::string& context) {

@@ -25,6 +25,7 @@ END = "<!-- end of the option reference -->"
 # (command line after `metarom`, heading) for the reference, in the order users meet them.
 INVOCATIONS = [
     ("simulate heat", "simulate heat"), ("simulate qg", "simulate qg"), ("simulate burgers", "simulate burgers"),
+    ("simulate reaction", "simulate reaction"),
     ("fit pod", "fit pod (and linear-ae)"), ("fit linear-ae", "fit linear-ae"), ("fit sparse-ae", "fit sparse-ae"),
     ("fit meta-ae", "fit ae, ri-ae, meta-ae, ae-corrected"), ("fit linear-inverse", "fit linear-inverse"),
     ("merge", "merge"), ("greedy burgers", "greedy MODEL"), ("eval", "eval"), ("rom", "rom"), ("compare", "compare"), ("info", "info"),

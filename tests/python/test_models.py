@@ -41,3 +41,21 @@ def test_options_reach_the_model_and_unknown_ones_are_refused():
         metarom.simulate("wave")
     with pytest.raises(metarom.Error, match="at least 3 interior points"):
         metarom.simulate("heat", heat_nx=-3)
+
+
+def test_reaction_model_from_python():
+    # lambda = 0: u0 = a sin(pi x) sin(pi y) is an eigenvector of the 5-point Laplacian, so
+    # Crank-Nicolson multiplies it by g = (1 - dt mu/2) / (1 + dt mu/2) a step (numpy below).
+    nx, ny, steps = 9, 7, 20
+    s = metarom.simulate("reaction", reaction_nx=nx, reaction_ny=ny, reaction_lambda=0.0, reaction_amplitude=0.8,
+                         reaction_steps=steps, reaction_t_final=0.02, reaction_snapshot_stride=5)
+    assert s.n == nx * ny and s.provenance["reaction_lambda"] == 0.0 and s.layout.dims == [nx, ny]
+    hx, hy = 1.0 / (nx + 1), 1.0 / (ny + 1)
+    x, y = np.meshgrid(hx * np.arange(1, nx + 1), hy * np.arange(1, ny + 1))  # rows: y, columns: x
+    u0 = (0.8 * np.sin(np.pi * x) * np.sin(np.pi * y)).ravel()  # natural order: i + nx j
+    mu = 4 / hx**2 * np.sin(np.pi * hx / 2) ** 2 + 4 / hy**2 * np.sin(np.pi * hy / 2) ** 2
+    dt = 0.02 / steps
+    g = (1 - dt * mu / 2) / (1 + dt * mu / 2)
+    expected = np.outer(u0, g ** (5 * np.arange(s.count)))
+    # Newton and CG to 1e-12 relative: the states agree to that size.
+    assert np.linalg.norm(s.X - expected) / np.linalg.norm(expected) < 1e-10

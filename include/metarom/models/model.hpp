@@ -8,6 +8,7 @@
 // prefix is read as -<prefix><name>, as PETSc's options prefixes.
 #include <petscmat.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,26 @@ class LinearStructure : public QuadraticStructure {
  private:
   const LinearOperator& A_;
   const RowPartition& rows_;
+};
+
+// f evaluated at a few chosen rows only (hyper-reduction: docs/methods.md), from the state's
+// values on the rows those entries read (their stencil). Built by a model for fixed sample
+// rows (FullOrderModel::sampled_rhs); its evaluations need no communication, so every rank
+// evaluates all sample rows from replicated data, at a cost set by the sample, not by n.
+class SampledRhs {
+ public:
+  virtual ~SampledRhs() = default;
+  // The sample rows (global indices, in the order given) and the rows their entries of f
+  // read (sorted, without repeats).
+  const std::vector<long long>& rows() const { return rows_; }
+  const std::vector<long long>& stencil() const { return stencil_; }
+  // f(t, x) at rows(), from x at stencil() (in that order).
+  virtual Vector rhs(double t, const Vector& x_stencil) const = 0;
+  // ∂f_rows/∂x_stencil at x: rows().size() × stencil().size().
+  virtual Matrix jacobian(double t, const Vector& x_stencil) const = 0;
+
+ protected:
+  std::vector<long long> rows_, stencil_;
 };
 
 // Refuses an initial state that does not hold the model's local rows (or is not finite).
@@ -134,6 +155,12 @@ class FullOrderModel {
   // ∂f/∂x at the state x (local rows, one column) applied to the columns of V: exact from
   // the polynomial structure when there is one, central differences of rhs() otherwise.
   virtual Matrix apply_jacobian(double t, const Vector& x, const Matrix& V) const;
+  // f at the global rows `rows` alone (above), for models whose f is a local stencil;
+  // nullptr where the model has none. Throws for a row outside 0..n-1.
+  virtual std::unique_ptr<SampledRhs> sampled_rhs(const std::vector<long long>& rows) const {
+    (void)rows;
+    return nullptr;
+  }
 
   // Chaotic models: trajectories decorrelate from any ROM's within the run, so ROMs are
   // ranked by statistics (flow_statistics.hpp) and learned dynamics chosen by them.
@@ -164,7 +191,12 @@ namespace metarom {
 // attributes; options in the PETSc database (-heat_nx, ...) override the stored values.
 std::unique_ptr<FullOrderModel> create_model_from_provenance(MPI_Comm comm, const Attributes& provenance,
                                                              const std::string& context);
-// Whether `provenance` names a model metarom can rebuild (heat, qg, burgers); a recording of a
+// The models metarom provides, by name (heat, qg, burgers, reaction).
+const std::vector<std::string>& model_names();
+// The configuration of the model `model` read from the options database (-heat_nx, ...), as
+// the provenance create_model builds it from; throws, naming `context`, for an unknown name.
+Attributes model_settings_from_options(MPI_Comm comm, const std::string& model, const std::string& context);
+// Whether `provenance` names a model metarom can rebuild (model_names()); a recording of a
 // PETSc program (model "petsc-ts") or data from elsewhere names none.
 bool can_rebuild_model(const Attributes& provenance);
 // The model exactly as `provenance` describes it, no option read: a run of a parametric set

@@ -1,0 +1,75 @@
+#pragma once
+// Hyper-reduced Galerkin ROMs (docs/methods.md, "Hyper-reduction"): the right-hand side
+// f(t, x) of a model whose f is not a polynomial is evaluated at a few sample rows P only and
+// reconstructed in the span of a basis W of right-hand-side snapshots (empirical
+// interpolation, linalg/empirical_interpolation.hpp), so a Galerkin ROM's online cost is free
+// of n:
+//
+//   dy/dt = E f_P(t, x̄_S + V_S y),   E = (VᵀV)⁻¹VᵀW (PᵀW)⁺        (r × s, formed once)
+//
+// for the affine decoder x = x̄ + V y, with S the stencil of the sample rows (what f at P
+// reads) and V_S, x̄_S the decoder at those rows. f = W(PᵀW)⁺Pᵀf holds exactly for f in
+// span(W) (Chaturantabut & Sorensen 2010, eq. (2.3)); otherwise the error is at most
+// ‖(PᵀW)⁺‖ times f's distance from span(W).
+#include <memory>
+#include <string>
+
+#include "metarom/linalg/empirical_interpolation.hpp"
+#include "metarom/models/model.hpp"
+#include "metarom/reducers/reducer.hpp"
+#include "metarom/rom/latent_integration.hpp"
+
+namespace metarom {
+
+struct HyperReductionSettings {
+  std::string method = "deim";  // sample rows: deim or qdeim
+  int modes = 20;               // m, right-hand-side modes kept
+  int points = 0;               // s ≥ m sample rows (0: m; more: oversampled by det-maximization)
+  // Throws on a value out of range, naming its option (-rom_hr_*).
+  void check() const;
+};
+
+// W and the sample rows P for right-hand-side snapshots F (local rows, one column per
+// snapshot), distributed like the state; collective over rows.comm.
+struct HyperReduction {
+  Matrix basis;          // W: local rows of the leading m left singular vectors of F
+  Vector sigma;          // F's singular values (all), for the energy W leaves out
+  SamplePoints points;   // P and PᵀW
+  std::string method;    // deim or qdeim (+ oversampled)
+
+  static HyperReduction fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s);
+  // ‖F − W(PᵀW)⁺PᵀF‖_F / ‖F‖_F on the snapshots it was fitted on (collective).
+  double training_error(const Matrix& F_local, const RowPartition& rows) const;
+};
+
+// Right-hand-side snapshots for HyperReduction::fit: f(t_k, x̃_k) at the training states
+// projected by the reducer, x̃_k = decode(encode(x_k)) (x̄ + VVᵀ(x_k − x̄) for POD) — where the
+// ROM evaluates f. Snapshots at the states themselves hold f of the truncation error x_k − x̃_k
+// too, which a stiff term amplifies (the Laplacian by h⁻²) and the ROM never meets: on the
+// reaction model at 192 × 192 they left the hyper-reduced ROM 5–17× less accurate than the
+// Galerkin ROM, against equal with these (docs/benchmarks.md). Collective.
+Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reducer, const SnapshotSet& train);
+
+class HyperReducedGalerkinRom : public LatentDynamics {
+ public:
+  // The reducer's affine decoder (POD, linear autoencoders) on `model`'s rows.
+  HyperReducedGalerkinRom(const FullOrderModel& model, const Reducer& reducer, const HyperReduction& hr);
+  // x = x̄ + V y (local rows; V of full column rank).
+  HyperReducedGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& V, const HyperReduction& hr);
+
+  int dim() const override { return static_cast<int>(E_.rows()); }
+  Vector rhs(double t, const Vector& y) const override;
+  Matrix jacobian(double t, const Vector& y) const override;
+  std::string name() const override { return "pod-galerkin-hr"; }
+
+  Index sample_count() const { return static_cast<Index>(f_->rows().size()); }
+  Index stencil_count() const { return static_cast<Index>(f_->stencil().size()); }
+
+ private:
+  std::unique_ptr<SampledRhs> f_;
+  Matrix E_;   // r × s
+  Matrix Vs_;  // |S| × r
+  Vector xs_;  // |S|
+};
+
+}  // namespace metarom

@@ -1,0 +1,39 @@
+#include "models/five_point_sample.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "metarom/error.hpp"
+
+namespace metarom {
+
+FivePointSample::FivePointSample(long long mx, long long my, int dof, const std::vector<long long>& rows,
+                                 const std::string& model)
+    : mx_(mx), my_(my), dof_(dof) {
+  const long long n = mx * my * dof;
+  const long long di[5] = {0, -1, 1, 0, 0}, dj[5] = {0, 0, 0, -1, 1};
+  std::vector<long long> neighbour(rows.size() * 5 * dof, -1);  // global rows first, positions below
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (rows[k] < 0 || rows[k] >= n)
+      throw Error(fmt::format("{}: sample row {} is outside the state's {} rows", model, rows[k], n));
+    point_.push_back(rows[k] / dof);
+    field_.push_back(static_cast<int>(rows[k] % dof));
+    for (int d = 0; d < 5; ++d) {
+      const long long ii = i(k) + di[d], jj = j(k) + dj[d];
+      if (ii < 0 || jj < 0 || ii >= mx || jj >= my) continue;  // the boundary: no unknown there
+      for (int f = 0; f < dof; ++f) neighbour[(k * 5 + d) * dof + f] = f + dof * (ii + mx * jj);
+    }
+  }
+  stencil_ = neighbour;
+  stencil_.erase(std::remove(stencil_.begin(), stencil_.end(), -1LL), stencil_.end());
+  std::sort(stencil_.begin(), stencil_.end());
+  stencil_.erase(std::unique(stencil_.begin(), stencil_.end()), stencil_.end());
+  at_.resize(neighbour.size());
+  for (size_t q = 0; q < neighbour.size(); ++q)
+    at_[q] = neighbour[q] < 0 ? -1
+                              : static_cast<int>(std::lower_bound(stencil_.begin(), stencil_.end(), neighbour[q]) -
+                                                 stencil_.begin());
+}
+
+}  // namespace metarom

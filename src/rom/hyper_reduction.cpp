@@ -1,0 +1,111 @@
+#include "metarom/rom/hyper_reduction.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/QR>
+#include <algorithm>
+
+#include "metarom/error.hpp"
+#include "metarom/linalg/tsqr.hpp"
+#include "metarom/rom/galerkin_rom.hpp"
+
+namespace metarom {
+
+void HyperReductionSettings::check() const {
+  if (method != "deim" && method != "qdeim")
+    throw Error(fmt::format("-rom_hr_method is deim or qdeim, got '{}'", method));
+  if (modes < 1) throw Error(fmt::format("-rom_hr_modes must be >= 1, got {}", modes));
+  if (points != 0 && points < modes)
+    throw Error(fmt::format("-rom_hr_points {} is fewer than the {} modes (-rom_hr_modes): interpolation needs at "
+                            "least one sample row per mode",
+                            points, modes));
+}
+
+HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s) {
+  s.check();
+  if (F_local.rows() != rows.local())
+    throw Error(fmt::format("hyper-reduction: right-hand-side snapshots have {} local rows, the state {}",
+                            F_local.rows(), rows.local()));
+  const long long available = std::min<long long>(rows.global, F_local.cols());
+  if (s.modes > available)
+    throw Error(fmt::format("-rom_hr_modes {} exceeds the rank bound of {} right-hand-side snapshots of {} values",
+                            s.modes, F_local.cols(), rows.global));
+  if (s.points > rows.global)
+    throw Error(fmt::format("-rom_hr_points {} exceeds the state's {} rows", s.points, rows.global));
+  HyperReduction hr;
+  const DistributedSvd svd(F_local, rows.comm);
+  hr.sigma = svd.sigma();
+  if (s.modes > 0 && hr.sigma(s.modes - 1) <= 1e-14 * hr.sigma(0))
+    throw Error(fmt::format("-rom_hr_modes {}: the right-hand-side snapshots have numerical rank below it "
+                            "(sigma_{} / sigma_1 = {:.1e})",
+                            s.modes, s.modes, hr.sigma(s.modes - 1) / hr.sigma(0)));
+  hr.basis = svd.left_vectors(s.modes);
+  hr.points = s.method == "qdeim" ? qdeim_points(hr.basis, rows) : deim_points(hr.basis, rows);
+  hr.method = s.method;
+  if (s.points > s.modes) {
+    hr.points = oversample(hr.points, hr.basis, rows, s.points);
+    hr.method += " + oversampled";
+  }
+  return hr;
+}
+
+double HyperReduction::training_error(const Matrix& F_local, const RowPartition& rows) const {
+  const Matrix FP = sample_rows(F_local, rows, points.rows);
+  const Matrix C = points.count() == points.sampled_basis.cols()
+                       ? Matrix(points.sampled_basis.partialPivLu().solve(FP))
+                       : Matrix(points.sampled_basis.colPivHouseholderQr().solve(FP));
+  const double e = allreduce_sum(rows.comm, (F_local - basis * C).squaredNorm());
+  const double f = allreduce_sum(rows.comm, F_local.squaredNorm());
+  return f > 0 ? std::sqrt(e / f) : 0.0;
+}
+
+Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reducer, const SnapshotSet& train) {
+  require_same_rows(model, reducer, "hyper-reduction snapshots");
+  const Matrix projected = reducer.decode(reducer.encode(train.X));
+  Matrix F(projected.rows(), projected.cols());
+  for (Index k = 0; k < projected.cols(); ++k) F.col(k) = model.rhs(train.t(k), projected.col(k));
+  return F;
+}
+
+HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, const Reducer& reducer,
+                                                 const HyperReduction& hr)
+    : HyperReducedGalerkinRom(model,
+                              [&] {
+                                if (!reducer.affine_decoder())
+                                  throw Error("hyper-reduced Galerkin ROM: reducer '" + reducer.type() +
+                                              "' has a nonlinear decoder");
+                                require_same_rows(model, reducer, "hyper-reduced Galerkin ROM");
+                                return Vector(reducer.decode(Matrix::Zero(reducer.latent_dim(), 1)).col(0));
+                              }(),
+                              reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim())), hr) {}
+
+HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& V,
+                                                 const HyperReduction& hr) {
+  const RowPartition& rows = model.rows();
+  if (V.rows() != rows.local() || xbar.size() != V.rows() || hr.basis.rows() != rows.local())
+    throw Error(fmt::format("hyper-reduced Galerkin ROM: the basis has {} local rows, the right-hand side's {}, the "
+                            "model {}",
+                            V.rows(), hr.basis.rows(), rows.local()));
+  f_ = model.sampled_rhs(hr.points.rows);
+  if (!f_)
+    throw Error("hyper-reduced Galerkin ROM: model '" + model.name() +
+                "' cannot evaluate its right-hand side at sample rows alone");
+  // E = (VᵀV)⁻¹VᵀW (PᵀW)⁺: the Galerkin projection of the reconstruction W(PᵀW)⁺.
+  const Matrix VW = galerkin_project(V, hr.basis, rows.comm, "hyper-reduced Galerkin ROM");
+  E_ = VW * Eigen::CompleteOrthogonalDecomposition<Matrix>(hr.points.sampled_basis).pseudoInverse();
+  Matrix decoder(V.rows(), V.cols() + 1);
+  decoder << xbar, V;
+  const Matrix at_stencil = sample_rows(decoder, rows, f_->stencil());
+  xs_ = at_stencil.col(0);
+  Vs_ = at_stencil.rightCols(V.cols());
+}
+
+Vector HyperReducedGalerkinRom::rhs(double t, const Vector& y) const {
+  return E_ * f_->rhs(t, xs_ + Vs_ * y);
+}
+
+Matrix HyperReducedGalerkinRom::jacobian(double t, const Vector& y) const {
+  return E_ * (f_->jacobian(t, xs_ + Vs_ * y) * Vs_);
+}
+
+}  // namespace metarom

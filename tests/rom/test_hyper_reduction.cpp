@@ -1,0 +1,125 @@
+// tests for src/rom/hyper_reduction.cpp: on a right-hand side inside span(W) the
+// hyper-reduced Galerkin ROM equals the Galerkin ROM (interpolation is exact there); on the
+// exponential reaction term it holds the Galerkin ROM's accuracy along a whole run; the same
+// rows and results on any number of ranks; bad settings refused by option name.
+#include <petscsys.h>
+
+#include <cmath>
+
+#include "metarom/error.hpp"
+#include "metarom/models/heat.hpp"
+#include "metarom/models/reaction.hpp"
+#include "metarom/reducers/pod.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
+#include "metarom/rom/manifold_rom.hpp"
+#include "test_support.hpp"
+
+using namespace metarom;
+using metarom::test::require_error;
+
+namespace {
+
+ReactionConfig grid(double lambda) {
+  ReactionConfig c;
+  c.nx = 24;
+  c.ny = 20;
+  c.lambda = lambda;
+  c.amplitude = 0.5;
+  c.time = TimeGrid{0.0, 0.1, 100, 2};
+  return c;
+}
+
+Pod fitted_pod(const SnapshotSet& s, int r) {
+  Pod pod;
+  auto p = pod.settings();
+  p.latent_dim = r;
+  pod.set_settings(p);
+  pod.fit(s);
+  return pod;
+}
+
+double relative_error(const Matrix& A, const Matrix& B, MPI_Comm comm) {
+  return std::sqrt(allreduce_sum(comm, (A - B).squaredNorm()) / allreduce_sum(comm, B.squaredNorm()));
+}
+
+}  // namespace
+
+TEST_CASE("hyper-reduced Galerkin equals Galerkin where f lies in span(W)", "[rom][hyper][mpi]") {
+  // λ = 0: f(Vy) = κΔ_h V y lies in span(κΔ_h V), r-dimensional; W from those r columns
+  // interpolates it exactly at r DEIM rows, so E f_P(V_S y) = Vᵀ f(V y) up to round-off.
+  ReactionModel model(PETSC_COMM_WORLD, grid(0.0));
+  const SnapshotSet s = model.simulate(false);
+  const int r = 5;
+  const Pod pod = fitted_pod(s, r);
+  const Matrix V = pod.decoder_jacobian(Vector::Zero(r));
+  for (const char* method : {"deim", "qdeim"}) {
+    HyperReductionSettings hs;
+    hs.method = method;
+    hs.modes = r;
+    const HyperReduction hr = HyperReduction::fit(model.rhs(0.0, V), model.rows(), hs);
+    CHECK(hr.points.count() == r);
+    const HyperReducedGalerkinRom rom(model, pod, hr);
+    const ManifoldGalerkinRom galerkin(model, pod);  // Vᵀ f(V y): the full right-hand side projected
+    for (int trial = 0; trial < 3; ++trial) {
+      const Vector y = Vector::LinSpaced(r, -1.0 + trial, 2.0 - trial);
+      const Vector exact = galerkin.rhs(0.0, y);
+      // Round-off amplified by ‖(PᵀW)⁻¹‖ (below 1e3 here) on entries of size |f| ~ 1e3.
+      CHECK((rom.rhs(0.0, y) - exact).norm() <= 1e-9 * exact.norm());
+      const Matrix J = rom.jacobian(0.0, y);
+      CHECK((J - galerkin.jacobian(0.0, y)).norm() <= 1e-9 * J.norm());
+    }
+  }
+}
+
+TEST_CASE("hyper-reduced Galerkin holds the Galerkin ROM's accuracy on the exponential source",
+          "[rom][hyper][mpi]") {
+  ReactionModel model(PETSC_COMM_WORLD, grid(6.0));
+  const SnapshotSet s = model.simulate(false);
+  const int r = 6;
+  const Pod pod = fitted_pod(s, r);
+  const Matrix F = projected_rhs_snapshots(model, pod, s);
+  // f is autonomous: the snapshots are f at the projected states, column by column (up to
+  // round-off: a projection of one column and of all sum in other orders).
+  const Matrix f7 = model.rhs(0.0, pod.decode(pod.encode(s.X.col(7))));
+  CHECK(std::sqrt(allreduce_sum(s.rows.comm, (F.col(7) - f7).squaredNorm())) <=
+        1e-12 * std::sqrt(allreduce_sum(s.rows.comm, f7.squaredNorm())));
+  HyperReductionSettings hs;
+  hs.modes = 12;
+  const HyperReduction hr = HyperReduction::fit(F, model.rows(), hs);
+  CHECK(hr.training_error(F, model.rows()) < 1e-3);
+  const Vector u0 = pod.encode(s.X.col(0)).col(0);
+  const TimeGrid& tg = model.time_grid();
+  const LatentTrajectory full = integrate_latent(ManifoldGalerkinRom(model, pod), u0, tg, "test_hr_", "cn");
+  const LatentTrajectory reduced = integrate_latent(HyperReducedGalerkinRom(model, pod, hr), u0, tg, "test_hr_", "cn");
+  const double e_full = relative_error(pod.decode(full.U), s.X, s.rows.comm);
+  const double e_hr = relative_error(pod.decode(reduced.U), s.X, s.rows.comm);
+  INFO("Galerkin " << e_full << ", hyper-reduced " << e_hr);
+  // The target: within 2× the error of the ROM that evaluates f everywhere.
+  CHECK(e_full < 1e-3);
+  CHECK(e_hr <= 2 * e_full);
+}
+
+TEST_CASE("hyper-reduction refuses what it cannot do, naming the option", "[rom][hyper]") {
+  ReactionModel model(PETSC_COMM_SELF, grid(1.0));
+  const Matrix F = model.rhs(0.0, model.simulate(false).X);
+  HyperReductionSettings hs;
+  hs.modes = 8;
+  hs.points = 5;
+  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-rom_hr_points 5", "8 modes"});
+  hs.points = 0;
+  hs.modes = 500;
+  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-rom_hr_modes 500"});
+  hs.modes = 4;
+  hs.method = "gnat";
+  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-rom_hr_method", "gnat"});
+  // A model without sampled evaluation: heat has none (its f is linear: projected once instead).
+  HeatConfig hc;
+  hc.nx = hc.ny = 8;
+  HeatModel heat(PETSC_COMM_SELF, hc);
+  const SnapshotSet hs_set = heat.simulate(false);
+  const Pod pod = fitted_pod(hs_set, 3);
+  HyperReductionSettings h3;
+  h3.modes = 3;
+  const HyperReduction hr = HyperReduction::fit(heat.rhs(0.0, hs_set.X), heat.rows(), h3);
+  require_error([&] { HyperReducedGalerkinRom(heat, pod, hr); }, {"heat", "sample rows"});
+}
