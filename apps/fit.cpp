@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "metarom/error.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
 #include "metarom/models/model.hpp"
@@ -73,7 +74,8 @@ int fit_inverse_map(const Common& c, const std::string& in, const std::string& o
 }
 // What `fit` prints once the model is saved: the JSON object or the reducer's view.
 void report_fit(const Common& c, const std::string& type, const std::string& out, const Reducer& reducer, long long n,
-                long long count, double seconds, const LearnedDynamics* learned, double dynamics_seconds) {
+                long long count, double seconds, const LearnedDynamics* learned, double dynamics_seconds,
+                const nlohmann::json& hyper = nullptr) {
   std::vector<std::string> warnings;
   std::vector<double> sigma;
   double energy = -1;
@@ -104,6 +106,7 @@ void report_fit(const Common& c, const std::string& type, const std::string& out
       j["captured_energy"] = energy;
       j["singular_values"] = sigma;
     }
+    if (!hyper.is_null()) j["hyper_reduction"] = hyper;
     if (pod && pod->settings().svd == "incremental") {
       j["blocks"] = pod->blocks_read();
       j["block_columns"] = pod->block_columns_used();
@@ -118,6 +121,13 @@ void report_fit(const Common& c, const std::string& type, const std::string& out
       learned->view(view);
       view << fmt::format("  (learned in {:.3f} s)\n", dynamics_seconds);
     }
+    if (!hyper.is_null())
+      view << fmt::format("hyper-reduction: {}, {} right-hand-side modes, {} sample rows ({} with their stencil), "
+                          "||(P^T W)^+|| = {:.3g}, reconstruction error on its snapshots {:.2e} ({:.3f} s)\n",
+                          hyper["method"].get<std::string>(), hyper["modes"].get<long long>(),
+                          hyper["points"].get<long long>(), hyper["stencil"].get<long long>(),
+                          hyper["error_constant"].get<double>(), hyper["training_error"].get<double>(),
+                          hyper["seconds"].get<double>());
     print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
   }
 }
@@ -197,23 +207,36 @@ int cmd_fit(const std::string& operand) {
   LatentRomSettings rom_settings;  // the damping of the manifold Galerkin ROM a closure corrects
   if (dynamics != "none") inference.set_from_options();
   if (dynamics == "closure") rom_settings.set_from_options("rom_");
+  HyperReductionSettings hr_settings;  // -hr_method deim: also the sample rows of a hyper-reduced ROM
+  hr_settings.method = "none";
+  hr_settings.set_from_options();
   if (help_requested()) return 0;  // the reducer's options are listed now
   require(in, "-i", "snaps.h5 (the training snapshots)");
   auto* pod = type == "pod" ? dynamic_cast<Pod*>(reducer.get()) : nullptr;
   if (!append.empty() && (!pod || dynamics != "none"))
     throw Error("-append continues an incremental POD (fit pod -pod_svd incremental) without latent dynamics");
-  if (pod && (pod->settings().svd == "incremental" || !append.empty()) && dynamics == "none")
+  if (hr_settings.enabled() && !reducer->affine_decoder())
+    throw Error("-hr_method: hyper-reduced Galerkin ROMs need an affine decoder (pod, linear-ae), not " + type);
+  if (pod && (pod->settings().svd == "incremental" || !append.empty()) && dynamics == "none") {
+    if (hr_settings.enabled()) throw Error("-hr_method: not with an incremental POD (it never holds every snapshot)");
     return fit_pod_stream(c, in, out, append, r, r_given, std::move(reducer));
-  // Learned dynamics with exact velocities need the full model's right-hand side: rebuilt
-  // from the provenance when it names one (heat, qg), the snapshots then read in its rows.
+  }
+  // Learned dynamics with exact velocities and hyper-reduction need the full model's
+  // right-hand side: rebuilt from the provenance when it names one, the snapshots then read in
+  // its rows.
   std::unique_ptr<FullOrderModel> fom;
-  if (dynamics != "none" && latent_dynamics_need_model(dynamics, inference)) {
+  if ((dynamics != "none" && latent_dynamics_need_model(dynamics, inference)) || hr_settings.enabled()) {
     const SnapshotSet header = read_snapshot_header(in, PETSC_COMM_WORLD);
     if (can_rebuild_model(header.provenance))
       fom = create_model_from_provenance(PETSC_COMM_WORLD, header.provenance, in);
-    else if (dynamics == "closure")
-      throw Error("-latent_dynamics closure corrects the Galerkin ROM of the model that made " + in +
-                  ", but its provenance names none metarom can rebuild");
+    else if (dynamics == "closure" || hr_settings.enabled())
+      throw Error(std::string(dynamics == "closure" ? "-latent_dynamics closure corrects the Galerkin ROM of"
+                                                    : "-hr_method samples the right-hand side of") +
+                  " the model that made " + in + ", but its provenance names none metarom can rebuild");
+    if (hr_settings.enabled() && !fom->sampled_rhs({0}))
+      throw Error("-hr_method: model '" + fom->name() +
+                  "' cannot evaluate its right-hand side at sample rows alone (reaction can; a linear or quadratic "
+                  "model's Galerkin ROM is free of n without it)");
   }
   const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
   progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
@@ -232,9 +255,26 @@ int cmd_fit(const std::string& operand) {
         dynamics, *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference, rom_settings));
     dynamics_seconds = MPI_Wtime() - t0;
   }
-  save_model(out, *reducer, train, in, seconds, learned.get());
+  std::unique_ptr<HyperReduction> hr;
+  nlohmann::json hyper;
+  if (hr_settings.enabled()) {
+    progress(c, fmt::format("fit {}: hyper-reduction ({}) from f at the projected training states\n", type,
+                            hr_settings.method));
+    const double t0 = MPI_Wtime();
+    const Matrix F = projected_rhs_snapshots(*fom, *reducer, train);
+    hr = std::make_unique<HyperReduction>(HyperReduction::fit(F, train.rows, hr_settings));
+    const double error = hr->training_error(F, train.rows);
+    hyper = {{"method", hr->method},
+             {"modes", static_cast<long long>(hr->basis.cols())},
+             {"points", static_cast<long long>(hr->points.count())},
+             {"stencil", static_cast<long long>(fom->sampled_rhs(hr->points.rows)->stencil().size())},
+             {"error_constant", hr->points.error_constant()},
+             {"training_error", error},
+             {"seconds", MPI_Wtime() - t0}};
+  }
+  save_model(out, *reducer, train, in, seconds, learned.get(), -1, hr.get());
 
-  report_fit(c, type, out, *reducer, train.n(), train.count(), seconds, learned.get(), dynamics_seconds);
+  report_fit(c, type, out, *reducer, train.n(), train.count(), seconds, learned.get(), dynamics_seconds, hyper);
   return 0;
 }
 

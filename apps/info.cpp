@@ -101,6 +101,9 @@ std::string model_text(const h5::Group& root, const std::string& group) {
   if (root.has("latent_dynamics"))
     s += "  learned latent dynamics (du/dt = c + Au + H(u ⊗ u)):\n" +
          attributes_text(root.open_group("latent_dynamics").read_attributes(), "    ");
+  if (root.has("hyper_reduction"))
+    s += "  hyper-reduction (galerkin-hr: f at sample rows only):\n" +
+         attributes_text(root.open_group("hyper_reduction").read_attributes(), "    ");
   return s;
 }
 

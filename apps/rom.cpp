@@ -1,8 +1,9 @@
 // metarom rom -m model.h5 [-o traj.h5]: run the full model and a latent ROM over the same
 // time span and compare them. The full model is rebuilt from the provenance stored in the
 // model file; PETSc options override it (-heat_steps, -qg_window, -ts_type, ...).
-//   -rom_type auto|galerkin|manifold-galerkin|lspg|learned  auto: Galerkin with precomputed
-//            operators for an affine decoder (POD) on a linear or quadratic model, manifold
+//   -rom_type auto|galerkin|manifold-galerkin|lspg|learned|galerkin-hr  auto: the hyper-reduced
+//            Galerkin ROM where the model file carries a hyper-reduction (fit -hr_method deim),
+//            Galerkin with precomputed operators for an affine decoder (POD) on a linear or quadratic model, manifold
 //            LSPG for a neural reducer with a POD stage on a transport-dominated model
 //            (Burgers), manifold Galerkin otherwise; lspg: manifold LSPG with backward Euler; learned: the latent
 //            dynamics saved in the model file (fit -latent_dynamics learned);
@@ -95,7 +96,7 @@ int cmd_rom(const std::string&) {
   bool diagnose = false;
   std::vector<Option> opts{{"-m", "Model file (from metarom fit)", &model_path},
                            {"-o", "Write the latent and decoded ROM trajectory here", &out},
-                           {"-rom_type", "auto, galerkin, manifold-galerkin, lspg or learned", &rom_type},
+                           {"-rom_type", "auto, galerkin, manifold-galerkin, lspg, learned or galerkin-hr", &rom_type},
                            {"-rom_dt_multiple", "ROM time step as a multiple of the full model's", &dt_multiple},
                            {"-rom_diagnostics",
                             "Print the decoder Jacobian's conditioning and the latent path's distance from the encoded "
@@ -115,7 +116,9 @@ int cmd_rom(const std::string&) {
   const Reducer& reducer = model.reducer();
   const TimeGrid& grid = fom->time_grid();
   const int r = reducer.latent_dim();
-  const RomKind kind = LatentRom::resolve(rom_kind_from_name(rom_type), *fom, reducer);  // before the full model runs
+  // Before the full model runs; the hyper-reduced ROM where the model file carries one.
+  const RomKind kind =
+      LatentRom::resolve(rom_kind_from_name(rom_type), *fom, reducer, model.file().hyper_reduction != nullptr);
   rom_type = rom_kind_name(kind);
   const TimeGrid rom_grid = rom_time_grid(*fom, dt_multiple);
 

@@ -152,6 +152,15 @@ double DmdaField::natural_value(long long g) const {
   return value(i, j, c);
 }
 
+Pod fitted_pod(const SnapshotSet& s, int r) {
+  Pod pod;
+  auto settings = pod.settings();
+  settings.latent_dim = r;
+  pod.set_settings(settings);
+  pod.fit(s);
+  return pod;
+}
+
 SnapshotSet distribute(const Matrix& full, MPI_Comm comm) {
   SnapshotSet s;
   s.rows = RowPartition::split(comm, full.rows());

@@ -15,6 +15,7 @@
 #include "metarom/io/snapshots.hpp"
 #include "metarom/models/heat.hpp"
 #include "metarom/nn/mlp.hpp"
+#include "metarom/reducers/pod.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "metarom/types.hpp"
 
@@ -80,6 +81,9 @@ void replace_with_doubles(h5::Group& g, const std::string& name, std::vector<hsi
 // The rows of `full` this rank owns under PETSc's default split over comm, as a snapshot
 // set with times 0 .. 1.
 SnapshotSet distribute(const Matrix& full, MPI_Comm comm);
+
+// POD of rank r (exact, uncentred) fitted on s.
+Pod fitted_pod(const SnapshotSet& s, int r);
 
 // A 2-D DMDA of M x N points with dof fields (on PETSC_COMM_WORLD) and a global Vec on it
 // holding value(i, j, c); natural_value(g) is that value at natural index g (fields

@@ -521,6 +521,15 @@ void check_model(Scope& root) {
     d->attr("selection", Type::string, Need::if_present);
     d->finish();
   }
+  if (auto h = root.group("hyper_reduction", false)) {
+    h->choice("method", {"deim", "qdeim", "deim + oversampled", "qdeim + oversampled"});
+    const auto m = h->count("modes", 1, 1LL << 40), s = h->count("points", 1, 1LL << 40);
+    if (m && s && *s < *m) h->problem(fmt::format("attribute 'points' is {}, below 'modes' {}", *s, *m));
+    if (m) h->data("basis", {*m, n});
+    if (s) h->data("rows", {*s});
+    h->data("singular_values", {-1});
+    h->finish();
+  }
 }
 
 void check_inverse_map(Scope& root) {

@@ -4,39 +4,72 @@
 
 #include <Eigen/QR>
 #include <algorithm>
+#include <cmath>
 
 #include "metarom/error.hpp"
+#include "metarom/io/attributes.hpp"
+#include "metarom/io/hdf5_file.hpp"
+#include "metarom/io/petsc_handle.hpp"
 #include "metarom/linalg/tsqr.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 
 namespace metarom {
 
+namespace {
+PetscErrorCode hr_options(const char* prefix, HyperReductionSettings* s) {
+  char method[32];
+  PetscBool set;
+  PetscInt modes = s->modes, points = s->points;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Hyper-reduction (metarom)", "HyperReduction");
+  PetscCall(PetscOptionsString("-hr_method",
+                               "Sample rows of the right-hand side: deim, qdeim, or none (no hyper-reduction)",
+                               "HyperReduction", s->method.c_str(), method, sizeof method, &set));
+  PetscCall(PetscOptionsInt("-hr_modes", "Right-hand-side modes m (POD of f at the projected training states)",
+                            "HyperReduction", modes, &modes, nullptr));
+  PetscCall(PetscOptionsInt("-hr_points", "Sample rows s >= m (0: m; more: oversampled by determinant maximization)",
+                            "HyperReduction", points, &points, nullptr));
+  PetscOptionsEnd();
+  if (set) s->method = method;
+  s->modes = static_cast<int>(modes);
+  s->points = static_cast<int>(points);
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+void HyperReductionSettings::set_from_options(const std::string& prefix) {
+  METAROM_PETSC(hr_options(petsc_prefix(prefix), this));
+  check();
+}
+
 void HyperReductionSettings::check() const {
-  if (method != "deim" && method != "qdeim")
-    throw Error(fmt::format("-rom_hr_method is deim or qdeim, got '{}'", method));
-  if (modes < 1) throw Error(fmt::format("-rom_hr_modes must be >= 1, got {}", modes));
+  if (method != "deim" && method != "qdeim" && method != "none")
+    throw Error(fmt::format("-hr_method is deim, qdeim or none, got '{}'", method));
+  if (!enabled()) return;
+  if (modes < 1) throw Error(fmt::format("-hr_modes must be >= 1, got {}", modes));
   if (points != 0 && points < modes)
-    throw Error(fmt::format("-rom_hr_points {} is fewer than the {} modes (-rom_hr_modes): interpolation needs at "
+    throw Error(fmt::format("-hr_points {} is fewer than the {} modes (-hr_modes): interpolation needs at "
                             "least one sample row per mode",
                             points, modes));
 }
 
 HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s) {
   s.check();
+  if (!s.enabled()) throw Error("hyper-reduction: -hr_method none asks for none");
   if (F_local.rows() != rows.local())
     throw Error(fmt::format("hyper-reduction: right-hand-side snapshots have {} local rows, the state {}",
                             F_local.rows(), rows.local()));
   const long long available = std::min<long long>(rows.global, F_local.cols());
   if (s.modes > available)
-    throw Error(fmt::format("-rom_hr_modes {} exceeds the rank bound of {} right-hand-side snapshots of {} values",
+    throw Error(fmt::format("-hr_modes {} exceeds the rank bound of {} right-hand-side snapshots of {} values",
                             s.modes, F_local.cols(), rows.global));
   if (s.points > rows.global)
-    throw Error(fmt::format("-rom_hr_points {} exceeds the state's {} rows", s.points, rows.global));
+    throw Error(fmt::format("-hr_points {} exceeds the state's {} rows", s.points, rows.global));
   HyperReduction hr;
   const DistributedSvd svd(F_local, rows.comm);
   hr.sigma = svd.sigma();
   if (s.modes > 0 && hr.sigma(s.modes - 1) <= 1e-14 * hr.sigma(0))
-    throw Error(fmt::format("-rom_hr_modes {}: the right-hand-side snapshots have numerical rank below it "
+    throw Error(fmt::format("-hr_modes {}: the right-hand-side snapshots have numerical rank below it "
                             "(sigma_{} / sigma_1 = {:.1e})",
                             s.modes, s.modes, hr.sigma(s.modes - 1) / hr.sigma(0)));
   hr.basis = svd.left_vectors(s.modes);
@@ -57,6 +90,36 @@ double HyperReduction::training_error(const Matrix& F_local, const RowPartition&
   const double e = allreduce_sum(rows.comm, (F_local - basis * C).squaredNorm());
   const double f = allreduce_sum(rows.comm, F_local.squaredNorm());
   return f > 0 ? std::sqrt(e / f) : 0.0;
+}
+
+void HyperReduction::save(h5::Group& g, const RowPartition& rows) const {
+  Attributes a;
+  a.set("method", method);
+  a.set("modes", static_cast<long long>(basis.cols()));
+  a.set("points", static_cast<long long>(points.count()));
+  g.write_attributes(a);
+  g.write_rows("basis", basis, rows);
+  g.write_vector("singular_values", sigma);
+  g.write_vector("rows", Eigen::Map<const Eigen::Matrix<long long, Eigen::Dynamic, 1>>(points.rows.data(), points.count())
+                             .cast<double>());  // exact: row indices stay far below 2^53
+}
+
+HyperReduction HyperReduction::load(const h5::Group& g, const RowPartition& rows) {
+  const Attributes a = g.read_attributes();
+  HyperReduction hr;
+  hr.method = a.get_string("method", g.where());
+  const long long m = a.get_int("modes", g.where()), s = a.get_int("points", g.where());
+  hr.basis = g.read_rows("basis", rows, m);
+  hr.sigma = g.read_vector("singular_values");
+  const Vector at = g.read_vector("rows", s);
+  for (Index k = 0; k < at.size(); ++k) {
+    const double v = at(k);
+    if (!(v >= 0 && v < static_cast<double>(rows.global)) || v != std::floor(v))
+      throw Error(fmt::format("{}: sample row {} is not a row of the {} states", g.where("rows"), v, rows.global));
+    hr.points.rows.push_back(static_cast<long long>(v));
+  }
+  hr.points.sampled_basis = sample_rows(hr.basis, rows, hr.points.rows);
+  return hr;
 }
 
 Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reducer, const SnapshotSet& train) {

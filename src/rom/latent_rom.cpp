@@ -54,7 +54,8 @@ constexpr RomKindName rom_kind_table[] = {{RomKind::automatic, "auto"},
                                           {RomKind::galerkin, "galerkin"},
                                           {RomKind::manifold_galerkin, "manifold-galerkin"},
                                           {RomKind::lspg, "lspg"},
-                                          {RomKind::learned, "learned"}};
+                                          {RomKind::learned, "learned"},
+                                          {RomKind::galerkin_hr, "galerkin-hr"}};
 }  // namespace
 
 std::string rom_kind_name(RomKind kind) {
@@ -92,8 +93,9 @@ RomKind LatentRom::galerkin_kind(const FullOrderModel& model, const Reducer& red
   return reducer.affine_decoder() && model.quadratic_structure() ? RomKind::galerkin : RomKind::manifold_galerkin;
 }
 
-RomKind LatentRom::resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer) {
+RomKind LatentRom::resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer, bool hyper_reduced) {
   if (kind != RomKind::automatic) return kind;
+  if (hyper_reduced && reducer.affine_decoder()) return RomKind::galerkin_hr;
   // On 2-D Burgers at a held-out amplitude (three seeds, r = 2..20) 20 of 45 neural manifold
   // Galerkin ROMs failed and no LSPG one did; on the POD stage LSPG costs about Galerkin's.
   if (!reducer.affine_decoder() && model.transport_dominated() && ManifoldLspgRom::stage_available(model, reducer))
@@ -106,13 +108,22 @@ std::string LatentRom::resolve(const std::string& type, const FullOrderModel& mo
 }
 
 LatentRom::LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
-                     std::shared_ptr<const LatentDynamics> learned, const LatentRomSettings& settings)
-    : LatentRom(rom_kind_from_name(type), model, reducer, std::move(learned), settings) {}
+                     std::shared_ptr<const LatentDynamics> learned, const LatentRomSettings& settings,
+                     std::shared_ptr<const HyperReduction> hyper_reduction)
+    : LatentRom(rom_kind_from_name(type), model, reducer, std::move(learned), settings, std::move(hyper_reduction)) {}
 
 LatentRom::LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& reducer,
-                     std::shared_ptr<const LatentDynamics> learned, const LatentRomSettings& settings)
-    : kind_(resolve(kind, model, reducer)), implicit_type_(model.implicit_ts_type()), prefix_(settings.prefix) {
+                     std::shared_ptr<const LatentDynamics> learned, const LatentRomSettings& settings,
+                     std::shared_ptr<const HyperReduction> hyper_reduction)
+    : kind_(resolve(kind, model, reducer, hyper_reduction != nullptr)),
+      implicit_type_(model.implicit_ts_type()),
+      prefix_(settings.prefix) {
   switch (kind_) {
+    case RomKind::galerkin_hr:
+      if (!hyper_reduction)
+        throw Error("galerkin-hr ROM: the model file carries no hyper-reduction (fit it with -hr_method deim)");
+      dynamics_ = std::make_unique<HyperReducedGalerkinRom>(model, reducer, *hyper_reduction);
+      break;
     case RomKind::learned: {
       if (!learned)
         throw Error("learned ROM: the model file carries no latent dynamics (fit it with -latent_dynamics learned)");

@@ -5,13 +5,14 @@
 #include "metarom/error.hpp"
 #include "metarom/io/file_schema.hpp"
 #include "metarom/io/hdf5_file.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 
 namespace metarom {
 
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
                 const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics,
-                long long count) {
+                long long count, const HyperReduction* hyper_reduction) {
   h5::File f = h5::File::create(path, reducer.rows().comm);
   h5::write_header(f.root(), "model");
   write_reducer_group(f.root(), reducer);
@@ -19,6 +20,10 @@ void save_model(const std::string& path, const Reducer& reducer, const SnapshotS
   if (dynamics) {
     h5::Group dg = f.root().create_group("latent_dynamics");
     dynamics->save(dg);
+  }
+  if (hyper_reduction) {
+    h5::Group hg = f.root().create_group("hyper_reduction");
+    hyper_reduction->save(hg, reducer.rows());
   }
   f.commit();
 }
@@ -38,6 +43,8 @@ ModelFile load_model(const std::string& path, MPI_Comm comm,
                               m.reducer->latent_dim()));
     m.dynamics = std::move(d);
   }
+  if (f.root().has("hyper_reduction"))
+    m.hyper_reduction = std::make_shared<HyperReduction>(HyperReduction::load(f.root().open_group("hyper_reduction"), rows));
   return m;
 }
 

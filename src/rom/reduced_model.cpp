@@ -33,7 +33,7 @@ std::vector<std::string> ReducedModel::extrapolation() const {
 }
 
 LatentRom ReducedModel::rom(RomKind kind, const LatentRomSettings& settings) const {
-  return LatentRom(kind, *full_, reducer(), file_.dynamics, settings);
+  return LatentRom(kind, *full_, reducer(), file_.dynamics, settings, file_.hyper_reduction);
 }
 
 RomRun ReducedModel::run(const LatentRom& rom, const Vector& x0, const TimeGrid& grid) const {

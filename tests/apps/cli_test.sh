@@ -172,6 +172,22 @@ if run rom -m "$dir/repod.h5" -json > "$dir/rerom.json" 2>"$dir/rerom.err"; then
 rrel=$(json_number "$dir/rerom.json" rel_error)
 [ -n "$rrel" ] && below "$rrel" 1e-4 && ok || fail "reaction POD-Galerkin rel_error '$rrel' (want < 1e-4)"
 expect_failure "-reaction_kappa must be positive" simulate reaction -o "$dir/x.h5" -reaction_kappa 0
+# Hyper-reduced: fit samples f at DEIM rows; the file's automatic ROM is then galerkin-hr, as
+# accurate as the Galerkin ROM that evaluates f everywhere (their errors agree to a few per
+# cent here; a wrong sample row or reconstruction gives 1e-3 or more).
+if run fit pod -i "$dir/re.h5" -o "$dir/rehr.h5" -r 6 -hr_method deim -hr_modes 10 -json > "$dir/rehrfit.json" 2>"$dir/rehrfit.err"; then ok
+else fail "fit pod -hr_method deim: $(cat "$dir/rehrfit.err")"; fi
+grep -q '"hyper_reduction"' "$dir/rehrfit.json" && ok || fail "fit -hr_method -json: $(cat "$dir/rehrfit.json")"
+if run rom -m "$dir/rehr.h5" -json > "$dir/rehrrom.json" 2>"$dir/rehrrom.err"; then ok; else fail "rom galerkin-hr: $(cat "$dir/rehrrom.err")"; fi
+grep -q '"rom":"galerkin-hr"' "$dir/rehrrom.json" && ok || fail "rom on a hyper-reduced model: $(cat "$dir/rehrrom.json")"
+hrel=$(json_number "$dir/rehrrom.json" rel_error)
+[ -n "$hrel" ] && below "$hrel" "$(awk -v r="$rrel" 'BEGIN { print 1.1 * r }')" && ok \
+  || fail "galerkin-hr rel_error '$hrel' against the Galerkin ROM's '$rrel' (want within 1.1x)"
+run info "$dir/rehr.h5" > "$dir/rehrinfo.txt" 2>&1 && grep -q "hyper-reduction" "$dir/rehrinfo.txt" && ok \
+  || fail "info on a hyper-reduced model: $(cat "$dir/rehrinfo.txt")"
+expect_failure "no hyper-reduction" rom -m "$dir/repod.h5" -rom_type galerkin-hr
+expect_failure "cannot evaluate its right-hand side at sample rows" fit pod -i "$dir/bu.h5" -o "$dir/x.h5" -r 4 -hr_method deim
+expect_failure "-hr_points 3 is fewer than the 10 modes" fit pod -i "$dir/re.h5" -o "$dir/x.h5" -r 4 -hr_method deim -hr_modes 10 -hr_points 3
 
 # Parametric sets: a sweep (a 2 x 2 grid) into one set, merged with a run written alone, split
 # by trajectory; a model fitted across the runs predicts and says where it extrapolates.

@@ -17,9 +17,8 @@ using namespace metarom;
 using metarom::test::require_error;
 
 namespace {
-const double pi = std::numbers::pi;
-
-ReactionConfig small(double lambda) {
+// Names unique among the tests: they compile in unity batches.
+ReactionConfig small_reaction(double lambda) {
   ReactionConfig c;
   c.nx = 13;
   c.ny = 9;
@@ -30,7 +29,7 @@ ReactionConfig small(double lambda) {
 }
 
 // A state with entries of either sign and size about 1 (local rows).
-Vector wiggly(const ReactionModel& m, double scale) {
+Vector wiggly_state(const ReactionModel& m, double scale) {
   Vector x(m.rows().local());
   for (Index r = 0; r < x.size(); ++r) x(r) = scale * std::sin(0.37 * static_cast<double>(m.rows().begin + r) + 0.2);
   return x;
@@ -42,12 +41,13 @@ TEST_CASE("reaction with lambda = 0: Crank-Nicolson's exact solution of one eige
   // μ = (4/hx²) sin²(π hx/2) + (4/hy²) sin²(π hy/2). CN multiplies it by
   // g = (1 − Δt κμ/2)/(1 + Δt κμ/2) a step, so the snapshot after k steps is g^k u0, up to the
   // linear solver's tolerance (1e-12 relative).
-  ReactionConfig c = small(0.0);
+  ReactionConfig c = small_reaction(0.0);
   c.kappa = 0.8;
   ReactionModel model(PETSC_COMM_WORLD, c);
   const SnapshotSet s = model.simulate(false);
   REQUIRE(s.count() == 6);
   const double hx = 1.0 / (c.nx + 1), hy = 1.0 / (c.ny + 1);
+  const double pi = std::numbers::pi;
   const double mu = 4 / (hx * hx) * std::pow(std::sin(pi * hx / 2), 2) + 4 / (hy * hy) * std::pow(std::sin(pi * hy / 2), 2);
   const double dt = c.time.dt(), g = (1 - dt * c.kappa * mu / 2) / (1 + dt * c.kappa * mu / 2);
   const Vector u0 = model.initial_state();
@@ -60,8 +60,8 @@ TEST_CASE("reaction with lambda = 0: Crank-Nicolson's exact solution of one eige
 }
 
 TEST_CASE("reaction: the assembled Jacobian against central differences of f", "[models][reaction][mpi]") {
-  ReactionModel model(PETSC_COMM_WORLD, small(5.0));
-  const Vector x = wiggly(model, 0.8), v = wiggly(model, 1.0).reverse();
+  ReactionModel model(PETSC_COMM_WORLD, small_reaction(5.0));
+  const Vector x = wiggly_state(model, 0.8), v = wiggly_state(model, 1.0).reverse();
   const Matrix Jv = model.apply_jacobian(0.0, x, v);
   // f is smooth: the central difference's error is (ε²/6) f''' ~ 1e-10 at ε = 1e-5, far below
   // the round-off floor ~1e-16 |f| / ε ~ 1e-8 relative to f's size (|f| ~ 1e3 from the Laplacian).
@@ -73,9 +73,9 @@ TEST_CASE("reaction: the assembled Jacobian against central differences of f", "
 }
 
 TEST_CASE("reaction: f and its Jacobian at sample rows equal the full evaluation there", "[models][reaction][mpi]") {
-  ReactionModel model(PETSC_COMM_WORLD, small(6.0));
+  ReactionModel model(PETSC_COMM_WORLD, small_reaction(6.0));
   const RowPartition& rows = model.rows();
-  const Vector x = wiggly(model, 0.9);
+  const Vector x = wiggly_state(model, 0.9);
   // Corners, edges and the interior, out of order; the same on every rank.
   const std::vector<long long> at{0, 12, 13 * 9 - 1, 13 * 8, 5, 13 * 4 + 6, 13 * 3, 13 * 5 + 12, 40};
   const auto sampled = model.sampled_rhs(at);
@@ -101,13 +101,13 @@ TEST_CASE("reaction: f and its Jacobian at sample rows equal the full evaluation
 }
 
 TEST_CASE("reaction: bad settings are refused by name", "[models][reaction]") {
-  ReactionConfig c = small(1.0);
+  ReactionConfig c = small_reaction(1.0);
   c.kappa = 0;
   require_error([&] { ReactionModel(PETSC_COMM_SELF, c); }, {"-reaction_kappa"});
-  c = small(1.0);
+  c = small_reaction(1.0);
   c.nx = 2;
   require_error([&] { ReactionModel(PETSC_COMM_SELF, c); }, {"at least 3 interior points"});
-  const Attributes a = small(2.5).to_attributes();
+  const Attributes a = small_reaction(2.5).to_attributes();
   CHECK(ReactionConfig::from_attributes(a, "test").lambda == 2.5);
   CHECK(can_rebuild_model(a));
 }

@@ -12,14 +12,18 @@
 #include "metarom/reducers/pod.hpp"
 #include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/manifold_rom.hpp"
+#include "metarom/rom/model_file.hpp"
+#include "metarom/rom/reduced_model.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;
+using metarom::test::fitted_pod;
 using metarom::test::require_error;
+using metarom::test::ScratchDir;
 
 namespace {
-
-ReactionConfig grid(double lambda) {
+// Names unique among the tests: they compile in unity batches.
+ReactionConfig hr_grid(double lambda) {
   ReactionConfig c;
   c.nx = 24;
   c.ny = 20;
@@ -29,16 +33,7 @@ ReactionConfig grid(double lambda) {
   return c;
 }
 
-Pod fitted_pod(const SnapshotSet& s, int r) {
-  Pod pod;
-  auto p = pod.settings();
-  p.latent_dim = r;
-  pod.set_settings(p);
-  pod.fit(s);
-  return pod;
-}
-
-double relative_error(const Matrix& A, const Matrix& B, MPI_Comm comm) {
+double hr_relative_error(const Matrix& A, const Matrix& B, MPI_Comm comm) {
   return std::sqrt(allreduce_sum(comm, (A - B).squaredNorm()) / allreduce_sum(comm, B.squaredNorm()));
 }
 
@@ -47,7 +42,7 @@ double relative_error(const Matrix& A, const Matrix& B, MPI_Comm comm) {
 TEST_CASE("hyper-reduced Galerkin equals Galerkin where f lies in span(W)", "[rom][hyper][mpi]") {
   // λ = 0: f(Vy) = κΔ_h V y lies in span(κΔ_h V), r-dimensional; W from those r columns
   // interpolates it exactly at r DEIM rows, so E f_P(V_S y) = Vᵀ f(V y) up to round-off.
-  ReactionModel model(PETSC_COMM_WORLD, grid(0.0));
+  ReactionModel model(PETSC_COMM_WORLD, hr_grid(0.0));
   const SnapshotSet s = model.simulate(false);
   const int r = 5;
   const Pod pod = fitted_pod(s, r);
@@ -73,7 +68,7 @@ TEST_CASE("hyper-reduced Galerkin equals Galerkin where f lies in span(W)", "[ro
 
 TEST_CASE("hyper-reduced Galerkin holds the Galerkin ROM's accuracy on the exponential source",
           "[rom][hyper][mpi]") {
-  ReactionModel model(PETSC_COMM_WORLD, grid(6.0));
+  ReactionModel model(PETSC_COMM_WORLD, hr_grid(6.0));
   const SnapshotSet s = model.simulate(false);
   const int r = 6;
   const Pod pod = fitted_pod(s, r);
@@ -91,8 +86,8 @@ TEST_CASE("hyper-reduced Galerkin holds the Galerkin ROM's accuracy on the expon
   const TimeGrid& tg = model.time_grid();
   const LatentTrajectory full = integrate_latent(ManifoldGalerkinRom(model, pod), u0, tg, "test_hr_", "cn");
   const LatentTrajectory reduced = integrate_latent(HyperReducedGalerkinRom(model, pod, hr), u0, tg, "test_hr_", "cn");
-  const double e_full = relative_error(pod.decode(full.U), s.X, s.rows.comm);
-  const double e_hr = relative_error(pod.decode(reduced.U), s.X, s.rows.comm);
+  const double e_full = hr_relative_error(pod.decode(full.U), s.X, s.rows.comm);
+  const double e_hr = hr_relative_error(pod.decode(reduced.U), s.X, s.rows.comm);
   INFO("Galerkin " << e_full << ", hyper-reduced " << e_hr);
   // The issue's target: within 2× the error of the ROM that evaluates f everywhere.
   CHECK(e_full < 1e-3);
@@ -100,18 +95,18 @@ TEST_CASE("hyper-reduced Galerkin holds the Galerkin ROM's accuracy on the expon
 }
 
 TEST_CASE("hyper-reduction refuses what it cannot do, naming the option", "[rom][hyper]") {
-  ReactionModel model(PETSC_COMM_SELF, grid(1.0));
+  ReactionModel model(PETSC_COMM_SELF, hr_grid(1.0));
   const Matrix F = model.rhs(0.0, model.simulate(false).X);
   HyperReductionSettings hs;
   hs.modes = 8;
   hs.points = 5;
-  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-rom_hr_points 5", "8 modes"});
+  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-hr_points 5", "8 modes"});
   hs.points = 0;
   hs.modes = 500;
-  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-rom_hr_modes 500"});
+  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-hr_modes 500"});
   hs.modes = 4;
   hs.method = "gnat";
-  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-rom_hr_method", "gnat"});
+  require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-hr_method", "gnat"});
   // A model without sampled evaluation: heat has none (its f is linear: projected once instead).
   HeatConfig hc;
   hc.nx = hc.ny = 8;
@@ -122,4 +117,40 @@ TEST_CASE("hyper-reduction refuses what it cannot do, naming the option", "[rom]
   h3.modes = 3;
   const HyperReduction hr = HyperReduction::fit(heat.rhs(0.0, hs_set.X), heat.rows(), h3);
   require_error([&] { HyperReducedGalerkinRom(heat, pod, hr); }, {"heat", "sample rows"});
+}
+
+TEST_CASE("a model file carries the hyper-reduction; galerkin-hr runs it", "[rom][hyper][mpi]") {
+  ScratchDir dir;
+  ReactionModel model(PETSC_COMM_WORLD, hr_grid(5.0));
+  const SnapshotSet s = model.simulate(false);
+  const Pod pod = fitted_pod(s, 5);
+  HyperReductionSettings hs;
+  hs.modes = 8;
+  hs.points = 12;
+  const HyperReduction hr = HyperReduction::fit(projected_rhs_snapshots(model, pod, s), model.rows(), hs);
+  const std::string path = dir.path("pod_hr.h5");
+  save_model(path, pod, s, "reaction.h5", 0.0, nullptr, -1, &hr);
+  // Loaded with the rows PETSc would give (the same here): rows, PᵀW and W as saved.
+  const ModelFile back = load_model(path, PETSC_COMM_WORLD);
+  REQUIRE(back.hyper_reduction);
+  CHECK(back.hyper_reduction->points.rows == hr.points.rows);
+  CHECK(back.hyper_reduction->method == "deim + oversampled");
+  CHECK((back.hyper_reduction->basis - hr.basis).cwiseAbs().maxCoeff() == 0.0);
+  CHECK((back.hyper_reduction->points.sampled_basis - hr.points.sampled_basis).cwiseAbs().maxCoeff() == 0.0);
+  // The file's automatic ROM is the hyper-reduced one and runs as the ROM built here does.
+  const ReducedModel reduced = load_reduced_model(path, PETSC_COMM_WORLD);
+  const LatentRom rom = reduced.rom();
+  CHECK(rom.type() == "galerkin-hr");
+  const Vector u0 = pod.encode(s.X.col(0)).col(0);
+  const LatentTrajectory a = rom.solve(u0, model.time_grid());
+  const LatentTrajectory b =
+      integrate_latent(HyperReducedGalerkinRom(model, pod, hr), u0, model.time_grid(), "rom_", model.implicit_ts_type());
+  REQUIRE(a.U.cols() == b.U.cols());
+  CHECK((a.U - b.U).cwiseAbs().maxCoeff() <= 1e-12 * b.U.cwiseAbs().maxCoeff());
+  // Without a hyper-reduction in the file, asking for galerkin-hr says how to get one.
+  const std::string plain = dir.path("pod.h5");
+  save_model(plain, pod, s, "reaction.h5", 0.0);
+  const ReducedModel without = load_reduced_model(plain, PETSC_COMM_WORLD);
+  CHECK(without.rom().type() == "manifold-galerkin");
+  require_error([&] { without.rom(RomKind::galerkin_hr); }, {"no hyper-reduction", "-hr_method deim"});
 }

@@ -24,13 +24,14 @@ TEST_CASE("ROM kinds and their names come from one table", "[rom]") {
                                                               {RomKind::galerkin, "galerkin"},
                                                               {RomKind::manifold_galerkin, "manifold-galerkin"},
                                                               {RomKind::lspg, "lspg"},
-                                                              {RomKind::learned, "learned"}};
+                                                              {RomKind::learned, "learned"},
+                                                              {RomKind::galerkin_hr, "galerkin-hr"}};
   CHECK(rom_kind_names().size() == expected.size());
   for (const auto& [kind, name] : expected) {
     CHECK(rom_kind_name(kind) == name);
     CHECK(rom_kind_from_name(name) == kind);
   }
-  test::require_error([] { rom_kind_from_name("galerkn"); }, {"auto, galerkin, manifold-galerkin, lspg, learned", "galerkn"});
+  test::require_error([] { rom_kind_from_name("galerkn"); }, {"auto, galerkin, manifold-galerkin, lspg, learned, galerkin-hr", "galerkn"});
 }
 
 TEST_CASE("auto is Galerkin, or manifold LSPG for neural reducers on transport", "[rom][mpi]") {

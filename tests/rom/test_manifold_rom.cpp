@@ -29,16 +29,7 @@
 
 using namespace metarom;
 
-namespace {
-Pod fitted_pod(const SnapshotSet& s, int r) {
-  Pod pod;
-  auto pod_settings = pod.settings();
-  pod_settings.latent_dim = r;
-  pod.set_settings(pod_settings);
-  pod.fit(s);
-  return pod;
-}
-}  // namespace
+using metarom::test::fitted_pod;
 
 TEST_CASE("manifold Galerkin with a linear orthonormal decoder is POD-Galerkin", "[rom][galerkin][mpi]") {
   HeatConfig c = test::heat_config(20, TimeGrid{0.0, 0.02, 40, 4});

@@ -21,11 +21,19 @@
 
 namespace metarom {
 
+namespace h5 {
+class Group;
+}
+
+// Read under an options prefix as -<prefix>hr_method, -<prefix>hr_modes, -<prefix>hr_points
+// (metarom fit: -hr_method deim asks for hyper-reduction).
 struct HyperReductionSettings {
-  std::string method = "deim";  // sample rows: deim or qdeim
+  std::string method = "deim";  // sample rows: deim or qdeim (none: no hyper-reduction)
   int modes = 20;               // m, right-hand-side modes kept
   int points = 0;               // s ≥ m sample rows (0: m; more: oversampled by det-maximization)
-  // Throws on a value out of range, naming its option (-rom_hr_*).
+  bool enabled() const { return method != "none"; }
+  void set_from_options(const std::string& prefix = "");
+  // Throws on a value out of range, naming its option.
   void check() const;
 };
 
@@ -40,6 +48,10 @@ struct HyperReduction {
   static HyperReduction fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s);
   // ‖F − W(PᵀW)⁺PᵀF‖_F / ‖F‖_F on the snapshots it was fitted on (collective).
   double training_error(const Matrix& F_local, const RowPartition& rows) const;
+
+  // A model file's /hyper_reduction group (data/FORMAT.md); W's rows split as `rows`.
+  void save(h5::Group& g, const RowPartition& rows) const;
+  static HyperReduction load(const h5::Group& g, const RowPartition& rows);
 };
 
 // Right-hand-side snapshots for HyperReduction::fit: f(t_k, x̃_k) at the training states

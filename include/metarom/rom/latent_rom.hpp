@@ -10,6 +10,7 @@
 #include "metarom/models/model.hpp"
 #include "metarom/reducers/reducer.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/latent_integration.hpp"
 #include "metarom/rom/manifold_rom.hpp"
 
@@ -30,8 +31,9 @@ struct LatentRomSettings {
 // The kinds of latent ROM. Their names — on the command line (-rom_type), in files (a
 // closure's closure_of, a trajectory's provenance) and in reports — come from one table:
 // rom_kind_name and rom_kind_from_name (which throws listing the names).
-enum class RomKind { automatic, galerkin, manifold_galerkin, lspg, learned };
-std::string rom_kind_name(RomKind kind);       // "auto", "galerkin", "manifold-galerkin", "lspg", "learned"
+enum class RomKind { automatic, galerkin, manifold_galerkin, lspg, learned, galerkin_hr };
+// "auto", "galerkin", "manifold-galerkin", "lspg", "learned", "galerkin-hr"
+std::string rom_kind_name(RomKind kind);
 RomKind rom_kind_from_name(const std::string& name);
 std::vector<std::string> rom_kind_names();
 
@@ -51,19 +53,26 @@ std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type,
 // model, manifold LSPG for a neural reducer with a POD stage on a transport-dominated model,
 // manifold Galerkin otherwise (resolve). Construction does the offline work; solve() the
 // online time stepping.
+//
+// "galerkin-hr": the hyper-reduced Galerkin ROM of an affine decoder (hyper_reduction.hpp), f
+// evaluated at the sample rows of `hyper_reduction` (a model file's, `fit -hr_method deim`)
+// only; "auto" takes it where it is given.
 class LatentRom {
  public:
   LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& reducer,
-            std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {});
+            std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {},
+            std::shared_ptr<const HyperReduction> hyper_reduction = nullptr);
   // ... by name (rom_kind_from_name).
   LatentRom(const std::string& type, const FullOrderModel& model, const Reducer& reducer,
-            std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {});
+            std::shared_ptr<const LatentDynamics> learned = nullptr, const LatentRomSettings& settings = {},
+            std::shared_ptr<const HyperReduction> hyper_reduction = nullptr);
   ~LatentRom();
   LatentRom(LatentRom&&) noexcept;
-  // The kind `automatic` resolves to for this model and reducer; other kinds unchanged: manifold
-  // LSPG on the POD stage's residual for a neural reducer with a POD stage on a
-  // transport-dominated model (FullOrderModel::transport_dominated), else galerkin_kind.
-  static RomKind resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer);
+  // The kind `automatic` resolves to for this model and reducer; other kinds unchanged: the
+  // hyper-reduced Galerkin ROM for an affine decoder when `hyper_reduced` (a hyper-reduction is
+  // at hand), manifold LSPG on the POD stage's residual for a neural reducer with a POD stage
+  // on a transport-dominated model (FullOrderModel::transport_dominated), else galerkin_kind.
+  static RomKind resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer, bool hyper_reduced = false);
   // The Galerkin ROM the reducer allows (what a learned closure corrects): Galerkin with
   // operators projected once for an affine decoder on a polynomial model, manifold Galerkin
   // otherwise.

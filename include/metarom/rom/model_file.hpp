@@ -17,6 +17,7 @@
 namespace metarom {
 
 class LearnedDynamics;
+struct HyperReduction;
 
 struct ModelFile {
   std::unique_ptr<Reducer> reducer;
@@ -24,12 +25,16 @@ struct ModelFile {
   // Learned latent dynamics fitted with the reducer (`fit -latent_dynamics learned`,
   // learned_dynamics.hpp), or null.
   std::shared_ptr<const LearnedDynamics> dynamics;
+  // The sample rows and right-hand-side basis of a hyper-reduced Galerkin ROM (`fit -hr_method
+  // deim`, hyper_reduction.hpp), or null.
+  std::shared_ptr<const HyperReduction> hyper_reduction;
 };
 
-// `dynamics` (optional) is saved in the group /latent_dynamics.
+// `dynamics` (optional) is saved in the group /latent_dynamics, `hyper_reduction` in
+// /hyper_reduction.
 void save_model(const std::string& path, const Reducer& reducer, const SnapshotSet& train,
                 const std::string& training_file, double fit_seconds, const LearnedDynamics* dynamics = nullptr,
-                long long count = -1);
+                long long count = -1, const HyperReduction* hyper_reduction = nullptr);
 // Reads what the model was fitted on first, then the reducer with its rows distributed
 // as `rows_for(header)` says (header: everything but the reducer); PETSc's default split
 // of n over comm when rows_for is empty.
