@@ -6,6 +6,7 @@
 //   hyper        E f_P(x̄_S + V_S y): f at m DEIM rows and their stencils only (rom/hyper_reduction.hpp),
 //                W fitted on f at the training states projected onto the POD space;
 //   hyper-states the same with W fitted on f at the training states themselves;
+//   ecsw         Σ_e ξ_e V_eᵀ f_e at rows weighted by NNLS (ECSW, -bench_ecsw_tolerance 1e-4);
 //   learned      quadratic latent dynamics fitted by operator inference (no model online).
 // Prints, for each, the relative error over the run and the largest in time against the
 // full model's snapshots, and the speedup: the full model's TSSolve time over the latent
@@ -91,6 +92,8 @@ void run() {
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_hr_modes", &modes, nullptr));
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_hr_points", &points, nullptr));
   METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, "-bench_hr_method", method, sizeof method, nullptr));
+  PetscReal ecsw_tolerance = 1e-4;
+  METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-bench_ecsw_tolerance", &ecsw_tolerance, nullptr));
   hs.modes = static_cast<int>(modes);
   hs.points = static_cast<int>(points);
   hs.method = method;
@@ -122,6 +125,14 @@ void run() {
   const HyperReducedGalerkinRom hyper(model, pod, hr);
   const double hr_offline = wall(comm) - start;
   const double hr_training = hr.training_error(Fp, s.rows);
+  start = wall(comm);
+  HyperReductionSettings es;
+  es.method = "ecsw";
+  es.tolerance = ecsw_tolerance;
+  const HyperReduction hr_ecsw =
+      HyperReduction::fit_ecsw(pod.decoder_jacobian(Vector::Zero(pod.latent_dim())), Fp, s.rows, es);
+  const HyperReducedGalerkinRom ecsw(model, pod, hr_ecsw);
+  const double ecsw_offline = wall(comm) - start;
   start = wall(comm);
   const Matrix F = model.rhs(0.0, s.X);  // the right-hand side is autonomous
   const HyperReduction hr_states = HyperReduction::fit(F, s.rows, hs);
@@ -160,6 +171,7 @@ void run() {
   solve("galerkin", galerkin, 0);
   solve("hyper", hyper, hr_offline);
   solve("hyper-states", hyper_states, hr_states_offline);
+  solve("ecsw", ecsw, ecsw_offline);
   solve("learned", learned, learned_offline);
 
   METAROM_PETSC(PetscPrintf(comm,
@@ -168,6 +180,9 @@ void run() {
                             pod.latent_dim(), pod.captured_energy(), hr.method.c_str(),
                             static_cast<long long>(hr.basis.cols()), static_cast<long long>(hr.points.count()),
                             static_cast<long long>(hyper.stencil_count()), hr.points.error_constant(), hr_training));
+  METAROM_PETSC(PetscPrintf(comm, "ECSW: %lld weighted rows (%lld stencil rows), training reduced forces to %.2e\n",
+                            static_cast<long long>(hr_ecsw.points.count()), static_cast<long long>(ecsw.stencil_count()),
+                            hr_ecsw.reduced_force_error));
   METAROM_PETSC(PetscPrintf(comm, "%-13s %12s %12s %10s %10s %12s %10s %10s\n", "ROM", "error (run)", "worst in t",
                             "online s", "speedup", "offline s", "us/step", "us/eval"));
   nlohmann::json j{{"n", s.n()},
@@ -177,6 +192,8 @@ void run() {
                    {"hr_stencil", hyper.stencil_count()},
                    {"hr_error_constant", hr.points.error_constant()},
                    {"hr_training_error", hr_training},
+                   {"ecsw_points", hr_ecsw.points.count()},
+                   {"ecsw_reduced_force_error", hr_ecsw.reduced_force_error},
                    {"full_seconds", full_seconds}};
   for (const Row& row : rows) {
     const Errors e = errors(pod, row.latent, s);

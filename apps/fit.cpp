@@ -121,13 +121,18 @@ void report_fit(const Common& c, const std::string& type, const std::string& out
       learned->view(view);
       view << fmt::format("  (learned in {:.3f} s)\n", dynamics_seconds);
     }
-    if (!hyper.is_null())
+    if (!hyper.is_null() && hyper.contains("modes"))
       view << fmt::format("hyper-reduction: {}, {} right-hand-side modes, {} sample rows ({} with their stencil), "
                           "||(P^T W)^+|| = {:.3g}, reconstruction error on its snapshots {:.2e} ({:.3f} s)\n",
                           hyper["method"].get<std::string>(), hyper["modes"].get<long long>(),
                           hyper["points"].get<long long>(), hyper["stencil"].get<long long>(),
                           hyper["error_constant"].get<double>(), hyper["training_error"].get<double>(),
                           hyper["seconds"].get<double>());
+    else if (!hyper.is_null())
+      view << fmt::format("hyper-reduction: ecsw, {} weighted sample rows ({} with their stencil), reduced forces of "
+                          "its snapshots to {:.2e} ({:.3f} s)\n",
+                          hyper["points"].get<long long>(), hyper["stencil"].get<long long>(),
+                          hyper["training_error"].get<double>(), hyper["seconds"].get<double>());
     print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
   }
 }
@@ -262,15 +267,20 @@ int cmd_fit(const std::string& operand) {
                             hr_settings.method));
     const double t0 = MPI_Wtime();
     const Matrix F = projected_rhs_snapshots(*fom, *reducer, train);
-    hr = std::make_unique<HyperReduction>(HyperReduction::fit(F, train.rows, hr_settings));
-    const double error = hr->training_error(F, train.rows);
+    hr = std::make_unique<HyperReduction>(
+        hr_settings.method == "ecsw"
+            ? HyperReduction::fit_ecsw(reducer->decoder_jacobian(Vector::Zero(reducer->latent_dim())), F, train.rows,
+                                       hr_settings)
+            : HyperReduction::fit(F, train.rows, hr_settings));
     hyper = {{"method", hr->method},
-             {"modes", static_cast<long long>(hr->basis.cols())},
              {"points", static_cast<long long>(hr->points.count())},
              {"stencil", static_cast<long long>(fom->sampled_rhs(hr->points.rows)->stencil().size())},
-             {"error_constant", hr->points.error_constant()},
-             {"training_error", error},
+             {"training_error", hr->training_error(F, train.rows)},
              {"seconds", MPI_Wtime() - t0}};
+    if (!hr->ecsw()) {
+      hyper["modes"] = static_cast<long long>(hr->basis.cols());
+      hyper["error_constant"] = hr->points.error_constant();
+    }
   }
   save_model(out, *reducer, train, in, seconds, learned.get(), -1, hr.get());
 

@@ -22,6 +22,7 @@
 #include "metarom/linalg/blas.hpp"
 #include "metarom/linalg/empirical_interpolation.hpp"
 #include "metarom/linalg/incremental_svd.hpp"
+#include "metarom/linalg/nonnegative_least_squares.hpp"
 #include "metarom/linalg/optimal_low_rank_map.hpp"
 #include "metarom/linalg/randomized_svd.hpp"
 #include "metarom/linalg/svd.hpp"

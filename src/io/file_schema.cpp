@@ -522,12 +522,19 @@ void check_model(Scope& root) {
     d->finish();
   }
   if (auto h = root.group("hyper_reduction", false)) {
-    h->choice("method", {"deim", "qdeim", "deim + oversampled", "qdeim + oversampled"});
-    const auto m = h->count("modes", 1, 1LL << 40), s = h->count("points", 1, 1LL << 40);
-    if (m && s && *s < *m) h->problem(fmt::format("attribute 'points' is {}, below 'modes' {}", *s, *m));
-    if (m) h->data("basis", {*m, n});
+    h->choice("method", {"deim", "qdeim", "deim + oversampled", "qdeim + oversampled", "ecsw"});
+    const auto method = h->string("method");
+    const auto s = h->count("points", 0, 1LL << 40);
     if (s) h->data("rows", {*s});
-    h->data("singular_values", {-1});
+    if (method && *method == "ecsw") {
+      if (s) h->data("weights", {*s});
+      h->attr("reduced_force_error", Type::number);
+    } else {
+      const auto m = h->count("modes", 1, 1LL << 40);
+      if (m && s && *s < *m) h->problem(fmt::format("attribute 'points' is {}, below 'modes' {}", *s, *m));
+      if (m) h->data("basis", {*m, n});
+      h->data("singular_values", {-1});
+    }
     h->finish();
   }
 }

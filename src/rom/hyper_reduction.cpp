@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <Eigen/Cholesky>
 #include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "metarom/io/attributes.hpp"
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
+#include "metarom/linalg/nonnegative_least_squares.hpp"
 #include "metarom/linalg/tsqr.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 
@@ -20,16 +22,22 @@ PetscErrorCode hr_options(const char* prefix, HyperReductionSettings* s) {
   char method[32];
   PetscBool set;
   PetscInt modes = s->modes, points = s->points;
+  PetscReal tolerance = s->tolerance;
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Hyper-reduction (metarom)", "HyperReduction");
   PetscCall(PetscOptionsString("-hr_method",
-                               "Sample rows of the right-hand side: deim, qdeim, or none (no hyper-reduction)",
+                               "Sample rows of the right-hand side: deim, qdeim, ecsw, or none (no hyper-reduction)",
                                "HyperReduction", s->method.c_str(), method, sizeof method, &set));
   PetscCall(PetscOptionsInt("-hr_modes", "Right-hand-side modes m (POD of f at the projected training states)",
                             "HyperReduction", modes, &modes, nullptr));
-  PetscCall(PetscOptionsInt("-hr_points", "Sample rows s >= m (0: m; more: oversampled by determinant maximization)",
+  PetscCall(PetscOptionsInt("-hr_points",
+                            "Sample rows: deim, qdeim s >= m (0: m; more: oversampled by determinant maximization); "
+                            "ecsw: at most this many (0: no cap)",
                             "HyperReduction", points, &points, nullptr));
+  PetscCall(PetscOptionsReal("-hr_tolerance", "ECSW: relative error allowed in the training snapshots' reduced forces",
+                             "HyperReduction", tolerance, &tolerance, nullptr));
   PetscOptionsEnd();
+  s->tolerance = tolerance;
   if (set) s->method = method;
   s->modes = static_cast<int>(modes);
   s->points = static_cast<int>(points);
@@ -43,9 +51,15 @@ void HyperReductionSettings::set_from_options(const std::string& prefix) {
 }
 
 void HyperReductionSettings::check() const {
-  if (method != "deim" && method != "qdeim" && method != "none")
-    throw Error(fmt::format("-hr_method is deim, qdeim or none, got '{}'", method));
+  if (method != "deim" && method != "qdeim" && method != "ecsw" && method != "none")
+    throw Error(fmt::format("-hr_method is deim, qdeim, ecsw or none, got '{}'", method));
   if (!enabled()) return;
+  if (method == "ecsw") {
+    if (!(tolerance >= 0 && tolerance < 1))
+      throw Error(fmt::format("-hr_tolerance must be in [0, 1), got {}", tolerance));
+    if (points < 0) throw Error(fmt::format("-hr_points must be >= 0, got {}", points));
+    return;
+  }
   if (modes < 1) throw Error(fmt::format("-hr_modes must be >= 1, got {}", modes));
   if (points != 0 && points < modes)
     throw Error(fmt::format("-hr_points {} is fewer than the {} modes (-hr_modes): interpolation needs at "
@@ -56,6 +70,7 @@ void HyperReductionSettings::check() const {
 HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s) {
   s.check();
   if (!s.enabled()) throw Error("hyper-reduction: -hr_method none asks for none");
+  if (s.method == "ecsw") throw Error("hyper-reduction: ECSW weighs the Galerkin ROM's rows: HyperReduction::fit_ecsw");
   if (F_local.rows() != rows.local())
     throw Error(fmt::format("hyper-reduction: right-hand-side snapshots have {} local rows, the state {}",
                             F_local.rows(), rows.local()));
@@ -82,7 +97,43 @@ HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& ro
   return hr;
 }
 
+HyperReduction HyperReduction::fit_ecsw(const Matrix& V, const Matrix& F, const RowPartition& rows,
+                                        const HyperReductionSettings& s) {
+  s.check();
+  if (s.method != "ecsw") throw Error("hyper-reduction: fit_ecsw with -hr_method " + s.method);
+  if (V.rows() != rows.local() || F.rows() != rows.local())
+    throw Error(fmt::format("ECSW: the basis has {} local rows, the right-hand-side snapshots {}, the state {}",
+                            V.rows(), F.rows(), rows.local()));
+  const Index r = V.cols(), K = F.cols();
+  // Row e's contribution to snapshot k's reduced force is V_eᵀ f_e(x̃_k): column e of A holds
+  // them for every k (entry i + r k); b = A·1 = vec(VᵀF), the reduced forces themselves.
+  Matrix VtF = V.transpose() * F;
+  allreduce_sum(rows.comm, VtF.data(), VtF.size());
+  const Vector b = Eigen::Map<const Vector>(VtF.data(), VtF.size());
+  auto correlations = [&](const Vector& res) -> Vector {
+    const Eigen::Map<const Matrix> R(res.data(), r, K);
+    return (V * R).cwiseProduct(F).rowwise().sum();  // (Aᵀres)_e = Σ_k f_e(x̃_k) V_e·R_k
+  };
+  auto column = [&](long long e) -> Vector {
+    Vector a = Vector::Zero(r * K);
+    if (e >= rows.begin && e < rows.end) {
+      const Index i = static_cast<Index>(e - rows.begin);
+      Eigen::Map<Matrix>(a.data(), r, K) = V.row(i).transpose() * F.row(i);
+    }
+    return a;
+  };
+  const long long cap = s.points > 0 ? s.points : rows.global;
+  const NonnegativeLeastSquares nnls = nonnegative_least_squares(b, rows, correlations, column, s.tolerance, cap);
+  HyperReduction hr;
+  hr.method = "ecsw";
+  hr.points.rows = nnls.columns;
+  hr.weights = nnls.weights;
+  hr.reduced_force_error = nnls.residual;
+  return hr;
+}
+
 double HyperReduction::training_error(const Matrix& F_local, const RowPartition& rows) const {
+  if (ecsw()) return reduced_force_error;
   const Matrix FP = sample_rows(F_local, rows, points.rows);
   const Matrix C = points.count() == points.sampled_basis.cols()
                        ? Matrix(points.sampled_basis.partialPivLu().solve(FP))
@@ -95,6 +146,15 @@ double HyperReduction::training_error(const Matrix& F_local, const RowPartition&
 void HyperReduction::save(h5::Group& g, const RowPartition& rows) const {
   Attributes a;
   a.set("method", method);
+  if (ecsw()) {
+    a.set("points", static_cast<long long>(points.count()));
+    a.set("reduced_force_error", reduced_force_error);
+    g.write_attributes(a);
+    g.write_vector("weights", weights);
+    g.write_vector("rows", Eigen::Map<const Eigen::Matrix<long long, Eigen::Dynamic, 1>>(points.rows.data(), points.count())
+                               .cast<double>());
+    return;
+  }
   a.set("modes", static_cast<long long>(basis.cols()));
   a.set("points", static_cast<long long>(points.count()));
   g.write_attributes(a);
@@ -108,9 +168,14 @@ HyperReduction HyperReduction::load(const h5::Group& g, const RowPartition& rows
   const Attributes a = g.read_attributes();
   HyperReduction hr;
   hr.method = a.get_string("method", g.where());
-  const long long m = a.get_int("modes", g.where()), s = a.get_int("points", g.where());
-  hr.basis = g.read_rows("basis", rows, m);
-  hr.sigma = g.read_vector("singular_values");
+  const long long s = a.get_int("points", g.where());
+  if (!hr.ecsw()) {
+    hr.basis = g.read_rows("basis", rows, a.get_int("modes", g.where()));
+    hr.sigma = g.read_vector("singular_values");
+  } else {
+    hr.weights = g.read_vector("weights", s);
+    hr.reduced_force_error = a.get_double("reduced_force_error", g.where());
+  }
   const Vector at = g.read_vector("rows", s);
   for (Index k = 0; k < at.size(); ++k) {
     const double v = at(k);
@@ -118,7 +183,7 @@ HyperReduction HyperReduction::load(const h5::Group& g, const RowPartition& rows
       throw Error(fmt::format("{}: sample row {} is not a row of the {} states", g.where("rows"), v, rows.global));
     hr.points.rows.push_back(static_cast<long long>(v));
   }
-  hr.points.sampled_basis = sample_rows(hr.basis, rows, hr.points.rows);
+  if (!hr.ecsw()) hr.points.sampled_basis = sample_rows(hr.basis, rows, hr.points.rows);
   return hr;
 }
 
@@ -145,7 +210,7 @@ HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, co
 HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& V,
                                                  const HyperReduction& hr) {
   const RowPartition& rows = model.rows();
-  if (V.rows() != rows.local() || xbar.size() != V.rows() || hr.basis.rows() != rows.local())
+  if (V.rows() != rows.local() || xbar.size() != V.rows() || (!hr.ecsw() && hr.basis.rows() != rows.local()))
     throw Error(fmt::format("hyper-reduced Galerkin ROM: the basis has {} local rows, the right-hand side's {}, the "
                             "model {}",
                             V.rows(), hr.basis.rows(), rows.local()));
@@ -153,11 +218,19 @@ HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, co
   if (!f_)
     throw Error("hyper-reduced Galerkin ROM: model '" + model.name() +
                 "' cannot evaluate its right-hand side at sample rows alone");
-  // E = (VᵀV)⁻¹VᵀW (PᵀW)⁺: the Galerkin projection of the reconstruction W(PᵀW)⁺.
-  const Matrix VW = galerkin_project(V, hr.basis, rows.comm, "hyper-reduced Galerkin ROM");
-  E_ = VW * Eigen::CompleteOrthogonalDecomposition<Matrix>(hr.points.sampled_basis).pseudoInverse();
   Matrix decoder(V.rows(), V.cols() + 1);
   decoder << xbar, V;
+  if (hr.ecsw()) {
+    // E = (VᵀV)⁻¹ V_Pᵀ diag(ξ): the weighted sum of the sample rows' contributions.
+    Matrix M = V.transpose() * V;
+    allreduce_sum(rows.comm, M.data(), M.size());
+    const Matrix VP = sample_rows(V, rows, hr.points.rows);
+    E_ = M.ldlt().solve(Matrix(VP.transpose() * hr.weights.asDiagonal()));
+  } else {
+    // E = (VᵀV)⁻¹VᵀW (PᵀW)⁺: the Galerkin projection of the reconstruction W(PᵀW)⁺.
+    const Matrix VW = galerkin_project(V, hr.basis, rows.comm, "hyper-reduced Galerkin ROM");
+    E_ = VW * Eigen::CompleteOrthogonalDecomposition<Matrix>(hr.points.sampled_basis).pseudoInverse();
+  }
   const Matrix at_stencil = sample_rows(decoder, rows, f_->stencil());
   xs_ = at_stencil.col(0);
   Vs_ = at_stencil.rightCols(V.cols());

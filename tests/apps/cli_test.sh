@@ -185,6 +185,17 @@ hrel=$(json_number "$dir/rehrrom.json" rel_error)
   || fail "galerkin-hr rel_error '$hrel' against the Galerkin ROM's '$rrel' (want within 1.1x)"
 run info "$dir/rehr.h5" > "$dir/rehrinfo.txt" 2>&1 && grep -q "hyper-reduction" "$dir/rehrinfo.txt" && ok \
   || fail "info on a hyper-reduced model: $(cat "$dir/rehrinfo.txt")"
+run info "$dir/rehr.h5" -check > "$dir/rehrcheck.txt" 2>&1 && grep -q "conforms" "$dir/rehrcheck.txt" && ok \
+  || fail "info -check on a hyper-reduced model: $(cat "$dir/rehrcheck.txt")"
+# ECSW: weighted rows instead of interpolation, the same accuracy.
+if run fit pod -i "$dir/re.h5" -o "$dir/reecsw.h5" -r 6 -hr_method ecsw -hr_tolerance 1e-6 -quiet > "$dir/reecsw.txt" 2>&1 \
+   && run rom -m "$dir/reecsw.h5" -json > "$dir/reecswrom.json" 2>"$dir/reecswrom.err"; then ok
+else fail "fit and rom with ecsw: $(cat "$dir/reecsw.txt" "$dir/reecswrom.err")"; fi
+erel=$(json_number "$dir/reecswrom.json" rel_error)
+[ -n "$erel" ] && below "$erel" "$(awk -v r="$rrel" 'BEGIN { print 1.1 * r }')" && ok \
+  || fail "ecsw rel_error '$erel' against the Galerkin ROM's '$rrel' (want within 1.1x)"
+run info "$dir/reecsw.h5" -check > "$dir/reecswcheck.txt" 2>&1 && grep -q "conforms" "$dir/reecswcheck.txt" && ok \
+  || fail "info -check on an ECSW model: $(cat "$dir/reecswcheck.txt")"
 expect_failure "no hyper-reduction" rom -m "$dir/repod.h5" -rom_type galerkin-hr
 expect_failure "cannot evaluate its right-hand side at sample rows" fit pod -i "$dir/bu.h5" -o "$dir/x.h5" -r 4 -hr_method deim
 expect_failure "-hr_points 3 is fewer than the 10 modes" fit pod -i "$dir/re.h5" -o "$dir/x.h5" -r 4 -hr_method deim -hr_modes 10 -hr_points 3

@@ -28,25 +28,40 @@ class Group;
 // Read under an options prefix as -<prefix>hr_method, -<prefix>hr_modes, -<prefix>hr_points
 // (metarom fit: -hr_method deim asks for hyper-reduction).
 struct HyperReductionSettings {
-  std::string method = "deim";  // sample rows: deim or qdeim (none: no hyper-reduction)
-  int modes = 20;               // m, right-hand-side modes kept
-  int points = 0;               // s ≥ m sample rows (0: m; more: oversampled by det-maximization)
+  std::string method = "deim";  // deim, qdeim or ecsw (none: no hyper-reduction)
+  int modes = 20;               // m, right-hand-side modes kept (deim, qdeim)
+  int points = 0;               // deim, qdeim: s ≥ m sample rows (0: m; more: oversampled by
+                                // det-maximization); ecsw: at most this many rows (0: no cap)
+  double tolerance = 1e-4;      // ecsw: relative error allowed in the training reduced forces
   bool enabled() const { return method != "none"; }
   void set_from_options(const std::string& prefix = "");
   // Throws on a value out of range, naming its option.
   void check() const;
 };
 
-// W and the sample rows P for right-hand-side snapshots F (local rows, one column per
-// snapshot), distributed like the state; collective over rows.comm.
+// The sample rows of a hyper-reduced Galerkin ROM, from right-hand-side snapshots F (local
+// rows, one column per snapshot), distributed like the state; collective over rows.comm.
+// Empirical interpolation (deim, qdeim): W and the rows P, Vᵀf ≈ VᵀW(PᵀW)⁺Pᵀf. ECSW (energy-
+// conserving sampling and weighting, Farhat, Chapman & Avery 2015): weights ξ ≥ 0 on a few
+// rows e, Vᵀf ≈ Σ_e ξ_e V_eᵀ f_e, fitted by non-negative least squares so that the training
+// snapshots' reduced forces Vᵀf(x̃_k) are reproduced to a relative tolerance; a weighted sum
+// of the rows' own contributions, it keeps the Galerkin ROM's energy structure.
 struct HyperReduction {
-  Matrix basis;          // W: local rows of the leading m left singular vectors of F
-  Vector sigma;          // F's singular values (all), for the energy W leaves out
-  SamplePoints points;   // P and PᵀW
-  std::string method;    // deim or qdeim (+ oversampled)
+  Matrix basis;          // deim, qdeim: W, local rows of the leading m left singular vectors of F
+  Vector sigma;          // deim, qdeim: F's singular values (all), for the energy W leaves out
+  SamplePoints points;   // the sample rows (and, for deim and qdeim, PᵀW)
+  Vector weights;        // ecsw: ξ on points.rows
+  double reduced_force_error = -1;  // ecsw: ‖Σ ξ_e V_eᵀ f_e − Vᵀf‖ / ‖Vᵀf‖ over the training snapshots
+  std::string method;    // deim, qdeim (+ oversampled), ecsw
 
+  bool ecsw() const { return method == "ecsw"; }
   static HyperReduction fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s);
-  // ‖F − W(PᵀW)⁺PᵀF‖_F / ‖F‖_F on the snapshots it was fitted on (collective).
+  // ECSW for the Galerkin ROM on the basis V (local rows, r columns): settings' tolerance and
+  // point cap.
+  static HyperReduction fit_ecsw(const Matrix& V_local, const Matrix& F_local, const RowPartition& rows,
+                                 const HyperReductionSettings& s);
+  // deim, qdeim: ‖F − W(PᵀW)⁺PᵀF‖_F / ‖F‖_F on the snapshots it was fitted on (collective);
+  // ecsw: reduced_force_error.
   double training_error(const Matrix& F_local, const RowPartition& rows) const;
 
   // A model file's /hyper_reduction group (data/FORMAT.md); W's rows split as `rows`.
