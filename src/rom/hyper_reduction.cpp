@@ -135,9 +135,8 @@ HyperReduction HyperReduction::fit_ecsw(const Matrix& V, const Matrix& F, const 
 double HyperReduction::training_error(const Matrix& F_local, const RowPartition& rows) const {
   if (ecsw()) return reduced_force_error;
   const Matrix FP = sample_rows(F_local, rows, points.rows);
-  const Matrix C = points.count() == points.sampled_basis.cols()
-                       ? Matrix(points.sampled_basis.partialPivLu().solve(FP))
-                       : Matrix(points.sampled_basis.colPivHouseholderQr().solve(FP));
+  Matrix C(basis.cols(), FP.cols());
+  for (Index k = 0; k < FP.cols(); ++k) C.col(k) = points.coefficients(FP.col(k));
   const double e = allreduce_sum(rows.comm, (F_local - basis * C).squaredNorm());
   const double f = allreduce_sum(rows.comm, F_local.squaredNorm());
   return f > 0 ? std::sqrt(e / f) : 0.0;
@@ -146,22 +145,18 @@ double HyperReduction::training_error(const Matrix& F_local, const RowPartition&
 void HyperReduction::save(h5::Group& g, const RowPartition& rows) const {
   Attributes a;
   a.set("method", method);
-  if (ecsw()) {
-    a.set("points", static_cast<long long>(points.count()));
-    a.set("reduced_force_error", reduced_force_error);
-    g.write_attributes(a);
-    g.write_vector("weights", weights);
-    g.write_vector("rows", Eigen::Map<const Eigen::Matrix<long long, Eigen::Dynamic, 1>>(points.rows.data(), points.count())
-                               .cast<double>());
-    return;
-  }
-  a.set("modes", static_cast<long long>(basis.cols()));
   a.set("points", static_cast<long long>(points.count()));
+  if (ecsw()) a.set("reduced_force_error", reduced_force_error);
+  else a.set("modes", static_cast<long long>(basis.cols()));
   g.write_attributes(a);
-  g.write_rows("basis", basis, rows);
-  g.write_vector("singular_values", sigma);
   g.write_vector("rows", Eigen::Map<const Eigen::Matrix<long long, Eigen::Dynamic, 1>>(points.rows.data(), points.count())
                              .cast<double>());  // exact: row indices stay far below 2^53
+  if (ecsw()) {
+    g.write_vector("weights", weights);
+  } else {
+    g.write_rows("basis", basis, rows);
+    g.write_vector("singular_values", sigma);
+  }
 }
 
 HyperReduction HyperReduction::load(const h5::Group& g, const RowPartition& rows) {
