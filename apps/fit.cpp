@@ -121,18 +121,24 @@ void report_fit(const Common& c, const std::string& type, const std::string& out
       learned->view(view);
       view << fmt::format("  (learned in {:.3f} s)\n", dynamics_seconds);
     }
-    if (!hyper.is_null() && hyper.contains("modes"))
-      view << fmt::format("hyper-reduction: {}, {} right-hand-side modes, {} sample rows ({} with their stencil), "
-                          "||(P^T W)^+|| = {:.3g}, reconstruction error on its snapshots {:.2e} ({:.3f} s)\n",
-                          hyper["method"].get<std::string>(), hyper["modes"].get<long long>(),
-                          hyper["points"].get<long long>(), hyper["stencil"].get<long long>(),
-                          hyper["error_constant"].get<double>(), hyper["training_error"].get<double>(),
-                          hyper["seconds"].get<double>());
-    else if (!hyper.is_null())
-      view << fmt::format("hyper-reduction: ecsw, {} weighted sample rows ({} with their stencil), reduced forces of "
-                          "its snapshots to {:.2e} ({:.3f} s)\n",
-                          hyper["points"].get<long long>(), hyper["stencil"].get<long long>(),
-                          hyper["training_error"].get<double>(), hyper["seconds"].get<double>());
+    if (!hyper.is_null()) {
+      const std::string stencil =
+          hyper.contains("stencil") ? fmt::format(" ({} with their stencil)", hyper["stencil"].get<long long>()) : "";
+      const std::string from = hyper["snapshots"].get<std::string>() == "projected"
+                                   ? "f at the projected training states"
+                                   : "the recorded f at the training states";
+      if (hyper.contains("modes"))
+        view << fmt::format("hyper-reduction: {}, {} right-hand-side modes of {}, {} sample rows{}, "
+                            "||(P^T W)^+|| = {:.3g}, reconstruction error on its snapshots {:.2e} ({:.3f} s)\n",
+                            hyper["method"].get<std::string>(), hyper["modes"].get<long long>(), from,
+                            hyper["points"].get<long long>(), stencil, hyper["error_constant"].get<double>(),
+                            hyper["training_error"].get<double>(), hyper["seconds"].get<double>());
+      else
+        view << fmt::format("hyper-reduction: ecsw, {} weighted sample rows{} from {}, reduced forces of its "
+                            "snapshots to {:.2e} ({:.3f} s)\n",
+                            hyper["points"].get<long long>(), stencil, from, hyper["training_error"].get<double>(),
+                            hyper["seconds"].get<double>());
+    }
     print(fmt::format("wrote {} ({:.3f} s)\n{}", out, seconds, view.str()));
   }
 }
@@ -234,16 +240,23 @@ int cmd_fit(const std::string& operand) {
     const SnapshotSet header = read_snapshot_header(in, PETSC_COMM_WORLD);
     if (can_rebuild_model(header.provenance))
       fom = create_model_from_provenance(PETSC_COMM_WORLD, header.provenance, in);
-    else if (dynamics == "closure" || hr_settings.enabled())
-      throw Error(std::string(dynamics == "closure" ? "-latent_dynamics closure corrects the Galerkin ROM of"
-                                                    : "-hr_method samples the right-hand side of") +
-                  " the model that made " + in + ", but its provenance names none metarom can rebuild");
-    if (hr_settings.enabled() && !fom->sampled_rhs({0}))
+    else if (dynamics == "closure")
+      throw Error("-latent_dynamics closure corrects the Galerkin ROM of the model that made " + in +
+                  ", but its provenance names none metarom can rebuild");
+    if (fom && hr_settings.enabled() && !fom->sampled_rhs({0}))
       throw Error("-hr_method: model '" + fom->name() +
                   "' cannot evaluate its right-hand side at sample rows alone (reaction can; a linear or quadratic "
                   "model's Galerkin ROM is free of n without it)");
   }
   const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
+  // The recorded right-hand side (the plugin's -ts_trajectory_metarom_rhs): exact latent
+  // velocities, and hyper-reduction's snapshots where no model can be rebuilt.
+  const Matrix recorded_rhs =
+      dynamics != "none" || (hr_settings.enabled() && !fom) ? read_derived_field(in, "rhs", train.rows) : Matrix();
+  if (hr_settings.enabled() && !fom && recorded_rhs.cols() == 0)
+    throw Error("-hr_method samples the right-hand side of the model that made " + in +
+                ", but its provenance names none metarom can rebuild and it holds no recorded right-hand side "
+                "(record the program with -ts_trajectory_metarom_rhs)");
   progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
   reducer->check_latent_dim(train.n(), train.count(), in);
   MPI_Barrier(PETSC_COMM_WORLD);
@@ -257,16 +270,18 @@ int cmd_fit(const std::string& operand) {
                             dynamics == "closure" ? "closure" : "dynamics"));
     const double t0 = MPI_Wtime();
     learned = std::make_unique<LearnedDynamics>(fit_latent_dynamics(
-        dynamics, *reducer, train, fom.get(), read_derived_field(in, "rhs", train.rows), inference, rom_settings));
+        dynamics, *reducer, train, fom.get(), recorded_rhs, inference, rom_settings));
     dynamics_seconds = MPI_Wtime() - t0;
   }
   std::unique_ptr<HyperReduction> hr;
   nlohmann::json hyper;
   if (hr_settings.enabled()) {
-    progress(c, fmt::format("fit {}: hyper-reduction ({}) from f at the projected training states\n", type,
-                            hr_settings.method));
+    // f at the projected training states where the model is known (projected_rhs_snapshots
+    // says why); else the program's recorded f at the training states themselves.
+    progress(c, fmt::format("fit {}: hyper-reduction ({}) from f at the {}\n", type, hr_settings.method,
+                            fom ? "projected training states" : "training states (recorded)"));
     const double t0 = MPI_Wtime();
-    const Matrix F = projected_rhs_snapshots(*fom, *reducer, train);
+    const Matrix F = fom ? projected_rhs_snapshots(*fom, *reducer, train) : recorded_rhs;
     hr = std::make_unique<HyperReduction>(
         hr_settings.method == "ecsw"
             ? HyperReduction::fit_ecsw(reducer->decoder_jacobian(Vector::Zero(reducer->latent_dim())), F, train.rows,
@@ -274,9 +289,10 @@ int cmd_fit(const std::string& operand) {
             : HyperReduction::fit(F, train.rows, hr_settings));
     hyper = {{"method", hr->method},
              {"points", static_cast<long long>(hr->points.count())},
-             {"stencil", static_cast<long long>(fom->sampled_rhs(hr->points.rows)->stencil().size())},
+             {"snapshots", fom ? "projected" : "recorded"},
              {"training_error", hr->training_error(F, train.rows)},
              {"seconds", MPI_Wtime() - t0}};
+    if (fom) hyper["stencil"] = static_cast<long long>(fom->sampled_rhs(hr->points.rows)->stencil().size());
     if (!hr->ecsw()) {
       hyper["modes"] = static_cast<long long>(hr->basis.cols());
       hyper["error_constant"] = hr->points.error_constant();

@@ -1,7 +1,8 @@
 // metarom merge A.h5 B.h5 ... -o set.h5: joins snapshot sets into one parametric set
 // (trajectory after trajectory; the settings in which the runs differ become its parameters,
 // io/trajectory_set.hpp), keeps some trajectories (-trajectories), and splits it by trajectory
-// (-hold_out) or by time window (-split) into NAME_train.h5 and NAME_test.h5.
+// (-hold_out) or by time window (-split) into NAME_train.h5 and NAME_test.h5. Derived fields
+// (a recorded right-hand side /rhs) follow their states.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -58,38 +59,67 @@ int cmd_merge(const std::vector<std::string>& inputs) {
     progress(c, fmt::format("merge: {}: {} snapshots in {} trajectories\n", path, parts.back().count(),
                             parts.back().trajectory_count()));
   }
-  SnapshotSet set = merge_trajectories(parts, inputs);
-  parts.clear();
-  if (!keep.empty()) set = select_trajectories(set, trajectory_list(keep, set.trajectory_count(), "-trajectories"));
-
-  std::vector<std::pair<std::string, SnapshotSet>> files;
   const std::filesystem::path p(out);
   const std::string stem = (p.parent_path() / p.stem()).string();
-  if (!hold_out.empty()) {
-    const std::vector<Index> test = trajectory_list(hold_out, set.trajectory_count(), "-hold_out");
-    std::vector<Index> train;
-    for (Index j = 0; j < set.trajectory_count(); ++j)
-      if (std::find(test.begin(), test.end(), j) == test.end()) train.push_back(j);
-    if (train.empty()) throw Error("merge: -hold_out lists every trajectory; none is left to train on");
-    files.emplace_back(stem + "_train.h5", select_trajectories(set, train));
-    files.emplace_back(stem + "_test.h5", select_trajectories(set, test));
-  } else if (split != 0) {
-    auto [train, test] = split_time_window(set, split);
-    files.emplace_back(stem + "_train.h5", std::move(train));
-    files.emplace_back(stem + "_test.h5", std::move(test));
-  } else {
-    files.emplace_back(out, std::move(set));
+  // Merged, selected and split: the states, and each derived field the same way.
+  auto arrange = [&](const std::vector<SnapshotSet>& sets) {
+    SnapshotSet set = merge_trajectories(sets, inputs);
+    if (!keep.empty()) set = select_trajectories(set, trajectory_list(keep, set.trajectory_count(), "-trajectories"));
+    std::vector<std::pair<std::string, SnapshotSet>> files;
+    if (!hold_out.empty()) {
+      const std::vector<Index> test = trajectory_list(hold_out, set.trajectory_count(), "-hold_out");
+      std::vector<Index> train;
+      for (Index j = 0; j < set.trajectory_count(); ++j)
+        if (std::find(test.begin(), test.end(), j) == test.end()) train.push_back(j);
+      if (train.empty()) throw Error("merge: -hold_out lists every trajectory; none is left to train on");
+      files.emplace_back(stem + "_train.h5", select_trajectories(set, train));
+      files.emplace_back(stem + "_test.h5", select_trajectories(set, test));
+    } else if (split != 0) {
+      auto [train, test] = split_time_window(set, split);
+      files.emplace_back(stem + "_train.h5", std::move(train));
+      files.emplace_back(stem + "_test.h5", std::move(test));
+    } else {
+      files.emplace_back(out, std::move(set));
+    }
+    return files;
+  };
+  std::vector<std::pair<std::string, SnapshotSet>> files = arrange(parts);
+  // Derived fields (the plugin's recorded right-hand side /rhs, ...) go along where every input
+  // has them; one some inputs lack is left out, with a warning.
+  std::vector<std::vector<DerivedField>> derived(files.size());
+  std::vector<std::string> names = derived_field_names(inputs[0], PETSC_COMM_WORLD);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const std::vector<std::string> here = derived_field_names(inputs[i], PETSC_COMM_WORLD);
+    for (auto it = names.begin(); it != names.end();) {
+      if (std::find(here.begin(), here.end(), *it) != here.end()) {
+        ++it;
+        continue;
+      }
+      progress(c, fmt::format("merge: warning: /{} is left out: {} has none\n", *it, inputs[i]));
+      it = names.erase(it);
+    }
   }
+  for (const std::string& name : names) {
+    std::vector<SnapshotSet> fields = parts;
+    for (size_t i = 0; i < inputs.size(); ++i) fields[i].X = read_derived_field(inputs[i], name, parts[i].rows);
+    auto arranged = arrange(fields);
+    for (size_t k = 0; k < files.size(); ++k) derived[k].push_back({name, std::move(arranged[k].second.X)});
+  }
+  parts.clear();
+
   nlohmann::json j{{"files", nlohmann::json::array()}};
   std::string summary;
-  for (const auto& [path, s] : files) {
-    write_snapshots(path, s);
+  for (size_t k = 0; k < files.size(); ++k) {
+    const auto& [path, s] = files[k];
+    write_snapshots(path, s, derived[k]);
     j["files"].push_back({{"file", path},
                           {"snapshots", s.count()},
                           {"trajectories", s.trajectory_count()},
-                          {"parameters", s.parameter_names}});
-    summary += fmt::format("wrote {}: {} snapshots in {} trajectories{}\n", path, s.count(), s.trajectory_count(),
-                           s.parameter_names.empty() ? "" : fmt::format(", parameters {}", fmt::join(s.parameter_names, ", ")));
+                          {"parameters", s.parameter_names},
+                          {"derived_fields", names}});
+    summary += fmt::format("wrote {}: {} snapshots in {} trajectories{}{}\n", path, s.count(), s.trajectory_count(),
+                           s.parameter_names.empty() ? "" : fmt::format(", parameters {}", fmt::join(s.parameter_names, ", ")),
+                           names.empty() ? "" : fmt::format(", with /{}", fmt::join(names, ", /")));
   }
   print(c.json ? j.dump() + "\n" : summary);
   return 0;

@@ -323,6 +323,22 @@ Matrix read_derived_field(const std::string& path, const std::string& name, cons
   return header.complete ? f.root().read_rows(name, rows, count) : f.root().read_rows_window(name, rows, 0, count);
 }
 
+std::vector<std::string> derived_field_names(const std::string& path, MPI_Comm comm) {
+  h5::File f = h5::File::open(path, comm);
+  check_snapshot_kind(f.root());
+  const std::vector<long long> states = f.root().shape("states");
+  std::vector<std::string> out;
+  for (const std::string& name : f.root().names()) {
+    if (name == "states") continue;
+    try {
+      if (f.root().shape(name) == states) out.push_back(name);
+    } catch (const Error&) {
+      // a group or another kind of object: not a field
+    }
+  }
+  return out;
+}
+
 void write_trajectory(const std::string& path, const SnapshotSet& decoded, const Matrix& latent) {
   if (latent.cols() != decoded.count())
     throw Error(fmt::format("{}: {} latent states for {} decoded ones", path, latent.cols(), decoded.count()));

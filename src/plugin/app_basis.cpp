@@ -17,10 +17,7 @@ AppBasis::AppBasis(TS ts, const AppState& state, const Reducer& reducer) : reduc
     V = norm->undo_linear(Matrix::Identity(norm->modes, norm->modes));
     xbar = norm->undo(Matrix::Zero(norm->modes, 1)).col(0);
   }
-  Vec sol;
-  VecHandle x;  // V's columns and x̄ pass through it into the Vec's ordering
-  METAROM_PETSC(TSGetSolution(ts, &sol));
-  METAROM_PETSC(VecDuplicate(sol, x.address()));
+  VecHandle x = state_vec(ts);  // V's columns and x̄ pass through it into the Vec's ordering
   const Index K = V.cols(), local = state.rows().local();
   V_.resize(local, K);
   for (Index k = 0; k <= K; ++k) {

@@ -38,6 +38,20 @@ AppState::AppState(TS ts, Vec x) {
   }
 }
 
+VecHandle state_vec(TS ts) {
+  Vec sol = nullptr;
+  METAROM_PETSC(TSGetSolution(ts, &sol));
+  VecHandle v;
+  if (sol) {
+    METAROM_PETSC(VecDuplicate(sol, v.address()));
+    return v;
+  }
+  DM dm = nullptr;
+  METAROM_PETSC(TSGetDM(ts, &dm));
+  METAROM_PETSC(DMCreateGlobalVector(dm, v.address()));
+  return v;
+}
+
 PetscErrorCode option_string(PetscOptionItems* PetscOptionsObject, const char* name, const char* text,
                              const char* manual, std::string& value) {
   char buf[PETSC_MAX_PATH_LEN];

@@ -30,6 +30,10 @@ class AppState {
   FieldLayout layout_;
 };
 
+// A new Vec shaped like the TS's state: its solution's duplicate, or (before a solution is
+// set, as when the TS reads its options) its DM's global Vec.
+VecHandle state_vec(TS ts);
+
 // A string option inside a type's SetFromOptions block: `value` keeps its current text
 // unless the option is given.
 PetscErrorCode option_string(PetscOptionItems* PetscOptionsObject, const char* name, const char* text,

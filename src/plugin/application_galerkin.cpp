@@ -8,8 +8,8 @@ namespace metarom {
 ApplicationGalerkin::ApplicationGalerkin(TS ts, const AppState& state, const Reducer& reducer, double damping)
     : ts_(ts), basis_(ts, state, reducer) {
   damped_.delta = damping;
-  METAROM_PETSC(VecDuplicate(ts->vec_sol, x_.address()));
-  METAROM_PETSC(VecDuplicate(ts->vec_sol, f_.address()));
+  x_ = state_vec(ts);
+  f_ = state_vec(ts);
   // A linear application: project its constant operator once.
   TSRHSFunction rhs = nullptr;
   TSRHSJacobian jac = nullptr;

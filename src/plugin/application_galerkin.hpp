@@ -5,7 +5,10 @@
 // a POD stage), whose linear applications are projected once (galerkin_project).
 #include <petsc/private/tsimpl.h>
 
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
@@ -14,16 +17,15 @@
 #include "metarom/rom/latent_rom.hpp"
 #include "plugin/app_basis.hpp"
 #include "plugin/app_state.hpp"
+#include "plugin/dmda_patch_rhs.hpp"
 
 namespace metarom {
 
 // The application seen as a FullOrderModel: its RHS function through the TS.
 class ApplicationModel : public FullOrderModel {
  public:
-  ApplicationModel(TS ts, const AppState& state, const TimeGrid& grid) : ts_(ts), state_(state), grid_(grid) {
-    METAROM_PETSC(VecDuplicate(ts->vec_sol, x_.address()));
-    METAROM_PETSC(VecDuplicate(ts->vec_sol, f_.address()));
-  }
+  ApplicationModel(TS ts, const AppState& state, const TimeGrid& grid)
+      : ts_(ts), state_(state), grid_(grid), x_(state_vec(ts)), f_(state_vec(ts)) {}
   std::string name() const override { return "petsc-ts"; }
   const RowPartition& rows() const override { return state_.rows(); }
   FieldLayout layout() const override { return state_.layout(); }
@@ -40,8 +42,17 @@ class ApplicationModel : public FullOrderModel {
     }
     return F;
   }
+  // f at sample rows by the program's DMDA local callback on patches (dmda_patch_rhs.hpp);
+  // null for a program without one (DmdaLocalRhs::find says why).
+  std::unique_ptr<SampledRhs> sampled_rhs(const std::vector<long long>& rows) const override {
+    std::string why;
+    const std::optional<DmdaLocalRhs> local = DmdaLocalRhs::find(ts_, why);
+    if (!local) return nullptr;
+    return std::make_unique<DmdaPatchRhs>(ts_, *local, rows, &calls_);
+  }
   SnapshotSet simulate_from(const Vector&, bool) override { throw Error("TS rom: the application is the full model; run it without -ts_type rom"); }
   double solve_seconds() const override { return 0; }
+  // Evaluations of f: whole (rhs) or sampled.
   long long rhs_calls() const { return calls_; }
 
  private:

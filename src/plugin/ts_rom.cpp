@@ -43,6 +43,7 @@
 #include "metarom/error.hpp"
 #include "metarom/io/trajectory_set.hpp"
 #include "metarom/linalg/blas.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/rom_run.hpp"
@@ -54,12 +55,31 @@ namespace metarom {
 
 namespace {
 
+// The explicit Galerkin routes' offline set-up for one program right-hand side and one set of
+// options: the basis in the program's Vec ordering (ApplicationGalerkin), or the hyper-reduced
+// operator with its sample rows and stencil (HyperReducedGalerkinRom). Built when the TS reads
+// its options if the program has set its right-hand side by then, else at the first solve,
+// and kept for later solves.
+struct GalerkinSetup {
+  TSRHSFunction rhs = nullptr;  // what it was built for
+  void* rhs_context = nullptr;
+  std::string hr_method;
+  PetscInt hr_points = 0;
+  PetscReal damping = -1;
+  std::unique_ptr<ApplicationModel> model;
+  std::shared_ptr<const HyperReduction> hr;        // the sample rows used (hyper-reduced Galerkin)
+  std::unique_ptr<HyperReducedGalerkinRom> hyper;  // f at the rows by the program's local callback
+  std::unique_ptr<ApplicationGalerkin> fast;       // f on the whole grid, basis in the Vec's ordering
+  std::string hr_unused;                           // why the model's hyper-reduction is not used
+};
+
 // The reduced model read once and kept with the TS (offline work: the file, the basis, the
 // state's ordering), so TSSolve does only the online work and repeated solves reuse it.
 struct Prepared {
   std::string file;
   std::unique_ptr<AppState> state;
   ModelFile m;
+  std::unique_ptr<GalerkinSetup> galerkin;
 };
 
 // The options of TS rom (-ts_rom_*), read by set_from_options.
@@ -69,6 +89,11 @@ struct TsRomOptions {
   PetscReal dt = 0, tolerance = 1e-7, damping = -1;
   PetscBool monitor = PETSC_TRUE;  // call the application's monitors at every latent step
   PetscReal dae_tolerance = 1e-8;
+  // Hyper-reduction (the Galerkin route of a program with a DMDA local right-hand side):
+  // auto uses the model file's, none never; deim and qdeim choose the rows anew from its W.
+  std::string hr_method = "auto";
+  PetscInt hr_points = 0;  // 0: the file's rows (or one per mode); more: oversampled
+  bool hr_explicit() const { return hr_method == "deim" || hr_method == "qdeim"; }
 };
 
 // What the last solve did, for TSView.
@@ -84,6 +109,8 @@ struct TsRomReport {
   double algebraic_residual = 0;
   double first_dt = 0;
   std::vector<std::string> extrapolates;  // this run's parameter options outside what was trained on
+  std::string hyper_reduction;             // why the model's hyper-reduction was not used (empty: used or none)
+  long long sample_rows = 0;               // hyper-reduced: f's rows per (sampled) evaluation
 };
 
 // The TS's data: options, the prepared model, the report.
@@ -171,8 +198,9 @@ void prepare(TS ts, Vec x) {
 // dynamics (explicit routes) or implicit form, and the latent time grid.
 struct Route {
   bool learned = false;
-  std::unique_ptr<ApplicationModel> model;
-  std::unique_ptr<ApplicationGalerkin> fast;
+  const GalerkinSetup* setup = nullptr;     // the Galerkin and hyper-reduced routes (kept with the model)
+  long long setup_calls = 0;                // the set-up's evaluations of f before this solve
+  std::unique_ptr<ApplicationModel> model;  // the manifold Galerkin route's
   std::unique_ptr<ManifoldGalerkinRom> manifold;
   std::unique_ptr<ApplicationImplicit> implicit;
   std::unique_ptr<LearnedDynamics> resolved;  // parameter-dependent learned dynamics at this run's options
@@ -181,7 +209,8 @@ struct Route {
   double first = 0;    // the first latent step
   double tolerance = 0;  // of the error estimate (0: fixed steps)
   long long rhs_calls() const {
-    return fast ? fast->rhs_calls() : model ? model->rhs_calls() : implicit ? implicit->residual_calls() : 0;
+    if (setup) return (setup->fast ? setup->fast->rhs_calls() : setup->model->rhs_calls()) - setup_calls;
+    return model ? model->rhs_calls() : implicit ? implicit->residual_calls() : 0;
   }
   std::string describe(const std::string& implicit_method) const {
     if (learned)
@@ -193,9 +222,13 @@ struct Route {
                  ? std::string("LSPG (backward-Euler residual minimized by Gauss-Newton) on the application's "
                                "implicit function and its IJacobian")
                  : fmt::format("{} on the application's implicit function, {}", implicit->name(), implicit->jacobian_text());
-    if (fast)
+    if (setup && setup->hyper)
+      return fmt::format("hyper-reduced Galerkin ({}, {} sample rows reading {} stencil rows) on the application's "
+                         "DMDA local right-hand side, called on patches",
+                         setup->hr->method, setup->hyper->sample_count(), setup->hyper->stencil_count());
+    if (setup)
       return fmt::format("{} on the application's right-hand side, basis in its Vec ordering",
-                         fast->linear() ? "Galerkin with its operator projected once" : "Galerkin");
+                         setup->fast->linear() ? "Galerkin with its operator projected once" : "Galerkin");
     return "manifold Galerkin on the application's right-hand side";
   }
 };
@@ -205,11 +238,92 @@ void check_options(const TsRomOptions& o) {
     throw Error("TS rom: -ts_rom_dynamics must be auto, learned or galerkin, got '" + o.dynamics + "'");
   if (o.implicit_method != "galerkin" && o.implicit_method != "lspg")
     throw Error("TS rom: -ts_rom_implicit_method must be galerkin or lspg, got '" + o.implicit_method + "'");
+  if (o.hr_method != "auto" && o.hr_method != "none" && !o.hr_explicit())
+    throw Error("TS rom: -ts_rom_hr_method must be auto, none, deim or qdeim, got '" + o.hr_method + "'");
+  if (o.hr_points < 0) throw Error(fmt::format("TS rom: -ts_rom_hr_points must be >= 0, got {}", o.hr_points));
 }
 
-Route choose_route(TS ts, const TsRomOptions& o, const AppState& state, const ModelFile& m) {
+// The hyper-reduced Galerkin route when the model file carries sample rows (fit -hr_method
+// on a recording with its right-hand side) and the program gives f as a DMDA local callback;
+// otherwise `hr_unused` says why (an error when -ts_rom_hr_method asked for it).
+void choose_hyper_reduction(TS ts, const TsRomOptions& o, const ModelFile& m, const RowPartition& rows,
+                            GalerkinSetup& route) {
+  if (o.hr_method == "none" || (!m.hyper_reduction && !o.hr_explicit())) return;
+  std::string why;
+  if (!m.hyper_reduction)
+    why = o.model + " carries no hyper-reduction (fit it with -hr_method deim on a recording made with "
+                    "-ts_trajectory_metarom_rhs)";
+  else if (!m.reducer->affine_decoder())
+    why = "hyper-reduced Galerkin ROMs need an affine decoder (pod, linear-ae), not " + m.reducer->type();
+  else
+    DmdaLocalRhs::find(ts, why);
+  if (!why.empty()) {
+    if (o.hr_explicit() || o.hr_points > 0)
+      throw Error(fmt::format("TS rom: -ts_rom_hr_{}: {}", o.hr_points > 0 ? "points" : "method " + o.hr_method, why));
+    route.hr_unused = "the model's hyper-reduction is not used: " + why;
+    return;
+  }
+  route.hr = m.hyper_reduction;
+  if (o.hr_explicit() || o.hr_points > 0) {
+    // Rows chosen anew from the file's right-hand-side basis W.
+    auto chosen = std::make_shared<HyperReduction>(*m.hyper_reduction);
+    if (chosen->ecsw())
+      throw Error("TS rom: -ts_rom_hr_method/-ts_rom_hr_points: " + o.model +
+                  " holds ECSW weights, which keep no right-hand-side basis to choose rows from");
+    const std::string how = o.hr_explicit() ? o.hr_method : chosen->method.substr(0, chosen->method.find(' '));
+    try {
+      chosen->choose_points(rows, how, o.hr_points);
+    } catch (const Error& e) {
+      throw Error(fmt::format("TS rom: -ts_rom_hr_{}: {}",
+                              o.hr_points > 0 ? fmt::format("points {}", o.hr_points) : "method " + o.hr_method,
+                              e.what()));
+    }
+    route.hr = chosen;
+  }
+  route.hyper = std::make_unique<HyperReducedGalerkinRom>(*route.model, *m.reducer, *route.hr);
+}
+
+// The Galerkin set-up for the program's current right-hand side and these options: the one
+// kept with the model when it still fits, else built (and kept).
+const GalerkinSetup& galerkin_setup(TS ts, const TsRomOptions& o, Prepared& p) {
+  TSRHSFunction rhs = nullptr;
+  void* context = nullptr;
+  METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, &context));
+  const GalerkinSetup* kept = p.galerkin.get();
+  if (kept && kept->rhs == rhs && kept->rhs_context == context && kept->hr_method == o.hr_method &&
+      kept->hr_points == o.hr_points && kept->damping == o.damping)
+    return *kept;
+  auto g = std::make_unique<GalerkinSetup>();
+  g->rhs = rhs;
+  g->rhs_context = context;
+  g->hr_method = o.hr_method;
+  g->hr_points = o.hr_points;
+  g->damping = o.damping;
+  g->model = std::make_unique<ApplicationModel>(ts, *p.state, TimeGrid{});
+  choose_hyper_reduction(ts, o, p.m, p.state->rows(), *g);
+  if (!g->hyper)
+    g->fast = std::make_unique<ApplicationGalerkin>(
+        ts, *p.state, *p.m.reducer, o.damping >= 0 ? o.damping : default_manifold_damping(*p.m.reducer));
+  p.galerkin = std::move(g);
+  return *p.galerkin;
+}
+
+// Whether a solve with these options takes a Galerkin route that galerkin_setup serves.
+bool takes_galerkin_setup(TS ts, const TsRomOptions& o, const ModelFile& m) {
+  TSRHSFunction rhs = nullptr;
+  TSIFunction ifun = nullptr;
+  METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
+  METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
+  const bool learned = o.dynamics == "learned" || (o.dynamics == "auto" && m.dynamics && !o.hr_explicit());
+  return rhs && !ifun && !learned &&
+         (AppBasis::applies(*m.reducer) || (m.hyper_reduction && o.hr_method != "none") || o.hr_explicit());
+}
+
+Route choose_route(TS ts, const TsRomOptions& o, Prepared& p) {
+  const AppState& state = *p.state;
+  const ModelFile& m = p.m;
   Route route;
-  route.learned = o.dynamics == "learned" || (o.dynamics == "auto" && m.dynamics);
+  route.learned = o.dynamics == "learned" || (o.dynamics == "auto" && m.dynamics && !o.hr_explicit());
   if (route.learned && !m.dynamics)
     throw Error("TS rom: -ts_rom_dynamics learned, but " + o.model +
                 " carries no latent dynamics (fit it with -latent_dynamics learned)");
@@ -252,13 +366,18 @@ Route choose_route(TS ts, const TsRomOptions& o, const AppState& state, const Mo
     route.resolved = std::make_unique<LearnedDynamics>(m.dynamics->at_settings(run, "TS rom"));
     route.g = route.resolved.get();
   }
+  if (o.hr_explicit() && (implicit || route.learned))
+    throw Error("TS rom: -ts_rom_hr_method " + o.hr_method + ": hyper-reduction serves the Galerkin route of a program "
+                "with a right-hand side, not " +
+                (implicit ? "a program in implicit form (TSSetIFunction)" : "-ts_rom_dynamics learned"));
   if (implicit) {
     route.implicit = std::make_unique<ApplicationImplicit>(ts, state, *m.reducer);
   } else if (!route.learned) {
-    if (AppBasis::applies(*m.reducer)) {
-      route.fast = std::make_unique<ApplicationGalerkin>(ts, state, *m.reducer,
-                                                         o.damping >= 0 ? o.damping : default_manifold_damping(*m.reducer));
-      route.g = route.fast.get();
+    if (takes_galerkin_setup(ts, o, m)) {
+      route.setup = &galerkin_setup(ts, o, p);
+      route.setup_calls = route.setup->fast ? route.setup->fast->rhs_calls() : route.setup->model->rhs_calls();
+      route.g = route.setup->hyper ? static_cast<const LatentDynamics*>(route.setup->hyper.get())
+                                   : route.setup->fast.get();
     } else {
       route.model = std::make_unique<ApplicationModel>(ts, state, app);
       route.manifold = std::make_unique<ManifoldGalerkinRom>(*route.model, *m.reducer, o.damping);
@@ -308,7 +427,7 @@ void solve(TS ts) {
   prepare(ts, ts->vec_sol);
   const AppState& state = *s.prepared->state;
   const ModelFile& m = s.prepared->m;
-  Route route = choose_route(ts, o, state, m);
+  Route route = choose_route(ts, o, *s.prepared);
   TsRomReport& report = s.report;
   report.route = route.describe(o.implicit_method);
   const char* prefix = nullptr;
@@ -337,6 +456,8 @@ void solve(TS ts) {
   report.reducer = m.reducer->type();
   report.latent_dim = m.reducer->latent_dim();
   report.extrapolates = option_extrapolation(m.training);
+  report.hyper_reduction = route.setup ? route.setup->hr_unused : "";
+  report.sample_rows = route.setup && route.setup->hyper ? route.setup->hyper->sample_count() : 0;
   int rank = 0;
   MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(ts)), &rank);
   if (rank == 0)
@@ -357,7 +478,9 @@ void solve(TS ts) {
   if (!o.latent_file.empty()) {
     Attributes provenance;
     provenance.set("model", "petsc-ts");
-    provenance.set("rom", route.learned ? "learned" : "galerkin");
+    provenance.set("rom", route.learned                          ? "learned"
+                         : route.setup && route.setup->hyper ? "galerkin-hr"
+                                                             : "galerkin");
     provenance.set("reduced_model", o.model);
     write_trajectory(o.latent_file, decode_trajectory(*m.reducer, traj, state.rows(), state.layout(), provenance),
                      traj.U);
@@ -401,6 +524,14 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
                              "Implicit route: warn when the decoded final state violates the program's algebraic rows by "
                              "more than this (relative to max|x|)",
                              "TS", s.dae_tolerance, &s.dae_tolerance, nullptr));
+  PetscCall(option_string(PetscOptionsObject, "-ts_rom_hr_method",
+                          "Hyper-reduction on the Galerkin route of a program with a DMDA local right-hand side: auto "
+                          "(the model file's sample rows), none, or deim, qdeim (rows chosen anew from its basis)",
+                          "TS", s.hr_method));
+  PetscCall(PetscOptionsInt("-ts_rom_hr_points",
+                            "Hyper-reduction: sample rows chosen anew from the model's basis (0: the file's; more than "
+                            "its modes: oversampled)",
+                            "TS", s.hr_points, &s.hr_points, nullptr));
   PetscCall(PetscOptionsBool("-ts_rom_monitor", "Call the application's monitors at every latent step (decoded state)",
                              "TS", s.monitor, &s.monitor, nullptr));
   PetscOptionsHeadEnd();
@@ -417,7 +548,14 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
       PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(dm), DMDA, &isda));
       if (isda) PetscCall(DMGetGlobalVector(dm, &x));
     }
-    if (x) PetscCall(petsc_guard(PetscObjectComm(reinterpret_cast<PetscObject>(ts)), [&] { prepare(ts, x); }));
+    // The Galerkin routes' set-up too, when the program has set its right-hand side by now.
+    if (x)
+      PetscCall(petsc_guard(PetscObjectComm(reinterpret_cast<PetscObject>(ts)), [&] {
+        check_options(s);
+        prepare(ts, x);
+        Prepared& p = *settings(ts)->prepared;
+        if (takes_galerkin_setup(ts, s, p.m)) galerkin_setup(ts, s, p);
+      }));
     if (isda) PetscCall(DMRestoreGlobalVector(dm, &x));
   }
   PetscFunctionReturn(0);
@@ -436,12 +574,16 @@ PetscErrorCode view(TS ts, PetscViewer viewer) {
                                      s.route.c_str()));
     PetscCall(PetscViewerASCIIPrintf(viewer,
                                      "  latent TS %s: %lld steps (%s, first step %g) in %g s; %lld application "
-                                     "right-hand side evaluations\n",
-                                     s.latent_ts.c_str(), s.latent_steps,
-                                     s.step_rule.c_str(),
-                                     s.first_dt, s.seconds, s.rhs_calls));
+                                     "right-hand side evaluations%s\n",
+                                     s.latent_ts.c_str(), s.latent_steps, s.step_rule.c_str(), s.first_dt, s.seconds,
+                                     s.rhs_calls,
+                                     s.sample_rows > 0
+                                         ? fmt::format(" at {} sample rows (the local function on patches)", s.sample_rows)
+                                               .c_str()
+                                         : ""));
     for (const std::string& e : s.extrapolates)
       PetscCall(PetscViewerASCIIPrintf(viewer, "  extrapolates: %s\n", e.c_str()));
+    if (!s.hyper_reduction.empty()) PetscCall(PetscViewerASCIIPrintf(viewer, "  %s\n", s.hyper_reduction.c_str()));
     if (s.implicit) {
       PetscCall(PetscViewerASCIIPrintf(viewer, "  (implicit route: %lld evaluations of the implicit function F - G, %lld of its Jacobian)\n",
                                        s.rhs_calls, s.jacobian_calls));

@@ -88,13 +88,25 @@ HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& ro
                             "(sigma_{} / sigma_1 = {:.1e})",
                             s.modes, s.modes, hr.sigma(s.modes - 1) / hr.sigma(0)));
   hr.basis = svd.left_vectors(s.modes);
-  hr.points = s.method == "qdeim" ? qdeim_points(hr.basis, rows) : deim_points(hr.basis, rows);
-  hr.method = s.method;
-  if (s.points > s.modes) {
-    hr.points = oversample(hr.points, hr.basis, rows, s.points);
-    hr.method += " + oversampled";
-  }
+  hr.choose_points(rows, s.method, s.points);
   return hr;
+}
+
+void HyperReduction::choose_points(const RowPartition& rows, const std::string& how, Index count) {
+  if (how != "deim" && how != "qdeim")
+    throw Error(fmt::format("hyper-reduction: sample rows from W are chosen by deim or qdeim, not '{}'", how));
+  if (basis.cols() == 0) throw Error("hyper-reduction: " + method + " keeps no right-hand-side basis W to sample");
+  const Index m = basis.cols();
+  if (count != 0 && count < m)
+    throw Error(fmt::format("hyper-reduction: {} sample rows are fewer than the {} right-hand-side modes", count, m));
+  if (count > rows.global)
+    throw Error(fmt::format("hyper-reduction: {} sample rows exceed the state's {} rows", count, rows.global));
+  points = how == "qdeim" ? qdeim_points(basis, rows) : deim_points(basis, rows);
+  method = how;
+  if (count > m) {
+    points = oversample(points, basis, rows, count);
+    method += " + oversampled";
+  }
 }
 
 HyperReduction HyperReduction::fit_ecsw(const Matrix& V, const Matrix& F, const RowPartition& rows,

@@ -10,6 +10,8 @@
      -compare_to f.h5  read such a final state and print the relative error of this run's
      -linear           drop the advection terms (the heat equation), stated as a constant
                        RHS Jacobian (TS_LINEAR, TSComputeRHSFunctionLinear)
+     -local            give the right-hand side as a DMDA local callback
+                       (DMDATSSetRHSFunctionLocal) instead of a global function
    It prints the wall time of TSSolve and the number of right-hand-side evaluations.   */
 #include <petscdmda.h>
 #include <petscts.h>
@@ -26,29 +28,17 @@ typedef struct {
   PetscScalar u, v;
 } Field;
 
-static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ptr) {
-  AppCtx *app = (AppCtx *)ptr;
-  DM da;
-  Vec Ul;
-  const Field **x;
-  Field **f;
-  PetscInt i, j, xs, ys, xm, ym, M;
-  PetscReal h;
+/* The right-hand side on the points a DMDALocalInfo owns, from ghosted values: the program's
+   DMDA local callback under -local, and the body of its global one otherwise. */
+static PetscErrorCode RHSLocal(DMDALocalInfo *info, PetscReal t, const Field **x, Field **f, AppCtx *app) {
+  PetscInt i, j;
+  const PetscReal h = 1.0 / info->mx;
 
   PetscFunctionBeginUser;
   (void)t;
   app->rhs_calls++;
-  PetscCall(TSGetDM(ts, &da));
-  PetscCall(DMDAGetInfo(da, NULL, &M, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
-  h = 1.0 / M;
-  PetscCall(DMGetLocalVector(da, &Ul));
-  PetscCall(DMGlobalToLocalBegin(da, U, INSERT_VALUES, Ul));
-  PetscCall(DMGlobalToLocalEnd(da, U, INSERT_VALUES, Ul));
-  PetscCall(DMDAVecGetArrayRead(da, Ul, &x));
-  PetscCall(DMDAVecGetArray(da, F, &f));
-  PetscCall(DMDAGetCorners(da, &xs, &ys, NULL, &xm, &ym, NULL));
-  for (j = ys; j < ys + ym; j++)
-    for (i = xs; i < xs + xm; i++) {
+  for (j = info->ys; j < info->ys + info->ym; j++)
+    for (i = info->xs; i < info->xs + info->xm; i++) {
       const Field c = x[j][i], e = x[j][i + 1], w = x[j][i - 1], n = x[j + 1][i], s = x[j - 1][i];
       const PetscScalar lu = (e.u + w.u + n.u + s.u - 4 * c.u) / (h * h), lv = (e.v + w.v + n.v + s.v - 4 * c.v) / (h * h);
       const PetscScalar ux = (e.u - w.u) / (2 * h), uy = (n.u - s.u) / (2 * h);
@@ -56,6 +46,25 @@ static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ptr) {
       f[j][i].u = app->nu * lu - (c.u * ux + c.v * uy);
       f[j][i].v = app->nu * lv - (c.u * vx + c.v * vy);
     }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ptr) {
+  DM da;
+  Vec Ul;
+  const Field **x;
+  Field **f;
+  DMDALocalInfo info;
+
+  PetscFunctionBeginUser;
+  PetscCall(TSGetDM(ts, &da));
+  PetscCall(DMGetLocalVector(da, &Ul));
+  PetscCall(DMGlobalToLocalBegin(da, U, INSERT_VALUES, Ul));
+  PetscCall(DMGlobalToLocalEnd(da, U, INSERT_VALUES, Ul));
+  PetscCall(DMDAGetLocalInfo(da, &info));
+  PetscCall(DMDAVecGetArrayRead(da, Ul, &x));
+  PetscCall(DMDAVecGetArray(da, F, &f));
+  PetscCall(RHSLocal(&info, t, x, f, (AppCtx *)ptr));
   PetscCall(DMDAVecRestoreArrayRead(da, Ul, &x));
   PetscCall(DMDAVecRestoreArray(da, F, &f));
   PetscCall(DMRestoreLocalVector(da, &Ul));
@@ -92,7 +101,7 @@ int main(int argc, char **argv) {
   AppCtx app = {0.01, 0};
   PetscInt n = 128, i, j, xs, ys, xm, ym;
   PetscReal a = 1.0, t0, seconds;
-  PetscBool linear = PETSC_FALSE;
+  PetscBool linear = PETSC_FALSE, local = PETSC_FALSE;
   char final_out[PETSC_MAX_PATH_LEN] = "", compare_to[PETSC_MAX_PATH_LEN] = "";
   DM da;
   TS ts;
@@ -110,6 +119,7 @@ int main(int argc, char **argv) {
   PetscCall(PetscOptionsString("-compare_to", "HDF5 file with a reference final state", NULL, compare_to, compare_to,
                                sizeof compare_to, NULL));
   PetscCall(PetscOptionsBool("-linear", "Diffusion only, as a constant RHS Jacobian", NULL, linear, &linear, NULL));
+  PetscCall(PetscOptionsBool("-local", "The right-hand side as a DMDA local callback", NULL, local, &local, NULL));
   PetscOptionsEnd();
 
   PetscCall(DMDACreate2d(PETSC_COMM_WORLD, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DMDA_STENCIL_STAR, n, n,
@@ -138,6 +148,8 @@ int main(int argc, char **argv) {
     PetscCall(TSSetProblemType(ts, TS_LINEAR));
     PetscCall(TSSetRHSFunction(ts, NULL, TSComputeRHSFunctionLinear, NULL));
     PetscCall(TSSetRHSJacobian(ts, A, A, TSComputeRHSJacobianConstant, NULL));
+  } else if (local) {
+    PetscCall(DMDATSSetRHSFunctionLocal(da, INSERT_VALUES, (DMDATSRHSFunctionLocal)RHSLocal, &app));
   } else {
     PetscCall(TSSetRHSFunction(ts, NULL, RHS, &app));
   }

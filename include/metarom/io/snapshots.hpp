@@ -94,6 +94,8 @@ struct DerivedField {
 // or an empty matrix (0 columns) when the file has none. The plugin's recorder stores the
 // right-hand side f(t_k, x_k) as the derived field "rhs" on request.
 Matrix read_derived_field(const std::string& path, const std::string& name, const RowPartition& rows);
+// The names of the derived fields a snapshot file holds (its data sets of the states' shape).
+std::vector<std::string> derived_field_names(const std::string& path, MPI_Comm comm);
 
 // Writes a snapshot set to `path` atomically (collective over set.rows.comm).
 void write_snapshots(const std::string& path, const SnapshotSet& set, const std::vector<DerivedField>& derived = {});

@@ -60,6 +60,9 @@ struct HyperReduction {
   // point cap.
   static HyperReduction fit_ecsw(const Matrix& V_local, const Matrix& F_local, const RowPartition& rows,
                                  const HyperReductionSettings& s);
+  // deim, qdeim: the sample rows chosen anew from W by `how` (deim or qdeim), `count` of
+  // them (0: one per mode; more: oversampled); collective. Throws for ecsw (it keeps no W).
+  void choose_points(const RowPartition& rows, const std::string& how, Index count);
   // deim, qdeim: ‖F − W(PᵀW)⁺PᵀF‖_F / ‖F‖_F on the snapshots it was fitted on (collective);
   // ecsw: reduced_force_error.
   double training_error(const Matrix& F_local, const RowPartition& rows) const;
