@@ -135,7 +135,8 @@ ComparePlan ComparePlan::from_options(Common& common) {
       {"-roms",
        "ROMs per reducer, comma separated: auto (Galerkin for affine decoders; manifold LSPG for neural reducers on "
        "transport, as Burgers; manifold Galerkin otherwise) and any of "
-       "galerkin, manifold-galerkin, lspg (rows of their own)",
+       "galerkin, manifold-galerkin, lspg, galerkin-hr (rows of their own; galerkin-hr: hyper-reduced, sample rows "
+       "by -hr_method deim|qdeim|ecsw, -hr_modes, -hr_points, -hr_tolerance)",
        &roms}};
   common = common_options(opts, "metarom compare");
   if (test_mode != "grid" && test_mode != "list")
@@ -163,6 +164,8 @@ ComparePlan ComparePlan::from_options(Common& common) {
     if (kind != RomKind::automatic) p.extra_roms.push_back(kind);
   }
   if (!p.dynamics_rows.empty()) p.inference.set_from_options();
+  if (std::find(p.extra_roms.begin(), p.extra_roms.end(), RomKind::galerkin_hr) != p.extra_roms.end())
+    p.hyper_reduction.set_from_options();
   p.rom_settings.set_from_options("rom_");
   return p;
 }
@@ -342,11 +345,12 @@ std::string CompareRun::lspg_label(const Reducer& reducer) const {
 }
 
 void CompareRun::run_rom_row(nlohmann::json& j, RomKind kind, const Reducer& reducer,
-                             std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) const {
+                             std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag,
+                             std::shared_ptr<const HyperReduction> hyper_reduction) const {
   // Errors, flow statistics, online time, speedup, cost per latent step, and the decoded
   // trajectory file (rom_run.hpp).
   try {
-    const LatentRom rom(kind, *fom_, reducer, learned, plan_.rom_settings);
+    const LatentRom rom(kind, *fom_, reducer, learned, plan_.rom_settings, hyper_reduction);
     const RomRun run = run_rom(rom, reducer, full_.X.leftCols(1), rom_grid_);
     const LatentTrajectory& traj = run.latent;
     Attributes provenance = full_.provenance;
@@ -374,7 +378,7 @@ void CompareRun::run_rom_row(nlohmann::json& j, RomKind kind, const Reducer& red
   }
   if (cases_.empty()) return;
   j["cases"] = nlohmann::json::array();
-  for (const Case& c : cases_) j["cases"].push_back(case_row(c, kind, reducer, learned));
+  for (const Case& c : cases_) j["cases"].push_back(case_row(c, kind, reducer, learned, hyper_reduction));
 }
 
 nlohmann::json CompareRun::case_fields(const Case& c) const {
@@ -383,10 +387,11 @@ nlohmann::json CompareRun::case_fields(const Case& c) const {
 }
 
 nlohmann::json CompareRun::case_row(const Case& c, RomKind kind, const Reducer& reducer,
-                                    const std::shared_ptr<const LatentDynamics>& learned) const {
+                                    const std::shared_ptr<const LatentDynamics>& learned,
+                                    const std::shared_ptr<const HyperReduction>& hyper_reduction) const {
   nlohmann::json j = case_fields(c);
   try {
-    const LatentRom rom(kind, *c.fom, reducer, learned, plan_.rom_settings);
+    const LatentRom rom(kind, *c.fom, reducer, learned, plan_.rom_settings, hyper_reduction);
     const RomRun run = run_rom(rom, reducer, c.full.X.leftCols(1), rom_grid_for(*c.fom));
     const SnapshotSet decoded = decode_trajectory(reducer, run.latent, rows_, c.full.layout, c.full.provenance);
     const RomErrors errors = rom_errors(decoded.X, c.full.X, rows_.comm);
@@ -469,6 +474,29 @@ nlohmann::json CompareRun::dynamics_row(const std::string& kind, const nlohmann:
   return l;
 }
 
+std::shared_ptr<const HyperReduction> CompareRun::fit_hyper_reduction(const Reducer& reducer, nlohmann::json& j) const {
+  const HyperReductionSettings& s = plan_.hyper_reduction;
+  if (!reducer.affine_decoder())
+    throw Error("galerkin-hr needs an affine decoder (pod, linear-ae), not " + reducer.type());
+  if (!fom_->sampled_rhs({0}))
+    throw Error("galerkin-hr: model '" + fom_->name() + "' cannot evaluate its right-hand side at sample rows alone");
+  MPI_Barrier(rows_.comm);
+  const double start = MPI_Wtime();
+  // f at the projected training states (projected_rhs_snapshots says why not at the states).
+  const Matrix F = projected_rhs_snapshots(*fom_, reducer, train_);
+  auto hr = std::make_shared<const HyperReduction>(
+      s.method == "ecsw"
+          ? HyperReduction::fit_ecsw(reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim())), F, train_.rows, s)
+          : HyperReduction::fit(F, train_.rows, s));
+  j["rom"] = fmt::format("galerkin-hr ({}, {} rows)", hr->method, hr->points.count());
+  j["hyper_reduction"] = {{"method", hr->method},
+                          {"points", static_cast<long long>(hr->points.count())},
+                          {"stencil", static_cast<long long>(fom_->sampled_rhs(hr->points.rows)->stencil().size())},
+                          {"training_error", hr->training_error(F, train_.rows)},
+                          {"fit_seconds", MPI_Wtime() - start}};
+  return hr;
+}
+
 std::vector<nlohmann::json> CompareRun::reducer_rows(const std::string& item, int r) {
   // One latent size keeps the plain file names; several get an _r<r> suffix.
   const std::string tag = plan_.dims.size() > 1 ? fmt::format("_r{}", r) : "";
@@ -504,7 +532,17 @@ std::vector<nlohmann::json> CompareRun::reducer_rows(const std::string& item, in
       nlohmann::json k = reducer_fields;
       k["rom"] = rom_kind_name(kind);
       if (kind == RomKind::lspg) k["rom"] = lspg_label(reducer);
-      run_rom_row(k, kind, reducer, nullptr, reducer.type() + "_" + rom_kind_name(kind) + tag);
+      std::shared_ptr<const HyperReduction> hr;
+      if (kind == RomKind::galerkin_hr) {
+        try {
+          hr = fit_hyper_reduction(reducer, k);
+        } catch (const std::exception& e) {
+          k["rom_status"] = std::string("failed: ") + e.what();
+          rows.push_back(k);
+          continue;
+        }
+      }
+      run_rom_row(k, kind, reducer, nullptr, reducer.type() + "_" + rom_kind_name(kind) + tag, hr);
       rows.push_back(k);
     }
     for (const std::string& kind : plan_.dynamics_rows)

@@ -17,6 +17,7 @@
 #include "metarom/models/model.hpp"
 #include "metarom/models/parameter_sweep.hpp"
 #include "metarom/reducers/reducer.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/latent_rom.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 
@@ -36,6 +37,7 @@ struct ComparePlan {
   bool centre_pod = true;  // compare's one choice: POD centred unless -pod_center is given
   OperatorInference inference;
   LatentRomSettings rom_settings;
+  HyperReductionSettings hyper_reduction;  // the galerkin-hr rows' sample rows (-hr_method, -hr_modes, ...)
   std::string r_list, reducers;  // as given, for progress lines
   // Prediction: parameter vectors not trained on (-test_parameters), each a reference run of
   // the full model and every ROM; with -replay also the training trajectories, labelled.
@@ -75,7 +77,10 @@ class CompareRun {
   // An LSPG row's name: on the POD stage's residual or the full one (-rom_lspg_residual).
   std::string lspg_label(const Reducer& reducer) const;
   void run_rom_row(nlohmann::json& j, RomKind kind, const Reducer& reducer,
-                   std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag) const;
+                   std::shared_ptr<const LatentDynamics> learned, const std::string& file_tag,
+                   std::shared_ptr<const HyperReduction> hyper_reduction = nullptr) const;
+  // The sample rows of a galerkin-hr row: f at the projected training states, its fields in j.
+  std::shared_ptr<const HyperReduction> fit_hyper_reduction(const Reducer& reducer, nlohmann::json& j) const;
   nlohmann::json dynamics_row(const std::string& kind, const nlohmann::json& reducer_fields, const Fitted& fitted,
                               RomKind rom_kind, const std::string& tag) const;
 
@@ -95,7 +100,8 @@ class CompareRun {
   nlohmann::json case_fields(const Case& c) const;
   // The ROM of `kind` run at case c, scored against its reference run.
   nlohmann::json case_row(const Case& c, RomKind kind, const Reducer& reducer,
-                          const std::shared_ptr<const LatentDynamics>& learned) const;
+                          const std::shared_ptr<const LatentDynamics>& learned,
+                          const std::shared_ptr<const HyperReduction>& hyper_reduction) const;
   TimeGrid rom_grid_for(const FullOrderModel& fom) const;
 
   const ComparePlan& plan_;

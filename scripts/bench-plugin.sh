@@ -97,3 +97,4 @@ full=$(best 3 "$app" -n "$n" -nu 0.011 -local -final_out "$dir/full011_local.h5"
 ref=$dir/full011_local.h5
 echo "the -local program at nu = 0.011: TSSolve ${full} s"
 run "hyper-reduced Galerkin, DEIM 40 rows (of the 4 runs' f)" -nu 0.011 -local -ts_rom_model "$dir/pod_nu_hr.h5"
+run "Galerkin on the local callback, whole grid" -nu 0.011 -local -ts_rom_model "$dir/pod_nu_hr.h5" -ts_rom_hr_method none

@@ -196,6 +196,20 @@ erel=$(json_number "$dir/reecswrom.json" rel_error)
   || fail "ecsw rel_error '$erel' against the Galerkin ROM's '$rrel' (want within 1.1x)"
 run info "$dir/reecsw.h5" -check > "$dir/reecswcheck.txt" 2>&1 && grep -q "conforms" "$dir/reecswcheck.txt" && ok \
   || fail "info -check on an ECSW model: $(cat "$dir/reecswcheck.txt")"
+# compare: the Galerkin (f everywhere), hyper-reduced and learned rows side by side; the
+# hyper-reduced row's error within 1.1x the Galerkin row's, as above.
+if run compare -i "$dir/re.h5" -reducers pod -r 6 -roms auto,galerkin-hr -hr_modes 10 -latent_dynamics learned -plots 0 \
+     -o "$dir/recmp" -quiet > "$dir/recmp.txt" 2>&1; then ok; else fail "compare -roms galerkin-hr: $(cat "$dir/recmp.txt")"; fi
+/usr/bin/python3 - "$dir/recmp/compare.json" > "$dir/recmp_rows.txt" 2>&1 <<'PY' && ok || fail "compare galerkin-hr row: $(cat "$dir/recmp_rows.txt")"
+import json, sys
+rows = json.load(open(sys.argv[1]))["results"]
+by = {r["rom"].split(" (")[0]: r for r in rows}
+g, h = by["manifold-galerkin"], by["galerkin-hr"]
+assert "learned" in by, sorted(by)
+assert h["hyper_reduction"]["points"] == 10, h["hyper_reduction"]
+assert h["rom_rel_error"] <= 1.1 * g["rom_rel_error"], (h["rom_rel_error"], g["rom_rel_error"])
+print("galerkin-hr", h["rom_rel_error"], "galerkin", g["rom_rel_error"])
+PY
 expect_failure "no hyper-reduction" rom -m "$dir/repod.h5" -rom_type galerkin-hr
 expect_failure "cannot evaluate its right-hand side at sample rows" fit pod -i "$dir/bu.h5" -o "$dir/x.h5" -r 4 -hr_method deim
 expect_failure "-hr_points 3 is fewer than the 10 modes" fit pod -i "$dir/re.h5" -o "$dir/x.h5" -r 4 -hr_method deim -hr_modes 10 -hr_points 3
