@@ -124,9 +124,10 @@ void report_fit(const Common& c, const std::string& type, const std::string& out
     if (!hyper.is_null()) {
       const std::string stencil =
           hyper.contains("stencil") ? fmt::format(" ({} with their stencil)", hyper["stencil"].get<long long>()) : "";
-      const std::string from = hyper["snapshots"].get<std::string>() == "projected"
-                                   ? "f at the projected training states"
-                                   : "the recorded f at the training states";
+      const std::string snapshots = hyper["snapshots"].get<std::string>();
+      const std::string from = snapshots == "projected"  ? "f at the projected training states"
+                               : snapshots == "recorded" ? "the recorded f at the training states"
+                                                         : "the recorded F(t, x, 0) at the training states";
       if (hyper.contains("modes"))
         view << fmt::format("hyper-reduction: {}, {} right-hand-side modes of {}, {} sample rows{}, "
                             "||(P^T W)^+|| = {:.3g}, reconstruction error on its snapshots {:.2e} ({:.3f} s)\n",
@@ -250,13 +251,18 @@ int cmd_fit(const std::string& operand) {
   }
   const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
   // The recorded right-hand side (the plugin's -ts_trajectory_metarom_rhs): exact latent
-  // velocities, and hyper-reduction's snapshots where no model can be rebuilt.
+  // velocities, and hyper-reduction's snapshots where no model can be rebuilt; for a program
+  // in implicit form, its recorded implicit function (-ts_trajectory_metarom_ifunction).
   const Matrix recorded_rhs =
       dynamics != "none" || (hr_settings.enabled() && !fom) ? read_derived_field(in, "rhs", train.rows) : Matrix();
-  if (hr_settings.enabled() && !fom && recorded_rhs.cols() == 0)
+  const Matrix recorded_f = hr_settings.enabled() && !fom && recorded_rhs.cols() == 0
+                                ? read_derived_field(in, "ifunction", train.rows)
+                                : recorded_rhs;
+  if (hr_settings.enabled() && !fom && recorded_f.cols() == 0)
     throw Error("-hr_method samples the right-hand side of the model that made " + in +
                 ", but its provenance names none metarom can rebuild and it holds no recorded right-hand side "
-                "(record the program with -ts_trajectory_metarom_rhs)");
+                "(record the program with -ts_trajectory_metarom_rhs, or -ts_trajectory_metarom_ifunction for a "
+                "program in implicit form)");
   progress(c, fmt::format("fit {}: {} snapshots of {} values from {}\n", type, train.count(), train.n(), in));
   reducer->check_latent_dim(train.n(), train.count(), in);
   MPI_Barrier(PETSC_COMM_WORLD);
@@ -281,7 +287,7 @@ int cmd_fit(const std::string& operand) {
     progress(c, fmt::format("fit {}: hyper-reduction ({}) from f at the {}\n", type, hr_settings.method,
                             fom ? "projected training states" : "training states (recorded)"));
     const double t0 = MPI_Wtime();
-    const Matrix F = fom ? projected_rhs_snapshots(*fom, *reducer, train) : recorded_rhs;
+    const Matrix F = fom ? projected_rhs_snapshots(*fom, *reducer, train) : recorded_f;
     hr = std::make_unique<HyperReduction>(
         hr_settings.method == "ecsw"
             ? HyperReduction::fit_ecsw(reducer->decoder_jacobian(Vector::Zero(reducer->latent_dim())), F, train.rows,
@@ -289,7 +295,7 @@ int cmd_fit(const std::string& operand) {
             : HyperReduction::fit(F, train.rows, hr_settings));
     hyper = {{"method", hr->method},
              {"points", static_cast<long long>(hr->points.count())},
-             {"snapshots", fom ? "projected" : "recorded"},
+             {"snapshots", fom ? "projected" : recorded_rhs.cols() > 0 ? "recorded" : "recorded implicit function"},
              {"training_error", hr->training_error(F, train.rows)},
              {"seconds", MPI_Wtime() - t0}};
     if (fom) hyper["stencil"] = static_cast<long long>(fom->sampled_rhs(hr->points.rows)->stencil().size());

@@ -17,7 +17,7 @@
 #include "metarom/rom/latent_rom.hpp"
 #include "plugin/app_basis.hpp"
 #include "plugin/app_state.hpp"
-#include "plugin/dmda_patch_rhs.hpp"
+#include "plugin/dmda_patches.hpp"
 
 namespace metarom {
 
@@ -42,7 +42,7 @@ class ApplicationModel : public FullOrderModel {
     }
     return F;
   }
-  // f at sample rows by the program's DMDA local callback on patches (dmda_patch_rhs.hpp);
+  // f at sample rows by the program's DMDA local callback on patches (dmda_patches.hpp);
   // null for a program without one (DmdaLocalRhs::find says why).
   std::unique_ptr<SampledRhs> sampled_rhs(const std::vector<long long>& rows) const override {
     std::string why;

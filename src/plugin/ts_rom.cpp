@@ -40,6 +40,7 @@
 #include "plugin/application_galerkin.hpp"
 #include "plugin/app_state.hpp"
 #include "plugin/application_implicit.hpp"
+#include "plugin/hyper_reduced_implicit.hpp"
 #include "metarom/error.hpp"
 #include "metarom/io/trajectory_set.hpp"
 #include "metarom/linalg/blas.hpp"
@@ -55,33 +56,6 @@ namespace metarom {
 
 namespace {
 
-// The explicit Galerkin routes' offline set-up for one program right-hand side and one set of
-// options: the basis in the program's Vec ordering (ApplicationGalerkin), or the hyper-reduced
-// operator with its sample rows and stencil (HyperReducedGalerkinRom). Built when the TS reads
-// its options if the program has set its right-hand side by then, else at the first solve,
-// and kept for later solves.
-struct GalerkinSetup {
-  TSRHSFunction rhs = nullptr;  // what it was built for
-  void* rhs_context = nullptr;
-  std::string hr_method;
-  PetscInt hr_points = 0;
-  PetscReal damping = -1;
-  std::unique_ptr<ApplicationModel> model;
-  std::shared_ptr<const HyperReduction> hr;        // the sample rows used (hyper-reduced Galerkin)
-  std::unique_ptr<HyperReducedGalerkinRom> hyper;  // f at the rows by the program's local callback
-  std::unique_ptr<ApplicationGalerkin> fast;       // f on the whole grid, basis in the Vec's ordering
-  std::string hr_unused;                           // why the model's hyper-reduction is not used
-};
-
-// The reduced model read once and kept with the TS (offline work: the file, the basis, the
-// state's ordering), so TSSolve does only the online work and repeated solves reuse it.
-struct Prepared {
-  std::string file;
-  std::unique_ptr<AppState> state;
-  ModelFile m;
-  std::unique_ptr<GalerkinSetup> galerkin;
-};
-
 // The options of TS rom (-ts_rom_*), read by set_from_options.
 struct TsRomOptions {
   std::string model, latent_file, dynamics = "auto";
@@ -96,11 +70,54 @@ struct TsRomOptions {
   bool hr_explicit() const { return hr_method == "deim" || hr_method == "qdeim"; }
 };
 
+// The explicit Galerkin routes' offline set-up for one program right-hand side and one set of
+// options: the basis in the program's Vec ordering (ApplicationGalerkin), or the hyper-reduced
+// operator with its sample rows and stencil (HyperReducedGalerkinRom). Built when the TS reads
+// its options if the program has set its right-hand side by then, else at the first solve,
+// and kept for later solves.
+// The implicit route's hyper-reduced form (HyperReducedImplicit) is kept the same way.
+struct GalerkinSetup {
+  void (*function)() = nullptr;  // what it was built for: the program's f (or F) and options
+  void* context = nullptr;
+  std::string hr_method, implicit_method;
+  PetscInt hr_points = 0;
+  PetscReal damping = -1;
+  std::unique_ptr<ApplicationModel> model;
+  std::shared_ptr<const HyperReduction> hr;        // the sample rows used (hyper-reduced routes)
+  std::unique_ptr<HyperReducedGalerkinRom> hyper;  // f at the rows by the program's local callback
+  std::unique_ptr<ApplicationGalerkin> fast;       // f on the whole grid, basis in the Vec's ordering
+  std::unique_ptr<HyperReducedImplicit> hyper_implicit;  // F at the rows by the program's local callback
+  std::string hr_unused;                           // why the model's hyper-reduction is not used
+
+  bool built_for(void (*f)(), void* ctx, const TsRomOptions& o) const {
+    return function == f && context == ctx && hr_method == o.hr_method && hr_points == o.hr_points &&
+           damping == o.damping && implicit_method == o.implicit_method;
+  }
+  void key(void (*f)(), void* ctx, const TsRomOptions& o) {
+    function = f;
+    context = ctx;
+    hr_method = o.hr_method;
+    hr_points = o.hr_points;
+    damping = o.damping;
+    implicit_method = o.implicit_method;
+  }
+};
+
+// The reduced model read once and kept with the TS (offline work: the file, the basis, the
+// state's ordering), so TSSolve does only the online work and repeated solves reuse it.
+struct Prepared {
+  std::string file;
+  std::unique_ptr<AppState> state;
+  ModelFile m;
+  std::unique_ptr<GalerkinSetup> galerkin;        // explicit Galerkin routes
+  std::unique_ptr<GalerkinSetup> implicit_hyper;  // the implicit route hyper-reduced (or why not)
+};
+
 // What the last solve did, for TSView.
 struct TsRomReport {
   std::string reducer, route;
   int latent_dim = 0;
-  double seconds = 0;
+  double seconds = 0, setup_seconds = 0;  // online (encode, latent steps, decode); the route's set-up in TSSolve
   std::string latent_ts;
   long long latent_steps = 0, rhs_calls = 0, jacobian_calls = 0;
   bool implicit = false;
@@ -202,6 +219,10 @@ struct Route {
   long long setup_calls = 0;                // the set-up's evaluations of f before this solve
   std::unique_ptr<ApplicationModel> model;  // the manifold Galerkin route's
   std::unique_ptr<ManifoldGalerkinRom> manifold;
+  const GalerkinSetup* implicit_setup = nullptr;  // the implicit route hyper-reduced, or why not
+  const HyperReducedImplicit* hyper_implicit() const {
+    return implicit_setup ? implicit_setup->hyper_implicit.get() : nullptr;
+  }
   std::unique_ptr<ApplicationImplicit> implicit;
   std::unique_ptr<LearnedDynamics> resolved;  // parameter-dependent learned dynamics at this run's options
   const LatentDynamics* g = nullptr;
@@ -210,13 +231,22 @@ struct Route {
   double tolerance = 0;  // of the error estimate (0: fixed steps)
   long long rhs_calls() const {
     if (setup) return (setup->fast ? setup->fast->rhs_calls() : setup->model->rhs_calls()) - setup_calls;
-    return model ? model->rhs_calls() : implicit ? implicit->residual_calls() : 0;
+    return model            ? model->rhs_calls()
+           : implicit       ? implicit->residual_calls()
+           : hyper_implicit() ? hyper_implicit()->residual_calls() - setup_calls
+                            : 0;
   }
   std::string describe(const std::string& implicit_method) const {
     if (learned)
       return resolved ? fmt::format("learned latent dynamics, {} (the application's right-hand side is not called)",
                                     resolved->report().parametric)
                       : "learned latent dynamics (the application's right-hand side is not called)";
+    if (hyper_implicit())
+      return fmt::format("hyper-reduced implicit Galerkin ({}, {} sample rows reading {} stencil rows) on the "
+                         "application's DMDA local implicit function, called on patches; Jacobian by differences on "
+                         "the patches",
+                         implicit_setup->hr->method, hyper_implicit()->sample_count(),
+                         hyper_implicit()->stencil_count());
     if (implicit)
       return implicit_method == "lspg"
                  ? std::string("LSPG (backward-Euler residual minimized by Gauss-Newton) on the application's "
@@ -243,43 +273,88 @@ void check_options(const TsRomOptions& o) {
   if (o.hr_points < 0) throw Error(fmt::format("TS rom: -ts_rom_hr_points must be >= 0, got {}", o.hr_points));
 }
 
+// The model's sample rows, or rows chosen anew from its basis W by -ts_rom_hr_method deim|qdeim
+// and -ts_rom_hr_points.
+std::shared_ptr<const HyperReduction> rows_for_run(const TsRomOptions& o, const ModelFile& m, const RowPartition& rows) {
+  if (!o.hr_explicit() && o.hr_points == 0) return m.hyper_reduction;
+  auto chosen = std::make_shared<HyperReduction>(*m.hyper_reduction);
+  if (chosen->ecsw())
+    throw Error("TS rom: -ts_rom_hr_method/-ts_rom_hr_points: " + o.model +
+                " holds ECSW weights, which keep no right-hand-side basis to choose rows from");
+  const std::string how = o.hr_explicit() ? o.hr_method : chosen->method.substr(0, chosen->method.find(' '));
+  try {
+    chosen->choose_points(rows, how, o.hr_points);
+  } catch (const Error& e) {
+    throw Error(fmt::format("TS rom: -ts_rom_hr_{}: {}",
+                            o.hr_points > 0 ? fmt::format("points {}", o.hr_points) : "method " + o.hr_method, e.what()));
+  }
+  return chosen;
+}
+
+// Why the model's hyper-reduction cannot serve this run (empty: it can): none in the file, a
+// decoder that is not affine.
+std::string hyper_reduction_missing(const TsRomOptions& o, const ModelFile& m) {
+  if (!m.hyper_reduction)
+    return o.model + " carries no hyper-reduction (fit it with -hr_method deim on a recording made with "
+                     "-ts_trajectory_metarom_rhs, or -ts_trajectory_metarom_ifunction for a program in implicit form)";
+  if (!m.reducer->affine_decoder())
+    return "hyper-reduced Galerkin ROMs need an affine decoder (pod, linear-ae), not " + m.reducer->type();
+  return "";
+}
+
+// The note -ts_view shows when the model's hyper-reduction cannot serve the run for the reason
+// `why`; an error instead when the options asked for hyper-reduction.
+std::string hyper_reduction_unavailable(const TsRomOptions& o, const std::string& why) {
+  if (o.hr_explicit() || o.hr_points > 0)
+    throw Error(fmt::format("TS rom: -ts_rom_hr_{}: {}", o.hr_points > 0 ? "points" : "method " + o.hr_method, why));
+  return "the model's hyper-reduction is not used: " + why;
+}
+
+// The implicit route hyper-reduced when the model carries sample rows and the program states
+// F alone (no right-hand side) as a DMDA local callback; otherwise hr_unused says why (an error
+// when -ts_rom_hr_method asked for it). Kept with the model, as galerkin_setup.
+void choose_implicit_hyper_reduction(TS ts, const TsRomOptions& o, const Prepared& p, GalerkinSetup& route) {
+  const ModelFile& m = p.m;
+  if (o.hr_method == "none" || (!m.hyper_reduction && !o.hr_explicit())) return;
+  std::string why = hyper_reduction_missing(o, m);
+  TSRHSFunction rhs = nullptr;
+  METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
+  std::optional<DmdaLocalIFunction> local;
+  if (why.empty() && rhs)
+    why = "the program is in IMEX form (a right-hand side beside its implicit function); hyper-reduction samples an "
+          "implicit function alone";
+  else if (why.empty() && o.implicit_method == "lspg")
+    why = "-ts_rom_implicit_method lspg minimizes the whole residual";
+  else if (why.empty())
+    local = DmdaLocalIFunction::find(ts, why);
+  if (!why.empty()) {
+    route.hr_unused = hyper_reduction_unavailable(o, why);
+    return;
+  }
+  if (m.hyper_reduction->ecsw()) {
+    route.hr = rows_for_run(o, m, p.state->rows());
+  } else {
+    const std::string& file_method = m.hyper_reduction->method;
+    route.hr = std::make_shared<const HyperReduction>(with_velocity_directions(
+        ts, *p.state, *m.reducer, *m.hyper_reduction,
+        o.hr_explicit() ? o.hr_method : file_method.substr(0, file_method.find(' ')), o.hr_points));
+  }
+  route.hyper_implicit = std::make_unique<HyperReducedImplicit>(ts, *local, *m.reducer, p.state->rows(), *route.hr);
+}
+
 // The hyper-reduced Galerkin route when the model file carries sample rows (fit -hr_method
 // on a recording with its right-hand side) and the program gives f as a DMDA local callback;
 // otherwise `hr_unused` says why (an error when -ts_rom_hr_method asked for it).
 void choose_hyper_reduction(TS ts, const TsRomOptions& o, const ModelFile& m, const RowPartition& rows,
                             GalerkinSetup& route) {
   if (o.hr_method == "none" || (!m.hyper_reduction && !o.hr_explicit())) return;
-  std::string why;
-  if (!m.hyper_reduction)
-    why = o.model + " carries no hyper-reduction (fit it with -hr_method deim on a recording made with "
-                    "-ts_trajectory_metarom_rhs)";
-  else if (!m.reducer->affine_decoder())
-    why = "hyper-reduced Galerkin ROMs need an affine decoder (pod, linear-ae), not " + m.reducer->type();
-  else
-    DmdaLocalRhs::find(ts, why);
+  std::string why = hyper_reduction_missing(o, m);
+  if (why.empty()) DmdaLocalRhs::find(ts, why);
   if (!why.empty()) {
-    if (o.hr_explicit() || o.hr_points > 0)
-      throw Error(fmt::format("TS rom: -ts_rom_hr_{}: {}", o.hr_points > 0 ? "points" : "method " + o.hr_method, why));
-    route.hr_unused = "the model's hyper-reduction is not used: " + why;
+    route.hr_unused = hyper_reduction_unavailable(o, why);
     return;
   }
-  route.hr = m.hyper_reduction;
-  if (o.hr_explicit() || o.hr_points > 0) {
-    // Rows chosen anew from the file's right-hand-side basis W.
-    auto chosen = std::make_shared<HyperReduction>(*m.hyper_reduction);
-    if (chosen->ecsw())
-      throw Error("TS rom: -ts_rom_hr_method/-ts_rom_hr_points: " + o.model +
-                  " holds ECSW weights, which keep no right-hand-side basis to choose rows from");
-    const std::string how = o.hr_explicit() ? o.hr_method : chosen->method.substr(0, chosen->method.find(' '));
-    try {
-      chosen->choose_points(rows, how, o.hr_points);
-    } catch (const Error& e) {
-      throw Error(fmt::format("TS rom: -ts_rom_hr_{}: {}",
-                              o.hr_points > 0 ? fmt::format("points {}", o.hr_points) : "method " + o.hr_method,
-                              e.what()));
-    }
-    route.hr = chosen;
-  }
+  route.hr = rows_for_run(o, m, rows);
   route.hyper = std::make_unique<HyperReducedGalerkinRom>(*route.model, *m.reducer, *route.hr);
 }
 
@@ -290,15 +365,9 @@ const GalerkinSetup& galerkin_setup(TS ts, const TsRomOptions& o, Prepared& p) {
   void* context = nullptr;
   METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, &context));
   const GalerkinSetup* kept = p.galerkin.get();
-  if (kept && kept->rhs == rhs && kept->rhs_context == context && kept->hr_method == o.hr_method &&
-      kept->hr_points == o.hr_points && kept->damping == o.damping)
-    return *kept;
+  if (kept && kept->built_for(reinterpret_cast<void (*)()>(rhs), context, o)) return *kept;
   auto g = std::make_unique<GalerkinSetup>();
-  g->rhs = rhs;
-  g->rhs_context = context;
-  g->hr_method = o.hr_method;
-  g->hr_points = o.hr_points;
-  g->damping = o.damping;
+  g->key(reinterpret_cast<void (*)()>(rhs), context, o);
   g->model = std::make_unique<ApplicationModel>(ts, *p.state, TimeGrid{});
   choose_hyper_reduction(ts, o, p.m, p.state->rows(), *g);
   if (!g->hyper)
@@ -306,6 +375,21 @@ const GalerkinSetup& galerkin_setup(TS ts, const TsRomOptions& o, Prepared& p) {
         ts, *p.state, *p.m.reducer, o.damping >= 0 ? o.damping : default_manifold_damping(*p.m.reducer));
   p.galerkin = std::move(g);
   return *p.galerkin;
+}
+
+// The implicit route's hyper-reduced set-up for the program's current implicit function and
+// these options: kept with the model, as galerkin_setup's.
+const GalerkinSetup& implicit_hyper_setup(TS ts, const TsRomOptions& o, Prepared& p) {
+  TSIFunction ifunction = nullptr;
+  void* context = nullptr;
+  METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifunction, &context));
+  const GalerkinSetup* kept = p.implicit_hyper.get();
+  if (kept && kept->built_for(reinterpret_cast<void (*)()>(ifunction), context, o)) return *kept;
+  auto g = std::make_unique<GalerkinSetup>();
+  g->key(reinterpret_cast<void (*)()>(ifunction), context, o);
+  choose_implicit_hyper_reduction(ts, o, p, *g);
+  p.implicit_hyper = std::move(g);
+  return *p.implicit_hyper;
 }
 
 // Whether a solve with these options takes a Galerkin route that galerkin_setup serves.
@@ -366,12 +450,13 @@ Route choose_route(TS ts, const TsRomOptions& o, Prepared& p) {
     route.resolved = std::make_unique<LearnedDynamics>(m.dynamics->at_settings(run, "TS rom"));
     route.g = route.resolved.get();
   }
-  if (o.hr_explicit() && (implicit || route.learned))
-    throw Error("TS rom: -ts_rom_hr_method " + o.hr_method + ": hyper-reduction serves the Galerkin route of a program "
-                "with a right-hand side, not " +
-                (implicit ? "a program in implicit form (TSSetIFunction)" : "-ts_rom_dynamics learned"));
+  if (o.hr_explicit() && route.learned)
+    throw Error("TS rom: -ts_rom_hr_method " + o.hr_method +
+                ": hyper-reduction serves the Galerkin routes, not -ts_rom_dynamics learned");
   if (implicit) {
-    route.implicit = std::make_unique<ApplicationImplicit>(ts, state, *m.reducer);
+    route.implicit_setup = &implicit_hyper_setup(ts, o, p);
+    if (route.hyper_implicit()) route.setup_calls = route.hyper_implicit()->residual_calls();
+    else route.implicit = std::make_unique<ApplicationImplicit>(ts, state, *m.reducer);
   } else if (!route.learned) {
     if (takes_galerkin_setup(ts, o, m)) {
       route.setup = &galerkin_setup(ts, o, p);
@@ -427,7 +512,9 @@ void solve(TS ts) {
   prepare(ts, ts->vec_sol);
   const AppState& state = *s.prepared->state;
   const ModelFile& m = s.prepared->m;
+  const double setup_start = MPI_Wtime();
   Route route = choose_route(ts, o, *s.prepared);
+  const double setup_seconds = MPI_Wtime() - setup_start;
   TsRomReport& report = s.report;
   report.route = route.describe(o.implicit_method);
   const char* prefix = nullptr;
@@ -447,17 +534,24 @@ void solve(TS ts) {
             "lspg (backward Euler)", monitor);
       return integrate_latent(*route.implicit, u0, route.grid, latent_prefix, "", monitor);
     }
+    if (route.hyper_implicit())
+      return integrate_latent(*route.hyper_implicit(), u0, route.grid, latent_prefix, "", monitor);
     return integrate_latent(*route.g, u0, route.grid, latent_prefix, "", route.tolerance, monitor);
   });
   const LatentTrajectory& traj = run.latent;
   state.from_rows(run.final_state.col(0), ts->vec_sol);
 
   report.seconds = run.online_seconds;
+  report.setup_seconds = setup_seconds;
   report.reducer = m.reducer->type();
   report.latent_dim = m.reducer->latent_dim();
   report.extrapolates = option_extrapolation(m.training);
-  report.hyper_reduction = route.setup ? route.setup->hr_unused : "";
-  report.sample_rows = route.setup && route.setup->hyper ? route.setup->hyper->sample_count() : 0;
+  report.hyper_reduction = route.setup            ? route.setup->hr_unused
+                           : route.implicit_setup ? route.implicit_setup->hr_unused
+                                                  : "";
+  report.sample_rows = route.setup && route.setup->hyper ? route.setup->hyper->sample_count()
+                       : route.hyper_implicit()          ? route.hyper_implicit()->sample_count()
+                                                         : 0;
   int rank = 0;
   MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(ts)), &rank);
   if (rank == 0)
@@ -466,8 +560,11 @@ void solve(TS ts) {
   report.latent_steps = traj.steps;
   report.first_dt = route.tolerance > 0 ? route.first : route.grid.dt();
   report.rhs_calls = route.rhs_calls();
-  report.jacobian_calls = route.implicit ? route.implicit->jacobian_calls() : 0;
-  report.implicit = route.implicit != nullptr;
+  report.jacobian_calls = route.implicit         ? route.implicit->jacobian_calls()
+                          : route.hyper_implicit() ? route.hyper_implicit()->jacobian_calls()
+                                                 : 0;
+  report.implicit = route.implicit || route.hyper_implicit();
+  report.algebraic_rows = -1;
   if (route.implicit) check_algebraic_rows(ts, o, *route.implicit, traj, report);
   report.step_rule = o.dt > 0                ? "fixed step -ts_rom_dt"
                      : route.tolerance > 0 ? "step chosen by the error estimate"
@@ -480,6 +577,7 @@ void solve(TS ts) {
     provenance.set("model", "petsc-ts");
     provenance.set("rom", route.learned                          ? "learned"
                          : route.setup && route.setup->hyper ? "galerkin-hr"
+                         : route.hyper_implicit()            ? "implicit-hr"
                                                              : "galerkin");
     provenance.set("reduced_model", o.model);
     write_trajectory(o.latent_file, decode_trajectory(*m.reducer, traj, state.rows(), state.layout(), provenance),
@@ -548,13 +646,18 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
       PetscCall(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(dm), DMDA, &isda));
       if (isda) PetscCall(DMGetGlobalVector(dm, &x));
     }
-    // The Galerkin routes' set-up too, when the program has set its right-hand side by now.
+    // The Galerkin routes' set-up too (and the implicit route's hyper-reduced one), when the
+    // program has set its functions by now.
     if (x)
       PetscCall(petsc_guard(PetscObjectComm(reinterpret_cast<PetscObject>(ts)), [&] {
         check_options(s);
         prepare(ts, x);
         Prepared& p = *settings(ts)->prepared;
         if (takes_galerkin_setup(ts, s, p.m)) galerkin_setup(ts, s, p);
+        TSIFunction ifun = nullptr;
+        METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
+        const bool learned = s.dynamics == "learned" || (s.dynamics == "auto" && p.m.dynamics && !s.hr_explicit());
+        if (ifun && !learned && ts->vec_sol) implicit_hyper_setup(ts, s, p);
       }));
     if (isda) PetscCall(DMRestoreGlobalVector(dm, &x));
   }
@@ -573,10 +676,10 @@ PetscErrorCode view(TS ts, PetscViewer viewer) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "  %s reducer, r = %d; %s\n", s.reducer.c_str(), s.latent_dim,
                                      s.route.c_str()));
     PetscCall(PetscViewerASCIIPrintf(viewer,
-                                     "  latent TS %s: %lld steps (%s, first step %g) in %g s; %lld application "
-                                     "right-hand side evaluations%s\n",
+                                     "  latent TS %s: %lld steps (%s, first step %g) in %g s (set-up in TSSolve %g s); "
+                                     "%lld application right-hand side evaluations%s\n",
                                      s.latent_ts.c_str(), s.latent_steps, s.step_rule.c_str(), s.first_dt, s.seconds,
-                                     s.rhs_calls,
+                                     s.setup_seconds, s.rhs_calls,
                                      s.sample_rows > 0
                                          ? fmt::format(" at {} sample rows (the local function on patches)", s.sample_rows)
                                                .c_str()
@@ -587,7 +690,9 @@ PetscErrorCode view(TS ts, PetscViewer viewer) {
     if (s.implicit) {
       PetscCall(PetscViewerASCIIPrintf(viewer, "  (implicit route: %lld evaluations of the implicit function F - G, %lld of its Jacobian)\n",
                                        s.rhs_calls, s.jacobian_calls));
-      if (s.algebraic_rows < 0)
+      if (s.algebraic_rows < 0 && s.sample_rows > 0)
+        PetscCall(PetscViewerASCIIPrintf(viewer, "  algebraic rows: not checked (hyper-reduced: F is evaluated at the sample rows only)\n"));
+      else if (s.algebraic_rows < 0)
         PetscCall(PetscViewerASCIIPrintf(viewer, "  algebraic rows: not checked (no IJacobian, or its matrix type has no MatGetRowMaxAbs)\n"));
       else
         PetscCall(PetscViewerASCIIPrintf(viewer, "  algebraic rows: %lld; largest residual of the decoded final state on them %g (relative to max|x|)\n",

@@ -4,7 +4,9 @@
 //   [-ts_trajectory_metarom_stride k] [-ts_trajectory_metarom_rhs] [-ts_trajectory_metarom_flush m]
 // With -ts_trajectory_metarom_rhs the right-hand side f(t_k, x_k) of every recorded state is
 // stored too (data set /rhs), so `metarom fit -latent_dynamics learned` gets exact latent
-// velocities instead of finite differences.
+// velocities instead of finite differences; with -ts_trajectory_metarom_ifunction the
+// implicit function at ẋ = 0, F(t_k, x_k, 0) − G(t_k, x_k) (data set /ifunction): the
+// snapshots `fit -hr_method` samples for a program in implicit form.
 // Every k-th step (step 0 included) is kept, in the DMDA's natural ordering when the TS has a
 // DMDA (app_state.hpp), and streamed to snaps.h5.partial every m kept states (SnapshotStream:
 // each rank writes its own rows, flushed), renamed to snaps.h5 when the trajectory is
@@ -36,10 +38,12 @@ struct Recorder {
   std::string file = "trajectory.h5";
   PetscInt stride = 1, flush_every = 16;
   std::unique_ptr<AppState> state;
-  PetscBool rhs = PETSC_FALSE;
+  PetscBool rhs = PETSC_FALSE, ifunction = PETSC_FALSE;
   std::unique_ptr<SnapshotStream> stream;
-  std::vector<double> data, times, velocities;  // kept states not yet streamed, local rows
-  VecHandle f;
+  std::vector<double> data, times;  // kept states not yet streamed, local rows
+  std::vector<std::string> field_names;      // derived fields recorded: rhs, ifunction
+  std::vector<std::vector<double>> fields;   // their values of the kept states not yet streamed
+  VecHandle f, zero;
   PetscInt last_step = -1;
   std::string program, ts_type;
   std::string parameters;  // the program's options that are the run's parameters, comma separated
@@ -74,9 +78,7 @@ void open_stream(Recorder& r) {
     names.push_back(name);
   }
   if (!names.empty()) p.set("parameter_options", names);
-  std::vector<std::string> derived;
-  if (r.rhs) derived.push_back("rhs");
-  r.stream = std::make_unique<SnapshotStream>(r.file, r.state->rows(), r.state->layout(), p, derived);
+  r.stream = std::make_unique<SnapshotStream>(r.file, r.state->rows(), r.state->layout(), p, r.field_names);
 }
 
 // Streams the first `count` held states.
@@ -85,11 +87,11 @@ void stream_held(Recorder& r, Index count) {
   const Index local = r.state->rows().local();
   const Index values = local * count;
   std::vector<Matrix> derived;
-  if (r.rhs) derived.push_back(Eigen::Map<const Matrix>(r.velocities.data(), local, count));
+  for (const std::vector<double>& field : r.fields) derived.push_back(Eigen::Map<const Matrix>(field.data(), local, count));
   r.stream->append(Eigen::Map<const Matrix>(r.data.data(), local, count),
                    Eigen::Map<const Vector>(r.times.data(), count), derived);
   r.data.erase(r.data.begin(), r.data.begin() + values);
-  if (r.rhs) r.velocities.erase(r.velocities.begin(), r.velocities.begin() + values);
+  for (std::vector<double>& field : r.fields) field.erase(field.begin(), field.begin() + values);
   r.times.erase(r.times.begin(), r.times.begin() + count);
 }
 
@@ -115,9 +117,14 @@ PetscErrorCode set(TSTrajectory tj, TS ts, PetscInt step, PetscReal t, Vec x) {
       METAROM_PETSC(TSGetType(ts, &type));
       r.ts_type = type ? type : "";
     }
-    if (!r.stream) open_stream(r);
+    if (!r.stream) {
+      if (r.rhs) r.field_names.push_back("rhs");
+      if (r.ifunction) r.field_names.push_back("ifunction");
+      r.fields.resize(r.field_names.size());
+      open_stream(r);
+    }
     const Vector v = r.state->to_rows(x);
-    Vector fv;
+    std::vector<Vector> values;  // of the derived fields, in field_names' order
     if (r.rhs) {
       TSRHSFunction rhs = nullptr;
       METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
@@ -125,15 +132,28 @@ PetscErrorCode set(TSTrajectory tj, TS ts, PetscInt step, PetscReal t, Vec x) {
         throw Error("-ts_trajectory_metarom_rhs: this application sets no right-hand side function (TSSetRHSFunction)");
       if (!r.f) METAROM_PETSC(VecDuplicate(x, r.f.address()));
       METAROM_PETSC(TSComputeRHSFunction(ts, t, x, r.f));
-      fv = r.state->to_rows(r.f);
+      values.push_back(r.state->to_rows(r.f));
+    }
+    if (r.ifunction) {
+      TSIFunction ifun = nullptr;
+      METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifun, nullptr));
+      if (!ifun)
+        throw Error("-ts_trajectory_metarom_ifunction: this application sets no implicit function (TSSetIFunction)");
+      if (!r.f) METAROM_PETSC(VecDuplicate(x, r.f.address()));
+      if (!r.zero) METAROM_PETSC(VecDuplicate(x, r.zero.address()));
+      METAROM_PETSC(VecZeroEntries(r.zero));
+      METAROM_PETSC(TSComputeIFunction(ts, t, x, r.zero, r.f, PETSC_FALSE));  // F(t, x, 0) − G(t, x)
+      values.push_back(r.state->to_rows(r.f));
     }
     if (step == r.last_step && !r.times.empty()) {  // the same step again (TSSolve's last call): replace it
       std::copy(v.data(), v.data() + v.size(), r.data.end() - v.size());
-      if (r.rhs) std::copy(fv.data(), fv.data() + fv.size(), r.velocities.end() - fv.size());
+      for (size_t k = 0; k < values.size(); ++k)
+        std::copy(values[k].data(), values[k].data() + values[k].size(), r.fields[k].end() - values[k].size());
       r.times.back() = t;
       return;
     }
-    if (r.rhs) r.velocities.insert(r.velocities.end(), fv.data(), fv.data() + fv.size());
+    for (size_t k = 0; k < values.size(); ++k)
+      r.fields[k].insert(r.fields[k].end(), values[k].data(), values[k].data() + values[k].size());
     r.data.insert(r.data.end(), v.data(), v.data() + v.size());
     r.times.push_back(t);
     r.last_step = step;
@@ -161,6 +181,10 @@ PetscErrorCode set_from_options(TSTrajectory tj, PetscOptionItems* PetscOptionsO
   PetscCall(PetscOptionsBool("-ts_trajectory_metarom_rhs",
                              "Also record the right-hand side f(t, x) of each kept state (exact latent velocities)",
                              "TSTrajectory", r.rhs, &r.rhs, nullptr));
+  PetscCall(PetscOptionsBool("-ts_trajectory_metarom_ifunction",
+                             "Also record the implicit function at xdot = 0, F(t, x, 0) - G(t, x), of each kept state "
+                             "(the snapshots hyper-reduction samples for a program in implicit form)",
+                             "TSTrajectory", r.ifunction, &r.ifunction, nullptr));
   PetscOptionsHeadEnd();
   PetscCheck(r.stride >= 1, PetscObjectComm(reinterpret_cast<PetscObject>(tj)), PETSC_ERR_ARG_OUTOFRANGE,
              "-ts_trajectory_metarom_stride must be >= 1, got %" PetscInt_FMT, r.stride);

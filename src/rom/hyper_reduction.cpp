@@ -202,6 +202,19 @@ Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reduc
   return F;
 }
 
+Matrix hyper_reduced_projection(const Matrix& V, const HyperReduction& hr, const RowPartition& rows) {
+  if (hr.ecsw()) {
+    // E = (VᵀV)⁻¹ V_Pᵀ diag(ξ): the weighted sum of the sample rows' contributions.
+    Matrix M = V.transpose() * V;
+    allreduce_sum(rows.comm, M.data(), M.size());
+    const Matrix VP = sample_rows(V, rows, hr.points.rows);
+    return M.ldlt().solve(Matrix(VP.transpose() * hr.weights.asDiagonal()));
+  }
+  // E = (VᵀV)⁻¹VᵀW (PᵀW)⁺: the Galerkin projection of the reconstruction W(PᵀW)⁺.
+  const Matrix VW = galerkin_project(V, hr.basis, rows.comm, "hyper-reduced Galerkin ROM");
+  return VW * Eigen::CompleteOrthogonalDecomposition<Matrix>(hr.points.sampled_basis).pseudoInverse();
+}
+
 HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, const Reducer& reducer,
                                                  const HyperReduction& hr)
     : HyperReducedGalerkinRom(model,
@@ -227,17 +240,7 @@ HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, co
                 "' cannot evaluate its right-hand side at sample rows alone");
   Matrix decoder(V.rows(), V.cols() + 1);
   decoder << xbar, V;
-  if (hr.ecsw()) {
-    // E = (VᵀV)⁻¹ V_Pᵀ diag(ξ): the weighted sum of the sample rows' contributions.
-    Matrix M = V.transpose() * V;
-    allreduce_sum(rows.comm, M.data(), M.size());
-    const Matrix VP = sample_rows(V, rows, hr.points.rows);
-    E_ = M.ldlt().solve(Matrix(VP.transpose() * hr.weights.asDiagonal()));
-  } else {
-    // E = (VᵀV)⁻¹VᵀW (PᵀW)⁺: the Galerkin projection of the reconstruction W(PᵀW)⁺.
-    const Matrix VW = galerkin_project(V, hr.basis, rows.comm, "hyper-reduced Galerkin ROM");
-    E_ = VW * Eigen::CompleteOrthogonalDecomposition<Matrix>(hr.points.sampled_basis).pseudoInverse();
-  }
+  E_ = hyper_reduced_projection(V, hr, rows);
   const Matrix at_stencil = sample_rows(decoder, rows, f_->stencil());
   xs_ = at_stencil.col(0);
   Vs_ = at_stencil.rightCols(V.cols());

@@ -103,7 +103,7 @@ par "$metarom" fit pod -i "$dir/two_train.h5" -o "$dir/two_hr.h5" -r 10 -hr_meth
 par "$metarom" merge "$dir/snaps.h5" "$dir/plain.h5" -o "$dir/mixed.h5" > "$dir/merge.txt" 2>&1 \
   && grep -q "warning: /rhs is left out: $dir/plain.h5 has none" "$dir/merge.txt" && ok \
   || fail "merge without /rhs in one input: $(cat "$dir/merge.txt")"
-expect_failure "holds no recorded right-hand side (record the program with -ts_trajectory_metarom_rhs)" \
+expect_failure "holds no recorded right-hand side (record the program with -ts_trajectory_metarom_rhs" \
   "$metarom" fit pod -i "$dir/mixed.h5" -o "$dir/x.h5" -r 10 -hr_method deim
 expect_failure "-ts_rom_hr_method deim: the program's right-hand side is a global function" \
   "$app" $grid -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/hr.h5" -ts_rom_hr_method deim

@@ -15,6 +15,11 @@
 # own steps; the tutorials whose default integrator differs (ex17 θ, ex22 ARKIMEX) are
 # compared as they are, and ex25 (a Brusselator whose ARKIMEX and backward-Euler full runs
 # differ by 35 % at t = 0.5) is run with -ts_type beuler so both runs integrate alike.
+# Hyper-reduction: ex29 (Allen–Cahn with varying coefficients, its implicit function a DMDA
+# local callback reading a coefficient DM) is also recorded with its implicit function at
+# ẋ = 0 (-ts_trajectory_metarom_ifunction), fitted with DEIM rows (fit -hr_method deim) and run
+# with F evaluated on patches around the rows only; the same bound holds, and its
+# -ts_view must name the hyper-reduced route.
 # usage: tutorial_bench.sh BINDIR METAROM LIBMETAROM NP [mpiexec]
 set -u
 bin=$1
@@ -28,13 +33,18 @@ now() { date +%s.%N; }
 
 echo "| tutorial | form | n | r | final-state error | algebraic rows (residual) | full (s) | reduced (s) | full / reduced |"
 echo "|---|---|---|---|---|---|---|---|---|"
-# tutorial NAME FORM R STRIDE ALGEBRAIC OPTIONS... (ALGEBRAIC: the expected count, - on the RHS route)
+# tutorial NAME FORM R STRIDE ALGEBRAIC OPTIONS... (ALGEBRAIC: the expected count, - on the RHS route
+# and where it is not checked); HR="deim MODES" before the call: hyper-reduced
 tutorial() {
   local name=$1 form=$2 r=$3 stride=$4 want_alg=$5
   shift 5
-  local app="$bin/metarom_tutorial_$name" t0 t1 t2 t3 err n alg
+  local app="$bin/metarom_tutorial_${name%%_hr}" t0 t1 t2 t3 err n alg record=() hr=()
+  if [ -n "${HR:-}" ]; then
+    record=(-ts_trajectory_metarom_ifunction)
+    hr=(-hr_method "${HR% *}" -hr_modes "${HR#* }")
+  fi
   if ! par "$app" "$@" -dll_append "$lib" -ts_save_trajectory -ts_trajectory_type metarom \
-       -ts_trajectory_metarom_file "$dir/$name.h5" -ts_trajectory_metarom_stride "$stride" \
+       -ts_trajectory_metarom_file "$dir/$name.h5" -ts_trajectory_metarom_stride "$stride" "${record[@]}" \
        -ts_view_solution "hdf5:$dir/$name.full.h5" > "$dir/$name.rec.txt" 2>&1; then
     fail "$name: recording run: $(tail -n 20 "$dir/$name.rec.txt")"
     return
@@ -42,7 +52,7 @@ tutorial() {
   t0=$(now)
   par "$app" "$@" > /dev/null 2>&1
   t1=$(now)
-  if ! par "$metarom" fit pod -i "$dir/$name.h5" -o "$dir/$name.pod.h5" -r "$r" -quiet > "$dir/$name.fit.txt" 2>&1; then
+  if ! par "$metarom" fit pod -i "$dir/$name.h5" -o "$dir/$name.pod.h5" -r "$r" "${hr[@]}" -quiet > "$dir/$name.fit.txt" 2>&1; then
     fail "$name: fit pod: $(cat "$dir/$name.fit.txt")"
     return
   fi
@@ -60,6 +70,10 @@ tutorial() {
   awk -v name="$name" -v form="$form" -v n="$n" -v r="$r" -v e="$err" -v a="${alg:--}" -v f="$(echo "$t1 - $t0" | bc)" \
     -v d="$(echo "$t3 - $t2" | bc)" 'BEGIN { printf "| %s | %s | %s | %s | %.1e | %s | %.2f | %.2f | %.1f× |\n", name, form, n, r, e, a, f, d, f / d }'
   [ -n "$err" ] && below "$err" 1e-2 && ok || fail "$name: final-state error '$err' (want < 1e-2)"
+  if [ -n "${HR:-}" ]; then
+    grep -q "hyper-reduced implicit Galerkin (${HR% *}" "$dir/$name.rom.txt" && ok \
+      || fail "$name: -ts_view does not name the hyper-reduced route: $(grep -m2 reducer "$dir/$name.rom.txt")"
+  fi
   [ "${alg%% *}" = "$want_alg" ] || { [ "$want_alg" = - ] && [ -z "$alg" ]; } && ok \
     || fail "$name: algebraic rows '$alg', expected $want_alg"
 }
@@ -71,4 +85,9 @@ tutorial ex15 "implicit, DAE (boundary rows)" 10 2 508 -da_grid_x 128 -da_grid_y
 tutorial ex17 "implicit, DAE (boundary rows)" 10 20 2 -da_grid_x 20000 -ts_dt 0.001
 tutorial ex22 "IMEX" 10 20 0 -da_grid_x 1000 -ts_adapt_type none
 tutorial ex25 "IMEX, PDAE" 20 50 4 -da_grid_x 200 -ts_adapt_type none -ts_type beuler
+ex29="-da_grid_x 128 -da_grid_y 128 -ts_type beuler -ts_adapt_type none -ts_max_steps 100"
+# shellcheck disable=SC2086
+tutorial ex29 "implicit (DMDA local)" 10 2 - $ex29
+# shellcheck disable=SC2086
+HR="deim 20" tutorial ex29_hr "implicit, hyper-reduced (DEIM)" 10 2 - $ex29
 summary "tutorials (np=$np)"

@@ -80,6 +80,11 @@ struct HyperReduction {
 // Galerkin ROM, against equal with these (docs/benchmarks.md). Collective.
 Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reducer, const SnapshotSet& train);
 
+// E of the hyper-reduced Galerkin projection Vᵀf ≈ VᵀV E f_P for the basis V (local rows, r
+// columns): (VᵀV)⁻¹VᵀW(PᵀW)⁺ for deim and qdeim, (VᵀV)⁻¹V_Pᵀdiag(ξ) for ecsw (r × s).
+// Collective.
+Matrix hyper_reduced_projection(const Matrix& V, const HyperReduction& hr, const RowPartition& rows);
+
 class HyperReducedGalerkinRom : public LatentDynamics {
  public:
   // The reducer's affine decoder (POD, linear autoencoders) on `model`'s rows.

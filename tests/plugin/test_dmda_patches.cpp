@@ -1,9 +1,9 @@
-// tests for src/plugin/dmda_patch_rhs.cpp: a program's DMDA local right-hand side called on
+// tests for src/plugin/dmda_patches.cpp: a program's DMDA local right-hand side called on
 // one-point patches gives, at the sample rows, exactly what the program's full evaluation
 // gives there (corners, edges and interior points, periodic and bounded directions, star and
 // box stencils of widths 1 and 2, several fields of one point), on any number of ranks; its
 // Jacobian equals central differences of the full evaluation; a global right-hand side is
-// recognised as one.
+// recognised as one. The same for a local implicit function F(t, x, ẋ) and its two Jacobians.
 #include <petscdmda.h>
 #include <petscts.h>
 
@@ -11,7 +11,7 @@
 
 #include "metarom/linalg/empirical_interpolation.hpp"
 #include "plugin/app_state.hpp"
-#include "plugin/dmda_patch_rhs.hpp"
+#include "plugin/dmda_patches.hpp"
 #include "test_support.hpp"
 
 using namespace metarom;
@@ -48,6 +48,22 @@ PetscErrorCode patch_test_rhs(DMDALocalInfo* info, PetscReal t, void* in, void* 
 }
 
 PetscErrorCode patch_test_global_rhs(TS, PetscReal, Vec, Vec F, void*) { return VecSet(F, 1.0); }
+
+// F(t, x, ẋ) = (1 + 0.1 i) ẋ u·v-coupled − f(t, x) with f above: ẋ enters nonlinearly too.
+PetscErrorCode patch_test_ifunction(DMDALocalInfo* info, PetscReal t, void* in, void* in_dot, void* out, void* ctx) {
+  PetscFunctionBeginUser;
+  PetscCall(patch_test_rhs(info, t, in, out, ctx));
+  auto x = static_cast<const PatchPoint**>(in);
+  auto xd = static_cast<const PatchPoint**>(in_dot);
+  auto f = static_cast<PatchPoint**>(out);
+  for (PetscInt j = info->ys; j < info->ys + info->ym; ++j)
+    for (PetscInt i = info->xs; i < info->xs + info->xm; ++i) {
+      const PetscInt e = info->bx == DM_BOUNDARY_PERIODIC || i + 1 < info->mx ? i + 1 : i;
+      f[j][i].u = (1 + 0.1 * i) * xd[j][i].u + x[j][i].v * xd[j][e].v - f[j][i].u;
+      f[j][i].v = xd[j][i].v * (1 + xd[j][i].u * xd[j][i].u) - f[j][i].v;
+    }
+  PetscFunctionReturn(0);
+}
 }  // namespace
 
 TEST_CASE("a DMDA local right-hand side on patches equals the full evaluation at the sample rows",
@@ -132,4 +148,68 @@ TEST_CASE("a DMDA local right-hand side on patches equals the full evaluation at
     REQUIRE(TSDestroy(&ts) == 0);
     REQUIRE(DMDestroy(&da) == 0);
   }
+}
+
+TEST_CASE("a DMDA local implicit function on patches equals the full evaluation at the sample rows",
+          "[plugin][hyper][mpi]") {
+  const PetscInt M = 8, N = 6, dof = 2;
+  DM da;
+  TS ts;
+  Vec x, xdot, F;
+  REQUIRE(DMDACreate2d(PETSC_COMM_WORLD, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, M, N, PETSC_DECIDE,
+                       PETSC_DECIDE, dof, 1, nullptr, nullptr, &da) == 0);
+  REQUIRE(DMSetUp(da) == 0);
+  REQUIRE(TSCreate(PETSC_COMM_WORLD, &ts) == 0);
+  REQUIRE(TSSetDM(ts, da) == 0);
+  REQUIRE(DMDATSSetIFunctionLocal(da, INSERT_VALUES, patch_test_ifunction, nullptr) == 0);
+  REQUIRE(DMCreateGlobalVector(da, &x) == 0);
+  REQUIRE(VecDuplicate(x, &xdot) == 0);
+  REQUIRE(VecDuplicate(x, &F) == 0);
+  {
+    const AppState state(ts, x);
+    const RowPartition& rows = state.rows();
+    Matrix all(M * N * dof, 2);
+    all << test::random_matrix(M * N * dof, 1, 21, 0.7), test::random_matrix(M * N * dof, 1, 22, 0.5);
+    auto full = [&](const Matrix& xx) {  // F at the rows `at` from the whole state (x, ẋ)
+      state.from_rows(xx.middleRows(rows.begin, rows.local()).col(0), x);
+      state.from_rows(xx.middleRows(rows.begin, rows.local()).col(1), xdot);
+      REQUIRE(TSComputeIFunction(ts, 0.3, x, xdot, F, PETSC_FALSE) == 0);
+      return state.to_rows(F);
+    };
+    std::string why;
+    const auto local = DmdaLocalIFunction::find(ts, why);
+    REQUIRE(local);
+    CHECK_FALSE(DmdaLocalRhs::find(ts, why));  // it sets no right-hand side
+    auto row = [&](PetscInt i, PetscInt j, PetscInt c) { return static_cast<long long>((j * M + i) * dof + c); };
+    const std::vector<long long> at = {row(0, 0, 0), row(M - 1, 0, 1), row(3, 2, 0), row(3, 2, 1), row(M - 1, N - 1, 0)};
+    const DmdaPatchIFunction sampled(ts, *local, at);
+    const Matrix xs = sample_rows(all.middleRows(rows.begin, rows.local()), rows, sampled.stencil());
+    const Vector got = sampled.residual(0.3, xs.col(0), xs.col(1));
+    const Matrix want = sample_rows(full(all), rows, at);
+    INFO("patches\n" << got.transpose() << "\nfull evaluation\n" << want.col(0).transpose());
+    CHECK((got - want.col(0)).norm() <= 1e-14 * want.norm());  // the same arithmetic
+    // Both Jacobians against central differences of the full evaluation (h = 1e-5: truncation
+    // ~1e-10, round-off ~1e-11 on O(1) entries).
+    for (int which : {0, 1}) {
+      const Matrix J = which == 0 ? sampled.jacobian_x(0.3, xs.col(0), xs.col(1))
+                                  : sampled.jacobian_xdot(0.3, xs.col(0), xs.col(1));
+      Matrix fd(J.rows(), J.cols());
+      const double h = 1e-5;
+      for (Index q = 0; q < J.cols(); ++q) {
+        Matrix shifted = all;
+        shifted(sampled.stencil()[static_cast<size_t>(q)], which) += h;
+        const Matrix plus = sample_rows(full(shifted), rows, at);
+        shifted(sampled.stencil()[static_cast<size_t>(q)], which) -= 2 * h;
+        fd.col(q) = (plus - sample_rows(full(shifted), rows, at)).col(0) / (2 * h);
+      }
+      INFO((which == 0 ? "dF/dx" : "dF/dxdot") << "\npatches\n" << J << "\ncentral differences\n" << fd);
+      CHECK((J - fd).cwiseAbs().maxCoeff() <= 1e-8);
+      CHECK(J.cwiseAbs().maxCoeff() > 0.1);
+    }
+  }
+  REQUIRE(VecDestroy(&F) == 0);
+  REQUIRE(VecDestroy(&xdot) == 0);
+  REQUIRE(VecDestroy(&x) == 0);
+  REQUIRE(TSDestroy(&ts) == 0);
+  REQUIRE(DMDestroy(&da) == 0);
 }

@@ -1,4 +1,4 @@
-#include "plugin/dmda_patch_rhs.hpp"
+#include "plugin/dmda_patches.hpp"
 
 #include <fmt/format.h>
 
@@ -33,12 +33,14 @@ struct PetscDmdaTsCallbacks {
 };
 
 PetscErrorCode probe_rhs_local(DMDALocalInfo*, PetscReal, void*, void*, void*) { return 0; }
+PetscErrorCode probe_ifunction_local(DMDALocalInfo*, PetscReal, void*, void*, void*, void*) { return 0; }
 
-// PETSc's dispatcher of DMDA local right-hand sides (a static function of PETSc's, found as
-// what DMDATSSetRHSFunctionLocal installs on a probe), and whether the record it is given
-// has the layout above.
+// PETSc's dispatchers of DMDA local callbacks (static functions of PETSc's, found as what
+// DMDATSSetRHSFunctionLocal and DMDATSSetIFunctionLocal install on a probe), and whether the
+// record they are given has the layout above.
 struct CallbackProbe {
-  TSRHSFunction dispatcher = nullptr;
+  TSRHSFunction rhs_dispatcher = nullptr;
+  TSIFunction ifunction_dispatcher = nullptr;
   bool layout_known = false;
 };
 
@@ -46,7 +48,7 @@ const CallbackProbe& callback_probe() {
   static const CallbackProbe probe = [] {
     CallbackProbe p;
     DMHandle da;
-    int marker = 0;
+    int marker = 0, imarker = 0;
     METAROM_PETSC(DMDACreate(PETSC_COMM_SELF, da.address()));
     METAROM_PETSC(DMSetDimension(da, 1));
     METAROM_PETSC(DMDASetSizes(da, 4, 1, 1));
@@ -54,11 +56,16 @@ const CallbackProbe& callback_probe() {
     METAROM_PETSC(DMDASetStencilWidth(da, 1));
     METAROM_PETSC(DMSetUp(da));
     METAROM_PETSC(DMDATSSetRHSFunctionLocal(da, ADD_VALUES, probe_rhs_local, &marker));
+    METAROM_PETSC(DMDATSSetIFunctionLocal(da, INSERT_VALUES, probe_ifunction_local, &imarker));
     void* record = nullptr;
-    METAROM_PETSC(DMTSGetRHSFunction(da, &p.dispatcher, &record));
+    void* irecord = nullptr;
+    METAROM_PETSC(DMTSGetRHSFunction(da, &p.rhs_dispatcher, &record));
+    METAROM_PETSC(DMTSGetIFunction(da, &p.ifunction_dispatcher, &irecord));
     const auto* c = static_cast<const PetscDmdaTsCallbacks*>(record);
-    p.layout_known = c && c->rhsfunctionlocal == probe_rhs_local && c->rhsfunctionlocalctx == &marker &&
-                     c->rhsfunctionlocalimode == ADD_VALUES;
+    p.layout_known = c && record == irecord && c->rhsfunctionlocal == probe_rhs_local &&
+                     c->rhsfunctionlocalctx == &marker && c->rhsfunctionlocalimode == ADD_VALUES &&
+                     c->ifunctionlocal == probe_ifunction_local && c->ifunctionlocalctx == &imarker &&
+                     c->ifunctionlocalimode == INSERT_VALUES;
     return p;
   }();
   return probe;
@@ -77,47 +84,81 @@ std::string unsupported_boundary(const DMDALocalInfo& info) {
 
 }  // namespace
 
-std::optional<DmdaLocalRhs> DmdaLocalRhs::find(TS ts, std::string& why) {
+namespace {
+// The DMDA of ts and PETSc's record of its local callbacks when `dispatcher` (what the DM's
+// function is) is PETSc's DMDA dispatcher; null with `why` otherwise.
+const PetscDmdaTsCallbacks* dmda_record(TS ts, void (*function)(), void* record, void (*dispatcher)(),
+                                        const char* what, const char* global, const char* local, std::string& why) {
   DM dm = nullptr;
   METAROM_PETSC(TSGetDM(ts, &dm));
   PetscBool isda = PETSC_FALSE;
   METAROM_PETSC(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(dm), DMDA, &isda));
   if (!isda) {
     why = "the program's TS has no DMDA";
-    return std::nullopt;
+    return nullptr;
   }
+  if (!function) {
+    why = fmt::format("the program sets no {}", what);
+    return nullptr;
+  }
+  if (function != dispatcher) {
+    why = fmt::format("the program's {} is a global function ({}), not a DMDA local callback ({}) that can be called "
+                      "on patches",
+                      what, global, local);
+    return nullptr;
+  }
+  if (!callback_probe().layout_known) {
+    why = "this PETSc keeps DMDA local callbacks in a form metarom does not know (it reads PETSc 3.18's)";
+    return nullptr;
+  }
+  DMDALocalInfo info;
+  METAROM_PETSC(DMDAGetLocalInfo(dm, &info));
+  why = unsupported_boundary(info);
+  return why.empty() ? static_cast<const PetscDmdaTsCallbacks*>(record) : nullptr;
+}
+
+template <class F>
+void (*erase(F f))() {
+  return reinterpret_cast<void (*)()>(f);
+}
+}  // namespace
+
+std::optional<DmdaLocalRhs> DmdaLocalRhs::find(TS ts, std::string& why) {
+  DM dm = nullptr;
+  METAROM_PETSC(TSGetDM(ts, &dm));
   TSRHSFunction f = nullptr;
   void* record = nullptr;
   METAROM_PETSC(DMTSGetRHSFunction(dm, &f, &record));
-  const CallbackProbe& probe = callback_probe();
-  if (!f) {
-    why = "the program sets no right-hand side";
-    return std::nullopt;
-  }
-  if (f != probe.dispatcher) {
-    why = "the program's right-hand side is a global function (TSSetRHSFunction), not a DMDA local callback "
-          "(DMDATSSetRHSFunctionLocal) that can be called on patches";
-    return std::nullopt;
-  }
-  if (!probe.layout_known) {
-    why = "this PETSc keeps DMDA local callbacks in a form metarom does not know (it reads PETSc 3.18's)";
-    return std::nullopt;
-  }
-  const auto* c = static_cast<const PetscDmdaTsCallbacks*>(record);
+  const PetscDmdaTsCallbacks* c = dmda_record(ts, erase(f), record, erase(callback_probe().rhs_dispatcher),
+                                              "right-hand side", "TSSetRHSFunction", "DMDATSSetRHSFunctionLocal", why);
+  if (!c) return std::nullopt;
   if (c->rhsfunctionlocalimode != INSERT_VALUES) {
     why = "the program's DMDA local right-hand side adds into ghost points (ADD_VALUES), so a patch would hold partial "
           "sums";
     return std::nullopt;
   }
-  DMDALocalInfo info;
-  METAROM_PETSC(DMDAGetLocalInfo(dm, &info));
-  why = unsupported_boundary(info);
-  if (!why.empty()) return std::nullopt;
   return DmdaLocalRhs{c->rhsfunctionlocal, c->rhsfunctionlocalctx};
 }
 
-DmdaPatchRhs::DmdaPatchRhs(TS ts, const DmdaLocalRhs& callback, const std::vector<long long>& rows, long long* calls)
-    : callback_(callback), calls_(calls) {
+std::optional<DmdaLocalIFunction> DmdaLocalIFunction::find(TS ts, std::string& why) {
+  DM dm = nullptr;
+  METAROM_PETSC(TSGetDM(ts, &dm));
+  TSIFunction f = nullptr;
+  void* record = nullptr;
+  METAROM_PETSC(DMTSGetIFunction(dm, &f, &record));
+  const PetscDmdaTsCallbacks* c =
+      dmda_record(ts, erase(f), record, erase(callback_probe().ifunction_dispatcher),
+                  "implicit function", "TSSetIFunction", "DMDATSSetIFunctionLocal", why);
+  if (!c) return std::nullopt;
+  if (c->ifunctionlocalimode != INSERT_VALUES) {
+    why = "the program's DMDA local implicit function adds into ghost points (ADD_VALUES), so a patch would hold "
+          "partial sums";
+    return std::nullopt;
+  }
+  return DmdaLocalIFunction{c->ifunctionlocal, c->ifunctionlocalctx};
+}
+
+DmdaPatches::DmdaPatches(TS ts, const std::vector<long long>& rows, int inputs) {
   DM da = nullptr;
   METAROM_PETSC(TSGetDM(ts, &da));
   comm_ = PetscObjectComm(reinterpret_cast<PetscObject>(da));
@@ -218,79 +259,135 @@ DmdaPatchRhs::DmdaPatchRhs(TS ts, const DmdaLocalRhs& callback, const std::vecto
     largest = std::max(largest, static_cast<size_t>(gcount[0] * gcount[1] * gcount[2] * dof_));
     patches_.push_back(std::move(patch));
   }
-  x_.assign(largest, 0.0);
+  x_.assign(static_cast<size_t>(inputs), std::vector<PetscScalar>(largest, 0.0));
+  x_rows_.resize(static_cast<size_t>(inputs));
+  x_planes_.resize(static_cast<size_t>(inputs));
+  in_.resize(static_cast<size_t>(inputs));
   f_.assign(static_cast<size_t>(dof_), 0.0);
 }
 
-void DmdaPatchRhs::load(const Patch& p, const Vector& x_stencil) const {
+void DmdaPatches::load(const Patch& p, const std::vector<const Vector*>& inputs) const {
   const DMDALocalInfo& in = p.info;
-  std::fill(x_.begin(), x_.begin() + static_cast<long>(in.gxm) * in.gym * in.gzm * dof_, 0.0);  // star corners stay 0
-  for (const auto& [b, q] : p.in) x_[static_cast<size_t>(b)] = x_stencil(q);
+  const size_t size = static_cast<size_t>(in.gxm) * in.gym * in.gzm * dof_;
+  for (size_t a = 0; a < x_.size(); ++a) {
+    std::fill(x_[a].begin(), x_[a].begin() + static_cast<std::ptrdiff_t>(size), 0.0);  // star corners stay 0
+    for (const auto& [b, q] : p.in) x_[a][static_cast<size_t>(b)] = (*inputs[a])(q);
+  }
 }
 
-void DmdaPatchRhs::call(const Patch& p, double t) const {
+void DmdaPatches::call(const Patch& p, const Call& f) const {
   // Arrays indexed by global grid indices, as DMDAVecGetArray makes them: x[j][i*dof + c] on
   // the ghosted patch, f[j][i*dof + c] on its one owned point.
   const DMDALocalInfo& in = p.info;
-  PetscScalar* xb = x_.data();
+  const std::ptrdiff_t gx = in.gxm, gy = dim_ > 1 ? in.gym : 1, gz = dim_ > 2 ? in.gzm : 1;
   PetscScalar* fb = f_.data();
-  void* x = nullptr;
-  void* f = nullptr;
-  if (dim_ == 1) {
-    x = xb - static_cast<std::ptrdiff_t>(in.gxs) * dof_;
-    f = fb - static_cast<std::ptrdiff_t>(in.xs) * dof_;
-  } else {
-    const std::ptrdiff_t gx = in.gxm, gy = in.gym, gz = dim_ > 2 ? in.gzm : 1;
-    x_rows_.resize(static_cast<size_t>(gy * gz));
+  void* out = nullptr;
+  for (size_t a = 0; a < x_.size(); ++a) {
+    PetscScalar* xb = x_[a].data();
+    if (dim_ == 1) {
+      in_[a] = xb - static_cast<std::ptrdiff_t>(in.gxs) * dof_;
+      continue;
+    }
+    std::vector<PetscScalar*>& rows = x_rows_[a];
+    rows.resize(static_cast<size_t>(gy * gz));
     for (std::ptrdiff_t k = 0; k < gz; ++k)
-      for (std::ptrdiff_t j = 0; j < gy; ++j) x_rows_[k * gy + j] = xb + ((k * gy + j) * gx - in.gxs) * dof_;
+      for (std::ptrdiff_t j = 0; j < gy; ++j) rows[k * gy + j] = xb + ((k * gy + j) * gx - in.gxs) * dof_;
+    if (dim_ == 2) {
+      in_[a] = rows.data() - in.gys;
+    } else {
+      std::vector<PetscScalar**>& planes = x_planes_[a];
+      planes.resize(static_cast<size_t>(gz));
+      for (std::ptrdiff_t k = 0; k < gz; ++k) planes[k] = rows.data() + k * gy - in.gys;
+      in_[a] = planes.data() - in.gzs;
+    }
+  }
+  if (dim_ == 1) {
+    out = fb - static_cast<std::ptrdiff_t>(in.xs) * dof_;
+  } else {
     f_rows_.assign(1, fb - static_cast<std::ptrdiff_t>(in.xs) * dof_);
     if (dim_ == 2) {
-      x = x_rows_.data() - in.gys;
-      f = f_rows_.data() - in.ys;
+      out = f_rows_.data() - in.ys;
     } else {
-      x_planes_.resize(static_cast<size_t>(gz));
-      for (std::ptrdiff_t k = 0; k < gz; ++k) x_planes_[k] = x_rows_.data() + k * gy - in.gys;
       f_planes_.assign(1, f_rows_.data() - in.ys);
-      x = x_planes_.data() - in.gzs;
-      f = f_planes_.data() - in.zs;
+      out = f_planes_.data() - in.zs;
     }
   }
   DMDALocalInfo info = in;  // the callback takes it by non-const pointer
-  METAROM_PETSC(callback_.function(&info, t, x, f, callback_.context));
+  METAROM_PETSC(f(&info, in_.data(), out));
 }
 
-Vector DmdaPatchRhs::rhs(double t, const Vector& x_stencil) const {
+Vector DmdaPatches::evaluate(const std::vector<const Vector*>& inputs, const Call& f) const {
   Vector out = Vector::Zero(static_cast<Index>(rows_.size()));
   for (const Patch& p : patches_) {
-    load(p, x_stencil);
-    call(p, t);
+    load(p, inputs);
+    call(p, f);
     for (const auto& [c, k] : p.out) out(k) = f_[static_cast<size_t>(c)];
   }
   allreduce_sum(comm_, out.data(), out.size());  // each sample row has one owner
-  if (calls_) ++*calls_;
   return out;
 }
 
-Matrix DmdaPatchRhs::jacobian(double t, const Vector& x_stencil) const {
+Matrix DmdaPatches::jacobian(const std::vector<const Vector*>& inputs, int which, const Call& f) const {
   Matrix J = Matrix::Zero(static_cast<Index>(rows_.size()), static_cast<Index>(stencil_.size()));
   std::vector<PetscScalar> plus(static_cast<size_t>(dof_));
+  std::vector<PetscScalar>& x = x_[static_cast<size_t>(which)];
   for (const Patch& p : patches_) {
-    load(p, x_stencil);
+    load(p, inputs);
     for (const auto& [b, q] : p.in) {
       // Central differences with h ~ ε^(1/3)|x|: truncation and round-off both ~ ε^(2/3).
-      const double x0 = x_[static_cast<size_t>(b)], h = 6e-6 * std::max(1.0, std::abs(x0));
-      x_[static_cast<size_t>(b)] = x0 + h;
-      call(p, t);
+      const double x0 = x[static_cast<size_t>(b)], h = 6e-6 * std::max(1.0, std::abs(x0));
+      x[static_cast<size_t>(b)] = x0 + h;
+      call(p, f);
       plus = f_;
-      x_[static_cast<size_t>(b)] = x0 - h;
-      call(p, t);
-      x_[static_cast<size_t>(b)] = x0;
+      x[static_cast<size_t>(b)] = x0 - h;
+      call(p, f);
+      x[static_cast<size_t>(b)] = x0;
       for (const auto& [c, k] : p.out) J(k, q) += (plus[static_cast<size_t>(c)] - f_[static_cast<size_t>(c)]) / (2 * h);
     }
   }
   allreduce_sum(comm_, J.data(), J.size());
   return J;
+}
+
+DmdaPatchRhs::DmdaPatchRhs(TS ts, const DmdaLocalRhs& callback, const std::vector<long long>& rows, long long* calls)
+    : callback_(callback), patches_(ts, rows, 1), calls_(calls) {
+  rows_ = patches_.rows();
+  stencil_ = patches_.stencil();
+}
+
+Vector DmdaPatchRhs::rhs(double t, const Vector& x_stencil) const {
+  if (calls_) ++*calls_;
+  return patches_.evaluate({&x_stencil}, [&](DMDALocalInfo* info, void** in, void* out) {
+    return callback_.function(info, t, in[0], out, callback_.context);
+  });
+}
+
+Matrix DmdaPatchRhs::jacobian(double t, const Vector& x_stencil) const {
+  return patches_.jacobian({&x_stencil}, 0, [&](DMDALocalInfo* info, void** in, void* out) {
+    return callback_.function(info, t, in[0], out, callback_.context);
+  });
+}
+
+DmdaPatchIFunction::DmdaPatchIFunction(TS ts, const DmdaLocalIFunction& callback, const std::vector<long long>& rows)
+    : callback_(callback), patches_(ts, rows, 2) {}
+
+DmdaPatches::Call DmdaPatchIFunction::bind(double t) const {
+  return [this, t](DMDALocalInfo* info, void** in, void* out) {
+    return callback_.function(info, t, in[0], in[1], out, callback_.context);
+  };
+}
+
+Vector DmdaPatchIFunction::residual(double t, const Vector& x_stencil, const Vector& xdot_stencil) const {
+  ++calls_;
+  return patches_.evaluate({&x_stencil, &xdot_stencil}, bind(t));
+}
+
+Matrix DmdaPatchIFunction::jacobian_x(double t, const Vector& x_stencil, const Vector& xdot_stencil) const {
+  return patches_.jacobian({&x_stencil, &xdot_stencil}, 0, bind(t));
+}
+
+Matrix DmdaPatchIFunction::jacobian_xdot(double t, const Vector& x_stencil, const Vector& xdot_stencil) const {
+  return patches_.jacobian({&x_stencil, &xdot_stencil}, 1, bind(t));
 }
 
 }  // namespace metarom
