@@ -117,8 +117,9 @@ const PetscDmdaTsCallbacks* dmda_record(TS ts, void (*function)(), void* record,
   return why.empty() ? static_cast<const PetscDmdaTsCallbacks*>(record) : nullptr;
 }
 
+// A function pointer of any type as one comparable type.
 template <class F>
-void (*erase(F f))() {
+void (*as_plain_function(F f))() {
   return reinterpret_cast<void (*)()>(f);
 }
 }  // namespace
@@ -129,8 +130,9 @@ std::optional<DmdaLocalRhs> DmdaLocalRhs::find(TS ts, std::string& why) {
   TSRHSFunction f = nullptr;
   void* record = nullptr;
   METAROM_PETSC(DMTSGetRHSFunction(dm, &f, &record));
-  const PetscDmdaTsCallbacks* c = dmda_record(ts, erase(f), record, erase(callback_probe().rhs_dispatcher),
-                                              "right-hand side", "TSSetRHSFunction", "DMDATSSetRHSFunctionLocal", why);
+  const PetscDmdaTsCallbacks* c =
+      dmda_record(ts, as_plain_function(f), record, as_plain_function(callback_probe().rhs_dispatcher),
+                  "right-hand side", "TSSetRHSFunction", "DMDATSSetRHSFunctionLocal", why);
   if (!c) return std::nullopt;
   if (c->rhsfunctionlocalimode != INSERT_VALUES) {
     why = "the program's DMDA local right-hand side adds into ghost points (ADD_VALUES), so a patch would hold partial "
@@ -147,7 +149,7 @@ std::optional<DmdaLocalIFunction> DmdaLocalIFunction::find(TS ts, std::string& w
   void* record = nullptr;
   METAROM_PETSC(DMTSGetIFunction(dm, &f, &record));
   const PetscDmdaTsCallbacks* c =
-      dmda_record(ts, erase(f), record, erase(callback_probe().ifunction_dispatcher),
+      dmda_record(ts, as_plain_function(f), record, as_plain_function(callback_probe().ifunction_dispatcher),
                   "implicit function", "TSSetIFunction", "DMDATSSetIFunctionLocal", why);
   if (!c) return std::nullopt;
   if (c->ifunctionlocalimode != INSERT_VALUES) {

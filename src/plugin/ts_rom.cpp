@@ -358,38 +358,41 @@ void choose_hyper_reduction(TS ts, const TsRomOptions& o, const ModelFile& m, co
   route.hyper = std::make_unique<HyperReducedGalerkinRom>(*route.model, *m.reducer, *route.hr);
 }
 
-// The Galerkin set-up for the program's current right-hand side and these options: the one
-// kept with the model when it still fits, else built (and kept).
+// The set-up kept in `slot` when it was built for the program's function f (with context ctx)
+// and these options, else one built by `build` (and kept).
+template <class Build>
+const GalerkinSetup& kept_setup(std::unique_ptr<GalerkinSetup>& slot, void (*f)(), void* ctx, const TsRomOptions& o,
+                                Build build) {
+  if (slot && slot->built_for(f, ctx, o)) return *slot;
+  auto g = std::make_unique<GalerkinSetup>();
+  g->key(f, ctx, o);
+  build(*g);
+  slot = std::move(g);
+  return *slot;
+}
+
+// The Galerkin set-up for the program's current right-hand side and these options.
 const GalerkinSetup& galerkin_setup(TS ts, const TsRomOptions& o, Prepared& p) {
   TSRHSFunction rhs = nullptr;
   void* context = nullptr;
   METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, &context));
-  const GalerkinSetup* kept = p.galerkin.get();
-  if (kept && kept->built_for(reinterpret_cast<void (*)()>(rhs), context, o)) return *kept;
-  auto g = std::make_unique<GalerkinSetup>();
-  g->key(reinterpret_cast<void (*)()>(rhs), context, o);
-  g->model = std::make_unique<ApplicationModel>(ts, *p.state, TimeGrid{});
-  choose_hyper_reduction(ts, o, p.m, p.state->rows(), *g);
-  if (!g->hyper)
-    g->fast = std::make_unique<ApplicationGalerkin>(
-        ts, *p.state, *p.m.reducer, o.damping >= 0 ? o.damping : default_manifold_damping(*p.m.reducer));
-  p.galerkin = std::move(g);
-  return *p.galerkin;
+  return kept_setup(p.galerkin, reinterpret_cast<void (*)()>(rhs), context, o, [&](GalerkinSetup& g) {
+    g.model = std::make_unique<ApplicationModel>(ts, *p.state, TimeGrid{});
+    choose_hyper_reduction(ts, o, p.m, p.state->rows(), g);
+    if (!g.hyper)
+      g.fast = std::make_unique<ApplicationGalerkin>(
+          ts, *p.state, *p.m.reducer, o.damping >= 0 ? o.damping : default_manifold_damping(*p.m.reducer));
+  });
 }
 
 // The implicit route's hyper-reduced set-up for the program's current implicit function and
-// these options: kept with the model, as galerkin_setup's.
+// these options.
 const GalerkinSetup& implicit_hyper_setup(TS ts, const TsRomOptions& o, Prepared& p) {
   TSIFunction ifunction = nullptr;
   void* context = nullptr;
   METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifunction, &context));
-  const GalerkinSetup* kept = p.implicit_hyper.get();
-  if (kept && kept->built_for(reinterpret_cast<void (*)()>(ifunction), context, o)) return *kept;
-  auto g = std::make_unique<GalerkinSetup>();
-  g->key(reinterpret_cast<void (*)()>(ifunction), context, o);
-  choose_implicit_hyper_reduction(ts, o, p, *g);
-  p.implicit_hyper = std::move(g);
-  return *p.implicit_hyper;
+  return kept_setup(p.implicit_hyper, reinterpret_cast<void (*)()>(ifunction), context, o,
+                    [&](GalerkinSetup& g) { choose_implicit_hyper_reduction(ts, o, p, g); });
 }
 
 // Whether a solve with these options takes a Galerkin route that galerkin_setup serves.
