@@ -77,8 +77,9 @@ struct TsRomOptions {
 // and kept for later solves.
 // The implicit route's hyper-reduced form (HyperReducedImplicit) is kept the same way.
 struct GalerkinSetup {
-  void (*function)() = nullptr;  // what it was built for: the program's f (or F) and options
-  void* context = nullptr;
+  void (*function)() = nullptr;  // what it was built for: the program's f (or F) and options,
+  void* context = nullptr;       // and the state of its RHS Jacobian (a linear program's operator,
+  PetscObjectState operator_state = -1;  // projected once: reassembling it invalidates the set-up)
   std::string hr_method, implicit_method;
   PetscInt hr_points = 0;
   PetscReal damping = -1;
@@ -89,13 +90,14 @@ struct GalerkinSetup {
   std::unique_ptr<HyperReducedImplicit> hyper_implicit;  // F at the rows by the program's local callback
   std::string hr_unused;                           // why the model's hyper-reduction is not used
 
-  bool built_for(void (*f)(), void* ctx, const TsRomOptions& o) const {
-    return function == f && context == ctx && hr_method == o.hr_method && hr_points == o.hr_points &&
-           damping == o.damping && implicit_method == o.implicit_method;
+  bool built_for(void (*f)(), void* ctx, PetscObjectState state, const TsRomOptions& o) const {
+    return function == f && context == ctx && operator_state == state && hr_method == o.hr_method &&
+           hr_points == o.hr_points && damping == o.damping && implicit_method == o.implicit_method;
   }
-  void key(void (*f)(), void* ctx, const TsRomOptions& o) {
+  void key(void (*f)(), void* ctx, PetscObjectState state, const TsRomOptions& o) {
     function = f;
     context = ctx;
+    operator_state = state;
     hr_method = o.hr_method;
     hr_points = o.hr_points;
     damping = o.damping;
@@ -361,11 +363,11 @@ void choose_hyper_reduction(TS ts, const TsRomOptions& o, const ModelFile& m, co
 // The set-up kept in `slot` when it was built for the program's function f (with context ctx)
 // and these options, else one built by `build` (and kept).
 template <class Build>
-const GalerkinSetup& kept_setup(std::unique_ptr<GalerkinSetup>& slot, void (*f)(), void* ctx, const TsRomOptions& o,
-                                Build build) {
-  if (slot && slot->built_for(f, ctx, o)) return *slot;
+const GalerkinSetup& kept_setup(std::unique_ptr<GalerkinSetup>& slot, void (*f)(), void* ctx, PetscObjectState state,
+                                const TsRomOptions& o, Build build) {
+  if (slot && slot->built_for(f, ctx, state, o)) return *slot;
   auto g = std::make_unique<GalerkinSetup>();
-  g->key(f, ctx, o);
+  g->key(f, ctx, state, o);
   build(*g);
   slot = std::move(g);
   return *slot;
@@ -376,7 +378,11 @@ const GalerkinSetup& galerkin_setup(TS ts, const TsRomOptions& o, Prepared& p) {
   TSRHSFunction rhs = nullptr;
   void* context = nullptr;
   METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, &context));
-  return kept_setup(p.galerkin, reinterpret_cast<void (*)()>(rhs), context, o, [&](GalerkinSetup& g) {
+  Mat A = nullptr;
+  PetscObjectState state = -1;
+  METAROM_PETSC(TSGetRHSJacobian(ts, &A, nullptr, nullptr, nullptr));
+  if (A) METAROM_PETSC(PetscObjectStateGet(reinterpret_cast<PetscObject>(A), &state));
+  return kept_setup(p.galerkin, reinterpret_cast<void (*)()>(rhs), context, state, o, [&](GalerkinSetup& g) {
     g.model = std::make_unique<ApplicationModel>(ts, *p.state, TimeGrid{});
     choose_hyper_reduction(ts, o, p.m, p.state->rows(), g);
     if (!g.hyper)
@@ -391,7 +397,7 @@ const GalerkinSetup& implicit_hyper_setup(TS ts, const TsRomOptions& o, Prepared
   TSIFunction ifunction = nullptr;
   void* context = nullptr;
   METAROM_PETSC(TSGetIFunction(ts, nullptr, &ifunction, &context));
-  return kept_setup(p.implicit_hyper, reinterpret_cast<void (*)()>(ifunction), context, o,
+  return kept_setup(p.implicit_hyper, reinterpret_cast<void (*)()>(ifunction), context, -1, o,
                     [&](GalerkinSetup& g) { choose_implicit_hyper_reduction(ts, o, p, g); });
 }
 
