@@ -13,9 +13,11 @@ ApplicationGalerkin::ApplicationGalerkin(TS ts, const AppState& state, const Red
   // A linear application: project its constant operator once.
   TSRHSFunction rhs = nullptr;
   TSRHSJacobian jac = nullptr;
-  Mat A = nullptr;
   METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
-  METAROM_PETSC(TSGetRHSJacobian(ts, &A, nullptr, &jac, nullptr));
+  METAROM_PETSC(TSGetRHSJacobian(ts, nullptr, nullptr, &jac, nullptr));
+  // The program's own matrix, as TSComputeRHSFunctionLinear multiplies by: TSGetRHSJacobian's
+  // is the SNES's, which TSSetUp replaces by a copy for a constant Jacobian.
+  Mat A = ts->Arhs;
   if (rhs == TSComputeRHSFunctionLinear && jac == TSComputeRHSJacobianConstant && A) {
     const Index K = basis_.V().cols();
     Matrix AV(basis_.V().rows(), K + 1);

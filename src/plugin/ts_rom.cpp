@@ -378,10 +378,8 @@ const GalerkinSetup& galerkin_setup(TS ts, const TsRomOptions& o, Prepared& p) {
   TSRHSFunction rhs = nullptr;
   void* context = nullptr;
   METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, &context));
-  Mat A = nullptr;
-  PetscObjectState state = -1;
-  METAROM_PETSC(TSGetRHSJacobian(ts, &A, nullptr, nullptr, nullptr));
-  if (A) METAROM_PETSC(PetscObjectStateGet(reinterpret_cast<PetscObject>(A), &state));
+  PetscObjectState state = -1;  // of the program's RHS matrix (ApplicationGalerkin projects it)
+  if (ts->Arhs) METAROM_PETSC(PetscObjectStateGet(reinterpret_cast<PetscObject>(ts->Arhs), &state));
   return kept_setup(p.galerkin, reinterpret_cast<void (*)()>(rhs), context, state, o, [&](GalerkinSetup& g) {
     g.model = std::make_unique<ApplicationModel>(ts, *p.state, TimeGrid{});
     choose_hyper_reduction(ts, o, p.m, p.state->rows(), g);
