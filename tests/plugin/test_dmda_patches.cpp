@@ -213,3 +213,93 @@ TEST_CASE("a DMDA local implicit function on patches equals the full evaluation 
   REQUIRE(TSDestroy(&ts) == 0);
   REQUIRE(DMDestroy(&da) == 0);
 }
+
+namespace {
+// 1-D and 3-D callbacks: every neighbour within the stencil width (a star's arms in 3-D), each
+// with its own weight, skipping those beyond a bounded edge.
+PetscErrorCode patch_test_rhs_1d(DMDALocalInfo* info, PetscReal t, void* in, void* out, void*) {
+  auto x = static_cast<const PatchPoint*>(in);
+  auto f = static_cast<PatchPoint*>(out);
+  PetscFunctionBeginUser;
+  for (PetscInt i = info->xs; i < info->xs + info->xm; ++i) {
+    PatchPoint g = {t + std::sin(x[i].u), std::cos(x[i].v) + 0.01 * i};
+    for (PetscInt d = -info->sw; d <= info->sw; ++d) {
+      const PetscInt ii = i + d;
+      if (d == 0 || (info->bx != DM_BOUNDARY_PERIODIC && (ii < 0 || ii >= info->mx))) continue;
+      g.u += (1 + 0.1 * d) * x[ii].u * x[ii].v;
+      g.v -= (1 + 0.2 * d) * x[ii].u;
+    }
+    f[i] = g;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode patch_test_rhs_3d(DMDALocalInfo* info, PetscReal t, void* in, void* out, void*) {
+  auto x = static_cast<const PatchPoint***>(in);
+  auto f = static_cast<PatchPoint***>(out);
+  PetscFunctionBeginUser;
+  for (PetscInt k = info->zs; k < info->zs + info->zm; ++k)
+    for (PetscInt j = info->ys; j < info->ys + info->ym; ++j)
+      for (PetscInt i = info->xs; i < info->xs + info->xm; ++i) {
+        PatchPoint g = {t + std::sin(x[k][j][i].u), std::cos(x[k][j][i].v) + 0.01 * (i + 2 * j + 3 * k)};
+        const PetscInt arms[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
+        for (int a = 0; a < 6; ++a) {
+          const PetscInt ii = i + arms[a][0], jj = j + arms[a][1], kk = k + arms[a][2];
+          if (ii < 0 || ii >= info->mx || jj < 0 || jj >= info->my ||
+              (info->bz != DM_BOUNDARY_PERIODIC && (kk < 0 || kk >= info->mz)))
+            continue;
+          g.u += (1 + 0.1 * a) * x[kk][jj][ii].u * x[kk][jj][ii].v;
+          g.v -= (1 + 0.2 * a) * x[kk][jj][ii].u;
+        }
+        f[k][j][i] = g;
+      }
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+TEST_CASE("DMDA local right-hand sides on patches in 1-D and 3-D equal the full evaluation", "[plugin][hyper][mpi]") {
+  for (const int dim : {1, 3}) {
+    INFO("dimension " << dim);
+    const PetscInt dof = 2, M = 9, N = 4, P = 5;
+    DM da;
+    TS ts;
+    Vec x, F;
+    if (dim == 1)
+      REQUIRE(DMDACreate1d(PETSC_COMM_WORLD, DM_BOUNDARY_PERIODIC, M, dof, 2, nullptr, &da) == 0);
+    else
+      REQUIRE(DMDACreate3d(PETSC_COMM_WORLD, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_PERIODIC,
+                           DMDA_STENCIL_STAR, M, N, P, PETSC_DECIDE, PETSC_DECIDE, PETSC_DECIDE, dof, 1, nullptr,
+                           nullptr, nullptr, &da) == 0);
+    REQUIRE(DMSetUp(da) == 0);
+    REQUIRE(TSCreate(PETSC_COMM_WORLD, &ts) == 0);
+    REQUIRE(TSSetDM(ts, da) == 0);
+    REQUIRE(DMDATSSetRHSFunctionLocal(da, INSERT_VALUES, dim == 1 ? patch_test_rhs_1d : patch_test_rhs_3d, nullptr) ==
+            0);
+    REQUIRE(DMCreateGlobalVector(da, &x) == 0);
+    REQUIRE(VecDuplicate(x, &F) == 0);
+    {
+      const AppState state(ts, x);
+      const RowPartition& rows = state.rows();
+      const long long n = rows.global;
+      const Matrix all = test::random_matrix(n, 1, 31, 0.7);
+      state.from_rows(all.middleRows(rows.begin, rows.local()).col(0), x);
+      REQUIRE(TSComputeRHSFunction(ts, 0.2, x, F) == 0);
+      const Matrix full = state.to_rows(F);
+      std::string why;
+      const auto local = DmdaLocalRhs::find(ts, why);
+      REQUIRE(local);
+      // The first and last points, one in the middle, both fields.
+      const std::vector<long long> at = {0, 1, n / 2, n / 2 + 1, n - 2, n - 1, (n / 3) / 2 * 2};
+      const DmdaPatchRhs sampled(ts, *local, at);
+      const Matrix xs = sample_rows(state.to_rows(x), rows, sampled.stencil());
+      const Vector got = sampled.rhs(0.2, xs.col(0));
+      const Matrix want = sample_rows(full, rows, at);
+      INFO("patches\n" << got.transpose() << "\nfull evaluation\n" << want.col(0).transpose());
+      CHECK((got - want.col(0)).norm() <= 1e-14 * want.norm());
+    }
+    REQUIRE(VecDestroy(&F) == 0);
+    REQUIRE(VecDestroy(&x) == 0);
+    REQUIRE(TSDestroy(&ts) == 0);
+    REQUIRE(DMDestroy(&da) == 0);
+  }
+}
