@@ -68,6 +68,7 @@ struct TsRomOptions {
   std::string hr_method = "auto";
   PetscInt hr_points = 0;  // 0: the file's rows (or one per mode); more: oversampled
   bool hr_explicit() const { return hr_method == "deim" || hr_method == "qdeim"; }
+  bool hr_requested() const { return hr_explicit() || hr_points > 0; }  // an error if it cannot be had
 };
 
 // The explicit Galerkin routes' offline set-up for one program right-hand side and one set of
@@ -278,7 +279,7 @@ void check_options(const TsRomOptions& o) {
 // The model's sample rows, or rows chosen anew from its basis W by -ts_rom_hr_method deim|qdeim
 // and -ts_rom_hr_points.
 std::shared_ptr<const HyperReduction> rows_for_run(const TsRomOptions& o, const ModelFile& m, const RowPartition& rows) {
-  if (!o.hr_explicit() && o.hr_points == 0) return m.hyper_reduction;
+  if (!o.hr_requested()) return m.hyper_reduction;
   auto chosen = std::make_shared<HyperReduction>(*m.hyper_reduction);
   if (chosen->ecsw())
     throw Error("TS rom: -ts_rom_hr_method/-ts_rom_hr_points: " + o.model +
@@ -307,7 +308,7 @@ std::string hyper_reduction_missing(const TsRomOptions& o, const ModelFile& m) {
 // The note -ts_view shows when the model's hyper-reduction cannot serve the run for the reason
 // `why`; an error instead when the options asked for hyper-reduction.
 std::string hyper_reduction_unavailable(const TsRomOptions& o, const std::string& why) {
-  if (o.hr_explicit() || o.hr_points > 0)
+  if (o.hr_requested())
     throw Error(fmt::format("TS rom: -ts_rom_hr_{}: {}", o.hr_points > 0 ? "points" : "method " + o.hr_method, why));
   return "the model's hyper-reduction is not used: " + why;
 }
@@ -317,7 +318,7 @@ std::string hyper_reduction_unavailable(const TsRomOptions& o, const std::string
 // when -ts_rom_hr_method asked for it). Kept with the model, as galerkin_setup.
 void choose_implicit_hyper_reduction(TS ts, const TsRomOptions& o, const Prepared& p, GalerkinSetup& route) {
   const ModelFile& m = p.m;
-  if (o.hr_method == "none" || (!m.hyper_reduction && !o.hr_explicit())) return;
+  if (o.hr_method == "none" || (!m.hyper_reduction && !o.hr_requested())) return;
   std::string why = hyper_reduction_missing(o, m);
   TSRHSFunction rhs = nullptr;
   METAROM_PETSC(TSGetRHSFunction(ts, nullptr, &rhs, nullptr));
@@ -349,7 +350,7 @@ void choose_implicit_hyper_reduction(TS ts, const TsRomOptions& o, const Prepare
 // otherwise `hr_unused` says why (an error when -ts_rom_hr_method asked for it).
 void choose_hyper_reduction(TS ts, const TsRomOptions& o, const ModelFile& m, const RowPartition& rows,
                             GalerkinSetup& route) {
-  if (o.hr_method == "none" || (!m.hyper_reduction && !o.hr_explicit())) return;
+  if (o.hr_method == "none" || (!m.hyper_reduction && !o.hr_requested())) return;
   std::string why = hyper_reduction_missing(o, m);
   if (why.empty()) DmdaLocalRhs::find(ts, why);
   if (!why.empty()) {

@@ -109,6 +109,8 @@ expect_failure "-ts_rom_hr_method deim: the program's right-hand side is a globa
   "$app" $grid -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/hr.h5" -ts_rom_hr_method deim
 expect_failure "-ts_rom_hr_points 10: hyper-reduction: 10 sample rows are fewer than the 30" \
   "$app" $grid -local -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/hr.h5" -ts_rom_hr_points 10
+expect_failure "-ts_rom_hr_points: $dir/lin_pod.h5 carries no hyper-reduction" \
+  "$app" $grid -linear -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/lin_pod.h5" -ts_rom_hr_points 30
 expect_failure "carries no hyper-reduction" \
   "$app" $grid -local -dll_append "$lib" -ts_type rom -ts_rom_model "$dir/pod.h5" -ts_rom_hr_method deim
 
