@@ -631,8 +631,9 @@ PetscErrorCode set_from_options(TS ts, PetscOptionItems* PetscOptionsObject) {
                              "more than this (relative to max|x|)",
                              "TS", s.dae_tolerance, &s.dae_tolerance, nullptr));
   PetscCall(option_string(PetscOptionsObject, "-ts_rom_hr_method",
-                          "Hyper-reduction on the Galerkin route of a program with a DMDA local right-hand side: auto "
-                          "(the model file's sample rows), none, or deim, qdeim (rows chosen anew from its basis)",
+                          "Hyper-reduction of a program whose right-hand side or implicit function is a DMDA local "
+                          "callback: auto (the model file's sample rows), none, or deim, qdeim (rows chosen anew from "
+                          "its basis)",
                           "TS", s.hr_method));
   PetscCall(PetscOptionsInt("-ts_rom_hr_points",
                             "Hyper-reduction: sample rows chosen anew from the model's basis (0: the file's; more than "
