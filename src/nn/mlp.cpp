@@ -144,15 +144,27 @@ Matrix Mlp::backward(const Tape& tape, const Matrix& dY, Vector& grad, bool inpu
   return Matrix();
 }
 
-Matrix Mlp::input_jacobian(const Vector& x) const {
-  Tape tape;
-  forward(x, tape);
+Matrix Mlp::input_jacobian(const Vector& x) const { return value_and_jacobian(x).second; }
+
+std::pair<Vector, Matrix> Mlp::value_and_jacobian(const Vector& x) const {
+  if (x.size() != in_local(0))
+    throw Error(fmt::format("Mlp: input has {} rows, the network takes {}", x.size(), in_local(0)));
+  // Matrix-vector products on one column (a manifold ROM's right-hand side at r = 5 spends
+  // its time here): the chain rule J = W_L D_{L-1} W_{L-1} ... D_1 W_1 alongside.
+  Vector a = x;
   Matrix J = weight(0);
-  for (int l = 1; l < layer_count(); ++l) {
-    if (activation_ == Activation::tanh) J = (1.0 - tape.a[l].col(0).array().square()).matrix().asDiagonal() * J;
-    J = weight(l) * J;
+  for (int l = 0; l < layer_count(); ++l) {
+    Vector z = weight(l) * a;
+    if (l == 0 && split_ == Split::input) allreduce_sum(rows_.comm, z.data(), z.size());  // as forward()
+    z += bias(l);
+    if (l > 0) J = weight(l) * J;
+    if (l + 1 < layer_count() && activation_ == Activation::tanh) {
+      z = z.array().tanh();
+      J.array().colwise() *= 1.0 - z.array().square();  // tanh' = 1 − tanh²
+    }
+    a = std::move(z);
   }
-  return J;
+  return {std::move(a), std::move(J)};
 }
 
 namespace {
@@ -170,7 +182,8 @@ Matrix Mlp::hessian_contraction(const Vector& x, const Vector& v) const {
   const Vector d = second_derivative(*this, x);
   if (d.size() == 0) return Matrix();
   const Vector c = d.cwiseProduct(weight(1).transpose() * v);
-  return weight(0).transpose() * c.asDiagonal() * weight(0);
+  const Matrix cW = c.asDiagonal() * weight(0);  // formed first: one BLAS product below, not a lazy triple
+  return weight(0).transpose() * cW;
 }
 
 Matrix Mlp::jacobian_derivative(const Vector& x, const Vector& w) const {
@@ -178,7 +191,8 @@ Matrix Mlp::jacobian_derivative(const Vector& x, const Vector& w) const {
   const Vector d = second_derivative(*this, x);
   if (d.size() == 0) return Matrix();
   const Vector c = d.cwiseProduct(weight(0) * w);
-  return weight(1) * c.asDiagonal() * weight(0);
+  const Matrix cW = c.asDiagonal() * weight(0);
+  return weight(1) * cW;
 }
 
 void Mlp::save(h5::Group& g) const {

@@ -221,6 +221,40 @@ TEST_CASE("the least-squares solve is the pseudo-inverse, also when J loses rank
                       {"zero J", "Jacobian is zero"});
 }
 
+TEST_CASE("the damped solve is the ridge solution with μ = δ λ_max fixed at the first call", "[rom][manifold]") {
+  // (JᵀJ + μI)⁻¹Jᵀb is the least-squares solution of [J; √μ I] x = [b; 0], computed here by
+  // a QR of that stacked matrix (independent of the normal equations the solve uses); a
+  // rank-deficient J (where the undamped solve needs its pseudo-inverse path) included.
+  // Normal equations lose cond(N + μI)·ε: cond ≤ (λ_max + μ)/μ ≈ 1e3 here, 1e5 for the
+  // second call's 100 N, so 1e-10 relative bounds both with room.
+  Matrix J = test::random_matrix(9, 4, 5);
+  const Vector b = test::random_matrix(9, 1, 6).col(0);
+  for (const bool deficient : {false, true}) {
+    INFO((deficient ? "rank 3" : "full rank"));
+    if (deficient) J.col(3) = J.col(0) - 2 * J.col(1);
+    DampedNormalSolve solve;
+    solve.delta = 1e-3;
+    const Matrix N = J.transpose() * J;
+    const double mu = 1e-3 * Eigen::SelfAdjointEigenSolver<Matrix>(N).eigenvalues().maxCoeff();
+    const Vector x = solve(N, J.transpose() * b, "test");
+    Matrix A(13, 4);
+    A << J, std::sqrt(mu) * Matrix::Identity(4, 4);
+    Vector rhs = Vector::Zero(13);
+    rhs.head(9) = b;
+    const Vector ref = A.householderQr().solve(rhs);
+    CHECK((x - ref).norm() < 1e-10 * ref.norm());
+    // μ stays the first call's: a second J scaled by 10 is damped by the same μ.
+    const Vector x10 = solve(100 * N, 100 * J.transpose() * b, "test");
+    A.topRows(9) *= 10;
+    CHECK((x10 - A.householderQr().solve(Vector(rhs * 10))).norm() < 1e-10 * ref.norm());
+  }
+  DampedNormalSolve damped;
+  damped.delta = 1e-4;
+  Matrix bad = Matrix::Identity(2, 2);
+  bad(0, 1) = bad(1, 0) = std::nan("");
+  test::require_error([&] { damped(bad, Vector::Ones(2), "nan J"); }, {"nan J", "not finite"});
+}
+
 TEST_CASE("the analytic manifold Galerkin Jacobian matches finite differences", "[rom][manifold][jacobian][mpi]") {
   // With a POD stage and one hidden layer: exact (second derivatives of the network), on a
   // linear (heat) and a quadratic (QG) model; POD through the direct route: exact as well.

@@ -6,6 +6,7 @@
 // matrix products. All parameters live in one flat vector [W₁, b₁, W₂, b₂, ...] (each W
 // column-major) so optimizers see a plain vector.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metarom/io/row_partition.hpp"
@@ -76,6 +77,9 @@ class Mlp {
   Matrix backward(const Tape& tape, const Matrix& dY, Vector& grad, bool input_gradient = true) const;
   // ∂output/∂input at one input: output_dim x input_dim.
   Matrix input_jacobian(const Vector& x) const;
+  // The output and that Jacobian from one forward pass (a manifold ROM needs both at every
+  // right-hand side: computing them apart ran the forward pass, and its tanh, twice).
+  std::pair<Vector, Matrix> value_and_jacobian(const Vector& x) const;
   // Second derivatives at one input, for networks of at most one hidden layer that are not
   // split (the paper's (5.1), y = W₂σ(W₁x + b₁) + b₂): with z = W₁x + b₁ and σ'' = −2t(1 − t²)
   // for tanh (0 for the identity),

@@ -66,6 +66,9 @@ class NeuralReducer : public Reducer {
   const Normalization* normalization() const override { return &norm_; }
   Matrix network_decode(const Matrix& U) const override { return decoder_.forward(U); }
   Matrix network_jacobian(const Vector& u) const override { return decoder_.input_jacobian(u); }
+  std::pair<Vector, Matrix> network_decode_jacobian(const Vector& u) const override {
+    return decoder_.value_and_jacobian(u);
+  }
   int latent_dim() const override { return decoder_.input_dim(); }
   void set_latent_dim(int r) override { settings_.latent_dim = r; }
   void set_progress(bool on) override { settings_.train.progress = on; }

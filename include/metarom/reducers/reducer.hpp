@@ -6,6 +6,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metarom/io/row_partition.hpp"
@@ -67,6 +68,10 @@ class Reducer {
   virtual const Normalization* normalization() const { return nullptr; }
   virtual Matrix network_decode(const Matrix& U) const { return decode(U); }
   virtual Matrix network_jacobian(const Vector& u) const { return decoder_jacobian(u); }
+  // Both at one u (neural reducers: from one forward pass).
+  virtual std::pair<Vector, Matrix> network_decode_jacobian(const Vector& u) const {
+    return {network_decode(u).col(0), network_jacobian(u)};
+  }
   // Second derivatives of ψ where the network provides them (Mlp::hessian_contraction and
   // jacobian_derivative: Σ_k v_k ∇²ψ_k and Σ_m w_m ∂(∂ψ/∂u)/∂u_m); empty matrices otherwise.
   virtual Matrix network_hessian_contraction(const Vector&, const Vector&) const { return Matrix(); }
