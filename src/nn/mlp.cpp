@@ -116,7 +116,7 @@ Matrix Mlp::forward(const Matrix& X, Tape& tape) const {
     Matrix z = weight(l) * tape.a[l];
     if (l == 0 && split_ == Split::input) reduce(z);  // the one allreduce of a forward pass
     z.colwise() += bias(l);
-    if (l + 1 < layer_count() && activation_ == Activation::tanh) z = z.array().tanh().matrix();
+    if (l + 1 < layer_count() && activation_ == Activation::tanh) z = tanh_activation(z);
     tape.a[l + 1] = std::move(z);
   }
   return tape.a.back();
@@ -159,7 +159,7 @@ std::pair<Vector, Matrix> Mlp::value_and_jacobian(const Vector& x) const {
     z += bias(l);
     if (l > 0) J = weight(l) * J;
     if (l + 1 < layer_count() && activation_ == Activation::tanh) {
-      z = z.array().tanh();
+      z = tanh_activation(z);
       J.array().colwise() *= 1.0 - z.array().square();  // tanh' = 1 − tanh²
     }
     a = std::move(z);
@@ -172,7 +172,7 @@ namespace {
 Vector second_derivative(const Mlp& net, const Vector& x) {
   if (net.layer_count() != 2 || net.split() != Mlp::Split::none) return Vector();
   if (net.hidden_activation() == Mlp::Activation::identity) return Vector::Zero(net.widths()[1]);
-  const Vector t = (net.weight(0) * x + net.bias(0)).array().tanh();
+  const Vector t = tanh_activation(Vector(net.weight(0) * x + net.bias(0)));
   return (-2 * t.array() * (1 - t.array().square())).matrix();
 }
 }  // namespace

@@ -19,7 +19,7 @@ GaussNewtonEncoder::GaussNewtonEncoder(const Mlp& decoder)
 Matrix GaussNewtonEncoder::hidden(const Matrix& U) const {
   Matrix Z = dec_.weight(0) * U;
   Z.colwise() += dec_.bias(0);
-  return linear_ ? Z : Matrix(Z.array().tanh());
+  return linear_ ? Z : tanh_activation(Z);
 }
 
 Matrix GaussNewtonEncoder::slopes(const Matrix& T) const {
