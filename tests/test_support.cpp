@@ -12,6 +12,7 @@
 
 #include "metarom/error.hpp"
 #include "metarom/io/hdf5_file.hpp"
+#include "metarom/linalg/empirical_interpolation.hpp"
 
 namespace metarom::test {
 
@@ -220,6 +221,30 @@ void replace_with_doubles(h5::Group& g, const std::string& name, std::vector<hsi
   H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
   H5Dclose(ds);
   H5Sclose(space);
+}
+
+std::vector<long long> check_sampled_rhs(const FullOrderModel& model, const Vector& x, const std::vector<long long>& at,
+                                         double tolerance) {
+  const RowPartition& rows = model.rows();
+  const auto sampled = model.sampled_rhs(at);
+  REQUIRE(sampled);
+  CHECK(sampled->rows() == at);
+  const Matrix xs = sample_rows(x, rows, sampled->stencil());
+  const Vector f = sampled->rhs(0.0, xs.col(0));
+  const Matrix full = sample_rows(model.rhs(0.0, x), rows, at);
+  REQUIRE(f.size() == static_cast<Index>(at.size()));
+  CHECK((f - full.col(0)).cwiseAbs().maxCoeff() <= tolerance * full.cwiseAbs().maxCoeff());
+  const Matrix J = sampled->jacobian(0.0, xs.col(0));
+  REQUIRE(J.rows() == static_cast<Index>(at.size()));
+  REQUIRE(J.cols() == static_cast<Index>(sampled->stencil().size()));
+  Matrix E = Matrix::Zero(rows.local(), J.cols());
+  for (Index q = 0; q < J.cols(); ++q) {
+    const long long g = sampled->stencil()[static_cast<size_t>(q)];
+    if (g >= rows.begin && g < rows.end) E(g - rows.begin, q) = 1.0;
+  }
+  const Matrix Jfull = sample_rows(model.apply_jacobian(0.0, x, E), rows, at);
+  CHECK((J - Jfull).cwiseAbs().maxCoeff() <= tolerance * Jfull.cwiseAbs().maxCoeff());
+  return sampled->stencil();
 }
 
 }  // namespace metarom::test

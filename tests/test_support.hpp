@@ -14,6 +14,7 @@
 
 #include "metarom/io/snapshots.hpp"
 #include "metarom/models/heat.hpp"
+#include "metarom/models/model.hpp"
 #include "metarom/nn/mlp.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/rom/model_file.hpp"
@@ -119,5 +120,13 @@ Vector geometric_spectrum(Index count, double ratio, double first = 1);
 // A matrix with known singular values: U diag(sigma) Vᵀ with orthonormal U (n x k) and V
 // (N x k) from seeded Householder QRs (the same on every rank).
 Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsigned seed, Matrix* U = nullptr);
+
+// A model's sampled f and its Jacobian (FullOrderModel::sampled_rhs) at the global rows `at`
+// from the state's values on the sample's stencil, against the full evaluation at x (local
+// rows): f at those rows, and ∂f/∂x applied to the stencil rows' unit vectors. Both are the
+// same arithmetic on the same values, so `tolerance` (relative to the largest entry) is
+// round-off of the terms. Returns the sample's stencil.
+std::vector<long long> check_sampled_rhs(const FullOrderModel& model, const Vector& x, const std::vector<long long>& at,
+                                         double tolerance);
 
 }  // namespace metarom::test

@@ -12,6 +12,7 @@
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/version.hpp"
+#include "models/five_point_sample.hpp"
 #include "models/nonlinear_ode.hpp"
 
 namespace metarom {
@@ -301,6 +302,56 @@ Vector BurgersModel::initial_state() const {
 Matrix BurgersModel::rhs(double, const Matrix& X) const {
   const Impl& m = *impl_;
   return m.columns(X, nullptr, [&](Vec in, Vec, Vec out) { m.rhs(in, out); });
+}
+
+namespace {
+// f at sample rows (row = field + 2(i + (nx−2) j)): field q at the point, its west and south
+// neighbours (upwind convection with the point's velocity) and the 5-point Laplacian.
+class BurgersSample : public SampledRhs {
+ public:
+  BurgersSample(const BurgersConfig& c, double hx, double hy, const std::vector<long long>& rows)
+      : hx_(hx), hy_(hy), cx_(1 / c.re / (hx * hx)), cy_(1 / c.re / (hy * hy)),
+        grid_(c.nx - 2, c.ny - 2, 2, rows, "burgers") {
+    rows_ = rows;
+    stencil_ = grid_.stencil();
+  }
+  Vector rhs(double, const Vector& x) const override {
+    Vector f(static_cast<Index>(rows_.size()));
+    for (size_t k = 0; k < rows_.size(); ++k) {
+      const int q = grid_.field(k);
+      const double u = grid_.value(x, k, FivePointSample::centre, 0), v = grid_.value(x, k, FivePointSample::centre, 1);
+      const double own = grid_.value(x, k, FivePointSample::centre, q);
+      f(static_cast<Index>(k)) = -u * (own - grid_.value(x, k, FivePointSample::west, q)) / hx_ -
+                                 v * (own - grid_.value(x, k, FivePointSample::south, q)) / hy_ +
+                                 grid_.laplacian(x, k, q, cx_, cy_);
+    }
+    return f;
+  }
+  Matrix jacobian(double, const Vector& x) const override {
+    Matrix J = Matrix::Zero(static_cast<Index>(rows_.size()), static_cast<Index>(stencil_.size()));
+    for (size_t k = 0; k < rows_.size(); ++k) {
+      const Index row = static_cast<Index>(k);
+      const int q = grid_.field(k);
+      const double u = grid_.value(x, k, FivePointSample::centre, 0), v = grid_.value(x, k, FivePointSample::centre, 1);
+      const double own = grid_.value(x, k, FivePointSample::centre, q);
+      grid_.add_laplacian(J, row, k, q, cx_, cy_);
+      J(row, grid_.at(k, FivePointSample::centre, q)) += -u / hx_ - v / hy_;
+      J(row, grid_.at(k, FivePointSample::centre, 0)) += -(own - grid_.value(x, k, FivePointSample::west, q)) / hx_;
+      J(row, grid_.at(k, FivePointSample::centre, 1)) += -(own - grid_.value(x, k, FivePointSample::south, q)) / hy_;
+      if (const int w = grid_.at(k, FivePointSample::west, q); w >= 0) J(row, w) += u / hx_;
+      if (const int s = grid_.at(k, FivePointSample::south, q); s >= 0) J(row, s) += v / hy_;
+    }
+    return J;
+  }
+
+ private:
+  double hx_, hy_, cx_, cy_;
+  FivePointSample grid_;
+};
+}  // namespace
+
+std::unique_ptr<SampledRhs> BurgersModel::sampled_rhs(const std::vector<long long>& rows) const {
+  return std::make_unique<BurgersSample>(impl_->config, impl_->hx, impl_->hy, rows);
 }
 
 Vector BurgersModel::constant_term() const { return Vector::Zero(impl_->rows.local()); }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "metarom/types.hpp"
+
 namespace metarom {
 
 class FivePointSample {
@@ -22,6 +24,15 @@ class FivePointSample {
   // The position in stencil() of field f at sample k's neighbour d; -1 on the boundary
   // (a Dirichlet zero).
   int at(size_t k, Direction d, int f) const { return at_[(k * 5 + static_cast<size_t>(d)) * dof_ + f]; }
+  // Field f at sample k's neighbour d from the stencil values x (0 on the boundary).
+  double value(const Vector& x, size_t k, Direction d, int f) const {
+    const int q = at(k, d, f);
+    return q < 0 ? 0.0 : x(q);
+  }
+  // The 5-point Laplacian cx (w − 2c + e) + cy (s − 2c + n) of field f at sample k (cy = 0:
+  // the 1-D 3-point one), and its row of ∂/∂x_stencil added into J's row `row`.
+  double laplacian(const Vector& x, size_t k, int f, double cx, double cy) const;
+  void add_laplacian(Matrix& J, Index row, size_t k, int f, double cx, double cy) const;
 
  private:
   long long mx_, my_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metarom/error.hpp"
+#include "models/five_point_sample.hpp"
 #include "models/laplacian.hpp"
 #include "models/linear_ode.hpp"
 #include "metarom/io/petsc_handle.hpp"
@@ -232,6 +233,38 @@ Matrix HeatModel::apply(const Matrix& V) const {
 }
 
 Matrix HeatModel::rhs(double, const Matrix& X) const { return apply(X); }
+
+namespace {
+// κΔ_h u at sample rows (natural ordering i + nx j, the snapshots'), from each row's point
+// and its neighbours; the 1-D grid is one row of points (no y-neighbours, cy = 0).
+class HeatSample : public SampledRhs {
+ public:
+  HeatSample(const HeatConfig& c, double hx, double hy, const std::vector<long long>& rows)
+      : cx_(c.kappa / (hx * hx)), cy_(c.dim == 2 ? c.kappa / (hy * hy) : 0.0),
+        grid_(c.nx, c.dim == 2 ? c.ny : 1, 1, rows, "heat") {
+    rows_ = rows;
+    stencil_ = grid_.stencil();
+  }
+  Vector rhs(double, const Vector& x) const override {
+    Vector f(static_cast<Index>(rows_.size()));
+    for (size_t k = 0; k < rows_.size(); ++k) f(static_cast<Index>(k)) = grid_.laplacian(x, k, 0, cx_, cy_);
+    return f;
+  }
+  Matrix jacobian(double, const Vector&) const override {
+    Matrix J = Matrix::Zero(static_cast<Index>(rows_.size()), static_cast<Index>(stencil_.size()));
+    for (size_t k = 0; k < rows_.size(); ++k) grid_.add_laplacian(J, static_cast<Index>(k), k, 0, cx_, cy_);
+    return J;
+  }
+
+ private:
+  double cx_, cy_;
+  FivePointSample grid_;
+};
+}  // namespace
+
+std::unique_ptr<SampledRhs> HeatModel::sampled_rhs(const std::vector<long long>& rows) const {
+  return std::make_unique<HeatSample>(impl_->config, impl_->h(0), impl_->h(1), rows);
+}
 
 SnapshotSet HeatModel::simulate_from(const Vector& x0, bool progress) {
   Impl& m = *impl_;

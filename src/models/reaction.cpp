@@ -172,9 +172,11 @@ class ReactionSample : public SampledRhs {
   Vector rhs(double, const Vector& x) const override {
     Vector f(static_cast<Index>(rows_.size()));
     for (size_t k = 0; k < rows_.size(); ++k)
-      f(static_cast<Index>(k)) = m_.rhs_at(value(x, k, FivePointSample::centre), value(x, k, FivePointSample::west),
-                                           value(x, k, FivePointSample::east), value(x, k, FivePointSample::south),
-                                           value(x, k, FivePointSample::north));
+      f(static_cast<Index>(k)) = m_.rhs_at(grid_.value(x, k, FivePointSample::centre, 0),
+                                           grid_.value(x, k, FivePointSample::west, 0),
+                                           grid_.value(x, k, FivePointSample::east, 0),
+                                           grid_.value(x, k, FivePointSample::south, 0),
+                                           grid_.value(x, k, FivePointSample::north, 0));
     return f;
   }
 
@@ -183,22 +185,14 @@ class ReactionSample : public SampledRhs {
     const double cx = m_.config.kappa / (m_.hx * m_.hx), cy = m_.config.kappa / (m_.hy * m_.hy);
     for (size_t k = 0; k < rows_.size(); ++k) {
       const Index row = static_cast<Index>(k);
+      grid_.add_laplacian(J, row, k, 0, cx, cy);
       const int c = grid_.at(k, FivePointSample::centre, 0);
-      J(row, c) = -2 * cx - 2 * cy + m_.config.lambda * std::exp(x(c));
-      const FivePointSample::Direction sides[4] = {FivePointSample::west, FivePointSample::east,
-                                                   FivePointSample::south, FivePointSample::north};
-      for (int s = 0; s < 4; ++s)
-        if (const int q = grid_.at(k, sides[s], 0); q >= 0) J(row, q) += s < 2 ? cx : cy;
+      J(row, c) += m_.config.lambda * std::exp(x(c));
     }
     return J;
   }
 
  private:
-  double value(const Vector& x, size_t k, FivePointSample::Direction d) const {
-    const int q = grid_.at(k, d, 0);
-    return q < 0 ? 0.0 : x(q);
-  }
-
   const ReactionModel::Impl& m_;
   FivePointSample grid_;
 };

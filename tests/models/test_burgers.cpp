@@ -2,7 +2,8 @@
 // (second order in space for diffusion, first order for the upwind convection), the
 // quadratic structure f = L x + B(x, x) against the direct right-hand side, the assembled
 // Jacobian against central differences (exact for a quadratic f), and the x <-> y mirror
-// symmetry of the whole time integration.
+// symmetry of the whole time integration; f at sample rows (hyper-reduction) against the
+// full evaluation there.
 #include <petscsys.h>
 
 #include <cmath>
@@ -193,3 +194,19 @@ TEST_CASE("Burgers with LaSDI's Gaussian initial condition lives on [-3, 3]^2", 
   bad.width = 0;
   test::require_error([&] { BurgersModel(PETSC_COMM_WORLD, bad); }, {"-burgers_width must be positive"});
 }
+
+TEST_CASE("Burgers: f and its Jacobian at sample rows of either field equal the full evaluation there",
+          "[models][burgers][mpi]") {
+  // A 9 x 9 grid (7 x 7 interior points, 98 rows): both fields at corners, edges and the
+  // interior, out of order, the same on every rank; velocities of either sign, Re = 50 so
+  // convection and diffusion weigh alike. Same arithmetic, same values: round-off.
+  BurgersConfig c;
+  c.nx = c.ny = 9;
+  c.re = 50;
+  BurgersModel model(PETSC_COMM_WORLD, c);
+  Vector x(model.rows().local());
+  for (Index r = 0; r < x.size(); ++r) x(r) = std::sin(0.43 * static_cast<double>(model.rows().begin + r) + 0.5);
+  test::check_sampled_rhs(model, x, {97, 0, 1, 13, 12, 84, 85, 48, 49, 30, 67}, 1e-12);
+  test::require_error([&] { model.sampled_rhs({98}); }, {"burgers", "sample row 98"});
+}
+

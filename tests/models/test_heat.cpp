@@ -1,7 +1,9 @@
 // tests for src/models/heat.cpp: the discrete operator against its known eigenvalues, the
-// error against the exact PDE solution, and second-order convergence under refinement.
+// error against the exact PDE solution, second-order convergence under refinement, and f at
+// sample rows (hyper-reduction) against the full evaluation there.
 #include <petscsys.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -110,3 +112,27 @@ TEST_CASE("heat configuration round-trips through provenance and rejects bad val
   a.erase("heat_steps");
   test::require_error([&] { HeatConfig::from_attributes(a, "ctx"); }, {"ctx", "'heat_steps'", "missing"});
 }
+
+TEST_CASE("heat: f and its Jacobian at sample rows equal the full evaluation there, 1-D and 2-D", "[models][heat][mpi]") {
+  // Corners, edges and the interior, out of order, the same on every rank, on a 7 x 5 grid
+  // and a 9-point line; a state of either sign. The same arithmetic on the same values:
+  // round-off of the terms (|f| ~ κ/h² ~ 1e2).
+  for (const int dim : {2, 1}) {
+    INFO("dim " << dim);
+    HeatConfig c;
+    c.dim = dim;
+    c.nx = dim == 2 ? 7 : 9;
+    c.ny = 5;
+    c.kappa = 0.7;
+    HeatModel heat(PETSC_COMM_WORLD, c);
+    Vector x(heat.rows().local());
+    for (Index r = 0; r < x.size(); ++r) x(r) = std::sin(0.61 * static_cast<double>(heat.rows().begin + r) + 0.3);
+    const std::vector<long long> at = dim == 2 ? std::vector<long long>{34, 0, 6, 28, 17, 3, 13, 21}
+                                               : std::vector<long long>{8, 0, 4, 1};
+    const std::vector<long long> stencil = test::check_sampled_rhs(heat, x, at, 1e-12);
+    // Row 17 = (3, 2) reads its four neighbours; row 0, a corner, only two (1-D: one).
+    CHECK(std::count(stencil.begin(), stencil.end(), dim == 2 ? 10 : 1) == 1);
+    test::require_error([&] { heat.sampled_rhs({heat.rows().global}); }, {"heat", "sample row"});
+  }
+}
+

@@ -74,29 +74,10 @@ TEST_CASE("reaction: the assembled Jacobian against central differences of f", "
 
 TEST_CASE("reaction: f and its Jacobian at sample rows equal the full evaluation there", "[models][reaction][mpi]") {
   ReactionModel model(PETSC_COMM_WORLD, small_reaction(6.0));
-  const RowPartition& rows = model.rows();
   const Vector x = wiggly_state(model, 0.9);
-  // Corners, edges and the interior, out of order; the same on every rank.
-  const std::vector<long long> at{0, 12, 13 * 9 - 1, 13 * 8, 5, 13 * 4 + 6, 13 * 3, 13 * 5 + 12, 40};
-  const auto sampled = model.sampled_rhs(at);
-  REQUIRE(sampled);
-  CHECK(sampled->rows() == at);
-  const Matrix xs = sample_rows(x, rows, sampled->stencil());
-  const Vector f = sampled->rhs(0.0, xs.col(0));
-  const Matrix full = sample_rows(model.rhs(0.0, x), rows, at);
-  // The same arithmetic on the same values: equal to round-off of the terms (|f| ~ 1e3).
-  CHECK((f - full.col(0)).cwiseAbs().maxCoeff() <= 1e-12 * full.cwiseAbs().maxCoeff());
-  // Jacobian rows: ∂f_at/∂x applied to the unit vectors of the stencil rows.
-  const Matrix J = sampled->jacobian(0.0, xs.col(0));
-  REQUIRE(J.rows() == static_cast<Index>(at.size()));
-  REQUIRE(J.cols() == static_cast<Index>(sampled->stencil().size()));
-  Matrix E = Matrix::Zero(rows.local(), J.cols());
-  for (Index q = 0; q < J.cols(); ++q) {
-    const long long g = sampled->stencil()[static_cast<size_t>(q)];
-    if (g >= rows.begin && g < rows.end) E(g - rows.begin, q) = 1.0;
-  }
-  const Matrix Jfull = sample_rows(model.apply_jacobian(0.0, x, E), rows, at);
-  CHECK((J - Jfull).cwiseAbs().maxCoeff() <= 1e-12 * Jfull.cwiseAbs().maxCoeff());
+  // Corners, edges and the interior, out of order; the same on every rank. The same
+  // arithmetic on the same values: equal to round-off of the terms (|f| ~ 1e3).
+  test::check_sampled_rhs(model, x, {0, 12, 13 * 9 - 1, 13 * 8, 5, 13 * 4 + 6, 13 * 3, 13 * 5 + 12, 40}, 1e-12);
   require_error([&] { model.sampled_rhs({13 * 9}); }, {"reaction", "sample row 117", "117 rows"});
 }
 

@@ -22,6 +22,7 @@
 // D⁻ the backward difference; Galerkin ROMs precompute it. Time stepping: PETSc TS, backward
 // Euler with Newton (assembled Jacobian) by default, Δt = 2/1500 to t = 2 as in NM-ROM.
 #include <memory>
+#include <vector>
 
 #include "metarom/models/model.hpp"
 
@@ -64,6 +65,9 @@ class BurgersModel : public FullOrderModel, public QuadraticStructure {
   Vector initial_state() const override;
   // The direct stencil of f(x) (independent of the polynomial parts below).
   Matrix rhs(double t, const Matrix& X) const override;
+  // f at sample rows (either field) from the two fields at each row's point and its four
+  // neighbours: upwind convection and the 5-point Laplacian, as in rhs().
+  std::unique_ptr<SampledRhs> sampled_rhs(const std::vector<long long>& rows) const override;
   // Latent ROMs default to the full model's backward Euler at its step (as NM-ROM's do):
   // the ROM then shares the full model's time-discretization error.
   std::string implicit_ts_type() const override { return "beuler"; }

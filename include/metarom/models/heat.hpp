@@ -9,6 +9,7 @@
 // modes are eigenvectors of the discrete Laplacian too, so the semi-discrete solution is
 // also a sum of the same modes.
 #include <memory>
+#include <vector>
 
 #include "metarom/models/model.hpp"
 
@@ -41,6 +42,8 @@ class HeatModel : public FullOrderModel, public LinearOperator {
   const TimeGrid& time_grid() const override;
   Vector initial_state() const override;
   Matrix rhs(double t, const Matrix& X) const override;
+  // f = κΔ_h u at sample rows from their 3- (1-D) or 5-point (2-D) neighbourhoods.
+  std::unique_ptr<SampledRhs> sampled_rhs(const std::vector<long long>& rows) const override;
   std::string implicit_ts_type() const override { return "cn"; }
   // Linear: f(x) = A x, the 5-point (or 3-point) Laplacian times κ.
   const LinearOperator* linear_operator() const override { return this; }
