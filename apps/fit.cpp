@@ -246,8 +246,8 @@ int cmd_fit(const std::string& operand) {
                   ", but its provenance names none metarom can rebuild");
     if (fom && hr_settings.enabled() && !fom->sampled_rhs({0}))
       throw Error("-hr_method: model '" + fom->name() +
-                  "' cannot evaluate its right-hand side at sample rows alone (reaction can; a linear or quadratic "
-                  "model's Galerkin ROM is free of n without it)");
+                  "' cannot evaluate its right-hand side at sample rows alone (reaction, heat and Burgers can; QG "
+                  "reads a Poisson solution over the whole grid, and its Galerkin ROM is free of n without it)");
   }
   const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
   // The recorded right-hand side (the plugin's -ts_trajectory_metarom_rhs): exact latent

@@ -211,7 +211,10 @@ assert h["rom_rel_error"] <= 1.1 * g["rom_rel_error"], (h["rom_rel_error"], g["r
 print("galerkin-hr", h["rom_rel_error"], "galerkin", g["rom_rel_error"])
 PY
 expect_failure "no hyper-reduction" rom -m "$dir/repod.h5" -rom_type galerkin-hr
-expect_failure "cannot evaluate its right-hand side at sample rows" fit pod -i "$dir/bu.h5" -o "$dir/x.h5" -r 4 -hr_method deim
+expect_failure "cannot evaluate its right-hand side at sample rows" fit pod -i "$dir/qg_train.h5" -o "$dir/x.h5" -r 4 -hr_method deim
+# Burgers samples f at rows too (both fields at a point and its neighbours).
+run fit pod -i "$dir/bu.h5" -o "$dir/buhr.h5" -r 4 -hr_method deim -hr_modes 4 -json > "$dir/buhr.json" 2>"$dir/buhr.err" \
+  && grep -q '"hyper_reduction"' "$dir/buhr.json" && ok || fail "fit -hr_method on Burgers: $(cat "$dir/buhr.err")"
 expect_failure "-hr_points 3 is fewer than the 10 modes" fit pod -i "$dir/re.h5" -o "$dir/x.h5" -r 4 -hr_method deim -hr_modes 10 -hr_points 3
 
 # Parametric sets: a sweep (a 2 x 2 grid) into one set, merged with a run written alone, split

@@ -9,7 +9,6 @@
 #include <random>
 
 #include "metarom/error.hpp"
-#include "metarom/linalg/empirical_interpolation.hpp"
 #include "metarom/models/reaction.hpp"
 #include "test_support.hpp"
 
