@@ -14,7 +14,7 @@
 // apart), the time per latent step, and the time of one evaluation of the latent right-hand
 // side and its Jacobian (the part of a step that could grow with n). One JSON line at the end.
 //   metarom_bench_hyper_reduction [-reaction_nx 192 -reaction_ny 192 -reaction_lambda 6 ...]
-//       [-bench_r 10] [-bench_hr_modes 20] [-bench_hr_points 0] [-bench_hr_method deim]
+//       [-bench_r 10] [-bench_hr_modes 0 (max(20, 2r))] [-bench_hr_points 0] [-bench_hr_method deim]
 #include <fmt/format.h>
 #include <petscsys.h>
 
@@ -121,7 +121,7 @@ void run() {
   // snapshots hold and the second do not.
   double start = wall(comm);
   const Matrix Fp = projected_rhs_snapshots(model, pod, s);
-  const HyperReduction hr = HyperReduction::fit(Fp, s.rows, hs);
+  const HyperReduction hr = HyperReduction::fit(Fp, s.rows, hs, pod.latent_dim());
   const HyperReducedGalerkinRom hyper(model, pod, hr);
   const double hr_offline = wall(comm) - start;
   const double hr_training = hr.training_error(Fp, s.rows);
@@ -135,7 +135,7 @@ void run() {
   const double ecsw_offline = wall(comm) - start;
   start = wall(comm);
   const Matrix F = model.rhs(0.0, s.X);  // the right-hand side is autonomous
-  const HyperReduction hr_states = HyperReduction::fit(F, s.rows, hs);
+  const HyperReduction hr_states = HyperReduction::fit(F, s.rows, hs, pod.latent_dim());
   const HyperReducedGalerkinRom hyper_states(model, pod, hr_states);
   const double hr_states_offline = wall(comm) - start;
 

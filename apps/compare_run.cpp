@@ -487,7 +487,7 @@ std::shared_ptr<const HyperReduction> CompareRun::fit_hyper_reduction(const Redu
   auto hr = std::make_shared<const HyperReduction>(
       s.method == "ecsw"
           ? HyperReduction::fit_ecsw(reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim())), F, train_.rows, s)
-          : HyperReduction::fit(F, train_.rows, s));
+          : HyperReduction::fit(F, train_.rows, s, reducer.latent_dim()));
   j["rom"] = fmt::format("galerkin-hr ({}, {} rows)", hr->method, hr->points.count());
   j["hyper_reduction"] = {{"method", hr->method},
                           {"points", static_cast<long long>(hr->points.count())},

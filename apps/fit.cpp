@@ -292,7 +292,7 @@ int cmd_fit(const std::string& operand) {
         hr_settings.method == "ecsw"
             ? HyperReduction::fit_ecsw(reducer->decoder_jacobian(Vector::Zero(reducer->latent_dim())), F, train.rows,
                                        hr_settings)
-            : HyperReduction::fit(F, train.rows, hr_settings));
+            : HyperReduction::fit(F, train.rows, hr_settings, reducer->latent_dim()));
     hyper = {{"method", hr->method},
              {"points", static_cast<long long>(hr->points.count())},
              {"snapshots", fom ? "projected" : recorded_rhs.cols() > 0 ? "recorded" : "recorded implicit function"},

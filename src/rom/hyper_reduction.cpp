@@ -28,7 +28,9 @@ PetscErrorCode hr_options(const char* prefix, HyperReductionSettings* s) {
   PetscCall(PetscOptionsString("-hr_method",
                                "Sample rows of the right-hand side: deim, qdeim, ecsw, or none (no hyper-reduction)",
                                "HyperReduction", s->method.c_str(), method, sizeof method, &set));
-  PetscCall(PetscOptionsInt("-hr_modes", "Right-hand-side modes m (POD of f at the projected training states)",
+  PetscCall(PetscOptionsInt("-hr_modes",
+                            "Right-hand-side modes m (POD of f at the projected training states; 0: max(20, 2r), "
+                            "at most the snapshots' numerical rank)",
                             "HyperReduction", modes, &modes, nullptr));
   PetscCall(PetscOptionsInt("-hr_points",
                             "Sample rows: deim, qdeim s >= m (0: m; more: oversampled by determinant maximization); "
@@ -60,14 +62,15 @@ void HyperReductionSettings::check() const {
     if (points < 0) throw Error(fmt::format("-hr_points must be >= 0, got {}", points));
     return;
   }
-  if (modes < 1) throw Error(fmt::format("-hr_modes must be >= 1, got {}", modes));
+  if (modes < 0) throw Error(fmt::format("-hr_modes must be >= 1 (or 0: max(20, 2r)), got {}", modes));
   if (points != 0 && points < modes)
     throw Error(fmt::format("-hr_points {} is fewer than the {} modes (-hr_modes): interpolation needs at "
                             "least one sample row per mode",
                             points, modes));
 }
 
-HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s) {
+HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s,
+                                   Index r) {
   s.check();
   if (!s.enabled()) throw Error("hyper-reduction: -hr_method none asks for none");
   if (s.method == "ecsw") throw Error("hyper-reduction: ECSW weighs the Galerkin ROM's rows: HyperReduction::fit_ecsw");
@@ -83,11 +86,19 @@ HyperReduction HyperReduction::fit(const Matrix& F_local, const RowPartition& ro
   HyperReduction hr;
   const DistributedSvd svd(F_local, rows.comm);
   hr.sigma = svd.sigma();
-  if (s.modes > 0 && hr.sigma(s.modes - 1) <= 1e-14 * hr.sigma(0))
+  Index m = s.modes;
+  if (m == 0) {
+    // Automatic: max(20, 2r), no more than the snapshots' numerical rank.
+    Index rank = 0;
+    while (rank < hr.sigma.size() && hr.sigma(rank) > 1e-14 * hr.sigma(0)) ++rank;
+    m = std::min<Index>(s.modes_for(r), rank);
+    if (m < 1) throw Error("hyper-reduction: the right-hand-side snapshots are zero");
+  } else if (hr.sigma(m - 1) <= 1e-14 * hr.sigma(0)) {
     throw Error(fmt::format("-hr_modes {}: the right-hand-side snapshots have numerical rank below it "
                             "(sigma_{} / sigma_1 = {:.1e})",
-                            s.modes, s.modes, hr.sigma(s.modes - 1) / hr.sigma(0)));
-  hr.basis = svd.left_vectors(s.modes);
+                            m, m, hr.sigma(m - 1) / hr.sigma(0)));
+  }
+  hr.basis = svd.left_vectors(m);
   hr.choose_points(rows, s.method, s.points);
   return hr;
 }

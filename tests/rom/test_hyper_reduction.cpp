@@ -8,6 +8,7 @@
 
 #include "metarom/error.hpp"
 #include "metarom/models/heat.hpp"
+#include "metarom/models/qg.hpp"
 #include "metarom/models/reaction.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/rom/hyper_reduction.hpp"
@@ -107,16 +108,34 @@ TEST_CASE("hyper-reduction refuses what it cannot do, naming the option", "[rom]
   hs.modes = 4;
   hs.method = "gnat";
   require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-hr_method", "gnat"});
-  // A model without sampled evaluation: heat has none (its f is linear: projected once instead).
-  HeatConfig hc;
-  hc.nx = hc.ny = 8;
-  HeatModel heat(PETSC_COMM_SELF, hc);
-  const SnapshotSet hs_set = heat.simulate(false);
-  const Pod pod = fitted_pod(hs_set, 3);
+  // A model without sampled evaluation: QG (its f reads a Poisson solution over the grid).
+  QgConfig qc;
+  qc.nx = 15;
+  qc.ny = 31;
+  QgModel qg(PETSC_COMM_SELF, qc);
+  const SnapshotSet qs = test::distribute(test::random_matrix(qg.rows().global, 6, 41), PETSC_COMM_SELF);
+  const Pod pod = fitted_pod(qs, 3);
   HyperReductionSettings h3;
   h3.modes = 3;
-  const HyperReduction hr = HyperReduction::fit(heat.rhs(0.0, hs_set.X), heat.rows(), h3);
-  require_error([&] { HyperReducedGalerkinRom(heat, pod, hr); }, {"heat", "sample rows"});
+  const HyperReduction hr = HyperReduction::fit(qs.X, qg.rows(), h3);
+  require_error([&] { HyperReducedGalerkinRom(qg, pod, hr); }, {"qg", "sample rows"});
+}
+
+TEST_CASE("hyper-reduction keeps max(20, 2r) right-hand-side modes unless told, at most the snapshots' rank",
+          "[rom][hyper]") {
+  // F of known rank 30 (singular values 1 … 0.5^29): the automatic m is 20 for r ≤ 10, 2r up
+  // to the rank, then the rank (no error: the automatic count adapts); an explicit m is kept.
+  const RowPartition rows = RowPartition::serial(200);
+  const Matrix F = test::matrix_with_singular_values(200, 50, test::geometric_spectrum(30, 0.5), 42);
+  HyperReductionSettings hs;
+  CHECK(hs.modes == 0);
+  CHECK(HyperReduction::fit(F, rows, hs, 5).basis.cols() == 20);
+  CHECK(HyperReduction::fit(F, rows, hs, 12).basis.cols() == 24);
+  CHECK(HyperReduction::fit(F, rows, hs, 40).basis.cols() == 30);
+  hs.modes = 7;
+  CHECK(HyperReduction::fit(F, rows, hs, 40).basis.cols() == 7);
+  hs.modes = -1;
+  require_error([&] { HyperReduction::fit(F, rows, hs, 5); }, {"-hr_modes", "-1"});
 }
 
 TEST_CASE("a model file carries the hyper-reduction; galerkin-hr runs it", "[rom][hyper][mpi]") {

@@ -11,6 +11,7 @@
 // reads) and V_S, x̄_S the decoder at those rows. f = W(PᵀW)⁺Pᵀf holds exactly for f in
 // span(W) (Chaturantabut & Sorensen 2010, eq. (2.3)); otherwise the error is at most
 // ‖(PᵀW)⁺‖ times f's distance from span(W).
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -29,11 +30,15 @@ class Group;
 // (metarom fit: -hr_method deim asks for hyper-reduction).
 struct HyperReductionSettings {
   std::string method = "deim";  // deim, qdeim or ecsw (none: no hyper-reduction)
-  int modes = 20;               // m, right-hand-side modes kept (deim, qdeim)
+  int modes = 0;                // m, right-hand-side modes kept (deim, qdeim); 0: max(20, 2r),
+                                // capped by the snapshots' numerical rank (modes_for)
   int points = 0;               // deim, qdeim: s ≥ m sample rows (0: m; more: oversampled by
                                 // det-maximization); ecsw: at most this many rows (0: no cap)
   double tolerance = 1e-4;      // ecsw: relative error allowed in the training reduced forces
   bool enabled() const { return method != "none"; }
+  // m for latent dimension r: `modes` when given, else max(20, 2r) (on the Burgers run, r = 40
+  // with m = 20 < r diverged where m = 80 matched f everywhere: docs/methods.md).
+  int modes_for(Index r) const { return modes > 0 ? modes : std::max(20, 2 * static_cast<int>(r)); }
   void set_from_options(const std::string& prefix = "");
   // Throws on a value out of range, naming its option.
   void check() const;
@@ -55,7 +60,9 @@ struct HyperReduction {
   std::string method;    // deim, qdeim (+ oversampled), ecsw
 
   bool ecsw() const { return method == "ecsw"; }
-  static HyperReduction fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s);
+  // r: the ROM's latent dimension, for the automatic m (settings.modes = 0).
+  static HyperReduction fit(const Matrix& F_local, const RowPartition& rows, const HyperReductionSettings& s,
+                            Index r = 0);
   // ECSW for the Galerkin ROM on the basis V (local rows, r columns): settings' tolerance and
   // point cap.
   static HyperReduction fit_ecsw(const Matrix& V_local, const Matrix& F_local, const RowPartition& rows,
