@@ -177,22 +177,39 @@ Vector second_derivative(const Mlp& net, const Vector& x) {
 }
 }  // namespace
 
+namespace {
+// Σ_k v_k ∇²y_k and Σ_m w_m ∂J/∂x_m from σ''(z) = d (one hidden layer); each forms diag(c) W₁
+// first, so the last product is one BLAS call rather than a lazy triple product.
+Matrix contract_hessian(const Mlp& net, const Vector& d, const Vector& v) {
+  const Vector c = d.cwiseProduct(net.weight(1).transpose() * v);
+  const Matrix cW = c.asDiagonal() * net.weight(0);
+  return net.weight(0).transpose() * cW;
+}
+Matrix derive_jacobian(const Mlp& net, const Vector& d, const Vector& w) {
+  const Vector c = d.cwiseProduct(net.weight(0) * w);
+  const Matrix cW = c.asDiagonal() * net.weight(0);
+  return net.weight(1) * cW;
+}
+}  // namespace
+
 Matrix Mlp::hessian_contraction(const Vector& x, const Vector& v) const {
   if (layer_count() == 1 && split_ == Split::none) return Matrix::Zero(input_dim(), input_dim());
   const Vector d = second_derivative(*this, x);
-  if (d.size() == 0) return Matrix();
-  const Vector c = d.cwiseProduct(weight(1).transpose() * v);
-  const Matrix cW = c.asDiagonal() * weight(0);  // formed first: one BLAS product below, not a lazy triple
-  return weight(0).transpose() * cW;
+  return d.size() ? contract_hessian(*this, d, v) : Matrix();
 }
 
 Matrix Mlp::jacobian_derivative(const Vector& x, const Vector& w) const {
   if (layer_count() == 1 && split_ == Split::none) return Matrix::Zero(output_dim(), input_dim());
   const Vector d = second_derivative(*this, x);
-  if (d.size() == 0) return Matrix();
-  const Vector c = d.cwiseProduct(weight(0) * w);
-  const Matrix cW = c.asDiagonal() * weight(0);
-  return weight(1) * cW;
+  return d.size() ? derive_jacobian(*this, d, w) : Matrix();
+}
+
+std::pair<Matrix, Matrix> Mlp::second_derivatives(const Vector& x, const Vector& v, const Vector& w) const {
+  if (layer_count() == 1 && split_ == Split::none)
+    return {Matrix::Zero(input_dim(), input_dim()), Matrix::Zero(output_dim(), input_dim())};
+  const Vector d = second_derivative(*this, x);  // one pass through the hidden layer for both
+  if (d.size() == 0) return {};
+  return {contract_hessian(*this, d, v), derive_jacobian(*this, d, w)};
 }
 
 void Mlp::save(h5::Group& g) const {

@@ -140,6 +140,17 @@ const ManifoldGalerkinRom::Network& ManifoldGalerkinRom::network(const Vector& u
   if (last_.u.size() != u.size() || last_.u != u) {
     std::tie(last_.y, last_.Js) = reducer_.network_decode_jacobian(u);
     last_.u = u;
+    last_.t = NAN;
+  }
+  return last_;
+}
+
+const ManifoldGalerkinRom::Network& ManifoldGalerkinRom::stage_velocity(double t, const Vector& u) const {
+  network(u);
+  if (!(last_.t == t)) {
+    last_.G = stage_->rhs(t, last_.y);
+    last_.g = solve(last_.Js.transpose() * last_.Js, last_.Js.transpose() * last_.G);
+    last_.t = t;
   }
   return last_;
 }
@@ -148,8 +159,7 @@ Vector ManifoldGalerkinRom::rhs(double t, const Vector& u) const {
   const Index r = u.size();
   if (stage_) {
     // Replicated K-dimensional work only: ψ(u), the stage's Galerkin RHS and ∂ψ/∂u.
-    const Network& net = network(u);
-    return solve(net.Js.transpose() * net.Js, net.Js.transpose() * stage_->rhs(t, net.y));
+    return stage_velocity(t, u).g;
   }
   const Matrix x = reducer_.decode(u);
   const Matrix f = model_.rhs(t, x);
@@ -167,15 +177,14 @@ Matrix ManifoldGalerkinRom::jacobian(double t, const Vector& u) const {
     // g = N⁻¹JsᵀG(ψ(u)), N = JsᵀJs (+ μI): ∂g/∂u = N⁻¹[C(G − Js g) + Jsᵀ G_y Js − Jsᵀ D(g)] with
     // C(v) = Σ_k v_k ∇²ψ_k and D(w) = Σ_m w_m ∂Js/∂u_m (the network's second derivatives;
     // exact). Without them, the Gauss–Newton part N⁻¹Jsᵀ G_y Js.
-    const Network& net = network(u);
+    const Network& net = stage_velocity(t, u);  // G and g as rhs() left them at (t, u)
     const Vector& y = net.y;
     const Matrix& Js = net.Js;
+    const Vector& G = net.G;
+    const Vector& g = net.g;
     const Matrix N = Js.transpose() * Js;
     Matrix inner = Js.transpose() * (stage_->jacobian(t, y) * Js);
-    const Vector G = stage_->rhs(t, y);
-    const Vector g = solve(N, Js.transpose() * G);
-    const Matrix C = reducer_.network_hessian_contraction(u, G - Js * g);
-    const Matrix D = reducer_.network_jacobian_derivative(u, g);
+    const auto [C, D] = reducer_.network_second_derivatives(u, G - Js * g, g);
     if (C.size() && D.size()) inner += C - Js.transpose() * D;
     return solve(N, inner);
   }

@@ -175,6 +175,10 @@ TEST_CASE("second derivatives of a one-hidden-layer network match finite differe
   CHECK((net.jacobian_derivative(x, w) - D).norm() < 1e-8 * D.norm());
   CHECK((net.hessian_contraction(x, v) - C).norm() < 1e-8 * C.norm());
   CHECK((net.hessian_contraction(x, v) - net.hessian_contraction(x, v).transpose()).norm() < 1e-14 * C.norm());
+  // Both from one pass: the same arithmetic, so the same numbers.
+  const auto [C1, D1] = net.second_derivatives(x, v, w);
+  CHECK(C1 == net.hessian_contraction(x, v));
+  CHECK(D1 == net.jacobian_derivative(x, w));
   // Deeper networks say they have none.
   Mlp deep({3, 5, 5, 2});
   deep.initialize(1);

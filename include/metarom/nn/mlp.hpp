@@ -98,6 +98,9 @@ class Mlp {
   // Empty matrices for deeper or split networks (callers fall back to first derivatives).
   Matrix hessian_contraction(const Vector& x, const Vector& v) const;
   Matrix jacobian_derivative(const Vector& x, const Vector& w) const;
+  // Both at once (the hidden layer evaluated once): {hessian_contraction(x, v),
+  // jacobian_derivative(x, w)}.
+  std::pair<Matrix, Matrix> second_derivatives(const Vector& x, const Vector& v, const Vector& w) const;
 
   void save(h5::Group& g) const;
   static Mlp load(const h5::Group& g, Split split = Split::none, const RowPartition& rows = RowPartition{});

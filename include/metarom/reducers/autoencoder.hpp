@@ -20,11 +20,9 @@ class Autoencoder : public NeuralReducer {
   void fit(const SnapshotView& train) override;
 
   Matrix encode(const Matrix& X) const override { return first_.forward(norm_.apply(X)); }
-  Matrix network_hessian_contraction(const Vector& u, const Vector& v) const override {
-    return decoder_.hessian_contraction(u, v);
-  }
-  Matrix network_jacobian_derivative(const Vector& u, const Vector& w) const override {
-    return decoder_.jacobian_derivative(u, w);
+  std::pair<Matrix, Matrix> network_second_derivatives(const Vector& u, const Vector& v,
+                                                       const Vector& w) const override {
+    return decoder_.second_derivatives(u, v, w);
   }
 
   void save(h5::Group& g) const override;

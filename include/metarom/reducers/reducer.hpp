@@ -72,10 +72,11 @@ class Reducer {
   virtual std::pair<Vector, Matrix> network_decode_jacobian(const Vector& u) const {
     return {network_decode(u).col(0), network_jacobian(u)};
   }
-  // Second derivatives of ψ where the network provides them (Mlp::hessian_contraction and
-  // jacobian_derivative: Σ_k v_k ∇²ψ_k and Σ_m w_m ∂(∂ψ/∂u)/∂u_m); empty matrices otherwise.
-  virtual Matrix network_hessian_contraction(const Vector&, const Vector&) const { return Matrix(); }
-  virtual Matrix network_jacobian_derivative(const Vector&, const Vector&) const { return Matrix(); }
+  // Second derivatives of ψ where the network provides them (Mlp::second_derivatives:
+  // Σ_k v_k ∇²ψ_k and Σ_m w_m ∂(∂ψ/∂u)/∂u_m); empty matrices otherwise.
+  virtual std::pair<Matrix, Matrix> network_second_derivatives(const Vector&, const Vector&, const Vector&) const {
+    return {};
+  }
 
   virtual void save(h5::Group& g) const = 0;
   virtual void load(const h5::Group& g, const RowPartition& rows) = 0;

@@ -4,6 +4,7 @@
 //   ManifoldGalerkinRom   g(u) = J(u)⁺ f(t, φ(u)), J = ∂φ/∂u, one r x r least-squares solve
 //                         per evaluation (damped, below; n-independent through a POD stage);
 //   ManifoldLspgRom       backward Euler with each step's residual minimized by Gauss–Newton.
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -68,17 +69,24 @@ class ManifoldGalerkinRom : public LatentDynamics {
   // a trajectory that leaves the decoder's range stalls rather than running into
   // saturation; where σ²(J) ≫ μ it changes nothing.
   double damping() const { return damped_.delta; }
-  void set_damping(double delta) { damped_.delta = delta; }
+  void set_damping(double delta) {
+    damped_.delta = delta;
+    last_.t = NAN;  // the kept velocity was solved with the old damping
+  }
 
  private:
   Matrix solve(const Matrix& normal, const Matrix& rhs) const { return damped_(normal, rhs, "manifold Galerkin ROM"); }
   // The network's value and Jacobian at the last u (an implicit step asks for g and ∂g/∂u
-  // at the same state).
+  // at the same state), and with a POD stage the stage's right-hand side G and the latent
+  // velocity g there at time t (NaN: not yet).
   struct Network {
     Vector u, y;
     Matrix Js;
+    double t = NAN;
+    Vector G, g;
   };
   const Network& network(const Vector& u) const;
+  const Network& stage_velocity(double t, const Vector& u) const;
   mutable Network last_;
   const FullOrderModel& model_;
   const Reducer& reducer_;
