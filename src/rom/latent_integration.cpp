@@ -63,6 +63,25 @@ struct LatentContext {
   double good_t = NAN;
 };
 
+// An explicit latent ODE du/dt = g in implicit form, F = u̇ − g(t, u) with ∂F/∂u̇ = I, for
+// the TS types that read an RHS function as the explicit part of an IMEX split
+// (implicit_form_type below).
+class ImplicitFormOf : public ImplicitLatentDynamics {
+ public:
+  explicit ImplicitFormOf(const LatentDynamics& g) : g_(g) {}
+  int dim() const override { return g_.dim(); }
+  Vector residual(double t, const Vector& u, const Vector& udot) const override { return udot - g_.rhs(t, u); }
+  Matrix jacobian(double t, const Vector& u, const Vector&, double shift) const override {
+    Matrix J = -g_.jacobian(t, u);
+    J.diagonal().array() += shift;
+    return J;
+  }
+  std::string name() const override { return g_.name(); }
+
+ private:
+  const LatentDynamics& g_;
+};
+
 // The callbacks below copy the small latent Vecs (r values) in and out, inside petsc_guard so
 // what a model throws becomes a PETSc error with the message kept for the report.
 Vector latent_values(Vec v) {
@@ -125,36 +144,6 @@ PetscErrorCode latent_ijacobian(TS, PetscReal t, Vec u, Vec udot, PetscReal shif
   PetscFunctionBeginUser;
   PetscCall(petsc_guard(
       PETSC_COMM_SELF, [&] { set_dense(A, P, c->form.F->jacobian(t, latent_values(u), latent_values(udot), shift)); },
-      &c->error));
-  PetscFunctionReturn(0);
-}
-
-// An explicit latent ODE du/dt = g in implicit form, F = u̇ − g(t, u) with ∂F/∂u̇ = I, for
-// the TS types that read the RHS function as the explicit part of an IMEX split
-// (implicit_form_type below).
-PetscErrorCode latent_ifunction_of_g(TS, PetscReal t, Vec u, Vec udot, Vec f, void* ctx) {
-  auto* c = static_cast<LatentContext*>(ctx);
-  PetscFunctionBeginUser;
-  PetscCall(petsc_guard(
-      PETSC_COMM_SELF,
-      [&] {
-        const Vector F = latent_values(udot) - c->form.g->rhs(t, latent_values(u));
-        copy_to_vec(F.data(), f);
-      },
-      &c->error));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode latent_ijacobian_of_g(TS, PetscReal t, Vec u, Vec, PetscReal shift, Mat A, Mat P, void* ctx) {
-  auto* c = static_cast<LatentContext*>(ctx);
-  PetscFunctionBeginUser;
-  PetscCall(petsc_guard(
-      PETSC_COMM_SELF,
-      [&] {
-        Matrix J = -c->form.g->jacobian(t, latent_values(u));
-        J.diagonal().array() += shift;
-        set_dense(A, P, J);
-      },
       &c->error));
   PetscFunctionReturn(0);
 }
@@ -230,11 +219,7 @@ LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u
   METAROM_PETSC(TSCreate(PETSC_COMM_SELF, ts.address()));
   METAROM_PETSC(TSSetOptionsPrefix(ts, prefix.c_str()));
   METAROM_PETSC(TSSetProblemType(ts, TS_NONLINEAR));
-  const bool split_form = form.g && implicit_form_type(prefix, implicit_type);
-  if (split_form) {
-    METAROM_PETSC(TSSetIFunction(ts, nullptr, latent_ifunction_of_g, &ctx));
-    METAROM_PETSC(TSSetIJacobian(ts, J, J, latent_ijacobian_of_g, &ctx));
-  } else if (form.g) {
+  if (form.g) {
     METAROM_PETSC(TSSetRHSFunction(ts, nullptr, latent_rhs, &ctx));
     METAROM_PETSC(TSSetRHSJacobian(ts, J, J, latent_jacobian, &ctx));
   } else {
@@ -259,7 +244,7 @@ LatentTrajectory integrate_latent_lagged(const LatentForm& form, const Vector& u
   // Jacobian formed once a step).
   SNES snes;
   METAROM_PETSC(TSGetSNES(ts, &snes));
-  if (!split_form) {
+  if (!implicit_form_type(prefix, implicit_type)) {
     METAROM_PETSC(SNESSetType(snes, form.g ? SNESNEWTONTR : SNESNEWTONLS));
     METAROM_PETSC(SNESSetLagJacobian(snes, lag));
     METAROM_PETSC(SNESSetLagJacobianPersists(snes, PETSC_TRUE));
@@ -336,6 +321,10 @@ LatentTrajectory integrate_with_retry(const LatentForm& form, const Vector& u0, 
 LatentTrajectory integrate_latent(const LatentDynamics& g, const Vector& u0, const TimeGrid& grid,
                                   const std::string& prefix, const std::string& implicit_type,
                                   double adaptive_tolerance, const LatentMonitor& monitor) {
+  if (implicit_form_type(prefix, implicit_type)) {
+    const ImplicitFormOf F(g);
+    return integrate_with_retry(LatentForm{nullptr, &F}, u0, grid, prefix, implicit_type, 0, monitor);
+  }
   return integrate_with_retry(LatentForm{&g, nullptr}, u0, grid, prefix, implicit_type, adaptive_tolerance, monitor);
 }
 
