@@ -19,8 +19,8 @@ class Group;
 }
 
 // tanh of every entry as sign(z)(1 − e)/(1 + e) with e = exp(−2|z|): Eigen vectorizes exp, so
-// this runs 2.5x faster than std::tanh's scalar calls (which took a third of a manifold ROM's
-// right-hand side and a tenth of an autoencoder epoch); it never overflows and is within 2ε
+// on 100 units this runs 2.5x faster than std::tanh's scalar calls (the libm tanh and expm1
+// were the largest items of a manifold ROM's profile); it never overflows and is within 2ε
 // of std::tanh in absolute terms (tests/nn/test_mlp.cpp). Every tanh layer uses it.
 template <class Derived>
 typename Derived::PlainObject tanh_activation(const Eigen::MatrixBase<Derived>& z) {
