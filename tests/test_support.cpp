@@ -244,6 +244,13 @@ std::vector<long long> check_sampled_rhs(const FullOrderModel& model, const Vect
   }
   const Matrix Jfull = sample_rows(model.apply_jacobian(0.0, x, E), rows, at);
   CHECK((J - Jfull).cwiseAbs().maxCoeff() <= tolerance * Jfull.cwiseAbs().maxCoeff());
+  // The product a hyper-reduced ROM asks for, (J W)ᵀ from the entries, against the dense J
+  // times W: the same sums in another order (round-off).
+  const Matrix W = Matrix::Random(J.cols(), 3);
+  const Matrix P = sampled->jacobian_product_transposed(0.0, xs.col(0), W.transpose());
+  REQUIRE(P.rows() == 3);
+  REQUIRE(P.cols() == J.rows());
+  CHECK((P.transpose() - J * W).cwiseAbs().maxCoeff() <= 1e-13 * (J.cwiseAbs() * W.cwiseAbs()).maxCoeff());
   return sampled->stencil();
 }
 

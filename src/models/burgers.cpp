@@ -327,21 +327,30 @@ class BurgersSample : public SampledRhs {
     }
     return f;
   }
-  Matrix jacobian(double, const Vector& x) const override {
-    Matrix J = Matrix::Zero(static_cast<Index>(rows_.size()), static_cast<Index>(stencil_.size()));
-    for (size_t k = 0; k < rows_.size(); ++k) {
-      const Index row = static_cast<Index>(k);
-      const int q = grid_.field(k);
-      const double u = grid_.value(x, k, FivePointSample::centre, 0), v = grid_.value(x, k, FivePointSample::centre, 1);
-      const double own = grid_.value(x, k, FivePointSample::centre, q);
-      grid_.add_laplacian(J, row, k, q, cx_, cy_);
-      J(row, grid_.at(k, FivePointSample::centre, q)) += -u / hx_ - v / hy_;
-      J(row, grid_.at(k, FivePointSample::centre, 0)) += -(own - grid_.value(x, k, FivePointSample::west, q)) / hx_;
-      J(row, grid_.at(k, FivePointSample::centre, 1)) += -(own - grid_.value(x, k, FivePointSample::south, q)) / hy_;
-      if (const int w = grid_.at(k, FivePointSample::west, q); w >= 0) J(row, w) += u / hx_;
-      if (const int s = grid_.at(k, FivePointSample::south, q); s >= 0) J(row, s) += v / hy_;
-    }
-    return J;
+
+ private:
+  auto entries(const Vector& x) const {
+    return [this, &x](auto&& add) {
+      for (size_t k = 0; k < rows_.size(); ++k) {
+        const Index row = static_cast<Index>(k);
+        const int q = grid_.field(k);
+        const double u = grid_.value(x, k, FivePointSample::centre, 0),
+                     v = grid_.value(x, k, FivePointSample::centre, 1);
+        const double own = grid_.value(x, k, FivePointSample::centre, q);
+        grid_.add_laplacian(add, row, k, q, cx_, cy_);
+        add(row, grid_.at(k, FivePointSample::centre, q), -u / hx_ - v / hy_);
+        add(row, grid_.at(k, FivePointSample::centre, 0), -(own - grid_.value(x, k, FivePointSample::west, q)) / hx_);
+        add(row, grid_.at(k, FivePointSample::centre, 1), -(own - grid_.value(x, k, FivePointSample::south, q)) / hy_);
+        if (const int w = grid_.at(k, FivePointSample::west, q); w >= 0) add(row, w, u / hx_);
+        if (const int s = grid_.at(k, FivePointSample::south, q); s >= 0) add(row, s, v / hy_);
+      }
+    };
+  }
+
+ public:
+  Matrix jacobian(double, const Vector& x) const override { return dense_from_entries(entries(x)); }
+  Matrix jacobian_product_transposed(double, const Vector& x, const Matrix& Wt) const override {
+    return product_from_entries(Wt, entries(x));
   }
 
  private:

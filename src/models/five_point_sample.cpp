@@ -42,11 +42,4 @@ double FivePointSample::laplacian(const Vector& x, size_t k, int f, double cx, d
          cy * (value(x, k, south, f) - 2 * c + value(x, k, north, f));
 }
 
-void FivePointSample::add_laplacian(Matrix& J, Index row, size_t k, int f, double cx, double cy) const {
-  J(row, at(k, centre, f)) += -2 * cx - 2 * cy;
-  const Direction sides[4] = {west, east, south, north};
-  for (int s = 0; s < 4; ++s)
-    if (const int q = at(k, sides[s], f); q >= 0) J(row, q) += s < 2 ? cx : cy;
-}
-
 }  // namespace metarom

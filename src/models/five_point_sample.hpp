@@ -32,7 +32,15 @@ class FivePointSample {
   // The 5-point Laplacian cx (w − 2c + e) + cy (s − 2c + n) of field f at sample k (cy = 0:
   // the 1-D 3-point one), and its row of ∂/∂x_stencil added into J's row `row`.
   double laplacian(const Vector& x, size_t k, int f, double cx, double cy) const;
-  void add_laplacian(Matrix& J, Index row, size_t k, int f, double cx, double cy) const;
+  // The Laplacian's entries of ∂/∂x_stencil as add(row, stencil position, value) calls
+  // (SampledRhs::product_from_entries).
+  template <class Add>
+  void add_laplacian(Add&& add, Index row, size_t k, int f, double cx, double cy) const {
+    add(row, at(k, centre, f), -2 * cx - 2 * cy);
+    const Direction sides[4] = {west, east, south, north};
+    for (int s = 0; s < 4; ++s)
+      if (const int q = at(k, sides[s], f); q >= 0) add(row, q, s < 2 ? cx : cy);
+  }
 
  private:
   long long mx_, my_;

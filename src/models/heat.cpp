@@ -250,10 +250,18 @@ class HeatSample : public SampledRhs {
     for (size_t k = 0; k < rows_.size(); ++k) f(static_cast<Index>(k)) = grid_.laplacian(x, k, 0, cx_, cy_);
     return f;
   }
-  Matrix jacobian(double, const Vector&) const override {
-    Matrix J = Matrix::Zero(static_cast<Index>(rows_.size()), static_cast<Index>(stencil_.size()));
-    for (size_t k = 0; k < rows_.size(); ++k) grid_.add_laplacian(J, static_cast<Index>(k), k, 0, cx_, cy_);
-    return J;
+
+ private:
+  auto entries() const {
+    return [this](auto&& add) {
+      for (size_t k = 0; k < rows_.size(); ++k) grid_.add_laplacian(add, static_cast<Index>(k), k, 0, cx_, cy_);
+    };
+  }
+
+ public:
+  Matrix jacobian(double, const Vector&) const override { return dense_from_entries(entries()); }
+  Matrix jacobian_product_transposed(double, const Vector&, const Matrix& Wt) const override {
+    return product_from_entries(Wt, entries());
   }
 
  private:

@@ -180,16 +180,23 @@ class ReactionSample : public SampledRhs {
     return f;
   }
 
-  Matrix jacobian(double, const Vector& x) const override {
-    Matrix J = Matrix::Zero(static_cast<Index>(rows_.size()), static_cast<Index>(stencil_.size()));
-    const double cx = m_.config.kappa / (m_.hx * m_.hx), cy = m_.config.kappa / (m_.hy * m_.hy);
-    for (size_t k = 0; k < rows_.size(); ++k) {
-      const Index row = static_cast<Index>(k);
-      grid_.add_laplacian(J, row, k, 0, cx, cy);
-      const int c = grid_.at(k, FivePointSample::centre, 0);
-      J(row, c) += m_.config.lambda * std::exp(x(c));
-    }
-    return J;
+ private:
+  auto entries(const Vector& x) const {
+    return [this, &x](auto&& add) {
+      const double cx = m_.config.kappa / (m_.hx * m_.hx), cy = m_.config.kappa / (m_.hy * m_.hy);
+      for (size_t k = 0; k < rows_.size(); ++k) {
+        const Index row = static_cast<Index>(k);
+        grid_.add_laplacian(add, row, k, 0, cx, cy);
+        const int c = grid_.at(k, FivePointSample::centre, 0);
+        add(row, c, m_.config.lambda * std::exp(x(c)));
+      }
+    };
+  }
+
+ public:
+  Matrix jacobian(double, const Vector& x) const override { return dense_from_entries(entries(x)); }
+  Matrix jacobian_product_transposed(double, const Vector& x, const Matrix& Wt) const override {
+    return product_from_entries(Wt, entries(x));
   }
 
  private:

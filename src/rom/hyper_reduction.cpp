@@ -255,6 +255,7 @@ HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, co
   const Matrix at_stencil = sample_rows(decoder, rows, f_->stencil());
   xs_ = at_stencil.col(0);
   Vs_ = at_stencil.rightCols(V.cols());
+  VsT_ = Vs_.transpose();
 }
 
 Vector HyperReducedGalerkinRom::rhs(double t, const Vector& y) const {
@@ -262,7 +263,7 @@ Vector HyperReducedGalerkinRom::rhs(double t, const Vector& y) const {
 }
 
 Matrix HyperReducedGalerkinRom::jacobian(double t, const Vector& y) const {
-  return E_ * (f_->jacobian(t, xs_ + Vs_ * y) * Vs_);
+  return E_ * f_->jacobian_product_transposed(t, xs_ + Vs_ * y, VsT_).transpose();
 }
 
 }  // namespace metarom

@@ -111,6 +111,7 @@ class HyperReducedGalerkinRom : public LatentDynamics {
   std::unique_ptr<SampledRhs> f_;
   Matrix E_;   // r × s
   Matrix Vs_;  // |S| × r
+  Matrix VsT_;  // Vsᵀ, whose columns the sampled Jacobian's entries pick
   Vector xs_;  // |S|
 };
 
