@@ -476,19 +476,15 @@ nlohmann::json CompareRun::dynamics_row(const std::string& kind, const nlohmann:
 
 std::shared_ptr<const HyperReduction> CompareRun::fit_hyper_reduction(const Reducer& reducer, nlohmann::json& j) const {
   const HyperReductionSettings& s = plan_.hyper_reduction;
-  if (!reducer.affine_decoder())
-    throw Error("galerkin-hr needs an affine decoder (pod, linear-ae), not " + reducer.type());
   if (!fom_->sampled_rhs({0}))
     throw Error("galerkin-hr: model '" + fom_->name() + "' cannot evaluate its right-hand side at sample rows alone");
   MPI_Barrier(rows_.comm);
   const double start = MPI_Wtime();
   // f at the projected training states (projected_rhs_snapshots says why not at the states).
   const Matrix F = projected_rhs_snapshots(*fom_, reducer, train_);
-  auto hr = std::make_shared<const HyperReduction>(
-      s.method == "ecsw"
-          ? HyperReduction::fit_ecsw(reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim())), F, train_.rows, s)
-          : HyperReduction::fit(F, train_.rows, s, reducer.latent_dim()));
-  j["rom"] = fmt::format("galerkin-hr ({}, {} rows)", hr->method, hr->points.count());
+  auto hr = std::make_shared<const HyperReduction>(metarom::fit_hyper_reduction(F, reducer, train_.rows, s));
+  j["rom"] = fmt::format("{}galerkin-hr ({}, {} rows{})", reducer.affine_decoder() ? "" : "manifold-", hr->method,
+                         hr->points.count(), reducer.affine_decoder() ? "" : ", on the POD stage");
   j["hyper_reduction"] = {{"method", hr->method},
                           {"points", static_cast<long long>(hr->points.count())},
                           {"stencil", static_cast<long long>(fom_->sampled_rhs(hr->points.rows)->stencil().size())},

@@ -12,6 +12,7 @@
 #include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
+#include "metarom/reducers/neural_reducer.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/io/snapshot_reader.hpp"
@@ -227,8 +228,14 @@ int cmd_fit(const std::string& operand) {
   auto* pod = type == "pod" ? dynamic_cast<Pod*>(reducer.get()) : nullptr;
   if (!append.empty() && (!pod || dynamics != "none"))
     throw Error("-append continues an incremental POD (fit pod -pod_svd incremental) without latent dynamics");
-  if (hr_settings.enabled() && !reducer->affine_decoder())
-    throw Error("-hr_method: hyper-reduced Galerkin ROMs need an affine decoder (pod, linear-ae), not " + type);
+  if (hr_settings.enabled() && !reducer->affine_decoder()) {
+    // Checked before training: a neural decoder is hyper-reduced through its POD stage.
+    const auto* neural = dynamic_cast<const NeuralReducer*>(reducer.get());
+    if (!neural || neural->settings().pod_modes == 0)
+      throw Error("-hr_method: a neural reducer is hyper-reduced through its POD stage, which " + type +
+                  (neural ? " has not (-ae_pod_modes 0; leave it automatic or give K > 0)" : " does not have") +
+                  "; or use an affine decoder (pod, linear-ae)");
+  }
   if (pod && (pod->settings().svd == "incremental" || !append.empty()) && dynamics == "none") {
     if (hr_settings.enabled()) throw Error("-hr_method: not with an incremental POD (it never holds every snapshot)");
     return fit_pod_stream(c, in, out, append, r, r_given, std::move(reducer));
@@ -288,11 +295,7 @@ int cmd_fit(const std::string& operand) {
                             fom ? "projected training states" : "training states (recorded)"));
     const double t0 = MPI_Wtime();
     const Matrix F = fom ? projected_rhs_snapshots(*fom, *reducer, train) : recorded_f;
-    hr = std::make_unique<HyperReduction>(
-        hr_settings.method == "ecsw"
-            ? HyperReduction::fit_ecsw(reducer->decoder_jacobian(Vector::Zero(reducer->latent_dim())), F, train.rows,
-                                       hr_settings)
-            : HyperReduction::fit(F, train.rows, hr_settings, reducer->latent_dim()));
+    hr = std::make_unique<HyperReduction>(fit_hyper_reduction(F, *reducer, train.rows, hr_settings));
     hyper = {{"method", hr->method},
              {"points", static_cast<long long>(hr->points.count())},
              {"snapshots", fom ? "projected" : recorded_rhs.cols() > 0 ? "recorded" : "recorded implicit function"},

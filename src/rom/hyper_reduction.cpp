@@ -13,6 +13,7 @@
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/linalg/nonnegative_least_squares.hpp"
 #include "metarom/linalg/tsqr.hpp"
+#include "metarom/reducers/normalization.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 
 namespace metarom {
@@ -213,6 +214,26 @@ Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reduc
   return F;
 }
 
+HyperReductionBasis hyper_reduction_basis(const Reducer& reducer) {
+  if (reducer.affine_decoder())
+    return {reducer.decode(Matrix::Zero(reducer.latent_dim(), 1)).col(0),
+            reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim()))};
+  const Normalization* norm = reducer.normalization();
+  if (!norm || norm->modes == 0)
+    throw Error("hyper-reduction of the " + reducer.type() +
+                " reducer: a neural decoder is hyper-reduced through its POD stage, and this one has none "
+                "(fit it with -ae_pod_modes K)");
+  const Matrix V = norm->undo_linear(Matrix::Identity(norm->modes, norm->modes));
+  return {norm->mean.size() ? norm->mean : Vector::Zero(V.rows()), V};
+}
+
+HyperReduction fit_hyper_reduction(const Matrix& F_local, const Reducer& reducer, const RowPartition& rows,
+                                   const HyperReductionSettings& s) {
+  const HyperReductionBasis basis = hyper_reduction_basis(reducer);
+  return s.method == "ecsw" ? HyperReduction::fit_ecsw(basis.V, F_local, rows, s)
+                            : HyperReduction::fit(F_local, rows, s, basis.V.cols());
+}
+
 Matrix hyper_reduced_projection(const Matrix& V, const HyperReduction& hr, const RowPartition& rows) {
   if (hr.ecsw()) {
     // E = (VᵀV)⁻¹ V_Pᵀ diag(ξ): the weighted sum of the sample rows' contributions.
@@ -232,11 +253,12 @@ HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, co
                               [&] {
                                 if (!reducer.affine_decoder())
                                   throw Error("hyper-reduced Galerkin ROM: reducer '" + reducer.type() +
-                                              "' has a nonlinear decoder");
+                                              "' has a nonlinear decoder (its manifold ROMs take the "
+                                              "hyper-reduction on their POD stage)");
                                 require_same_rows(model, reducer, "hyper-reduced Galerkin ROM");
-                                return Vector(reducer.decode(Matrix::Zero(reducer.latent_dim(), 1)).col(0));
+                                return hyper_reduction_basis(reducer);
                               }(),
-                              reducer.decoder_jacobian(Vector::Zero(reducer.latent_dim())), hr) {}
+                              hr) {}
 
 HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& V,
                                                  const HyperReduction& hr) {

@@ -98,8 +98,11 @@ RomKind LatentRom::resolve(RomKind kind, const FullOrderModel& model, const Redu
   if (hyper_reduced && reducer.affine_decoder()) return RomKind::galerkin_hr;
   // On 2-D Burgers at a held-out amplitude (three seeds, r = 2..20) 20 of 45 neural manifold
   // Galerkin ROMs failed and no LSPG one did; on the POD stage LSPG costs about Galerkin's.
-  if (!reducer.affine_decoder() && model.transport_dominated() && ManifoldLspgRom::stage_available(model, reducer))
+  if (!reducer.affine_decoder() && model.transport_dominated() &&
+      ManifoldLspgRom::stage_available(model, reducer, hyper_reduced))
     return RomKind::lspg;
+  // A neural reducer's hyper-reduced Galerkin ROM: manifold Galerkin on the hyper-reduced stage.
+  if (hyper_reduced) return RomKind::galerkin_hr;
   return galerkin_kind(model, reducer);
 }
 
@@ -122,7 +125,8 @@ LatentRom::LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& r
     case RomKind::galerkin_hr:
       if (!hyper_reduction)
         throw Error("galerkin-hr ROM: the model file carries no hyper-reduction (fit it with -hr_method deim)");
-      dynamics_ = std::make_unique<HyperReducedGalerkinRom>(model, reducer, *hyper_reduction);
+      if (reducer.affine_decoder()) dynamics_ = std::make_unique<HyperReducedGalerkinRom>(model, reducer, *hyper_reduction);
+      else dynamics_ = std::make_unique<ManifoldGalerkinRom>(model, reducer, settings.damping_for(reducer), hyper_reduction);
       break;
     case RomKind::learned: {
       if (!learned)
@@ -156,7 +160,8 @@ LatentRom::LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& r
           model, reducer,
           ManifoldLspgRom::Settings{.residual = settings.lspg_residual == "stage"  ? ManifoldLspgRom::Residual::stage
                                                 : settings.lspg_residual == "full" ? ManifoldLspgRom::Residual::full
-                                                                                   : ManifoldLspgRom::Residual::automatic});
+                                                                                   : ManifoldLspgRom::Residual::automatic},
+          hyper_reduction);
       break;
     case RomKind::automatic:
       throw Error("LatentRom: the automatic kind did not resolve");  // resolve() never returns it

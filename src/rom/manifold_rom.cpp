@@ -15,34 +15,51 @@
 namespace metarom {
 
 namespace {
-// Whether the reducer decodes through a POD stage (x = x̄ + V y) on a linear or quadratic model.
-bool has_pod_stage(const FullOrderModel& model, const Reducer& reducer) {
+// Whether the reducer decodes through a POD stage (x = x̄ + V y) whose K-dimensional Galerkin
+// model is free of n: on a linear or quadratic model (projected once), or hyper-reduced.
+bool has_pod_stage(const FullOrderModel& model, const Reducer& reducer, bool hyper_reduced) {
   const Normalization* norm = reducer.normalization();
-  return norm && norm->modes > 0 && model.quadratic_structure();
+  return norm && norm->modes > 0 && (hyper_reduced || model.quadratic_structure());
 }
 
-// That stage as a K-dimensional Galerkin model, projected once; null where there is none.
-std::unique_ptr<QuadraticGalerkinRom> pod_stage(const FullOrderModel& model, const Reducer& reducer) {
-  if (!has_pod_stage(model, reducer)) return nullptr;
+// That stage as a K-dimensional Galerkin model; null where there is none. Throws where a
+// hyper-reduction is given that the stage cannot take.
+std::unique_ptr<LatentDynamics> pod_stage(const FullOrderModel& model, const Reducer& reducer,
+                                          const HyperReduction* hyper_reduction) {
+  if (hyper_reduction) {
+    if (reducer.affine_decoder())
+      throw Error("manifold ROM: a hyper-reduction of the affine " + reducer.type() +
+                  " decoder makes its Galerkin ROM galerkin-hr, not a manifold ROM");
+    const HyperReductionBasis stage = hyper_reduction_basis(reducer);  // throws without a stage
+    if (!hyper_reduction->ecsw() && hyper_reduction->basis.rows() != stage.V.rows())
+      throw Error("manifold ROM: the hyper-reduction's right-hand-side basis does not match the POD stage's rows");
+    return std::make_unique<HyperReducedGalerkinRom>(model, stage, *hyper_reduction);
+  }
+  if (!has_pod_stage(model, reducer, false)) return nullptr;
   const Normalization* norm = reducer.normalization();
   return std::make_unique<QuadraticGalerkinRom>(model, norm->mean, norm->undo_linear(Matrix::Identity(norm->modes, norm->modes)));
 }
 }  // namespace
 
-ManifoldLspgRom::ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s)
+ManifoldLspgRom::ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s,
+                                 std::shared_ptr<const HyperReduction> hyper_reduction)
     : model_(model), reducer_(reducer), s_(s) {
+  if (hyper_reduction && s_.residual == Residual::full)
+    throw Error("manifold LSPG: a hyper-reduction serves the stage residual; -rom_lspg_residual full evaluates f "
+                "everywhere");
   if (s_.residual != Residual::full) {
-    stage_ = pod_stage(model, reducer);
+    stage_ = pod_stage(model, reducer, hyper_reduction.get());
+    hyper_reduced_ = hyper_reduction != nullptr;
     if (!stage_ && s_.residual == Residual::stage)
       throw Error("manifold LSPG: -rom_lspg_residual stage needs a neural reducer with a POD stage (-ae_pod_modes > 0) "
-                  "and a linear or quadratic model");
+                  "and a linear or quadratic model, or a hyper-reduction (-hr_method)");
   }
 }
 
 ManifoldLspgRom::~ManifoldLspgRom() = default;
 
-bool ManifoldLspgRom::stage_available(const FullOrderModel& model, const Reducer& reducer) {
-  return has_pod_stage(model, reducer);
+bool ManifoldLspgRom::stage_available(const FullOrderModel& model, const Reducer& reducer, bool hyper_reduced) {
+  return has_pod_stage(model, reducer, hyper_reduced);
 }
 
 template <class F>
@@ -90,7 +107,8 @@ Vector ManifoldLspgRom::step(const Vector& uk, double t_next, double dt) const {
 LatentTrajectory ManifoldLspgRom::solve(const Vector& u0, const TimeGrid& grid) const {
   return march_latent(
       u0, grid, [&](const Vector& u, double t_next, double dt) { return step(u, t_next, dt); },
-      stage_ ? "lspg-beuler (stage residual)" : "lspg-beuler");
+      stage_ ? (hyper_reduced_ ? "lspg-beuler (hyper-reduced stage residual)" : "lspg-beuler (stage residual)")
+             : "lspg-beuler");
 }
 
 
@@ -110,10 +128,11 @@ Matrix pseudo_inverse_solve(const Matrix& N, const Matrix& c, const std::string&
   return eig.eigenvectors() * y;
 }
 
-ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping)
-    : model_(model), reducer_(reducer) {
+ManifoldGalerkinRom::ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping,
+                                         std::shared_ptr<const HyperReduction> hyper_reduction)
+    : model_(model), reducer_(reducer), hyper_reduced_(hyper_reduction != nullptr) {
   require_same_rows(model, reducer, "manifold Galerkin ROM");
-  stage_ = pod_stage(model, reducer);
+  stage_ = pod_stage(model, reducer, hyper_reduction.get());
   damped_.delta = damping >= 0 ? damping : default_manifold_damping(reducer);
 }
 

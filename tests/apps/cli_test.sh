@@ -210,6 +210,19 @@ assert h["hyper_reduction"]["points"] == 10, h["hyper_reduction"]
 assert h["rom_rel_error"] <= 1.1 * g["rom_rel_error"], (h["rom_rel_error"], g["rom_rel_error"])
 print("galerkin-hr", h["rom_rel_error"], "galerkin", g["rom_rel_error"])
 PY
+# A neural reducer is hyper-reduced through its POD stage: fit samples f on the stage's DEIM
+# rows; the file's automatic ROM is the manifold Galerkin ROM on the hyper-reduced stage, its
+# error within 1.1x that of the same ROM with f on the whole grid (-rom_type manifold-galerkin).
+aeopts="-reducer_latent_dim 3 -ae_hidden 16 -ae_pod_modes 6"
+if run fit ae -i "$dir/re.h5" -o "$dir/reaehr.h5" $aeopts -hr_method deim -hr_modes 12 -quiet > "$dir/reaehr.txt" 2>&1 \
+   && run rom -m "$dir/reaehr.h5" -json > "$dir/reaehrrom.json" 2>"$dir/reaehrrom.err" \
+   && run rom -m "$dir/reaehr.h5" -rom_type manifold-galerkin -json > "$dir/reaemg.json" 2>"$dir/reaemg.err"; then ok
+else fail "fit ae -hr_method and rom: $(cat "$dir/reaehr.txt" "$dir/reaehrrom.err" "$dir/reaemg.err")"; fi
+grep -q '"rom":"galerkin-hr"' "$dir/reaehrrom.json" && ok || fail "rom on a hyper-reduced AE: $(cat "$dir/reaehrrom.json")"
+mrel=$(json_number "$dir/reaemg.json" rel_error); arel=$(json_number "$dir/reaehrrom.json" rel_error)
+[ -n "$arel" ] && [ -n "$mrel" ] && below "$arel" "$(awk -v r="$mrel" 'BEGIN { print 1.1 * r }')" && ok \
+  || fail "hyper-reduced manifold Galerkin rel_error '$arel' against '$mrel' with f everywhere (want within 1.1x)"
+expect_failure "-ae_pod_modes 0" fit ae -i "$dir/re.h5" -o "$dir/x.h5" -reducer_latent_dim 3 -ae_pod_modes 0 -hr_method deim
 expect_failure "no hyper-reduction" rom -m "$dir/repod.h5" -rom_type galerkin-hr
 expect_failure "cannot evaluate its right-hand side at sample rows" fit pod -i "$dir/qg_train.h5" -o "$dir/x.h5" -r 4 -hr_method deim
 # Burgers samples f at rows too (both fields at a point and its neighbours).

@@ -87,6 +87,23 @@ struct HyperReduction {
 // Galerkin ROM, against equal with these (docs/benchmarks.md). Collective.
 Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reducer, const SnapshotSet& train);
 
+// The affine map x = x̄ + V y a hyper-reduced Galerkin projection acts on: an affine
+// decoder's (POD, linear autoencoders; y the latent state), or a neural reducer's POD stage
+// x = x̄ + sΦψ (y = ψ, K coordinates), whose K-dimensional Galerkin model the manifold ROMs
+// (manifold_rom.hpp) evaluate — hyper-reduced, their online cost is free of n on any model
+// with sampled evaluation. Throws, naming -ae_pod_modes, for a neural reducer without a stage.
+struct HyperReductionBasis {
+  Vector xbar;  // local rows
+  Matrix V;     // local rows, r (or K) columns
+};
+HyperReductionBasis hyper_reduction_basis(const Reducer& reducer);
+
+// The hyper-reduction for `reducer` from right-hand-side snapshots F (projected_rhs_snapshots,
+// or a program's recorded f) by the settings' method, on hyper_reduction_basis(reducer) (its
+// columns set the automatic number of modes). Collective.
+HyperReduction fit_hyper_reduction(const Matrix& F_local, const Reducer& reducer, const RowPartition& rows,
+                                   const HyperReductionSettings& s);
+
 // E of the hyper-reduced Galerkin projection Vᵀf ≈ VᵀV E f_P for the basis V (local rows, r
 // columns): (VᵀV)⁻¹VᵀW(PᵀW)⁺ for deim and qdeim, (VᵀV)⁻¹V_Pᵀdiag(ξ) for ecsw (r × s).
 // Collective.
@@ -96,6 +113,9 @@ class HyperReducedGalerkinRom : public LatentDynamics {
  public:
   // The reducer's affine decoder (POD, linear autoencoders) on `model`'s rows.
   HyperReducedGalerkinRom(const FullOrderModel& model, const Reducer& reducer, const HyperReduction& hr);
+  // hyper_reduction_basis's x̄ + V y.
+  HyperReducedGalerkinRom(const FullOrderModel& model, const HyperReductionBasis& basis, const HyperReduction& hr)
+      : HyperReducedGalerkinRom(model, basis.xbar, basis.V, hr) {}
   // x = x̄ + V y (local rows; V of full column rank).
   HyperReducedGalerkinRom(const FullOrderModel& model, const Vector& xbar, const Matrix& V, const HyperReduction& hr);
 

@@ -54,9 +54,11 @@ std::shared_ptr<const LatentDynamics> galerkin_dynamics(const std::string& type,
 // manifold Galerkin otherwise (resolve). Construction does the offline work; solve() the
 // online time stepping.
 //
-// "galerkin-hr": the hyper-reduced Galerkin ROM of an affine decoder (hyper_reduction.hpp), f
-// evaluated at the sample rows of `hyper_reduction` (a model file's, `fit -hr_method deim`)
-// only; "auto" takes it where it is given.
+// "galerkin-hr": the hyper-reduced Galerkin ROM (hyper_reduction.hpp), f evaluated at the
+// sample rows of `hyper_reduction` (a model file's, `fit -hr_method deim`) only: of an affine
+// decoder, or for a neural reducer the manifold Galerkin ROM on its hyper-reduced POD stage;
+// "lspg" takes the hyper-reduction on its stage residual too. "auto" takes them where it is
+// given.
 class LatentRom {
  public:
   LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& reducer,
@@ -71,7 +73,9 @@ class LatentRom {
   // The kind `automatic` resolves to for this model and reducer; other kinds unchanged: the
   // hyper-reduced Galerkin ROM for an affine decoder when `hyper_reduced` (a hyper-reduction is
   // at hand), manifold LSPG on the POD stage's residual for a neural reducer with a POD stage
-  // on a transport-dominated model (FullOrderModel::transport_dominated), else galerkin_kind.
+  // on a transport-dominated model (FullOrderModel::transport_dominated), hyper-reduced when
+  // `hyper_reduced`; galerkin_hr for other neural reducers when `hyper_reduced`; else
+  // galerkin_kind.
   static RomKind resolve(RomKind kind, const FullOrderModel& model, const Reducer& reducer, bool hyper_reduced = false);
   // The Galerkin ROM the reducer allows (what a learned closure corrects): Galerkin with
   // operators projected once for an affine decoder on a polynomial model, manifold Galerkin

@@ -11,6 +11,7 @@
 #include "metarom/models/model.hpp"
 #include "metarom/reducers/reducer.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/latent_integration.hpp"
 
 namespace metarom {
@@ -46,8 +47,12 @@ class ManifoldGalerkinRom : public LatentDynamics {
   // normalization.hpp) and a linear or quadratic model, J⁺f = (∂ψ/∂u)⁺ (Φᵀf/s) and Φᵀf/s
   // is the K-dimensional POD-Galerkin right-hand side of that stage, whose operators are
   // projected once: the online cost is then independent of n (exact, not an approximation).
-  // damping: δ below; negative: default_manifold_damping(reducer).
-  ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping = -1);
+  // damping: δ below; negative: default_manifold_damping(reducer). `hyper_reduction` (fitted
+  // on the stage: fit_hyper_reduction) replaces the stage's Galerkin right-hand side by its
+  // hyper-reduced one, E f_P(x̄_S + sΦ_S ψ) (hyper_reduction.hpp), on any model with sampled
+  // evaluation: the online cost is then free of n on non-polynomial models too.
+  ManifoldGalerkinRom(const FullOrderModel& model, const Reducer& reducer, double damping = -1,
+                      std::shared_ptr<const HyperReduction> hyper_reduction = nullptr);
   ~ManifoldGalerkinRom() override;
   int dim() const override { return reducer_.latent_dim(); }
   Vector rhs(double t, const Vector& u) const override;
@@ -59,9 +64,10 @@ class ManifoldGalerkinRom : public LatentDynamics {
   // ∂f/∂x applied to J (exact for polynomial models and for affine decoders such as POD).
   // The right-hand side, and so the solution, are exact either way.
   Matrix jacobian(double t, const Vector& u) const override;
-  std::string name() const override { return "manifold-galerkin"; }
+  std::string name() const override { return hyper_reduced_ ? "manifold-galerkin-hr" : "manifold-galerkin"; }
   // True when the online cost is independent of n (the POD-stage route above).
   bool reduced_stage() const { return stage_ != nullptr; }
+  bool hyper_reduced() const { return hyper_reduced_; }
   // Damping δ (LatentRomSettings::manifold_damping, default default_manifold_damping();
   // 0: the exact J⁺f): solve
   // (JᵀJ + μI) du/dt = Jᵀf with μ = δ λ_max(JᵀJ) at the first state evaluated. Where the
@@ -90,7 +96,8 @@ class ManifoldGalerkinRom : public LatentDynamics {
   mutable Network last_;
   const FullOrderModel& model_;
   const Reducer& reducer_;
-  std::unique_ptr<QuadraticGalerkinRom> stage_;
+  std::unique_ptr<LatentDynamics> stage_;
+  bool hyper_reduced_ = false;
   DampedNormalSolve damped_;
 };
 
@@ -107,7 +114,9 @@ class ManifoldGalerkinRom : public LatentDynamics {
 // with G the stage's K-dimensional Galerkin right-hand side, projected once (as manifold
 // Galerkin's): the online cost is free of n. It drops the residual's part outside the
 // stage, −Δt(I − P_V)f, which the full residual also minimizes. Residual::automatic (the
-// default) takes the stage where there is one, the full residual otherwise.
+// default) takes the stage where there is one, the full residual otherwise. With a
+// hyper-reduction of the stage (as ManifoldGalerkinRom's), G is the hyper-reduced stage
+// right-hand side, and the stage residual serves any model with sampled evaluation.
 class ManifoldLspgRom {
  public:
   enum class Residual { automatic, full, stage };
@@ -120,14 +129,17 @@ class ManifoldLspgRom {
   ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer) : ManifoldLspgRom(model, reducer, Settings{}) {}
   // Throws where Residual::stage is asked for a reducer without a POD stage or a model that
   // is not linear or quadratic.
-  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s);
+  ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s,
+                  std::shared_ptr<const HyperReduction> hyper_reduction = nullptr);
   ~ManifoldLspgRom();
   // Advances over the grid (its dt and stride); throws when a step's solve fails.
   LatentTrajectory solve(const Vector& u0, const TimeGrid& grid) const;
   Vector step(const Vector& u, double t_next, double dt) const;
   Residual residual() const { return stage_ ? Residual::stage : Residual::full; }  // the one in use
-  // Whether Residual::stage applies: a neural reducer with a POD stage, a linear or quadratic model.
-  static bool stage_available(const FullOrderModel& model, const Reducer& reducer);
+  // Whether Residual::stage applies: a neural reducer with a POD stage, and a linear or
+  // quadratic model or a hyper-reduction of the stage.
+  static bool stage_available(const FullOrderModel& model, const Reducer& reducer, bool hyper_reduced = false);
+  bool hyper_reduced() const { return hyper_reduced_; }
 
  private:
   // One Gauss–Newton solve of min ‖R(u)‖² from u, R and its Jacobian from `residual`.
@@ -136,7 +148,8 @@ class ManifoldLspgRom {
   const FullOrderModel& model_;
   const Reducer& reducer_;
   Settings s_;
-  std::unique_ptr<QuadraticGalerkinRom> stage_;
+  std::unique_ptr<LatentDynamics> stage_;
+  bool hyper_reduced_ = false;
 };
 
 }  // namespace metarom
