@@ -7,7 +7,11 @@
 //                W fitted on f at the training states projected onto the POD space;
 //   hyper-states the same with W fitted on f at the training states themselves;
 //   ecsw         Σ_e ξ_e V_eᵀ f_e at rows weighted by NNLS (ECSW, -bench_ecsw_tolerance 1e-4);
-//   learned      quadratic latent dynamics fitted by operator inference (no model online).
+//   learned      quadratic latent dynamics fitted by operator inference (no model online);
+// and an autoencoder (latent -bench_ae_r 5, its default POD stage; 0: none) with two manifold
+// Galerkin ROMs (manifold_rom.hpp):
+//   ae-manifold     its stage's G = (sΦ)⁺f(x̄ + sΦψ) with f on the whole grid;
+//   ae-manifold-hr  G = E f_P on the stage's DEIM rows, W from f at the AE's reconstructions.
 // Prints, for each, the relative error over the run and the largest in time against the
 // full model's snapshots, and the speedup: the full model's TSSolve time over the latent
 // TSSolve time (the best of up to five runs; the offline projections and fits reported
@@ -15,6 +19,7 @@
 // side and its Jacobian (the part of a step that could grow with n). One JSON line at the end.
 //   metarom_bench_hyper_reduction [-reaction_nx 192 -reaction_ny 192 -reaction_lambda 6 ...]
 //       [-bench_r 10] [-bench_hr_modes 0 (max(20, 2r))] [-bench_hr_points 0] [-bench_hr_method deim]
+//       [-bench_ae_r 5]
 #include <fmt/format.h>
 #include <petscsys.h>
 
@@ -26,6 +31,7 @@
 #include "metarom/error.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/models/reaction.hpp"
+#include "metarom/reducers/autoencoder.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
@@ -40,10 +46,10 @@ struct Errors {
   double run = INFINITY, worst = INFINITY;  // ‖X_rom − X‖_F/‖X‖_F and max_k ‖x_rom,k − x_k‖/‖x_k‖
 };
 
-Errors errors(const Pod& pod, const LatentTrajectory& latent, const SnapshotSet& s) {
+Errors errors(const Reducer& reducer, const LatentTrajectory& latent, const SnapshotSet& s) {
   Errors e;
   if (latent.U.cols() != s.count()) return e;  // the ROM stopped early
-  const Matrix X = pod.decode(latent.U);
+  const Matrix X = reducer.decode(latent.U);
   Matrix sq(2, s.count());
   sq.row(0) = (X - s.X).colwise().squaredNorm();
   sq.row(1) = s.X.colwise().squaredNorm();
@@ -92,6 +98,8 @@ void run() {
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_hr_modes", &modes, nullptr));
   METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_hr_points", &points, nullptr));
   METAROM_PETSC(PetscOptionsGetString(nullptr, nullptr, "-bench_hr_method", method, sizeof method, nullptr));
+  PetscInt ae_r = 5;
+  METAROM_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-bench_ae_r", &ae_r, nullptr));
   PetscReal ecsw_tolerance = 1e-4;
   METAROM_PETSC(PetscOptionsGetReal(nullptr, nullptr, "-bench_ecsw_tolerance", &ecsw_tolerance, nullptr));
   hs.modes = static_cast<int>(modes);
@@ -144,6 +152,26 @@ void run() {
   const double learned_offline = wall(comm) - start;
   const ManifoldGalerkinRom galerkin(model, pod);
 
+  // The autoencoder and its stage's hyper-reduction (m = max(20, 2K) modes by default).
+  Autoencoder ae;
+  std::shared_ptr<const HyperReduction> ae_hr;
+  double ae_fit = 0, ae_hr_offline = 0;
+  if (ae_r > 0) {
+    auto as = ae.settings();
+    as.latent_dim = static_cast<int>(ae_r);
+    as.train.progress = false;
+    ae.set_settings(as);
+    start = wall(comm);
+    ae.fit(s);
+    ae_fit = wall(comm) - start;
+    start = wall(comm);
+    HyperReductionSettings stage = hs;
+    stage.method = "deim";
+    ae_hr = std::make_shared<const HyperReduction>(
+        fit_hyper_reduction(projected_rhs_snapshots(model, ae, s), ae, s.rows, stage));
+    ae_hr_offline = wall(comm) - start;
+  }
+
   struct Row {
     std::string name;
     LatentTrajectory latent;
@@ -152,12 +180,14 @@ void run() {
     double evaluation_us = 0;
   };
   std::vector<Row> rows;
+  const Vector ae_u0 = ae_r > 0 ? Vector(ae.encode(s.X.col(0)).col(0)) : Vector();
   auto solve = [&](const std::string& name, const LatentDynamics& g, double offline) {
-    Row row{name, {}, offline, "", evaluation_microseconds(g, u0)};
+    const Vector& start_u = name.rfind("ae", 0) == 0 ? ae_u0 : u0;
+    Row row{name, {}, offline, "", evaluation_microseconds(g, start_u)};
     // Best of up to five runs (milliseconds each on a shared machine), fewer for slow ones.
     for (int repeat = 0; repeat < 5; ++repeat) {
       try {
-        LatentTrajectory latent = integrate_latent(g, u0, tg, "rom_", model.implicit_ts_type());
+        LatentTrajectory latent = integrate_latent(g, start_u, tg, "rom_", model.implicit_ts_type());
         if (repeat == 0 || latent.seconds < row.latent.seconds) row.latent = std::move(latent);
       } catch (const LatentIntegrationError& e) {
         row.failure = e.what();
@@ -173,6 +203,10 @@ void run() {
   solve("hyper-states", hyper_states, hr_states_offline);
   solve("ecsw", ecsw, ecsw_offline);
   solve("learned", learned, learned_offline);
+  if (ae_r > 0) {
+    solve("ae-manifold", ManifoldGalerkinRom(model, ae), ae_fit);
+    solve("ae-manifold-hr", ManifoldGalerkinRom(model, ae, -1, ae_hr), ae_fit + ae_hr_offline);
+  }
 
   METAROM_PETSC(PetscPrintf(comm,
                             "POD r = %d (captured energy %.10f); hyper-reduction: %s, %lld modes, %lld sample rows, %lld "
@@ -183,7 +217,7 @@ void run() {
   METAROM_PETSC(PetscPrintf(comm, "ECSW: %lld weighted rows (%lld stencil rows), training reduced forces to %.2e\n",
                             static_cast<long long>(hr_ecsw.points.count()), static_cast<long long>(ecsw.stencil_count()),
                             hr_ecsw.reduced_force_error));
-  METAROM_PETSC(PetscPrintf(comm, "%-13s %12s %12s %10s %10s %12s %10s %10s\n", "ROM", "error (run)", "worst in t",
+  METAROM_PETSC(PetscPrintf(comm, "%-15s %12s %12s %10s %10s %12s %10s %10s\n", "ROM", "error (run)", "worst in t",
                             "online s", "speedup", "offline s", "us/step", "us/eval"));
   nlohmann::json j{{"n", s.n()},
                    {"r", pod.latent_dim()},
@@ -195,11 +229,18 @@ void run() {
                    {"ecsw_points", hr_ecsw.points.count()},
                    {"ecsw_reduced_force_error", hr_ecsw.reduced_force_error},
                    {"full_seconds", full_seconds}};
+  if (ae_r > 0)
+    METAROM_PETSC(PetscPrintf(comm,
+                              "AE r = %d, POD stage K = %d, trained in %.2f s; its stage hyper-reduced on %lld DEIM "
+                              "rows (%lld modes); ae rows' offline time: training (+ hyper-reduction)\n",
+                              ae.latent_dim(), ae.normalization()->modes, ae_fit,
+                              static_cast<long long>(ae_hr->points.count()), static_cast<long long>(ae_hr->basis.cols())));
   for (const Row& row : rows) {
-    const Errors e = errors(pod, row.latent, s);
+    const bool is_ae = row.name.rfind("ae", 0) == 0;
+    const Errors e = is_ae ? errors(ae, row.latent, s) : errors(pod, row.latent, s);
     const double speedup = full_seconds / row.latent.seconds;
     const double per_step = 1e6 * row.latent.seconds / static_cast<double>(std::max<long long>(row.latent.steps, 1));
-    METAROM_PETSC(PetscPrintf(comm, "%-13s %12.3e %12.3e %10.4f %9.0fx %12.3f %10.1f %10.2f%s\n", row.name.c_str(),
+    METAROM_PETSC(PetscPrintf(comm, "%-15s %12.3e %12.3e %10.4f %9.0fx %12.3f %10.1f %10.2f%s\n", row.name.c_str(),
                               e.run, e.worst, row.latent.seconds, speedup, row.offline, per_step, row.evaluation_us,
                               row.failure.empty() ? "" : ("  failed: " + row.failure).c_str()));
     j[row.name] = {{"error", e.run}, {"worst_error", e.worst}, {"seconds", row.latent.seconds}, {"speedup", speedup},

@@ -72,6 +72,16 @@ HeatConfig heat_config(int n, const TimeGrid& time) {
   return c;
 }
 
+ReactionConfig reaction_config(int nx, int ny, double lambda, double amplitude, const TimeGrid& time) {
+  ReactionConfig c;
+  c.nx = nx;
+  c.ny = ny;
+  c.lambda = lambda;
+  c.amplitude = amplitude;
+  c.time = time;
+  return c;
+}
+
 void require_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
   std::string message;
   try {

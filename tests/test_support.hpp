@@ -15,6 +15,7 @@
 #include "metarom/io/snapshots.hpp"
 #include "metarom/models/heat.hpp"
 #include "metarom/models/model.hpp"
+#include "metarom/models/reaction.hpp"
 #include "metarom/nn/mlp.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/rom/model_file.hpp"
@@ -42,6 +43,8 @@ int world_rank();
 // The heat model's settings on an n x n grid over `time`, the rest its defaults: the small
 // runs many tests start from.
 HeatConfig heat_config(int n, const TimeGrid& time);
+// The reaction model's settings: an nx x ny grid, source λeᵘ, initial amplitude, over `time`.
+ReactionConfig reaction_config(int nx, int ny, double lambda, double amplitude, const TimeGrid& time);
 
 // Saves `reducer` (fitted on s) as the model file `name` in dir and loads it back, rows split
 // by PETSc's default; reloaded<T> is the loaded reducer as a T (required), alive while m is.

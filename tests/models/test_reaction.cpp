@@ -17,15 +17,7 @@ using metarom::test::require_error;
 
 namespace {
 // Names unique among the tests: they compile in unity batches.
-ReactionConfig small_reaction(double lambda) {
-  ReactionConfig c;
-  c.nx = 13;
-  c.ny = 9;
-  c.lambda = lambda;
-  c.amplitude = 0.7;
-  c.time = TimeGrid{0.0, 0.05, 50, 10};
-  return c;
-}
+ReactionConfig small_reaction(double lambda) { return test::reaction_config(13, 9, lambda, 0.7, TimeGrid{0.0, 0.05, 50, 10}); }
 
 // A state with entries of either sign and size about 1 (local rows).
 Vector wiggly_state(const ReactionModel& m, double scale) {

@@ -24,15 +24,7 @@ using metarom::test::ScratchDir;
 
 namespace {
 // Names unique among the tests: they compile in unity batches.
-ReactionConfig hr_grid(double lambda) {
-  ReactionConfig c;
-  c.nx = 24;
-  c.ny = 20;
-  c.lambda = lambda;
-  c.amplitude = 0.5;
-  c.time = TimeGrid{0.0, 0.1, 100, 2};
-  return c;
-}
+ReactionConfig hr_grid(double lambda) { return test::reaction_config(24, 20, lambda, 0.5, TimeGrid{0.0, 0.1, 100, 2}); }
 
 double hr_relative_error(const Matrix& A, const Matrix& B, MPI_Comm comm) {
   return std::sqrt(allreduce_sum(comm, (A - B).squaredNorm()) / allreduce_sum(comm, B.squaredNorm()));

@@ -81,7 +81,8 @@ TEST_CASE("LSPG with a linear decoder is the linear LSPG step", "[rom][lspg][mpi
 
 namespace {
 // A linear (heat) and a quadratic (QG) model on small grids, and an autoencoder with a POD
-// stage (r = 3, K = 5, one hidden layer of 8) briefly trained on a model's snapshots.
+// stage (r = 3, K = 5 unless told, one hidden layer of 8) briefly trained on a model's
+// snapshots.
 HeatConfig small_heat() {
   HeatConfig hc;
   hc.nx = hc.ny = 12;
@@ -97,11 +98,11 @@ QgConfig small_qg() {
   qc.stride = 10;
   return qc;
 }
-void fit_staged_autoencoder(Autoencoder& ae, const SnapshotSet& s) {
+void fit_staged_autoencoder(Autoencoder& ae, const SnapshotSet& s, int pod_modes = 5) {
   auto ae_settings = ae.settings();
   ae_settings.latent_dim = 3;
   ae_settings.hidden = {8};
-  ae_settings.pod_modes = 5;
+  ae_settings.pod_modes = pod_modes;
   ae_settings.train.epochs = 3;
   ae_settings.train.progress = false;
   ae.set_settings(ae_settings);
@@ -252,14 +253,7 @@ TEST_CASE("manifold ROMs on a hyper-reduced POD stage equal the exact stage wher
   const Pod pod = fitted_pod(s, 3);
   test::require_error([&] { ManifoldGalerkinRom(heat, pod, -1, hr); }, {"galerkin-hr"});
   Autoencoder flat;
-  auto flat_settings = flat.settings();
-  flat_settings.latent_dim = 3;
-  flat_settings.hidden = {8};
-  flat_settings.pod_modes = 0;
-  flat_settings.train.epochs = 1;
-  flat_settings.train.progress = false;
-  flat.set_settings(flat_settings);
-  flat.fit(s);
+  fit_staged_autoencoder(flat, s, 0);
   test::require_error([&] { ManifoldGalerkinRom(heat, flat, -1, hr); }, {"-ae_pod_modes"});
 }
 
@@ -267,12 +261,7 @@ TEST_CASE("the hyper-reduced manifold Galerkin ROM holds the full-f ROM's accura
           "[rom][manifold][hyper][mpi]") {
   // The reaction model's f (u_t = Δu + 6eᵘ) is not polynomial: without hyper-reduction the
   // manifold Galerkin ROM evaluates it on all n rows; on the stage's DEIM rows, not.
-  ReactionConfig c;
-  c.nx = 24;
-  c.ny = 20;
-  c.lambda = 6.0;
-  c.amplitude = 0.5;
-  c.time = TimeGrid{0.0, 0.1, 100, 2};
+  const ReactionConfig c = test::reaction_config(24, 20, 6.0, 0.5, TimeGrid{0.0, 0.1, 100, 2});
   ReactionModel model(PETSC_COMM_WORLD, c);
   const SnapshotSet s = model.simulate(false);
   Autoencoder ae;
