@@ -476,8 +476,7 @@ nlohmann::json CompareRun::dynamics_row(const std::string& kind, const nlohmann:
 
 std::shared_ptr<const HyperReduction> CompareRun::fit_hyper_reduction(const Reducer& reducer, nlohmann::json& j) const {
   const HyperReductionSettings& s = plan_.hyper_reduction;
-  if (!fom_->sampled_rhs({0}))
-    throw Error("galerkin-hr: model '" + fom_->name() + "' cannot evaluate its right-hand side at sample rows alone");
+  check_hyper_reducible(reducer, fom_.get());
   MPI_Barrier(rows_.comm);
   const double start = MPI_Wtime();
   // f at the projected training states (projected_rhs_snapshots says why not at the states).

@@ -12,7 +12,6 @@
 #include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/reducers/meta_autoencoder.hpp"
-#include "metarom/reducers/neural_reducer.hpp"
 #include "metarom/models/model.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/io/snapshot_reader.hpp"
@@ -228,14 +227,7 @@ int cmd_fit(const std::string& operand) {
   auto* pod = type == "pod" ? dynamic_cast<Pod*>(reducer.get()) : nullptr;
   if (!append.empty() && (!pod || dynamics != "none"))
     throw Error("-append continues an incremental POD (fit pod -pod_svd incremental) without latent dynamics");
-  if (hr_settings.enabled() && !reducer->affine_decoder()) {
-    // Checked before training: a neural decoder is hyper-reduced through its POD stage.
-    const auto* neural = dynamic_cast<const NeuralReducer*>(reducer.get());
-    if (!neural || neural->settings().pod_modes == 0)
-      throw Error("-hr_method: a neural reducer is hyper-reduced through its POD stage, which " + type +
-                  (neural ? " has not (-ae_pod_modes 0; leave it automatic or give K > 0)" : " does not have") +
-                  "; or use an affine decoder (pod, linear-ae)");
-  }
+  if (hr_settings.enabled()) check_hyper_reducible(*reducer);  // before training
   if (pod && (pod->settings().svd == "incremental" || !append.empty()) && dynamics == "none") {
     if (hr_settings.enabled()) throw Error("-hr_method: not with an incremental POD (it never holds every snapshot)");
     return fit_pod_stream(c, in, out, append, r, r_given, std::move(reducer));
@@ -251,10 +243,7 @@ int cmd_fit(const std::string& operand) {
     else if (dynamics == "closure")
       throw Error("-latent_dynamics closure corrects the Galerkin ROM of the model that made " + in +
                   ", but its provenance names none metarom can rebuild");
-    if (fom && hr_settings.enabled() && !fom->sampled_rhs({0}))
-      throw Error("-hr_method: model '" + fom->name() +
-                  "' cannot evaluate its right-hand side at sample rows alone (reaction, heat and Burgers can; QG "
-                  "reads a Poisson solution over the whole grid, and its Galerkin ROM is free of n without it)");
+    if (fom && hr_settings.enabled()) check_hyper_reducible(*reducer, fom.get());
   }
   const SnapshotSet train = fom ? read_snapshots(in, fom->rows()) : read_snapshots(in, PETSC_COMM_WORLD);
   // The recorded right-hand side (the plugin's -ts_trajectory_metarom_rhs): exact latent

@@ -14,6 +14,7 @@
 #include "metarom/models/model.hpp"
 #include "metarom/reducers/pod.hpp"
 #include "metarom/reducers/reducer.hpp"
+#include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/learned_dynamics.hpp"
 #include "metarom/rom/model_file.hpp"
 #include "module.hpp"
@@ -37,6 +38,9 @@ struct PyReducer {
   OperatorInference inference;
   LatentRomSettings rom_settings;
   std::shared_ptr<const LearnedDynamics> dynamics;
+  // hr_method=...: the hyper-reduction's settings (-hr_*) and the one fitted, saved with it.
+  HyperReductionSettings hr;
+  std::unique_ptr<HyperReduction> hyper_reduction;
 
   const Reducer& fitted(const char* call) const {
     if (!training) throw Error(fmt::format("{}.{}: the reducer is not fitted yet (call fit first)", reducer->type(), call));
@@ -54,7 +58,10 @@ PyReducer make_reducer(const std::string& type, const py::object& r, const py::o
     p.reducer->set_from_options();
     p.inference.set_from_options();
     p.rom_settings.set_from_options("rom_");
+    p.hr.method = "none";
+    p.hr.set_from_options();
   }
+  if (p.hr.enabled()) check_hyper_reducible(*p.reducer);  // before training
   p.options->check_used(read_while_fitting);
   if (!r.is_none()) p.reducer->set_latent_dim(r.cast<int>());
   p.reducer->set_progress(show_progress(progress));
@@ -65,7 +72,13 @@ PyReducer make_reducer(const std::string& type, const py::object& r, const py::o
 // released, then keeps the training set's header for save().
 void fit_view(PyReducer& p, const SnapshotView& train, const std::string& kind, const SnapshotSet* set) {
   p.reducer->check_latent_dim(train.n(), train.count(), "the snapshot set");
-  const bool with_model = kind != "none" && latent_dynamics_need_model(kind, p.inference);
+  const bool with_model = (kind != "none" && latent_dynamics_need_model(kind, p.inference)) || p.hr.enabled();
+  if (p.hr.enabled() && !set)
+    throw py::value_error("fit: hyper-reduction (hr_method) needs a SnapshotSet (the model that made it gives f), "
+                          "not an array of states");
+  if (p.hr.enabled() && !can_rebuild_model(train.provenance))
+    throw Error("fit: hr_method samples the right-hand side of the model that made the set, and its provenance "
+                "names none metarom can rebuild");
   {
     py::gil_scoped_release release;
     auto scope = p.options->scope();
@@ -86,6 +99,12 @@ void fit_view(PyReducer& p, const SnapshotView& train, const std::string& kind, 
     if (kind != "none")
       p.dynamics = std::make_shared<const LearnedDynamics>(
           fit_latent_dynamics(kind, *p.reducer, *set, fom.get(), Matrix(), p.inference, p.rom_settings));
+    p.hyper_reduction = nullptr;
+    if (p.hr.enabled()) {
+      check_hyper_reducible(*p.reducer, fom.get());
+      p.hyper_reduction = std::make_unique<HyperReduction>(
+          fit_hyper_reduction(projected_rhs_snapshots(*fom, *p.reducer, *set), *p.reducer, train.rows, p.hr));
+    }
   }
   p.training = train.header();
   p.count = -1;
@@ -155,7 +174,9 @@ a terminal); options are the command line's without the leading
           "Fits the reducer on a SnapshotSet's snapshots (all trajectories) or on an array X of states (this "
           "rank's rows of n x N, one column per snapshot; read in place, without a copy, when Fortran-ordered "
           "float64; comm: its ranks). latent_dynamics \"learned\" or \"closure\" (a SnapshotSet only) also fits "
-          "latent dynamics by operator inference (as fit -latent_dynamics; options latent_dynamics_*)")
+          "latent dynamics by operator inference (as fit -latent_dynamics; options latent_dynamics_*); a reducer "
+          "made with hr_method=\"deim\" (qdeim, ecsw; options hr_*) also fits the hyper-reduction (a SnapshotSet "
+          "of a model with sampled evaluation only)")
       .def(
           "encode", [](const PyReducer& p, const py::handle& X) { return encode_or_decode(p, "encode", X); },
           py::arg("X"), "Latent coordinates (r x N) of the states X (this rank's rows, n x N)")
@@ -174,7 +195,8 @@ a terminal); options are the command line's without the leading
           [](const PyReducer& p, const std::string& path) {
             const Reducer& r = p.fitted("save");
             py::gil_scoped_release release;
-            save_model(path, r, *p.training, p.training_file, p.fit_seconds, p.dynamics.get(), p.count);
+            save_model(path, r, *p.training, p.training_file, p.fit_seconds, p.dynamics.get(), p.count,
+                       p.hyper_reduction.get());
           },
           py::arg("path"),
           "Writes a model file (data/FORMAT.md): the command line's rom, eval and compare and ReducedModel read it")
@@ -191,6 +213,20 @@ a terminal); options are the command line's without the leading
             return py::str(os.str());
           },
           "The learned latent dynamics' report (fit(latent_dynamics=...)), or None")
+      .def_property_readonly(
+          "hyper_reduction",
+          [](const PyReducer& p) -> py::object {
+            if (!p.hyper_reduction) return py::none();
+            const HyperReduction& h = *p.hyper_reduction;
+            py::dict d;
+            d["method"] = h.method;
+            d["rows"] = h.points.rows;
+            if (!h.ecsw()) d["modes"] = h.basis.cols();
+            else d["weights"] = h.weights;
+            return d;
+          },
+          "The hyper-reduction fitted with the reducer (hr_method=...): method, sample rows, modes or ECSW "
+          "weights; None without")
       .def_property_readonly("settings", [](const PyReducer& p) { return p.reducer->settings_summary(); },
                              "The settings it was fitted with, in one line")
       .def_property_readonly(

@@ -57,7 +57,8 @@ PyRomRun run(const PyReducedModel& p, const std::string& rom_type, int dt_multip
   out.model = &m;
   py::gil_scoped_release release;
   auto scope = p.options->scope();
-  const RomKind kind = LatentRom::resolve(rom_kind_from_name(rom_type), fom, m.reducer());
+  const RomKind kind =
+      LatentRom::resolve(rom_kind_from_name(rom_type), fom, m.reducer(), m.file().hyper_reduction != nullptr);
   out.rom = rom_kind_name(kind);
   const TimeGrid grid = rom_time_grid(fom, dt_multiple);
   MPI_Barrier(fom.rows().comm);

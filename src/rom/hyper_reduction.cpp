@@ -13,6 +13,7 @@
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/linalg/nonnegative_least_squares.hpp"
 #include "metarom/linalg/tsqr.hpp"
+#include "metarom/reducers/neural_reducer.hpp"
 #include "metarom/reducers/normalization.hpp"
 #include "metarom/rom/galerkin_rom.hpp"
 
@@ -225,6 +226,20 @@ HyperReductionBasis hyper_reduction_basis(const Reducer& reducer) {
                 "(fit it with -ae_pod_modes K)");
   const Matrix V = norm->undo_linear(Matrix::Identity(norm->modes, norm->modes));
   return {norm->mean.size() ? norm->mean : Vector::Zero(V.rows()), V};
+}
+
+void check_hyper_reducible(const Reducer& reducer, const FullOrderModel* model) {
+  if (!reducer.affine_decoder()) {
+    const auto* neural = dynamic_cast<const NeuralReducer*>(&reducer);
+    if (!neural || neural->settings().pod_modes == 0)
+      throw Error("-hr_method: a neural reducer is hyper-reduced through its POD stage, which " + reducer.type() +
+                  (neural ? " has not (-ae_pod_modes 0; leave it automatic or give K > 0)" : " does not have") +
+                  "; or use an affine decoder (pod, linear-ae)");
+  }
+  if (model && !model->sampled_rhs({0}))
+    throw Error("-hr_method: model '" + model->name() +
+                "' cannot evaluate its right-hand side at sample rows alone (reaction, heat and Burgers can; QG "
+                "reads a Poisson solution over the whole grid, and its Galerkin ROM is free of n without it)");
 }
 
 HyperReduction fit_hyper_reduction(const Matrix& F_local, const Reducer& reducer, const RowPartition& rows,

@@ -98,6 +98,11 @@ struct HyperReductionBasis {
 };
 HyperReductionBasis hyper_reduction_basis(const Reducer& reducer);
 
+// Refuses, naming the option, what cannot be hyper-reduced, before any fitting: a neural
+// reducer set to train without a POD stage (-ae_pod_modes 0), another nonlinear decoder, or
+// (where given) a model without sampled evaluation.
+void check_hyper_reducible(const Reducer& reducer, const FullOrderModel* model = nullptr);
+
 // The hyper-reduction for `reducer` from right-hand-side snapshots F (projected_rhs_snapshots,
 // or a program's recorded f) by the settings' method, on hyper_reduction_basis(reducer) (its
 // columns set the automatic number of modes). Collective.
