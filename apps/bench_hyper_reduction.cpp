@@ -168,7 +168,7 @@ void run() {
     HyperReductionSettings stage = hs;
     stage.method = "deim";
     ae_hr = std::make_shared<const HyperReduction>(
-        fit_hyper_reduction(projected_rhs_snapshots(model, ae, s), ae, s.rows, stage));
+        fit_hyper_reduction(projected_rhs_snapshots(model, ae, s), ae, s.rows, stage, &model));
     ae_hr_offline = wall(comm) - start;
   }
 

@@ -481,7 +481,7 @@ std::shared_ptr<const HyperReduction> CompareRun::fit_hyper_reduction(const Redu
   const double start = MPI_Wtime();
   // f at the projected training states (projected_rhs_snapshots says why not at the states).
   const Matrix F = projected_rhs_snapshots(*fom_, reducer, train_);
-  auto hr = std::make_shared<const HyperReduction>(metarom::fit_hyper_reduction(F, reducer, train_.rows, s));
+  auto hr = std::make_shared<const HyperReduction>(metarom::fit_hyper_reduction(F, reducer, train_.rows, s, fom_.get()));
   j["rom"] = fmt::format("{}galerkin-hr ({}, {} rows{})", reducer.affine_decoder() ? "" : "manifold-", hr->method,
                          hr->points.count(), reducer.affine_decoder() ? "" : ", on the POD stage");
   j["hyper_reduction"] = {{"method", hr->method},

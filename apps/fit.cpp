@@ -284,7 +284,7 @@ int cmd_fit(const std::string& operand) {
                             fom ? "projected training states" : "training states (recorded)"));
     const double t0 = MPI_Wtime();
     const Matrix F = fom ? projected_rhs_snapshots(*fom, *reducer, train) : recorded_f;
-    hr = std::make_unique<HyperReduction>(fit_hyper_reduction(F, *reducer, train.rows, hr_settings));
+    hr = std::make_unique<HyperReduction>(fit_hyper_reduction(F, *reducer, train.rows, hr_settings, fom.get()));
     hyper = {{"method", hr->method},
              {"points", static_cast<long long>(hr->points.count())},
              {"snapshots", fom ? "projected" : recorded_rhs.cols() > 0 ? "recorded" : "recorded implicit function"},

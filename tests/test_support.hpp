@@ -85,6 +85,8 @@ void replace_with_doubles(h5::Group& g, const std::string& name, std::vector<hsi
 // The rows of `full` this rank owns under PETSc's default split over comm, as a snapshot
 // set with times 0 .. 1.
 SnapshotSet distribute(const Matrix& full, MPI_Comm comm);
+// ... under the split `rows` (a model's).
+SnapshotSet distribute(const Matrix& full, const RowPartition& rows);
 
 // POD of rank r (exact, uncentred) fitted on s.
 Pod fitted_pod(const SnapshotSet& s, int r);
@@ -126,10 +128,12 @@ Matrix matrix_with_singular_values(Index n, Index N, const Vector& sigma, unsign
 
 // A model's sampled f and its Jacobian (FullOrderModel::sampled_rhs) at the global rows `at`
 // from the state's values on the sample's stencil, against the full evaluation at x (local
-// rows): f at those rows, and ∂f/∂x applied to the stencil rows' unit vectors. Both are the
-// same arithmetic on the same values, so `tolerance` (relative to the largest entry) is
-// round-off of the terms. Returns the sample's stencil.
+// rows): f at those rows (g, FullOrderModel::local_rhs, for a model with f = M g), and ∂f/∂x
+// applied to the stencil rows' unit vectors (for f = M g: central differences of g, exact
+// for a g of degree ≤ 2 up to round-off). Both are the same arithmetic on the same values, so
+// `tolerance` (relative to the largest entry) is round-off of the terms. Returns the
+// sample's stencil.
 std::vector<long long> check_sampled_rhs(const FullOrderModel& model, const Vector& x, const std::vector<long long>& at,
-                                         double tolerance);
+                                         double tolerance, bool local_part = false);
 
 }  // namespace metarom::test

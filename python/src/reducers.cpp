@@ -103,7 +103,7 @@ void fit_view(PyReducer& p, const SnapshotView& train, const std::string& kind, 
     if (p.hr.enabled()) {
       check_hyper_reducible(*p.reducer, fom.get());
       p.hyper_reduction = std::make_unique<HyperReduction>(
-          fit_hyper_reduction(projected_rhs_snapshots(*fom, *p.reducer, *set), *p.reducer, train.rows, p.hr));
+          fit_hyper_reduction(projected_rhs_snapshots(*fom, *p.reducer, *set), *p.reducer, train.rows, p.hr, fom.get()));
     }
   }
   p.training = train.header();

@@ -4,6 +4,7 @@
 #include <petscdmda.h>
 #include <petscts.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <numbers>
@@ -171,9 +172,18 @@ struct QgModel::Impl {
     return (jpp + jpx + jxp) * inv4hxhy / 3.0;
   }
 
-  // q = a_quad (-J_A(ω(v), w)) + a_lin (Ro⁻¹ D_x v + Re⁻¹ Δ_h ω(v)) + a_force Ro⁻¹ F, then
-  // out = (-Δ_h)⁻¹ q. With v = w = ψ and all weights 1 this is f(ψ). w_loc may be null (w = v).
+  // out = (-Δ_h)⁻¹ q with q = tendency(...) below. With v = w = ψ and all weights 1 this is
+  // f(ψ). w may be null (w = v).
   void combine(Vec v, Vec w, double a_lin, double a_quad, double a_force, Vec out) {
+    tendency(v, w, a_lin, a_quad, a_force);
+    const double start = MPI_Wtime();
+    poisson->solve(q, out);
+    poisson_seconds += MPI_Wtime() - start;
+  }
+
+  // q = a_quad (-J_A(ω(v), w)) + a_lin (Ro⁻¹ D_x v + Re⁻¹ Δ_h ω(v)) + a_force Ro⁻¹ F: the
+  // vorticity tendency g before the Poisson solve.
+  void tendency(Vec v, Vec w, double a_lin, double a_quad, double a_force) {
     to_local(v, psi_local);
     negative_laplacian(psi_local, omega);
     to_local(omega, omega_local);
@@ -208,9 +218,6 @@ struct QgModel::Impl {
     METAROM_PETSC(DMDAVecRestoreArrayRead(da, omega_local, &o));
     METAROM_PETSC(DMDAVecRestoreArrayRead(da, wl, &wa));
     METAROM_PETSC(DMDAVecRestoreArray(da, q, &r));
-    const double start = MPI_Wtime();
-    poisson->solve(q, out);
-    poisson_seconds += MPI_Wtime() - start;
   }
 
   // Applies `op(in, out)` on PETSc Vecs to each column of X (snapshot ordering).
@@ -302,6 +309,125 @@ Attributes QgModel::provenance() const {
 Matrix QgModel::rhs(double, const Matrix& X) const {
   Impl& m = *impl_;
   return m.columns(X, [&](Vec in, Vec out, Index) { m.combine(in, nullptr, 1, 1, 1, out); });
+}
+
+Matrix QgModel::local_rhs(double, const Matrix& X) const {
+  Impl& m = *impl_;
+  return m.columns(X, [&](Vec in, Vec out, Index) {
+    m.tendency(in, nullptr, 1, 1, 1);
+    METAROM_PETSC(VecCopy(m.q, out));
+  });
+}
+
+namespace {
+// g at sample rows (row = i + nx j): ψ on the 5 × 5 box around the point less its corners
+// (offsets below), ω = −Δ_h ψ on the 3 × 3 box (zero on the boundary), and the full model's
+// formula for g there (Impl::tendency, the same operations in the same order).
+class QgSample : public SampledRhs {
+ public:
+  QgSample(const QgConfig& c, double hx, double hy, const std::vector<long long>& rows)
+      : nx_(c.nx), ny_(c.ny), cx_(1 / (hx * hx)), cy_(1 / (hy * hy)), inv4_(1 / (4 * hx * hy)),
+        rox_(1 / (c.ro * 2 * hx)), ire_(1 / c.re), hy_(hy), ro_(c.ro) {
+    const long long n = static_cast<long long>(nx_) * ny_;
+    std::vector<long long> neighbour;
+    for (const long long row : rows) {
+      if (row < 0 || row >= n) throw Error(fmt::format("qg: sample row {} is outside the state's {} rows", row, n));
+      const long long i = row % nx_, j = row / nx_;
+      for (int dy = -2; dy <= 2; ++dy)
+        for (int dx = -2; dx <= 2; ++dx) {
+          if (std::abs(dx) == 2 && std::abs(dy) == 2) continue;
+          const long long ii = i + dx, jj = j + dy;
+          neighbour.push_back(ii < 0 || jj < 0 || ii >= nx_ || jj >= ny_ ? -1 : ii + nx_ * jj);
+        }
+    }
+    rows_ = rows;
+    stencil_ = neighbour;
+    stencil_.erase(std::remove(stencil_.begin(), stencil_.end(), -1LL), stencil_.end());
+    std::sort(stencil_.begin(), stencil_.end());
+    stencil_.erase(std::unique(stencil_.begin(), stencil_.end()), stencil_.end());
+    for (const long long g : neighbour)
+      at_.push_back(g < 0 ? -1
+                          : static_cast<int>(std::lower_bound(stencil_.begin(), stencil_.end(), g) - stencil_.begin()));
+  }
+
+  Vector rhs(double, const Vector& x) const override {
+    Vector g(static_cast<Index>(rows_.size()));
+    Box psi;
+    for (size_t k = 0; k < rows_.size(); ++k) {
+      gather(k, [&](int q) { return x(q); }, psi);
+      g(static_cast<Index>(k)) = evaluate(k, psi, psi, 1, 1, 1);
+    }
+    return g;
+  }
+  // (∂g W)ᵀ: g is quadratic, g(ψ) = F + Lψ − J_A(ω(ψ), ψ), so ∂g[w] = Lw − J_A(ω(w), ψ) −
+  // J_A(ω(ψ), w), evaluated per column of W on each sample's box.
+  Matrix jacobian_product_transposed(double, const Vector& x, const Matrix& Wt) const override {
+    Matrix P(Wt.rows(), static_cast<Index>(rows_.size()));
+    Box psi, w;
+    for (size_t k = 0; k < rows_.size(); ++k) {
+      gather(k, [&](int q) { return x(q); }, psi);
+      for (Index c = 0; c < Wt.rows(); ++c) {
+        gather(k, [&](int q) { return Wt(c, q); }, w);
+        P(c, static_cast<Index>(k)) = evaluate(k, w, psi, 1, 1, 0) + evaluate(k, psi, w, 0, 1, 0);
+      }
+    }
+    return P;
+  }
+  Matrix jacobian(double t, const Vector& x) const override {
+    const Index s = static_cast<Index>(stencil_.size());
+    return jacobian_product_transposed(t, x, Matrix::Identity(s, s)).transpose();
+  }
+
+ private:
+  static constexpr int box_points = 21;  // the 5 × 5 box less its corners
+  using Box = double[5][5];              // [dy + 2][dx + 2]; corners unused
+
+  template <class Value>
+  void gather(size_t k, Value&& value, Box& b) const {
+    int o = 0;
+    for (int dy = -2; dy <= 2; ++dy)
+      for (int dx = -2; dx <= 2; ++dx) {
+        if (std::abs(dx) == 2 && std::abs(dy) == 2) {
+          b[dy + 2][dx + 2] = 0;
+          continue;
+        }
+        const int q = at_[k * box_points + static_cast<size_t>(o++)];
+        b[dy + 2][dx + 2] = q < 0 ? 0.0 : value(q);
+      }
+  }
+
+  // a_force Ro⁻¹F − a_quad J_A(ω(v), w) + a_lin (Ro⁻¹ D_x v + Re⁻¹ Δ_h ω(v)) at sample k.
+  double evaluate(size_t k, const Box& v, const Box& w, double a_lin, double a_quad, double a_force) const {
+    const long long i = rows_[k] % nx_, j = rows_[k] / nx_;
+    double om[3][3];  // ω(v) on the 3 × 3 box, zero on the boundary
+    for (int ey = -1; ey <= 1; ++ey)
+      for (int ex = -1; ex <= 1; ++ex) {
+        const long long ii = i + ex, jj = j + ey;
+        const int a = ey + 2, b = ex + 2;
+        om[ey + 1][ex + 1] = ii < 0 || jj < 0 || ii >= nx_ || jj >= ny_
+                                 ? 0.0
+                                 : -(cx_ * (v[a][b - 1] - 2 * v[a][b] + v[a][b + 1]) +
+                                     cy_ * (v[a - 1][b] - 2 * v[a][b] + v[a + 1][b]));
+      }
+    const double* orow[3] = {&om[0][1], &om[1][1], &om[2][1]};
+    const double* wrow[3] = {&w[1][2], &w[2][2], &w[3][2]};
+    double val = a_force * (std::sin(std::numbers::pi * ((j + 1) * hy_ - 1.0)) / ro_);
+    if (a_quad != 0) val -= a_quad * QgModel::Impl::arakawa_at(orow + 1, wrow + 1, 0, 0, inv4_);
+    if (a_lin != 0) {
+      const double lap = cx_ * (om[1][0] - 2 * om[1][1] + om[1][2]) + cy_ * (om[0][1] - 2 * om[1][1] + om[2][1]);
+      val += a_lin * (rox_ * (v[2][3] - v[2][1]) + ire_ * lap);
+    }
+    return val;
+  }
+
+  long long nx_, ny_;
+  double cx_, cy_, inv4_, rox_, ire_, hy_, ro_;
+  std::vector<int> at_;
+};
+}  // namespace
+
+std::unique_ptr<SampledRhs> QgModel::sampled_rhs(const std::vector<long long>& rows) const {
+  return std::make_unique<QgSample>(impl_->config, impl_->hx, impl_->hy, rows);
 }
 
 Vector QgModel::constant_term() const {

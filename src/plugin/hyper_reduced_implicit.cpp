@@ -57,7 +57,7 @@ HyperReducedImplicit::HyperReducedImplicit(TS ts, const DmdaLocalIFunction& call
   const Matrix V = reducer.decoder_jacobian(Vector::Zero(r));
   if (V.rows() != rows.local() || (!hr.ecsw() && hr.basis.rows() != rows.local()))
     throw Error("TS rom: the model's basis and sample rows do not fit the program's state");
-  E_ = hyper_reduced_projection(V, hr, rows);
+  E_ = hyper_reduced_projection(V, V, hr, rows);
   Matrix decoder(V.rows(), r + 1);
   decoder << reducer.decode(Matrix::Zero(r, 1)).col(0), V;
   const Matrix at_stencil = sample_rows(decoder, rows, f_.stencil());

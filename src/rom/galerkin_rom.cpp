@@ -14,12 +14,18 @@ namespace metarom {
 
 
 Matrix galerkin_project(const Matrix& V, const Matrix& F, MPI_Comm comm, const std::string& what) {
+  return petrov_galerkin_project(V, V, F, comm, what);
+}
+
+Matrix petrov_galerkin_project(const Matrix& V, const Matrix& T, const Matrix& F, MPI_Comm comm,
+                               const std::string& what) {
   const Index r = V.cols();
-  if (F.rows() != V.rows())
-    throw Error(fmt::format("{}: the basis has {} local rows, the vectors projected {}", what, V.rows(), F.rows()));
+  if (F.rows() != V.rows() || T.rows() != V.rows() || T.cols() != r)
+    throw Error(fmt::format("{}: the basis has {} local rows, the test basis {} x {}, the vectors projected {}", what,
+                            V.rows(), T.rows(), T.cols(), F.rows()));
   Matrix prod(r, r + F.cols());
   prod.leftCols(r) = V.transpose() * V;
-  prod.rightCols(F.cols()) = V.transpose() * F;
+  prod.rightCols(F.cols()) = T.transpose() * F;
   allreduce_sum(comm, prod.data(), prod.size());
   const Eigen::LDLT<Matrix> M(prod.leftCols(r));
   if (M.info() != Eigen::Success || M.rcond() < 1e-12)

@@ -211,7 +211,7 @@ Matrix projected_rhs_snapshots(const FullOrderModel& model, const Reducer& reduc
   require_same_rows(model, reducer, "hyper-reduction snapshots");
   const Matrix projected = reducer.decode(reducer.encode(train.X));
   Matrix F(projected.rows(), projected.cols());
-  for (Index k = 0; k < projected.cols(); ++k) F.col(k) = model.rhs(train.t(k), projected.col(k));
+  for (Index k = 0; k < projected.cols(); ++k) F.col(k) = model.local_rhs(train.t(k), projected.col(k));
   return F;
 }
 
@@ -238,28 +238,27 @@ void check_hyper_reducible(const Reducer& reducer, const FullOrderModel* model) 
   }
   if (model && !model->sampled_rhs({0}))
     throw Error("-hr_method: model '" + model->name() +
-                "' cannot evaluate its right-hand side at sample rows alone (reaction, heat and Burgers can; QG "
-                "reads a Poisson solution over the whole grid, and its Galerkin ROM is free of n without it)");
+                "' cannot evaluate its right-hand side at sample rows alone (reaction, heat, Burgers and QG can)");
 }
 
 HyperReduction fit_hyper_reduction(const Matrix& F_local, const Reducer& reducer, const RowPartition& rows,
-                                   const HyperReductionSettings& s) {
+                                   const HyperReductionSettings& s, const FullOrderModel* model) {
   const HyperReductionBasis basis = hyper_reduction_basis(reducer);
-  return s.method == "ecsw" ? HyperReduction::fit_ecsw(basis.V, F_local, rows, s)
-                            : HyperReduction::fit(F_local, rows, s, basis.V.cols());
+  if (s.method != "ecsw") return HyperReduction::fit(F_local, rows, s, basis.V.cols());
+  return HyperReduction::fit_ecsw(model ? model->rhs_operator_transpose(basis.V) : basis.V, F_local, rows, s);
 }
 
-Matrix hyper_reduced_projection(const Matrix& V, const HyperReduction& hr, const RowPartition& rows) {
+Matrix hyper_reduced_projection(const Matrix& V, const Matrix& T, const HyperReduction& hr, const RowPartition& rows) {
   if (hr.ecsw()) {
-    // E = (VᵀV)⁻¹ V_Pᵀ diag(ξ): the weighted sum of the sample rows' contributions.
+    // E = (VᵀV)⁻¹ T_Pᵀ diag(ξ): the weighted sum of the sample rows' contributions.
     Matrix M = V.transpose() * V;
     allreduce_sum(rows.comm, M.data(), M.size());
-    const Matrix VP = sample_rows(V, rows, hr.points.rows);
-    return M.ldlt().solve(Matrix(VP.transpose() * hr.weights.asDiagonal()));
+    const Matrix TP = sample_rows(T, rows, hr.points.rows);
+    return M.ldlt().solve(Matrix(TP.transpose() * hr.weights.asDiagonal()));
   }
-  // E = (VᵀV)⁻¹VᵀW (PᵀW)⁺: the Galerkin projection of the reconstruction W(PᵀW)⁺.
-  const Matrix VW = galerkin_project(V, hr.basis, rows.comm, "hyper-reduced Galerkin ROM");
-  return VW * Eigen::CompleteOrthogonalDecomposition<Matrix>(hr.points.sampled_basis).pseudoInverse();
+  // E = (VᵀV)⁻¹TᵀW (PᵀW)⁺: the Galerkin projection of M times the reconstruction W(PᵀW)⁺.
+  const Matrix TW = petrov_galerkin_project(V, T, hr.basis, rows.comm, "hyper-reduced Galerkin ROM");
+  return TW * Eigen::CompleteOrthogonalDecomposition<Matrix>(hr.points.sampled_basis).pseudoInverse();
 }
 
 HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, const Reducer& reducer,
@@ -288,7 +287,7 @@ HyperReducedGalerkinRom::HyperReducedGalerkinRom(const FullOrderModel& model, co
                 "' cannot evaluate its right-hand side at sample rows alone");
   Matrix decoder(V.rows(), V.cols() + 1);
   decoder << xbar, V;
-  E_ = hyper_reduced_projection(V, hr, rows);
+  E_ = hyper_reduced_projection(V, model.rhs_operator_transpose(V), hr, rows);
   const Matrix at_stencil = sample_rows(decoder, rows, f_->stencil());
   xs_ = at_stencil.col(0);
   Vs_ = at_stencil.rightCols(V.cols());

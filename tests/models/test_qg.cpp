@@ -168,6 +168,25 @@ TEST_CASE("QG right-hand side splits into constant, linear and quadratic parts",
   CHECK(allreduce_max(comm, worst) < 1e-9 / qg.config().ro);
 }
 
+TEST_CASE("QG evaluates its vorticity tendency g at sample rows, f = (-Δ_h)⁻¹ g", "[models][qg][hyper][mpi]") {
+  QgModel qg(PETSC_COMM_WORLD, small_config(15));
+  const MPI_Comm comm = qg.rows().comm;
+  const Matrix psi = 50 * random_field(qg, 7, 2);
+  // f = M g with M = (−Δ_h)⁻¹, symmetric (hyper-reduction projects with MᵀV = MV).
+  const Matrix g = qg.local_rhs(0.0, psi);
+  const Matrix f = qg.rhs(0.0, psi);
+  CHECK(std::sqrt(distributed_squared_distance(qg.poisson(g), f, comm) / allreduce_sum(comm, f.squaredNorm())) < 1e-12);
+  const Matrix Ma = qg.rhs_operator_transpose(psi);
+  const double ab = allreduce_sum(comm, Ma.col(0).dot(psi.col(1))), ba = allreduce_sum(comm, psi.col(0).dot(Ma.col(1)));
+  CHECK(std::abs(ab - ba) <= 1e-12 * std::abs(ab));
+  // Corners, edges, the middle and rows next to the boundary (nx = 15, ny = 31).
+  const int nx = 15, ny = 31;
+  const std::vector<long long> at{0, nx - 1, nx * (ny - 1), nx * ny - 1, 7 + nx * 15, 1 + nx, nx + 13, 3, nx * 30 + 4, 2 + nx * 9};
+  // g is quadratic: central differences give its Jacobian to round-off.
+  const auto stencil = test::check_sampled_rhs(qg, psi.col(0), at, 1e-9, true);
+  CHECK(stencil.size() < 10 * 21);
+}
+
 TEST_CASE("short QG runs are deterministic, finite and equal on 1 and 2 ranks", "[models][qg][mpi]") {
   const QgConfig c = small_config();
   QgModel qg(PETSC_COMM_WORLD, c);

@@ -11,6 +11,7 @@
 #include "metarom/models/qg.hpp"
 #include "metarom/models/reaction.hpp"
 #include "metarom/reducers/pod.hpp"
+#include "metarom/rom/galerkin_rom.hpp"
 #include "metarom/rom/hyper_reduction.hpp"
 #include "metarom/rom/manifold_rom.hpp"
 #include "metarom/rom/model_file.hpp"
@@ -100,17 +101,36 @@ TEST_CASE("hyper-reduction refuses what it cannot do, naming the option", "[rom]
   hs.modes = 4;
   hs.method = "gnat";
   require_error([&] { HyperReduction::fit(F, model.rows(), hs); }, {"-hr_method", "gnat"});
-  // A model without sampled evaluation: QG (its f reads a Poisson solution over the grid).
+}
+
+TEST_CASE("hyper-reduced QG Galerkin equals the projected-tensor Galerkin ROM where g lies in span(W)",
+          "[rom][hyper][mpi]") {
+  // f = M g with M = (−Δ_h)⁻¹ and g quadratic: g(Vy) lies in the span of the 1 + r + r(r+1)/2
+  // vectors g(0), its linear and quadratic parts along V. W from g at 30 random y spans it;
+  // DEIM interpolates g exactly there, and E = (VᵀV)⁻¹(MV)ᵀW(PᵀW)⁻¹ projects M g: the ROM equals
+  // the QG Galerkin ROM with projected tensors (galerkin_rom.hpp), up to round-off.
   QgConfig qc;
   qc.nx = 15;
   qc.ny = 31;
-  QgModel qg(PETSC_COMM_SELF, qc);
-  const SnapshotSet qs = test::distribute(test::random_matrix(qg.rows().global, 6, 41), PETSC_COMM_SELF);
+  QgModel qg(PETSC_COMM_WORLD, qc);
+  const SnapshotSet qs = test::distribute(test::random_matrix(qg.rows().global, 6, 41), qg.rows());
   const Pod pod = fitted_pod(qs, 3);
-  HyperReductionSettings h3;
-  h3.modes = 3;
-  const HyperReduction hr = HyperReduction::fit(qs.X, qg.rows(), h3);
-  require_error([&] { HyperReducedGalerkinRom(qg, pod, hr); }, {"qg", "sample rows"});
+  const Matrix V = pod.decoder_jacobian(Vector::Zero(3));
+  const Matrix Y = test::random_matrix(3, 30, 43);
+  HyperReductionSettings hs;
+  hs.modes = 10;
+  const HyperReduction hr = HyperReduction::fit(qg.local_rhs(0.0, pod.decode(Y)), qg.rows(), hs);
+  CHECK(hr.sigma(10) < 1e-12 * hr.sigma(0));  // the span is 10-dimensional
+  const HyperReducedGalerkinRom rom(qg, pod, hr);
+  const QuadraticGalerkinRom galerkin(qg, pod);
+  for (unsigned seed : {44u, 45u}) {
+    const Vector y = test::random_matrix(3, 1, seed).col(0);
+    const Vector exact = galerkin.rhs(0.0, y);
+    // Round-off amplified by ‖(PᵀW)⁻¹‖ (about 10 here) on g's entries (h⁻² ~ 250 times ψ's).
+    CHECK((rom.rhs(0.0, y) - exact).norm() <= 1e-9 * exact.norm());
+    const Matrix J = galerkin.jacobian(0.0, y);
+    CHECK((rom.jacobian(0.0, y) - J).norm() <= 1e-9 * J.norm());
+  }
 }
 
 TEST_CASE("hyper-reduction keeps max(20, 2r) right-hand-side modes unless told, at most the snapshots' rank",

@@ -179,11 +179,17 @@ class FullOrderModel {
   // the polynomial structure when there is one, central differences of rhs() otherwise.
   virtual Matrix apply_jacobian(double t, const Vector& x, const Matrix& V) const;
   // f at the global rows `rows` alone (above), for models whose f is a local stencil;
-  // nullptr where the model has none. Throws for a row outside 0..n-1.
+  // nullptr where the model has none. Throws for a row outside 0..n-1. A model whose f is
+  // f = M g(t, x), M a fixed linear operator and g local (QG: M = (−Δ_h)⁻¹ and g the
+  // vorticity tendency; a finite-element model: a mass-matrix inverse), samples g instead:
+  // local_rhs gives g at whole states, rhs_operator_transpose Mᵀ, and hyper-reduction
+  // reconstructs g and projects it with the test basis MᵀV (docs/methods.md).
   virtual std::unique_ptr<SampledRhs> sampled_rhs(const std::vector<long long>& rows) const {
     (void)rows;
     return nullptr;
   }
+  virtual Matrix local_rhs(double t, const Matrix& X) const { return rhs(t, X); }  // g per column
+  virtual Matrix rhs_operator_transpose(const Matrix& V) const { return V; }      // Mᵀ V
 
   // Chaotic models: trajectories decorrelate from any ROM's within the run, so ROMs are
   // ranked by statistics (flow_statistics.hpp) and learned dynamics chosen by them.

@@ -60,6 +60,13 @@ class QgModel : public FullOrderModel, public QuadraticStructure {
   SnapshotSet simulate_from(const Vector& x0, bool progress) override;
   double solve_seconds() const override;
 
+  // f = (−Δ_h)⁻¹ g(ψ) with g the vorticity tendency ω_t, a local stencil (ψ on the 5 × 5
+  // box around a point less its corners): sampled_rhs evaluates g at sample rows, local_rhs g
+  // everywhere, rhs_operator_transpose applies (−Δ_h)⁻¹ (symmetric) for hyper-reduction.
+  std::unique_ptr<SampledRhs> sampled_rhs(const std::vector<long long>& rows) const override;
+  Matrix local_rhs(double t, const Matrix& X) const override;
+  Matrix rhs_operator_transpose(const Matrix& V) const override { return poisson(V); }
+
   // The ODE's structure f(ψ) = c + L ψ + B(ψ, ψ), applied column by column.
   const QuadraticStructure* quadratic_structure() const override { return this; }
   Vector constant_term() const override;

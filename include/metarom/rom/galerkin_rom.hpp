@@ -27,6 +27,10 @@ namespace metarom {
 // plugin's projection of an application's operator — is this one. Throws, naming `what`,
 // when V's columns are (nearly) linearly dependent.
 Matrix galerkin_project(const Matrix& V, const Matrix& F, MPI_Comm comm, const std::string& what);
+// (VᵀV)⁻¹TᵀF with the test basis T (local rows, r columns) in Vᵀ's place: V's coordinates of
+// the projection of M F for T = MᵀV. galerkin_project is T = V.
+Matrix petrov_galerkin_project(const Matrix& V, const Matrix& T, const Matrix& F, MPI_Comm comm,
+                               const std::string& what);
 
 // Throws (naming `what`) unless the reducer's rows are distributed exactly like the model's.
 void require_same_rows(const FullOrderModel& model, const Reducer& reducer, const std::string& what);

@@ -79,7 +79,8 @@ struct HyperReduction {
   static HyperReduction load(const h5::Group& g, const RowPartition& rows);
 };
 
-// Right-hand-side snapshots for HyperReduction::fit: f(t_k, x̃_k) at the training states
+// Right-hand-side snapshots for HyperReduction::fit: f(t_k, x̃_k) (g, the sampled part of f =
+// M g, where the model has one: FullOrderModel::local_rhs) at the training states
 // projected by the reducer, x̃_k = decode(encode(x_k)) (x̄ + VVᵀ(x_k − x̄) for POD) — where the
 // ROM evaluates f. Snapshots at the states themselves hold f of the truncation error x_k − x̃_k
 // too, which a stiff term amplifies (the Laplacian by h⁻²) and the ROM never meets: on the
@@ -105,14 +106,16 @@ void check_hyper_reducible(const Reducer& reducer, const FullOrderModel* model =
 
 // The hyper-reduction for `reducer` from right-hand-side snapshots F (projected_rhs_snapshots,
 // or a program's recorded f) by the settings' method, on hyper_reduction_basis(reducer) (its
-// columns set the automatic number of modes). Collective.
+// columns set the automatic number of modes); ECSW weighs the test basis MᵀV of `model`
+// (FullOrderModel::rhs_operator_transpose; V without a model). Collective.
 HyperReduction fit_hyper_reduction(const Matrix& F_local, const Reducer& reducer, const RowPartition& rows,
-                                   const HyperReductionSettings& s);
+                                   const HyperReductionSettings& s, const FullOrderModel* model = nullptr);
 
 // E of the hyper-reduced Galerkin projection Vᵀf ≈ VᵀV E f_P for the basis V (local rows, r
-// columns): (VᵀV)⁻¹VᵀW(PᵀW)⁺ for deim and qdeim, (VᵀV)⁻¹V_Pᵀdiag(ξ) for ecsw (r × s).
-// Collective.
-Matrix hyper_reduced_projection(const Matrix& V, const HyperReduction& hr, const RowPartition& rows);
+// columns) and f = M g with g sampled (FullOrderModel::local_rhs; M = I for most models), from
+// the test basis T = MᵀV: (VᵀV)⁻¹TᵀW(PᵀW)⁺ for deim and qdeim, (VᵀV)⁻¹T_Pᵀdiag(ξ) for ecsw
+// (r × s). Collective.
+Matrix hyper_reduced_projection(const Matrix& V, const Matrix& T, const HyperReduction& hr, const RowPartition& rows);
 
 class HyperReducedGalerkinRom : public LatentDynamics {
  public:
