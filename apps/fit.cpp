@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -294,6 +295,15 @@ int cmd_fit(const std::string& operand) {
     if (!hr->ecsw()) {
       hyper["modes"] = static_cast<long long>(hr->basis.cols());
       hyper["error_constant"] = hr->points.error_constant();
+      // Too few modes for f's variety (QG's turbulent g at the default m): its ROM diverged.
+      const double e = hyper["training_error"].get<double>();
+      if (e > 0.1 && is_root())
+        std::fprintf(stderr,
+                     "metarom fit: warning: the %lld right-hand-side modes reconstruct their own snapshots to only "
+                     "%.2g (relative): the hyper-reduced ROM may diverge; raise -hr_modes (for a quadratic f, 1 + r + "
+                     "r(r+1)/2 = %lld reproduce the Galerkin ROM)\n",
+                     static_cast<long long>(hr->basis.cols()), e,
+                     static_cast<long long>(1 + reducer->latent_dim() + reducer->latent_dim() * (reducer->latent_dim() + 1) / 2));
     }
   }
   save_model(out, *reducer, train, in, seconds, learned.get(), -1, hr.get());

@@ -234,6 +234,9 @@ grep -q '"rom":"galerkin-hr"' "$dir/qghrrom.json" && ok || fail "rom on a hyper-
 qh=$(json_number "$dir/qghrrom.json" rel_error); qgal=$(json_number "$dir/qggrom.json" rel_error)
 [ -n "$qh" ] && [ -n "$qgal" ] && below "$qh" "$(awk -v r="$qgal" 'BEGIN { print 1.1 * r }')" && ok \
   || fail "QG galerkin-hr rel_error '$qh' against the Galerkin ROM's '$qgal' (want within 1.1x)"
+# One mode reconstructs QG's g to 0.12 (measured): fit warns and names -hr_modes.
+run fit pod -i "$dir/qg_train.h5" -o "$dir/qgfew.h5" -r 4 -hr_method deim -hr_modes 1 -quiet > "$dir/qgw.txt" 2>&1 \
+  && grep -q "warning: the 1 right-hand-side modes.*-hr_modes" "$dir/qgw.txt" && ok || fail "fit with too few modes: $(cat "$dir/qgw.txt")"
 # Burgers samples f at rows too (both fields at a point and its neighbours).
 run fit pod -i "$dir/bu.h5" -o "$dir/buhr.h5" -r 4 -hr_method deim -hr_modes 4 -json > "$dir/buhr.json" 2>"$dir/buhr.err" \
   && grep -q '"hyper_reduction"' "$dir/buhr.json" && ok || fail "fit -hr_method on Burgers: $(cat "$dir/buhr.err")"
