@@ -161,7 +161,7 @@ LatentRom::LatentRom(RomKind kind, const FullOrderModel& model, const Reducer& r
           ManifoldLspgRom::Settings{.residual = settings.lspg_residual == "stage"  ? ManifoldLspgRom::Residual::stage
                                                 : settings.lspg_residual == "full" ? ManifoldLspgRom::Residual::full
                                                                                    : ManifoldLspgRom::Residual::automatic},
-          hyper_reduction);
+          reducer.affine_decoder() ? nullptr : hyper_reduction);  // affine: its hyper-reduction is galerkin-hr's
       break;
     case RomKind::automatic:
       throw Error("LatentRom: the automatic kind did not resolve");  // resolve() never returns it

@@ -44,9 +44,7 @@ std::unique_ptr<LatentDynamics> pod_stage(const FullOrderModel& model, const Red
 ManifoldLspgRom::ManifoldLspgRom(const FullOrderModel& model, const Reducer& reducer, Settings s,
                                  std::shared_ptr<const HyperReduction> hyper_reduction)
     : model_(model), reducer_(reducer), s_(s) {
-  if (hyper_reduction && s_.residual == Residual::full)
-    throw Error("manifold LSPG: a hyper-reduction serves the stage residual; -rom_lspg_residual full evaluates f "
-                "everywhere");
+  // The full residual evaluates f everywhere: a hyper-reduction serves the stage residual only.
   if (s_.residual != Residual::full) {
     stage_ = pod_stage(model, reducer, hyper_reduction.get());
     hyper_reduced_ = hyper_reduction != nullptr;

@@ -178,6 +178,8 @@ TEST_CASE("a model file carries the hyper-reduction; galerkin-hr runs it", "[rom
       integrate_latent(HyperReducedGalerkinRom(model, pod, hr), u0, model.time_grid(), "rom_", model.implicit_ts_type());
   REQUIRE(a.U.cols() == b.U.cols());
   CHECK((a.U - b.U).cwiseAbs().maxCoeff() <= 1e-12 * b.U.cwiseAbs().maxCoeff());
+  // Other kinds still run on such a file: LSPG of the affine decoder with its full residual.
+  CHECK(reduced.rom(RomKind::lspg).type() == "lspg");
   // Without a hyper-reduction in the file, asking for galerkin-hr says how to get one.
   const std::string plain = dir.path("pod.h5");
   save_model(plain, pod, s, "reaction.h5", 0.0);

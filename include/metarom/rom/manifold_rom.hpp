@@ -116,7 +116,8 @@ class ManifoldGalerkinRom : public LatentDynamics {
 // stage, −Δt(I − P_V)f, which the full residual also minimizes. Residual::automatic (the
 // default) takes the stage where there is one, the full residual otherwise. With a
 // hyper-reduction of the stage (as ManifoldGalerkinRom's), G is the hyper-reduced stage
-// right-hand side, and the stage residual serves any model with sampled evaluation.
+// right-hand side, and the stage residual serves any model with sampled evaluation; the full
+// residual (Residual::full) does not use it.
 class ManifoldLspgRom {
  public:
   enum class Residual { automatic, full, stage };
