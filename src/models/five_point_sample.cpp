@@ -25,15 +25,19 @@ FivePointSample::FivePointSample(long long mx, long long my, int dof, const std:
       for (int f = 0; f < dof; ++f) neighbour[(k * 5 + d) * dof + f] = f + dof * (ii + mx * jj);
     }
   }
-  stencil_ = neighbour;
-  stencil_.erase(std::remove(stencil_.begin(), stencil_.end(), -1LL), stencil_.end());
-  std::sort(stencil_.begin(), stencil_.end());
-  stencil_.erase(std::unique(stencil_.begin(), stencil_.end()), stencil_.end());
-  at_.resize(neighbour.size());
+  index_stencil(neighbour, stencil_, at_);
+}
+
+void index_stencil(const std::vector<long long>& neighbour, std::vector<long long>& stencil, std::vector<int>& at) {
+  stencil = neighbour;
+  stencil.erase(std::remove(stencil.begin(), stencil.end(), -1LL), stencil.end());
+  std::sort(stencil.begin(), stencil.end());
+  stencil.erase(std::unique(stencil.begin(), stencil.end()), stencil.end());
+  at.resize(neighbour.size());
   for (size_t q = 0; q < neighbour.size(); ++q)
-    at_[q] = neighbour[q] < 0 ? -1
-                              : static_cast<int>(std::lower_bound(stencil_.begin(), stencil_.end(), neighbour[q]) -
-                                                 stencil_.begin());
+    at[q] = neighbour[q] < 0
+                ? -1
+                : static_cast<int>(std::lower_bound(stencil.begin(), stencil.end(), neighbour[q]) - stencil.begin());
 }
 
 double FivePointSample::laplacian(const Vector& x, size_t k, int f, double cx, double cy) const {

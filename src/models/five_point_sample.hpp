@@ -9,6 +9,10 @@
 
 namespace metarom {
 
+// The sorted distinct rows of `neighbour` (−1 entries: a boundary point, no row) as `stencil`,
+// and each entry's position in it as `at` (−1 for −1): how a sample's stencil is indexed.
+void index_stencil(const std::vector<long long>& neighbour, std::vector<long long>& stencil, std::vector<int>& at);
+
 class FivePointSample {
  public:
   enum Direction { centre = 0, west = 1, east = 2, south = 3, north = 4 };

@@ -4,7 +4,6 @@
 #include <petscdmda.h>
 #include <petscts.h>
 
-#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <numbers>
@@ -14,6 +13,7 @@
 #include "metarom/io/hdf5_file.hpp"
 #include "metarom/io/petsc_handle.hpp"
 #include "metarom/models/poisson.hpp"
+#include "models/five_point_sample.hpp"
 #include "metarom/version.hpp"
 
 namespace metarom {
@@ -341,13 +341,7 @@ class QgSample : public SampledRhs {
         }
     }
     rows_ = rows;
-    stencil_ = neighbour;
-    stencil_.erase(std::remove(stencil_.begin(), stencil_.end(), -1LL), stencil_.end());
-    std::sort(stencil_.begin(), stencil_.end());
-    stencil_.erase(std::unique(stencil_.begin(), stencil_.end()), stencil_.end());
-    for (const long long g : neighbour)
-      at_.push_back(g < 0 ? -1
-                          : static_cast<int>(std::lower_bound(stencil_.begin(), stencil_.end(), g) - stencil_.begin()));
+    index_stencil(neighbour, stencil_, at_);
   }
 
   Vector rhs(double, const Vector& x) const override {
